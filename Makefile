@@ -1,0 +1,54 @@
+# The README's commands: `make run`, `make test`, `make bench`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres bench worker translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile --quiet -d ambassador/translations || true
+
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -o ambassador/translations/messages.pot .
+	$(BIN)/pybabel update --quiet -i ambassador/translations/messages.pot -d ambassador/translations --no-fuzzy-matching
+
+run: $(VENV)/.runtime translations
+	mkdir -p instance
+	AMBASSADOR_ENV=development $(BIN)/flask db upgrade
+	AMBASSADOR_ENV=development $(BIN)/flask ambassador demo
+	AMBASSADOR_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+worker: $(VENV)/.runtime
+	AMBASSADOR_ENV=development $(BIN)/flask ambassador worker
+
+test: $(VENV)/.dev translations
+	$(BIN)/python tests/run_suite.py
+
+test-sqlite: $(VENV)/.dev translations
+	$(BIN)/python -m pytest -q
+
+test-postgres: $(VENV)/.dev translations
+	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -q
+
+bench: $(VENV)/.dev translations
+	$(BIN)/python bench/redirect.py
+	$(BIN)/python bench/redirect.py --database $(TEST_POSTGRES_URL)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,84 @@
+"""Application factory: wiring only (no migrations, no network, no scheduler start)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import config_for
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="static",
+        instance_relative_config=False,
+    )
+    app.config.from_object(config_for(config_name))
+    app.config.update(overrides)
+    _check_secrets(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+def _check_secrets(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment (production refuses to start without one), "
+            "or run with AMBASSADOR_ENV=development."
+        )
+    if not app.config.get("CLICK_SALT"):
+        app.config["CLICK_SALT"] = app.config["SECRET_KEY"]
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (one metadata for Alembic)
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .web.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from .web.context import load_user
+
+    login_manager.user_loader(load_user)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from .services.database import enable_sqlite_pragmas
+
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def register_hooks(app: Flask) -> None:
+    from .web.context import install_context
+    from .web.errors import install_error_handlers
+    from .web.security import install_security_headers
+    from .services.clicks import install_click_buffer
+
+    install_context(app)
+    install_error_handlers(app)
+    install_security_headers(app)
+    install_click_buffer(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import ambassador_cli
+
+    app.cli.add_command(ambassador_cli)

@@ -1,0 +1,24 @@
+"""All models, imported so Alembic and the app see one metadata."""
+from .base import utcnow
+from .content import AUDIENCES, CAMPAIGN_STATUSES, POST_STATUSES, Campaign, Post, PostCaption
+from .organization import (
+    KINDS,
+    MEMBER_STATUSES,
+    ROLE_RANK,
+    ROLES,
+    Invitation,
+    Membership,
+    Organization,
+    OutboxEmail,
+    Team,
+)
+from .points import PointsEntry
+from .sharing import SHARE_METHODS, SHARE_STATUSES, Click, Share, TrackedLink
+from .user import LoginAttempt, User
+
+__all__ = [
+    "AUDIENCES", "CAMPAIGN_STATUSES", "KINDS", "MEMBER_STATUSES", "POST_STATUSES", "ROLES", "ROLE_RANK",
+    "SHARE_METHODS", "SHARE_STATUSES", "Campaign", "Click", "Invitation", "LoginAttempt", "Membership",
+    "Organization", "OutboxEmail", "PointsEntry", "Post", "PostCaption", "Share", "Team", "TrackedLink",
+    "User", "utcnow",
+]

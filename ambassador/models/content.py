@@ -1,0 +1,97 @@
+"""Campaigns and the posts curators publish in them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+CAMPAIGN_STATUSES = ("draft", "active", "archived")
+# draft → (pending_approval →) approved; pending_approval → changes_requested → pending_approval …
+POST_STATUSES = ("draft", "pending_approval", "changes_requested", "approved", "archived")
+AUDIENCES = ("everyone", "internal")
+
+campaign_team = sa.Table(
+    "campaign_team",
+    db.metadata,
+    sa.Column("campaign_id", sa.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_id", sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+)
+
+post_team = sa.Table(
+    "post_team",
+    db.metadata,
+    sa.Column("post_id", sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_id", sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaign"
+    __table_args__ = (sa.UniqueConstraint("org_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(160))
+    slug: Mapped[str] = mapped_column(sa.String(80))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    teams: Mapped[list["Team"]] = relationship(secondary=campaign_team)  # noqa: F821
+    posts: Mapped[list["Post"]] = relationship(back_populates="campaign", order_by="Post.id.desc()")
+
+
+class Post(db.Model):
+    __tablename__ = "post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    link_url: Mapped[str] = mapped_column(sa.String(2048))
+    preview_title: Mapped[str] = mapped_column(sa.String(300), default="")
+    preview_description: Mapped[str] = mapped_column(sa.Text, default="")
+    preview_image_url: Mapped[str] = mapped_column(sa.String(2048), default="")
+    image_path: Mapped[str | None] = mapped_column(sa.String(255))
+    hashtags: Mapped[str] = mapped_column(sa.String(300), default="")
+    visible_from: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    audience: Mapped[str] = mapped_column(sa.String(16), default="everyone")
+    status: Mapped[str] = mapped_column(sa.String(24), default="draft", index=True)
+    review_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="posts")
+    teams: Mapped[list["Team"]] = relationship(secondary=post_team)  # noqa: F821
+    captions: Mapped[list["PostCaption"]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", order_by="PostCaption.network"
+    )
+
+    def caption_for(self, network: str) -> str:
+        for caption in self.captions:
+            if caption.network == network:
+                return caption.text
+        return ""
+
+
+class PostCaption(db.Model):
+    __tablename__ = "post_caption"
+    __table_args__ = (sa.UniqueConstraint("post_id", "network"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(sa.String(16))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    post: Mapped[Post] = relationship(back_populates="captions")

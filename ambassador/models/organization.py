@@ -1,0 +1,136 @@
+"""Organizations, their members, teams and invitations."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+ROLES = ("admin", "manager", "curator", "ambassador")
+KINDS = ("internal", "external")
+MEMBER_STATUSES = ("active", "pending", "deactivated")
+
+# Which roles include which abilities (admin ⊃ manager ⊃ curator ⊃ ambassador).
+ROLE_RANK = {"ambassador": 0, "curator": 1, "manager": 2, "admin": 3}
+
+membership_team = sa.Table(
+    "membership_team",
+    db.metadata,
+    sa.Column("membership_id", sa.ForeignKey("membership.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_id", sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+)
+
+invitation_team = sa.Table(
+    "invitation_team",
+    db.metadata,
+    sa.Column("invitation_id", sa.ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_id", sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organization(db.Model):
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    logo_path: Mapped[str | None] = mapped_column(sa.String(255))
+    default_locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    # Days (for daily caps and leaderboard windows) are counted in this zone.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
+    disclosure: Mapped[str] = mapped_column(sa.String(40), default="")
+    points_share: Mapped[int] = mapped_column(default=5)
+    points_click: Mapped[int] = mapped_column(default=1)
+    daily_share_points_cap: Mapped[int] = mapped_column(default=50)
+    daily_click_points_cap: Mapped[int] = mapped_column(default=100)
+    posts_require_approval: Mapped[bool] = mapped_column(default=False)
+    join_requires_approval: Mapped[bool] = mapped_column(default=False)
+    join_enabled: Mapped[bool] = mapped_column(default=True)
+    join_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    teams: Mapped[list["Team"]] = relationship(back_populates="organization", order_by="Team.name")
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="organization")
+
+
+class Team(db.Model):
+    __tablename__ = "team"
+    __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    # A team join link recruits straight into the team (e.g. a store's customers).
+    join_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="teams")
+    memberships: Mapped[list["Membership"]] = relationship(secondary=membership_team, back_populates="teams")
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("org_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16), default="ambassador")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="internal")
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    # Where the member came from: invite, join, csv, signup, demo …
+    source: Mapped[str] = mapped_column(sa.String(32), default="invite")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    teams: Mapped[list[Team]] = relationship(secondary=membership_team, back_populates="memberships")
+
+    def has_role(self, role: str) -> bool:
+        return self.status == "active" and ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def is_active_member(self) -> bool:
+        return self.status == "active"
+
+
+class Invitation(db.Model):
+    """A single-use, expiring invitation; only the token's hash is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    role: Mapped[str] = mapped_column(sa.String(16), default="ambassador")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="internal")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    source: Mapped[str] = mapped_column(sa.String(32), default="invite")
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    organization: Mapped[Organization] = relationship()
+    teams: Mapped[list[Team]] = relationship(secondary=invitation_team)
+
+
+class OutboxEmail(db.Model):
+    """Every email we send is kept here; without SMTP it is only kept (development)."""
+
+    __tablename__ = "outbox_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    to: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,0 +1,87 @@
+"""Shares, their tracked short links and the clicks those bring."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+# How a share left the platform: an intent link opened in the browser, or (next
+# issue) pushed through a linked account by the worker.
+SHARE_METHODS = ("intent", "api")
+# intent shares are "shared" at once; API shares go through the publishing states.
+SHARE_STATUSES = ("shared", "scheduled", "publishing", "published", "failed", "unconfirmed", "canceled")
+
+
+class TrackedLink(db.Model):
+    """One short link per (post, member, network): the ambassador's own link."""
+
+    __tablename__ = "tracked_link"
+    __table_args__ = (sa.UniqueConstraint("post_id", "membership_id", "network"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(sa.String(16))
+    # The full destination with UTM parameters, computed once; the redirect only goes here.
+    destination: Mapped[str] = mapped_column(sa.String(2600))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    post: Mapped["Post"] = relationship()  # noqa: F821
+    membership: Mapped["Membership"] = relationship()  # noqa: F821
+
+
+class Share(db.Model):
+    __tablename__ = "share"
+    __table_args__ = (sa.Index("ix_share_org_created", "org_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
+    tracked_link_id: Mapped[int] = mapped_column(sa.ForeignKey("tracked_link.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(sa.String(16))
+    method: Mapped[str] = mapped_column(sa.String(8), default="intent")
+    status: Mapped[str] = mapped_column(sa.String(16), default="shared", index=True)
+    caption: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # API shares (publishing pipeline): when to publish, what came back.
+    scheduled_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_at: Mapped[datetime | None]
+    external_id: Mapped[str | None] = mapped_column(sa.String(255))
+    external_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+    post: Mapped["Post"] = relationship()  # noqa: F821
+    membership: Mapped["Membership"] = relationship()  # noqa: F821
+    tracked_link: Mapped[TrackedLink] = relationship()
+
+
+class Click(db.Model):
+    """A counted click (bots, previews and repeats within the hour are not stored).
+
+    The unique constraint on (link, visitor, hour bucket) is a guard against two
+    processes counting the same visitor at once; the hour-long dedupe window itself
+    is checked when the batch is written.
+    """
+
+    __tablename__ = "click"
+    __table_args__ = (
+        sa.UniqueConstraint("tracked_link_id", "visitor_hash", "hour_bucket"),
+        sa.Index("ix_click_org_created", "org_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    tracked_link_id: Mapped[int] = mapped_column(sa.ForeignKey("tracked_link.id", ondelete="CASCADE"), index=True)
+    visitor_hash: Mapped[str] = mapped_column(sa.String(64))
+    hour_bucket: Mapped[int]
+    referrer_host: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tracked_link: Mapped[TrackedLink] = relationship()

@@ -1,0 +1,105 @@
+"""The networks a post can be shared to, and what each one allows.
+
+One table keeps what differs per network (caption limit and how it is counted,
+whether text may be prefilled, whether a share earns points, the share-intent
+URL) so views and templates never branch on a network's name.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+import regex
+
+URL_RE = re.compile(r"https?://\S+")
+TCO_LENGTH = 23  # X and Mastodon count every URL as 23 characters
+
+
+def _x_weight(char: str) -> int:
+    # twitter-text v3: these ranges weigh 1, everything else (CJK, emoji…) 2.
+    cp = ord(char)
+    if cp <= 4351 or 8192 <= cp <= 8205 or 8208 <= cp <= 8223 or 8242 <= cp <= 8247:
+        return 1
+    return 2
+
+
+def count_x(text: str) -> int:
+    total = 0
+    pos = 0
+    for match in URL_RE.finditer(text):
+        total += sum(_x_weight(c) for c in text[pos:match.start()]) + TCO_LENGTH
+        pos = match.end()
+    return total + sum(_x_weight(c) for c in text[pos:])
+
+
+def count_mastodon(text: str) -> int:
+    return len(URL_RE.sub("x" * TCO_LENGTH, text))
+
+
+def count_graphemes(text: str) -> int:
+    return len(regex.findall(r"\X", text))
+
+
+def count_chars(text: str) -> int:
+    return len(text)
+
+
+@dataclass(frozen=True)
+class Network:
+    key: str
+    label: str
+    limit: int | None  # caption limit, None = no practical limit
+    counter: str = "chars"  # chars | graphemes | x | mastodon
+    prefill_text: bool = True  # may the share carry our text?
+    earns_points: bool = True
+    intent: str | None = None  # template of the share-intent URL; None = copy only
+
+    def length(self, text: str) -> int:
+        return COUNTERS[self.counter](text)
+
+    def intent_url(self, *, url: str, text: str, title: str = "") -> str | None:
+        if self.intent is None:
+            return None
+        if self.intent == "email":
+            return "mailto:?" + urlencode({"subject": title, "body": text}, quote_via=quote)
+        return self.intent.format(url=quote(url, safe=""), text=quote(text, safe=""))
+
+
+COUNTERS = {"chars": count_chars, "graphemes": count_graphemes, "x": count_x, "mastodon": count_mastodon}
+
+NETWORKS: dict[str, Network] = {
+    n.key: n
+    for n in (
+        Network("linkedin", "LinkedIn", 3000, intent="https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        Network("x", "X", 280, counter="x", intent="https://x.com/intent/tweet?text={text}"),
+        # Facebook's platform policy forbids prefilled messages and rewards for posting.
+        Network("facebook", "Facebook", None, prefill_text=False, earns_points=False,
+                intent="https://www.facebook.com/sharer/sharer.php?u={url}"),
+        Network("mastodon", "Mastodon", 500, counter="mastodon", intent=None),
+        Network("bluesky", "Bluesky", 300, counter="graphemes", intent="https://bsky.app/intent/compose?text={text}"),
+        Network("whatsapp", "WhatsApp", 4096, intent="https://wa.me/?text={text}"),
+        Network("xing", "XING", 420, intent="https://www.xing.com/spi/shares/new?url={url}"),
+        Network("email", "Email", None, intent="email"),
+        Network("copy", "Copy link", None, intent=None),
+    )
+}
+
+# Networks a curator writes a suggested caption for.
+CAPTION_NETWORKS = ("linkedin", "x", "mastodon", "bluesky", "whatsapp", "xing", "email")
+
+
+def get(key: str) -> Network:
+    return NETWORKS[key]
+
+
+def compose_text(*, caption: str, disclosure: str, url: str, hashtags: str = "") -> str:
+    """The text that goes out: caption, hashtags and disclosure (kept), then the link."""
+    parts = [caption.strip()]
+    tags = " ".join(t for t in hashtags.split() if t.lower() not in caption.lower())
+    if tags:
+        parts.append(tags)
+    if disclosure and disclosure.lower() not in caption.lower():
+        parts.append(disclosure)
+    body = " ".join(p for p in parts if p)
+    return f"{body} {url}".strip() if url else body

@@ -1,0 +1,5 @@
+"""Placeholder for the click buffer (tracked links area)."""
+
+
+def install_click_buffer(app):
+    return None

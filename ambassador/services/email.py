@@ -1,0 +1,62 @@
+"""Outgoing email: always kept in the outbox, sent through SMTP when configured."""
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from ..extensions import db
+from ..models import OutboxEmail, utcnow
+
+
+def send_email(*, to: str, subject: str, template: str, org_id: int | None = None, locale: str | None = None,
+               **context) -> OutboxEmail:
+    """Render `templates/emails/<template>.txt` (+ .html if present), keep it, send it if SMTP is set.
+
+    The caller commits; SMTP failures are recorded on the row, never raised at the person.
+    """
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = str(subject)
+        body_text = render_template(f"emails/{template}.txt", **context)
+        try:
+            body_html = render_template(f"emails/{template}.html", **context)
+        except Exception:  # noqa: BLE001 - the HTML part is optional
+            body_html = None
+    message = OutboxEmail(org_id=org_id, to=to, subject=subject, body_text=body_text, body_html=body_html)
+    db.session.add(message)
+    db.session.flush()
+    if current_app.config.get("MAIL_SERVER"):
+        _deliver(message)
+    return message
+
+
+def _deliver(message: OutboxEmail) -> None:
+    cfg = current_app.config
+    mail = EmailMessage()
+    mail["From"] = cfg["MAIL_DEFAULT_SENDER"]
+    mail["To"] = message.to
+    mail["Subject"] = message.subject
+    mail.set_content(message.body_text)
+    if message.body_html:
+        mail.add_alternative(message.body_html, subtype="html")
+    try:
+        with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
+            if cfg["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if cfg["MAIL_USERNAME"]:
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+            smtp.send_message(mail)
+        message.sent_at = utcnow()
+    except (OSError, smtplib.SMTPException) as exc:
+        message.error = str(exc)[:1000]
+    db.session.flush()
+
+
+def absolute_url(path: str) -> str:
+    """A link for an email or a short link: PUBLIC_BASE_URL when set, else the request's host."""
+    from flask import request
+
+    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if request else "")
+    return base.rstrip("/") + path

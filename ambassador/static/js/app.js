@@ -1,0 +1,63 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  onReady(function () {
+    // Mobile navigation toggle.
+    document.querySelectorAll("[data-nav-toggle]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var nav = document.getElementById(btn.getAttribute("aria-controls"));
+        var open = nav.classList.toggle("is-open");
+        btn.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    });
+
+    // Confirm destructive actions.
+    document.querySelectorAll("[data-confirm]").forEach(function (el) {
+      el.addEventListener("click", function (event) {
+        if (!window.confirm(el.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+
+    // Copy a value to the clipboard: <button data-copy="text">.
+    document.querySelectorAll("[data-copy]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var text = btn.getAttribute("data-copy");
+        var done = function () {
+          var old = btn.textContent;
+          btn.textContent = btn.getAttribute("data-copied") || "Copied";
+          setTimeout(function () { btn.textContent = old; }, 1500);
+        };
+        if (navigator.clipboard) navigator.clipboard.writeText(text).then(done, done); else done();
+      });
+    });
+
+    // Live character counters: <textarea data-limit="280" data-counter="x"> + <span data-counter-for=id>.
+    document.querySelectorAll("[data-limit]").forEach(function (input) {
+      var out = document.querySelector('[data-counter-for="' + input.id + '"]');
+      if (!out) return;
+      var limit = parseInt(input.getAttribute("data-limit"), 10);
+      var kind = input.getAttribute("data-counter") || "chars";
+      var extra = parseInt(input.getAttribute("data-extra") || "0", 10);
+      var urlRe = /https?:\/\/\S+/g;
+      function count(text) {
+        if (kind === "x" || kind === "mastodon") text = text.replace(urlRe, "xxxxxxxxxxxxxxxxxxxxxxx");
+        if (kind === "graphemes" && window.Intl && Intl.Segmenter) {
+          return Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)).length;
+        }
+        return Array.from(text).length;
+      }
+      function update() {
+        var used = count(input.value) + extra;
+        out.textContent = used + " / " + limit;
+        out.classList.toggle("counter--over", used > limit);
+      }
+      input.addEventListener("input", update);
+      update();
+    });
+  });
+})();

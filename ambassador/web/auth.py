@@ -1,0 +1,159 @@
+"""Sign up, log in and out, password reset, switching organization and language."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms.auth import ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm, SignupForm
+from ..services import accounts, organizations, password_reset
+from .context import active_memberships
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("feed.index")
+
+
+def start_session(user, *, remember: bool = False) -> None:
+    """A fresh session on every login (no fixation), keeping only the language choice."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
+
+
+@bp.route("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("feed.index"))
+    return render_template("auth/home.html")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(email=form.email.data, password=form.password.data, name=form.name.data,
+                                        locale=form.default_locale.data)
+            org = organizations.create_organization(name=form.org_name.data, owner=user,
+                                                    default_locale=form.default_locale.data,
+                                                    disclosure=form.disclosure.data or "")
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            db.session.commit()
+            start_session(user)
+            session["org_id"] = org.id
+            flash(_("Welcome! Your organization %(name)s is ready.", name=org.name), "success")
+            return redirect(url_for("org.settings"))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("feed.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = accounts.authenticate(email=form.email.data, password=form.password.data,
+                                       remote_addr=request.remote_addr)
+        db.session.commit()
+        if result.throttled:
+            flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
+        elif result.user is None:
+            form.password.errors.append(_("That email and password do not match."))
+        else:
+            start_session(result.user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        if user is not None:
+            token = password_reset.make_reset_token(user)
+            password_reset.send_reset_email(user, reset_path=url_for("auth.reset_password", token=token))
+            db.session.commit()
+        # Same answer either way: the form does not reveal who has an account.
+        flash(_("If that address has an account, a reset link is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = password_reset.user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid or has expired. Ask for a new one."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_password(user, form.password.data)
+        db.session.commit()
+        start_session(user)
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("feed.index"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/no-organization")
+@login_required
+def no_organization():
+    if getattr(g, "membership", None) is not None:
+        return redirect(url_for("feed.index"))
+    return render_template("auth/no_organization.html")
+
+
+@bp.route("/switch/<int:org_id>", methods=["POST"])
+@login_required
+def switch_organization(org_id: int):
+    if not any(m.org_id == org_id for m in active_memberships(current_user)):
+        abort(404)
+    session["org_id"] = org_id
+    return redirect(url_for("feed.index"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data
+        current_user.locale = form.locale.data or None
+        current_user.timezone = form.timezone.data
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)

@@ -1,0 +1,105 @@
+"""Who is asking, for which organization: g.membership / g.org, and the guards views use."""
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Membership, Organization, User
+
+
+def load_user(user_id: str) -> User | None:
+    try:
+        raw_id, version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or str(user.session_version) != version:
+        return None
+    return user
+
+
+def active_memberships(user: User) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(Organization)
+            .where(Membership.user_id == user.id, Membership.status == "active")
+            .order_by(Organization.name)
+        )
+    )
+
+
+def _resolve_membership() -> None:
+    g.membership = None
+    g.org = None
+    if not current_user.is_authenticated:
+        return
+    memberships = active_memberships(current_user)
+    g.memberships = memberships
+    wanted = session.get("org_id")
+    chosen = next((m for m in memberships if m.org_id == wanted), None) or (memberships[0] if memberships else None)
+    if chosen is not None:
+        g.membership = chosen
+        g.org = chosen.organization
+        session["org_id"] = chosen.org_id
+
+
+def install_context(app: Flask) -> None:
+    @app.before_request
+    def _load_context():
+        if request.endpoint in ("static", "links.follow", "health.healthz", "health.floor"):
+            return
+        _resolve_membership()
+
+    @app.context_processor
+    def _inject():
+        from flask_babel import get_locale
+
+        from .. import networks
+        from .i18n import LANGUAGE_NAMES
+
+        return {
+            "membership": getattr(g, "membership", None),
+            "org": getattr(g, "org", None),
+            "memberships": getattr(g, "memberships", []),
+            "NETWORKS": networks.NETWORKS,
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "get_locale": get_locale,
+        }
+
+
+def role_required(role: str):
+    """The view needs a signed-in, active member of the current organization with at least `role`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path))
+            membership = getattr(g, "membership", None)
+            if membership is None:
+                flash(_("You are not an active member of any organization yet."), "warning")
+                return redirect(url_for("auth.no_organization"))
+            if not membership.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+member_required = role_required("ambassador")
+
+
+def scoped_or_404(model, object_id: int):
+    """Fetch an organization-scoped row by id, or 404 when it belongs to another organization."""
+    obj = db.session.scalar(sa.select(model).where(model.id == object_id, model.org_id == g.org.id))
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,23 @@
+"""Language choice: the member's own, then the browser's, then the organization's default."""
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(languages) if request else None
+    if best:
+        return best
+    org = getattr(g, "org", None)
+    if org is not None and org.default_locale in languages:
+        return org.default_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,115 @@
+"""Configuration, read from the environment (see README)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ambassador.db'}")
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Salt for visitor hashes on clicks; rotating it only resets dedupe windows.
+    CLICK_SALT = os.environ.get("CLICK_SALT")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ["en", "nl", "fr"]
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "ambassador" / "translations")
+
+    # Outgoing mail: SMTP when MAIL_SERVER is set, otherwise kept in the outbox.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Ambassador <no-reply@localhost>")
+    # Absolute base for links in emails and short links (e.g. https://amb.example.com)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
+    # Fetch Open Graph tags of a post's link when the page is reachable.
+    OPEN_GRAPH_FETCH = _bool("OPEN_GRAPH_FETCH", True)
+    OPEN_GRAPH_TIMEOUT = float(os.environ.get("OPEN_GRAPH_TIMEOUT", "4"))
+
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+    INVITATION_TTL_DAYS = 14
+    PASSWORD_RESET_TTL_SECONDS = 2 * 60 * 60
+
+    # Clicks are buffered in-process and written in batches.
+    CLICK_FLUSH_INTERVAL = float(os.environ.get("CLICK_FLUSH_INTERVAL", "1.0"))
+    CLICK_FLUSH_BATCH = int(os.environ.get("CLICK_FLUSH_BATCH", "500"))
+    CLICK_BUFFER_SYNC = False  # tests write clicks synchronously
+
+    POSTS_PER_PAGE = 10
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret-change-me")
+    CLICK_SALT = os.environ.get("CLICK_SALT", "dev-click-salt")
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    CLICK_SALT = "test-salt"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = False
+    MAIL_SERVER = None
+    OPEN_GRAPH_FETCH = False
+    CLICK_BUFFER_SYNC = True
+    PUBLIC_BASE_URL = "http://localhost"
+
+
+CONFIGS = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    name = name or os.environ.get("AMBASSADOR_ENV") or os.environ.get("FLASK_ENV") or "production"
+    return CONFIGS.get(name, Config)

@@ -1,0 +1,124 @@
+"""Fixtures: the schema is built once per run, every test runs in a transaction rolled back after it.
+
+The suite runs on SQLite by default; `TEST_DATABASE_URL=postgresql+psycopg://…` runs it on
+PostgreSQL (a fresh database is created for the run and dropped after it).
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+
+from ambassador import create_app
+from ambassador.extensions import db as _db
+
+from .factories import Factory
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (and `g`), as in production.
+
+    The tests hold an app context for database work; without this, Flask would reuse it
+    for every request and `g` (the logged-in user, the organization) would leak between them.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
+def _postgres_database(url: str):
+    """Create a throwaway database next to the one named in `url`; return its URL and a dropper."""
+    base = sa.engine.make_url(url)
+    name = f"ambassador_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    url = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    if url.startswith("postgresql"):
+        url, drop = _postgres_database(url)
+        yield url
+        drop()
+    else:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
+                     UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """Every test in one outer transaction; commits inside release savepoints only."""
+    engines = _db.engines
+    original_engine = engines[None]
+    connection = original_engine.connect()
+    transaction = connection.begin()
+    engines[None] = connection
+    original_session = _db.session
+    _db.session = _db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = original_session
+        transaction.rollback()
+        connection.close()
+        engines[None] = original_engine
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(db):
+    """Model factories: make.org(), make.member(org, role=...), make.post(...)…"""
+    return Factory(db)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in as `user` (password 'correct horse battery')."""
+
+    def _login(user, password: str = "correct horse battery"):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
