@@ -7,13 +7,19 @@ URL) so views and templates never branch on a network's name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 import regex
 
-URL_RE = re.compile(r"https?://\S+")
+# A URL ends before trailing punctuation ("see https://x.example/a." counts the dot as text),
+# as twitter-text and Mastodon's extractor do.
+URL_RE = re.compile(r"https?://\S+?(?=[.,:;!?'\")\]]*(?:\s|$))")
 TCO_LENGTH = 23  # X and Mastodon count every URL as 23 characters
+# Mastodon counts a remote mention (@user@domain) as just "@user".
+REMOTE_MENTION_RE = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\.\w+", re.UNICODE)
+EMOJI_RE = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]")
 
 
 def _x_weight(char: str) -> int:
@@ -24,17 +30,32 @@ def _x_weight(char: str) -> int:
     return 2
 
 
+def _x_weight_text(text: str) -> int:
+    # An emoji, even a sequence (skin tone, ZWJ family, flag, keycap), weighs 2 as a whole.
+    total = 0
+    for cluster in regex.findall(r"\X", text):
+        if EMOJI_RE.search(cluster) and (len(cluster) > 1 or ord(cluster) > 4351):
+            total += 2
+        else:
+            total += sum(_x_weight(c) for c in cluster)
+    return total
+
+
 def count_x(text: str) -> int:
+    # twitter-text normalizes to NFC first: "e" + combining acute counts as one "é".
+    text = unicodedata.normalize("NFC", text)
     total = 0
     pos = 0
     for match in URL_RE.finditer(text):
-        total += sum(_x_weight(c) for c in text[pos:match.start()]) + TCO_LENGTH
+        total += _x_weight_text(text[pos:match.start()]) + TCO_LENGTH
         pos = match.end()
-    return total + sum(_x_weight(c) for c in text[pos:])
+    return total + _x_weight_text(text[pos:])
 
 
 def count_mastodon(text: str) -> int:
-    return len(URL_RE.sub("x" * TCO_LENGTH, text))
+    # Mastodon's StatusLengthValidator: URLs as 23, remote mentions by their local part, then graphemes.
+    countable = REMOTE_MENTION_RE.sub(r"\1", URL_RE.sub("x" * TCO_LENGTH, text))
+    return count_graphemes(countable)
 
 
 def count_graphemes(text: str) -> int:
@@ -93,13 +114,24 @@ def get(key: str) -> Network:
     return NETWORKS[key]
 
 
+def _has_token(text: str, token: str) -> bool:
+    """Is `token` (a hashtag, a disclosure) already in `text` as a whole word, not as part of a longer one?"""
+    pattern = r"(?<![\w#@])" + re.escape(token) + r"(?![\w])"
+    return re.search(pattern, text, re.IGNORECASE | re.UNICODE) is not None
+
+
 def compose_text(*, caption: str, disclosure: str, url: str, hashtags: str = "") -> str:
     """The text that goes out: caption, hashtags and disclosure (kept), then the link."""
-    parts = [caption.strip()]
-    tags = " ".join(t for t in hashtags.split() if t.lower() not in caption.lower())
+    caption = caption.strip()
+    parts = [caption]
+    tags: list[str] = []
+    for tag in hashtags.split():
+        if not _has_token(caption, tag) and tag.lower() not in (t.lower() for t in tags):
+            tags.append(tag)
     if tags:
-        parts.append(tags)
-    if disclosure and disclosure.lower() not in caption.lower():
+        parts.append(" ".join(tags))
+    disclosure = disclosure.strip()
+    if disclosure and not _has_token(caption, disclosure) and disclosure.lower() not in (t.lower() for t in tags):
         parts.append(disclosure)
     body = " ".join(p for p in parts if p)
     return f"{body} {url}".strip() if url else body
