@@ -75,6 +75,7 @@ class Config:
     CLICK_FLUSH_INTERVAL = float(os.environ.get("CLICK_FLUSH_INTERVAL", "1.0"))
     CLICK_FLUSH_BATCH = int(os.environ.get("CLICK_FLUSH_BATCH", "500"))
     CLICK_BUFFER_SYNC = False  # tests write clicks synchronously
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))  # reverse proxies in front (X-Forwarded-For hops)
 
     POSTS_PER_PAGE = 10
 

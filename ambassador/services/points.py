@@ -32,9 +32,19 @@ def earned_today(*, membership_id: int, reason: str, day: date) -> int:
 
 def _award(*, org: Organization, membership_id: int, reason: str, base: int, cap: int, at: datetime,
            **source) -> PointsEntry | None:
+    """Append one entry for `source` (share_id= or click_id=), at most once, within the daily cap.
+
+    The member is locked first, so the "already paid?" and "room under the cap?" checks
+    see every award committed before ours.
+    """
     if base <= 0:
         return None
     _lock_member(membership_id)
+    (column, source_id), = source.items()
+    already = db.session.scalar(sa.select(PointsEntry).where(
+        PointsEntry.reason == reason, getattr(PointsEntry, column) == source_id))
+    if already is not None:
+        return already
     day = local_day(org, at)
     room = cap - earned_today(membership_id=membership_id, reason=reason, day=day)
     points = min(base, room)
@@ -48,20 +58,16 @@ def _award(*, org: Organization, membership_id: int, reason: str, base: int, cap
 
 
 def award_share(*, share: Share) -> PointsEntry | None:
-    """Points for a share (none for networks whose rules forbid rewards, e.g. Facebook)."""
+    """Points for a share (none for networks whose rules forbid rewards, e.g. Facebook); pays once."""
     if not networks.get(share.network).earns_points:
         return None
-    already = db.session.scalar(sa.select(PointsEntry).where(
-        PointsEntry.reason == "share", PointsEntry.share_id == share.id))
-    if already is not None:
-        return already
     org = db.session.get(Organization, share.org_id)
     return _award(org=org, membership_id=share.membership_id, reason="share", base=org.points_share,
                   cap=org.daily_share_points_cap, at=share.published_at or share.created_at, share_id=share.id)
 
 
 def award_click(*, click: Click, membership_id: int, network: str, org: Organization) -> PointsEntry | None:
-    """Points for a counted click on a member's link (the caller already filtered bots and repeats)."""
+    """Points for a counted click on a member's link (the caller already filtered bots and repeats); pays once."""
     if not networks.get(network).earns_points:
         return None
     return _award(org=org, membership_id=membership_id, reason="click", base=org.points_click,

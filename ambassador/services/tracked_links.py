@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
@@ -53,3 +56,71 @@ def link_for(*, membership: Membership, post: Post, network: str) -> TrackedLink
 
 def find_by_code(code: str) -> TrackedLink | None:
     return db.session.scalar(sa.select(TrackedLink).where(TrackedLink.code == code))
+
+
+class LinkTarget(NamedTuple):
+    """What the redirect needs about a link; links never change once created."""
+
+    link_id: int
+    org_id: int
+    destination: str
+    membership_id: int
+    network: str
+
+
+class LinkCache:
+    """A small bounded LRU of code -> LinkTarget, so a repeated hit does not touch the database.
+
+    Misses are not cached (a code may be created a moment later). A deleted link may be
+    served from the cache until it falls out; its clicks are then dropped when written.
+    """
+
+    def __init__(self, maxsize: int = 10_000):
+        self.maxsize = maxsize
+        self._entries: OrderedDict[str, LinkTarget] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, code: str) -> LinkTarget | None:
+        with self._lock:
+            target = self._entries.get(code)
+            if target is not None:
+                self._entries.move_to_end(code)
+            return target
+
+    def put(self, code: str, target: LinkTarget) -> None:
+        with self._lock:
+            self._entries[code] = target
+            self._entries.move_to_end(code)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+link_cache = LinkCache()
+
+
+def looks_like_code(code: str) -> bool:
+    """Cheap check before any lookup: garbage never reaches the database."""
+    return 0 < len(code) <= 16 and code.isascii() and code.isalnum()
+
+
+def resolve(code: str, *, cache: LinkCache = link_cache) -> LinkTarget | None:
+    """The link behind a short code: from the cache, else one indexed query (then cached)."""
+    if not looks_like_code(code):
+        return None
+    target = cache.get(code)
+    if target is None:
+        row = db.session.execute(
+            sa.select(TrackedLink.id, TrackedLink.org_id, TrackedLink.destination, TrackedLink.membership_id,
+                      TrackedLink.network).where(TrackedLink.code == code)).first()
+        if row is None:
+            return None
+        target = LinkTarget(*row)
+        cache.put(code, target)
+    return target

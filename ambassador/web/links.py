@@ -1,6 +1,34 @@
-"""Placeholder: filled in by the links area."""
-from flask import Blueprint
+"""The short-link redirect /s/<code>: count the click (buffered), send the visitor on."""
+from __future__ import annotations
 
-from .context import member_required
+from flask import Blueprint, abort, current_app, redirect, request
+
+from ..extensions import db
+from ..services import bots, clicks, tracked_links
 
 bp = Blueprint("links", __name__)
+
+# Every click must reach us (no-store); the destination learns only the referring site's
+# origin, as with any cross-site link (strict-origin-when-cross-origin): never the full URL.
+REDIRECT_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+@bp.route("/s/<code>", methods=["GET"])  # HEAD is answered too, and never counted
+def follow(code: str):
+    target = tracked_links.resolve(code)
+    if target is None:
+        abort(404)
+    user_agent = request.headers.get("User-Agent")
+    if request.method == "GET" and not bots.is_bot(user_agent):
+        click = clicks.pending_click(target, salt=current_app.config["CLICK_SALT"], ip=request.remote_addr,
+                                     user_agent=user_agent, referrer=request.headers.get("Referer"))
+        if clicks.submit(current_app, click):
+            db.session.commit()
+    # Only ever the stored destination: nothing from the request goes into the Location.
+    response = redirect(target.destination, 302)
+    response.headers.update(REDIRECT_HEADERS)
+    return response
