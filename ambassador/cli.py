@@ -27,3 +27,31 @@ def create_admin(email: str, org_slug: str, name: str, password: str | None) -> 
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} admin {user.email} of organization {org.slug}.")
+
+
+@ambassador_cli.command("demo")
+@click.option("--password", default=None,
+              help="Password for every demo user (default: ambassador-demo). Only used when the demo is created.")
+def demo(password: str | None) -> None:
+    """Create the demo organization with people, content and a month of history (idempotent)."""
+    from flask import current_app
+
+    from .extensions import db
+    from .services.demo import DEFAULT_PASSWORD, ensure_demo
+
+    try:
+        result = ensure_demo(password=password or DEFAULT_PASSWORD,
+                             base_url=current_app.config.get("PUBLIC_BASE_URL") or "")
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    if result.created:
+        click.echo(f"Created the demo organization {result.org.name!r} (slug {result.org.slug}).")
+        shown = password or DEFAULT_PASSWORD
+    else:
+        click.echo(f"The demo organization {result.org.name!r} already exists; nothing changed.")
+        shown = "the one chosen when the demo was created" if password else DEFAULT_PASSWORD
+    click.echo(f"Demo logins (password: {shown}):")
+    for email, role, kind in result.logins:
+        click.echo(f"  {email:<26} {role}{' (external)' if kind == 'external' else ''}")

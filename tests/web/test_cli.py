@@ -1,0 +1,74 @@
+"""`flask ambassador …` commands through Flask's CLI runner."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ambassador.models import Membership, Organization, PointsEntry, Share, User
+from ambassador.services.demo import DEFAULT_PASSWORD
+
+
+def count(db, model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_create_admin_creates_user_and_organization(runner, db):
+    result = runner.invoke(args=["ambassador", "create-admin", "--email", "Boss@Example.test", "--org", "acme-shop",
+                                 "--name", "The Boss", "--password", "long enough pw"])
+    assert result.exit_code == 0, result.output
+    assert "Created admin boss@example.test of organization acme-shop" in result.output
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == "acme-shop"))
+    member = db.session.scalar(sa.select(Membership).where(Membership.org_id == org.id))
+    assert member.role == "admin" and member.user.email == "boss@example.test"
+    assert member.user.check_password("long enough pw")
+
+
+def test_create_admin_promotes_an_existing_member(runner, db, make):
+    org = make.org(slug="promo-org")
+    member = make.member(org, role="ambassador", status="deactivated", email="someone@example.test")
+    result = runner.invoke(args=["ambassador", "create-admin", "--email", "someone@example.test", "--org",
+                                 "promo-org", "--password", "a new long password"])
+    assert result.exit_code == 0, result.output
+    assert "Updated admin someone@example.test" in result.output
+    db.session.expire_all()
+    member = db.session.get(Membership, member.id)
+    assert (member.role, member.status) == ("admin", "active")
+    assert member.user.check_password("a new long password")
+    assert count(db, User) == 1
+
+
+def test_create_admin_refuses_a_short_password(runner, db):
+    result = runner.invoke(args=["ambassador", "create-admin", "--email", "x@example.test", "--org", "short-pw",
+                                 "--password", "short"])
+    assert result.exit_code != 0
+    assert "at least 10 characters" in result.output
+    assert count(db, User) == 0 and count(db, Organization) == 0
+
+
+def test_demo_command_is_idempotent_and_prints_logins(runner, db, client):
+    first = runner.invoke(args=["ambassador", "demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@demo.test" in first.output and "fan1@demo.test" in first.output and "(external)" in first.output
+    assert f"password: {DEFAULT_PASSWORD}" in first.output
+    before = {m.__name__: count(db, m) for m in (Organization, User, Membership, Share, PointsEntry)}
+    assert before["PointsEntry"] > 0
+
+    second = runner.invoke(args=["ambassador", "demo"])
+    assert second.exit_code == 0, second.output
+    assert "already exists" in second.output and "ambassador8@demo.test" in second.output
+    assert {m.__name__: count(db, m) for m in (Organization, User, Membership, Share, PointsEntry)} == before
+
+    response = client.post("/login", data={"email": "curator@demo.test", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_demo_command_with_own_password(runner, db, client):
+    result = runner.invoke(args=["ambassador", "demo", "--password", "my own demo pw"])
+    assert result.exit_code == 0, result.output
+    assert "password: my own demo pw" in result.output
+    assert client.post("/login", data={"email": "admin@demo.test", "password": "my own demo pw"}).status_code == 302
+
+
+def test_demo_command_refuses_a_short_password(runner, db):
+    result = runner.invoke(args=["ambassador", "demo", "--password", "short"])
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    assert count(db, Organization) == 0
