@@ -1,0 +1,76 @@
+"""What is live for an ambassador: the posts they may see and share right now.
+
+One rule decides both the feed and whether a share is allowed, so a post that is no
+longer live (expired, archived, another team, internal-only…) can never be shared.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ..extensions import db
+from ..models import Campaign, Membership, Post, utcnow
+from ..models.content import campaign_team, post_team
+from ..models.organization import membership_team
+
+
+def _targets_member(link_table: sa.Table, owner_column: str, owner_id, membership_id: int):
+    """Nobody targeted (everyone), or one of the member's teams targeted: one EXISTS each."""
+    owner = getattr(link_table.c, owner_column)
+    anyone = sa.select(sa.literal(1)).where(owner == owner_id)
+    mine = (sa.select(sa.literal(1))
+            .select_from(link_table.join(membership_team, membership_team.c.team_id == link_table.c.team_id))
+            .where(owner == owner_id, membership_team.c.membership_id == membership_id))
+    return sa.or_(~anyone.exists(), mine.exists())
+
+
+def _live_where(query: sa.Select, *, membership: Membership, now: datetime | None,
+                campaign_id: int | None) -> sa.Select:
+    """Join the campaign and keep only what is live for the member."""
+    now = now or utcnow()
+    conditions = [
+        Post.org_id == membership.org_id,
+        Campaign.org_id == membership.org_id,
+        Post.status == "approved",
+        Post.published_at.is_not(None),
+        sa.or_(Post.visible_from.is_(None), Post.visible_from <= now),
+        sa.or_(Post.expires_at.is_(None), Post.expires_at > now),
+        Campaign.status == "active",
+        sa.or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
+        sa.or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
+        _targets_member(post_team, "post_id", Post.id, membership.id),
+        _targets_member(campaign_team, "campaign_id", Campaign.id, membership.id),
+    ]
+    if membership.kind != "internal":
+        conditions.append(Post.audience == "everyone")
+    if campaign_id is not None:
+        conditions.append(Post.campaign_id == campaign_id)
+    return query.join(Campaign, Post.campaign_id == Campaign.id).where(*conditions)
+
+
+def live_posts(*, membership: Membership, now: datetime | None = None, campaign_id: int | None = None) -> sa.Select:
+    """SELECT of the posts live for `membership`, newest first, campaign joined and eager-loaded."""
+    query = _live_where(sa.select(Post), membership=membership, now=now, campaign_id=campaign_id)
+    return (query.options(contains_eager(Post.campaign), selectinload(Post.captions))
+            .order_by(Post.published_at.desc(), Post.id.desc()))
+
+
+def feed_page(*, membership: Membership, page: int, per_page: int, campaign_id: int | None = None):
+    """One page of the feed (a Flask-SQLAlchemy Pagination of posts)."""
+    query = live_posts(membership=membership, campaign_id=campaign_id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def live_post(*, membership: Membership, post_id: int) -> Post | None:
+    """The post if it is live for this member right now, else None (the caller answers 404)."""
+    return db.session.scalar(live_posts(membership=membership).where(Post.id == post_id))
+
+
+def feed_campaigns(*, membership: Membership) -> list[Campaign]:
+    """Campaigns that have at least one post live for the member (for the feed's filter)."""
+    live_ids = _live_where(sa.select(Post.campaign_id), membership=membership, now=None, campaign_id=None)
+    return list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.org_id == membership.org_id, Campaign.id.in_(live_ids))
+        .order_by(Campaign.title)))
