@@ -1,18 +1,60 @@
-"""Placeholder: filled in by the leaderboard area."""
-from flask import Blueprint
+"""Leaderboard (every member), manager overview and the leaderboard CSV download."""
+from __future__ import annotations
 
-from .context import member_required
+from flask import Blueprint, Response, g, render_template, request
+
+from ..models import Team
+from ..services import leaderboard, overview as overview_service, periods
+from .context import member_required, role_required, scoped_or_404
 
 bp = Blueprint("leaderboard", __name__)
+
+TOP_N = 20
+BOARD_PERIODS = ("7", "30", "all")
+OVERVIEW_PERIODS = ("7", "30", "90")
+
+
+def _window(allowed: tuple[str, ...], default: str) -> tuple[periods.Window, dict]:
+    """The window named by ?period= (or ?period=custom&from=…&to= when allowed); errors by field."""
+    if "custom" in allowed and request.args.get("period") == "custom":
+        window, errors = periods.custom_window(g.org, request.args.get("from"), request.args.get("to"))
+        if window is not None:
+            return window, {}
+        return periods.named_window(g.org, default, allowed=allowed, default=default), errors
+    return periods.named_window(g.org, request.args.get("period"), allowed=allowed, default=default), {}
+
+
+def _board_filters() -> dict:
+    """Team (only this organization's: another's is a 404) and kind from the query string."""
+    team_id = request.args.get("team", type=int)
+    team = scoped_or_404(Team, team_id) if team_id is not None else None
+    return {"team_id": team.id if team else None, "kind": leaderboard.clean_kind(request.args.get("kind"))}
 
 
 @bp.route("/leaderboard")
 @member_required
 def index():
-    return "leaderboard.index: not built yet"
+    window, _errors = _window(BOARD_PERIODS, "30")
+    filters = _board_filters()
+    board = leaderboard.board(org_id=g.org.id, window=window, limit=TOP_N, me_id=g.membership.id, **filters)
+    return render_template("leaderboard/index.html", board=board, window=window, filters=filters,
+                           periods=BOARD_PERIODS, teams=leaderboard.org_teams(org_id=g.org.id))
+
+
+@bp.route("/leaderboard.csv")
+@role_required("manager")
+def export():
+    window, _errors = _window(BOARD_PERIODS + ("90", "custom"), "30")
+    board = leaderboard.board(org_id=g.org.id, window=window, limit=None, **_board_filters())
+    name = f"leaderboard-{g.org.slug}-{window.key}.csv"
+    return Response(leaderboard.board_csv(board), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @bp.route("/overview")
-@member_required
+@role_required("manager")
 def overview():
-    return "leaderboard.overview: not built yet"
+    window, errors = _window(OVERVIEW_PERIODS + ("custom",), "30")
+    report = overview_service.overview(org_id=g.org.id, window=window)
+    return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
+                           periods=OVERVIEW_PERIODS)

@@ -1,0 +1,124 @@
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+
+from ambassador.models import utcnow
+
+from ..services.leaderboard_data import Activity
+
+
+@pytest.fixture
+def act(db):
+    return Activity(db)
+
+
+@pytest.fixture
+def org_a(make, act):
+    """Org A with a team, two ranked ambassadors, a post with shares and clicks."""
+    org = make.org(name="Alpha")
+    team = make.team(org, "Alpha Sales")
+    post = make.post(make.campaign(org), title="Alpha launch")
+    ann = make.member(org, name="Alpha Ann", teams=[team])
+    bob = make.member(org, name="Alpha Bob", kind="external")
+    now = utcnow() - timedelta(minutes=5)
+    act.points(ann, 12, now)
+    act.points(bob, 3, now - timedelta(days=8))
+    act.share(ann, post, now)
+    act.click(ann, post, now)
+    org.team = team
+    org.ann, org.bob = ann, bob
+    return org
+
+
+def body(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def ranked_names(response) -> list[str]:
+    return [name.strip() for name in re.findall(r'<th scope="row">([^<]+)', body(response))]
+
+
+def test_leaderboard_page_for_an_ambassador(client, login, org_a):
+    login(org_a.bob.user)
+    html = body(client.get("/leaderboard?period=all"))
+    assert '<form method="get"' in html
+    assert "<caption>" in html and '<th scope="col" class="num">Points</th>' in html
+    assert re.search(r'<tr class="is-me" aria-current="true">\s*<td class="num">2</td>', html)
+    assert "Your rank: 2 of 2, with 3 points." in html
+    assert '<td class="num"><strong>12</strong></td>' in html
+    assert "Download CSV" not in html  # managers only
+    # Bob's points are 8 days old: not in the last 7 days.
+    assert "Your rank: 2 of 2, with 0 points." in body(client.get("/leaderboard?period=7"))
+
+
+def test_leaderboard_filters(client, login, org_a):
+    login(org_a.ann.user)
+    assert ranked_names(client.get("/leaderboard?period=all")) == ["Alpha Ann", "Alpha Bob"]
+    assert ranked_names(client.get(f"/leaderboard?period=all&team={org_a.team.id}")) == ["Alpha Ann"]
+    assert ranked_names(client.get("/leaderboard?period=all&kind=external")) == ["Alpha Bob"]
+    assert ranked_names(client.get("/leaderboard?period=all&kind=internal")) == ["Alpha Ann"]
+
+
+def test_own_row_after_the_top_20(client, login, make, act, org_a):
+    for i in range(22):
+        act.points(make.member(org_a, name=f"Filler {i:02d}"), 50 + i, utcnow())
+    login(org_a.bob.user)
+    html = body(client.get("/leaderboard?period=all"))
+    assert html.count('class="is-me"') == 1
+    assert html.index("Ranks in between are not shown.") < html.index('class="is-me"')
+    assert "Your rank: 24 of 24" in html and "Alpha Ann" not in html
+
+
+def test_overview_is_for_managers_only(client, login, make, org_a):
+    login(org_a.ann.user)
+    assert client.get("/overview").status_code == 403
+    assert client.get("/leaderboard.csv").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    response = client.get("/leaderboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_overview_page_for_a_manager(client, login, make, org_a):
+    manager = make.member(org_a, role="manager", name="Mia Manager")
+    login(manager.user)
+    html = body(client.get("/overview?period=7"))
+    assert "Alpha launch" in html and "Active ambassadors: 1 of 2 shared at least once" in html
+    assert "50%" in html and 'class="lb-bar lb-bar--shares lb-w-100"' in html
+    assert "potential reach" in html
+    html = body(client.get("/overview?period=custom&from=2026-03-10&to=2026-03-01"))
+    assert "The end date must be on or after the start date." in html and 'aria-invalid="true"' in html
+
+
+def test_csv_download_follows_the_filters(client, login, make, org_a):
+    manager = make.member(org_a, role="manager", name="Mia Manager")
+    login(manager.user)
+    response = client.get(f"/leaderboard.csv?period=all&team={org_a.team.id}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="leaderboard-{org_a.slug}-all.csv"'
+    rows = list(csv.reader(io.StringIO(body(response).lstrip("\ufeff"))))
+    assert rows == [["rank", "name", "teams", "kind", "points", "shares", "clicks"],
+                    ["1", "Alpha Ann", "Alpha Sales", "internal", "12", "1", "1"]]
+    rows = list(csv.reader(io.StringIO(body(client.get("/leaderboard.csv?period=7")).lstrip("\ufeff"))))
+    assert [r[1] for r in rows[1:]] == ["Alpha Ann", "Alpha Bob", "Mia Manager"]
+    assert [r[4] for r in rows[1:]] == ["12", "0", "0"]
+
+
+def test_org_b_manager_never_sees_org_a(client, login, make, act, org_a):
+    org_b = make.org(name="Beta")
+    own_team = make.team(org_b, "Beta Team")
+    manager = make.member(org_b, role="manager", name="Beta Boss", teams=[own_team])
+    login(manager.user)
+    foreign = org_a.team.id
+    assert client.get(f"/leaderboard?team={foreign}").status_code == 404
+    assert client.get(f"/leaderboard.csv?team={foreign}&period=all").status_code == 404
+    for url in ("/leaderboard?period=all", "/leaderboard.csv?period=all", "/overview?period=90",
+                "/overview?period=custom&from=2000-01-01&to=2000-12-31", f"/leaderboard?team={own_team.id}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Alpha" not in body(response), url
+    assert "Alpha Sales" not in body(client.get("/leaderboard"))  # not even in the team filter
