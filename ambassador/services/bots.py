@@ -22,6 +22,7 @@ _KNOWN_FETCHERS = (
     # scripts and HTTP libraries
     r"^curl/", r"^wget/", r"python-requests", r"python-urllib", r"python-httpx", r"aiohttp", r"go-http-client",
     r"okhttp", r"^java/", r"apache-httpclient", r"libwww-perl", r"node-fetch", r"^axios/", r"undici", r"scrapy",
+    r"^werkzeug/",
 )
 # Generic words crawlers put in their names.
 _GENERIC = (r"crawl", r"spider", r"preview", r"fetch", r"scrape", r"slurp", r"archiver", r"validator",

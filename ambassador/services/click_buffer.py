@@ -84,14 +84,15 @@ class ClickBuffer:
             if self._thread is not None:
                 return
             self._stop = stop = threading.Event()
-            self._thread = threading.Thread(target=self._run, args=(stop,), name="click-flusher", daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(stop, self._wake), name="click-flusher",
+                                            daemon=True)
             self._thread.start()
 
-    def _run(self, stop: threading.Event) -> None:
+    def _run(self, stop: threading.Event, wake: threading.Event) -> None:
         interval = float(self.app.config.get("CLICK_FLUSH_INTERVAL", 1.0))
         while True:
-            self._wake.wait(interval)
-            self._wake.clear()
+            wake.wait(interval)
+            wake.clear()
             if stop.is_set():
                 return
             try:
