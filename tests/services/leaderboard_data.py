@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 
 from ambassador.models import Click, Membership, Organization, PointsEntry, Post, Share, TrackedLink
@@ -40,3 +41,9 @@ class Activity(Factory):
         link = self.link(member, post, network)
         return self._add(Click(org_id=member.org_id, tracked_link_id=link.id, visitor_hash=f"v{next(_seq)}",
                                hour_bucket=int(at.timestamp() // 3600), created_at=at))
+
+
+@pytest.fixture
+def act(db):
+    """Import this fixture into a test module: `from .leaderboard_data import act`."""
+    return Activity(db)

@@ -7,12 +7,7 @@ from ambassador.models import utcnow
 from ambassador.services import leaderboard, periods
 from ambassador.services.points import balance
 
-from .leaderboard_data import Activity
-
-
-@pytest.fixture
-def act(db):
-    return Activity(db)
+from .leaderboard_data import act  # noqa: F401  (fixture)
 
 
 @pytest.fixture

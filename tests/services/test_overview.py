@@ -4,12 +4,7 @@ import pytest
 
 from ambassador.services import overview, periods
 
-from .leaderboard_data import Activity
-
-
-@pytest.fixture
-def act(db):
-    return Activity(db)
+from .leaderboard_data import act  # noqa: F401  (fixture)
 
 
 @pytest.fixture

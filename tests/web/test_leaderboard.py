@@ -7,12 +7,7 @@ import pytest
 
 from ambassador.models import utcnow
 
-from ..services.leaderboard_data import Activity
-
-
-@pytest.fixture
-def act(db):
-    return Activity(db)
+from ..services.leaderboard_data import act  # noqa: F401  (fixture)
 
 
 @pytest.fixture
