@@ -1,18 +1,244 @@
-"""Placeholder: filled in by the content area."""
-from flask import Blueprint
+"""Campaigns, posts and the review queue (curators and managers)."""
+from __future__ import annotations
 
-from .context import member_required
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import networks
+from ..extensions import db
+from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
+from ..models import CAMPAIGN_STATUSES, Campaign, Post
+from ..services import approval, campaigns as campaign_service, open_graph, posts as post_service, uploads
+from ..services.campaigns import ContentError
+from .context import member_required, role_required, scoped_or_404
 
 bp = Blueprint("content", __name__)
+curator_required = role_required("curator")
+manager_required = role_required("manager")
 
+
+def _tz() -> str:
+    return current_user.timezone or g.org.timezone
+
+
+@bp.context_processor
+def _helpers():
+    def local(value):
+        return from_utc(value, _tz()).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    return {"compose": networks.compose_text, "link_host": lambda url: urlsplit(url).hostname or "",
+            "local": local, "caption_report": post_service.caption_report}
+
+
+# Campaigns -------------------------------------------------------------------------------------
 
 @bp.route("/campaigns")
-@member_required
+@curator_required
 def campaigns():
-    return "content.campaigns: not built yet"
+    status = request.args.get("status")
+    status = status if status in CAMPAIGN_STATUSES else None
+    rows = campaign_service.list_campaigns(org=g.org, status=status)
+    return render_template("content/campaigns.html", rows=rows, status=status, statuses=CAMPAIGN_STATUSES)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@curator_required
+def new_campaign():
+    return _campaign_form(None)
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@curator_required
+def edit_campaign(campaign_id: int):
+    return _campaign_form(scoped_or_404(Campaign, campaign_id))
+
+
+def _campaign_form(campaign: Campaign | None):
+    form = CampaignForm()
+    form.set_team_choices(g.org.teams)
+    if campaign is not None and request.method == "GET":
+        form.fill(campaign, _tz())
+    if form.validate_on_submit():
+        try:
+            data = form.to_input(_tz())
+            if campaign is None:
+                campaign = campaign_service.create_campaign(org=g.org, author=current_user, data=data)
+            else:
+                campaign_service.update_campaign(campaign=campaign, org=g.org, data=data)
+        except ContentError as exc:
+            db.session.rollback()
+            form.show_errors(exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Campaign “%(title)s” is saved.", title=campaign.title), "success")
+            return redirect(url_for("content.campaign", campaign_id=campaign.id))
+    return render_template("content/campaign_form.html", form=form, campaign=campaign)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@curator_required
+def campaign(campaign_id: int):
+    item = scoped_or_404(Campaign, campaign_id)
+    return render_template("content/campaign.html", campaign=item,
+                           posts=post_service.campaign_posts(campaign=item))
+
+
+@bp.route("/campaigns/<int:campaign_id>/delete", methods=["POST"])
+@curator_required
+def delete_campaign(campaign_id: int):
+    item = scoped_or_404(Campaign, campaign_id)
+    try:
+        campaign_service.delete_campaign(campaign=item)
+    except ContentError as exc:
+        db.session.rollback()
+        flash(next(iter(exc.errors.values())), "error")
+        return redirect(url_for("content.campaign", campaign_id=campaign_id))
+    db.session.commit()
+    flash(_("The campaign is deleted."), "success")
+    return redirect(url_for("content.campaigns"))
+
+
+# Posts -----------------------------------------------------------------------------------------
+
+@bp.route("/campaigns/<int:campaign_id>/posts/new", methods=["GET", "POST"])
+@curator_required
+def new_post(campaign_id: int):
+    return _post_form(scoped_or_404(Campaign, campaign_id), None)
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@curator_required
+def edit_post(post_id: int):
+    post = scoped_or_404(Post, post_id)
+    return _post_form(post.campaign, post)
+
+
+def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None):
+    extras = post_service.caption_extras(hashtags=form.hashtags.data or "", disclosure=g.org.disclosure)
+    return render_template("content/post_form.html", form=form, campaign=campaign, post=post, extras=extras)
+
+
+def _post_form(campaign: Campaign, post: Post | None):
+    form = PostForm()
+    form.set_team_choices(g.org.teams)
+    if post is not None and request.method == "GET":
+        form.fill(post, _tz())
+    if form.is_submitted() and form.fetch_preview.data:
+        _fill_preview(form)
+    elif form.validate_on_submit():
+        data = form.to_input(_tz())
+        post_service.fill_missing_preview(data)
+        try:
+            saved, stale = post_service.save_post(org=g.org, campaign=campaign, author=current_user,
+                                                  data=data, post=post)
+            approval.after_edit(post=saved, membership=g.membership, org=g.org)
+        except ContentError as exc:
+            db.session.rollback()
+            form.show_errors(exc.errors)
+        else:
+            db.session.commit()
+            post_service.delete_image_file(stale)
+            flash(_("The post is saved."), "success")
+            return redirect(url_for("content.post", post_id=saved.id))
+    return _render_post_form(form, campaign, post)
+
+
+def _fill_preview(form: PostForm) -> None:
+    try:
+        url = post_service.clean_link(form.link_url.data or "")
+    except ContentError as exc:
+        form.show_errors(exc.errors)
+        return
+    preview = open_graph.fetch_preview(url=url)
+    if preview is None:
+        flash(_("No preview could be read from that page; type it below."), "warning")
+        return
+    form.preview_title.data = preview.title
+    form.preview_description.data = preview.description
+    form.preview_image_url.data = preview.image_url
+    flash(_("The preview is filled in from the page; check it before saving."), "info")
+
+
+@bp.route("/posts/<int:post_id>")
+@curator_required
+def post(post_id: int):
+    item = scoped_or_404(Post, post_id)
+    return render_template("content/post.html", post=item, review_form=ReviewForm())
+
+
+@bp.route("/posts/<int:post_id>/media")
+@member_required
+def media(post_id: int):
+    item = scoped_or_404(Post, post_id)
+    if not item.image_path or (item.status != "approved" and not g.membership.has_role("curator")):
+        abort(404)
+    path = uploads.absolute_path(item.image_path)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=uploads.mimetype_for(item.image_path), max_age=3600, conditional=True)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
+# Lifecycle -------------------------------------------------------------------------------------
+
+def _transition(post_id: int, action, done: str, **kwargs):
+    item = scoped_or_404(Post, post_id)
+    try:
+        action(post=item, membership=g.membership, **kwargs)
+    except approval.ApprovalError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    if request.form.get("next") == "review":
+        return redirect(url_for("content.review"))
+    return redirect(url_for("content.post", post_id=post_id))
+
+
+@bp.route("/posts/<int:post_id>/publish", methods=["POST"])
+@curator_required
+def publish_post(post_id: int):
+    needs_review = approval.needs_review(org=g.org, membership=g.membership)
+    done = _("Sent to a manager for review.") if needs_review else _("Published: ambassadors can share it.")
+    return _transition(post_id, approval.publish, done, org=g.org)
+
+
+@bp.route("/posts/<int:post_id>/archive", methods=["POST"])
+@curator_required
+def archive_post(post_id: int):
+    return _transition(post_id, approval.archive, _("The post is archived."))
+
+
+@bp.route("/posts/<int:post_id>/restore", methods=["POST"])
+@curator_required
+def restore_post(post_id: int):
+    return _transition(post_id, approval.restore, _("The post is back as a draft."))
+
+
+@bp.route("/posts/<int:post_id>/approve", methods=["POST"])
+@manager_required
+def approve_post(post_id: int):
+    return _transition(post_id, approval.approve, _("Approved: ambassadors can share it."))
+
+
+@bp.route("/posts/<int:post_id>/send-back", methods=["POST"])
+@manager_required
+def send_back_post(post_id: int):
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        item = scoped_or_404(Post, post_id)
+        return render_template("content/post.html", post=item, review_form=form), 400
+    return _transition(post_id, approval.request_changes, _("Sent back to the curator with your comment."),
+                       comment=form.comment.data)
 
 
 @bp.route("/review")
-@member_required
+@manager_required
 def review():
-    return "content.review: not built yet"
+    return render_template("content/review.html", posts=approval.pending(org=g.org), review_form=ReviewForm())

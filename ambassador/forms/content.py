@@ -1,0 +1,116 @@
+"""Forms for campaigns, posts and reviews. Times are entered in the person's own time zone."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField, URLField)
+from wtforms.validators import DataRequired, Length, Optional
+
+from .. import networks
+from ..services.campaigns import CampaignInput
+from ..services.posts import PostInput
+
+TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def to_utc(value: datetime | None, tz: str) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
+
+
+def from_utc(value: datetime | None, tz: str) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def _when(label):
+    return DateTimeLocalField(label, format=TIME_FORMAT, validators=[Optional()])
+
+
+class ContentForm(FlaskForm):
+    def set_team_choices(self, teams) -> None:
+        self.teams.choices = [(t.id, t.name) for t in teams]
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Put a service's messages next to their fields (or on the form when no field matches)."""
+        for name, message in errors.items():
+            target = getattr(self, name, None)
+            if target is not None and hasattr(target, "errors"):
+                target.errors = list(target.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+class CampaignForm(ContentForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    starts_at = _when(_l("Starts"))
+    ends_at = _when(_l("Ends"))
+    status = SelectField(_l("Status"), choices=[("draft", _l("Draft")), ("active", _l("Active")),
+                                                ("archived", _l("Archived"))], default="draft")
+    teams = SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
+                                description=_l("Leave empty for everyone."))
+
+    def fill(self, campaign, tz: str) -> None:
+        self.process(obj=campaign, starts_at=from_utc(campaign.starts_at, tz),
+                     ends_at=from_utc(campaign.ends_at, tz), teams=[t.id for t in campaign.teams])
+
+    def to_input(self, tz: str) -> CampaignInput:
+        return CampaignInput(title=self.title.data or "", description=self.description.data or "",
+                             starts_at=to_utc(self.starts_at.data, tz), ends_at=to_utc(self.ends_at.data, tz),
+                             status=self.status.data, team_ids=list(self.teams.data or []))
+
+
+class PostForm(ContentForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("For your team; ambassadors see the link's preview."))
+    link_url = URLField(_l("Link"), validators=[DataRequired(), Length(max=2048)])
+    fetch_preview = SubmitField(_l("Fetch preview from the link"))
+    preview_title = StringField(_l("Preview title"), validators=[Length(max=300)])
+    preview_description = TextAreaField(_l("Preview description"), validators=[Length(max=2000)])
+    preview_image_url = URLField(_l("Preview image address"), validators=[Optional(), Length(max=2048)])
+    image = FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP; replaces the preview image."))
+    remove_image = BooleanField(_l("Remove the uploaded image"))
+    hashtags = StringField(_l("Hashtags"), validators=[Length(max=300)],
+                           description=_l("Added to every caption, e.g. #ghent #jobs."))
+    visible_from = _when(_l("Visible from"))
+    expires_at = _when(_l("Expires at"))
+    audience = RadioField(_l("Audience"), default="everyone", choices=[
+        ("everyone", _l("Everyone (internal and external ambassadors)")), ("internal", _l("Internal only"))])
+    teams = SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
+                                description=_l("Leave empty for everyone."))
+    save = SubmitField(_l("Save"))
+
+    def caption_fields(self):
+        return [(networks.get(key), getattr(self, f"caption_{key}")) for key in networks.CAPTION_NETWORKS]
+
+    def fill(self, post, tz: str) -> None:
+        captions = {f"caption_{c.network}": c.text for c in post.captions}
+        self.process(obj=post, visible_from=from_utc(post.visible_from, tz),
+                     expires_at=from_utc(post.expires_at, tz), teams=[t.id for t in post.teams], **captions)
+
+    def to_input(self, tz: str) -> PostInput:
+        return PostInput(
+            title=self.title.data or "", link_url=self.link_url.data or "",
+            preview_title=self.preview_title.data or "", preview_description=self.preview_description.data or "",
+            preview_image_url=self.preview_image_url.data or "", hashtags=self.hashtags.data or "",
+            visible_from=to_utc(self.visible_from.data, tz), expires_at=to_utc(self.expires_at.data, tz),
+            audience=self.audience.data, team_ids=list(self.teams.data or []),
+            captions={key: getattr(self, f"caption_{key}").data or "" for key in networks.CAPTION_NETWORKS},
+            image=self.image.data or None, remove_image=bool(self.remove_image.data))
+
+
+for _key in networks.CAPTION_NETWORKS:
+    setattr(PostForm, f"caption_{_key}", TextAreaField(
+        _l("Caption for %(network)s", network=networks.get(_key).label), validators=[Length(max=10000)]))
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(_l("What should change?"), validators=[DataRequired(), Length(max=4000)])
