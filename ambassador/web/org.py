@@ -1,19 +1,123 @@
-"""Placeholder: filled in by the org area."""
-from flask import Blueprint
+"""Organization settings and teams (admins only), and the organization's logo."""
+from __future__ import annotations
 
-from .context import member_required
+from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..forms.org import OrgSettingsForm, TeamForm
+from ..models import Organization, Team
+from ..services import org_settings, teams
+from ..services.email import absolute_url
+from ..services.uploads import absolute_path, mimetype_for
+from .context import role_required, scoped_or_404
 
 bp = Blueprint("org", __name__)
+admin_required = role_required("admin")
 
 
-@bp.route("/settings")
-@member_required
+def join_link(token: str) -> str:
+    return absolute_url(url_for("join.join", token=token))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
 def settings():
-    return "org.settings: not built yet"
+    form = OrgSettingsForm(obj=g.org)
+    if form.validate_on_submit():
+        values = org_settings.OrgSettings(**{key: form.data[key] for key in org_settings.OrgSettings.fields()})
+        try:
+            org_settings.update_settings(org=g.org, settings=values)
+            if form.logo.data:
+                org_settings.set_logo(org=g.org, file_storage=form.logo.data)
+        except org_settings.SettingsError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("org.settings"))
+    return render_template("org/settings.html", form=form, join_url=join_link(g.org.join_token))
+
+
+@bp.route("/settings/logo/remove", methods=["POST"])
+@admin_required
+def remove_logo():
+    org_settings.remove_logo(org=g.org)
+    db.session.commit()
+    flash(_("The logo is removed."), "success")
+    return redirect(url_for("org.settings"))
+
+
+@bp.route("/settings/join-token", methods=["POST"])
+@admin_required
+def regenerate_join_token():
+    org_settings.regenerate_join_token(org=g.org)
+    db.session.commit()
+    flash(_("A new join link is ready; the old one no longer works."), "success")
+    return redirect(url_for("org.settings") + "#join")
 
 
 @bp.route("/org/<int:org_id>/logo")
 def logo(org_id: int):
-    from flask import abort
+    """Public on purpose: the logo also shows on the organization's join and invitation pages."""
+    org = db.session.get(Organization, org_id)
+    path = absolute_path(org.logo_path) if org is not None and org.logo_path else None
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=mimetype_for(org.logo_path), max_age=300)
 
-    abort(404)
+
+@bp.route("/teams", methods=["GET", "POST"])
+@admin_required
+def teams_page():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            team = teams.create_team(org=g.org, name=form.name.data)
+        except teams.TeamError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Team %(name)s created.", name=team.name), "success")
+            return redirect(url_for("org.teams_page"))
+    return render_template("org/teams.html", form=form, teams=teams.teams_of(g.org), join_link=join_link)
+
+
+@bp.route("/teams/<int:team_id>/rename", methods=["POST"])
+@admin_required
+def rename_team(team_id: int):
+    team, form = scoped_or_404(Team, team_id), TeamForm()
+    try:
+        if not form.validate():
+            raise teams.TeamError(" ".join(form.name.errors) or _("Give the team a name."))
+        teams.rename_team(team=team, name=form.name.data)
+    except teams.TeamError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Team renamed to %(name)s.", name=team.name), "success")
+    return redirect(url_for("org.teams_page"))
+
+
+@bp.route("/teams/<int:team_id>/delete", methods=["POST"])
+@admin_required
+def delete_team(team_id: int):
+    team = scoped_or_404(Team, team_id)
+    name = team.name
+    teams.delete_team(team=team)
+    db.session.commit()
+    flash(_("Team %(name)s deleted; its members stay in the organization.", name=name), "success")
+    return redirect(url_for("org.teams_page"))
+
+
+@bp.route("/teams/<int:team_id>/join-token", methods=["POST"])
+@admin_required
+def regenerate_team_token(team_id: int):
+    team = scoped_or_404(Team, team_id)
+    teams.regenerate_team_join_token(team=team)
+    db.session.commit()
+    flash(_("Team %(name)s has a new join link; the old one no longer works.", name=team.name), "success")
+    return redirect(url_for("org.teams_page"))

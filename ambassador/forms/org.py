@@ -1,0 +1,37 @@
+"""Forms of the organization settings and teams pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from .auth import LANGUAGE_CHOICES
+from .validators import TimeZone
+
+# InputRequired, not DataRequired: 0 is a valid number of points.
+_POINTS = [InputRequired(), NumberRange(min=0, max=10000)]
+
+
+class OrgSettingsForm(FlaskForm):
+    name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=120)])
+    slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=63)],
+                       description=_l("Lowercase letters, digits and dashes; used in addresses."))
+    logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP; leave empty to keep the current logo."))
+    default_locale = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), TimeZone()],
+                           description=_l("Days for daily caps and leaderboards are counted in this zone."))
+    disclosure = StringField(_l("Disclosure hashtag"), validators=[Optional(), Length(max=40)],
+                             description=_l("Kept in every share, e.g. #employee or #ad."))
+    points_share = IntegerField(_l("Points per share"), validators=_POINTS)
+    points_click = IntegerField(_l("Points per click"), validators=_POINTS)
+    daily_share_points_cap = IntegerField(_l("Daily cap on share points"), validators=_POINTS,
+                                          description=_l("Per member per day; 0 gives no share points."))
+    daily_click_points_cap = IntegerField(_l("Daily cap on click points"), validators=_POINTS,
+                                          description=_l("Per member per day; 0 gives no click points."))
+    posts_require_approval = BooleanField(_l("Posts need a manager's approval before they are published"))
+    join_enabled = BooleanField(_l("Join links are switched on"))
+    join_requires_approval = BooleanField(_l("People who join through a link wait for approval"))
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
