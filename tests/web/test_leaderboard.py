@@ -89,6 +89,16 @@ def test_overview_page_for_a_manager(client, login, make, org_a):
     assert "The end date must be on or after the start date." in html and 'aria-invalid="true"' in html
 
 
+def test_csv_link_carries_only_the_known_filters(client, login, make, org_a):
+    manager = make.member(org_a, role="manager")
+    login(manager.user)
+    html = body(client.get(f"/leaderboard?period=7&kind=external&team={org_a.team.id}&_external=1&_scheme=javascript"))
+    link = re.search(r'href="([^"]*leaderboard\.csv[^"]*)"', html).group(1)
+    assert link == f"/leaderboard.csv?period=7&amp;team={org_a.team.id}&amp;kind=external"
+    link = re.search(r'href="([^"]*leaderboard\.csv[^"]*)"', body(client.get("/leaderboard"))).group(1)
+    assert link == "/leaderboard.csv?period=30"
+
+
 def test_csv_download_follows_the_filters(client, login, make, org_a):
     manager = make.member(org_a, role="manager", name="Mia Manager")
     login(manager.user)
