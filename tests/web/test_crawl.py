@@ -73,14 +73,17 @@ def _crawl(client, start: str, limit: int = 250):
 
 @pytest.mark.parametrize("email", ["admin@demo.test", "manager@demo.test", "curator@demo.test",
                                    "ambassador1@demo.test", "fan1@demo.test"])
-def test_every_page_renders_and_every_post_form_has_csrf(client, db, email):
-    demo = pytest.importorskip("ambassador.services.demo")
-    demo.seed_demo(password="ambassador-demo")
+def test_every_page_renders_and_every_post_form_has_csrf(app, client, db, email, monkeypatch):
+    from ambassador.services import demo
+
+    demo.ensure_demo(password="ambassador-demo")
     db.session.flush()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     assert user is not None, f"demo user {email} missing"
     response = client.post("/login", data={"email": email, "password": "ambassador-demo"})
     assert response.status_code == 302
+    # CSRF is off in TestConfig; switch it on so forms render their token as in production.
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     seen, problems = _crawl(client, "/feed")
     assert len(seen) > 3
     assert problems == []
