@@ -1,0 +1,152 @@
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ambassador.models import Membership, User, utcnow
+from ambassador.services import invitations
+
+
+@pytest.fixture
+def admin(make):
+    return make.member(make.org(name="Brasserie Zuid"), role="admin")
+
+
+def _invite(admin, email, **kw):
+    return invitations.create_invitation(org=admin.organization, invited_by=admin, email=email, **kw)
+
+
+def _membership(db, org, email):
+    return db.session.scalar(sa.select(Membership).join(User).where(Membership.org_id == org.id, User.email == email))
+
+
+# --- Invitations --------------------------------------------------------------------------------
+
+def test_new_person_accepts_sets_name_and_password_and_is_logged_in(app, client, admin, make, db):
+    team = make.team(admin.organization)
+    with app.test_request_context():
+        _, token = _invite(admin, "new@example.test", name="Nina", role="curator", kind="external", teams=[team])
+    page = client.get(f"/invite/{token}").get_data(as_text=True)
+    assert "Join Brasserie Zuid" in page and "new@example.test" in page and 'value="Nina"' in page
+    response = client.post(f"/invite/{token}", data={"name": "Nina N.", "password": "long enough pw"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/feed")
+    membership = _membership(db, admin.organization, "new@example.test")
+    assert (membership.role, membership.kind, membership.status, membership.teams) == ("curator", "external",
+                                                                                       "active", [team])
+    assert membership.user.name == "Nina N." and membership.user.check_password("long enough pw")
+    assert client.get("/members").status_code == 403  # signed in as a curator of the org
+    again = client.get(f"/invite/{token}")
+    assert again.status_code == 410 and "already used" in again.get_data(as_text=True)
+
+
+def test_short_password_is_refused_and_nothing_is_created(client, admin, db, app):
+    with app.test_request_context():
+        _, token = _invite(admin, "short@example.test")
+    html = client.post(f"/invite/{token}", data={"name": "S", "password": "short"}).get_data(as_text=True)
+    assert "at least 10" in html.lower()
+    assert db.session.scalar(sa.select(User).where(User.email == "short@example.test")) is None
+
+
+def test_existing_user_logs_in_then_accepts(client, admin, make, login, db, app):
+    user = make.user(email="known@example.test")
+    with app.test_request_context():
+        _, token = _invite(admin, "known@example.test")
+    page = client.get(f"/invite/{token}").get_data(as_text=True)
+    assert "Log in to accept" in page and f"next=/invite/{token}" in page
+    login(user)
+    assert "Accept and join" in client.get(f"/invite/{token}").get_data(as_text=True)
+    response = client.post(f"/invite/{token}")
+    assert response.status_code == 302
+    assert _membership(db, admin.organization, "known@example.test").status == "active"
+
+
+def test_logged_in_as_someone_else(client, admin, make, login, db, app):
+    with app.test_request_context():
+        _, token = _invite(admin, "invitee@example.test")
+    login(make.user(email="other@example.test"))
+    html = client.get(f"/invite/{token}").get_data(as_text=True)
+    assert "You are logged in as other@example.test" in html
+    client.post(f"/invite/{token}")
+    assert _membership(db, admin.organization, "other@example.test") is None
+
+
+@pytest.mark.parametrize("state,status,text", [
+    ("expired", 410, "has expired"), ("revoked", 410, "withdrawn"), ("unknown", 404, "does not exist")])
+def test_unusable_invitations_get_a_clear_page(client, admin, app, db, state, status, text):
+    with app.test_request_context():
+        invitation, token = _invite(admin, "late@example.test")
+    if state == "expired":
+        invitation.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.flush()
+    elif state == "revoked":
+        invitations.revoke_invitation(actor=admin, invitation=invitation)
+    else:
+        token = "x" * 43
+    for method in (client.get, client.post):
+        response = method(f"/invite/{token}", data={"name": "L", "password": "long enough pw"})
+        assert response.status_code == status and text in response.get_data(as_text=True)
+
+
+# --- Join links ---------------------------------------------------------------------------------
+
+def test_visitor_signs_up_through_the_join_link(client, admin, db):
+    token = admin.organization.join_token
+    assert "Become an ambassador of Brasserie Zuid" in client.get(f"/join/{token}").get_data(as_text=True)
+    response = client.post(f"/join/{token}", data={"name": "Fan", "email": "Fan@Example.test",
+                                                   "password": "long enough pw"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/feed")
+    membership = _membership(db, admin.organization, "fan@example.test")
+    assert (membership.role, membership.kind, membership.status, membership.source) == (
+        "ambassador", "external", "active", "join")
+
+
+def test_join_with_approval_waits_until_a_manager_approves(client, app, admin, make, login, db):
+    admin.organization.join_requires_approval = True
+    team = make.team(admin.organization, "Store Gent")  # flushes the setting too
+    response = client.post(f"/join/{team.join_token}", data={"name": "Wim", "email": "wim@example.test",
+                                                             "password": "long enough pw"}, follow_redirects=True)
+    assert "will approve your request soon" in response.get_data(as_text=True)
+    membership = _membership(db, admin.organization, "wim@example.test")
+    assert membership.status == "pending" and membership.teams == [team]
+    assert client.get("/feed").status_code == 302  # not in yet
+
+    manager = app.test_client()
+    manager_member = make.member(admin.organization, role="manager")
+    manager.post("/login", data={"email": manager_member.user.email, "password": "correct horse battery"})
+    assert "Wim" in manager.get("/members?status=pending").get_data(as_text=True)
+    manager.post(f"/members/{membership.id}/approve")
+    db.session.refresh(membership)
+    assert membership.status == "active"
+
+
+def test_logged_in_user_joins_with_one_click(client, admin, make, login, db):
+    user = make.user(email="one@example.test")
+    login(user)
+    html = client.get(f"/join/{admin.organization.join_token}").get_data(as_text=True)
+    assert "Join as" in html
+    client.post(f"/join/{admin.organization.join_token}")
+    assert _membership(db, admin.organization, "one@example.test").kind == "external"
+    html = client.get(f"/join/{admin.organization.join_token}").get_data(as_text=True)
+    assert "already a member" in html
+
+
+def test_signup_with_an_existing_address_points_to_login(client, admin, make, db):
+    make.user(email="exists@example.test")
+    html = client.post(f"/join/{admin.organization.join_token}", data={
+        "name": "E", "email": "exists@example.test", "password": "long enough pw"}).get_data(as_text=True)
+    assert "already exists" in html and "Log in, then join" in html
+    assert _membership(db, admin.organization, "exists@example.test") is None
+
+
+def test_disabled_join_link(client, admin, make, db):
+    admin.organization.join_enabled = False
+    team = make.team(admin.organization)  # flushes the setting too
+    for token in (admin.organization.join_token, team.join_token):
+        response = client.post(f"/join/{token}", data={"name": "N", "email": "n@example.test",
+                                                       "password": "long enough pw"})
+        assert response.status_code == 403 and "Joining is closed" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User).where(User.email == "n@example.test")) is None
+
+
+def test_unknown_join_link(client):
+    assert client.get("/join/nope").status_code == 404
