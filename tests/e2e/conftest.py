@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from ambassador import create_app
 from ambassador.extensions import db as _db
@@ -28,6 +28,9 @@ HERE = Path(__file__).parent
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
+# Nothing leaves the machine: every host but the live server's resolves to "not found", so a
+# redirect to LinkedIn or to a post's site is seen (as a request) but never sent.
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 NO_CHROMIUM = "Chromium not found: apt-get install chromium"
 # A normal desktop browser (a visitor clicking a short link), not a preview bot.
 VISITOR_USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -74,6 +77,13 @@ class LiveServer:
                 _db.session.remove()
 
 
+class QuietHandler(WSGIRequestHandler):
+    """No access log lines in the test output (errors still go to the app's logger)."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
@@ -81,7 +91,7 @@ def live_server(tmp_path_factory):
                      CLICK_BUFFER_SYNC=True, UPLOAD_FOLDER=str(folder / "uploads"))
     with app.app_context():
         _db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
@@ -117,7 +127,8 @@ def playwright_driver():
 
 @pytest.fixture(scope="session")
 def browser(playwright_driver, chromium_path):
-    browser = playwright_driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS + OFFLINE_ARGS,
+                                             headless=True)
     yield browser
     browser.close()
 
@@ -143,3 +154,12 @@ def new_context(browser, live_server):
 @pytest.fixture
 def page(new_context):
     return new_context().new_page()
+
+
+def log_in(page, email: str, password: str) -> None:
+    """Sign in through the real login form and wait until the app has let us in."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
