@@ -114,37 +114,23 @@ def _to_count(pending: Sequence[PendingClick]) -> list[PendingClick]:
     return keep
 
 
-def _insert(clicks: Sequence[PendingClick]) -> list[int]:
+def _insert(clicks: Sequence[PendingClick]) -> list[tuple[int, PendingClick]]:
     """Insert, skipping rows another process inserted first (the unique constraint)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Click.__table__
-    ids: list[int] = []
-    for chunk in _chunks(clicks):
-        stmt = (insert(table)
-                .values([{"org_id": c.org_id, "tracked_link_id": c.link_id, "visitor_hash": c.visitor_hash,
-                          "hour_bucket": hour_bucket(c.at), "referrer_host": c.referrer_host, "created_at": c.at}
-                         for c in chunk])
-                .on_conflict_do_nothing(index_elements=["tracked_link_id", "visitor_hash", "hour_bucket"])
-                .returning(table.c.id))
-        ids.extend(db.session.scalars(stmt))
-    return ids
-
-
-def _award_points(click_ids: list[int], by_link: dict[int, PendingClick]) -> None:
-    if not click_ids:
-        return
-    stored: list[Click] = []
-    for chunk in _chunks(click_ids):
-        stored.extend(db.session.scalars(sa.select(Click).where(Click.id.in_(chunk))))
-    org_ids = {c.org_id for c in stored}
-    orgs = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
-    # Members in a fixed order: two writers lock member rows in the same order (no deadlock).
-    stored.sort(key=lambda c: (by_link[c.tracked_link_id].membership_id, c.created_at, c.id))
-    for click in stored:
-        link = by_link[click.tracked_link_id]
-        points.award_click(click=click, membership_id=link.membership_id, network=link.network,
-                           org=orgs[click.org_id])
+    by_key = {(c.link_id, c.visitor_hash, hour_bucket(c.at)): c for c in clicks}
+    if not by_key:
+        return []
+    # One cached statement, many parameter sets (SQLAlchemy's insertmanyvalues batches them).
+    stmt = (insert(table)
+            .on_conflict_do_nothing(index_elements=["tracked_link_id", "visitor_hash", "hour_bucket"])
+            .returning(table.c.id, table.c.tracked_link_id, table.c.visitor_hash, table.c.hour_bucket))
+    rows = db.session.execute(stmt, [
+        {"org_id": c.org_id, "tracked_link_id": link_id, "visitor_hash": visitor, "hour_bucket": bucket,
+         "referrer_host": c.referrer_host, "created_at": c.at} for (link_id, visitor, bucket), c in by_key.items()])
+    stored = [(row.id, by_key[(row.tracked_link_id, row.visitor_hash, row.hour_bucket)]) for row in rows]
+    return stored
 
 
 def write_clicks(pending: Sequence[PendingClick]) -> int:
@@ -158,11 +144,14 @@ def write_clicks(pending: Sequence[PendingClick]) -> int:
     pending = [c for c in pending if c.link_id in live]
     if not pending:
         return 0
-    keep = _to_count(pending)
-    click_ids = _insert(keep)
-    _award_points(click_ids, {c.link_id: c for c in keep})
+    stored = _insert(_to_count(pending))
+    if stored:
+        org_ids = {c.org_id for _, c in stored}
+        orgs = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
+        points.award_clicks([points.ClickAward(click_id, c.at, orgs[c.org_id], c.membership_id, c.network)
+                             for click_id, c in stored])
     db.session.flush()
-    return len(click_ids)
+    return len(stored)
 
 
 def submit(app, click: PendingClick) -> bool:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
+from werkzeug.urls import iri_to_uri
 
 from ..extensions import db
 from ..models import Membership, Post, TrackedLink
@@ -121,6 +122,8 @@ def resolve(code: str, *, cache: LinkCache = link_cache) -> LinkTarget | None:
                       TrackedLink.network).where(TrackedLink.code == code)).first()
         if row is None:
             return None
-        target = LinkTarget(*row)
+        link_id, org_id, destination, membership_id, network = row
+        # A curator may have pasted an IRI (é, ü…): the Location header needs its URI form.
+        target = LinkTarget(link_id, org_id, iri_to_uri(destination), membership_id, network)
         cache.put(code, target)
     return target

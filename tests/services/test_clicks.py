@@ -148,7 +148,7 @@ def test_a_full_batch_is_flushed_in_batches(async_app, make, db, monkeypatch):
     link = make_link(make)
     batches = []
     buffer = ClickBuffer(async_app, write=lambda batch: batches.append(len(batch)) or write_clicks(batch))
-    buffer._thread = object()  # no flusher thread: flush by hand
+    buffer._start = lambda: None  # no flusher thread: flush by hand
     for i in range(5):
         buffer.submit(pend(link, visitor=f"v{i}"))
     assert buffer.flush() == 5
@@ -167,7 +167,7 @@ def test_a_failed_write_keeps_the_batch_for_the_next_round(async_app, make, db, 
         return write_clicks(batch)
 
     buffer = ClickBuffer(async_app, write=flaky)
-    buffer._thread = object()
+    buffer._start = lambda: None
     buffer.submit(pend(link))
     assert buffer.flush() == 0 and len(buffer) == 1
     assert buffer.flush() == 1 and count_clicks(db, link) == 1

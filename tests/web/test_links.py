@@ -136,3 +136,10 @@ def test_a_repeat_hit_is_served_from_the_cache(client, make, db):
     link = make_link(make)
     follow(client, link)
     assert link_cache.get(link.code).link_id == link.id
+
+
+def test_a_destination_with_non_ascii_characters_is_sent_as_a_uri(client, make):
+    link = make_link(make, url="https://exämple.be/café?naam=Zoë", campaign_slug="c")
+    location = follow(client, link).headers["Location"]
+    assert location == ("https://xn--exmple-cua.be/caf%C3%A9?naam=Zo%C3%AB&utm_source=linkedin"
+                        "&utm_medium=ambassador&utm_campaign=c")

@@ -1,0 +1,28 @@
+"""Gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Anything here can be overridden on the command line or with GUNICORN_CMD_ARGS; the bind
+address follows gunicorn's defaults (PORT in the environment → 0.0.0.0:$PORT).
+"""
+import multiprocessing
+import os
+
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Threads let a worker keep connections alive (load balancers reuse them) and overlap
+# database waits; the app keeps no per-thread state outside Flask's contexts.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+keepalive = 5
+timeout = 30
+# On SIGTERM a worker finishes its requests, then worker_exit flushes its clicks.
+graceful_timeout = 30
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def worker_exit(server, worker):
+    """Runs in the worker process as it exits: write the clicks still in its buffer."""
+    from ambassador.services.clicks import shutdown_click_buffers
+
+    stored = shutdown_click_buffers()
+    if stored:
+        server.log.info("worker %s: flushed %d buffered clicks on exit", worker.pid, stored)
