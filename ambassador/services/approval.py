@@ -68,11 +68,13 @@ def request_changes(*, post: Post, membership: Membership, comment: str) -> None
     db.session.flush()
 
 
-def after_edit(*, post: Post, membership: Membership, org: Organization) -> None:
-    """An approved post edited by someone who needs review goes back to the review queue."""
+def after_edit(*, post: Post, membership: Membership, org: Organization) -> bool:
+    """An approved post edited by someone who needs review goes back to the review queue (True)."""
     if post.status == "approved" and needs_review(org=org, membership=membership):
         post.status = "pending_approval"
         db.session.flush()
+        return True
+    return False
 
 
 def archive(*, post: Post, membership: Membership) -> None:

@@ -134,14 +134,15 @@ def _post_form(campaign: Campaign, post: Post | None):
         try:
             saved, stale = post_service.save_post(org=g.org, campaign=campaign, author=current_user,
                                                   data=data, post=post)
-            approval.after_edit(post=saved, membership=g.membership, org=g.org)
+            back_to_review = approval.after_edit(post=saved, membership=g.membership, org=g.org)
         except ContentError as exc:
             db.session.rollback()
             form.show_errors(exc.errors)
         else:
             db.session.commit()
             post_service.delete_image_file(stale)
-            flash(_("The post is saved."), "success")
+            flash(_("The post is saved and goes back to a manager for review.") if back_to_review
+                  else _("The post is saved."), "success")
             return redirect(url_for("content.post", post_id=saved.id))
     return _render_post_form(form, campaign, post)
 

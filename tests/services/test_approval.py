@@ -96,9 +96,9 @@ def test_approved_post_cannot_be_published_again(setup):
 
 def test_curator_edit_of_approved_post_goes_back_to_review(setup):
     org, post, m = setup(require=True, status="approved")
-    approval.after_edit(post=post, membership=m["manager"], org=org)
+    assert approval.after_edit(post=post, membership=m["manager"], org=org) is False
     assert post.status == "approved"
-    approval.after_edit(post=post, membership=m["curator"], org=org)
+    assert approval.after_edit(post=post, membership=m["curator"], org=org) is True
     assert post.status == "pending_approval"
 
 

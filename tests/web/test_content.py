@@ -305,6 +305,15 @@ def test_manager_sends_back_with_comment_and_curator_resubmits(client, make, log
     assert post.status == "pending_approval"
 
 
+def test_curator_edit_of_published_post_goes_back_to_review(client, make, login, db):
+    org, _ = _as(make, login, posts_require_approval=True)
+    post = make.post(make.campaign(org), status="approved")
+    response = client.post(f"/posts/{post.id}/edit", data=_post_data(), follow_redirects=True)
+    assert "goes back to a manager for review" in response.get_data(as_text=True)
+    db.session.refresh(post)
+    assert post.status == "pending_approval"
+
+
 def test_without_approval_publish_is_immediate(client, make, login, db):
     org, _ = _as(make, login)
     post = make.post(make.campaign(org), status="draft", published_at=None)
