@@ -278,7 +278,7 @@ def test_curator_publish_goes_to_review_then_manager_approves(client, make, logi
     manager = make.member(org, role="manager")
     manager_client.post("/login", data={"email": manager.user.email, "password": "correct horse battery"})
     queue = manager_client.get("/review").get_data(as_text=True)
-    assert post.title in queue and "Approve and publish" in queue
+    assert post.title in queue and "Approve and publish" in queue and 'name="next" value="review"' in queue
     response = manager_client.post(f"/posts/{post.id}/approve", data={"next": "review"})
     assert response.headers["Location"].endswith("/review")
     db.session.refresh(post)
