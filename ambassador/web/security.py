@@ -1,18 +1,37 @@
 """Security headers on every response."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 
-CSP = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+from .. import networks
+
+
+def _intent_origins() -> str:
+    """Share forms POST to us and are redirected to a network's intent page; Chromium applies
+    form-action to that redirect, so those origins (and only those) are allowed."""
+    origins = set()
+    for network in networks.NETWORKS.values():
+        if network.intent and network.intent.startswith("https://"):
+            parts = urlsplit(network.intent)
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return " ".join(sorted(origins))
+
+
+def content_security_policy() -> str:
+    return (
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+        f"object-src 'none'; base-uri 'self'; form-action 'self' {_intent_origins()}; frame-ancestors 'none'"
+    )
 
 
 def install_security_headers(app: Flask) -> None:
+    csp = content_security_policy()
+
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -42,7 +42,6 @@
       if (!out) return;
       var limit = parseInt(input.getAttribute("data-limit"), 10);
       var kind = input.getAttribute("data-counter") || "chars";
-      var extra = parseInt(input.getAttribute("data-extra") || "0", 10);
       var urlRe = /https?:\/\/\S+/g;
       function count(text) {
         if (kind === "x" || kind === "mastodon") text = text.replace(urlRe, "xxxxxxxxxxxxxxxxxxxxxxx");
@@ -52,6 +51,7 @@
         return Array.from(text).length;
       }
       function update() {
+        var extra = parseInt(input.getAttribute("data-extra") || "0", 10);
         var used = count(input.value) + extra;
         out.textContent = used + " / " + limit;
         out.classList.toggle("counter--over", used > limit);
