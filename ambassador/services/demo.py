@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -50,7 +51,7 @@ TEAMS = ("Sales", "Marketing", "Brussels store", "Loyal customers")
 # Campaigns and their posts: (title, path, days since publication, audience, status, captions).
 CAMPAIGNS = [
     {
-        "title": "Spring menu 2024", "slug": "spring-menu",
+        "title": "Spring menu", "slug": "spring-menu",
         "description": "Our new seasonal menu: local asparagus, North Sea shrimp and Brussels beers.",
         "posts": [
             ("Asparagus season is here", "/menu/spring/asparagus", 27, "everyone", "approved", {
@@ -118,6 +119,18 @@ CAMPAIGNS = [
         ],
     },
 ]
+
+# What the link previews say (as if read from each page's Open Graph tags).
+PREVIEWS = {
+    "/menu/spring/asparagus": "White asparagus from Mechelen with egg, butter and parsley: the Flemish classic is back.",
+    "/blog/meet-chef-amira": "Fifteen years in Brussels kitchens, a soft spot for North Sea fish: meet our new head chef.",
+    "/news/terrace-reopens": "Sixty seats in the sun, open every day from noon. No booking needed for drinks.",
+    "/events/beer-pairing": "Five courses, five Brussels beers, one evening with the brewers. Limited seats.",
+    "/events/mothers-day-brunch": "A long brunch with bubbles and pastries, with a bouquet for every mother.",
+    "/careers/kitchen": "Chef de partie, full time, no split shifts. Join a team that cooks with what's in season.",
+    "/careers/summer-floor-staff": "Students and hospitality lovers: weekend and full-time contracts from June to September.",
+    "/blog/why-i-love-working-here": "A dishwasher who became sous-chef, a waiter who runs the terrace and a sommelier.",
+}
 
 # Networks the history shares to, weighted (Facebook earns no points, as its rules demand).
 SHARE_NETWORKS = ("linkedin", "linkedin", "linkedin", "x", "x", "mastodon", "bluesky", "whatsapp", "facebook")
@@ -197,22 +210,30 @@ def _create_memberships(*, org: Organization, users: dict[str, User]) -> dict[st
     return memberships
 
 
+def _local(org: Organization, now: datetime, *, days_ago: int, hour: int, minute: int = 0) -> datetime:
+    """Naive UTC for a wall-clock time `days_ago` days before today, in the organization's zone."""
+    zone = ZoneInfo(org.timezone)
+    today = now.replace(tzinfo=UTC).astimezone(zone).date()
+    local = datetime.combine(today - timedelta(days=days_ago), time(hour, minute), tzinfo=zone)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
 def _create_content(*, org: Organization, memberships: dict[str, Membership], now: datetime) -> list[Post]:
     curator = memberships["curator@demo.test"].user_id
     manager = memberships["manager@demo.test"].user_id
     posts = []
     for spec in CAMPAIGNS:
         campaign = Campaign(org_id=org.id, title=spec["title"], slug=spec["slug"], description=spec["description"],
-                            status="active", starts_at=now - timedelta(days=HISTORY_DAYS),
-                            ends_at=now + timedelta(days=45), created_by_id=curator,
-                            created_at=now - timedelta(days=HISTORY_DAYS + 2))
+                            status="active", starts_at=_local(org, now, days_ago=HISTORY_DAYS, hour=0),
+                            ends_at=_local(org, now, days_ago=-45, hour=0), created_by_id=curator,
+                            created_at=_local(org, now, days_ago=HISTORY_DAYS + 2, hour=15))
         db.session.add(campaign)
         db.session.flush()
         for title, path, age, audience, status, captions in spec["posts"]:
-            published = now - timedelta(days=age, hours=2) if status == "approved" else None
+            published = _local(org, now, days_ago=age, hour=9, minute=30) if status == "approved" else None
             post = Post(
                 org_id=org.id, campaign_id=campaign.id, title=title, link_url=f"https://example.com{path}",
-                preview_title=title, preview_description=spec["description"], hashtags="#brussels #brasserie",
+                preview_title=title, preview_description=PREVIEWS[path], hashtags="#brussels #brasserie",
                 audience=audience, status=status, created_by_id=curator,
                 reviewed_by_id=manager if status == "approved" else None, published_at=published,
                 created_at=(published or now) - timedelta(hours=20),
@@ -231,16 +252,19 @@ def _create_history(*, org: Organization, memberships: dict[str, Membership], po
     visitors = 0
     for email, membership in memberships.items():
         # Some people share a lot, some rarely: the leaderboard has a spread.
-        eagerness = rng.choice((0.05, 0.12, 0.2, 0.3, 0.45))
-        for days_ago in range(HISTORY_DAYS, 0, -1):
+        eagerness = rng.choice((0.08, 0.15, 0.25, 0.35, 0.5))
+        for days_ago in range(HISTORY_DAYS - 1, -1, -1):  # up to today, so "today" is not empty
             if rng.random() >= eagerness:
                 continue
-            at = now - timedelta(days=days_ago, hours=rng.randint(0, 10), minutes=rng.randint(0, 59))
+            at = _local(org, now, days_ago=days_ago, hour=rng.randint(7, 21), minute=rng.randint(0, 59))
+            if at >= now:
+                continue
             candidates = [p for p in published if p.published_at <= at
                           and (p.audience == "everyone" or membership.kind == "internal")]
             if not candidates:
                 continue
-            post = rng.choice(candidates)
+            # Fresh posts are shared most.
+            post = rng.choices(candidates, weights=[1 / (1 + (at - p.published_at).days) for p in candidates])[0]
             share = _share(org=org, membership=membership, post=post, network=rng.choice(SHARE_NETWORKS), at=at,
                            base_url=base_url)
             visitors = _clicks(org=org, share=share, now=now, rng=rng, visitors=visitors)
