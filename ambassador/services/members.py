@@ -195,6 +195,8 @@ def join_target(token: str) -> JoinTarget | None:
 def join_via_link(*, target: JoinTarget, user: User) -> tuple[Membership, bool]:
     """Make `user` an external ambassador through a join link; (membership, created).
 
+    The organization's join_enabled switch covers its own link and every team link; with
+    join_requires_approval the membership stays "pending" until a manager approves it.
     A disabled link or a deactivated membership is refused; an existing active or pending
     membership is returned as it is (joining a team link adds the team).
     """
