@@ -1,7 +1,7 @@
 """Language choice: the member's own, then the browser's, then the organization's default."""
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
@@ -9,12 +9,14 @@ LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands, jobs: the default unless force_locale says otherwise
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    best = request.accept_languages.best_match(languages) if request else None
+    best = request.accept_languages.best_match(languages)
     if best:
         return best
     org = getattr(g, "org", None)
