@@ -22,11 +22,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --quiet -d ambassador/translations || true
+	$(BIN)/pybabel -q compile -d ambassador/translations || true
 
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -o ambassador/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i ambassador/translations/messages.pot -d ambassador/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv bench tests" -o ambassador/translations/messages.pot .
+	$(BIN)/pybabel -q update -i ambassador/translations/messages.pot -d ambassador/translations --no-fuzzy-matching
 
 run: $(VENV)/.runtime translations
 	mkdir -p instance
