@@ -52,12 +52,6 @@ def share_org(live_server):
         return org.id
 
 
-# Chromium applies the feed page's CSP `form-action 'self'` to the share form's redirect to the
-# network, so the intent share never reaches LinkedIn (see the report; fix in web/security.py or
-# the share view). Only that failure is expected: any other failure fails the test. Remove the
-# marker once the share reaches LinkedIn (strict: an unexpected pass fails the run).
-@pytest.mark.xfail(raises=pytest.fail.Exception, strict=True,
-                   reason="CSP form-action 'self' blocks the share form's redirect to the network's intent URL")
 def test_publish_share_click_and_leaderboard(new_context, live_server, share_org):
     # A curator creates a campaign and publishes a post through the UI.
     curator = new_context().new_page()
