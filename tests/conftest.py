@@ -28,6 +28,11 @@ class IsolatedClient(FlaskClient):
     for every request and `g` (the logged-in user, the organization) would leak between them.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Like a browser, the client names a language; tests assert the English texts.
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     def open(self, *args, **kwargs):
         def run():
             _cv_app.set(None)
