@@ -30,6 +30,7 @@ class Result:
     answered_status: list[int] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
+    cpu_per_request: float = float("nan")  # filled in by callers that measure the server
 
     @property
     def count(self) -> int:
@@ -100,11 +101,11 @@ def run(host: str, port: int, requests: list[Request], *, connections: int = 8, 
         t.start()
     for t in threads:
         t.join()
-    total = Result(elapsed=time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    total = Result()
     for r in results:
-        elapsed = total.elapsed
         total.merge(r)
-        total.elapsed = elapsed
+    total.elapsed = elapsed
     return total
 
 

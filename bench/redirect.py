@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -51,6 +52,8 @@ def parse_args():
     p.add_argument("--seconds", type=float, default=60.0, help="time limit per route")
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--flush-interval", type=float, default=1.0,
+                   help="CLICK_FLUSH_INTERVAL for the server (30 leaves most clicks to the exit flush)")
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args()
 
@@ -58,21 +61,12 @@ def parse_args():
 # --- database --------------------------------------------------------------------------------------------------
 
 def create_database(server_url: str | None, tmp: Path):
-    """Return (url, drop) for a fresh database."""
+    """Return (url, drop) for a fresh database: the test harness's throwaway PostgreSQL database."""
     if not server_url:
         return f"sqlite:///{tmp / 'bench.db'}", lambda: None
-    base = sa.engine.make_url(server_url)
-    name = f"ambassador_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    from tests.conftest import _postgres_database
 
-    def drop():
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    return _postgres_database(server_url)
 
 
 def seed(url: str, n_links: int) -> list[tuple[str, str]]:
@@ -133,9 +127,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, args, log_path: Path) -> subprocess.Popen:
+    workers = args.workers
     env = {**os.environ, "AMBASSADOR_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
-           "CLICK_SALT": "bench-salt"}
+           "CLICK_SALT": "bench-salt", "CLICK_FLUSH_INTERVAL": str(args.flush_interval)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "--workers", str(workers),
@@ -167,6 +162,23 @@ def stop_gunicorn(proc: subprocess.Popen) -> int:
         return proc.wait()
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of the gunicorn workers (Linux /proc), flusher threads included."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return float("nan")
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 # --- load ------------------------------------------------------------------------------------------------------
 
 def redirect_requests(links: list[tuple[str, str]], n: int, visitors: int, rng: random.Random):
@@ -191,24 +203,30 @@ def redirect_requests(links: list[tuple[str, str]], n: int, visitors: int, rng: 
     return requests
 
 
-def run_rounds(port: int, ping: list, redirect: list, args):
+def run_rounds(proc: subprocess.Popen, port: int, ping: list, redirect: list, args):
     """Alternate /ping and /s/<code> rounds so both see the same background load."""
     totals = {"ping": loadgen.Result(), "redirect": loadgen.Result()}
+    cpu = {"ping": 0.0, "redirect": 0.0}
     ratios = []
     per_round = args.seconds / args.rounds
     for ping_part, redirect_part in zip(loadgen.chunks(ping, args.rounds), loadgen.chunks(redirect, args.rounds)):
         rounds = {}
         for name, part in (("ping", ping_part), ("redirect", redirect_part)):
+            before = worker_cpu_seconds(proc.pid)
             rounds[name] = loadgen.run("127.0.0.1", port, part, connections=args.connections, max_seconds=per_round)
+            cpu[name] += worker_cpu_seconds(proc.pid) - before
             totals[name].merge(rounds[name])
         if rounds["ping"].throughput:
             ratios.append(rounds["redirect"].throughput / rounds["ping"].throughput)
+    for name, result in totals.items():
+        result.cpu_per_request = cpu[name] / result.count if result.count else float("nan")
     return totals["ping"], totals["redirect"], ratios
 
 
 def report(name: str, result: loadgen.Result) -> None:
     print(f"{name:<12} {result.count:>8} {result.throughput:>10.0f} {result.percentile(50) * 1000:>9.2f} "
-          f"{result.percentile(99) * 1000:>9.2f}   statuses {dict(sorted(result.statuses.items()))}"
+          f"{result.percentile(99) * 1000:>9.2f} {result.cpu_per_request * 1e6:>12.0f}"
+          f"   statuses {dict(sorted(result.statuses.items()))}"
           f"{f', errors {result.errors}' if result.errors else ''}")
 
 
@@ -220,14 +238,20 @@ def main() -> int:
         try:
             links = seed(url, args.links)
             port = free_port()
-            proc = start_gunicorn(url, port, args.workers, Path(tmp) / "gunicorn.log")
+            proc = start_gunicorn(url, port, args, Path(tmp) / "gunicorn.log")
             try:
                 ping = [loadgen.Request("GET", "/ping", (("User-Agent", BROWSER.format(n=0)),))] * args.requests
                 ping_result, redirect_result, ratios = run_rounds(
-                    port, ping, redirect_requests(links, args.requests, args.visitors, rng), args)
+                    proc, port, ping, redirect_requests(links, args.requests, args.visitors, rng), args)
             finally:
                 exit_code = stop_gunicorn(proc)
-            log_tail = (Path(tmp) / "gunicorn.log").read_text(errors="replace").splitlines()[-5:]
+            log_lines = (Path(tmp) / "gunicorn.log").read_text(errors="replace").splitlines()
+            log_tail = log_lines[-5:]
+            if os.environ.get("BENCH_SHOW_LOG"):
+                print("\n".join(log_lines[-15:]))
+            flushed_on_exit = sum(int(m.group(1)) for line in log_lines
+                                  if (m := re.search(r"flushed (\d+) buffered clicks on exit", line)))
+            warnings = sum(1 for line in log_lines if "WARNING" in line or "ERROR" in line)
             recorded, points = count_clicks(url)
         finally:
             drop()
@@ -237,14 +261,15 @@ def main() -> int:
     database = "PostgreSQL" if args.database else "SQLite"
     print(f"\n{database}, gunicorn {args.workers} workers, {args.connections} keep-alive connections, "
           f"{args.links} links")
-    print(f"{'route':<12} {'requests':>8} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}")
+    print(f"{'route':<12} {'requests':>8} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'worker µs/req':>12}")
     report("/ping", ping_result)
     report("/s/<code>", redirect_result)
     overall = redirect_result.throughput / ping_result.throughput if ping_result.throughput else 0.0
     ratio = statistics.median(ratios) if ratios else 0.0
     print(f"redirect/floor throughput ratio: {ratio:.2f} (median of {len(ratios)} paired rounds; overall "
           f"{overall:.2f}; goal >= 0.8: {'met' if ratio >= 0.8 else 'NOT met'})")
-    print(f"clicks expected: {expected} recorded: {recorded} (points awarded: {points})")
+    print(f"clicks expected: {expected} recorded: {recorded} (points awarded: {points}; written by the "
+          f"workers' exit flush: {flushed_on_exit}; warnings/errors in the gunicorn log: {warnings})")
     failed = expected != recorded or exit_code != 0 or redirect_result.errors or ping_result.errors
     bad_status = set(redirect_result.statuses) - {302} or set(ping_result.statuses) - {200}
     if failed or bad_status:

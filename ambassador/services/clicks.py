@@ -83,21 +83,22 @@ def _live_link_ids(link_ids: set[int]) -> set[int]:
 
 
 def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list[datetime]]:
-    """Stored clicks of the batch's (link, visitor) pairs within an hour of the batch."""
+    """Stored clicks of the batch's (link, visitor) pairs within an hour of the batch.
+
+    Looked up by (link, visitor) pairs and hour buckets: the unique index answers it.
+    """
     counted: dict[tuple[int, str], list[datetime]] = defaultdict(list)
     start = min(c.at for c in pending) - DEDUPE_WINDOW
     end = max(c.at for c in pending) + DEDUPE_WINDOW
-    wanted = {(c.link_id, c.visitor_hash) for c in pending}
-    visitors = sorted({c.visitor_hash for c in pending})
-    link_ids = sorted({c.link_id for c in pending})
-    for chunk in _chunks(visitors):
+    buckets = list(range(hour_bucket(start), hour_bucket(end) + 1))
+    pairs = sorted({(c.link_id, c.visitor_hash) for c in pending})
+    for chunk in _chunks(pairs):
         rows = db.session.execute(
             sa.select(Click.tracked_link_id, Click.visitor_hash, Click.created_at).where(
-                Click.visitor_hash.in_(chunk), Click.tracked_link_id.in_(link_ids),
+                sa.tuple_(Click.tracked_link_id, Click.visitor_hash).in_(chunk), Click.hour_bucket.in_(buckets),
                 Click.created_at > start, Click.created_at < end))
         for link_id, visitor, at in rows:
-            if (link_id, visitor) in wanted:
-                counted[(link_id, visitor)].append(at)
+            counted[(link_id, visitor)].append(at)
     return counted
 
 
@@ -133,6 +134,14 @@ def _insert(clicks: Sequence[PendingClick]) -> list[tuple[int, PendingClick]]:
     return stored
 
 
+def _take_sqlite_write_lock() -> None:
+    """SQLite: a transaction that reads and then writes fails at once ("database is locked")
+    when another process wrote in between; one that starts with a write waits its turn
+    (busy_timeout). A write that matches no row takes the lock and changes nothing."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(Click).where(sa.false()).values(hour_bucket=Click.hour_bucket))
+
+
 def write_clicks(pending: Sequence[PendingClick]) -> int:
     """Store the clicks that count and award their points; flushes, the caller commits.
 
@@ -140,6 +149,7 @@ def write_clicks(pending: Sequence[PendingClick]) -> int:
     """
     if not pending:
         return 0
+    _take_sqlite_write_lock()
     live = _live_link_ids({c.link_id for c in pending})
     pending = [c for c in pending if c.link_id in live]
     if not pending:

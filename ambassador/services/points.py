@@ -114,7 +114,7 @@ def award_clicks(awards: Sequence[ClickAward]) -> int:
             rows.append({"org_id": a.org.id, "membership_id": a.membership_id, "points": value, "reason": "click",
                          "click_id": a.click_id, "day": key[1], "created_at": a.at, "note": ""})
     if rows:
-        db.session.execute(sa.insert(PointsEntry), rows)
+        db.session.execute(sa.insert(PointsEntry.__table__), rows)
     return len(rows)
 
 
