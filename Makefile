@@ -22,7 +22,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel -q compile -d ambassador/translations || true
+	$(BIN)/python -m ambassador.translations.compile
 
 messages: $(VENV)/.runtime
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv bench tests" -o ambassador/translations/messages.pot .

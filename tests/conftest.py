@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from ambassador import create_app
 from ambassador.extensions import db as _db
+from ambassador.translations.compile import compile_catalogs
 
 from .factories import Factory
 
@@ -70,6 +71,7 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
+    compile_catalogs()
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
                      UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
     app.test_client_class = IsolatedClient
