@@ -1,8 +1,8 @@
-"""initial schema
+"""Initial schema: organizations, members, content, shares, tracked links, clicks, points
 
-Revision ID: b8073a19cd05
+Revision ID: e72d9beebabf
 Revises: 
-Create Date: 2026-11-23 02:49:27.024377
+Create Date: 2026-11-23 03:21:34.373276
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b8073a19cd05'
+revision = 'e72d9beebabf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('slug', sa.String(length=63), nullable=False),
     sa.Column('logo_path', sa.String(length=255), nullable=True),
     sa.Column('default_locale', sa.String(length=5), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('disclosure', sa.String(length=40), nullable=False),
     sa.Column('points_share', sa.Integer(), nullable=False),
     sa.Column('points_click', sa.Integer(), nullable=False),
