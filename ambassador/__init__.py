@@ -16,6 +16,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     _check_secrets(app)
+    _trust_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -32,6 +33,19 @@ def _check_secrets(app: Flask) -> None:
         )
     if not app.config.get("CLICK_SALT"):
         app.config["CLICK_SALT"] = app.config["SECRET_KEY"]
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client address and scheme from their headers.
+
+    Login throttling and click dedupe key on the client address, so only trust what
+    TRUSTED_PROXIES says is really there (never a header a client can set itself).
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

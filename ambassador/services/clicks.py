@@ -174,10 +174,5 @@ def click_buffer(app) -> ClickBuffer:
 
 
 def install_click_buffer(app) -> None:
-    """One buffer per app; clients' addresses through trusted proxies (TRUSTED_PROXIES hops)."""
+    """One buffer per app (per process); flushed in batches and on shutdown."""
     app.extensions["click_buffer"] = ClickBuffer(app, write=write_clicks)
-    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

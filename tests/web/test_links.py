@@ -102,13 +102,12 @@ def test_visitor_is_the_peer_address_unless_proxies_are_trusted(client, make, db
 
 
 def test_trusted_proxy_forwarded_address_is_the_visitor(make, db, app, monkeypatch):
-    from ambassador.services.clicks import install_click_buffer
+    from ambassador import _trust_proxies
 
     link = make_link(make)
     original = app.wsgi_app
     monkeypatch.setitem(app.config, "TRUSTED_PROXIES", 1)
-    monkeypatch.setitem(app.extensions, "click_buffer", app.extensions["click_buffer"])
-    install_click_buffer(app)
+    _trust_proxies(app)
     try:
         follow(app.test_client(), link, headers={"X-Forwarded-For": "203.0.113.50"},
                environ_base={"REMOTE_ADDR": "10.0.0.2"})
