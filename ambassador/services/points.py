@@ -95,6 +95,10 @@ def award_clicks(awards: Sequence[ClickAward]) -> int:
     if not awards:
         return 0
     _lock_members(a.membership_id for a in awards)
+    # A deactivated member's old links still redirect, but no longer earn points.
+    active = set(db.session.scalars(sa.select(Membership.id).where(
+        Membership.id.in_({a.membership_id for a in awards}), Membership.status == "active")))
+    awards = [a for a in awards if a.membership_id in active]
     paid = set(db.session.scalars(sa.select(PointsEntry.click_id).where(
         PointsEntry.reason == "click", PointsEntry.click_id.in_([a.click_id for a in awards]))))
     awards = sorted((a for a in awards if a.click_id not in paid), key=lambda a: (a.at, a.click_id))

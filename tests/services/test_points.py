@@ -91,3 +91,11 @@ def test_balances_are_per_member_and_org(make, db):
     points.award_share(share=share(make, db, org=org, member=member))
     assert points.balance(member.id) == 5 and points.balance(other.id) == 0
     assert db.session.scalar(sa.select(sa.func.count(PointsEntry.id)).where(PointsEntry.org_id == other_org.id)) == 0
+
+
+def test_deactivated_member_earns_no_click_points(make, db):
+    org = make.org()
+    member = make.member(org, status="deactivated")
+    link = link_for(membership=member, post=make.post(make.campaign(org)), network="x")
+    assert points.award_click(click=click(db, link), membership_id=member.id, network="x", org=org) is None
+    assert points.balance(member.id) == 0
