@@ -79,6 +79,46 @@ class Config:
 
     POSTS_PER_PAGE = 10
 
+    # --- Linked accounts and publishing (issue: publishing pipeline) ---
+    # Fernet keys, comma-separated, newest first (see services/crypto.py); without it tokens are
+    # encrypted with a key derived from SECRET_KEY.
+    TOKEN_KEYS = os.environ.get("TOKEN_KEYS", "")
+    # Every network's base URLs come from here, defaulting to the real ones, so a stand-in
+    # server can be used in tests and benchmarks.
+    LINKEDIN_CLIENT_ID = os.environ.get("LINKEDIN_CLIENT_ID", "")
+    LINKEDIN_CLIENT_SECRET = os.environ.get("LINKEDIN_CLIENT_SECRET", "")
+    LINKEDIN_API_VERSION = os.environ.get("LINKEDIN_API_VERSION", "202510")  # YYYYMM, retired after ~1 year
+    LINKEDIN_AUTH_URL = os.environ.get("LINKEDIN_AUTH_URL", "https://www.linkedin.com/oauth/v2/authorization")
+    LINKEDIN_TOKEN_URL = os.environ.get("LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken")
+    LINKEDIN_API_URL = os.environ.get("LINKEDIN_API_URL", "https://api.linkedin.com")
+    X_CLIENT_ID = os.environ.get("X_CLIENT_ID", "")
+    X_CLIENT_SECRET = os.environ.get("X_CLIENT_SECRET", "")  # empty for a public (PKCE-only) client
+    X_AUTH_URL = os.environ.get("X_AUTH_URL", "https://x.com/i/oauth2/authorize")
+    X_TOKEN_URL = os.environ.get("X_TOKEN_URL", "https://api.x.com/2/oauth2/token")
+    X_API_URL = os.environ.get("X_API_URL", "https://api.x.com")
+    MASTODON_ENABLED = _bool("MASTODON_ENABLED", True)  # apps are registered per instance on first use
+    BLUESKY_ENABLED = _bool("BLUESKY_ENABLED", True)  # handle + app password, no app credentials
+    BLUESKY_DEFAULT_SERVICE = os.environ.get("BLUESKY_DEFAULT_SERVICE", "https://bsky.social")
+    FACEBOOK_APP_ID = os.environ.get("FACEBOOK_APP_ID", "")
+    FACEBOOK_APP_SECRET = os.environ.get("FACEBOOK_APP_SECRET", "")
+    FACEBOOK_GRAPH_VERSION = os.environ.get("FACEBOOK_GRAPH_VERSION", "v23.0")
+    FACEBOOK_AUTH_URL = os.environ.get("FACEBOOK_AUTH_URL", "https://www.facebook.com")
+    FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.facebook.com")
+    # Allow http:// instance/PDS URLs (stand-in servers in tests); never in production.
+    PROVIDERS_ALLOW_HTTP = False
+    PROVIDER_CONNECT_TIMEOUT = float(os.environ.get("PROVIDER_CONNECT_TIMEOUT", "5"))
+    PROVIDER_READ_TIMEOUT = float(os.environ.get("PROVIDER_READ_TIMEOUT", "20"))
+
+    # The worker: claims due shares with a lease, publishes in a bounded thread pool.
+    PUBLISH_LEASE_SECONDS = int(os.environ.get("PUBLISH_LEASE_SECONDS", "300"))
+    PUBLISH_BATCH = int(os.environ.get("PUBLISH_BATCH", "50"))
+    PUBLISH_THREADS = int(os.environ.get("PUBLISH_THREADS", "8"))
+    PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PUBLISH_MAX_ATTEMPTS", "6"))
+    PUBLISH_BACKOFF_SECONDS = float(os.environ.get("PUBLISH_BACKOFF_SECONDS", "30"))
+    DISPATCH_INTERVAL_SECONDS = float(os.environ.get("DISPATCH_INTERVAL_SECONDS", "15"))
+    # Run the scheduler inside the web process (single-process demo only; never multi-worker gunicorn).
+    SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -102,6 +142,7 @@ class TestConfig(Config):
     OPEN_GRAPH_FETCH = False
     CLICK_BUFFER_SYNC = True
     PUBLIC_BASE_URL = "http://localhost"
+    PROVIDERS_ALLOW_HTTP = True
 
 
 CONFIGS = {

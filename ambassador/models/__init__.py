@@ -1,6 +1,7 @@
 """All models, imported so Alembic and the app see one metadata."""
+from .accounts import ACCOUNT_STATUSES, AppRateLimit, OAuthClient, SocialAccount
 from .base import utcnow
-from .content import AUDIENCES, CAMPAIGN_STATUSES, POST_STATUSES, Campaign, Post, PostCaption
+from .content import AUDIENCES, CAMPAIGN_STATUSES, POST_STATUSES, AutoShareOptIn, Campaign, Post, PostCaption
 from .organization import (
     KINDS,
     MEMBER_STATUSES,
@@ -17,6 +18,7 @@ from .sharing import SHARE_METHODS, SHARE_STATUSES, Click, Share, TrackedLink
 from .user import LoginAttempt, User
 
 __all__ = [
+    "ACCOUNT_STATUSES", "AppRateLimit", "AutoShareOptIn", "OAuthClient", "SocialAccount",
     "AUDIENCES", "CAMPAIGN_STATUSES", "KINDS", "MEMBER_STATUSES", "POST_STATUSES", "ROLES", "ROLE_RANK",
     "SHARE_METHODS", "SHARE_STATUSES", "Campaign", "Click", "Invitation", "LoginAttempt", "Membership",
     "Organization", "OutboxEmail", "PointsEntry", "Post", "PostCaption", "Share", "Team", "TrackedLink",

@@ -41,6 +41,8 @@ class Campaign(db.Model):
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    # Curators may offer auto-share: opted-in ambassadors get its posts queued automatically.
+    auto_share: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -95,3 +97,17 @@ class PostCaption(db.Model):
     text: Mapped[str] = mapped_column(sa.Text, default="")
 
     post: Mapped[Post] = relationship(back_populates="captions")
+
+
+class AutoShareOptIn(db.Model):
+    """An ambassador's opt-in to a campaign's auto-share, through one of their accounts."""
+
+    __tablename__ = "auto_share_opt_in"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "membership_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("social_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

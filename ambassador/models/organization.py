@@ -81,6 +81,8 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(sa.String(16), default="ambassador")
     kind: Mapped[str] = mapped_column(sa.String(16), default="internal")
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    # Preferred local times for "add to my queue", e.g. "08:30,12:15,17:45" (member's time zone).
+    queue_times: Mapped[str] = mapped_column(sa.String(120), default="08:30,12:15,17:45")
     # Where the member came from: invite, join, csv, signup, demo …
     source: Mapped[str] = mapped_column(sa.String(32), default="invite")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -56,8 +56,24 @@ class Share(db.Model):
     external_id: Mapped[str | None] = mapped_column(sa.String(255))
     external_url: Mapped[str | None] = mapped_column(sa.String(2048))
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # Publishing through a linked account (method "api"):
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("social_account.id", ondelete="SET NULL"),
+                                                   index=True)
+    # Sent to networks that support idempotency (Mastodon Idempotency-Key, Bluesky record key).
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Due time of the next try (scheduled_at at first, later pushed back by backoff/rate limits).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The claim a worker holds while publishing; a lease that ran out is recovered.
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_expires_at: Mapped[datetime | None]
+    # retry | reauth | rejected | unknown_outcome | rate_limited | config
+    error_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    # Set when the share came from a campaign's auto-share to the member's queue.
+    auto: Mapped[bool] = mapped_column(default=False)
 
     post: Mapped["Post"] = relationship()  # noqa: F821
+    account: Mapped["SocialAccount | None"] = relationship()  # noqa: F821
     membership: Mapped["Membership"] = relationship()  # noqa: F821
     tracked_link: Mapped[TrackedLink] = relationship()
 

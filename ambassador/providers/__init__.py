@@ -1,0 +1,1 @@
+"""Social network adapters behind one interface (base.SocialProvider) and their registry."""

@@ -1,0 +1,138 @@
+"""One interface for every social network (DESIGN.md §4).
+
+An adapter turns the network's HTTP API into these calls and typed results, and every
+failure into a `ProviderError` whose `kind` says what the pipeline must do:
+
+- RETRY: surely did not happen (connect error, 503 before processing, 5xx with an idempotency
+  key the network honours) → try again later with backoff.
+- RATE_LIMITED: 429 or the network's rate-limit headers → wait until `retry_at`, no retry storm.
+- REAUTH: 401 / invalid_grant / revoked → the account needs reconnecting; tell its owner.
+- REJECTED: the network refused the post (too long, duplicate, media refused) → failed, with
+  the network's reason in words.
+- UNKNOWN_OUTCOME: the request may have been processed (timeout after sending, 5xx after
+  sending without idempotency) → `unconfirmed`, never re-posted by itself.
+- CONFIG: our side is misconfigured (e.g. LinkedIn answers 426 for a retired API version).
+"""
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+class ErrorKind(enum.StrEnum):
+    RETRY = "retry"
+    RATE_LIMITED = "rate_limited"
+    REAUTH = "reauth"
+    REJECTED = "rejected"
+    UNKNOWN_OUTCOME = "unknown_outcome"
+    CONFIG = "config"
+
+
+class ProviderError(Exception):
+    def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None,
+                 retry_at: datetime | None = None, app_wide: bool = False):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.retry_at = retry_at  # naive UTC; for RATE_LIMITED (and RETRY when the network says)
+        self.app_wide = app_wide  # the limit applies to our whole app, not just this account
+
+    def __repr__(self) -> str:
+        return f"ProviderError({self.kind}, {self.message!r}, status={self.status})"
+
+
+@dataclass
+class TokenSet:
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None  # naive UTC
+    scopes: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Profile:
+    external_id: str
+    handle: str = ""
+    display_name: str = ""
+    profile_url: str = ""
+    # Some logins give access to several publishing identities (Facebook Pages): each one
+    # becomes its own SocialAccount, with its own token.
+    tokens: TokenSet | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PublishRequest:
+    text: str  # the final text, link included
+    link_url: str  # the tracked short link (for link cards)
+    title: str = ""
+    description: str = ""
+    idempotency_key: str = ""  # stable per share
+
+
+@dataclass
+class PublishResult:
+    external_id: str
+    url: str = ""
+
+
+@dataclass
+class AccountContext:
+    """What an adapter needs to act for one account (decrypted, never stored like this)."""
+
+    external_id: str
+    access_token: str
+    service_url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SocialProvider(ABC):
+    """Base class of the adapters; one instance per app, built from configuration."""
+
+    name: ClassVar[str]  # registry key, also networks.NETWORKS key
+    label: ClassVar[str]
+    # "oauth": redirect to the network; "instance_oauth": ask the instance first (Mastodon);
+    # "app_password": a form with handle + app password (Bluesky).
+    connect_style: ClassVar[str] = "oauth"
+    can_refresh: ClassVar[bool] = True
+
+    def __init__(self, config: dict[str, Any]):
+        self.config = config
+
+    @classmethod
+    @abstractmethod
+    def is_configured(cls, config: dict[str, Any]) -> bool:
+        """Are this network's credentials set? Unconfigured networks are not offered."""
+
+    # OAuth (connect_style oauth / instance_oauth)
+    def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str,
+                      service_url: str = "") -> str:
+        raise NotImplementedError
+
+    def exchange(self, *, code: str, redirect_uri: str, code_verifier: str, service_url: str = "") -> TokenSet:
+        raise NotImplementedError
+
+    # App passwords (connect_style app_password)
+    def login(self, *, identifier: str, password: str, service_url: str = "") -> TokenSet:
+        raise NotImplementedError
+
+    @abstractmethod
+    def refresh(self, *, refresh_token: str, service_url: str = "") -> TokenSet:
+        """A new token set; raises ProviderError(REAUTH) when the grant is gone."""
+
+    @abstractmethod
+    def profiles(self, *, tokens: TokenSet, service_url: str = "") -> list[Profile]:
+        """The identities these tokens can publish as (usually one)."""
+
+    @abstractmethod
+    def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
+        """Post once. Raise ProviderError with the right kind on any failure."""
+
+    def metrics(self, *, account: AccountContext, external_id: str) -> dict[str, int]:
+        """Engagement of a published post, where the network reports it (optional)."""
+        return {}

@@ -1,0 +1,46 @@
+"""Adapters by name, enabled by configuration (redash's destinations registry, social-core's backends)."""
+from __future__ import annotations
+
+from flask import current_app
+
+from .base import SocialProvider
+
+_CLASSES: dict[str, type[SocialProvider]] = {}
+
+
+def register(cls: type[SocialProvider]) -> type[SocialProvider]:
+    _CLASSES[cls.name] = cls
+    return cls
+
+
+def _load_adapters() -> None:
+    # Importing the modules registers their classes; a missing module is simply not offered.
+    import importlib
+
+    for module in ("linkedin", "x", "mastodon", "bluesky", "facebook"):
+        try:
+            importlib.import_module(f"{__package__}.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module}":
+                raise
+
+
+def all_classes() -> dict[str, type[SocialProvider]]:
+    if not _CLASSES:
+        _load_adapters()
+    return dict(_CLASSES)
+
+
+def enabled(config: dict | None = None) -> dict[str, SocialProvider]:
+    """The configured adapters, in a stable order (the order of networks.NETWORKS)."""
+    from .. import networks
+
+    config = config if config is not None else current_app.config
+    classes = all_classes()
+    order = [name for name in networks.NETWORKS if name in classes]
+    return {name: classes[name](config) for name in order if classes[name].is_configured(config)}
+
+
+def get(name: str, config: dict | None = None) -> SocialProvider:
+    """An enabled adapter; KeyError when it is unknown or not configured."""
+    return enabled(config)[name]
