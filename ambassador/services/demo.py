@@ -8,18 +8,21 @@ caps apply exactly as they would for real shares and clicks.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from .. import networks
 from ..extensions import db
 from ..models import Campaign, Click, Membership, Organization, Post, PostCaption, Share, Team, User, utcnow
 from . import accounts, points, tracked_links
+from .demo_images import banner_png
 from .organizations import create_organization
 from .tokens import new_token
 
@@ -239,10 +242,22 @@ def _create_content(*, org: Organization, memberships: dict[str, Membership], no
                 created_at=(published or now) - timedelta(hours=20),
             )
             post.captions = [PostCaption(network=net, text=text) for net, text in captions.items()]
+            post.image_path = _store_banner(len(posts))
             db.session.add(post)
             posts.append(post)
     db.session.flush()
     return posts
+
+
+def _store_banner(seed: int) -> str:
+    """A generated banner in the upload folder, as if a curator had uploaded it."""
+    relative = os.path.join("demo", f"banner-{seed}.png")
+    target = os.path.join(current_app.config["UPLOAD_FOLDER"], relative)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if not os.path.exists(target):
+        with open(target, "wb") as handle:
+            handle.write(banner_png(seed))
+    return relative
 
 
 def _create_history(*, org: Organization, memberships: dict[str, Membership], posts: list[Post],

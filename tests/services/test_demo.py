@@ -131,3 +131,19 @@ def test_short_password_is_refused(db):
     with pytest.raises(ValueError):
         demo.ensure_demo(password="short")
     assert demo.find_demo_org() is None
+
+
+def test_demo_posts_have_real_banner_images(db, app):
+    import sqlalchemy as sa
+
+    from ambassador.models import Post
+    from ambassador.services import demo, uploads
+
+    demo.ensure_demo()
+    posts = db.session.scalars(sa.select(Post).where(Post.org_id == demo.find_demo_org().id)).all()
+    assert posts and all(p.image_path for p in posts)
+    for post in posts:
+        path = uploads.absolute_path(post.image_path)
+        assert path is not None
+        with open(path, "rb") as handle:
+            assert uploads.sniff_image(handle.read(16)) == "png"
