@@ -1,0 +1,144 @@
+"""Mastodon: any instance the member names (connect_style "instance_oauth").
+
+Client credentials: an app is registered once per instance (POST /api/v1/apps) and reused;
+services/mastodon_apps.py stores it (OAuthClient, secret encrypted). The adapter is built from
+configuration only, so `authorize_url` and `exchange` look the credentials up through
+`mastodon_apps.client_for` (which needs an app context and flushes a new registration: the
+caller commits, as the outermost caller always does). The base interface is unchanged; a
+`clients` callable may be passed to the constructor instead (tests, scripts).
+
+OAuth is the authorization-code flow with PKCE S256 (Mastodon >= 4.3 checks it; older servers
+ignore the extra parameters). Mastodon tokens do not expire and cannot be refreshed.
+
+Publishing sends `Idempotency-Key` (Mastodon keeps it for one hour and answers a repeated post
+with the first status), so 5xx and timeouts are safe to RETRY within that hour.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+from urllib.parse import urlencode, urlsplit
+
+from flask_babel import lazy_gettext as _l
+
+from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult, SocialProvider,
+                   TokenSet)
+from .http import oauth_token, send, token_set
+from .instance_urls import normalize_service_url
+from .registry import register
+
+SCOPES = "write:statuses write:media read:accounts"
+CLIENT_NAME = "Ambassador"
+
+ClientLookup = Callable[..., tuple[str, str]]
+
+
+def register_app(*, service_url: str, redirect_uri: str, website: str, config: dict[str, Any]) -> tuple[str, str]:
+    """POST /api/v1/apps on the instance: (client_id, client_secret) for our exact redirect URI."""
+    response = send("POST", f"{service_url}/api/v1/apps", idempotent=True, config=config,
+                    data={"client_name": CLIENT_NAME, "redirect_uris": redirect_uri, "scopes": SCOPES,
+                          "website": website})
+    body = _json(response)
+    if not body.get("client_id") or not body.get("client_secret"):
+        raise ProviderError(ErrorKind.RETRY, "the instance did not return client credentials", status=response.status_code)
+    return body["client_id"], body["client_secret"]
+
+
+@register
+class MastodonProvider(SocialProvider):
+    name = "mastodon"
+    label = "Mastodon"
+    connect_style = "instance_oauth"
+    can_refresh = False
+
+    def __init__(self, config: dict[str, Any], *, clients: ClientLookup | None = None):
+        super().__init__(config)
+        self._clients = clients
+
+    @classmethod
+    def is_configured(cls, config: dict[str, Any]) -> bool:
+        return bool(config.get("MASTODON_ENABLED"))
+
+    def normalize_service_url(self, value: str) -> str:
+        """The canonical instance URL to store on the account (ProviderError REJECTED if unusable)."""
+        return normalize_service_url(value, config=self.config)
+
+    def _client(self, service_url: str, redirect_uri: str) -> tuple[str, str]:
+        if self._clients is not None:
+            return self._clients(service_url=service_url, redirect_uri=redirect_uri)
+        from ..services import mastodon_apps  # services import providers, not the other way round at import time
+
+        return mastodon_apps.client_for(service_url=service_url, redirect_uri=redirect_uri)
+
+    def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str, service_url: str = "") -> str:
+        instance = self.normalize_service_url(service_url)
+        client_id, _secret = self._client(instance, redirect_uri)
+        query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+                           "scope": SCOPES, "state": state, "code_challenge": code_challenge,
+                           "code_challenge_method": "S256"})
+        return f"{instance}/oauth/authorize?{query}"
+
+    def exchange(self, *, code: str, redirect_uri: str, code_verifier: str, service_url: str = "") -> TokenSet:
+        instance = self.normalize_service_url(service_url)
+        client_id, client_secret = self._client(instance, redirect_uri)
+        try:
+            body = oauth_token(f"{instance}/oauth/token", config=self.config,
+                               data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                                     "client_id": client_id, "client_secret": client_secret,
+                                     "code_verifier": code_verifier, "scope": SCOPES})
+        except ProviderError as exc:
+            if exc.kind is ErrorKind.CONFIG and self._clients is None:
+                # invalid_client: the instance forgot our app (an admin removed it); register anew next time.
+                from ..services import mastodon_apps
+
+                mastodon_apps.forget(service_url=instance)
+            raise
+        tokens = token_set(body)
+        tokens.scopes = tokens.scopes or tuple(SCOPES.split())
+        tokens.extra = {"service_url": instance}
+        return tokens
+
+    def refresh(self, *, refresh_token: str, service_url: str = "") -> TokenSet:
+        raise ProviderError(ErrorKind.REAUTH, str(_l("Mastodon access cannot be renewed; please reconnect.")))
+
+    def profiles(self, *, tokens: TokenSet, service_url: str = "") -> list[Profile]:
+        instance = self.normalize_service_url(service_url)
+        response = send("GET", f"{instance}/api/v1/accounts/verify_credentials", idempotent=True, config=self.config,
+                        headers=_bearer(tokens.access_token))
+        body = _json(response)
+        username = body.get("username") or (body.get("acct") or "").split("@")[0]
+        host = urlsplit(instance).netloc
+        return [Profile(external_id=str(body["id"]), handle=f"@{username}@{host}",
+                        display_name=body.get("display_name") or username, profile_url=body.get("url") or "",
+                        extra={"acct": body.get("acct") or username})]
+
+    def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
+        headers = _bearer(account.access_token)
+        if request.idempotency_key:
+            headers["Idempotency-Key"] = request.idempotency_key
+        # With the key, a repeat within the hour returns the first status: 5xx/timeouts may be retried.
+        response = send("POST", f"{account.service_url}/api/v1/statuses", idempotent=bool(request.idempotency_key),
+                        config=self.config, headers=headers, data={"status": request.text, "visibility": "public"})
+        body = _json(response)
+        if not body.get("id"):
+            raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, "the instance answered without a status id",
+                                status=response.status_code)
+        return PublishResult(external_id=str(body["id"]), url=body.get("url") or body.get("uri") or "")
+
+    def metrics(self, *, account: AccountContext, external_id: str) -> dict[str, int]:
+        response = send("GET", f"{account.service_url}/api/v1/statuses/{external_id}", idempotent=True,
+                        config=self.config, headers=_bearer(account.access_token))
+        body = _json(response)
+        return {"likes": int(body.get("favourites_count") or 0), "reshares": int(body.get("reblogs_count") or 0),
+                "comments": int(body.get("replies_count") or 0)}
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _json(response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

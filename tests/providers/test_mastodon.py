@@ -1,0 +1,230 @@
+"""The Mastodon adapter against the contract fake: OAuth with PKCE, app reuse, publishing, every error kind."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from ambassador.models import OAuthClient
+from ambassador.providers import registry
+from ambassador.providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, TokenSet
+from ambassador.providers.instance_urls import normalize_service_url
+from ambassador.providers.mastodon import SCOPES, MastodonProvider
+
+from .fakes.mastodon import FakeMastodon, s256
+
+CALLBACK = "http://localhost/me/accounts/mastodon/callback"
+
+
+@pytest.fixture
+def fake():
+    with FakeMastodon().running() as fake:
+        yield fake
+
+
+@pytest.fixture
+def mastodon(app):
+    return MastodonProvider({**app.config, "PROVIDER_READ_TIMEOUT": 0.5})
+
+
+def connect(mastodon, fake, *, verifier=None, state="state-from-session"):
+    verifier = verifier or secrets.token_urlsafe(48)
+    url = mastodon.authorize_url(redirect_uri=CALLBACK, state=state, code_challenge=s256(verifier),
+                                 service_url=fake.base_url)
+    answer = requests.get(url, allow_redirects=False, timeout=5)
+    assert answer.status_code == 302, answer.text
+    back = parse_qs(urlsplit(answer.headers["Location"]).query)
+    return back["code"][0], back["state"][0], verifier
+
+
+def account(fake, token=None):
+    return AccountContext(external_id="1", access_token=token or fake.add_token(), service_url=fake.base_url)
+
+
+def share(text="Lisez ceci https://amb.example/s/abc", key="share-key-1"):
+    return PublishRequest(text=text, link_url="https://amb.example/s/abc", idempotency_key=key)
+
+
+# --- instance addresses -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, expected", [
+    ("mastodon.social", "https://mastodon.social"),
+    (" HTTPS://Mastodon.Social/ ", "https://mastodon.social"),
+    ("https://social.example:8443", "https://social.example:8443"),
+    ("https://social.example:443", "https://social.example"),
+    ("bücher.example", "https://xn--bcher-kva.example"),
+])
+def test_instance_addresses_are_normalised(typed, expected):
+    assert normalize_service_url(typed, config={"PROVIDERS_ALLOW_HTTP": False}) == expected
+
+
+@pytest.mark.parametrize("typed", [
+    "", "http://mastodon.social", "ftp://mastodon.social", "https://user:pw@mastodon.social",
+    "alice@mastodon.social", "https://mastodon.social/@alice", "https://mastodon.social/?x=1",
+    "https://127.0.0.1", "https://10.0.0.7", "localhost", "https://[::1]", "intranet",
+])
+def test_unsafe_or_odd_instance_addresses_are_refused(typed):
+    with pytest.raises(ProviderError) as caught:
+        normalize_service_url(typed, config={"PROVIDERS_ALLOW_HTTP": False})
+    assert caught.value.kind is ErrorKind.REJECTED and caught.value.message
+
+
+def test_http_and_loopback_only_when_allowed():
+    assert normalize_service_url("http://127.0.0.1:5000", config={"PROVIDERS_ALLOW_HTTP": True}) == \
+        "http://127.0.0.1:5000"
+
+
+# --- OAuth -------------------------------------------------------------------------------------
+
+def test_configuration_and_registry(app):
+    assert MastodonProvider.is_configured({"MASTODON_ENABLED": True})
+    assert not MastodonProvider.is_configured({"MASTODON_ENABLED": False})
+    adapter = registry.get("mastodon", {**app.config, "MASTODON_ENABLED": True})
+    assert isinstance(adapter, MastodonProvider) and adapter.connect_style == "instance_oauth"
+    assert adapter.can_refresh is False
+
+
+def test_oauth_round_trip_with_pkce_and_the_callers_state(mastodon, fake, db):
+    code, state, verifier = connect(mastodon, fake)
+    assert state == "state-from-session"
+    authorize = fake.last("authorize")["args"]
+    assert authorize["code_challenge_method"] == "S256" and authorize["code_challenge"] == s256(verifier)
+    assert authorize["redirect_uri"] == CALLBACK and authorize["scope"] == SCOPES
+
+    tokens = mastodon.exchange(code=code, redirect_uri=CALLBACK, code_verifier=verifier, service_url=fake.base_url)
+    assert tokens.access_token in fake.tokens and tokens.refresh_token is None and tokens.expires_at is None
+    assert set(tokens.scopes) == set(SCOPES.split())
+    sent = fake.last("token")["form"]
+    assert sent["grant_type"] == "authorization_code" and sent["code_verifier"] == verifier
+    assert sent["redirect_uri"] == CALLBACK
+
+    [profile] = mastodon.profiles(tokens=tokens, service_url=fake.base_url)
+    host = urlsplit(fake.base_url).netloc
+    assert profile.external_id == "1" and profile.handle == f"@alice@{host}"
+    assert profile.display_name == "Alice Example" and profile.profile_url.endswith("/@alice")
+
+
+def test_a_wrong_pkce_verifier_is_refused(mastodon, fake, db):
+    code, _state, _verifier = connect(mastodon, fake)
+    with pytest.raises(ProviderError) as caught:
+        mastodon.exchange(code=code, redirect_uri=CALLBACK, code_verifier="not-the-verifier",
+                          service_url=fake.base_url)
+    assert caught.value.kind is ErrorKind.REAUTH and "PKCE" in caught.value.message
+
+
+def test_the_app_is_registered_once_per_instance_and_redirect(mastodon, fake, db):
+    connect(mastodon, fake)
+    connect(mastodon, fake)
+    assert fake.count("apps") == 1
+    registration = fake.last("apps")["form"]
+    assert registration["client_name"] == "Ambassador" and registration["redirect_uris"] == CALLBACK
+    assert registration["scopes"] == SCOPES and registration["website"] == "http://localhost"
+    stored = db.session.query(OAuthClient).filter_by(provider="mastodon", service_url=fake.base_url).one()
+    assert stored.client_id in fake.apps
+    assert fake.apps[stored.client_id]["secret"] not in stored.client_secret_enc  # encrypted at rest
+
+
+def test_an_instance_that_forgot_our_app_gets_a_new_registration(mastodon, fake, db):
+    code, _state, verifier = connect(mastodon, fake)
+    fake.apps.clear()  # an admin removed the app
+    with pytest.raises(ProviderError) as caught:
+        mastodon.exchange(code=code, redirect_uri=CALLBACK, code_verifier=verifier, service_url=fake.base_url)
+    assert caught.value.kind is ErrorKind.CONFIG
+    assert db.session.query(OAuthClient).filter_by(service_url=fake.base_url).count() == 0
+    code, _state, verifier = connect(mastodon, fake)
+    assert fake.count("apps") == 2
+    assert mastodon.exchange(code=code, redirect_uri=CALLBACK, code_verifier=verifier,
+                             service_url=fake.base_url).access_token
+
+
+def test_tokens_cannot_be_refreshed(mastodon):
+    with pytest.raises(ProviderError) as caught:
+        mastodon.refresh(refresh_token="x", service_url="https://mastodon.social")
+    assert caught.value.kind is ErrorKind.REAUTH
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+def test_publish_sends_the_status_with_bearer_and_idempotency_key(mastodon, fake):
+    result = mastodon.publish(account=account(fake, token := fake.add_token()), request=share())
+    sent = fake.last("statuses")
+    assert sent["headers"]["Authorization"] == f"Bearer {token}"
+    assert sent["headers"]["Idempotency-Key"] == "share-key-1"
+    assert sent["form"] == {"status": "Lisez ceci https://amb.example/s/abc", "visibility": "public"}
+    assert result.external_id == fake.statuses[0]["id"] and result.url.endswith(f"/@alice/{result.external_id}")
+
+
+def test_the_same_share_twice_is_one_status(mastodon, fake):
+    ctx = account(fake)
+    first = mastodon.publish(account=ctx, request=share())
+    again = mastodon.publish(account=ctx, request=share())
+    assert first == again and len(fake.statuses) == 1
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"delay": 1.5}], ids=["500-after-posting", "answer-too-late"])
+def test_a_lost_answer_is_retried_safely_thanks_to_the_key(mastodon, fake, fault):
+    ctx = account(fake)
+    fake.fail("statuses", after=True, **fault)
+    with pytest.raises(ProviderError) as caught:
+        mastodon.publish(account=ctx, request=share())
+    assert caught.value.kind is ErrorKind.RETRY
+    assert len(fake.statuses) == 1  # the instance did post it
+    result = mastodon.publish(account=ctx, request=share())
+    assert result.external_id == fake.statuses[0]["id"] and len(fake.statuses) == 1
+
+
+def test_without_a_key_a_lost_answer_is_an_unknown_outcome(mastodon, fake):
+    fake.fail("statuses", after=True, status=500)
+    with pytest.raises(ProviderError) as caught:
+        mastodon.publish(account=account(fake), request=share(key=""))
+    assert caught.value.kind is ErrorKind.UNKNOWN_OUTCOME
+    assert "Idempotency-Key" not in fake.last("statuses")["headers"]
+
+
+def test_too_long_is_rejected_with_the_instances_words(mastodon, fake):
+    with pytest.raises(ProviderError) as caught:
+        mastodon.publish(account=account(fake), request=share(text="é" * 501))
+    assert caught.value.kind is ErrorKind.REJECTED and "character limit of 500" in caught.value.message
+
+
+def test_a_revoked_token_means_reconnect(mastodon, fake):
+    with pytest.raises(ProviderError) as caught:
+        mastodon.publish(account=account(fake, token="revoked"), request=share())
+    assert caught.value.kind is ErrorKind.REAUTH and not fake.statuses
+
+
+def test_rate_limit_headers_give_the_retry_time():
+    with FakeMastodon(rate_limit=1, rate_window=120).running() as fake:
+        mastodon = MastodonProvider({"MASTODON_ENABLED": True})
+        ctx = account(fake)
+        mastodon.publish(account=ctx, request=share(key="a"))
+        with pytest.raises(ProviderError) as caught:
+            mastodon.publish(account=ctx, request=share(key="b"))
+    error = caught.value
+    assert error.kind is ErrorKind.RATE_LIMITED and not error.app_wide
+    assert datetime.utcnow() + timedelta(seconds=100) < error.retry_at < datetime.utcnow() + timedelta(seconds=125)
+    assert len(fake.statuses) == 1
+
+
+def test_overloaded_instance_is_retried(mastodon, fake):
+    fake.fail("statuses", status=503, body={"error": "Service Unavailable"})
+    with pytest.raises(ProviderError) as caught:
+        mastodon.publish(account=account(fake), request=share())
+    assert caught.value.kind is ErrorKind.RETRY and not fake.statuses
+
+
+def test_metrics(mastodon, fake):
+    ctx = account(fake)
+    result = mastodon.publish(account=ctx, request=share())
+    fake.statuses[0].update(favourites_count=3, reblogs_count=2, replies_count=1)
+    assert mastodon.metrics(account=ctx, external_id=result.external_id) == {"likes": 3, "reshares": 2,
+                                                                             "comments": 1}
+
+
+def test_profiles_with_a_bad_token_mean_reconnect(mastodon, fake):
+    with pytest.raises(ProviderError) as caught:
+        mastodon.profiles(tokens=TokenSet(access_token="nope"), service_url=fake.base_url)
+    assert caught.value.kind is ErrorKind.REAUTH
