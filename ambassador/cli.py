@@ -55,3 +55,21 @@ def demo(password: str | None) -> None:
     click.echo(f"Demo logins (password: {shown}):")
     for email, role, kind in result.logins:
         click.echo(f"  {email:<26} {role}{' (external)' if kind == 'external' else ''}")
+
+
+@ambassador_cli.command("rotate-keys")
+@click.option("--batch-size", default=200, show_default=True, help="Rows per transaction.")
+def rotate_keys(batch_size: int) -> None:
+    """Re-encrypt every stored secret with the first key of TOKEN_KEYS (then remove the old keys)."""
+    from .extensions import db
+    from .services.key_rotation import rotate_all
+
+    report = rotate_all(batch_size=batch_size, after_batch=db.session.commit)
+    db.session.commit()
+    for column, count in report.rotated.items():
+        click.echo(f"{column}: {count} re-encrypted")
+    for table, row_id, column in report.failures:
+        click.echo(f"NOT DECRYPTABLE with any configured key, left as is: {table} id={row_id} column={column}", err=True)
+    click.echo(f"Done: {report.total} secrets re-encrypted, {len(report.failures)} not decryptable.")
+    if report.failures:
+        raise click.exceptions.Exit(1)
