@@ -1,0 +1,175 @@
+"""Shares pushed through a member's linked account: creating them, the member's queue, and what the
+member may do with them afterwards (cancel before they go out, confirm or discard an unconfirmed one).
+
+The worker (services/dispatch.py) publishes them. An API share is a row, never an APScheduler job:
+status "scheduled" with a due time, then "publishing" while a worker holds it, then "published",
+"failed", "unconfirmed" (we cannot tell whether the network got it) or "canceled".
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import networks
+from ..extensions import db
+from ..models import Membership, Post, Share, SocialAccount, utcnow
+from ..providers import registry
+from . import feed, points, tracked_links
+from .sharing import ShareError, _already_rewarded, check_length, short_url, suggested_caption
+
+# A share in one of these states holds its (post, account) pair: a second one is refused.
+ACTIVE_STATUSES = ("scheduled", "publishing", "published", "unconfirmed")
+DEFAULT_QUEUE_TIMES = "08:30,12:15,17:45"
+QUEUE_HORIZON_DAYS = 90  # how far ahead next_queue_slot looks for a free slot
+
+
+class PublishError(ShareError):
+    """An API share cannot be created or changed; the message is meant for the member."""
+
+
+def naive_utc(at: datetime) -> datetime:
+    """Aware datetimes are converted; naive ones are taken as UTC already."""
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
+
+
+def _lock_account(account: SocialAccount) -> None:
+    """Serialize share creation per account on PostgreSQL (SQLite serializes writers anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(SocialAccount.id).where(SocialAccount.id == account.id).with_for_update())
+
+
+def _check_account(*, membership: Membership, account: SocialAccount) -> None:
+    if account.org_id != membership.org_id or account.membership_id != membership.id:
+        raise PublishError(_l("Choose one of your own accounts."))
+    if account.status != "active":
+        raise PublishError(_l("Reconnect %(account)s before sharing through it.", account=account.label))
+    if account.provider not in networks.NETWORKS or account.provider not in registry.enabled():
+        raise PublishError(_l("Publishing to this network is not available right now."))
+
+
+def _active_share(*, post: Post, account: SocialAccount) -> Share | None:
+    return db.session.scalar(sa.select(Share).where(
+        Share.post_id == post.id, Share.account_id == account.id, Share.method == "api",
+        Share.status.in_(ACTIVE_STATUSES)).limit(1))
+
+
+def create_api_share(*, membership: Membership, post: Post, account: SocialAccount, caption: str | None,
+                     at: datetime | None = None, auto: bool = False) -> Share:
+    """Schedule `post` to go out through `account` at `at` (now when omitted).
+
+    Raises PublishError (a ShareError, a ValueError) with a message for the member, before writing
+    anything: post not live, account not theirs or not usable, text too long for the network,
+    post's window ending before `at`, or an active share of this post through this account.
+    """
+    now = utcnow()
+    if post.org_id != membership.org_id or feed.live_post(membership=membership, post_id=post.id) is None:
+        raise PublishError(_l("This post can no longer be shared."))
+    _check_account(membership=membership, account=account)
+    at = max(naive_utc(at), now) if at is not None else now
+    if post.expires_at is not None and at >= post.expires_at:
+        raise PublishError(_l("This post can only be shared until %(end)s (UTC); choose an earlier time.",
+                              end=post.expires_at.strftime("%Y-%m-%d %H:%M")))
+    network = account.provider
+    caption = suggested_caption(post, network) if caption is None else caption.strip()
+    disclosure = membership.organization.disclosure or ""
+    link = tracked_links.link_for(membership=membership, post=post, network=network)
+    db.session.flush()
+    text = networks.compose_text(caption=caption, disclosure=disclosure, url=short_url(link.code),
+                                 hashtags=post.hashtags)
+    try:
+        check_length(network=network, text=text)
+    except ShareError as exc:
+        raise PublishError(*exc.args) from None
+    _lock_account(account)
+    if _active_share(post=post, account=account) is not None:
+        raise PublishError(_l("This post is already scheduled or shared through %(account)s.",
+                              account=account.label))
+    share = Share(org_id=membership.org_id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
+                  network=network, method="api", status="scheduled", caption=text, created_at=now,
+                  scheduled_at=at, next_attempt_at=at, idempotency_key=secrets.token_hex(16),
+                  account_id=account.id, auto=auto)
+    db.session.add(share)
+    db.session.flush()
+    return share
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def parse_queue_times(text: str | None) -> list[time]:
+    """Queue times ("08:30,12:15") sorted; invalid entries are ignored, none valid → the defaults."""
+    parsed = set()
+    for part in (text or "").split(","):
+        try:
+            parsed.add(time.fromisoformat(part.strip()).replace(second=0, microsecond=0, tzinfo=None))
+        except ValueError:
+            continue
+    return sorted(parsed) if parsed else parse_queue_times(DEFAULT_QUEUE_TIMES)
+
+
+def next_queue_slot(*, membership: Membership, now: datetime | None = None) -> datetime:
+    """The next of the member's queue times (in their own time zone) not yet taken by one of their
+    scheduled shares, as naive UTC."""
+    now = naive_utc(now) if now is not None else utcnow()
+    zone = _zone(membership.user.timezone)
+    taken = {at.replace(second=0, microsecond=0) for at in db.session.scalars(sa.select(Share.scheduled_at).where(
+        Share.membership_id == membership.id, Share.method == "api", Share.status == "scheduled",
+        Share.scheduled_at > now))}
+    today = now.replace(tzinfo=UTC).astimezone(zone).date()
+    times = parse_queue_times(membership.queue_times)
+    for offset in range(QUEUE_HORIZON_DAYS):
+        day = today + timedelta(days=offset)
+        for local in times:
+            slot = naive_utc(datetime.combine(day, local, tzinfo=zone))
+            if slot > now and slot not in taken:
+                return slot
+    return now
+
+
+def _transition(share: Share, *, allowed: tuple[str, ...], **values) -> bool:
+    """Move `share` on only if it is still in an allowed state (a worker may hold it): one UPDATE."""
+    result = db.session.execute(
+        sa.update(Share).where(Share.id == share.id, Share.method == "api", Share.status.in_(allowed))
+        .values(**values).execution_options(synchronize_session=False))
+    db.session.flush()
+    db.session.refresh(share)
+    return result.rowcount == 1
+
+
+def cancel_share(*, share: Share) -> None:
+    """Cancel a scheduled share before it goes out."""
+    if not _transition(share, allowed=("scheduled",), status="canceled", next_attempt_at=None):
+        raise PublishError(_l("Only a share that is still waiting can be canceled."))
+
+
+def confirm_unconfirmed(*, share: Share, url: str | None = None) -> None:
+    """The member saw it on the network: published, and points are awarded now."""
+    url = (url or "").strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise PublishError(_l("Paste the post's address, starting with https://."))
+    if not _transition(share, allowed=("unconfirmed",), status="published", published_at=utcnow(),
+                       external_url=url[:2048] or None, error=None, lease_owner=None, lease_expires_at=None):
+        raise PublishError(_l("Only a share waiting for your confirmation can be confirmed."))
+    award_published(share)
+
+
+def discard_unconfirmed(*, share: Share) -> None:
+    """The member says it did not go out: failed, and it is never posted again by itself."""
+    if not _transition(share, allowed=("unconfirmed",), status="failed", error="discarded by you",
+                       lease_owner=None, lease_expires_at=None):
+        raise PublishError(_l("Only a share waiting for your confirmation can be discarded."))
+
+
+def award_published(share: Share):
+    """Points for a published API share: once per (member, post, network), none for Facebook."""
+    if _already_rewarded(membership_id=share.membership_id, post_id=share.post_id, network=share.network):
+        return None
+    return points.award_share(share=share)
