@@ -1,0 +1,118 @@
+"""X (formerly Twitter): OAuth 2.0 authorization code with PKCE, API v2.
+
+- Access tokens last two hours; `offline.access` brings a refresh token. X rotates refresh
+  tokens: every refresh answers a new one and the old one stops working, so `refresh()` returns
+  it and the caller must store it (services/social_accounts does). If a refresh's answer is
+  lost (timeout), X may already have rotated: the next try then says the token is invalid and
+  the member is asked to reconnect — the truth, since the new token never reached us.
+- Confidential clients (X_CLIENT_SECRET set) authenticate to the token endpoint with HTTP Basic;
+  public clients send their client_id in the form.
+- `POST /2/tweets` has no idempotency key: a timeout or 5xx after sending is UNKNOWN_OUTCOME.
+- Rate limits: `x-rate-limit-*` per 15-minute window, plus 24-hour caps announced in
+  `x-user-limit-24hour-*` (this member) and `x-app-limit-24hour-*` (our whole app).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult,
+                   SocialProvider, TokenSet)
+from .http import classify, oauth_token, parse_reset, send, token_set
+from .http import request as http_request
+from .registry import register
+
+SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
+PROFILE_URL = "https://x.com/{username}"
+STATUS_URL = "https://x.com/{username}/status/{id}"
+# Works for any author when the username is unknown.
+STATUS_URL_ANY = "https://x.com/i/web/status/{id}"
+
+
+@register
+class XProvider(SocialProvider):
+    name = "x"
+    label = "X"
+    connect_style = "oauth"
+    can_refresh = True
+
+    @classmethod
+    def is_configured(cls, config: dict[str, Any]) -> bool:
+        return bool(config.get("X_CLIENT_ID"))
+
+    # --- OAuth -------------------------------------------------------------------------
+
+    def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str, service_url: str = "") -> str:
+        query = urlencode({"response_type": "code", "client_id": self.config["X_CLIENT_ID"],
+                           "redirect_uri": redirect_uri, "scope": " ".join(SCOPES), "state": state,
+                           "code_challenge": code_challenge, "code_challenge_method": "S256"}, quote_via=quote)
+        return f"{self.config['X_AUTH_URL']}?{query}"
+
+    def exchange(self, *, code: str, redirect_uri: str, code_verifier: str, service_url: str = "") -> TokenSet:
+        return self._token({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                            "code_verifier": code_verifier})
+
+    def refresh(self, *, refresh_token: str, service_url: str = "") -> TokenSet:
+        if not refresh_token:
+            raise ProviderError(ErrorKind.REAUTH, "no refresh token stored for this X account")
+        # The answer carries a new refresh token; the one sent here is dead from now on.
+        return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    def _token(self, grant: dict[str, str]) -> TokenSet:
+        client_id, secret = self.config["X_CLIENT_ID"], self.config.get("X_CLIENT_SECRET") or ""
+        data, auth = dict(grant), None
+        if secret:
+            auth = (client_id, secret)
+        else:
+            data["client_id"] = client_id
+        return token_set(oauth_token(self.config["X_TOKEN_URL"], data=data, auth=auth, config=self.config))
+
+    # --- Identity ----------------------------------------------------------------------
+
+    def profiles(self, *, tokens: TokenSet, service_url: str = "") -> list[Profile]:
+        response = send("GET", f"{self._api()}/2/users/me", idempotent=True, config=self.config,
+                        headers={"Authorization": f"Bearer {tokens.access_token}"})
+        data = _data(response.json())
+        if not data.get("id") or not data.get("username"):
+            raise ProviderError(ErrorKind.REJECTED, "X's users/me answer has no id or username")
+        username = data["username"]
+        return [Profile(external_id=str(data["id"]), handle=f"@{username}", display_name=data.get("name") or username,
+                        profile_url=PROFILE_URL.format(username=username), extra={"username": username})]
+
+    # --- Publishing --------------------------------------------------------------------
+
+    def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
+        response = http_request("POST", f"{self._api()}/2/tweets", idempotent=False, config=self.config,
+                                json={"text": request.text}, headers={"Authorization": f"Bearer {account.access_token}"})
+        error = classify(response, idempotent=False)
+        if error is not None:
+            if error.kind is ErrorKind.RATE_LIMITED:
+                _daily_cap(error, response.headers)
+            raise error
+        tweet_id = _data(response.json()).get("id")
+        if not tweet_id:
+            # A 2xx without an id: it may well exist, so never post again by ourselves.
+            raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, "X answered without the new post's id",
+                                status=response.status_code)
+        username = (account.extra or {}).get("username")
+        url = STATUS_URL.format(username=username, id=tweet_id) if username else STATUS_URL_ANY.format(id=tweet_id)
+        return PublishResult(external_id=str(tweet_id), url=url)
+
+    def _api(self) -> str:
+        return self.config["X_API_URL"].rstrip("/")
+
+
+def _data(body: Any) -> dict[str, Any]:
+    data = body.get("data") if isinstance(body, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _daily_cap(exc: ProviderError, headers) -> None:
+    """Refine a 429 with X's 24-hour caps: the app's (everyone waits) or the member's."""
+    for prefix, app_wide in (("x-app-limit-24hour", True), ("x-user-limit-24hour", False)):
+        if headers.get(f"{prefix}-remaining", "").strip() == "0":
+            reset = parse_reset(headers.get(f"{prefix}-reset", ""))
+            if reset is not None:
+                exc.retry_at = reset
+            exc.app_wide = app_wide
+            return
