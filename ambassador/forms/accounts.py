@@ -13,7 +13,7 @@ def _server_url(form, field) -> None:
     field.url = ""
     if field.data and field.data.strip():
         try:
-            field.url = normalize_service_url(field.data, allow_http=current_app.config["PROVIDERS_ALLOW_HTTP"])
+            field.url = normalize_service_url(field.data, config=current_app.config)
         except ConnectError as exc:
             raise ValidationError(str(exc)) from exc
 

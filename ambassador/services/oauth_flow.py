@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 
 from ..models import Membership, SocialAccount, utcnow
+from ..providers import instance_urls
 from ..providers.base import ErrorKind, ProviderError, SocialProvider, TokenSet
 from . import social_accounts
 from .open_graph import UnsafeURL, check_public_url
@@ -84,28 +85,19 @@ def finish_flow(*, store: MutableMapping, provider: str, state: str | None, now:
     return flow
 
 
-def normalize_service_url(value: str, *, allow_http: bool = False) -> str:
-    """'mastodon.social' or 'https://mastodon.social/' → 'https://mastodon.social'; ConnectError if unusable.
+def normalize_service_url(value: str, *, config: dict) -> str:
+    """'mastodon.social' or 'https://Mastodon.Social/' → 'https://mastodon.social'; ConnectError if unusable.
 
-    Our server calls this address, so outside tests it must be https and resolve to public addresses.
+    The canonical form is the adapters' (providers/instance_urls.py). Our server calls this address,
+    so outside tests its name must also resolve to public addresses only.
     """
-    value = (value or "").strip()
-    if not value:
-        raise ConnectError(_l("Enter the address of the server, e.g. mastodon.social."))
-    if "://" not in value:
-        value = f"https://{value}"
-    parts = urlsplit(value)
     try:
-        port = parts.port
-    except ValueError as exc:
-        raise ConnectError(_l("Enter just the server's address, e.g. mastodon.social.")) from exc
-    host = (parts.hostname or "").lower().rstrip(".")
-    if (parts.scheme not in ("https", "http") or (parts.scheme == "http" and not allow_http)
-            or parts.username or parts.password or parts.query or parts.fragment
-            or parts.path not in ("", "/") or not _HOST_RE.match(host)):
-        raise ConnectError(_l("Enter just the server's address, e.g. mastodon.social."))
-    url = f"{parts.scheme}://{host}{f':{port}' if port else ''}"
-    if not allow_http:
+        url = instance_urls.normalize_service_url(value, config=config)
+    except ProviderError as exc:
+        raise ConnectError(exc.message) from exc
+    if not _HOST_RE.match(urlsplit(url).hostname or ""):
+        raise ConnectError(_l("This is not a valid server address."))
+    if not config.get("PROVIDERS_ALLOW_HTTP"):
         try:
             check_public_url(url)
         except UnsafeURL as exc:

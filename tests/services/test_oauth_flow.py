@@ -189,23 +189,25 @@ def test_finish_flow_refuses_a_garbled_entry():
     ("mastodon.social", "https://mastodon.social"),
     (" https://Fosstodon.org/ ", "https://fosstodon.org"),
     ("social.example.org:8443", "https://social.example.org:8443"),
+    ("https://social.example.org:443", "https://social.example.org"),
     ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
 ])
 def test_normalize_service_url_accepts_a_bare_host(raw, expected):
-    assert oauth_flow.normalize_service_url(raw, allow_http=True) == expected
+    assert oauth_flow.normalize_service_url(raw, config={"PROVIDERS_ALLOW_HTTP": True}) == expected
 
 
 @pytest.mark.parametrize("raw", ["", "not a host", "https://m.example/@me", "https://user:pw@m.example",
                                  "ftp://m.example", "https://m.example?x=1", "m.example:99999", "javascript:alert(1)"])
 def test_normalize_service_url_refuses_what_is_not_a_server(raw):
     with pytest.raises(ConnectError):
-        oauth_flow.normalize_service_url(raw, allow_http=True)
+        oauth_flow.normalize_service_url(raw, config={"PROVIDERS_ALLOW_HTTP": True})
 
 
-@pytest.mark.parametrize("raw", ["http://mastodon.social", "127.0.0.1", "localhost", "10.0.0.8"])
+@pytest.mark.parametrize("raw", ["http://mastodon.social", "127.0.0.1", "localhost", "10.0.0.8",
+                                 "no-such-host.invalid"])
 def test_normalize_service_url_in_production_needs_a_public_https_server(raw):
     with pytest.raises(ConnectError):
-        oauth_flow.normalize_service_url(raw, allow_http=False)
+        oauth_flow.normalize_service_url(raw, config={"PROVIDERS_ALLOW_HTTP": False})
 
 
 # --- connecting -------------------------------------------------------------------------------------

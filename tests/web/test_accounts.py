@@ -70,7 +70,8 @@ def test_page_shows_states_reconnect_and_expiry(signed_in, member, db):
     add_account(db, member, "mastodon", status="needs_reconnect", last_error="The token was revoked",
                 service_url="https://toot.example")
     add_account(db, member, "linkedin", token_expires_at=utcnow() + timedelta(days=4, hours=1))
-    add_account(db, member, "x", external_id="refreshable", token_expires_at=utcnow() + timedelta(days=2))
+    add_account(db, member, "x", external_id="refreshable", token_expires_at=utcnow() + timedelta(days=2),
+                refresh_token_enc=crypto.encrypt("r"))
     add_account(db, member, "bluesky", status="disconnected")
     html = signed_in.get("/me/accounts").get_data(as_text=True)
     assert html.count("badge--ok") == 2  # the refreshable token near expiry is no concern
@@ -78,6 +79,11 @@ def test_page_shows_states_reconnect_and_expiry(signed_in, member, db):
     assert "/me/accounts/connect/mastodon?server=https://toot.example" in html
     assert "Expires in 5 days" in html and "/me/accounts/connect/linkedin?handle=" in html
     assert "Skyline" not in html.split("connect-heading")[0]  # disconnected accounts are not listed
+
+
+def test_a_token_without_refresh_token_warns_before_it_expires(signed_in, member, db):
+    add_account(db, member, "x", token_expires_at=utcnow() + timedelta(hours=30))
+    assert "Expires in 2 days" in signed_in.get("/me/accounts").get_data(as_text=True)
 
 
 # --- OAuth ------------------------------------------------------------------------------------------
@@ -195,7 +201,7 @@ def test_instance_form_validates_the_server(signed_in, member, db):
     assert "form-action 'self' https:" in page.headers["Content-Security-Policy"]
     response = signed_in.post("/me/accounts/connect/mastodon", data={"instance": "https://toot.example/@me"})
     assert response.status_code == 422
-    assert "just the server&#39;s address" in response.get_data(as_text=True)
+    assert "without a path" in response.get_data(as_text=True)
     assert calls("authorize_url") == []
 
 
@@ -244,7 +250,7 @@ def test_app_password_with_an_own_server(signed_in, member, db):
 @pytest.mark.parametrize("data, message", [
     ({"identifier": "me.sky.example", "password": "wrong"}, "Skyline refused the connection: Invalid identifier"),
     ({"identifier": "", "password": ""}, "This field is required."),
-    ({"identifier": "me", "password": "good-app-pass", "service_url": "https://pds.example/x"}, "just the server"),
+    ({"identifier": "me", "password": "good-app-pass", "service_url": "https://pds.example/x"}, "without a path"),
     ({"identifier": "offline.example", "password": "good-app-pass"}, "We could not reach Skyline"),
 ])
 def test_app_password_errors_are_shown_and_nothing_is_saved(signed_in, member, db, data, message):
