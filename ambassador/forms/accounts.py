@@ -32,7 +32,7 @@ class AppPasswordForm(FlaskForm):
     password = PasswordField(_l("App password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
     service_url = StringField(_l("Hosting provider (PDS)"), validators=[Optional(), Length(max=200), _server_url],
-                              description=_l("Advanced: only if your account is hosted somewhere else than the default server."),
+                              description=_l("Only if your account is hosted somewhere else than the default server."),
                               render_kw={"autocomplete": "off", "inputmode": "url", "autocapitalize": "none",
                                          "spellcheck": "false"})
 
