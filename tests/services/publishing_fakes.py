@@ -34,6 +34,8 @@ class Script:
     def next_answer(self, queue: list[object], default):
         with self.lock:
             answer = queue.pop(0) if queue else default
+        if callable(answer) and not isinstance(answer, type):
+            answer = answer() or default  # e.g. a look at the database while the network is called
         if isinstance(answer, BaseException):
             raise answer
         return answer

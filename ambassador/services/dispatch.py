@@ -1,0 +1,377 @@
+"""The worker's side of publishing: claim due API shares, publish each at most once, record the outcome.
+
+DESIGN.md §5. The claim is committed before the network is called (it is the record that we are
+about to send). A worker that dies mid-call leaves a lease that runs out; `recover_expired_leases`
+then makes the share "unconfirmed" (a person decides), except on networks whose publish is
+idempotent (adapter attribute `idempotent_publish = True`: Mastodon's Idempotency-Key, Bluesky's
+fixed record key), where sending again cannot double-post, so it is scheduled again.
+
+What each `ProviderError` kind does (providers/base.py):
+- RETRY: scheduled again after exponential backoff with full jitter (honouring retry_at); failed
+  once PUBLISH_MAX_ATTEMPTS claims were spent.
+- RATE_LIMITED: scheduled again at retry_at, not counted as an attempt; the account (or, when
+  app_wide, the whole app on that network/instance) waits too, so no other share of it is claimed.
+- REAUTH: the account is marked needs_reconnect (its owner is emailed) and the share waits,
+  scheduled but not claimable, until the account is reconnected; if the post's window ends first,
+  the expire_posts job fails it ("the account needed reconnecting"). A transient error never
+  disconnects an account.
+- REJECTED: failed with the network's reason. CONFIG: failed, logged as an error for the admin.
+- UNKNOWN_OUTCOME, and any unexpected exception raised by the adapter: unconfirmed, never re-posted
+  by itself.
+
+These functions commit: they run as the outermost unit of work of the worker's job.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import secrets
+import socket
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from threading import Event
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from ..extensions import db
+from ..models import AppRateLimit, Share, SocialAccount, utcnow
+from ..providers import registry
+from ..providers.base import ErrorKind, PublishRequest, PublishResult, ProviderError
+from . import crypto, feed, social_accounts
+from .publishing import award_published
+from .sharing import short_url
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 6 * 60 * 60
+CONFIG_MESSAGE = "A configuration problem stopped this share; an admin has been told."
+LEASE_LOST_MESSAGE = "The worker stopped while publishing; check on the network whether it went out."
+_worker_id: str | None = None
+
+
+def worker_identity() -> str:
+    """This process's name on the leases it holds: host, pid and a random suffix."""
+    global _worker_id
+    if _worker_id is None or not _worker_id.startswith(f"{socket.gethostname()[:40]}:{os.getpid()}:"):
+        _worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+    return _worker_id
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float = MAX_BACKOFF_SECONDS,
+                  rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
+    ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
+    return timedelta(seconds=(rng or random).uniform(0, ceiling))
+
+
+def is_idempotent(network: str) -> bool:
+    """Does the network's adapter make a repeated publish of the same share harmless?"""
+    return bool(getattr(registry.all_classes().get(network), "idempotent_publish", False))
+
+
+def begin_write() -> None:
+    """End the current transaction and, on SQLite, open the next one with a write.
+
+    SQLite: a transaction that reads and then writes fails at once ("database is locked") when
+    another connection wrote in between; one that starts with a write waits its turn (busy_timeout).
+    A write that matches no row takes the lock and changes nothing. Call with nothing pending.
+    """
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(Share).where(sa.false()).values(attempts=Share.attempts)
+                           .execution_options(synchronize_session=False))
+
+
+# --- claiming -------------------------------------------------------------------------------
+
+
+def _due(now: datetime) -> sa.Select:
+    app_limit = sa.and_(AppRateLimit.provider == SocialAccount.provider,
+                        AppRateLimit.service_url == SocialAccount.service_url)
+    return (sa.select(Share.id)
+            .join(SocialAccount, Share.account_id == SocialAccount.id)
+            .outerjoin(AppRateLimit, app_limit)
+            .where(Share.method == "api", Share.status == "scheduled", Share.next_attempt_at <= now,
+                   SocialAccount.status == "active",
+                   sa.or_(SocialAccount.rate_limited_until.is_(None), SocialAccount.rate_limited_until <= now),
+                   sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now))
+            .order_by(Share.next_attempt_at, Share.id))
+
+
+def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None) -> list[int]:
+    """Claim up to `limit` due shares for `worker_id` and commit the claim; returns their ids.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows.
+    SQLite: a conditional UPDATE per candidate (writers are serialized; rowcount 1 = ours).
+    """
+    now = now or utcnow()
+    begin_write()
+    lease_until = now + timedelta(seconds=current_app.config["PUBLISH_LEASE_SECONDS"])
+    claim = (sa.update(Share).where(Share.status == "scheduled", Share.next_attempt_at <= now)
+             .values(status="publishing", lease_owner=worker_id, lease_expires_at=lease_until,
+                     attempts=Share.attempts + 1)
+             .execution_options(synchronize_session=False))
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(_due(now).limit(limit).with_for_update(skip_locked=True, of=Share)))
+        claimed = list(db.session.scalars(claim.where(Share.id.in_(ids)).returning(Share.id))) if ids else []
+    else:
+        candidates = list(db.session.scalars(_due(now).limit(limit)))
+        claimed = [share_id for share_id in candidates if db.session.execute(claim.where(Share.id == share_id)).rowcount == 1]
+    db.session.commit()
+    return sorted(claimed)
+
+
+def _release(share_id: int, *, worker_id: str, at: datetime, **values) -> None:
+    """Give a claimed share back without having called the network (the attempt does not count)."""
+    db.session.execute(
+        sa.update(Share).where(Share.id == share_id, Share.status == "publishing", Share.lease_owner == worker_id)
+        .values(status="scheduled", next_attempt_at=at, lease_owner=None, lease_expires_at=None,
+                attempts=sa.case((Share.attempts > 0, Share.attempts - 1), else_=0), **values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def recover_expired_leases(*, now: datetime | None = None) -> int:
+    """Shares whose worker vanished mid-publish: unconfirmed, or scheduled again where idempotent."""
+    now = now or utcnow()
+    begin_write()
+    max_attempts = current_app.config["PUBLISH_MAX_ATTEMPTS"]
+    rows = db.session.execute(sa.select(Share.id, Share.network, Share.attempts).where(
+        Share.method == "api", Share.status == "publishing", Share.lease_expires_at < now)).all()
+    recovered = 0
+    for share_id, network, attempts in rows:
+        if is_idempotent(network) and attempts < max_attempts:
+            values = dict(status="scheduled", next_attempt_at=now)
+        else:
+            values = dict(status="unconfirmed", error=LEASE_LOST_MESSAGE, error_kind=ErrorKind.UNKNOWN_OUTCOME.value)
+        result = db.session.execute(
+            sa.update(Share).where(Share.id == share_id, Share.status == "publishing", Share.lease_expires_at < now)
+            .values(lease_owner=None, lease_expires_at=None, **values).execution_options(synchronize_session=False))
+        recovered += result.rowcount
+        log.warning("share %s: lease expired, now %s", share_id, values["status"])
+    db.session.commit()
+    return recovered
+
+
+# --- publishing one claimed share -----------------------------------------------------------
+
+
+def _rate_limit_until(account: SocialAccount, now: datetime) -> datetime | None:
+    app_limit = db.session.get(AppRateLimit, (account.provider, account.service_url or ""))
+    limits = [t for t in (account.rate_limited_until, app_limit.until if app_limit else None) if t and t > now]
+    return max(limits) if limits else None
+
+
+def _fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
+    share.status = "failed"
+    share.error = message[:2000]
+    share.error_kind = kind.value if kind else None
+    share.next_attempt_at = None
+    return "failed"
+
+
+def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = None,
+                    stop: Event | None = None) -> str:
+    """Publish one share this worker claimed; returns the outcome (published, retry, failed …)."""
+    share = db.session.get(Share, share_id, populate_existing=True)
+    now = now or utcnow()
+    if share is None or share.status != "publishing" or share.lease_owner != worker_id:
+        log.warning("share %s: not ours any more, skipped", share_id)
+        return "lost"
+    account = share.account
+    if stop is not None and stop.is_set() or share.lease_expires_at is None or share.lease_expires_at <= now:
+        _release(share_id, worker_id=worker_id, at=now)  # nothing was sent: give it back
+        return "released"
+    if share.membership.status != "active" or account is None or account.status == "disconnected":
+        reason = "The member or the account is no longer active."
+    elif feed.live_post(membership=share.membership, post_id=share.post_id) is None:
+        reason = "The post was withdrawn or its window ended before it went out."
+    elif account.status != "active":
+        _release(share_id, worker_id=worker_id, at=now, error_kind=ErrorKind.REAUTH.value,
+                 error="The account needs reconnecting.")
+        return "blocked"
+    elif (until := _rate_limit_until(account, now)) is not None:
+        _release(share_id, worker_id=worker_id, at=until)
+        return "rate_limited"
+    else:
+        return _send(share, account, worker_id=worker_id, now=now)
+    begin_write()  # still ours: the lease has time left, so recovery leaves it alone
+    outcome = _fail(share, reason)
+    share.lease_owner = share.lease_expires_at = None
+    db.session.commit()
+    return outcome
+
+
+def _send(share: Share, account: SocialAccount, *, worker_id: str, now: datetime) -> str:
+    share_id = share.id
+    if account.token_expires_at is not None and account.token_expires_at - social_accounts.REFRESH_MARGIN <= now:
+        begin_write()  # the refresh will write the new tokens
+    try:
+        provider = registry.get(account.provider)
+        context = social_accounts.access_context(account, now=now)
+    except (KeyError, crypto.SecretError) as exc:
+        context, error = None, ProviderError(ErrorKind.CONFIG, f"{account.provider}: {exc!r}")
+    except ProviderError as exc:
+        # Refreshing the token failed: nothing was posted, whatever the kind says about the refresh.
+        context, error = None, (exc if exc.kind in (ErrorKind.REAUTH, ErrorKind.RATE_LIMITED, ErrorKind.CONFIG)
+                                else ProviderError(ErrorKind.RETRY, exc.message, retry_at=exc.retry_at))
+    except Exception as exc:  # noqa: BLE001 - before publishing: surely nothing was posted
+        log.exception("share %s: could not get credentials for account %s", share_id, account.id)
+        context, error = None, ProviderError(ErrorKind.RETRY, f"Could not get credentials ({exc.__class__.__name__}).")
+    if context is None:
+        if error.kind is ErrorKind.REAUTH:
+            db.session.commit()  # refresh_now marked the account and emailed its owner
+        return record_outcome(share_id, worker_id=worker_id, error=error, now=now)
+    post = share.post
+    request = PublishRequest(text=share.caption, link_url=short_url(share.tracked_link.code),
+                             title=post.preview_title or post.title, description=post.preview_description,
+                             idempotency_key=share.idempotency_key or "")
+    db.session.commit()  # persist refreshed tokens; hold no transaction during the network call
+    result = error = None
+    try:
+        result = provider.publish(account=context, request=request)
+    except ProviderError as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - the request may have left: be conservative
+        log.exception("share %s: unexpected error from the %s adapter", share_id, account.provider)
+        error = ProviderError(ErrorKind.UNKNOWN_OUTCOME, f"Unexpected error while publishing ({exc.__class__.__name__}).")
+    if result is None and error is None:
+        error = ProviderError(ErrorKind.UNKNOWN_OUTCOME, "The network adapter returned no post id.")
+    return record_outcome(share_id, worker_id=worker_id, result=result, error=error, now=now)
+
+
+def record_outcome(share_id: int, *, worker_id: str, result: PublishResult | None = None,
+                   error: ProviderError | None = None, now: datetime | None = None) -> str:
+    """Write what the network said, in a fresh transaction, and commit."""
+    db.session.rollback()
+    begin_write()
+    now = now or utcnow()
+    share = db.session.get(Share, share_id, with_for_update=True, populate_existing=True)
+    ours = share.status == "publishing" and share.lease_owner == worker_id
+    if result is not None and share.status in ("publishing", "unconfirmed", "scheduled"):
+        outcome = _published(share, result, now)  # it went out, whoever held the lease meanwhile
+    elif not ours:
+        log.warning("share %s: lease lost before recording %s; left as %s", share_id, error or result, share.status)
+        db.session.rollback()
+        return "lost"
+    else:
+        outcome = _apply_error(share, error, now)
+    share.lease_owner = share.lease_expires_at = None
+    db.session.commit()
+    return outcome
+
+
+def _published(share: Share, result: PublishResult, now: datetime) -> str:
+    share.status = "published"
+    share.external_id = (result.external_id or "")[:255] or None
+    share.external_url = (result.url or "")[:2048] or None
+    share.published_at = now
+    share.error = share.error_kind = share.next_attempt_at = None
+    award_published(share)  # points only now that the network confirmed it
+    return "published"
+
+
+def _reschedule(share: Share, at: datetime, *, counted: bool) -> None:
+    share.status = "scheduled"
+    share.next_attempt_at = at
+    if not counted:
+        share.attempts = max(share.attempts - 1, 0)
+
+
+def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
+    config = current_app.config
+    account = share.account
+    kind = error.kind
+    share.error_kind = kind.value
+    share.error = (error.message or kind.value)[:2000]
+    if kind is ErrorKind.RATE_LIMITED:
+        until = error.retry_at or now + timedelta(seconds=config["PUBLISH_BACKOFF_SECONDS"])
+        _defer(account, until, app_wide=error.app_wide)
+        _reschedule(share, until, counted=False)
+        return "rate_limited"
+    if kind is ErrorKind.RETRY:
+        if share.attempts >= config["PUBLISH_MAX_ATTEMPTS"]:
+            return _fail(share, f"Gave up after {share.attempts} attempts: {share.error}", kind)
+        at = now + backoff_delay(share.attempts, base=config["PUBLISH_BACKOFF_SECONDS"])
+        _reschedule(share, max(at, error.retry_at or at), counted=True)
+        return "retry"
+    if kind is ErrorKind.REAUTH:
+        social_accounts.mark_needs_reconnect(account, reason=error.message)
+        share.error = "The account needs reconnecting."
+        _reschedule(share, now, counted=False)  # waits, unclaimable, until the account is active again
+        return "blocked"
+    if kind is ErrorKind.CONFIG:
+        log.error("share %s: configuration problem on %s: %s", share.id, share.network, error.message)
+        return _fail(share, CONFIG_MESSAGE, kind)
+    if kind is ErrorKind.REJECTED:
+        return _fail(share, f"The network refused the post: {error.message}", kind)
+    share.status = "unconfirmed"  # UNKNOWN_OUTCOME: a person decides; never re-posted by itself
+    share.next_attempt_at = None
+    return "unconfirmed"
+
+
+def _defer(account: SocialAccount, until: datetime, *, app_wide: bool) -> None:
+    """No call for this account (or this app on that network) before `until`."""
+    if not app_wide:
+        account.rate_limited_until = max(until, account.rate_limited_until or until)
+        return
+    key = (account.provider, account.service_url or "")
+    limit = db.session.get(AppRateLimit, key, with_for_update=True)
+    if limit is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(AppRateLimit(provider=key[0], service_url=key[1], until=until))
+            return
+        except sa.exc.IntegrityError:  # another worker wrote it first
+            limit = db.session.get(AppRateLimit, key, with_for_update=True, populate_existing=True)
+    limit.until = max(until, limit.until)
+
+
+# --- the periodic job -----------------------------------------------------------------------
+
+
+def _publish_group(share_ids: list[int], *, worker_id: str, stop: Event | None) -> Counter:
+    """One account's shares, one after another (so a 429 holds back the rest of them)."""
+    counts: Counter = Counter()
+    for share_id in share_ids:
+        try:
+            counts[publish_claimed(share_id, worker_id=worker_id, stop=stop)] += 1
+        except Exception:  # noqa: BLE001 - one share's trouble must not stop the others
+            log.exception("share %s: publishing crashed; its lease will be recovered", share_id)
+            db.session.rollback()
+            counts["error"] += 1
+    return counts
+
+
+def _publish_group_in_context(app: Flask, share_ids: list[int], worker_id: str, stop: Event | None) -> Counter:
+    with app.app_context():  # its own app context, so its own session and connection
+        return _publish_group(share_ids, worker_id=worker_id, stop=stop)
+
+
+def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None,
+                        stop: Event | None = None) -> dict[str, int]:
+    """Recover expired leases, claim a batch, publish it (accounts in parallel); returns counts."""
+    app = app or current_app._get_current_object()
+    config = app.config
+    counts: Counter = Counter(recovered=recover_expired_leases(now=now))
+    worker_id = worker_identity()
+    ids = claim_due_shares(worker_id=worker_id, limit=config["PUBLISH_BATCH"], now=now)
+    counts["claimed"] = len(ids)
+    groups: dict[int, list[int]] = {}
+    for share_id, account_id in db.session.execute(
+            sa.select(Share.id, Share.account_id).where(Share.id.in_(ids)).order_by(Share.id)) if ids else ():
+        groups.setdefault(account_id, []).append(share_id)
+    db.session.commit()
+    threads = min(int(config["PUBLISH_THREADS"]), len(groups))
+    if threads <= 1:
+        for group in groups.values():
+            counts.update(_publish_group(group, worker_id=worker_id, stop=stop))
+    else:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="publish") as pool:
+            for result in pool.map(lambda group: _publish_group_in_context(app, group, worker_id, stop),
+                                   list(groups.values())):
+                counts.update(result)
+    return dict(counts)
