@@ -78,6 +78,9 @@ class FakeNetwork:
     def rate_headers(self, *, limit: int, remaining: int, reset: float) -> dict:
         return {}
 
+    def rate_limited(self, headers: dict):
+        return self.error(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, headers)
+
     def error(self, status: int, body: dict, headers: dict | None = None):
         response = jsonify(body)
         response.status_code = status
@@ -118,8 +121,7 @@ class FakeNetwork:
             if len(window) >= self.rate_limit:
                 self._usage[(account, request.endpoint)] = window
                 g.rate_headers = self.rate_headers(limit=self.rate_limit, remaining=0, reset=reset)
-                return self.error(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
-                                  g.rate_headers)
+                return self.rate_limited(g.rate_headers)
             window.append(now)
             self._usage[(account, request.endpoint)] = window
             g.rate_headers = self.rate_headers(limit=self.rate_limit, remaining=self.rate_limit - len(window),
