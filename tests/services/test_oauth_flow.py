@@ -237,7 +237,7 @@ def test_complete_oauth_without_a_code_saves_nothing(fake_providers, make):
     assert calls("exchange") == []
 
 
-def test_connect_with_password_strips_the_at_and_never_keeps_the_password(fake_providers, make, db):
+def test_connect_with_password_strips_the_at_and_never_stores_the_password_in_plain_text(fake_providers, make, db):
     member = make.member(make.org())
     (account,) = oauth_flow.connect_with_password(membership=member, provider=registry.get("bluesky", {}),
                                                   identifier=" @me.sky.example ", password="good-app-pass",
