@@ -32,7 +32,7 @@ run: $(VENV)/.runtime translations
 	mkdir -p instance
 	AMBASSADOR_ENV=development $(BIN)/flask db upgrade
 	AMBASSADOR_ENV=development $(BIN)/flask ambassador demo
-	AMBASSADOR_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	AMBASSADOR_ENV=development SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 worker: $(VENV)/.runtime
 	AMBASSADOR_ENV=development $(BIN)/flask ambassador worker

@@ -73,3 +73,30 @@ def rotate_keys(batch_size: int) -> None:
     click.echo(f"Done: {report.total} secrets re-encrypted, {len(report.failures)} not decryptable.")
     if report.failures:
         raise click.exceptions.Exit(1)
+
+
+@ambassador_cli.command("worker")
+def worker() -> None:
+    """Run the periodic jobs (publishing, token refresh, …) until SIGTERM or SIGINT."""
+    from flask import current_app
+
+    from .jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object())
+
+
+@ambassador_cli.command("run-job")
+@click.argument("name")
+def run_job(name: str) -> None:
+    """Run the periodic job NAME once (e.g. dispatch_due_shares)."""
+    from flask import current_app
+
+    from .jobs.definitions import JOBS, by_name
+    from .jobs.worker import run_job as run_once
+
+    try:
+        job = by_name(name)
+    except KeyError:
+        raise click.ClickException(f"Unknown job {name!r}. Jobs: {', '.join(job.name for job in JOBS)}.") from None
+    result = run_once(current_app._get_current_object(), job)
+    click.echo(f"{job.name}: {result}")

@@ -38,7 +38,7 @@ class Script:
             answer = answer() or default  # e.g. a look at the database while the network is called
         if isinstance(answer, BaseException):
             raise answer
-        return answer
+        return default if answer is None else answer
 
     def published(self, network: str | None = None) -> list[PublishRequest]:
         return [request for name, _, request in self.calls if network in (None, name)]

@@ -1,0 +1,34 @@
+"""The periodic jobs, in one list: the worker schedules each at its interval; `run-job NAME` runs one once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from . import tasks
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[], Any]  # runs inside an app context; the runner commits after it
+    seconds: float | str  # the interval, or the name of the setting that holds it
+
+    def interval(self, config: Mapping[str, Any]) -> float:
+        return float(config[self.seconds] if isinstance(self.seconds, str) else self.seconds)
+
+
+JOBS: list[Job] = [
+    Job("dispatch_due_shares", tasks.dispatch_due_shares, "DISPATCH_INTERVAL_SECONDS"),
+    Job("refresh_expiring_tokens", tasks.refresh_expiring_tokens, 10 * 60),
+    Job("warn_expiring_linkedin_tokens", tasks.warn_expiring_linkedin_tokens, 6 * 60 * 60),
+    Job("expire_posts", tasks.expire_posts, 5 * 60),
+    Job("auto_share_campaigns", tasks.auto_share_campaigns, 5 * 60),
+]
+
+
+def by_name(name: str) -> Job:
+    """The job called `name`; KeyError when there is none."""
+    for job in JOBS:
+        if job.name == name:
+            return job
+    raise KeyError(name)
