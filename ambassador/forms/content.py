@@ -57,6 +57,9 @@ class CampaignForm(ContentForm):
                                                 ("archived", _l("Archived"))], default="draft")
     teams = SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
                                 description=_l("Leave empty for everyone."))
+    auto_share = BooleanField(_l("Offer auto-share"), description=_l(
+        "Ambassadors may opt in: each new post is queued to their next free slot, and they can edit or cancel "
+        "it before it goes out."))
 
     def fill(self, campaign, tz: str) -> None:
         self.process(obj=campaign, starts_at=from_utc(campaign.starts_at, tz),
@@ -65,7 +68,8 @@ class CampaignForm(ContentForm):
     def to_input(self, tz: str) -> CampaignInput:
         return CampaignInput(title=self.title.data or "", description=self.description.data or "",
                              starts_at=to_utc(self.starts_at.data, tz), ends_at=to_utc(self.ends_at.data, tz),
-                             status=self.status.data, team_ids=list(self.teams.data or []))
+                             status=self.status.data, team_ids=list(self.teams.data or []),
+                             auto_share=bool(self.auto_share.data))
 
 
 class PostForm(ContentForm):

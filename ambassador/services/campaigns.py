@@ -33,6 +33,8 @@ class CampaignInput:
     ends_at: datetime | None = None
     status: str = "draft"
     team_ids: list[int] = field(default_factory=list)
+    # Offer auto-share: opted-in ambassadors get the campaign's new posts queued for them.
+    auto_share: bool = False
 
 
 def org_teams(*, org: Organization, team_ids: list[int]) -> list[Team]:
@@ -86,6 +88,7 @@ def _apply(campaign: Campaign, *, org: Organization, data: CampaignInput) -> Non
     campaign.description = data.description.strip()
     campaign.starts_at, campaign.ends_at = data.starts_at, data.ends_at
     campaign.status = data.status
+    campaign.auto_share = bool(data.auto_share)
     campaign.teams = org_teams(org=org, team_ids=data.team_ids)
 
 
