@@ -1,8 +1,10 @@
-"""Forms for signing up, in and out, and password resets."""
+"""Forms for signing up, in and out, password resets and the profile."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from .validators import EmailAddress, TimeZone
 
@@ -38,7 +40,33 @@ class ResetPasswordForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
 
 
+QUEUE_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+MAX_QUEUE_TIMES = 12
+
+
+class QueueTimes:
+    """ "HH:MM,HH:MM" (24-hour clock); on success the field holds them sorted, deduplicated, zero-padded."""
+
+    def __call__(self, form, field):
+        parts = [p.strip() for p in (field.data or "").split(",") if p.strip()]
+        if not parts:
+            raise ValidationError(_l("Give at least one time, e.g. 08:30."))
+        times = set()
+        for part in parts:
+            match = QUEUE_TIME_RE.match(part)
+            if match is None:
+                raise ValidationError(_l("“%(value)s” is not a time: use HH:MM, e.g. 08:30,12:15,17:45.", value=part))
+            times.add(f"{int(match.group(1)):02d}:{match.group(2)}")
+        if len(times) > MAX_QUEUE_TIMES:
+            raise ValidationError(_l("At most %(n)d times.", n=MAX_QUEUE_TIMES))
+        field.data = ",".join(sorted(times))
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=[("", _l("Browser's choice"))] + LANGUAGE_CHOICES)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), TimeZone()])
+    # The member's queue in the current organization (Membership.queue_times); removed without one.
+    queue_times = StringField(_l("My queue times"), validators=[Length(max=120), QueueTimes()],
+                              description=_l("“Add to my queue” posts at the next of these times (your time zone), "
+                                             "e.g. 08:30,12:15,17:45."))

@@ -148,11 +148,15 @@ def set_language(code: str):
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(obj=current_user, queue_times=g.membership.queue_times if g.membership else "")
+    if g.membership is None:
+        del form.queue_times
     if form.validate_on_submit():
         current_user.name = form.name.data
         current_user.locale = form.locale.data or None
         current_user.timezone = form.timezone.data
+        if g.membership is not None:
+            g.membership.queue_times = form.queue_times.data
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
