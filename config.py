@@ -87,7 +87,7 @@ class Config:
     # server can be used in tests and benchmarks.
     LINKEDIN_CLIENT_ID = os.environ.get("LINKEDIN_CLIENT_ID", "")
     LINKEDIN_CLIENT_SECRET = os.environ.get("LINKEDIN_CLIENT_SECRET", "")
-    LINKEDIN_API_VERSION = os.environ.get("LINKEDIN_API_VERSION", "202510")  # YYYYMM, retired after ~1 year
+    LINKEDIN_API_VERSION = os.environ.get("LINKEDIN_API_VERSION", "202610")  # YYYYMM, retired after ~1 year
     LINKEDIN_AUTH_URL = os.environ.get("LINKEDIN_AUTH_URL", "https://www.linkedin.com/oauth/v2/authorization")
     LINKEDIN_TOKEN_URL = os.environ.get("LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken")
     LINKEDIN_API_URL = os.environ.get("LINKEDIN_API_URL", "https://api.linkedin.com")
