@@ -1,4 +1,5 @@
-"""What is live for an ambassador: the posts they may see and share right now.
+"""What is live for an ambassador: the posts they may see and share right now, and sharing them
+through the member's linked accounts (now, at a chosen time, or at their next queue slot).
 
 One rule decides both the feed and whether a share is allowed, so a post that is no
 longer live (expired, archived, another team, internal-only…) can never be shared.
@@ -8,15 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
+from .. import networks
 from ..extensions import db
-from ..models import Campaign, Membership, Post, utcnow
+from ..models import Campaign, Membership, Post, Share, utcnow
 from ..models.content import campaign_team, post_team
 from ..models.organization import membership_team
+from . import sharing, social_accounts, tracked_links
 
 
-def _targets_member(link_table: sa.Table, owner_column: str, owner_id, membership_id: int):
+def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership_id: int):
     """Nobody targeted (everyone), or one of the member's teams targeted: one EXISTS each."""
     owner = getattr(link_table.c, owner_column)
     anyone = sa.select(sa.literal(1)).where(owner == owner_id)
@@ -40,8 +44,8 @@ def _live_where(query: sa.Select, *, membership: Membership, now: datetime | Non
         Campaign.status == "active",
         sa.or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
         sa.or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
-        _targets_member(post_team, "post_id", Post.id, membership.id),
-        _targets_member(campaign_team, "campaign_id", Campaign.id, membership.id),
+        targets_member(post_team, "post_id", Post.id, membership.id),
+        targets_member(campaign_team, "campaign_id", Campaign.id, membership.id),
     ]
     if membership.kind != "internal":
         conditions.append(Post.audience == "everyone")
@@ -74,3 +78,121 @@ def feed_campaigns(*, membership: Membership) -> list[Campaign]:
     return list(db.session.scalars(
         sa.select(Campaign).where(Campaign.org_id == membership.org_id, Campaign.id.in_(live_ids))
         .order_by(Campaign.title)))
+
+
+# Sharing through the member's linked accounts ----------------------------------------------------
+
+SHARE_MODES = ("now", "schedule", "queue")
+
+
+class AccountShareError(ValueError):
+    """Nothing was shared: messages for the person, keyed by what they belong to.
+
+    Keys: "accounts", "when", "caption_<network>", "account_<id>".
+    """
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{key}: {message}" for key, message in self.errors.items())
+
+
+def post_deadline(post: Post) -> datetime | None:
+    """The moment the post stops being live (its own expiry or its campaign's end), if any."""
+    ends = [t for t in (post.expires_at, post.campaign.ends_at) if t is not None]
+    return min(ends) if ends else None
+
+
+def check_publish_time(*, post: Post, at: datetime | None, now: datetime | None = None) -> str | None:
+    """Why a share of `post` cannot be planned at `at` (naive UTC), or None when it can."""
+    now = now or utcnow()
+    if at is None:
+        return _l("Choose a date and time.")
+    if at <= now:
+        return _l("Choose a time in the future.")
+    deadline = post_deadline(post)
+    if deadline is not None and at >= deadline:
+        return _l("This post is only live until then: choose an earlier time.")
+    return None
+
+
+def api_text(*, post: Post, caption: str, disclosure: str, url: str) -> str:
+    """What an API share publishes: caption, hashtags, the disclosure (always kept), the member's link."""
+    return networks.compose_text(caption=caption.strip(), disclosure=disclosure, url=url, hashtags=post.hashtags)
+
+
+def check_caption(*, post: Post, network: str, caption: str, disclosure: str, url: str | None = None) -> str | None:
+    """Why the caption does not fit the network once hashtags, disclosure and link are added, or None.
+
+    Every short link has the same length, so without `url` a placeholder measures exactly.
+    """
+    url = url or sharing.short_url("x" * tracked_links.CODE_LENGTH)
+    try:
+        sharing.check_length(network=network, text=api_text(post=post, caption=caption, disclosure=disclosure,
+                                                            url=url))
+    except sharing.ShareError as exc:
+        return str(exc)
+    return None
+
+
+def share_through_accounts(*, membership: Membership, post: Post, account_ids: list[int], captions: dict[str, str],
+                           mode: str, at: datetime | None = None, now: datetime | None = None) -> list[Share]:
+    """One API share per chosen account, now, at `at` (naive UTC) or at the member's next queue slot.
+
+    All or nothing: when any account's share is refused, none is kept and AccountShareError
+    carries every message. The caller checked the post is live for the member.
+    """
+    usable = {a.id: a for a in social_accounts.accounts_for(membership, usable_only=True)}
+    chosen = [usable[i] for i in dict.fromkeys(account_ids) if i in usable]
+    errors: dict[str, str] = {}
+    if mode not in SHARE_MODES:
+        raise ValueError(f"unknown share mode {mode!r}")
+    if not account_ids:
+        errors["accounts"] = _l("Choose at least one account.")
+    elif len(chosen) != len(set(account_ids)):
+        errors["accounts"] = _l("Choose among your connected accounts.")
+    if mode == "schedule":
+        problem = check_publish_time(post=post, at=at, now=now)
+        if problem:
+            errors["when"] = problem
+    disclosure = membership.organization.disclosure or ""
+    for network in dict.fromkeys(a.provider for a in chosen):
+        problem = check_caption(post=post, network=network, caption=captions.get(network, ""), disclosure=disclosure)
+        if problem:
+            errors[f"caption_{network}"] = problem
+    if errors:
+        raise AccountShareError(errors)
+    from . import publishing  # the pipeline imports the feed's rules; import it when used
+
+    if mode == "queue":
+        at = publishing.next_queue_slot(membership=membership, now=now)
+        deadline = post_deadline(post)
+        if deadline is not None and at >= deadline:
+            raise AccountShareError({"when": _l("Your next free queue slot is after this post stops being live: "
+                                                "share it now or schedule an earlier time.")})
+    elif mode == "now":
+        at = None
+    return _create_all(membership=membership, post=post, accounts=chosen, captions=captions, at=at)
+
+
+def _create_all(*, membership: Membership, post: Post, accounts: list, captions: dict[str, str],
+                at: datetime | None) -> list[Share]:
+    from . import publishing
+
+    errors: dict[str, str] = {}
+    shares: list[Share] = []
+    outer = db.session.begin_nested()
+    for account in accounts:
+        try:
+            with db.session.begin_nested():
+                shares.append(publishing.create_api_share(membership=membership, post=post, account=account,
+                                                          caption=captions.get(account.provider, ""), at=at))
+        except ValueError as exc:
+            errors[f"account_{account.id}"] = str(exc)
+    if errors:
+        outer.rollback()
+        raise AccountShareError(errors)
+    outer.commit()
+    return shares

@@ -1,4 +1,4 @@
 """HTML blueprints, one module per area."""
-from . import accounts, auth, content, feed, health, join, leaderboard, links, members, org
+from . import accounts, auth, content, feed, health, join, leaderboard, links, members, org, scheduled
 
-BLUEPRINTS = [health.bp, auth.bp, org.bp, members.bp, join.bp, content.bp, feed.bp, links.bp, leaderboard.bp, accounts.bp]
+BLUEPRINTS = [health.bp, auth.bp, org.bp, members.bp, join.bp, content.bp, feed.bp, links.bp, leaderboard.bp, scheduled.bp, accounts.bp]

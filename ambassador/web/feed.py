@@ -1,17 +1,22 @@
-"""The ambassador feed, sharing through share-intent links, and "My activity"."""
+"""The ambassador feed, sharing through share-intent links or linked accounts, auto-share, "My activity"."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
+from flask_login import current_user
 
 from .. import networks
 from ..extensions import db
-from ..forms.feed import FeedFilterForm, ShareForm
+from ..forms.content import from_utc
+from ..forms.feed import AccountShareForm, AutoShareForm, FeedFilterForm, ShareForm
 from ..services import activity as activity_service
+from ..services import auto_share
 from ..services import feed as feed_service
-from ..services import sharing
+from ..services import sharing, social_accounts
 from .context import member_required
+from .scheduled import accounts_url, member_time
 
 bp = Blueprint("feed", __name__)
 
@@ -30,7 +35,20 @@ def _card_helpers():
     def share_options(post):
         return sharing.share_options(post=post, disclosure=g.org.disclosure or "")
 
-    return {"post_image": post_image, "link_host": link_host, "share_options": share_options}
+    def local_input(value) -> str:
+        return from_utc(value, current_user.timezone).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+    return {"post_image": post_image, "link_host": link_host, "share_options": share_options,
+            "local_input": local_input, "post_deadline": feed_service.post_deadline,
+            "accounts_url": accounts_url()}
+
+
+def _account_context() -> dict:
+    """What the feed needs to offer sharing through linked accounts and auto-share."""
+    accounts = social_accounts.accounts_for(g.membership, usable_only=True)
+    offered = auto_share.offered_campaigns(membership=g.membership) if accounts else []
+    return {"accounts": accounts, "auto_campaigns": offered,
+            "opted": auto_share.opt_ins_by_campaign(membership=g.membership, campaign_ids=[c.id for c in offered])}
 
 
 def _live_post_or_404(post_id: int):
@@ -48,7 +66,61 @@ def index():
     campaign_id = form.campaign.data if form.validate() and form.campaign.data else None
     page = feed_service.feed_page(membership=g.membership, page=request.args.get("page", 1, type=int),
                                   per_page=current_app.config["POSTS_PER_PAGE"], campaign_id=campaign_id)
-    return render_template("feed/index.html", page=page, form=form, campaigns=campaigns, campaign_id=campaign_id)
+    return render_template("feed/index.html", page=page, form=form, campaigns=campaigns, campaign_id=campaign_id,
+                           **_account_context())
+
+
+@bp.route("/feed/posts/<int:post_id>/share-through-accounts", methods=["POST"])
+@member_required
+def share_through_accounts(post_id: int):
+    post = _live_post_or_404(post_id)
+    form = AccountShareForm()
+    problems = {}
+    if form.validate_on_submit() and form.mode is None:
+        problems = {"mode": _("Choose Share now, Schedule or Add to my queue.")}
+    elif form.validate_on_submit():
+        try:
+            shares = feed_service.share_through_accounts(
+                membership=g.membership, post=post, account_ids=form.accounts.data or [], captions=form.captions(),
+                mode=form.mode, at=form.at(current_user.timezone))
+        except feed_service.AccountShareError as exc:
+            db.session.rollback()
+            problems = exc.errors
+        else:
+            db.session.commit()
+            flash(_shared_message(form.mode, shares), "success")
+            return redirect(url_for("scheduled.index"), code=303)
+    return render_template("feed/share_accounts.html", post=post, form=form, errors=form.error_map(problems),
+                           **_account_context()), 422
+
+
+def _shared_message(mode: str, shares) -> str:
+    if mode == "now":
+        return ngettext("Your share is going out now.", "Your %(num)d shares are going out now.", len(shares))
+    return ngettext("Planned for %(when)s.", "%(num)d shares planned for %(when)s.", len(shares),
+                    when=member_time(shares[0].scheduled_at))
+
+
+@bp.route("/feed/campaigns/<int:campaign_id>/auto-share", methods=["POST"])
+@member_required
+def auto_share_campaign(campaign_id: int):
+    campaign = next((c for c in auto_share.offered_campaigns(membership=g.membership) if c.id == campaign_id), None)
+    form = AutoShareForm()
+    if campaign is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        chosen = auto_share.set_accounts(membership=g.membership, campaign=campaign, account_ids=form.accounts.data or [])
+    except auto_share.AutoShareError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Auto-share of “%(title)s” is on for %(accounts)s.", title=campaign.title,
+                accounts=", ".join(a.label for a in chosen)) if chosen else
+              _("Auto-share of “%(title)s” is off.", title=campaign.title), "success")
+    return redirect(url_for("feed.index", _anchor=f"autoshare-{campaign.id}"), code=303)
 
 
 @bp.route("/feed/posts/<int:post_id>/share/<network>", methods=["POST"])

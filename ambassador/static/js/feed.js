@@ -1,4 +1,5 @@
-// Feed: networks as tabs on each card, and caption copying for networks that only take a link.
+// Feed: networks as tabs on each card, caption copying for networks that only take a link, and
+// in "Share through my accounts" only the captions of the networks whose accounts are ticked.
 // Progressive enhancement: without this file every network's form is shown and works.
 (function () {
   "use strict";
@@ -59,8 +60,24 @@
     return [caption].concat(extra).join(" ").trim();
   }
 
+  // Show a network's caption only while one of its accounts is ticked (errors stay visible).
+  function setupAccountShare(form) {
+    var boxes = Array.prototype.slice.call(form.querySelectorAll('input[name="accounts"][data-network]'));
+    var fields = form.querySelectorAll("[data-caption-network]");
+    function update() {
+      var on = {};
+      boxes.forEach(function (box) { if (box.checked) on[box.getAttribute("data-network")] = true; });
+      fields.forEach(function (field) {
+        field.hidden = !on[field.getAttribute("data-caption-network")] && !field.querySelector("[aria-invalid]");
+      });
+    }
+    boxes.forEach(function (box) { box.addEventListener("change", update); });
+    update();
+  }
+
   onReady(function () {
     document.querySelectorAll("[data-share-tabs]").forEach(setupTabs);
+    document.querySelectorAll(".account-share__form").forEach(setupAccountShare);
     document.querySelectorAll("[data-copy-caption]").forEach(function (button) {
       button.addEventListener("click", function () {
         if (navigator.clipboard) navigator.clipboard.writeText(textToPaste(button)).catch(function () {});

@@ -1,0 +1,111 @@
+"""Auto-share opt-ins: an ambassador lets a campaign's new posts be queued through chosen accounts.
+
+Curators offer it per campaign (Campaign.auto_share). An opt-in is one AutoShareOptIn row per
+(campaign, member, account); the worker turns those rows into queued shares the member can still
+edit or cancel before they go out. Here only the rows are kept.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import AutoShareOptIn, Campaign, Membership, SocialAccount, utcnow
+from ..models.content import campaign_team
+from . import social_accounts
+from .feed import targets_member
+
+
+class AutoShareError(ValueError):
+    """The opt-in cannot be saved; the message is meant for the member."""
+
+
+def offered_campaigns(*, membership: Membership) -> list[Campaign]:
+    """Active, not ended campaigns offering auto-share to this member (their teams, their org)."""
+    now = utcnow()
+    return list(db.session.scalars(
+        sa.select(Campaign).where(
+            Campaign.org_id == membership.org_id, Campaign.auto_share.is_(True), Campaign.status == "active",
+            sa.or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
+            targets_member(campaign_team, "campaign_id", Campaign.id, membership.id))
+        .order_by(Campaign.title, Campaign.id)))
+
+
+def _check(*, membership: Membership, campaign: Campaign, account: SocialAccount) -> None:
+    if campaign.org_id != membership.org_id or account.org_id != membership.org_id:
+        raise ValueError("campaign, account and membership belong to different organizations")
+    if account.membership_id != membership.id:
+        raise AutoShareError(_l("Choose one of your own accounts."))
+
+
+def opt_in(*, membership: Membership, campaign: Campaign, account: SocialAccount) -> AutoShareOptIn:
+    """Opt in through `account` (idempotent: an existing opt-in is returned as it is)."""
+    _check(membership=membership, campaign=campaign, account=account)
+    if not campaign.auto_share:
+        raise AutoShareError(_l("This campaign does not offer auto-share."))
+    if account.status != "active":
+        raise AutoShareError(_l("Reconnect %(account)s before using it for auto-share.", account=account.label))
+    existing = _row(membership=membership, campaign=campaign, account=account)
+    if existing is not None:
+        return existing
+    row = AutoShareOptIn(org_id=membership.org_id, campaign_id=campaign.id, membership_id=membership.id,
+                         account_id=account.id)
+    # Two tabs opting in at once: the unique constraint decides, the loser picks up the winner's row.
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        return _row(membership=membership, campaign=campaign, account=account)
+    return row
+
+
+def opt_out(*, membership: Membership, campaign: Campaign, account: SocialAccount) -> None:
+    """Stop auto-sharing the campaign through `account`; shares already queued stay (cancel them there)."""
+    _check(membership=membership, campaign=campaign, account=account)
+    db.session.execute(sa.delete(AutoShareOptIn).where(
+        AutoShareOptIn.org_id == membership.org_id, AutoShareOptIn.campaign_id == campaign.id,
+        AutoShareOptIn.membership_id == membership.id, AutoShareOptIn.account_id == account.id))
+    db.session.flush()
+
+
+def opted_accounts(*, membership: Membership, campaign: Campaign) -> list[SocialAccount]:
+    """The member's accounts opted in to the campaign's auto-share."""
+    return list(db.session.scalars(
+        sa.select(SocialAccount).join(AutoShareOptIn, AutoShareOptIn.account_id == SocialAccount.id)
+        .where(AutoShareOptIn.org_id == membership.org_id, AutoShareOptIn.campaign_id == campaign.id,
+               AutoShareOptIn.membership_id == membership.id, SocialAccount.membership_id == membership.id)
+        .order_by(SocialAccount.provider, SocialAccount.id)))
+
+
+def set_accounts(*, membership: Membership, campaign: Campaign, account_ids: list[int]) -> list[SocialAccount]:
+    """Make the opt-ins exactly these accounts of the member (an empty list opts out entirely)."""
+    usable = {a.id: a for a in social_accounts.accounts_for(membership, usable_only=True)}
+    wanted = set(account_ids)
+    if wanted - set(usable):
+        raise AutoShareError(_l("Choose among your connected accounts."))
+    for account in opted_accounts(membership=membership, campaign=campaign):
+        if account.id not in wanted:
+            opt_out(membership=membership, campaign=campaign, account=account)
+    for account_id in sorted(wanted):
+        opt_in(membership=membership, campaign=campaign, account=usable[account_id])
+    db.session.flush()
+    return opted_accounts(membership=membership, campaign=campaign)
+
+
+def _row(*, membership: Membership, campaign: Campaign, account: SocialAccount) -> AutoShareOptIn | None:
+    return db.session.scalar(sa.select(AutoShareOptIn).where(
+        AutoShareOptIn.org_id == membership.org_id, AutoShareOptIn.campaign_id == campaign.id,
+        AutoShareOptIn.membership_id == membership.id, AutoShareOptIn.account_id == account.id))
+
+
+def opt_ins_by_campaign(*, membership: Membership, campaign_ids: list[int]) -> dict[int, set[int]]:
+    """campaign id → ids of the member's opted-in accounts, for the feed's auto-share panel."""
+    if not campaign_ids:
+        return {}
+    rows = db.session.execute(sa.select(AutoShareOptIn.campaign_id, AutoShareOptIn.account_id).where(
+        AutoShareOptIn.org_id == membership.org_id, AutoShareOptIn.membership_id == membership.id,
+        AutoShareOptIn.campaign_id.in_(campaign_ids)))
+    found: dict[int, set[int]] = {}
+    for campaign_id, account_id in rows:
+        found.setdefault(campaign_id, set()).add(account_id)
+    return found
