@@ -40,6 +40,7 @@ class Flow:
     verifier: str
     service_url: str
     created_at: datetime
+    owner: int | None = None  # the membership that started it
 
     @property
     def challenge(self) -> str:
@@ -56,28 +57,31 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def start_flow(*, store: MutableMapping, provider: str, service_url: str = "",
+def start_flow(*, store: MutableMapping, provider: str, service_url: str = "", owner: int | None = None,
                now: datetime | None = None) -> Flow:
     """A fresh state and PKCE verifier for `provider`, remembered in `store` (replacing an older one)."""
     flow = Flow(provider=provider, state=secrets.token_urlsafe(32), verifier=secrets.token_urlsafe(64),
-                service_url=service_url, created_at=now or utcnow())
+                service_url=service_url, created_at=now or utcnow(), owner=owner)
     store[flow_key(provider)] = {"provider": flow.provider, "state": flow.state, "verifier": flow.verifier,
-                                 "service_url": flow.service_url, "created_at": flow.created_at.isoformat()}
+                                 "service_url": flow.service_url, "created_at": flow.created_at.isoformat(),
+                                 "owner": owner}
     return flow
 
 
-def finish_flow(*, store: MutableMapping, provider: str, state: str | None, now: datetime | None = None,
-                ttl: timedelta = FLOW_TTL) -> Flow:
+def finish_flow(*, store: MutableMapping, provider: str, state: str | None, owner: int | None = None,
+                now: datetime | None = None, ttl: timedelta = FLOW_TTL) -> Flow:
     """The flow the callback completes; raises ConnectError when it is missing, used, foreign or stale."""
     saved = store.pop(flow_key(provider), None)
     if not isinstance(saved, dict):
         raise ConnectError(_l("This connection attempt is unknown or was already used. Please start again."))
     try:
         flow = Flow(provider=saved["provider"], state=saved["state"], verifier=saved["verifier"],
-                    service_url=saved.get("service_url", ""), created_at=datetime.fromisoformat(saved["created_at"]))
+                    service_url=saved.get("service_url", ""), created_at=datetime.fromisoformat(saved["created_at"]),
+                    owner=saved.get("owner"))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConnectError(_l("This connection attempt is unknown or was already used. Please start again.")) from exc
-    if flow.provider != provider or not state or not hmac.compare_digest(flow.state.encode(), state.encode()):
+    if (flow.provider != provider or flow.owner != owner or not state
+            or not hmac.compare_digest(flow.state.encode(), state.encode())):
         raise ConnectError(_l("The answer from the network does not match the connection you started. "
                               "Nothing was saved; please start again."))
     if (now or utcnow()) - flow.created_at > ttl:

@@ -82,7 +82,8 @@ def _connected(saved: list[SocialAccount], provider: SocialProvider):
 
 def _authorize(provider: SocialProvider, service_url: str = "") -> str:
     """Start a flow and return the network's authorize URL (ProviderError leaves nothing behind)."""
-    flow = oauth_flow.start_flow(store=session, provider=provider.name, service_url=service_url)
+    flow = oauth_flow.start_flow(store=session, provider=provider.name, service_url=service_url,
+                                 owner=g.membership.id)
     try:
         url = provider.authorize_url(redirect_uri=callback_url(provider.name), state=flow.state,
                                      code_challenge=flow.challenge, service_url=service_url)
@@ -173,7 +174,8 @@ def callback(provider_name: str):
                   "error")
         return redirect(url_for("accounts.index"))
     try:
-        flow = oauth_flow.finish_flow(store=session, provider=provider.name, state=request.args.get("state"))
+        flow = oauth_flow.finish_flow(store=session, provider=provider.name, state=request.args.get("state"),
+                                      owner=g.membership.id)
         saved = oauth_flow.complete_oauth(membership=g.membership, provider=provider, flow=flow,
                                           code=request.args.get("code", ""), redirect_uri=callback_url(provider.name))
     except (ConnectError, ProviderError) as exc:

@@ -177,6 +177,15 @@ def test_finish_flow_for_one_provider_cannot_complete_another_providers_flow():
         oauth_flow.finish_flow(store=store, provider="linkedin", state=started.state)
 
 
+def test_finish_flow_belongs_to_the_membership_that_started_it():
+    store: dict = {}
+    started = oauth_flow.start_flow(store=store, provider="x", owner=7)
+    with pytest.raises(ConnectError, match="does not match"):
+        oauth_flow.finish_flow(store=store, provider="x", state=started.state, owner=8)
+    started = oauth_flow.start_flow(store=store, provider="x", owner=7)
+    assert oauth_flow.finish_flow(store=store, provider="x", state=started.state, owner=7).owner == 7
+
+
 def test_finish_flow_refuses_a_garbled_entry():
     store = {oauth_flow.flow_key("x"): {"state": "s"}}
     with pytest.raises(ConnectError):

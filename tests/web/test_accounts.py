@@ -168,6 +168,14 @@ def test_provider_a_cannot_complete_a_flow_started_for_provider_b(signed_in, mem
     assert accounts_of(db, member) == [] and calls("exchange") == []
 
 
+def test_a_flow_started_in_one_organization_cannot_finish_in_another(signed_in, member, make, db):
+    other = make.member(make.org(), user=member.user)
+    query = start(signed_in)
+    signed_in.post(f"/switch/{other.org_id}")
+    signed_in.get("/me/accounts/callback/x", query_string={"code": "abc", "state": query["state"]})
+    assert accounts_of(db, member) == [] and accounts_of(db, other) == [] and calls("exchange") == []
+
+
 def test_access_denied_is_explained_and_ends_the_flow(signed_in, member, db):
     query = start(signed_in)
     signed_in.get("/me/accounts/callback/x", query_string={"error": "access_denied", "state": query["state"]})
