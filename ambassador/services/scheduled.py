@@ -47,13 +47,15 @@ def counts(*, membership: Membership) -> dict[str, int]:
 
 
 def shares_page(*, membership: Membership, state: str | None, page: int, per_page: int):
-    """One page of the member's API shares (all states, or one): what is due soonest, then newest."""
+    """One page of the member's API shares (all states, or one): what waits, due soonest first, then the
+    rest newest first."""
     query = (sa.select(Share).where(*_mine(membership))
              .options(selectinload(Share.post), selectinload(Share.account)))
     if state:
         query = query.where(Share.status == state)
-    waiting = sa.case((Share.status == "scheduled", 0), else_=1)
-    query = query.order_by(waiting, Share.scheduled_at.asc(), Share.created_at.desc(), Share.id.desc())
+    waiting = Share.status == "scheduled"
+    query = query.order_by(sa.case((waiting, 0), else_=1), sa.case((waiting, Share.scheduled_at)).asc(),
+                           Share.created_at.desc(), Share.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -63,10 +65,14 @@ def own_api_share(*, membership: Membership, share_id: int) -> Share | None:
 
 
 def editable_caption(share: Share) -> str:
-    """The stored text without the member's short link at its end (the link is added back on saving)."""
-    url = short_url(share.tracked_link.code)
-    text = share.caption or ""
-    return text[: -len(url)].rstrip() if text.endswith(url) else text
+    """The stored text without the member's short link at its end (the link is added back on saving).
+
+    Matched by its code, not the whole address: the public base URL may differ from when it was stored.
+    """
+    text = (share.caption or "").rstrip()
+    head, _sep, last = text.rpartition(" ")
+    return head.rstrip() if last.startswith(("http://", "https://")) and last.endswith(
+        f"/s/{share.tracked_link.code}") else text
 
 
 def added_length(share: Share) -> int:

@@ -167,3 +167,36 @@ def test_shares_scheduled_for_after_expiry_cannot_be_moved_past_it(client, login
     late = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(f"/me/shares/{share.id}/edit", data={"caption": "x", "when": late})
     assert response.status_code == 422 and "only live until then" in response.get_data(as_text=True)
+
+
+def test_the_editable_caption_drops_the_members_link_whatever_host_it_was_stored_with(db, soon):
+    soon.caption = f"Spring is here #employee https://old-host.example/s/{soon.tracked_link.code}"
+    assert scheduled.editable_caption(soon) == "Spring is here #employee"
+    soon.caption = "No link at the end https://elsewhere.example/page"
+    assert scheduled.editable_caption(soon) == soon.caption
+
+
+def test_waiting_shares_come_first_soonest_first_then_the_rest_newest_first(db, make, member, campaign, linkedin):
+    late = api_share(db, member, make.post(campaign, title="Late"), linkedin, at=datetime(2032, 1, 1))
+    early = api_share(db, member, make.post(campaign, title="Early"), linkedin, at=datetime(2031, 6, 1))
+    done = api_share(db, member, make.post(campaign, title="Done"), linkedin, status="published",
+                     created_at=utcnow() - timedelta(days=1))
+    newer_failed = api_share(db, member, make.post(campaign, title="Failed"), linkedin, status="failed")
+    page = scheduled.shares_page(membership=member, state=None, page=1, per_page=10)
+    assert [s.id for s in page.items] == [early.id, late.id, newer_failed.id, done.id]
+
+
+def test_every_post_form_of_the_feed_and_my_shares_carries_csrf(app, client, login, db, make, member, post,
+                                                                 campaign, linkedin, soon, monkeypatch):
+    from .test_crawl import _PageParser
+
+    campaign.auto_share = True
+    api_share(db, member, make.post(campaign), linkedin, status="unconfirmed")
+    db.session.commit()
+    login(member.user)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    for path in ("/feed", "/me/shares", f"/me/shares/{soon.id}/edit"):
+        parser = _PageParser()
+        parser.feed(client.get(path).get_data(as_text=True))
+        posts = [f for f in parser.forms if f["method"] == "post"]
+        assert posts and all("csrf_token" in f["inputs"] for f in posts), path
