@@ -332,22 +332,49 @@ def test_mastodon_round_trip_against_its_contract_fake(member, login, db):
     assert crypto.decrypt(account.access_token_enc) in fake.tokens
 
 
-def test_x_round_trip_against_its_contract_fake(member, login, db, app, monkeypatch):
+def _x_fake():
     from tests.providers.fakes.x import FakeX
 
+    return FakeX(), lambda base: {"X_CLIENT_ID": "x-client", "X_CLIENT_SECRET": "", "X_API_URL": base,
+                                  "X_AUTH_URL": f"{base}/i/oauth2/authorize", "X_TOKEN_URL": f"{base}/2/oauth2/token"}
+
+
+def _linkedin_fake():
+    from tests.providers.fakes.linkedin import FakeLinkedIn
+
+    return FakeLinkedIn(), lambda base: {"LINKEDIN_CLIENT_ID": "li-client", "LINKEDIN_CLIENT_SECRET": "li-secret",
+                                         "LINKEDIN_AUTH_URL": f"{base}/oauth/v2/authorization",
+                                         "LINKEDIN_TOKEN_URL": f"{base}/oauth/v2/accessToken", "LINKEDIN_API_URL": base}
+
+
+def _facebook_fake():
+    from tests.providers.fakes.facebook import APP_ID, APP_SECRET, FakeFacebook
+
+    return FakeFacebook(), lambda base: {"FACEBOOK_APP_ID": APP_ID, "FACEBOOK_APP_SECRET": APP_SECRET,
+                                         "FACEBOOK_AUTH_URL": base, "FACEBOOK_GRAPH_URL": base}
+
+
+@pytest.mark.parametrize("provider, make_fake, connected", [
+    ("x", _x_fake, "X connected: Ann Ambassador."),
+    ("linkedin", _linkedin_fake, "LinkedIn connected:"),
+    ("facebook", _facebook_fake, "Facebook Pages connected: Boulangerie Dupont"),
+])
+def test_oauth_round_trip_against_the_contract_fake(member, login, db, app, monkeypatch, provider, make_fake,
+                                                    connected):
     client = login(member.user)
-    with FakeX().running() as fake:
-        for key, value in {"X_CLIENT_ID": "x-client", "X_CLIENT_SECRET": "", "X_API_URL": fake.base_url,
-                           "X_AUTH_URL": f"{fake.base_url}/i/oauth2/authorize",
-                           "X_TOKEN_URL": f"{fake.base_url}/2/oauth2/token"}.items():
+    fake, settings = make_fake()
+    with fake.running():
+        for key, value in settings(fake.base_url).items():
             monkeypatch.setitem(app.config, key, value)
-        response = client.get("/me/accounts/connect/x")
+        assert f"/me/accounts/connect/{provider}" in client.get("/me/accounts").get_data(as_text=True)
+        response = client.get(f"/me/accounts/connect/{provider}")
         assert response.status_code == 302, response.get_data(as_text=True)
-        html = consent(client, response.headers["Location"], "x")
-    assert "X connected: Ann Ambassador." in html
-    (account,) = accounts_of(db, member)
-    assert (account.external_id, account.status) == ("2244994945", "active")
-    assert crypto.decrypt(account.refresh_token_enc)
+        html = consent(client, response.headers["Location"], provider)
+    assert connected in html
+    accounts = accounts_of(db, member)
+    assert accounts and {(a.provider, a.status) for a in accounts} == {(provider, "active")}
+    tokens = [crypto.decrypt(a.access_token_enc) for a in accounts]
+    assert all(tokens) and len(set(tokens)) == len(tokens)  # each Page with its own token
 
 
 def test_bluesky_round_trip_against_its_contract_pds(member, login, db):
