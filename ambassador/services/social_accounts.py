@@ -77,6 +77,7 @@ def mark_needs_reconnect(account: SocialAccount, *, reason: str) -> None:
         send_email(to=user.email, org_id=account.org_id, locale=user.locale,
                    subject=_l("Reconnect your %(network)s account", network=_provider_label(account.provider)),
                    template="account_reconnect", account=account, user=user, reason=reason,
+                   network=_provider_label(account.provider),
                    link=absolute_url("/me/accounts"))
 
 
