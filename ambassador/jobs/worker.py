@@ -76,6 +76,8 @@ def make_signal_handler(scheduler: BaseScheduler):
 
 def run_worker(app: Flask) -> None:
     """Block running the jobs until SIGTERM or SIGINT."""
+    if not logging.getLogger().handlers:  # a bare `flask … worker`: say what happens
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     shutdown_requested.clear()
     scheduler = BlockingScheduler(timezone=UTC)
     add_jobs(scheduler, app)
