@@ -39,7 +39,8 @@ def register_app(*, service_url: str, redirect_uri: str, website: str, config: d
                           "website": website})
     body = _json(response)
     if not body.get("client_id") or not body.get("client_secret"):
-        raise ProviderError(ErrorKind.RETRY, "the instance did not return client credentials", status=response.status_code)
+        raise ProviderError(ErrorKind.RETRY, "the instance did not return client credentials",
+                            status=response.status_code)
     return body["client_id"], body["client_secret"]
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ambassador.models import utcnow
 from ambassador.providers import registry
 from ambassador.providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest
 from ambassador.providers.bluesky import TID_RE, BlueskyProvider, facets, jwt_claims, record_key, unpack
@@ -150,7 +151,7 @@ def test_create_session_rate_limit(app):
         with pytest.raises(ProviderError) as caught:
             bluesky.login(identifier="alice.test", password=APP_PASSWORD, service_url=pds.base_url)
     assert caught.value.kind is ErrorKind.RATE_LIMITED
-    assert datetime.utcnow() + timedelta(seconds=200) < caught.value.retry_at
+    assert utcnow() + timedelta(seconds=200) < caught.value.retry_at
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def test_publish_rate_limit_uses_the_epoch_reset_header(app):
         bluesky.publish(account=account, request=share(key="a"))
         with pytest.raises(ProviderError) as caught:
             bluesky.publish(account=account, request=share(key="b"))
-    reset = datetime.utcfromtimestamp(int(time.time()) + 60)
+    reset = datetime.fromtimestamp(int(time.time()) + 60, UTC).replace(tzinfo=None)
     assert caught.value.kind is ErrorKind.RATE_LIMITED
     assert abs((caught.value.retry_at - reset).total_seconds()) <= 2
     assert pds.count("getRecord") == 0  # a rate limit is not a reason to look for the record

@@ -1,12 +1,13 @@
 """The Facebook Pages adapter against the contract fake: login, one account per Page, posting, Graph error codes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from ambassador.models import utcnow
 from ambassador.providers import registry
 from ambassador.providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, TokenSet
 from ambassador.providers.facebook import SCOPES, FacebookProvider
@@ -61,7 +62,7 @@ def test_login_round_trip_gives_one_profile_per_page_with_its_own_token(facebook
 
     tokens = facebook.exchange(code=back["code"][0], redirect_uri=CALLBACK, code_verifier="unused")
     assert fake.user_tokens[tokens.access_token]["long_lived"]  # exchanged for the long-lived token
-    assert tokens.expires_at > datetime.utcnow() + timedelta(days=59)
+    assert tokens.expires_at > utcnow() + timedelta(days=59)
     assert fake.last("access_token")["args"]["grant_type"] == "fb_exchange_token"
 
     profiles = facebook.profiles(tokens=tokens)
@@ -142,7 +143,7 @@ def test_page_rate_limit_waits_as_long_as_facebook_says():
             facebook.publish(account=account, request=share(text=f"deux {LINK}"))
     error = caught.value
     assert error.kind is ErrorKind.RATE_LIMITED and not error.app_wide
-    assert datetime.utcnow() + timedelta(minutes=6) < error.retry_at < datetime.utcnow() + timedelta(minutes=8)
+    assert utcnow() + timedelta(minutes=6) < error.retry_at < utcnow() + timedelta(minutes=8)
 
 
 @pytest.mark.parametrize("code, kind, app_wide", [
@@ -156,7 +157,7 @@ def test_graph_error_codes(facebook, fake, code, kind, app_wide):
     assert caught.value.kind is kind and caught.value.app_wide is app_wide
     assert f"(#{code})" in caught.value.message
     if kind is ErrorKind.RATE_LIMITED:
-        assert caught.value.retry_at > datetime.utcnow() + timedelta(minutes=14)
+        assert caught.value.retry_at > utcnow() + timedelta(minutes=14)
 
 
 def test_a_lost_answer_is_an_unknown_outcome_not_a_retry(facebook, fake):

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from ambassador.models import OAuthClient
+from ambassador.models import OAuthClient, utcnow
 from ambassador.providers import registry
 from ambassador.providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, TokenSet
 from ambassador.providers.instance_urls import normalize_service_url
@@ -205,7 +205,7 @@ def test_rate_limit_headers_give_the_retry_time():
             mastodon.publish(account=ctx, request=share(key="b"))
     error = caught.value
     assert error.kind is ErrorKind.RATE_LIMITED and not error.app_wide
-    assert datetime.utcnow() + timedelta(seconds=100) < error.retry_at < datetime.utcnow() + timedelta(seconds=125)
+    assert utcnow() + timedelta(seconds=100) < error.retry_at < utcnow() + timedelta(seconds=125)
     assert len(fake.statuses) == 1
 
 
