@@ -100,6 +100,9 @@ class SocialProvider(ABC):
     # "app_password": a form with handle + app password (Bluesky).
     connect_style: ClassVar[str] = "oauth"
     can_refresh: ClassVar[bool] = True
+    # True when publishing the same share twice cannot create two posts (Mastodon's
+    # Idempotency-Key, Bluesky's fixed record key): a share left by a dead worker may be retried.
+    idempotent_publish: ClassVar[bool] = False
 
     def __init__(self, config: dict[str, Any]):
         self.config = config

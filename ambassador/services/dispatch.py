@@ -69,7 +69,8 @@ def backoff_delay(attempt: int, *, base: float, cap: float = MAX_BACKOFF_SECONDS
 
 def is_idempotent(network: str) -> bool:
     """Does the network's adapter make a repeated publish of the same share harmless?"""
-    return bool(getattr(registry.all_classes().get(network), "idempotent_publish", False))
+    provider = registry.all_classes().get(network)
+    return bool(provider and provider.idempotent_publish)
 
 
 def begin_write() -> None:

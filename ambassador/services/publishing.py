@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Membership, Post, Share, SocialAccount, utcnow
 from ..providers import registry
 from . import feed, points, tracked_links
-from .sharing import ShareError, _already_rewarded, check_length, short_url, suggested_caption
+from .sharing import ShareError, already_rewarded, check_length, short_url, suggested_caption
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
 ACTIVE_STATUSES = ("scheduled", "publishing", "published", "unconfirmed")
@@ -170,6 +170,6 @@ def discard_unconfirmed(*, share: Share) -> None:
 
 def award_published(share: Share):
     """Points for a published API share: once per (member, post, network), none for Facebook."""
-    if _already_rewarded(membership_id=share.membership_id, post_id=share.post_id, network=share.network):
+    if already_rewarded(membership_id=share.membership_id, post_id=share.post_id, network=share.network):
         return None
     return points.award_share(share=share)

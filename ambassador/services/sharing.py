@@ -80,7 +80,7 @@ def check_length(*, network: str, text: str) -> None:
         raise ShareError(_l("This caption is too long."))
 
 
-def _already_rewarded(*, membership_id: int, post_id: int, network: str) -> bool:
+def already_rewarded(*, membership_id: int, post_id: int, network: str) -> bool:
     return db.session.scalar(
         sa.select(sa.literal(True)).select_from(PointsEntry)
         .join(Share, PointsEntry.share_id == Share.id)
@@ -121,7 +121,7 @@ def share_post(*, membership: Membership, post: Post, network: str, caption: str
     db.session.add(share)
     db.session.flush()
     awarded = None
-    if not _already_rewarded(membership_id=membership.id, post_id=post.id, network=network):
+    if not already_rewarded(membership_id=membership.id, post_id=post.id, network=network):
         awarded = points.award_share(share=share)
     intent = networks.get(network).intent_url(url=url, text=text, title=post.preview_title or post.title)
     return ShareResult(share=share, link=link, url=url, text=text, intent_url=intent, points=awarded)
