@@ -113,6 +113,8 @@ class MastodonProvider(SocialProvider):
                         extra={"acct": body.get("acct") or username})]
 
     def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
+        if not account.service_url:
+            raise ProviderError(ErrorKind.CONFIG, "this Mastodon account has no instance address; reconnect it")
         headers = _bearer(account.access_token)
         if request.idempotency_key:
             headers["Idempotency-Key"] = request.idempotency_key
