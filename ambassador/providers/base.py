@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 
@@ -33,8 +33,9 @@ class ErrorKind(enum.StrEnum):
 
 class ProviderError(Exception):
     def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None,
-                 retry_at: datetime | None = None, app_wide: bool = False):
+                 retry_at: datetime | None = None, app_wide: bool = False, code: str | None = None):
         super().__init__(message)
+        self.code = code  # the network's own error name (e.g. Bluesky's "ExpiredToken"), when it gives one
         self.kind = kind
         self.message = message
         self.status = status
@@ -103,6 +104,8 @@ class SocialProvider(ABC):
     # True when publishing the same share twice cannot create two posts (Mastodon's
     # Idempotency-Key, Bluesky's fixed record key): a share left by a dead worker may be retried.
     idempotent_publish: ClassVar[bool] = False
+    # How long the network remembers the key (None: for good). Past it, a retry could post twice.
+    idempotency_window: ClassVar[timedelta | None] = None
 
     def __init__(self, config: dict[str, Any]):
         self.config = config

@@ -108,6 +108,8 @@ class BlueskyProvider(SocialProvider):
     label = "Bluesky"
     connect_style = "app_password"
     can_refresh = True
+    # A fixed record key per share: a second create cannot make a second post.
+    idempotent_publish = True
 
     @classmethod
     def is_configured(cls, config: dict[str, Any]) -> bool:

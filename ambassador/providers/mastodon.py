@@ -15,6 +15,7 @@ with the first status), so 5xx and timeouts are safe to RETRY within that hour.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -50,6 +51,9 @@ class MastodonProvider(SocialProvider):
     label = "Mastodon"
     connect_style = "instance_oauth"
     can_refresh = False
+    # Statuses carry an Idempotency-Key, which Mastodon remembers for one hour.
+    idempotent_publish = True
+    idempotency_window = timedelta(minutes=55)
 
     def __init__(self, config: dict[str, Any], *, clients: ClientLookup | None = None):
         super().__init__(config)

@@ -67,10 +67,17 @@ def backoff_delay(attempt: int, *, base: float, cap: float = MAX_BACKOFF_SECONDS
     return timedelta(seconds=(rng or random).uniform(0, ceiling))
 
 
-def is_idempotent(network: str) -> bool:
-    """Does the network's adapter make a repeated publish of the same share harmless?"""
+def is_idempotent(network: str, *, since: datetime | None = None, now: datetime | None = None) -> bool:
+    """Does the network's adapter make a repeated publish of the same share harmless?
+
+    `since` is when the share could first have been sent (its scheduled time, which is never
+    later than the first attempt): past the network's idempotency window the answer is no.
+    """
     provider = registry.all_classes().get(network)
-    return bool(provider and provider.idempotent_publish)
+    if not (provider and provider.idempotent_publish):
+        return False
+    window = provider.idempotency_window
+    return window is None or since is None or (now or utcnow()) - since < window
 
 
 def begin_write() -> None:
@@ -140,11 +147,11 @@ def recover_expired_leases(*, now: datetime | None = None) -> int:
     now = now or utcnow()
     begin_write()
     max_attempts = current_app.config["PUBLISH_MAX_ATTEMPTS"]
-    rows = db.session.execute(sa.select(Share.id, Share.network, Share.attempts).where(
+    rows = db.session.execute(sa.select(Share.id, Share.network, Share.attempts, Share.scheduled_at).where(
         Share.method == "api", Share.status == "publishing", Share.lease_expires_at < now)).all()
     recovered = 0
-    for share_id, network, attempts in rows:
-        if is_idempotent(network) and attempts < max_attempts:
+    for share_id, network, attempts, scheduled_at in rows:
+        if is_idempotent(network, since=scheduled_at, now=now) and attempts < max_attempts:
             values = dict(status="scheduled", next_attempt_at=now)
         else:
             values = dict(status="unconfirmed", error=LEASE_LOST_MESSAGE, error_kind=ErrorKind.UNKNOWN_OUTCOME.value)
@@ -293,6 +300,11 @@ def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
         _defer(account, until, app_wide=error.app_wide)
         _reschedule(share, until, counted=False)
         return "rate_limited"
+    if kind is ErrorKind.RETRY and share.attempts > 1 and is_idempotent(share.network) \
+            and not is_idempotent(share.network, since=share.scheduled_at, now=now):
+        # An earlier attempt may have gone through and the network forgot its idempotency key.
+        kind = ErrorKind.UNKNOWN_OUTCOME
+        share.error_kind = kind.value
     if kind is ErrorKind.RETRY:
         if share.attempts >= config["PUBLISH_MAX_ATTEMPTS"]:
             return _fail(share, f"Gave up after {share.attempts} attempts: {share.error}", kind)

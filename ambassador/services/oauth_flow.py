@@ -131,7 +131,7 @@ def complete_oauth(*, membership: Membership, provider: SocialProvider, flow: Fl
 
 def connect_with_password(*, membership: Membership, provider: SocialProvider, identifier: str, password: str,
                           service_url: str) -> list[SocialAccount]:
-    """Log in with an app password (never stored: only the session tokens it gives) and save the account."""
+    """Log in with an app password and save the account (the adapter keeps the app password encrypted, like a token, to renew the session)."""
     tokens = provider.login(identifier=identifier.strip().lstrip("@"), password=password, service_url=service_url)
     return _save(membership=membership, provider=provider, tokens=tokens, service_url=service_url)
 

@@ -352,3 +352,35 @@ def test_thread_pool_publishes_each_share_once_each_thread_with_its_own_session(
     assert counts["claimed"] == counts["published"] == len(ids) == 30
     assert statuses == ["published"] * 30
     assert sorted(request.idempotency_key for request in network.published()) == sorted(keys)
+
+
+def test_past_the_networks_idempotency_window_a_lost_lease_is_unconfirmed(db, network, member, post):
+    from ambassador.providers import registry
+
+    registry.all_classes()["mastodon"].idempotency_window = timedelta(minutes=55)  # Mastodon keeps keys 1 hour
+    share = due_share(member, post, account(db, member, "mastodon"), minutes_ago=120)
+    network.answer(WorkerKilled())
+    dispatch.claim_due_shares(worker_id="dead-worker", limit=10)
+    with pytest.raises(WorkerKilled):
+        dispatch.publish_claimed(share.id, worker_id="dead-worker")
+    db.session.rollback()
+    db.session.get(Share, share.id).lease_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert dispatch.dispatch_due_shares()["recovered"] == 1
+    db.session.refresh(share)
+    assert share.status == "unconfirmed" and len(network.calls) == 1
+
+
+def test_a_retry_past_the_idempotency_window_becomes_unconfirmed(db, network, member, post):
+    from ambassador.providers import registry
+
+    registry.all_classes()["mastodon"].idempotency_window = timedelta(minutes=55)
+    share = due_share(member, post, account(db, member, "mastodon"), minutes_ago=120)
+    share.attempts = 1  # an earlier attempt may have reached the instance
+    db.session.commit()
+    network.answer(error(ErrorKind.RETRY, "502 Bad Gateway"))
+    dispatch.dispatch_due_shares()
+    db.session.refresh(share)
+    assert share.status == "unconfirmed"
+    assert dispatch.dispatch_due_shares(now=utcnow() + timedelta(days=1))["claimed"] == 0
+    assert len(network.calls) == 1
