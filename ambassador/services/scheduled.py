@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import networks
 from ..extensions import db
-from ..models import Membership, Share, utcnow
+from ..models import Membership, Share
 from .feed import api_text, check_caption, check_publish_time
 from .sharing import short_url
 

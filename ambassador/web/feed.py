@@ -76,9 +76,10 @@ def share_through_accounts(post_id: int):
     post = _live_post_or_404(post_id)
     form = AccountShareForm()
     problems = {}
-    if form.validate_on_submit() and form.mode is None:
+    valid = form.validate_on_submit()
+    if valid and form.mode is None:
         problems = {"mode": _("Choose Share now, Schedule or Add to my queue.")}
-    elif form.validate_on_submit():
+    elif valid:
         try:
             shares = feed_service.share_through_accounts(
                 membership=g.membership, post=post, account_ids=form.accounts.data or [], captions=form.captions(),
@@ -111,7 +112,8 @@ def auto_share_campaign(campaign_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        chosen = auto_share.set_accounts(membership=g.membership, campaign=campaign, account_ids=form.accounts.data or [])
+        chosen = auto_share.set_accounts(membership=g.membership, campaign=campaign,
+                                         account_ids=form.accounts.data or [])
     except auto_share.AutoShareError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -37,7 +37,8 @@ def test_opt_in_and_out_keep_one_row_per_account(db, org, member, offered):
     auto_share.opt_in(membership=member, campaign=offered, account=linkedin)
     auto_share.opt_in(membership=member, campaign=offered, account=linkedin)  # idempotent
     auto_share.opt_in(membership=member, campaign=offered, account=x)
-    assert sorted(_rows(db)) == sorted([(offered.id, member.id, linkedin.id, org.id), (offered.id, member.id, x.id, org.id)])
+    assert sorted(_rows(db)) == sorted([(offered.id, member.id, linkedin.id, org.id),
+                                        (offered.id, member.id, x.id, org.id)])
     assert [a.id for a in auto_share.opted_accounts(membership=member, campaign=offered)] == [linkedin.id, x.id]
     auto_share.opt_out(membership=member, campaign=offered, account=linkedin)
     assert _rows(db) == [(offered.id, member.id, x.id, org.id)]

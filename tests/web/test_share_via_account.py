@@ -93,7 +93,8 @@ def test_schedule_in_summer_time_and_another_zone(client, login, db, make, org, 
     member = make.member(org, timezone="America/New_York")
     account = link_account(db, member, "mastodon")
     login(member.user)
-    assert _share(client, post, [account], "schedule", caption_mastodon="Hi", when="2031-07-01T18:00").status_code == 303
+    response = _share(client, post, [account], "schedule", caption_mastodon="Hi", when="2031-07-01T18:00")
+    assert response.status_code == 303
     assert _api_shares(db, member)[0].scheduled_at == datetime(2031, 7, 1, 22, 0)  # EDT is UTC-4
 
 
@@ -128,6 +129,18 @@ def test_when_publishing_refuses_the_second_account_the_first_share_is_rolled_ba
     assert response.status_code == 422
     assert "already scheduled or shared" in response.get_data(as_text=True)
     assert [s.account_id for s in _api_shares(db, member)] == [x.id]  # the LinkedIn share was not kept
+
+
+def test_the_service_itself_keeps_nothing_when_one_account_is_refused(db, member, post, linkedin, x):
+    """All or nothing without relying on the caller's rollback: the savepoint is undone inside."""
+    from ambassador.services import feed
+
+    api_share(db, member, post, x)
+    with pytest.raises(feed.AccountShareError) as caught:
+        feed.share_through_accounts(membership=member, post=post, account_ids=[linkedin.id, x.id],
+                                    captions={"linkedin": "One", "x": "Two"}, mode="now")
+    assert set(caught.value.errors) == {f"account_{x.id}"}
+    assert [s.account_id for s in _api_shares(db, member)] == [x.id]
 
 
 @pytest.mark.parametrize("when, message", [
@@ -191,7 +204,8 @@ def test_auto_share_panel_opt_in_and_out(client, login, db, make, org, member, p
     login(member.user)
     html = client.get("/feed").get_data(as_text=True)
     assert "Auto-share this campaign through:" in html and f'id="autoshare-{campaign.id}"' in html
-    response = client.post(f"/feed/campaigns/{campaign.id}/auto-share", data={"accounts": [str(linkedin.id), str(x.id)]})
+    response = client.post(f"/feed/campaigns/{campaign.id}/auto-share",
+                           data={"accounts": [str(linkedin.id), str(x.id)]})
     assert response.status_code == 303
 
     def opted():
