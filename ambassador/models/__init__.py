@@ -13,11 +13,13 @@ from .organization import (
     OutboxEmail,
     Team,
 )
+from .nps import AspectScore, Respondent, Survey, SurveyAspect, SurveyInvitation, SurveyResponse, nps_group
 from .points import PointsEntry
 from .sharing import SHARE_METHODS, SHARE_STATUSES, Click, Share, TrackedLink
 from .user import LoginAttempt, User
 
 __all__ = [
+    "AspectScore", "Respondent", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "nps_group",
     "ACCOUNT_STATUSES", "AppRateLimit", "AutoShareOptIn", "OAuthClient", "SocialAccount",
     "AUDIENCES", "CAMPAIGN_STATUSES", "KINDS", "MEMBER_STATUSES", "POST_STATUSES", "ROLES", "ROLE_RANK",
     "SHARE_METHODS", "SHARE_STATUSES", "Campaign", "Click", "Invitation", "LoginAttempt", "Membership",

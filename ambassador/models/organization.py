@@ -46,6 +46,11 @@ class Organization(db.Model):
     points_click: Mapped[int] = mapped_column(default=1)
     daily_share_points_cap: Mapped[int] = mapped_column(default=50)
     daily_click_points_cap: Mapped[int] = mapped_column(default=100)
+    # Taking part in the community (issue: NPS, community, rewards); each reason has this daily cap.
+    points_idea: Mapped[int] = mapped_column(default=10)
+    points_vote: Mapped[int] = mapped_column(default=1)
+    points_survey: Mapped[int] = mapped_column(default=5)
+    daily_community_points_cap: Mapped[int] = mapped_column(default=30)
     posts_require_approval: Mapped[bool] = mapped_column(default=False)
     join_requires_approval: Mapped[bool] = mapped_column(default=False)
     join_enabled: Mapped[bool] = mapped_column(default=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import utcnow
 
-POINT_REASONS = ("share", "click", "adjustment")
+POINT_REASONS = ("share", "click", "adjustment", "idea", "vote", "poll", "survey", "redemption", "refund")
 
 
 class PointsEntry(db.Model):
@@ -20,6 +20,8 @@ class PointsEntry(db.Model):
         # One entry per source row: re-running an award never pays twice.
         sa.UniqueConstraint("reason", "share_id"),
         sa.UniqueConstraint("reason", "click_id"),
+        # Other sources name themselves in `ref` ("idea:12", "redemption:5"…): paid once each.
+        sa.UniqueConstraint("reason", "ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +32,7 @@ class PointsEntry(db.Model):
     note: Mapped[str] = mapped_column(sa.String(255), default="")
     share_id: Mapped[int | None] = mapped_column(sa.ForeignKey("share.id", ondelete="SET NULL"))
     click_id: Mapped[int | None] = mapped_column(sa.ForeignKey("click.id", ondelete="SET NULL"))
+    ref: Mapped[str | None] = mapped_column(sa.String(64))
     day: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -67,6 +67,14 @@ def _award(*, org: Organization, membership_id: int, reason: str, base: int, cap
     return entry
 
 
+def award_for(*, org: Organization, membership_id: int, reason: str, points: int, cap: int, ref: str,
+              at: datetime | None = None) -> PointsEntry | None:
+    """Points for any other source (an idea, a vote, an answered survey…) named by `ref`
+    (e.g. "idea:12"): paid at most once per (reason, ref), within the member's daily cap for `reason`."""
+    return _award(org=org, membership_id=membership_id, reason=reason, base=points, cap=cap, at=at or utcnow(),
+                  ref=ref)
+
+
 def award_share(*, share: Share) -> PointsEntry | None:
     """Points for a share (none for networks whose rules forbid rewards, e.g. Facebook); pays once."""
     if not networks.get(share.network).earns_points:
