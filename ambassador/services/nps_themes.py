@@ -158,3 +158,29 @@ def theme_counts(*, survey: Survey) -> ThemeTable:
         rows.append(ThemeCount(theme=theme, counts=counts, shares=shares))
     rows.sort(key=lambda r: (-r.total, r.theme.name.lower()))
     return ThemeTable(rows=rows, commented=commented)
+
+
+def surveys_overview(*, org_id: int) -> list[tuple[Survey, int, int]]:
+    """The organization's surveys, newest first, with their number of answers and of comments."""
+    commented = sa.func.count(sa.case((SurveyResponse.comment != "", 1)))
+    rows = db.session.execute(
+        sa.select(Survey, sa.func.count(SurveyResponse.id), commented)
+        .outerjoin(SurveyResponse, sa.and_(SurveyResponse.survey_id == Survey.id, SurveyResponse.org_id == org_id))
+        .where(Survey.org_id == org_id).group_by(Survey.id).order_by(Survey.created_at.desc(), Survey.id.desc()))
+    return [(survey, answers, comments) for survey, answers, comments in rows]
+
+
+def answers_page(*, survey: Survey, group: str | None = None, theme_id: int | None = None, page: int = 1,
+                 per_page: int = 20):
+    """The survey's answers with a comment or a tag, newest first; by group and by (not removed) theme."""
+    tagged = sa.select(ResponseTag.id).where(ResponseTag.response_id == SurveyResponse.id,
+                                             ResponseTag.removed.is_(False))
+    query = (sa.select(SurveyResponse)
+             .where(SurveyResponse.org_id == survey.org_id, SurveyResponse.survey_id == survey.id,
+                    sa.or_(SurveyResponse.comment != "", tagged.exists()))
+             .order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc()))
+    if group in GROUPS:
+        query = query.where(SurveyResponse.group == group)
+    if theme_id is not None:
+        query = query.where(tagged.where(ResponseTag.theme_id == theme_id).exists())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

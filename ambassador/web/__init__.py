@@ -2,3 +2,6 @@
 from . import accounts, auth, content, feed, health, join, leaderboard, links, members, org, scheduled
 
 BLUEPRINTS = [health.bp, auth.bp, org.bp, members.bp, join.bp, content.bp, feed.bp, links.bp, leaderboard.bp, scheduled.bp, accounts.bp]
+from . import nps_insights  # noqa: E402  (NPS insights: keywords, themes, key drivers)
+
+BLUEPRINTS += [nps_insights.bp]

@@ -1,0 +1,148 @@
+"""NPS insights for managers: themes and their keywords, a survey's keywords, theme counts,
+tag corrections and key drivers."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..forms.nps_insights import GROUP_LABELS, ThemeForm
+from ..models import Survey, SurveyResponse, Theme
+from ..services import nps_drivers, nps_text, nps_themes
+from .context import role_required, scoped_or_404
+
+bp = Blueprint("nps_insights", __name__, url_prefix="/insights")
+
+
+@bp.context_processor
+def _labels():
+    return {"GROUP_LABELS": GROUP_LABELS, "GROUPS": nps_text.GROUPS}
+
+
+@bp.route("/")
+@role_required("manager")
+def index():
+    return render_template("nps_insights/index.html", surveys=nps_themes.surveys_overview(org_id=g.org.id),
+                           themes=nps_themes.org_themes(org_id=g.org.id))
+
+
+def _save_theme(form: ThemeForm, theme: Theme | None) -> bool:
+    """Create or update from the form; False (and messages next to the fields) when refused."""
+    try:
+        if theme is None:
+            nps_themes.create_theme(org_id=g.org.id, name=form.name.data, keywords_text=form.keywords.data)
+        else:
+            nps_themes.update_theme(theme=theme, name=form.name.data, keywords_text=form.keywords.data)
+    except nps_themes.ThemeError as exc:
+        db.session.rollback()
+        form.show_errors(exc.errors)
+        return False
+    db.session.commit()
+    return True
+
+
+@bp.route("/themes", methods=["GET", "POST"])
+@role_required("manager")
+def themes():
+    form = ThemeForm()
+    if form.validate_on_submit() and _save_theme(form, None):
+        flash(_("Theme added; the answers were tagged with it."), "success")
+        return redirect(url_for(".themes"))
+    return render_template("nps_insights/themes.html", form=form, themes=nps_themes.org_themes(org_id=g.org.id))
+
+
+@bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
+@role_required("manager")
+def edit_theme(theme_id: int):
+    theme = scoped_or_404(Theme, theme_id)
+    form = ThemeForm(data={"name": theme.name, "keywords": ", ".join(theme.keywords or [])}
+                     if request.method == "GET" else None)
+    if form.validate_on_submit() and _save_theme(form, theme):
+        flash(_("Theme saved; automatic tags follow the new keywords, your corrections stay."), "success")
+        return redirect(url_for(".themes"))
+    return render_template("nps_insights/theme_edit.html", form=form, theme=theme)
+
+
+@bp.route("/themes/<int:theme_id>/delete", methods=["POST"])
+@role_required("manager")
+def delete_theme(theme_id: int):
+    theme = scoped_or_404(Theme, theme_id)
+    nps_themes.delete_theme(theme=theme)
+    db.session.commit()
+    flash(_("Theme deleted."), "success")
+    return redirect(url_for(".themes"))
+
+
+def _retag(survey: Survey) -> int:
+    """Bring automatic tags up to date (answers may have arrived since); never touches corrections."""
+    try:
+        with db.session.begin_nested():
+            changes = nps_text.retag_survey(survey)
+        db.session.commit()
+    except IntegrityError:  # another manager's page tagged the same answers at the same moment
+        db.session.rollback()
+        changes = 0
+    return changes
+
+
+@bp.route("/surveys/<int:survey_id>")
+@role_required("manager")
+def survey(survey_id: int):
+    item = scoped_or_404(Survey, survey_id)
+    _retag(item)
+    group = request.args.get("group") if request.args.get("group") in nps_text.GROUPS else None
+    theme_id = request.args.get("theme", type=int)
+    theme = scoped_or_404(Theme, theme_id) if theme_id is not None else None
+    answers = nps_themes.answers_page(survey=item, group=group, theme_id=theme.id if theme else None,
+                                      page=request.args.get("page", 1, type=int))
+    return render_template(
+        "nps_insights/survey.html", survey=item, keywords=nps_text.survey_keywords(survey=item),
+        table=nps_themes.theme_counts(survey=item), drivers=nps_drivers.key_drivers(survey=item),
+        answers=answers, tags=nps_themes.tags_of(org_id=g.org.id, response_ids=[r.id for r in answers.items]),
+        themes=nps_themes.org_themes(org_id=g.org.id), group=group, theme=theme,
+        lang=str(get_locale() or "en"), min_n=nps_drivers.MIN_RESPONSES)
+
+
+@bp.route("/surveys/<int:survey_id>/retag", methods=["POST"])
+@role_required("manager")
+def retag(survey_id: int):
+    changes = _retag(scoped_or_404(Survey, survey_id))
+    flash(_("Answers tagged again: %(n)s changes. Your corrections were kept.", n=changes), "success")
+    return redirect(url_for(".survey", survey_id=survey_id))
+
+
+def _answer(survey_id: int, response_id: int) -> SurveyResponse:
+    answer = scoped_or_404(SurveyResponse, response_id)
+    if answer.survey_id != survey_id:
+        abort(404)
+    return answer
+
+
+def _back(survey_id: int, response_id: int):
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or urlsplit(target).netloc:
+        target = url_for(".survey", survey_id=survey_id)
+    return redirect(f"{target}#answer-{response_id}")
+
+
+@bp.route("/surveys/<int:survey_id>/answers/<int:response_id>/tags", methods=["POST"])
+@role_required("manager")
+def set_tag(survey_id: int, response_id: int):
+    answer = _answer(survey_id, response_id)
+    theme = scoped_or_404(Theme, request.form.get("theme_id", type=int) or 0)
+    nps_themes.set_tag(response=answer, theme=theme, present=request.form.get("action") != "remove")
+    db.session.commit()
+    flash(_("Tag corrected: %(theme)s.", theme=theme.name), "success")
+    return _back(survey_id, response_id)
+
+
+@bp.route("/surveys/<int:survey_id>/answers/<int:response_id>/reset", methods=["POST"])
+@role_required("manager")
+def reset_tags(survey_id: int, response_id: int):
+    nps_themes.reset_tags(response=_answer(survey_id, response_id))
+    db.session.commit()
+    flash(_("Corrections forgotten; the answer is tagged from its comment again."), "success")
+    return _back(survey_id, response_id)
