@@ -18,6 +18,7 @@ from .organization import (
 from .nps import AspectScore, Respondent, Survey, SurveyAspect, SurveyInvitation, SurveyResponse, nps_group
 from .nps_themes import TAG_SOURCES, ResponseTag, Theme
 from .points import PointsEntry
+from .rewards import BadgeAward, Redemption, Reward  # noqa: F401
 from .sharing import SHARE_METHODS, SHARE_STATUSES, Click, Share, TrackedLink
 from .user import LoginAttempt, User
 
