@@ -16,6 +16,7 @@ from .organization import (
     Team,
 )
 from .nps import AspectScore, Respondent, Survey, SurveyAspect, SurveyInvitation, SurveyResponse, nps_group
+from .followups import FOLLOW_UP_STATUSES, FollowUp, FollowUpNote, PassiveMessage
 from .nps_themes import TAG_SOURCES, ResponseTag, Theme
 from .points import PointsEntry
 from .rewards import BadgeAward, Redemption, Reward  # noqa: F401
