@@ -23,6 +23,7 @@ JOBS: list[Job] = [
     Job("warn_expiring_linkedin_tokens", tasks.warn_expiring_linkedin_tokens, 6 * 60 * 60),
     Job("expire_posts", tasks.expire_posts, 5 * 60),
     Job("auto_share_campaigns", tasks.auto_share_campaigns, 5 * 60),
+    Job("award_badges", tasks.award_badges, 15 * 60),
 ]
 
 

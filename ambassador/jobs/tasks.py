@@ -163,3 +163,15 @@ def auto_share_campaigns(now: datetime | None = None) -> dict[str, int]:
                 counts["skipped"] += 1
                 log.info("auto-share of post %s through account %s skipped: %s", post.id, account.id, exc)
     return counts
+
+
+def award_badges() -> dict[str, int]:
+    """Award the badges members reached (services/badges.py), one organization per transaction."""
+    from ..models import Organization
+    from ..services import badges
+
+    awarded = 0
+    for org_id in db.session.scalars(sa.select(Organization.id).order_by(Organization.id)).all():
+        dispatch.begin_write()  # commits the previous organization's awards; SQLite: write lock first
+        awarded += badges.evaluate_all(org_id=org_id)
+    return {"awarded": awarded}
