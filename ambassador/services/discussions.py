@@ -57,6 +57,12 @@ def message_page(*, topic: Topic, page: int, per_page: int):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+def position(*, message: Message) -> int:
+    """The message's number in its thread (1 = the opening message)."""
+    return db.session.scalar(sa.select(sa.func.count(Message.id)).where(
+        Message.topic_id == message.topic_id, Message.id <= message.id))
+
+
 def set_pinned(*, topic: Topic, membership: Membership, pinned: bool) -> Topic:
     require_staff(membership)
     topic.pinned = pinned

@@ -5,3 +5,7 @@ BLUEPRINTS = [health.bp, auth.bp, org.bp, members.bp, join.bp, content.bp, feed.
 from . import nps_insights  # noqa: E402  (NPS insights: keywords, themes, key drivers)
 
 BLUEPRINTS += [nps_insights.bp]
+
+from . import community  # noqa: E402  (promoter community: ideas, polls, discussions)
+
+BLUEPRINTS += [community.bp]

@@ -1,0 +1,113 @@
+"""Promoters become ambassadors: the public join page behind the thank-you invitation, and bulk invitations.
+
+/promoters/join/<token> is public: the token (services/promoters) proves a 9–10 answer. It uses
+the join flow's own sign-up and entry (web/join.py), so a promoter is logged in, then lands on
+the feed — or is told an administrator approves new members first.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from ..extensions import csrf, db
+from ..forms.followups import template_labels as followup_labels
+from ..forms.members import template_labels
+from ..forms.promoters import BulkInviteForm, PromoterConsentForm, PromoterSignupForm
+from ..models import Organization, Survey
+from ..services import members, promoters
+from .context import role_required
+from .join import _enter, _sign_up
+
+bp = Blueprint("promoters", __name__)
+bp.context_processor(template_labels)
+bp.context_processor(followup_labels)
+manager_required = role_required("manager")
+INVALID_STATUS = {promoters.EXPIRED: 410, promoters.CLOSED: 403, promoters.NOT_PROMOTER: 403}
+
+
+@bp.app_template_global()
+def promoter_invitation(response) -> dict | None:
+    """For templates/survey_public/_after_answer.html: the join form for a promoter's answer, or None."""
+    if response is None or not promoters.may_invite(response):
+        return None
+    if current_user.is_authenticated:
+        form = PromoterConsentForm(formdata=None)
+    else:
+        form = PromoterSignupForm(formdata=None, email=promoters.suggested_email(response))
+    return {"token": promoters.make_join_token(response), "form": form,
+            "org": db.session.get(Organization, response.org_id)}
+
+
+def same_origin() -> bool:
+    """A POST made by a page of this site (OWASP's origin check): Origin, else Referer, else Sec-Fetch-Site."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if source and source != "null":
+        ours = urlsplit(request.host_url)
+        theirs = urlsplit(source)
+        return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
+@bp.route("/promoters/join/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def join(token: str):
+    if request.method == "POST" and not same_origin():
+        abort(400)
+    response, status = promoters.response_for_token(token)
+    if status != promoters.VALID:
+        org = db.session.get(Organization, response.org_id) if response is not None else None
+        return render_template("promoters/invalid.html", reason=status, target_org=org), \
+            INVALID_STATUS.get(status, 404)
+    org = db.session.get(Organization, response.org_id)
+    if current_user.is_authenticated:
+        form = PromoterConsentForm()
+        if form.validate_on_submit():
+            try:
+                membership = promoters.join_as_promoter(response=response, user=current_user)
+            except members.MemberError as exc:
+                db.session.rollback()
+                form.consent.errors.append(str(exc))
+            else:
+                db.session.commit()
+                return _enter(membership)
+    else:
+        form = PromoterSignupForm(email=promoters.suggested_email(response) or None)
+        if form.validate_on_submit():
+            done = _sign_up(form, email=form.email.data, org=org, error_field=form.email,
+                            then=lambda user: promoters.join_as_promoter(response=response, user=user))
+            if done is not None:
+                return done
+    return render_template("promoters/join.html", form=form, token=token, target_org=org,
+                           login_url=url_for("auth.login", next=request.path))
+
+
+@bp.route("/promoters")
+@manager_required
+def index():
+    survey_id = request.args.get("survey", type=int)
+    rows = promoters.promoters_to_invite(org=g.org, survey_id=survey_id)
+    form = BulkInviteForm()
+    form.responses.choices = [(row["response"].id, row["respondent"].email) for row in rows if not row["invited"]]
+    surveys = db.session.scalars(db.select(Survey).where(Survey.org_id == g.org.id).order_by(Survey.title)).all()
+    return render_template("promoters/index.html", rows=rows, form=form, surveys=surveys, survey_id=survey_id,
+                           recruitment=promoters.recruitment(org=g.org))
+
+
+@bp.route("/promoters/invite", methods=["POST"])
+@manager_required
+def invite():
+    form = BulkInviteForm()
+    if not form.validate_on_submit() or not form.responses.data:
+        flash(_("Choose at least one promoter."), "error")
+        return redirect(url_for("promoters.index"))
+    invited, refused = promoters.invite_promoters(org=g.org, actor=g.membership, response_ids=form.responses.data)
+    db.session.commit()
+    if invited:
+        flash(ngettext("%(num)d promoter invited.", "%(num)d promoters invited.", len(invited)), "success")
+    for email, reason in refused:
+        flash(_("%(email)s: %(reason)s", email=email, reason=reason), "warning")
+    return redirect(url_for("promoters.index", survey=request.args.get("survey", type=int)))
