@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length
 
 GROUP_LABELS = {"promoter": _l("Promoters (9–10)"), "passive": _l("Passives (7–8)"),
                 "detractor": _l("Detractors (0–6)")}
+GROUP_SHORT = {"promoter": _l("Promoters"), "passive": _l("Passives"), "detractor": _l("Detractors")}
 
 
 class ThemeForm(FlaskForm):

@@ -29,9 +29,10 @@ LANGUAGES = {"en": "english", "nl": "dutch", "fr": "french"}
 GROUPS = ("promoter", "passive", "detractor")
 # Intensifiers the YAKE lists keep but that never say what an answer is about.
 EXTRA_STOP_WORDS = {
-    "en": {"very", "really", "just", "also", "lot", "much", "bit"},
-    "nl": {"heel", "erg", "zeer", "echt", "gewoon", "wel", "even", "best", "beetje"},
-    "fr": {"très", "vraiment", "trop", "bien", "fait", "peu", "tout", "tous"},
+    "en": {"very", "really", "just", "also", "lot", "much", "bit", "got", "get", "though"},
+    "nl": {"heel", "erg", "zeer", "echt", "gewoon", "wel", "even", "best", "beetje", "krijg", "krijgt", "krijgen",
+           "gaat", "komt", "vond", "vind"},
+    "fr": {"très", "vraiment", "trop", "bien", "fait", "peu", "tout", "tous", "pris", "avoir", "être"},
 }
 MAX_COMMENTS = 3000  # the most recent answers a keyword list is built from (YAKE takes ~1 s per 3,000)
 CANDIDATES_PER_LANGUAGE = 60

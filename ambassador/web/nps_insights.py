@@ -9,7 +9,7 @@ from flask_babel import get_locale, gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..forms.nps_insights import GROUP_LABELS, ThemeForm
+from ..forms.nps_insights import GROUP_LABELS, GROUP_SHORT, ThemeForm
 from ..models import Survey, SurveyResponse, Theme
 from ..services import nps_drivers, nps_text, nps_themes
 from .context import role_required, scoped_or_404
@@ -19,7 +19,7 @@ bp = Blueprint("nps_insights", __name__, url_prefix="/insights")
 
 @bp.context_processor
 def _labels():
-    return {"GROUP_LABELS": GROUP_LABELS, "GROUPS": nps_text.GROUPS}
+    return {"GROUP_LABELS": GROUP_LABELS, "GROUP_SHORT": GROUP_SHORT, "GROUPS": nps_text.GROUPS}
 
 
 @bp.route("/")

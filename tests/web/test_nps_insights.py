@@ -77,6 +77,20 @@ def test_survey_page_shows_keywords_themes_and_drivers(client, db, make, login):
     assert tagged == 10
 
 
+def test_answers_are_paginated_and_filtered_by_group(client, db, make, login):
+    member = _manager(make, login)
+    item = survey(db, member.organization)
+    for i in range(22):
+        response(db, item, 9, f"Promoter comment number {i:02d}", "en")
+    response(db, item, 1, "The only detractor", "en")
+    first = client.get(f"/insights/surveys/{item.id}").get_data(as_text=True)
+    assert f"/insights/surveys/{item.id}?page=2" in first and "The only detractor" in first  # newest first
+    second = client.get(f"/insights/surveys/{item.id}?page=2").get_data(as_text=True)
+    assert "Promoter comment number 00" in second and "Promoter comment number 21" not in second
+    detractors = client.get(f"/insights/surveys/{item.id}?group=detractor").get_data(as_text=True)
+    assert "The only detractor" in detractors and "Promoter comment number" not in detractors
+
+
 def test_not_enough_data_is_said(client, db, make, login):
     member = _manager(make, login)
     item = survey(db, member.organization, aspects=("Price",))
@@ -104,7 +118,7 @@ def test_manual_corrections_through_the_page_survive_retagging(client, db, make,
     db.session.expire_all()
     assert _tags(db, answer) == {("Service", "manual", True), ("Price", "manual", False)}
     body = client.get(f"/insights/surveys/{item.id}?theme={price.id}").get_data(as_text=True)
-    assert "The staff ignored me" in body and "Service removed by hand" in body
+    assert "The staff ignored me" in body and "<s>Service</s> · removed by hand" in body
     assert "The staff ignored me" not in client.get(f"/insights/surveys/{item.id}?theme={service.id}").get_data(as_text=True)
 
     evil = client.post(url, data={"theme_id": price.id, "action": "add", "next": "//evil.example/x"})
