@@ -10,6 +10,8 @@ from .validators import TimeZone
 
 # InputRequired, not DataRequired: 0 is a valid number of points.
 _POINTS = [InputRequired(), NumberRange(min=0, max=10000)]
+# Community points came later: a form without them (an older page, an API client) keeps the current values.
+_COMMUNITY_POINTS = [Optional(), NumberRange(min=0, max=10000)]
 
 
 class OrgSettingsForm(FlaskForm):
@@ -28,6 +30,13 @@ class OrgSettingsForm(FlaskForm):
                                           description=_l("Per member per day; 0 gives no share points."))
     daily_click_points_cap = IntegerField(_l("Daily cap on click points"), validators=_POINTS,
                                           description=_l("Per member per day; 0 gives no click points."))
+    points_idea = IntegerField(_l("Points per idea"), validators=_COMMUNITY_POINTS)
+    points_vote = IntegerField(_l("Points per vote"), validators=_COMMUNITY_POINTS,
+                               description=_l("For a vote on an idea and for answering a poll."))
+    points_survey = IntegerField(_l("Points per answered survey"), validators=_COMMUNITY_POINTS)
+    daily_community_points_cap = IntegerField(_l("Daily cap on community points"), validators=_COMMUNITY_POINTS,
+                                              description=_l("Per member per day, for ideas, votes, polls and "
+                                                             "surveys each; 0 gives none."))
     posts_require_approval = BooleanField(_l("Posts need a manager's approval before they are published"))
     join_enabled = BooleanField(_l("Join links are switched on"))
     join_requires_approval = BooleanField(_l("People who join through a link wait for approval"))

@@ -13,6 +13,7 @@ from .organizations import RESERVED_SLUGS
 from .tokens import new_token
 from .uploads import UploadError, store_image
 
+COMMUNITY_POINTS = ("points_idea", "points_vote", "points_survey", "daily_community_points_cap")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -38,6 +39,11 @@ class OrgSettings:
     posts_require_approval: bool
     join_enabled: bool
     join_requires_approval: bool
+    # Community participation; None keeps the current value.
+    points_idea: int | None = None
+    points_vote: int | None = None
+    points_survey: int | None = None
+    daily_community_points_cap: int | None = None
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -62,10 +68,13 @@ def update_settings(*, org: Organization, settings: OrgSettings) -> Organization
     name = " ".join(settings.name.split())
     if not name:
         raise SettingsError(_l("Give the organization a name."), field="name")
-    for number in ("points_share", "points_click", "daily_share_points_cap", "daily_click_points_cap"):
-        if getattr(settings, number) < 0:
+    for number in ("points_share", "points_click", "daily_share_points_cap", "daily_click_points_cap",
+                   *COMMUNITY_POINTS):
+        if (getattr(settings, number) or 0) < 0:
             raise SettingsError(_l("Use zero or a positive number."), field=number)
     for key in OrgSettings.fields():
+        if key in COMMUNITY_POINTS and getattr(settings, key) is None:
+            continue  # not on the submitted form: keep the current value
         setattr(org, key, getattr(settings, key))
     org.name, org.slug, org.disclosure = name, slug, settings.disclosure.strip()
     db.session.flush()

@@ -333,3 +333,23 @@ def test_every_form_has_a_csrf_token_and_posts_without_one_are_refused(app, clie
 def test_community_is_for_signed_in_members(client):
     response = client.get("/community/ideas")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# Organization settings -------------------------------------------------------------------------
+
+def test_admin_sets_community_points_and_a_form_without_them_keeps_them(client, make, login, db):
+    from .test_org_settings import SETTINGS
+
+    org, _ = _as(make, login, role="admin")
+    community = {"points_idea": "12", "points_vote": "0", "points_survey": "4", "daily_community_points_cap": "40"}
+    assert "Community points" in client.get("/settings").get_data(as_text=True)
+    bad = client.post("/settings", data={**SETTINGS, **community, "points_idea": "-3"})
+    assert "Number must be between 0 and 10000" in bad.get_data(as_text=True)
+    db.session.refresh(org)
+    assert org.points_idea == 10
+    assert client.post("/settings", data={**SETTINGS, **community}).status_code == 302
+    db.session.refresh(org)
+    assert (org.points_idea, org.points_vote, org.points_survey, org.daily_community_points_cap) == (12, 0, 4, 40)
+    assert client.post("/settings", data=SETTINGS).status_code == 302
+    db.session.refresh(org)
+    assert (org.points_idea, org.points_vote, org.points_survey, org.daily_community_points_cap) == (12, 0, 4, 40)
