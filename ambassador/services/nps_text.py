@@ -253,7 +253,8 @@ def _retag(where) -> int:
     tags: dict[int, list[ResponseTag]] = defaultdict(list)
     ids = [r.id for r in responses]
     for start in range(0, len(ids), 500):
-        for tag in db.session.scalars(sa.select(ResponseTag).where(ResponseTag.response_id.in_(ids[start:start + 500]))):
+        chunk = ids[start:start + 500]
+        for tag in db.session.scalars(sa.select(ResponseTag).where(ResponseTag.response_id.in_(chunk))):
             tags[tag.response_id].append(tag)
     changes = sum(_apply(r, matching_themes(r.comment, matchers), tags[r.id]) for r in responses)
     db.session.flush()
