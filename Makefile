@@ -49,6 +49,7 @@ test-postgres: $(VENV)/.dev translations
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/redirect.py
 	$(BIN)/python bench/redirect.py --database $(TEST_POSTGRES_URL)
+	$(BIN)/python bench/publish.py --database $(TEST_POSTGRES_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
