@@ -1,7 +1,7 @@
 """HTML blueprints, one module per area."""
-from . import accounts, auth, content, feed, health, join, leaderboard, links, members, org, scheduled
+from . import accounts, auth, content, feed, health, join, leaderboard, links, members, org, rewards, scheduled
 
-BLUEPRINTS = [health.bp, auth.bp, org.bp, members.bp, join.bp, content.bp, feed.bp, links.bp, leaderboard.bp, scheduled.bp, accounts.bp]
+BLUEPRINTS = [health.bp, auth.bp, org.bp, members.bp, join.bp, content.bp, feed.bp, links.bp, leaderboard.bp, scheduled.bp, accounts.bp, rewards.bp]
 from . import nps_insights  # noqa: E402  (NPS insights: keywords, themes, key drivers)
 
 BLUEPRINTS += [nps_insights.bp]
