@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -186,15 +187,19 @@ def assign(*, actor: Membership, follow_up: FollowUp, assignee_id: int | None) -
     return follow_up
 
 
-def _send_assigned_email(follow_up: FollowUp, assignee: Membership) -> None:
-    from flask import current_app
+def _link(endpoint: str, **values) -> str:
+    """An absolute link for an email, in a request or not (a job, the CLI)."""
+    path = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT", "/")).build(
+        endpoint, values)
+    return absolute_url(path)
 
+
+def _send_assigned_email(follow_up: FollowUp, assignee: Membership) -> None:
     org = assignee.organization
-    path = current_app.url_map.bind("localhost").build("followups.detail", {"follow_up_id": follow_up.id})
     send_email(to=assignee.user.email, subject=_l("A detractor to follow up for %(org)s", org=org.name),
                template="follow_up_assigned", org_id=org.id, locale=assignee.user.locale or org.default_locale,
                follow_up=follow_up, response=follow_up.response, org=org, assignee=assignee,
-               link=absolute_url(path))
+               link=_link("followups.detail", follow_up_id=follow_up.id))
 
 
 # --- Closing the loop ------------------------------------------------------------------------------
@@ -275,9 +280,16 @@ def send_to_passives(*, org: Organization, actor: Membership, respondent_ids: li
     for respondent in recipients:
         send_email(to=respondent.email, subject=subject, template="passive_message", org_id=org.id,
                    locale=respondent.language or org.default_locale, org=org, respondent=respondent,
-                   body=body, link=link)
+                   body=body, link=link, unsubscribe_link=_unsubscribe_link(respondent))
     db.session.flush()
     return message
+
+
+def _unsubscribe_link(respondent) -> str:
+    """The survey's own unsubscribe page, through the respondent's latest invitation (if they had one)."""
+    token = db.session.scalar(sa.select(SurveyInvitation.token).where(SurveyInvitation.respondent_id == respondent.id)
+                              .order_by(SurveyInvitation.id.desc()).limit(1))
+    return _link("survey_public.unsubscribe", token=token) if token else ""
 
 
 def passive_messages(*, org: Organization, limit: int = 20) -> list[PassiveMessage]:

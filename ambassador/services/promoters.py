@@ -66,13 +66,19 @@ def response_for_token(token: str) -> tuple[SurveyResponse | None, str]:
     return response, VALID
 
 
-def suggested_email(response: SurveyResponse) -> str:
-    """The address to pre-fill: the respondent's (or their invitation's), never an erased placeholder."""
+def known_respondent(response: SurveyResponse) -> Respondent | None:
+    """Who answered, when they gave their details (directly or through their invitation) and were not erased."""
     respondent = response.respondent
     if respondent is None and response.invitation_id is not None:
         invitation = db.session.get(SurveyInvitation, response.invitation_id)
         respondent = invitation.respondent if invitation is not None else None
-    return respondent.email if respondent is not None and not is_erased(respondent) else ""
+    return respondent if respondent is not None and not is_erased(respondent) else None
+
+
+def suggested(response: SurveyResponse) -> dict:
+    """What to pre-fill in the join form: the respondent's email and name, when we know them."""
+    respondent = known_respondent(response)
+    return {"email": respondent.email, "name": respondent.name or None} if respondent else {}
 
 
 @dataclass

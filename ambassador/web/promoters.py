@@ -37,7 +37,7 @@ def promoter_invitation(response) -> dict | None:
     if current_user.is_authenticated:
         form = PromoterConsentForm(formdata=None)
     else:
-        form = PromoterSignupForm(formdata=None, email=promoters.suggested_email(response))
+        form = PromoterSignupForm(formdata=None, **promoters.suggested(response))
     return {"token": promoters.make_join_token(response), "form": form,
             "org": db.session.get(Organization, response.org_id)}
 
@@ -75,7 +75,7 @@ def join(token: str):
                 db.session.commit()
                 return _enter(membership)
     else:
-        form = PromoterSignupForm(email=promoters.suggested_email(response) or None)
+        form = PromoterSignupForm(**promoters.suggested(response))
         if form.validate_on_submit():
             done = _sign_up(form, email=form.email.data, org=org, error_field=form.email,
                             then=lambda user: promoters.join_as_promoter(response=response, user=user))

@@ -159,7 +159,7 @@ def test_passives_get_the_message_the_rest_do_not_and_it_is_logged(db, make):
     passive = respondent(db, org, name="Paula")
     quiet = respondent(db, org, unsubscribed_at=utcnow())
     promoter = respondent(db, org)
-    answer(db, s, 7, person=passive), answer(db, s, 8, person=passive), answer(db, s, 8, person=quiet)
+    answer(db, s, 7, person=passive), answer(db, s, 8, person=passive, invited=True), answer(db, s, 8, person=quiet)
     answer(db, s, 10, person=promoter)
     rows = followups.passives(org=org)
     assert [r.id for _a, r in rows] == [passive.id]
@@ -170,5 +170,7 @@ def test_passives_get_the_message_the_rest_do_not_and_it_is_logged(db, make):
     assert message.recipient_count == 1
     [mail] = _mails(db, passive.email)
     assert "Have a look" in mail.body_text and "https://shop.test/new" in mail.body_text
+    token = db.session.scalar(sa.select(SurveyInvitation.token).where(SurveyInvitation.respondent_id == passive.id))
+    assert f"/survey/unsubscribe/{token}" in mail.body_text
     assert _mails(db, quiet.email) == [] and _mails(db, promoter.email) == []
     assert followups.passive_messages(org=org) == [message]

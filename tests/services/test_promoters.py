@@ -62,12 +62,13 @@ def test_joining_refuses_non_promoters_and_deactivated_members(db, make):
         promoters.join_as_promoter(response=answer(db, s, 10), user=gone.user)
 
 
-def test_the_email_is_suggested_from_the_invitation(db, make):
+def test_email_and_name_are_suggested_from_the_respondent(db, make):
     org = make.org()
     s = survey(db, org)
-    person = respondent(db, org, email="fan@example.test")
-    assert promoters.suggested_email(answer(db, s, 10, person=person, invited=True)) == "fan@example.test"
-    assert promoters.suggested_email(answer(db, s, 10)) == ""
+    person = respondent(db, org, email="fan@example.test", name="Fay")
+    assert promoters.suggested(answer(db, s, 10, person=person, invited=True)) == {
+        "email": "fan@example.test", "name": "Fay"}
+    assert promoters.suggested(answer(db, s, 10)) == {}
 
 
 def test_bulk_invitations_go_to_promoters_who_are_not_members(db, make):
