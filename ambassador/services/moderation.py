@@ -43,7 +43,25 @@ def report_message(*, message: Message, membership: Membership, reason: str) -> 
 
 def open_reports(*, org: Organization) -> list[MessageReport]:
     return list(db.session.scalars(sa.select(MessageReport).where(
-        MessageReport.org_id == org.id, MessageReport.state == "open").order_by(MessageReport.created_at)))
+        MessageReport.org_id == org.id, MessageReport.state == "open").order_by(MessageReport.created_at,
+                                                                                MessageReport.id)))
+
+
+def open_reports_by_message(*, org: Organization) -> list[tuple[Message, list[MessageReport]]]:
+    """The queue: one entry per reported message (oldest report first) with all its open reports."""
+    grouped: dict[int, tuple[Message, list[MessageReport]]] = {}
+    for report in open_reports(org=org):
+        grouped.setdefault(report.message_id, (report.message, []))[1].append(report)
+    return list(grouped.values())
+
+
+def reported_by(*, membership: Membership, message_ids) -> set[int]:
+    """Which of these messages the member has reported (so the page can say so instead of offering it again)."""
+    ids = list(message_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(MessageReport.message_id).where(
+        MessageReport.reporter_id == membership.id, MessageReport.message_id.in_(ids))))
 
 
 def count_open_reports(*, org: Organization) -> int:

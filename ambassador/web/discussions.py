@@ -38,7 +38,9 @@ def new_topic():
 
 def _render_topic(topic: Topic, form: ReplyForm | None = None, code: int = 200):
     page = discussions.message_page(topic=topic, page=page_number(), per_page=MESSAGES_PER_PAGE)
-    return render_template("community/topic.html", topic=topic, page=page, form=form or ReplyForm()), code
+    reported = moderation.reported_by(membership=g.membership, message_ids=[m.id for m in page.items])
+    return render_template("community/topic.html", topic=topic, page=page, form=form or ReplyForm(),
+                           reported=reported), code
 
 
 @bp.route("/topics/<int:topic_id>")
@@ -122,7 +124,7 @@ def show(message_id: int):
 @bp.route("/reports")
 @staff_required
 def reports():
-    return render_template("community/reports.html", reports=moderation.open_reports(org=g.org))
+    return render_template("community/reports.html", queue=moderation.open_reports_by_message(org=g.org))
 
 
 @bp.route("/reports/<int:report_id>/dismiss", methods=["POST"])
