@@ -9,3 +9,6 @@ BLUEPRINTS += [nps_insights.bp]
 from . import community  # noqa: E402  (promoter community: ideas, polls, discussions)
 
 BLUEPRINTS += [community.bp]
+from . import survey_public, surveys  # noqa: E402  (NPS surveys: managers' pages, public answering pages)
+
+BLUEPRINTS += [surveys.bp, survey_public.bp]

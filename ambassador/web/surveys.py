@@ -1,0 +1,98 @@
+"""NPS surveys for managers: the list, creating and editing, sending invitations, results.
+
+Every page is for managers of the current organization; another organization's survey is a 404.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms.surveys import GROUP_LABELS, LANGUAGE_LABELS, STATUS_LABELS, InviteUploadForm, SurveyForm
+from ..models import Survey
+from ..services import nps_results, survey_invitations, surveys
+from ..services.email import absolute_url
+from .context import role_required, scoped_or_404
+
+bp = Blueprint("surveys", __name__)
+manager_required = role_required("manager")
+
+
+@bp.context_processor
+def _labels():
+    return {"STATUS_LABELS": STATUS_LABELS, "GROUP_LABELS": GROUP_LABELS, "LANGUAGE_LABELS": LANGUAGE_LABELS,
+            "LANGUAGES": surveys.LANGUAGES, "GROUPS": surveys.GROUPS, "MAX_ASPECTS": surveys.MAX_ASPECTS,
+            "SMALL_SAMPLE": nps_results.SMALL_SAMPLE}
+
+
+@bp.route("/surveys")
+@manager_required
+def index():
+    return render_template("surveys/index.html", surveys=surveys.surveys_of(g.org),
+                           scores=nps_results.scores_by_survey(org_id=g.org.id),
+                           overall=nps_results.summary(org_id=g.org.id))
+
+
+def _edit(survey: Survey | None):
+    form = SurveyForm(obj=survey)
+    if not form.is_submitted():
+        form.fill(survey, surveys.form_texts(survey))
+    if form.validate_on_submit():
+        try:
+            if survey is None:
+                survey = surveys.create_survey(org=g.org, created_by=current_user, data=form.to_data())
+            else:
+                surveys.update_survey(survey=survey, data=form.to_data())
+        except surveys.SurveyError as exc:
+            db.session.rollback()
+            form.title.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The survey is saved."), "success")
+            return redirect(url_for("surveys.results", survey_id=survey.id))
+    return render_template("surveys/form.html", form=form, survey=survey)
+
+
+@bp.route("/surveys/new", methods=["GET", "POST"])
+@manager_required
+def new():
+    return _edit(None)
+
+
+@bp.route("/surveys/<int:survey_id>/edit", methods=["GET", "POST"])
+@manager_required
+def edit(survey_id: int):
+    return _edit(scoped_or_404(Survey, survey_id))
+
+
+@bp.route("/surveys/<int:survey_id>")
+@manager_required
+def results(survey_id: int):
+    survey = scoped_or_404(Survey, survey_id)
+    public_link = absolute_url(url_for("survey_public.page", token=survey.public_token))
+    return render_template("surveys/results.html", survey=survey, public_link=public_link,
+                           report=nps_results.results(org=g.org, survey_id=survey.id))
+
+
+@bp.route("/surveys/results")
+@manager_required
+def overall():
+    return render_template("surveys/results.html", survey=None, report=nps_results.results(org=g.org))
+
+
+@bp.route("/surveys/<int:survey_id>/invite", methods=["GET", "POST"])
+@manager_required
+def invite(survey_id: int):
+    survey = scoped_or_404(Survey, survey_id)
+    form, report = InviteUploadForm(), None
+    if form.validate_on_submit():
+        try:
+            report = survey_invitations.invite_from_csv(org=g.org, survey=survey, data=form.file.data.read())
+        except (survey_invitations.CsvFileError, surveys.SurveyError) as exc:
+            db.session.rollback()
+            form.file.errors.append(str(exc))
+        else:
+            db.session.commit()
+    return render_template("surveys/invite.html", form=form, survey=survey, report=report,
+                           rate=nps_results.response_rate(org_id=g.org.id, survey_id=survey.id))
