@@ -171,6 +171,7 @@ def decide(redemption_id: int, action: str):
 
 
 def _decide(change, done: str, back: str):
+    dispatch.begin_write()  # SQLite: write lock first, so the status change never meets "database is locked"
     try:
         change()
     except RedemptionError as exc:

@@ -1,5 +1,6 @@
 """Redemptions: the debit, refusing (refund once), fulfilling, and a balance that never goes below zero —
-sequentially on every database, and with real concurrent transactions on PostgreSQL."""
+sequentially, and with real concurrent transactions (threads with their own connections and commits):
+PostgreSQL's row locks under test there, and on SQLite (a database file) the write lock taken first."""
 from __future__ import annotations
 
 import threading
@@ -197,20 +198,23 @@ def test_history_and_requests_stay_inside_the_organization(db, make, member):
     assert redemptions.own_redemption(membership=outsider, redemption_id=page.items[0].id) is None
 
 
-# --- real concurrency: separate sessions and connections, real commits --------------------------
+# --- real concurrency: separate sessions and connections, real commits ----------------------------
 
 
 @pytest.fixture
-def own_app(database_url):
-    """An app on a throwaway PostgreSQL database (the per-test transaction would hide other sessions' rows)."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: SQLite serializes all writers (its path is the sequential tests above, "
-                    "behind the write lock dispatch.begin_write takes)")
+def own_app(database_url, tmp_path):
+    """An app on a throwaway database with real commits (the per-test transaction would hide other
+    sessions' rows): PostgreSQL's row locks are what these tests are about; on SQLite the same races
+    run against a database file, where the write lock taken first serializes them."""
     from ambassador import create_app
     from ambassador.extensions import db as ext_db
-    from tests.conftest import _postgres_database
 
-    url, drop = _postgres_database(database_url)
+    if database_url.startswith("postgresql"):
+        from tests.conftest import _postgres_database
+
+        url, drop = _postgres_database(database_url)
+    else:
+        url, drop = f"sqlite:///{tmp_path / 'rewards.db'}", (lambda: None)
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         ext_db.create_all()
