@@ -1,11 +1,15 @@
 """Adapters by name, enabled by configuration (redash's destinations registry, social-core's backends)."""
 from __future__ import annotations
 
+import threading
+
 from flask import current_app
 
 from .base import SocialProvider
 
 _CLASSES: dict[str, type[SocialProvider]] = {}
+_LOADED = threading.Event()
+_LOAD_LOCK = threading.Lock()
 
 
 def register(cls: type[SocialProvider]) -> type[SocialProvider]:
@@ -26,8 +30,13 @@ def _load_adapters() -> None:
 
 
 def all_classes() -> dict[str, type[SocialProvider]]:
-    if not _CLASSES:
-        _load_adapters()
+    # Publishing threads ask at the same time in a fresh worker: load every adapter exactly once,
+    # and let nobody see a half-filled registry (a KeyError would fail a share as "config").
+    if not _LOADED.is_set():
+        with _LOAD_LOCK:
+            if not _LOADED.is_set():
+                _load_adapters()
+                _LOADED.set()
     return dict(_CLASSES)
 
 

@@ -60,6 +60,9 @@ def worker_identity() -> str:
     return _worker_id
 
 
+MIN_RATE_LIMIT_WAIT = timedelta(seconds=2)
+
+
 def backoff_delay(attempt: int, *, base: float, cap: float = MAX_BACKOFF_SECONDS,
                   rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
@@ -297,6 +300,9 @@ def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
     share.error = (error.message or kind.value)[:2000]
     if kind is ErrorKind.RATE_LIMITED:
         until = error.retry_at or now + timedelta(seconds=config["PUBLISH_BACKOFF_SECONDS"])
+        # Reset headers have whole-second resolution (and clocks differ): never retry sooner than
+        # a moment from now, or a reset "already past" would make every worker hammer the network.
+        until = max(until, now + MIN_RATE_LIMIT_WAIT)
         _defer(account, until, app_wide=error.app_wide)
         _reschedule(share, until, counted=False)
         return "rate_limited"

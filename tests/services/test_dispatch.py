@@ -384,3 +384,39 @@ def test_a_retry_past_the_idempotency_window_becomes_unconfirmed(db, network, me
     assert share.status == "unconfirmed"
     assert dispatch.dispatch_due_shares(now=utcnow() + timedelta(days=1))["claimed"] == 0
     assert len(network.calls) == 1
+
+
+def test_a_rate_limit_reset_already_past_still_waits_a_moment(db, network, member, post):
+    share = due_share(member, post, account(db, member, "x"))
+    now = utcnow()
+    network.answer(error(ErrorKind.RATE_LIMITED, "Too Many Requests", retry_at=now - timedelta(seconds=1)))
+    dispatch.dispatch_due_shares(now=now)
+    db.session.refresh(share)
+    assert share.status == "scheduled"
+    assert share.next_attempt_at >= now + dispatch.MIN_RATE_LIMIT_WAIT
+    assert share.account.rate_limited_until >= now + dispatch.MIN_RATE_LIMIT_WAIT
+    assert dispatch.dispatch_due_shares(now=now + timedelta(seconds=1))["claimed"] == 0
+    assert len(network.calls) == 1
+
+
+def test_registry_loads_adapters_once_for_racing_threads():
+    import subprocess
+    import sys
+
+    code = """
+import threading
+from ambassador.providers import registry
+errors = []
+def ask(name):
+    try:
+        registry.all_classes()[name]
+    except KeyError as exc:
+        errors.append(exc)
+threads = [threading.Thread(target=ask, args=(n,)) for n in ("linkedin", "x", "mastodon", "bluesky", "facebook") * 4]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(len(errors))
+"""
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "0"
