@@ -65,7 +65,7 @@ class FakeLinkedIn(FakeNetwork):
     limited_endpoints = ("posts",)
 
     def __init__(self, *, client_id: str = "li-client", client_secret: str = "li-secret",
-                 refresh_tokens: bool = False, active_versions: tuple[str, ...] = ("202510", "202601"),
+                 refresh_tokens: bool = False, active_versions: tuple[str, ...] = ("202510", "202601", "202610"),
                  delay: float = 0.0, rate_limit: int | None = None, rate_window: float = 86400.0):
         super().__init__(__name__, delay=delay, rate_limit=rate_limit, rate_window=rate_window)
         self.client_id = client_id
