@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import utcnow
 
+# Spending points (and getting them back) is not earning them: leaderboards leave these out.
+SPENDING_REASONS = ("redemption", "refund")
 POINT_REASONS = ("share", "click", "adjustment", "idea", "vote", "poll", "survey", "redemption", "refund")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Click, Membership, PointsEntry, Post, Share, TrackedLink
+from ..models.points import SPENDING_REASONS
 from . import points
 
 HISTORY_LIMIT = 25
@@ -59,7 +60,8 @@ def rank(membership: Membership) -> tuple[int | None, int]:
     """
     totals = (sa.select(PointsEntry.membership_id, sa.func.sum(PointsEntry.points).label("total"))
               .join(Membership, PointsEntry.membership_id == Membership.id)
-              .where(PointsEntry.org_id == membership.org_id, Membership.status == "active")
+              .where(PointsEntry.org_id == membership.org_id, Membership.status == "active",
+                     PointsEntry.reason.notin_(SPENDING_REASONS))
               .group_by(PointsEntry.membership_id)
               .subquery())
     mine = sa.select(totals.c.total).where(totals.c.membership_id == membership.id).scalar_subquery()

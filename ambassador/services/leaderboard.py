@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import KINDS, Click, Membership, PointsEntry, Share, Team, TrackedLink, User
+from ..models.points import SPENDING_REASONS
 from ..models.organization import membership_team
 from .periods import Window
 
@@ -79,7 +80,8 @@ def clean_kind(kind: str | None) -> str | None:
 def _ranked(*, org_id: int, window: Window, team_id: int | None, kind: str | None):
     """Subquery: one row per ranked member with points, shares, clicks, rank and list position."""
     points = (sa.select(PointsEntry.membership_id.label("mid"), sa.func.sum(PointsEntry.points).label("n"))
-              .where(PointsEntry.org_id == org_id, *window.contains(PointsEntry.created_at))
+              .where(PointsEntry.org_id == org_id, PointsEntry.reason.notin_(SPENDING_REASONS),
+                     *window.contains(PointsEntry.created_at))
               .group_by(PointsEntry.membership_id).subquery())
     shares = (sa.select(Share.membership_id.label("mid"), sa.func.count(Share.id).label("n"))
               .where(*counted_shares(org_id, window)).group_by(Share.membership_id).subquery())

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Click, Membership, PointsEntry, Post, Share, TrackedLink
+from ..models.points import SPENDING_REASONS
 from . import leaderboard
 from .leaderboard import Board, counted_clicks, counted_shares, share_moment
 from .periods import Window
@@ -71,7 +72,8 @@ def _totals(org_id: int, window: Window):
     clicks = (sa.select(sa.func.count(Click.id)).join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
               .where(*counted_clicks(org_id, window)))
     points = (sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0))
-              .where(PointsEntry.org_id == org_id, *window.contains(PointsEntry.created_at)))
+              .where(PointsEntry.org_id == org_id, PointsEntry.reason.notin_(SPENDING_REASONS),
+                     *window.contains(PointsEntry.created_at)))
     ambassador = [Membership.org_id == org_id, Membership.status == "active", Membership.role == "ambassador"]
     ambassadors = sa.select(sa.func.count(Membership.id)).where(*ambassador)
     sharers = sa.select(Share.membership_id).where(*counted_shares(org_id, window))

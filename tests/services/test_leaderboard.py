@@ -199,3 +199,14 @@ def test_custom_window_validation(org):
     assert window is None and "to" in errors
     window, errors = periods.custom_window(org, "2026-01-01", "2026-01-03")
     assert errors == {} and len(window.days) == 3
+
+
+def test_spending_points_on_rewards_does_not_lower_the_rank(make, act, org):
+    from ambassador.services import activity
+
+    ann, bea = make.member(org, name="Ann"), make.member(org, name="Bea")
+    act.points(ann, 100, utcnow())
+    act.points(bea, 80, utcnow())
+    act.points(ann, -50, utcnow(), reason="redemption")  # Ann bought a mug
+    assert ranks(leaderboard.board(org_id=org.id, window=periods.all_time())) == [("Ann", 1, 100), ("Bea", 2, 80)]
+    assert activity.rank(ann) == (1, 2)
