@@ -12,3 +12,6 @@ BLUEPRINTS += [community.bp]
 from . import survey_public, surveys  # noqa: E402  (NPS surveys: managers' pages, public answering pages)
 
 BLUEPRINTS += [surveys.bp, survey_public.bp]
+from . import followups, promoters  # noqa: E402  (NPS follow-ups and promoter recruitment)
+
+BLUEPRINTS += [followups.bp, promoters.bp]
