@@ -24,6 +24,7 @@ JOBS: list[Job] = [
     Job("expire_posts", tasks.expire_posts, 5 * 60),
     Job("auto_share_campaigns", tasks.auto_share_campaigns, 5 * 60),
     Job("award_badges", tasks.award_badges, 15 * 60),
+    Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),
 ]
 
 

@@ -175,3 +175,11 @@ def award_badges() -> dict[str, int]:
         dispatch.begin_write()  # commits the previous organization's awards; SQLite: write lock first
         awarded += badges.evaluate_all(org_id=org_id)
     return {"awarded": awarded}
+
+
+def open_detractor_followups() -> dict[str, int]:
+    """Catch-up: a follow-up for every detractor answer that has none (services/followups.py)."""
+    from ..services import followups
+
+    dispatch.begin_write()
+    return {"opened": followups.open_missing()}

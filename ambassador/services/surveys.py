@@ -203,6 +203,14 @@ def _check_score(score) -> int:
     return score
 
 
+def _after_score(survey: Survey, membership: Membership | None, response: SurveyResponse) -> None:
+    """What a new score sets off: a detractor's follow-up is opened, an ambassador earns points."""
+    from . import followups
+
+    followups.open_for_response(response=response)
+    _reward(survey, membership, response)
+
+
 def _reward(survey: Survey, membership: Membership | None, response: SurveyResponse) -> None:
     if membership is None or membership.org_id != survey.org_id or membership.status != "active":
         return
@@ -221,7 +229,7 @@ def record_public_answer(*, survey: Survey, score: int, language: str, context: 
                               language=choose_language(language), **clean_context(context or {}))
     db.session.add(response)
     db.session.flush()
-    _reward(survey, membership, response)
+    _after_score(survey, membership, response)
     db.session.flush()
     return response
 
@@ -256,7 +264,7 @@ def record_invitation_answer(*, invitation: SurveyInvitation, score: int, member
         else:
             savepoint.commit()
             invitation.answered_at = now
-            _reward(survey, membership, response)
+            _after_score(survey, membership, response)
             db.session.flush()
             return InvitationAnswer(response, "recorded")
     if existing.score == score:
@@ -265,6 +273,7 @@ def record_invitation_answer(*, invitation: SurveyInvitation, score: int, member
         return InvitationAnswer(existing, "kept")
     existing.score, existing.group = score, nps_group(score)
     db.session.flush()
+    _after_score(survey, membership, existing)
     return InvitationAnswer(existing, "changed")
 
 
@@ -296,4 +305,7 @@ def save_details(*, response: SurveyResponse, comment: str, aspect_scores: dict[
         elif value is not None:
             row.score = value
     db.session.flush()
+    from . import nps_text
+
+    nps_text.tag_response(response)  # themes from the comment, right away
     return response

@@ -174,3 +174,13 @@ def test_passives_get_the_message_the_rest_do_not_and_it_is_logged(db, make):
     assert f"/survey/unsubscribe/{token}" in mail.body_text
     assert _mails(db, quiet.email) == [] and _mails(db, promoter.email) == []
     assert followups.passive_messages(org=org) == [message]
+
+
+def test_answering_on_the_public_page_opens_the_follow_up_at_once(db, make):
+    from ambassador.services import surveys
+
+    org = make.org()
+    detractor = surveys.record_public_answer(survey=survey(db, org), score=3, language="en")
+    promoter = surveys.record_public_answer(survey=survey(db, org), score=10, language="en")
+    opened = db.session.scalars(sa.select(FollowUp.response_id)).all()
+    assert opened == [detractor.id] and promoter.id not in opened
