@@ -16,6 +16,20 @@
       });
     });
 
+    // Drop-down menus (details.menu): one open at a time, closed by a click elsewhere or Escape.
+    var menus = Array.prototype.slice.call(document.querySelectorAll("details.menu"));
+    menus.forEach(function (menu) {
+      menu.addEventListener("toggle", function () {
+        if (menu.open) menus.forEach(function (other) { if (other !== menu) other.open = false; });
+      });
+    });
+    document.addEventListener("click", function (event) {
+      menus.forEach(function (menu) { if (menu.open && !menu.contains(event.target)) menu.open = false; });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") menus.forEach(function (menu) { menu.open = false; });
+    });
+
     // Confirm destructive actions.
     document.querySelectorAll("[data-confirm]").forEach(function (el) {
       el.addEventListener("click", function (event) {
