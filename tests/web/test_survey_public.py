@@ -79,7 +79,7 @@ def test_a_forged_or_stale_response_key_finds_nothing(client, db, make):
                                                       ("draft", 404, "This survey is not open yet")])
 def test_a_survey_that_is_not_open_shows_a_clear_page_and_takes_no_answer(client, db, make, status, code, text):
     survey = make_survey(make, db, status=status)
-    invitation = make_invitation(db, survey)
+    invitation = make_invitation(db, survey, language="en")  # the page speaks the respondent's language
     for response in (client.get(f"/survey/{survey.public_token}"),
                      client.post(f"/survey/{survey.public_token}", data={"score": "10"}),
                      client.get(f"/survey/i/{invitation.token}/10")):
@@ -129,7 +129,7 @@ def test_unknown_invitation_token_and_bad_score(client, db, make):
 
 def test_unsubscribe_asks_then_honours_it(app, client, db, make):
     survey = make_survey(make, db)
-    invitation = make_invitation(db, survey)
+    invitation = make_invitation(db, survey, language="en")
     page = client.get(f"/survey/unsubscribe/{invitation.token}")
     assert page.status_code == 200 and invitation.respondent.unsubscribed_at is None
     assert "X-Frame-Options" in page.headers
