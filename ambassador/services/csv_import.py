@@ -75,8 +75,15 @@ class ImportReport:
         return sorted({name for row in self.rows for name in row.created_teams})
 
 
-def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(line number, {column: value}) per non-empty data row, or CsvFileError."""
+def read_rows(data: bytes, *, aliases: dict[str, str] | None = None,
+              max_rows: int | None = None) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column: value}) per non-empty data row, or CsvFileError.
+
+    UTF-8 with or without BOM, comma or semicolon (whichever the header uses more); header
+    names are mapped through `aliases` (default: the member import's), an "email" column is required.
+    """
+    aliases = HEADER_ALIASES if aliases is None else aliases
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -93,14 +100,14 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         if not any(value.strip() for value in values):
             continue
         if header is None:
-            header = [HEADER_ALIASES.get(value.strip().lower(), "") for value in values]
+            header = [aliases.get(value.strip().lower(), "") for value in values]
             if "email" not in header:
                 raise CsvFileError(_l("The first row must name the columns, with at least an “email” column."))
             continue
         row = {key: value.strip() for key, value in zip(header, values) if key}
         rows.append((reader.line_num, row))
-        if len(rows) > MAX_ROWS:
-            raise CsvFileError(_l("The file has more than %(n)d rows; split it up.", n=MAX_ROWS))
+        if len(rows) > max_rows:
+            raise CsvFileError(_l("The file has more than %(n)d rows; split it up.", n=max_rows))
     return rows
 
 

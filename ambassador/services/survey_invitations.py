@@ -15,8 +15,6 @@ Unsubscribed respondents are never emailed again.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -27,7 +25,8 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..forms.validators import is_valid_email
 from ..models import Organization, Respondent, Survey, SurveyInvitation, utcnow
-from . import surveys
+from . import csv_import, surveys
+from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it from here)
 from .accounts import normalize_email
 from .email import absolute_url, send_email
 from .tokens import new_token
@@ -42,10 +41,6 @@ HEADER_ALIASES = {
     "employee": "employee", "medewerker": "employee", "employé": "employee", "employe": "employee",
 }
 LIMITS = {"name": 120, **surveys.FIELD_LIMITS}
-
-
-class CsvFileError(ValueError):
-    """The file as a whole cannot be read."""
 
 
 @dataclass
@@ -74,29 +69,8 @@ class RowError(ValueError):
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(line number, {column: value}) per non-empty data row, or CsvFileError."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvFileError(_l("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from exc
-    header_line = next((line for line in text.splitlines() if line.strip()), "")
-    if not header_line:
-        raise CsvFileError(_l("The file is empty."))
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, rows = None, []
-    for values in reader:
-        if not any(value.strip() for value in values):
-            continue
-        if header is None:
-            header = [HEADER_ALIASES.get(value.strip().lower(), "") for value in values]
-            if "email" not in header:
-                raise CsvFileError(_l("The first row must name the columns, with at least an “email” column."))
-            continue
-        rows.append((reader.line_num, {k: v.strip() for k, v in zip(header, values) if k}))
-        if len(rows) > MAX_ROWS:
-            raise CsvFileError(_l("The file has more than %(n)d rows; split it up.", n=MAX_ROWS))
-    return rows
+    """(line number, {column: value}) per non-empty data row of a customer list, or CsvFileError."""
+    return csv_import.read_rows(data, aliases=HEADER_ALIASES, max_rows=MAX_ROWS)
 
 
 def _check_row(org: Organization, row: dict) -> tuple[str, str]:
