@@ -1,4 +1,5 @@
-"""The demo organization: people, teams, campaigns, posts and a month of shares and clicks.
+"""The demo organization: people, teams, campaigns, posts, a month of shares and clicks, and (demo_community.py)
+an NPS survey, the community and rewards.
 
 `ensure_demo()` is idempotent: when the organization `demo` exists it changes nothing and
 only reports the logins. A fixed random seed makes the history the same on every machine
@@ -21,7 +22,7 @@ from werkzeug.security import generate_password_hash
 from .. import networks
 from ..extensions import db
 from ..models import Campaign, Click, Membership, Organization, Post, PostCaption, Share, Team, User, utcnow
-from . import accounts, points, tracked_links
+from . import accounts, demo_community, points, tracked_links
 from .demo_images import banner_png
 from .organizations import create_organization
 from .tokens import new_token
@@ -170,6 +171,7 @@ def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None
     memberships = _create_memberships(org=org, users=members)
     posts = _create_content(org=org, memberships=memberships, now=now)
     _create_history(org=org, memberships=memberships, posts=posts, now=now, rng=rng, base_url=base_url)
+    demo_community.create(org=org, memberships=memberships, now=now)  # NPS, community, rewards, badges
     return DemoResult(org=org, created=True, logins=demo_logins(org=org))
 
 

@@ -1,16 +1,21 @@
 """The demo organization: complete, consistent with the ledger's rules, and created only once."""
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from ambassador.models import (Campaign, Click, Membership, Organization, PointsEntry, Post, PostCaption, Share,
-                               Team, TrackedLink, User, utcnow)
-from ambassador.services import demo
+from ambassador.models import (AspectScore, Campaign, Click, FollowUp, Idea, IdeaComment, IdeaVote, Membership,
+                               Message, Organization, PointsEntry, Poll, PollBallot, Post, PostCaption, Respondent,
+                               ResponseTag, Share, Survey, SurveyInvitation, SurveyResponse, Team, Theme, Topic,
+                               TrackedLink, User, nps_group, utcnow)
+from ambassador.models.rewards import BadgeAward, Redemption, Reward
+from ambassador.services import demo, points
 
-COUNTED = (Organization, User, Membership, Team, Campaign, Post, PostCaption, TrackedLink, Share, Click, PointsEntry)
+COUNTED = (Organization, User, Membership, Team, Campaign, Post, PostCaption, TrackedLink, Share, Click, PointsEntry,
+           Survey, Respondent, SurveyInvitation, SurveyResponse, AspectScore, FollowUp, Theme, ResponseTag,
+           Idea, IdeaVote, IdeaComment, Poll, PollBallot, Topic, Message, Reward, Redemption, BadgeAward)
 
 
 def counts(db) -> dict[str, int]:
@@ -79,7 +84,7 @@ def test_history_is_in_the_past_and_consistent(db, demo_org):
 def test_points_ledger_follows_the_rules(db, demo_org):
     entries = list(db.session.scalars(sa.select(PointsEntry).where(PointsEntry.org_id == demo_org.id)))
     reasons = {e.reason for e in entries}
-    assert reasons == {"share", "click"}
+    assert {"share", "click"} <= reasons <= {"share", "click", "idea", "vote", "poll", "redemption"}
     shares = {s.id: s for s in db.session.scalars(sa.select(Share).where(Share.org_id == demo_org.id))}
     for entry in entries:
         if entry.reason == "share":
@@ -89,13 +94,66 @@ def test_points_ledger_follows_the_rules(db, demo_org):
         sa.select(PointsEntry.membership_id, PointsEntry.day, PointsEntry.reason, sa.func.sum(PointsEntry.points))
         .where(PointsEntry.org_id == demo_org.id)
         .group_by(PointsEntry.membership_id, PointsEntry.day, PointsEntry.reason))
-    caps = {"share": demo_org.daily_share_points_cap, "click": demo_org.daily_click_points_cap}
+    caps = {"share": demo_org.daily_share_points_cap, "click": demo_org.daily_click_points_cap,
+            "idea": demo_org.daily_community_points_cap, "vote": demo_org.daily_community_points_cap,
+            "poll": demo_org.daily_community_points_cap, "redemption": 0}
     assert all(total <= caps[reason] for _m, _d, reason, total in per_day)
     # A spread for the leaderboard: several members with points, not all equal.
     totals = db.session.execute(
         sa.select(PointsEntry.membership_id, sa.func.sum(PointsEntry.points))
         .where(PointsEntry.org_id == demo_org.id).group_by(PointsEntry.membership_id)).all()
     assert len(totals) >= 8 and len({t for _m, t in totals}) > 3
+
+
+def _of(db, model, org) -> list:
+    return list(db.session.scalars(sa.select(model).where(model.org_id == org.id)))
+
+
+def test_nps_survey_with_answers_follow_ups_and_themes(db, demo_org):
+    [survey] = _of(db, Survey, demo_org)
+    assert (survey.title, survey.status) == ("How was your visit?", "open")
+    assert [a.label["en"] for a in survey.aspects] == ["Service", "Price"]
+    responses = _of(db, SurveyResponse, demo_org)
+    assert len(responses) == 40
+    now = utcnow()
+    assert all(now - timedelta(days=31) < r.created_at < now for r in responses)
+    assert {r.language for r in responses} == {"en", "nl", "fr"}
+    assert len({r.store for r in responses}) > 1 and len({r.segment for r in responses}) > 1
+    assert all(r.respondent.email.endswith("@example.test") and r.group == nps_group(r.score) for r in responses)
+    groups = [r.group for r in responses]
+    detractors = groups.count("detractor")
+    assert detractors > 0 and groups.count("promoter") - detractors > 0  # positive NPS, with detractors
+    follow_ups = _of(db, FollowUp, demo_org)
+    assert len(follow_ups) == detractors and all(f.response.group == "detractor" for f in follow_ups)
+    assert sum(bool(r.comment) for r in responses) > 25 and sum(bool(r.aspect_scores) for r in responses) == 40
+    themes = {t.id: t.name for t in _of(db, Theme, demo_org)}
+    assert set(themes.values()) == {"Service", "Price"}
+    tagged = {themes[t.theme_id] for t in _of(db, ResponseTag, demo_org)}
+    assert tagged == {"Service", "Price"}
+
+
+def test_community_and_rewards(db, demo_org):
+    ideas = _of(db, Idea, demo_org)
+    assert len(ideas) == 4
+    [planned] = [i for i in ideas if i.status == "planned"]
+    assert planned.staff_reply and planned.replied_by_id is not None
+    idea_ids = [i.id for i in ideas]
+    assert db.session.scalar(sa.select(sa.func.count(IdeaVote.id)).where(IdeaVote.idea_id.in_(idea_ids))) > 4
+    assert db.session.scalar(sa.select(sa.func.count(IdeaComment.id)).where(IdeaComment.idea_id.in_(idea_ids))) >= 2
+    [poll] = _of(db, Poll, demo_org)
+    assert not poll.is_closed(utcnow())
+    assert db.session.scalar(sa.select(sa.func.count(PollBallot.id)).where(PollBallot.poll_id == poll.id)) > 3
+    [topic] = _of(db, Topic, demo_org)
+    assert topic.pinned and len(topic.messages) >= 3
+    catalogue = _of(db, Reward, demo_org)
+    assert len(catalogue) == 3 and sum(r.stock is not None for r in catalogue) == 1
+    [redemption] = _of(db, Redemption, demo_org)
+    assert redemption.status == "fulfilled" and redemption.membership.role == "ambassador"
+    entry = db.session.scalar(sa.select(PointsEntry).where(PointsEntry.ref == f"redemption:{redemption.id}"))
+    assert entry.points == -redemption.points and points.balance(redemption.membership_id) >= 0
+    awarded = {(b.membership_id, b.badge) for b in _of(db, BadgeAward, demo_org)}
+    assert (redemption.membership_id, "first_reward") in awarded
+    assert {"first_share", "first_idea"} <= {badge for _m, badge in awarded}
 
 
 def _history(db, org) -> list[tuple]:
