@@ -4,6 +4,7 @@ The fake provider classes here are also used by tests/web/test_accounts.py.
 """
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -113,6 +114,9 @@ FAKES = (FakeProvider, FakeLongToken, FakeInstance, FakeAppPassword, FakeUnconfi
 def fake_providers(monkeypatch):
     """The registry knows only the fakes (registry.enabled/get see them like real adapters)."""
     monkeypatch.setattr(registry, "_CLASSES", {cls.name: cls for cls in FAKES})
+    loaded = threading.Event()
+    loaded.set()  # the real adapters must not be loaded into the fake registry
+    monkeypatch.setattr(registry, "_LOADED", loaded)
     CALLS.clear()
     yield CALLS
     CALLS.clear()
