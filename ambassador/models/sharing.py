@@ -67,6 +67,9 @@ class Share(db.Model):
     # The claim a worker holds while publishing; a lease that ran out is recovered.
     lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
     lease_expires_at: Mapped[datetime | None]
+    # Set (and committed) right before the network call: "sending". A lease that runs out with
+    # this unset never reached the network, so recovery puts the share back in the queue.
+    sending_at: Mapped[datetime | None]
     # retry | reauth | rejected | unknown_outcome | rate_limited | config
     error_kind: Mapped[str | None] = mapped_column(sa.String(16))
     # Set when the share came from a campaign's auto-share to the member's queue.

@@ -1,10 +1,9 @@
 """The worker's side of publishing: claim due API shares, publish each at most once, record the outcome.
 
-DESIGN.md §5. The claim is committed before the network is called (it is the record that we are
-about to send). A worker that dies mid-call leaves a lease that runs out; `recover_expired_leases`
-then makes the share "unconfirmed" (a person decides), except on networks whose publish is
-idempotent (adapter attribute `idempotent_publish = True`: Mastodon's Idempotency-Key, Bluesky's
-fixed record key), where sending again cannot double-post, so it is scheduled again.
+DESIGN.md §5. The claim is committed before the network is called, and each share is marked
+*sending* (committed) right before its own call, so a worker that dies mid-batch leaves only the
+share it was sending "unconfirmed"; the rest of its lease goes back to the queue
+(services/dispatch_leases.py: claiming, marking, lease recovery).
 
 What each `ProviderError` kind does (providers/base.py):
 - RETRY: scheduled again after exponential backoff with full jitter (honouring retry_at); failed
@@ -24,10 +23,7 @@ These functions commit: they run as the outermost unit of work of the worker's j
 from __future__ import annotations
 
 import logging
-import os
 import random
-import secrets
-import socket
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -41,6 +37,8 @@ from ..models import AppRateLimit, Share, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind, PublishRequest, PublishResult, ProviderError
 from . import crypto, feed, social_accounts
+from .dispatch_leases import (LEASE_LOST_MESSAGE, begin_write, claim_due_shares, is_idempotent,  # noqa: F401
+                              mark_sending, recover_expired_leases, release, worker_identity)
 from .publishing import award_published
 from .sharing import short_url
 
@@ -48,18 +46,6 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 6 * 60 * 60
 CONFIG_MESSAGE = "A configuration problem stopped this share; an admin has been told."
-LEASE_LOST_MESSAGE = "The worker stopped while publishing; check on the network whether it went out."
-_worker_id: str | None = None
-
-
-def worker_identity() -> str:
-    """This process's name on the leases it holds: host, pid and a random suffix."""
-    global _worker_id
-    if _worker_id is None or not _worker_id.startswith(f"{socket.gethostname()[:40]}:{os.getpid()}:"):
-        _worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
-    return _worker_id
-
-
 MIN_RATE_LIMIT_WAIT = timedelta(seconds=2)
 
 
@@ -68,103 +54,6 @@ def backoff_delay(attempt: int, *, base: float, cap: float = MAX_BACKOFF_SECONDS
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
     ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
     return timedelta(seconds=(rng or random).uniform(0, ceiling))
-
-
-def is_idempotent(network: str, *, since: datetime | None = None, now: datetime | None = None) -> bool:
-    """Does the network's adapter make a repeated publish of the same share harmless?
-
-    `since` is when the share could first have been sent (its scheduled time, which is never
-    later than the first attempt): past the network's idempotency window the answer is no.
-    """
-    provider = registry.all_classes().get(network)
-    if not (provider and provider.idempotent_publish):
-        return False
-    window = provider.idempotency_window
-    return window is None or since is None or (now or utcnow()) - since < window
-
-
-def begin_write() -> None:
-    """End the current transaction and, on SQLite, open the next one with a write.
-
-    SQLite: a transaction that reads and then writes fails at once ("database is locked") when
-    another connection wrote in between; one that starts with a write waits its turn (busy_timeout).
-    A write that matches no row takes the lock and changes nothing. Call with nothing pending.
-    """
-    db.session.commit()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(Share).where(sa.false()).values(attempts=Share.attempts)
-                           .execution_options(synchronize_session=False))
-
-
-# --- claiming -------------------------------------------------------------------------------
-
-
-def _due(now: datetime) -> sa.Select:
-    app_limit = sa.and_(AppRateLimit.provider == SocialAccount.provider,
-                        AppRateLimit.service_url == SocialAccount.service_url)
-    return (sa.select(Share.id)
-            .join(SocialAccount, Share.account_id == SocialAccount.id)
-            .outerjoin(AppRateLimit, app_limit)
-            .where(Share.method == "api", Share.status == "scheduled", Share.next_attempt_at <= now,
-                   SocialAccount.status == "active",
-                   sa.or_(SocialAccount.rate_limited_until.is_(None), SocialAccount.rate_limited_until <= now),
-                   sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now))
-            .order_by(Share.next_attempt_at, Share.id))
-
-
-def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None) -> list[int]:
-    """Claim up to `limit` due shares for `worker_id` and commit the claim; returns their ids.
-
-    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows.
-    SQLite: a conditional UPDATE per candidate (writers are serialized; rowcount 1 = ours).
-    """
-    now = now or utcnow()
-    begin_write()
-    lease_until = now + timedelta(seconds=current_app.config["PUBLISH_LEASE_SECONDS"])
-    claim = (sa.update(Share).where(Share.status == "scheduled", Share.next_attempt_at <= now)
-             .values(status="publishing", lease_owner=worker_id, lease_expires_at=lease_until,
-                     attempts=Share.attempts + 1)
-             .execution_options(synchronize_session=False))
-    if db.session.get_bind().dialect.name == "postgresql":
-        ids = list(db.session.scalars(_due(now).limit(limit).with_for_update(skip_locked=True, of=Share)))
-        claimed = list(db.session.scalars(claim.where(Share.id.in_(ids)).returning(Share.id))) if ids else []
-    else:
-        candidates = list(db.session.scalars(_due(now).limit(limit)))
-        claimed = [share_id for share_id in candidates if db.session.execute(claim.where(Share.id == share_id)).rowcount == 1]
-    db.session.commit()
-    return sorted(claimed)
-
-
-def _release(share_id: int, *, worker_id: str, at: datetime, **values) -> None:
-    """Give a claimed share back without having called the network (the attempt does not count)."""
-    db.session.execute(
-        sa.update(Share).where(Share.id == share_id, Share.status == "publishing", Share.lease_owner == worker_id)
-        .values(status="scheduled", next_attempt_at=at, lease_owner=None, lease_expires_at=None,
-                attempts=sa.case((Share.attempts > 0, Share.attempts - 1), else_=0), **values)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-
-
-def recover_expired_leases(*, now: datetime | None = None) -> int:
-    """Shares whose worker vanished mid-publish: unconfirmed, or scheduled again where idempotent."""
-    now = now or utcnow()
-    begin_write()
-    max_attempts = current_app.config["PUBLISH_MAX_ATTEMPTS"]
-    rows = db.session.execute(sa.select(Share.id, Share.network, Share.attempts, Share.scheduled_at).where(
-        Share.method == "api", Share.status == "publishing", Share.lease_expires_at < now)).all()
-    recovered = 0
-    for share_id, network, attempts, scheduled_at in rows:
-        if is_idempotent(network, since=scheduled_at, now=now) and attempts < max_attempts:
-            values = dict(status="scheduled", next_attempt_at=now)
-        else:
-            values = dict(status="unconfirmed", error=LEASE_LOST_MESSAGE, error_kind=ErrorKind.UNKNOWN_OUTCOME.value)
-        result = db.session.execute(
-            sa.update(Share).where(Share.id == share_id, Share.status == "publishing", Share.lease_expires_at < now)
-            .values(lease_owner=None, lease_expires_at=None, **values).execution_options(synchronize_session=False))
-        recovered += result.rowcount
-        log.warning("share %s: lease expired, now %s", share_id, values["status"])
-    db.session.commit()
-    return recovered
 
 
 # --- publishing one claimed share -----------------------------------------------------------
@@ -194,18 +83,18 @@ def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = Non
         return "lost"
     account = share.account
     if stop is not None and stop.is_set() or share.lease_expires_at is None or share.lease_expires_at <= now:
-        _release(share_id, worker_id=worker_id, at=now)  # nothing was sent: give it back
+        release(share_id, worker_id=worker_id, at=now)  # nothing was sent: give it back
         return "released"
     if share.membership.status != "active" or account is None or account.status == "disconnected":
         reason = "The member or the account is no longer active."
     elif feed.live_post(membership=share.membership, post_id=share.post_id) is None:
         reason = "The post was withdrawn or its window ended before it went out."
     elif account.status != "active":
-        _release(share_id, worker_id=worker_id, at=now, error_kind=ErrorKind.REAUTH.value,
+        release(share_id, worker_id=worker_id, at=now, error_kind=ErrorKind.REAUTH.value,
                  error="The account needs reconnecting.")
         return "blocked"
     elif (until := _rate_limit_until(account, now)) is not None:
-        _release(share_id, worker_id=worker_id, at=until)
+        release(share_id, worker_id=worker_id, at=until)
         return "rate_limited"
     else:
         return _send(share, account, worker_id=worker_id, now=now)
@@ -240,7 +129,10 @@ def _send(share: Share, account: SocialAccount, *, worker_id: str, now: datetime
     request = PublishRequest(text=share.caption, link_url=short_url(share.tracked_link.code),
                              title=post.preview_title or post.title, description=post.preview_description,
                              idempotency_key=share.idempotency_key or "")
-    db.session.commit()  # persist refreshed tokens; hold no transaction during the network call
+    # Refreshed tokens are committed; no transaction is held during the network call.
+    if not mark_sending(share_id, worker_id=worker_id, now=now):
+        log.warning("share %s: lease lost before sending; not sent", share_id)
+        return "lost"
     result = error = None
     try:
         result = provider.publish(account=context, request=request)

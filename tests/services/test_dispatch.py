@@ -235,6 +235,56 @@ def test_a_killed_worker_never_causes_a_double_post(db, network, member, post, p
         assert len(network.calls) == 1
 
 
+def expire_leases(db) -> None:
+    db.session.execute(sa.update(Share).where(Share.lease_owner.is_not(None))
+                       .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("provider, idempotent", [("linkedin", False), ("mastodon", True)])
+def test_a_worker_killed_mid_batch_leaves_only_the_share_it_was_sending_unconfirmed(
+        db, network, make, member, post, provider, idempotent):
+    acct = account(db, member, provider)
+    shares = [due_share(member, make.post(post.campaign), acct, minutes_ago=3 - n) for n in range(3)]
+    sending, *waiting = shares
+    network.answer(WorkerKilled())
+    assert dispatch.claim_due_shares(worker_id="dead-worker", limit=10) == [s.id for s in shares]
+    with pytest.raises(WorkerKilled):  # it dies during the first call; the other two never left
+        dispatch.publish_claimed(sending.id, worker_id="dead-worker")
+    db.session.rollback()
+    assert db.session.get(Share, sending.id).sending_at is not None
+    assert all(db.session.get(Share, s.id).sending_at is None for s in waiting)
+
+    expire_leases(db)
+    assert dispatch.recover_expired_leases() == 3
+    for share in waiting:  # back in the queue as if never claimed
+        db.session.refresh(share)
+        assert (share.status, share.attempts, share.lease_owner, share.lease_expires_at, share.error_kind) == \
+            ("scheduled", 0, None, None, None)
+    db.session.refresh(sending)
+    if idempotent:  # the network's idempotency makes sending it again harmless
+        assert (sending.status, sending.lease_owner) == ("scheduled", None)
+    else:
+        assert (sending.status, sending.error, sending.lease_owner) == ("unconfirmed", dispatch.LEASE_LOST_MESSAGE,
+                                                                         None)
+    counts = dispatch.dispatch_due_shares()
+    assert counts["published"] == (3 if idempotent else 2)
+    sent = [request.idempotency_key for request in network.published()]
+    assert sorted(sent) == sorted([sending.idempotency_key] * (2 if idempotent else 1)
+                                  + [s.idempotency_key for s in waiting])
+
+
+def test_a_lease_that_ran_out_and_was_claimed_again_is_not_sent_by_its_first_owner(db, network, member, post):
+    share = due_share(member, post, account(db, member))
+    dispatch.claim_due_shares(worker_id="slow-worker", limit=10)
+    expire_leases(db)
+    dispatch.recover_expired_leases()
+    assert dispatch.claim_due_shares(worker_id=WORKER, limit=10) == [share.id]
+    assert not dispatch.mark_sending(share.id, worker_id="slow-worker", now=utcnow())
+    assert dispatch.publish_claimed(share.id, worker_id=WORKER) == "published"
+    assert len(network.calls) == 1
+
+
 def test_only_the_lease_holder_publishes_and_a_stopping_worker_hands_shares_back(db, network, member, post):
     from threading import Event
 
