@@ -54,7 +54,7 @@ def refresh_expiring_tokens(now: datetime | None = None) -> dict[str, int]:
         account_id = account.id
         try:
             dispatch.begin_write()
-            social_accounts.refresh_now(account, now=now)
+            social_accounts.refresh_now(account, now=now, unless_valid_for=REFRESH_AHEAD)
             counts["refreshed"] += 1
         except ProviderError as exc:
             if exc.kind is ErrorKind.REAUTH:

@@ -95,12 +95,28 @@ def disconnect(account: SocialAccount) -> None:
     db.session.flush()
 
 
-def refresh_now(account: SocialAccount, *, now: datetime | None = None) -> None:
-    """Refresh the tokens; REAUTH marks the account, other errors propagate (transient)."""
+def refresh_now(account: SocialAccount, *, now: datetime | None = None,
+                unless_valid_for: timedelta | None = None) -> None:
+    """Refresh the tokens under a per-account lock; REAUTH marks the account, other errors propagate.
+
+    X rotates refresh tokens: each refresh kills the one it used, so two workers refreshing the
+    same account at once would leave the loser with a dead token ("needs reconnect"). The row is
+    locked first (PostgreSQL: SELECT … FOR UPDATE, held until the caller commits; SQLite: the
+    caller took the write lock with dispatch.begin_write) and re-read, so the latest refresh token
+    is the one sent. With `unless_valid_for`, a token that another worker refreshed meanwhile
+    (valid for longer than that) is kept as it is.
+    """
+    now = now or utcnow()
+    db.session.get(SocialAccount, account.id, with_for_update=True, populate_existing=True)
+    if account.status != "active":  # another worker's refresh was refused meanwhile
+        raise ProviderError(ErrorKind.REAUTH, account.last_error or "the account needs reconnecting")
+    if unless_valid_for is not None and (account.token_expires_at is None
+                                         or account.token_expires_at - unless_valid_for > now):
+        return
     provider = registry.get(account.provider)
     refresh_token = crypto.decrypt(account.refresh_token_enc)
     if not provider.can_refresh or not refresh_token:
-        if account.token_expires_at and account.token_expires_at <= (now or utcnow()):
+        if account.token_expires_at and account.token_expires_at <= now:
             mark_needs_reconnect(account, reason="The access token expired and this network cannot renew it.")
             raise ProviderError(ErrorKind.REAUTH, "token expired")
         return
@@ -121,6 +137,6 @@ def access_context(account: SocialAccount, *, now: datetime | None = None,
         raise ProviderError(ErrorKind.REAUTH, "the account needs reconnecting")
     now = now or utcnow()
     if account.token_expires_at is not None and account.token_expires_at - margin <= now:
-        refresh_now(account, now=now)
+        refresh_now(account, now=now, unless_valid_for=margin)
     return AccountContext(external_id=account.external_id, access_token=crypto.decrypt(account.access_token_enc),
                           service_url=account.service_url, extra=dict(account.extra or {}))
