@@ -10,8 +10,14 @@ caller commits, as the outermost caller always does). The base interface is unch
 OAuth is the authorization-code flow with PKCE S256 (Mastodon >= 4.3 checks it; older servers
 ignore the extra parameters). Mastodon tokens do not expire and cannot be refreshed.
 
-Publishing sends `Idempotency-Key` (Mastodon keeps it for one hour and answers a repeated post
-with the first status), so 5xx and timeouts are safe to RETRY within that hour.
+Publishing sends `Idempotency-Key`: Mastodon keeps it for one hour and answers a repeated post
+with the first status, but it stores the key only once the status is created and the request got
+that far (PostStatusService). A retry after a 5xx that came once the request was sent (the status
+may exist, the key not), or after a read timeout (the first request may still be running), can
+therefore post twice: both are UNKNOWN_OUTCOME ("unconfirmed"), never retried by themselves. Only
+what surely did not reach the instance (a refused connection, a connect timeout) and 429 are
+retried. The key still makes sending again harmless once an earlier request has long finished
+(a worker that died mid-call: services/dispatch_leases.py).
 """
 from __future__ import annotations
 
@@ -23,7 +29,8 @@ from flask_babel import lazy_gettext as _l
 
 from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult, SocialProvider,
                    TokenSet)
-from .http import oauth_token, send, token_set
+from .http import classify, error_message, oauth_token, send, token_set
+from .http import request as http_request
 from .instance_urls import normalize_service_url
 from .registry import register
 
@@ -51,7 +58,7 @@ class MastodonProvider(SocialProvider):
     label = "Mastodon"
     connect_style = "instance_oauth"
     can_refresh = False
-    # Statuses carry an Idempotency-Key, which Mastodon remembers for one hour.
+    # Statuses carry an Idempotency-Key, which Mastodon remembers for one hour once it stored it.
     idempotent_publish = True
     idempotency_window = timedelta(minutes=55)
 
@@ -122,9 +129,16 @@ class MastodonProvider(SocialProvider):
         headers = _bearer(account.access_token)
         if request.idempotency_key:
             headers["Idempotency-Key"] = request.idempotency_key
-        # With the key, a repeat within the hour returns the first status: 5xx/timeouts may be retried.
-        response = send("POST", f"{account.service_url}/api/v1/statuses", idempotent=bool(request.idempotency_key),
-                        config=self.config, headers=headers, data={"status": request.text, "visibility": "public"})
+        # Not idempotent for a retry: a lost answer may come before the instance stored the key.
+        response = http_request("POST", f"{account.service_url}/api/v1/statuses", idempotent=False,
+                                config=self.config, headers=headers, data={"status": request.text,
+                                                                           "visibility": "public"})
+        if response.status_code >= 500:  # even a 503: the request reached the instance
+            raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, f"the status may exist: the instance answered "
+                                f"{response.status_code} ({error_message(response)})", status=response.status_code)
+        error = classify(response, idempotent=False)
+        if error is not None:
+            raise error
         body = _json(response)
         if not body.get("id"):
             raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, "the instance answered without a status id",

@@ -3,8 +3,15 @@
 POST /api/v1/apps, GET /oauth/authorize (auto-approves as `login_as`), POST /oauth/token
 (checks client credentials, the exact redirect URI and the PKCE S256 verifier), GET
 /api/v1/accounts/verify_credentials, POST /api/v1/statuses (500-character limit, scopes,
-Idempotency-Key: a repeat with the same key returns the first status, as Mastodon does for an
-hour), GET /api/v1/statuses/<id>. Rate-limit headers X-RateLimit-* with an ISO 8601 reset.
+Idempotency-Key), GET /api/v1/statuses/<id>. Rate-limit headers X-RateLimit-* with an ISO 8601 reset.
+
+Idempotency-Key as Mastodon's PostStatusService has it: a repeat with a key the instance holds
+returns the first status (for an hour), but the key is stored only once the status is created and
+the request got that far. An injected fault after processing (`fail("statuses", after=True, …)`)
+strikes between the two: the status exists, then the request fails (`status`, e.g. 500 or 503)
+without storing the key, or is slow (`delay`, past the client's read timeout) and stores it only
+at the end. A retry with the same key before the key is stored (after such a 500, or while the
+slow request still runs) creates a second status, as on Mastodon.
 """
 from __future__ import annotations
 
@@ -12,10 +19,11 @@ import base64
 import hashlib
 import itertools
 import secrets
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import jsonify, redirect, request
+from flask import g, jsonify, redirect, request
 
 from .fake_network import FakeNetwork
 
@@ -53,6 +61,11 @@ class FakeMastodon(FakeNetwork):
     def rate_headers(self, *, limit, remaining, reset):
         when = datetime.fromtimestamp(reset, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": when}
+
+    def _take(self, *, after: bool):
+        if after and g.get("statuses_fault_done"):  # statuses() applied it before storing the key
+            return None
+        return super()._take(after=after)
 
     def _token(self) -> dict | None:
         header = request.headers.get("Authorization", "")
@@ -147,7 +160,14 @@ class FakeMastodon(FakeNetwork):
                       "replies_count": 0, "account": self._account_json(account), "idempotency_key": key}
             with self.lock:
                 self.statuses.append(status)
-                if key:
+            fault = self._take(after=True)  # created; the key is not stored yet
+            g.statuses_fault_done = True
+            if fault is not None:
+                time.sleep(fault.delay)
+                if fault.status is not None:
+                    return self.error(fault.status, fault.body or {"error": "injected"}, fault.headers)
+            if key:
+                with self.lock:
                     self.keys[(token["account"], key)] = status
             return jsonify(status)
 

@@ -1,23 +1,30 @@
-"""X rotates refresh tokens on every refresh: two workers refreshing one account at once, for real.
+"""The dispatcher with the real adapters against the contract fakes of X and Mastodon.
 
-Two threads, each with its own session and connection, claim one share each of the same X account
-whose access token has run out, then publish at the same moment against the contract fake of X
-(which kills a refresh token once used and answers 400 invalid_request to a second use, as X does).
-The per-account lock in services/social_accounts.refresh_now makes the second worker wait, re-read
-the tokens the first one stored, and use them: one refresh, two posts, the account still active.
+X rotates refresh tokens on every refresh: two workers (threads, each with its own session and
+connection) claim one share each of the same X account whose access token has run out, then
+publish at the same moment. The fake kills a refresh token once used and answers 400
+invalid_request to a second use, as X does. The per-account lock in
+services/social_accounts.refresh_now makes the second worker wait, re-read the tokens the first
+one stored, and use them: one refresh, two posts, the account still active.
+
+Mastodon stores an Idempotency-Key only once the status is created: a lost answer (a 5xx after
+sending, a read timeout) ends "unconfirmed" and is never sent again by itself.
 """
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from ambassador.models import Share, SocialAccount, utcnow
 from ambassador.services import crypto, dispatch
+from tests.providers.fakes.mastodon import FakeMastodon
 from tests.providers.fakes.x import FakeX
+from tests.providers.test_http import refused_url
 
-from .publishing_fakes import due_share
+from .publishing_fakes import account, due_share, member, post  # noqa: F401 - fixtures
 from .test_dispatch import own_app  # noqa: F401 - fixture: an app on a database of its own
 
 
@@ -77,3 +84,34 @@ def test_two_workers_refreshing_one_x_account_at_once_both_publish(own_app):  # 
         assert statuses == ["published", "published"]
         # The refresh token X handed out last is the one stored, and it still works.
         assert crypto.decrypt(account.refresh_token_enc) in fake.grants.refresh_tokens
+
+
+@pytest.fixture
+def mastodon(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MASTODON_ENABLED", True)
+    monkeypatch.setitem(app.config, "PROVIDER_READ_TIMEOUT", 0.5)
+    monkeypatch.setitem(app.config, "PUBLISH_THREADS", 1)  # the test's session shares one connection
+    with FakeMastodon().running() as fake:
+        yield fake
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 503}, {"delay": 1.5}],
+                         ids=["500-after-sending", "503-after-sending", "read-timeout"])
+def test_a_lost_mastodon_answer_is_unconfirmed_and_never_sent_again(db, mastodon, member, post, fault):  # noqa: F811
+    share = due_share(member, post, account(db, member, "mastodon", service_url=mastodon.base_url,
+                                            access_token_enc=crypto.encrypt(mastodon.add_token())))
+    mastodon.fail("statuses", after=True, **fault)
+    assert dispatch.dispatch_due_shares()["unconfirmed"] == 1
+    for later in (utcnow() + timedelta(minutes=10), utcnow() + timedelta(days=1)):
+        assert dispatch.dispatch_due_shares(now=later)["claimed"] == 0
+    db.session.refresh(share)
+    assert (share.status, share.error_kind) == ("unconfirmed", "unknown_outcome")
+    assert mastodon.count("statuses") == 1 and len(mastodon.statuses) == 1
+
+
+def test_a_mastodon_instance_that_refused_the_connection_is_tried_again(db, mastodon, member, post):  # noqa: F811
+    share = due_share(member, post, account(db, member, "mastodon", service_url=refused_url(),
+                                            access_token_enc=crypto.encrypt("token")))
+    assert dispatch.dispatch_due_shares()["retry"] == 1
+    db.session.refresh(share)
+    assert (share.status, share.attempts, share.error_kind) == ("scheduled", 1, "retry")
