@@ -14,7 +14,13 @@ due or in flight. Prints shares/s and the final states, and checks (exit status 
 - rate limits were honoured: after a 429, at most one request per worker (the calls already in
   flight) arrives before the reset the fake announced to that account.
 
+With `--kill N` a worker is killed (SIGKILL) N times mid-run, each time while it is sending a
+batch it claimed, and restarted; the run then reports duplicates on any network (must be 0), the shares left
+"unconfirmed", and the calls in flight at the kills (shares marked "sending" by the killed worker):
+only those may end unconfirmed (bench/publish_kills.py).
+
     .venv/bin/python bench/publish.py [--database URL] [--shares 10000] [--accounts 1000]
+    .venv/bin/python bench/publish.py --kill 5 --shares 1500 --accounts 200 --delay 0.25
 """
 from __future__ import annotations
 
@@ -38,6 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 
+import publish_kills  # noqa: E402
 import publish_setup  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -60,14 +67,20 @@ def parse_args(argv=None):
     p.add_argument("--backoff", type=float, default=0.5, help="PUBLISH_BACKOFF_SECONDS")
     p.add_argument("--timeout", type=float, default=900.0, help="give up (and fail) after this many seconds")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--kill", type=int, default=0, metavar="N",
+                   help="SIGKILL a worker N times mid-run (workers in turn, each restarted at once), then report "
+                        "duplicates, shares left unconfirmed and the calls in flight at the kills")
+    p.add_argument("--lease", type=int, default=None,
+                   help="PUBLISH_LEASE_SECONDS (default: 4 with --kill, so recovery happens within the run)")
     p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: run one worker from this spec file
     return p.parse_args(argv)
 
 
 def app_config(url: str, settings: dict, args) -> dict:
+    lease = {"PUBLISH_LEASE_SECONDS": args["lease"]} if args.get("lease") else {}
     return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "CLICK_SALT": "bench-salt",
             "PUBLISH_THREADS": args["threads"], "PUBLISH_BATCH": args["batch"],
-            "PUBLISH_BACKOFF_SECONDS": args["backoff"], **settings}
+            "PUBLISH_BACKOFF_SECONDS": args["backoff"], **lease, **settings}
 
 
 # --- one worker process ------------------------------------------------------------------------------
@@ -119,18 +132,19 @@ def run_worker(spec_path: str) -> int:
 # --- the run -----------------------------------------------------------------------------------------
 
 
+def start_worker(spec_path: Path, name: str) -> tuple[subprocess.Popen, Path, Path]:
+    out, err = spec_path.parent / f"{name}.out", spec_path.parent / f"{name}.log"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", str(spec_path)],
+                                cwd=ROOT, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return proc, out, err
+
+
 def start_workers(n: int, spec: dict, tmp: Path) -> list[tuple[subprocess.Popen, Path, Path]]:
     spec_path = tmp / "worker.json"
     spec_path.write_text(json.dumps(spec))
-    workers = []
-    for i in range(n):
-        out, err = tmp / f"worker{i}.out", tmp / f"worker{i}.log"
-        with open(out, "wb") as stdout, open(err, "wb") as stderr:
-            proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", str(spec_path)],
-                                    cwd=ROOT, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
-                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        workers.append((proc, out, err))
-    return workers
+    return [start_worker(spec_path, f"worker{i}") for i in range(n)]
 
 
 def _children_cpu() -> float:
@@ -158,15 +172,16 @@ def wait_for(workers, engine: sa.Engine, deadline: float) -> bool:
     return True
 
 
-def check(states: dict, fakes: dict, limits: dict, *, workers: int) -> list[str]:
+def check(states: dict, fakes: dict, limits: dict, *, workers: int, killed: bool = False) -> list[str]:
     """What went wrong, in words (empty: all checks passed)."""
     problems = []
     stuck = Counter(status for _n, status, _k in states.values() if status not in SETTLED)
     if stuck:
         problems.append(f"shares not settled: {dict(stuck)}")
-    # No fault is injected and rate limits end within seconds: anything but published is a pipeline bug.
+    # No fault is injected and rate limits end within seconds: anything but published is a pipeline bug
+    # (killed workers leave "unconfirmed" shares: publish_kills.report weighs those).
     unpublished = Counter((network, status, kind) for network, status, kind in states.values()
-                          if status in SETTLED and status != "published")
+                          if status in SETTLED and status != "published" and not (killed and status == "unconfirmed"))
     if unpublished:
         problems.append(f"shares not published though no fault was injected: {dict(unpublished)}")
     posts = publish_setup.network_posts(fakes)
@@ -239,7 +254,9 @@ def main(argv=None) -> int:
         url, drop = _postgres_database(args.database)
         stack.callback(drop)
         settings = publish_setup.app_settings(fakes)
-        worker_args = {"threads": args.threads, "batch": args.batch, "backoff": args.backoff}
+        if args.lease is None and args.kill:
+            args.lease = 4
+        worker_args = {"threads": args.threads, "batch": args.batch, "backoff": args.backoff, "lease": args.lease}
         app = create_app("production", **app_config(url, settings, worker_args))
         started = time.monotonic()
         seeded = publish_setup.seed(app, fakes, accounts=args.accounts, shares=args.shares,
@@ -251,6 +268,11 @@ def main(argv=None) -> int:
         started, cpu = time.monotonic(), (time.process_time(), _children_cpu())
         workers = start_workers(args.workers, {"url": url, "settings": settings, "args": worker_args}, Path(tmp))
         stack.callback(stop_workers, workers)
+        killed = []  # the killed incarnations (their leases are recovered by the others)
+        stack.callback(stop_workers, killed)
+        kills = publish_kills.kill_rounds(args.kill, workers, killed, engine, deadline=deadline,
+                                          restart=lambda name: start_worker(Path(tmp) / "worker.json", name),
+                                          rng=random.Random(args.seed)) if args.kill else []
         timed_out = not wait_for(workers, engine, deadline)
         wall = time.monotonic() - started
         stop_workers(workers)
@@ -263,7 +285,8 @@ def main(argv=None) -> int:
             elif not timed_out:
                 failures.append(f"worker {i} exited with {proc.returncode}; log tail:\n"
                                 + "\n".join(err.read_text(errors="replace").splitlines()[-15:]))
-        log_lines = [line for _p, _o, err in workers for line in err.read_text(errors="replace").splitlines()]
+        log_lines = [line for _p, _o, err in workers + killed
+                     for line in err.read_text(errors="replace").splitlines()]
         states = publish_setup.share_states(url)
         engine.dispose()
     limits = publish_setup.limit_summary(fakes)
@@ -275,7 +298,9 @@ def main(argv=None) -> int:
     warnings = [line for line in log_lines if " WARNING " in line or " ERROR " in line]
     print(f"warnings/errors in the workers' logs: {len(warnings)}"
           + "".join(f"\n  {line[:300]}" for line in warnings[:8]))
-    problems = check(states, fakes, limits, workers=args.workers) + failures
+    problems = check(states, fakes, limits, workers=args.workers, killed=bool(args.kill)) + failures
+    if args.kill:
+        problems += publish_kills.report(kills, states, publish_setup.network_posts(fakes), fakes["mastodon"])
     if timed_out:
         problems.insert(0, f"timed out after {args.timeout:.0f} s with work left")
     for problem in problems:
