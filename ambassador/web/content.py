@@ -11,7 +11,7 @@ from .. import networks
 from ..extensions import db
 from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
 from ..models import CAMPAIGN_STATUSES, Campaign, Post
-from ..services import approval, campaigns as campaign_service, open_graph, posts as post_service, uploads
+from ..services import approval, campaigns as campaign_service, feed, open_graph, posts as post_service, uploads
 from ..services.campaigns import ContentError
 from .context import member_required, role_required, scoped_or_404
 
@@ -173,8 +173,9 @@ def post(post_id: int):
 @bp.route("/posts/<int:post_id>/media")
 @member_required
 def media(post_id: int):
-    item = scoped_or_404(Post, post_id)
-    if not item.image_path or (item.status != "approved" and not g.membership.has_role("curator")):
+    # The image is exactly as visible as its post (an internal-only post's image is not for fans).
+    item = feed.viewable_post(membership=g.membership, post_id=post_id)
+    if item is None or not item.image_path:
         abort(404)
     path = uploads.absolute_path(item.image_path)
     if path is None:
