@@ -44,7 +44,8 @@ def test_existing_clicks_get_their_day_and_rank(empty_database_url):  # noqa: F8
                                                    ("a", day + 24 + 1), ("b", day + 3)]):
                 conn.execute(sa.text(
                     "INSERT INTO click (id, org_id, tracked_link_id, visitor_hash, hour_bucket, referrer_host,"
-                    " created_at) VALUES (:id, 1, 1, :v, :h, '', '2026-01-01')"), {"id": n + 1, "v": visitor, "h": bucket})
+                    " created_at) VALUES (:id, 1, 1, :v, :h, '', '2026-01-01')"),
+                    {"id": n + 1, "v": visitor, "h": bucket})
         upgrade(directory=MIGRATIONS, revision="h7clic000001")
         with engine.connect() as conn:
             rows = conn.execute(sa.text(

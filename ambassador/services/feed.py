@@ -169,7 +169,7 @@ def share_through_accounts(*, membership: Membership, post: Post, account_ids: l
         problem = check_publish_time(post=post, at=at, now=now)
         if problem:
             errors["when"] = problem
-    disclosure = membership.organization.disclosure or ""
+    disclosure = membership.disclosure
     for network in dict.fromkeys(a.provider for a in chosen):
         problem = check_caption(post=post, network=network, caption=captions.get(network, ""), disclosure=disclosure)
         if problem:

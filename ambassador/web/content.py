@@ -30,7 +30,8 @@ def _helpers():
         return from_utc(value, _tz()).strftime("%Y-%m-%d %H:%M") if value else ""
 
     return {"compose": networks.compose_text, "link_host": lambda url: urlsplit(url).hostname or "",
-            "local": local, "caption_report": post_service.caption_report}
+            "local": local, "caption_report": post_service.caption_report,
+            "audience_disclosures": post_service.audience_disclosures}
 
 
 # Campaigns -------------------------------------------------------------------------------------
@@ -117,7 +118,8 @@ def edit_post(post_id: int):
 
 
 def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None):
-    extras = post_service.caption_extras(hashtags=form.hashtags.data or "", disclosure=g.org.disclosure)
+    disclosures = post_service.audience_disclosures(g.org, form.audience.data or "everyone").values()
+    extras = post_service.caption_extras(hashtags=form.hashtags.data or "", disclosures=disclosures)
     return render_template("content/post_form.html", form=form, campaign=campaign, post=post, extras=extras)
 
 
