@@ -75,6 +75,9 @@ class Config:
     CLICK_FLUSH_INTERVAL = float(os.environ.get("CLICK_FLUSH_INTERVAL", "1.0"))
     CLICK_FLUSH_BATCH = int(os.environ.get("CLICK_FLUSH_BATCH", "500"))
     CLICK_BUFFER_SYNC = False  # tests write clicks synchronously
+    # A visitor (one address; IPv6: one /64) counts once per link per hour and at most this many
+    # times per link per UTC day: a household or office behind one address may click a few times.
+    CLICKS_PER_ADDRESS_PER_LINK_PER_DAY = int(os.environ.get("CLICKS_PER_ADDRESS_PER_LINK_PER_DAY", "3"))
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))  # reverse proxies in front (X-Forwarded-For hops)
 
     POSTS_PER_PAGE = 10

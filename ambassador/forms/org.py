@@ -22,8 +22,14 @@ class OrgSettingsForm(FlaskForm):
     default_locale = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), TimeZone()],
                            description=_l("Days for daily caps and leaderboards are counted in this zone."))
-    disclosure = StringField(_l("Disclosure hashtag"), validators=[Optional(), Length(max=40)],
-                             description=_l("Kept in every share, e.g. #employee or #ad."))
+    # One per kind of member: a customer's share must not say #employee (nor an employee's #ad).
+    disclosure = StringField(_l("Disclosure for employees"), validators=[Optional(), Length(max=40)],
+                             description=_l("Kept in every share by an internal member, e.g. #employee. "
+                                            "Leave empty for none."))
+    disclosure_external = StringField(_l("Disclosure for customers and partners"),
+                                      validators=[Optional(), Length(max=40)],
+                                      description=_l("Kept in every share by an external member, e.g. #ad or "
+                                                     "#partner. Leave empty for none."))
     points_share = IntegerField(_l("Points per share"), validators=_POINTS)
     points_click = IntegerField(_l("Points per click"), validators=_POINTS)
     daily_share_points_cap = IntegerField(_l("Daily cap on share points"), validators=_POINTS,

@@ -41,7 +41,11 @@ class Organization(db.Model):
     default_locale: Mapped[str] = mapped_column(sa.String(5), default="en")
     # Days (for daily caps and leaderboard windows) are counted in this zone.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
+    # What every share says about the sharer's tie to the organization, kept in the text:
+    # `disclosure` for employees (internal members, e.g. #employee), `disclosure_external`
+    # for customers, partners and fans (e.g. #ad or #partner). Empty: none.
     disclosure: Mapped[str] = mapped_column(sa.String(40), default="")
+    disclosure_external: Mapped[str] = mapped_column(sa.String(40), default="#ad", server_default="#ad")
     points_share: Mapped[int] = mapped_column(default=5)
     points_click: Mapped[int] = mapped_column(default=1)
     daily_share_points_cap: Mapped[int] = mapped_column(default=50)
@@ -59,6 +63,10 @@ class Organization(db.Model):
 
     teams: Mapped[list["Team"]] = relationship(back_populates="organization", order_by="Team.name")
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organization")
+
+    def disclosure_for(self, kind: str) -> str:
+        """The disclosure a member of this kind ("internal" or "external") shares with."""
+        return ((self.disclosure if kind == "internal" else self.disclosure_external) or "").strip()
 
 
 class Team(db.Model):
@@ -98,6 +106,11 @@ class Membership(db.Model):
 
     def has_role(self, role: str) -> bool:
         return self.status == "active" and ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def disclosure(self) -> str:
+        """The disclosure this member's shares carry (their organization's, for their kind)."""
+        return self.organization.disclosure_for(self.kind)
 
     @property
     def is_active_member(self) -> bool:

@@ -81,17 +81,24 @@ class Share(db.Model):
     tracked_link: Mapped[TrackedLink] = relationship()
 
 
-class Click(db.Model):
-    """A counted click (bots, previews and repeats within the hour are not stored).
+def _day_of_hour_bucket(context) -> int:
+    return context.get_current_parameters()["hour_bucket"] // 24
 
-    The unique constraint on (link, visitor, hour bucket) is a guard against two
-    processes counting the same visitor at once; the hour-long dedupe window itself
-    is checked when the batch is written.
+
+class Click(db.Model):
+    """A counted click (bots, previews, repeats within the hour and over the daily cap are not stored).
+
+    The unique constraints on (link, visitor, hour bucket) and (link, visitor, UTC day, slot)
+    guard against two processes counting the same visitor at once; the hour-long dedupe
+    window and the per-day cap themselves are checked when the batch is written
+    (services/clicks.py), which gives each click its slot: its rank that day.
     """
 
     __tablename__ = "click"
     __table_args__ = (
         sa.UniqueConstraint("tracked_link_id", "visitor_hash", "hour_bucket"),
+        # A unique index, not a constraint: SQLite adds it without rebuilding the table.
+        sa.Index("ix_click_day_slot", "tracked_link_id", "visitor_hash", "day_bucket", "day_slot", unique=True),
         sa.Index("ix_click_org_created", "org_id", "created_at"),
     )
 
@@ -100,6 +107,8 @@ class Click(db.Model):
     tracked_link_id: Mapped[int] = mapped_column(sa.ForeignKey("tracked_link.id", ondelete="CASCADE"), index=True)
     visitor_hash: Mapped[str] = mapped_column(sa.String(64))
     hour_bucket: Mapped[int]
+    day_bucket: Mapped[int] = mapped_column(default=_day_of_hour_bucket, server_default="0")  # UTC days since epoch
+    day_slot: Mapped[int] = mapped_column(default=0, server_default="0")
     referrer_host: Mapped[str] = mapped_column(sa.String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

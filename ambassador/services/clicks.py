@@ -4,15 +4,20 @@ The redirect only appends a `PendingClick` to an in-process buffer; a background
 writes the buffer in batches (`write_clicks`), in its own app context and session. With
 CLICK_BUFFER_SYNC (tests) the request writes through the same `write_clicks` at once.
 
-`write_clicks` is where the counting rules live: a visitor counts once per link per
-sliding hour (checked against stored rows and within the batch), the unique
-(link, visitor, hour bucket) constraint guards against two processes racing, and each
-counted click awards the link's member click points in the same transaction.
+`write_clicks` is where the counting rules live. A visitor is the address (IPv6: its /64
+network), never the user agent, which the visitor chooses freely. A visitor counts once per
+link per sliding hour and at most CLICKS_PER_ADDRESS_PER_LINK_PER_DAY times per link per UTC
+day (both checked against stored rows and within the batch). Two unique constraints guard
+the same rules against two processes racing: (link, visitor, hour bucket), and (link,
+visitor, day bucket, day slot), where the slot is the click's rank among the visitor's counted
+clicks on that link that day (0 .. cap-1), so a second writer choosing the same rank loses.
+Each counted click awards the link's member click points in the same transaction.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, Sequence
@@ -21,6 +26,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from flask import current_app
+
 from ..extensions import db
 from ..models import Click, Organization, TrackedLink, utcnow
 from . import points
@@ -28,6 +35,8 @@ from .click_buffer import ClickBuffer, shutdown_click_buffers  # noqa: F401  (re
 from .tracked_links import LinkTarget
 
 DEDUPE_WINDOW = timedelta(hours=1)
+DEFAULT_DAILY_CAP = 3  # CLICKS_PER_ADDRESS_PER_LINK_PER_DAY when not configured
+IPV6_VISITOR_PREFIX = 64  # one household or phone gets a whole /64: rotating within it is one visitor
 _CHUNK = 400  # rows per statement: well under SQLite's bound-parameter limit
 
 
@@ -41,10 +50,25 @@ class PendingClick(NamedTuple):
     at: datetime
 
 
-def visitor_hash(*, salt: str, ip: str | None, user_agent: str) -> str:
-    """A keyed hash of address + user agent: stable for dedupe, never the raw address."""
-    message = f"{ip or ''}\n{user_agent}".encode("utf-8", "replace")
-    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
+def visitor_address(ip: str | None) -> str:
+    """The part of the address that names a visitor: IPv4 as is, IPv6 its /64 network.
+
+    The user agent is not part of it: anyone can send a new one with every request.
+    """
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return (ip or "").strip()
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_VISITOR_PREFIX), strict=False))
+    return str(address)
+
+
+def visitor_hash(*, salt: str, ip: str | None) -> str:
+    """A keyed hash of the visitor's address: stable for dedupe, never the raw address."""
+    return hmac.new(salt.encode(), visitor_address(ip).encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
 
 def referrer_host(referrer: str | None) -> str:
@@ -60,12 +84,21 @@ def hour_bucket(at: datetime) -> int:
     return int(at.replace(tzinfo=UTC).timestamp()) // 3600
 
 
-def pending_click(target: LinkTarget, *, salt: str, ip: str | None, user_agent: str,
-                  referrer: str | None = None, at: datetime | None = None) -> PendingClick:
+def day_bucket(at: datetime) -> int:
+    """The UTC day (days since the epoch) the daily cap counts in; always hour_bucket // 24."""
+    return hour_bucket(at) // 24
+
+
+def daily_cap() -> int:
+    """Counted clicks per visitor address per link per day (at least 1)."""
+    return max(1, int(current_app.config.get("CLICKS_PER_ADDRESS_PER_LINK_PER_DAY", DEFAULT_DAILY_CAP)))
+
+
+def pending_click(target: LinkTarget, *, salt: str, ip: str | None, referrer: str | None = None,
+                  at: datetime | None = None) -> PendingClick:
     return PendingClick(
         link_id=target.link_id, org_id=target.org_id, membership_id=target.membership_id, network=target.network,
-        visitor_hash=visitor_hash(salt=salt, ip=ip, user_agent=user_agent), referrer_host=referrer_host(referrer),
-        at=at or utcnow())
+        visitor_hash=visitor_hash(salt=salt, ip=ip), referrer_host=referrer_host(referrer), at=at or utcnow())
 
 
 def _chunks(items: Sequence, size: int = _CHUNK):
@@ -82,56 +115,68 @@ def _live_link_ids(link_ids: set[int]) -> set[int]:
     return found
 
 
-def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list[datetime]]:
-    """Stored clicks of the batch's (link, visitor) pairs within an hour of the batch.
+def _day_start(at: datetime) -> datetime:
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
 
-    Looked up by (link, visitor) pairs and hour buckets: the unique index answers it.
+
+def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list[datetime]]:
+    """Stored clicks of the batch's (link, visitor) pairs within an hour of the batch or on its UTC days.
+
+    Looked up by (link, visitor) pairs and a range of hour buckets: the unique index answers it.
     """
     counted: dict[tuple[int, str], list[datetime]] = defaultdict(list)
-    start = min(c.at for c in pending) - DEDUPE_WINDOW
-    end = max(c.at for c in pending) + DEDUPE_WINDOW
-    buckets = list(range(hour_bucket(start), hour_bucket(end) + 1))
+    start = min(_day_start(min(c.at for c in pending)), min(c.at for c in pending) - DEDUPE_WINDOW)
+    end = max(_day_start(max(c.at for c in pending)) + timedelta(days=1), max(c.at for c in pending) + DEDUPE_WINDOW)
     pairs = sorted({(c.link_id, c.visitor_hash) for c in pending})
     for chunk in _chunks(pairs):
         rows = db.session.execute(
             sa.select(Click.tracked_link_id, Click.visitor_hash, Click.created_at).where(
-                sa.tuple_(Click.tracked_link_id, Click.visitor_hash).in_(chunk), Click.hour_bucket.in_(buckets),
-                Click.created_at > start, Click.created_at < end))
+                sa.tuple_(Click.tracked_link_id, Click.visitor_hash).in_(chunk),
+                Click.hour_bucket.between(hour_bucket(start), hour_bucket(end)),
+                Click.created_at >= start, Click.created_at < end))
         for link_id, visitor, at in rows:
             counted[(link_id, visitor)].append(at)
     return counted
 
 
-def _to_count(pending: Sequence[PendingClick]) -> list[PendingClick]:
-    """Drop repeats: a visitor counts once per link within any sliding hour."""
+class CountedClick(NamedTuple):
+    click: PendingClick
+    day_slot: int  # its rank among the visitor's counted clicks on the link that UTC day
+
+
+def _to_count(pending: Sequence[PendingClick], *, cap: int) -> list[CountedClick]:
+    """Drop repeats: a visitor counts once per link within any sliding hour, at most `cap` times a UTC day."""
     counted = _counted_near(pending)
     keep = []
     for click in sorted(pending, key=lambda c: c.at):
         times = counted[(click.link_id, click.visitor_hash)]
         if any(abs(click.at - at) < DEDUPE_WINDOW for at in times):
             continue
+        slot = sum(1 for at in times if day_bucket(at) == day_bucket(click.at))
+        if slot >= cap:
+            continue
         times.append(click.at)
-        keep.append(click)
+        keep.append(CountedClick(click, slot))
     return keep
 
 
-def _insert(clicks: Sequence[PendingClick]) -> list[tuple[int, PendingClick]]:
-    """Insert, skipping rows another process inserted first (the unique constraint)."""
+def _insert(counted: Sequence[CountedClick]) -> list[tuple[int, PendingClick]]:
+    """Insert, skipping rows another process inserted first (either unique constraint)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Click.__table__
-    by_key = {(c.link_id, c.visitor_hash, hour_bucket(c.at)): c for c in clicks}
+    by_key = {(c.click.link_id, c.click.visitor_hash, hour_bucket(c.click.at)): c for c in counted}
     if not by_key:
         return []
     # One cached statement, many parameter sets (SQLAlchemy's insertmanyvalues batches them).
-    stmt = (insert(table)
-            .on_conflict_do_nothing(index_elements=["tracked_link_id", "visitor_hash", "hour_bucket"])
+    # No conflict target: a row that breaks the hour rule or takes a day slot already taken is skipped.
+    stmt = (insert(table).on_conflict_do_nothing()
             .returning(table.c.id, table.c.tracked_link_id, table.c.visitor_hash, table.c.hour_bucket))
     rows = db.session.execute(stmt, [
-        {"org_id": c.org_id, "tracked_link_id": link_id, "visitor_hash": visitor, "hour_bucket": bucket,
-         "referrer_host": c.referrer_host, "created_at": c.at} for (link_id, visitor, bucket), c in by_key.items()])
-    stored = [(row.id, by_key[(row.tracked_link_id, row.visitor_hash, row.hour_bucket)]) for row in rows]
-    return stored
+        {"org_id": c.click.org_id, "tracked_link_id": link_id, "visitor_hash": visitor, "hour_bucket": bucket,
+         "day_bucket": bucket // 24, "day_slot": c.day_slot, "referrer_host": c.click.referrer_host,
+         "created_at": c.click.at} for (link_id, visitor, bucket), c in by_key.items()])
+    return [(row.id, by_key[(row.tracked_link_id, row.visitor_hash, row.hour_bucket)].click) for row in rows]
 
 
 def _take_sqlite_write_lock() -> None:
@@ -142,9 +187,10 @@ def _take_sqlite_write_lock() -> None:
         db.session.execute(sa.update(Click).where(sa.false()).values(hour_bucket=Click.hour_bucket))
 
 
-def write_clicks(pending: Sequence[PendingClick]) -> int:
+def write_clicks(pending: Sequence[PendingClick], *, cap: int | None = None) -> int:
     """Store the clicks that count and award their points; flushes, the caller commits.
 
+    `cap`: counted clicks per visitor per link per UTC day (CLICKS_PER_ADDRESS_PER_LINK_PER_DAY).
     Returns how many clicks were stored.
     """
     if not pending:
@@ -154,7 +200,7 @@ def write_clicks(pending: Sequence[PendingClick]) -> int:
     pending = [c for c in pending if c.link_id in live]
     if not pending:
         return 0
-    stored = _insert(_to_count(pending))
+    stored = _insert(_to_count(pending, cap=daily_cap() if cap is None else cap))
     if stored:
         org_ids = {c.org_id for _, c in stored}
         orgs = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}

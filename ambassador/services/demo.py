@@ -293,7 +293,7 @@ def _share(*, org: Organization, membership: Membership, post: Post, network: st
     db.session.flush()
     url = f"{base_url.rstrip('/')}/s/{link.code}"
     caption = post.caption_for(network) if networks.get(network).prefill_text else ""
-    text = networks.compose_text(caption=caption, disclosure=org.disclosure, url=url, hashtags=post.hashtags)
+    text = networks.compose_text(caption=caption, disclosure=membership.disclosure, url=url, hashtags=post.hashtags)
     share = Share(org_id=org.id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
                   network=network, method="intent", status="shared", caption=text if caption else "",
                   created_at=at)

@@ -72,6 +72,18 @@ def live_post(*, membership: Membership, post_id: int) -> Post | None:
     return db.session.scalar(live_posts(membership=membership).where(Post.id == post_id))
 
 
+def viewable_post(*, membership: Membership, post_id: int) -> Post | None:
+    """The post (and so its image) if the member may see it, else None (the caller answers 404).
+
+    Curators, managers and admins see every post of their organization (they edit them);
+    everyone else exactly what is live for them: the feed's one rule (status, window,
+    audience, teams), never a second one.
+    """
+    if membership.has_role("curator"):
+        return db.session.scalar(sa.select(Post).where(Post.id == post_id, Post.org_id == membership.org_id))
+    return live_post(membership=membership, post_id=post_id)
+
+
 def feed_campaigns(*, membership: Membership) -> list[Campaign]:
     """Campaigns that have at least one post live for the member (for the feed's filter)."""
     live_ids = _live_where(sa.select(Post.campaign_id), membership=membership, now=None, campaign_id=None)
@@ -157,7 +169,7 @@ def share_through_accounts(*, membership: Membership, post: Post, account_ids: l
         problem = check_publish_time(post=post, at=at, now=now)
         if problem:
             errors["when"] = problem
-    disclosure = membership.organization.disclosure or ""
+    disclosure = membership.disclosure
     for network in dict.fromkeys(a.provider for a in chosen):
         problem = check_caption(post=post, network=network, caption=captions.get(network, ""), disclosure=disclosure)
         if problem:

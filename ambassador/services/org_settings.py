@@ -31,7 +31,8 @@ class OrgSettings:
     slug: str
     default_locale: str
     timezone: str
-    disclosure: str
+    disclosure: str  # employees' (internal members)
+    disclosure_external: str  # customers', partners' and fans'
     points_share: int
     points_click: int
     daily_share_points_cap: int
@@ -76,7 +77,9 @@ def update_settings(*, org: Organization, settings: OrgSettings) -> Organization
         if key in COMMUNITY_POINTS and getattr(settings, key) is None:
             continue  # not on the submitted form: keep the current value
         setattr(org, key, getattr(settings, key))
-    org.name, org.slug, org.disclosure = name, slug, settings.disclosure.strip()
+    org.name, org.slug = name, slug
+    org.disclosure = (settings.disclosure or "").strip()
+    org.disclosure_external = (settings.disclosure_external or "").strip()
     db.session.flush()
     return org
 

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Iterable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -108,13 +109,24 @@ def caption_extra(*, network: str, hashtags: str, disclosure: str) -> int:
     return shared_length(network=network, caption="", hashtags=hashtags, disclosure=disclosure) + 1
 
 
-def caption_extras(*, hashtags: str, disclosure: str) -> dict[str, int]:
-    """caption_extra for every caption network, with the hashtags as typed (ignored when invalid)."""
+def audience_disclosures(org: Organization, audience: str) -> dict[str, str]:
+    """The disclosure each kind of member who may share a post of this audience adds, by kind.
+
+    Internal-only posts are shared by employees alone; the others by customers and partners too.
+    """
+    kinds = ("internal",) if audience == "internal" else ("internal", "external")
+    return {kind: org.disclosure_for(kind) for kind in kinds}
+
+
+def caption_extras(*, hashtags: str, disclosures: Iterable[str]) -> dict[str, int]:
+    """caption_extra for every caption network, with the hashtags as typed (ignored when invalid),
+    for the disclosure that adds the most (the counter must hold for every member who shares)."""
     try:
         tags = clean_hashtags(hashtags)
     except ContentError:
         tags = ""
-    return {key: caption_extra(network=key, hashtags=tags, disclosure=disclosure)
+    disclosures = set(disclosures) or {""}
+    return {key: max(caption_extra(network=key, hashtags=tags, disclosure=d) for d in disclosures)
             for key in networks.CAPTION_NETWORKS}
 
 
@@ -195,7 +207,11 @@ def _validate(*, org: Organization, data: PostInput) -> dict:
     except ContentError as exc:
         errors.update(exc.errors)
     if "hashtags" in cleaned:
-        errors.update(check_captions(captions=data.captions, hashtags=cleaned["hashtags"], disclosure=org.disclosure))
+        # Every kind of member who may share it must fit: employees' and customers' disclosures differ.
+        for disclosure in sorted(set(audience_disclosures(org, data.audience).values()), key=len, reverse=True):
+            for key, message in check_captions(captions=data.captions, hashtags=cleaned["hashtags"],
+                                               disclosure=disclosure).items():
+                errors.setdefault(key, message)
     if errors:
         raise ContentError(errors)
     return cleaned

@@ -75,7 +75,7 @@ def create_api_share(*, membership: Membership, post: Post, account: SocialAccou
                               end=post.expires_at.strftime("%Y-%m-%d %H:%M")))
     network = account.provider
     caption = suggested_caption(post, network) if caption is None else caption.strip()
-    disclosure = membership.organization.disclosure or ""
+    disclosure = membership.disclosure  # employees' or customers' and partners', kept whatever the caption says
     link = tracked_links.link_for(membership=membership, post=post, network=network)
     db.session.flush()
     text = networks.compose_text(caption=caption, disclosure=disclosure, url=short_url(link.code),

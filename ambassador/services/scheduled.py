@@ -93,7 +93,7 @@ def edit_scheduled(*, membership: Membership, share: Share, caption: str, at: da
         raise ValueError("not this member's API share")
     if share.status != "scheduled":
         raise EditError({"share": _l("This share is no longer scheduled, so it cannot be changed.")})
-    disclosure = membership.organization.disclosure or ""
+    disclosure = membership.disclosure
     url = short_url(share.tracked_link.code)
     errors = {}
     problem = check_caption(post=share.post, network=share.network, caption=caption, disclosure=disclosure, url=url)

@@ -1,8 +1,8 @@
 """Sharing a post through a share-intent link: the member's own short link, a Share row, points.
 
-The text that goes out is always built here (caption + hashtags + the organization's
-disclosure + the short link), so the disclosure cannot be dropped by editing the caption
-and the raw post link never leaves the platform.
+The text that goes out is always built here (caption + hashtags + the disclosure for the
+member's kind — employees' or customers' and partners' — + the short link), so the disclosure
+cannot be dropped by editing the caption and the raw post link never leaves the platform.
 """
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def share_post(*, membership: Membership, post: Post, network: str, caption: str
         raise ShareError(_l("Unknown network."))
     if post.org_id != membership.org_id:
         raise ValueError("post and membership belong to different organizations")
-    disclosure = membership.organization.disclosure or ""
+    disclosure = membership.disclosure
     caption = suggested_caption(post, network) if caption is None else caption.strip()
     # Every short link has the same length, so a placeholder code measures the final text exactly.
     check_length(network=network, text=final_text(post=post, network=network, caption=caption,
@@ -141,14 +141,17 @@ class ShareOption:
     caption: str  # the suggested caption, editable
     added: int  # what hashtags, disclosure and link add to the count
     carries_text: bool
+    text: str  # what goes out with the suggested caption, before the member's link ("" without prefilled text)
 
 
 def share_options(*, post: Post, disclosure: str) -> list[ShareOption]:
-    """Every network the post can go to, in the networks table's order."""
+    """Every network the post can go to, in the networks table's order; `disclosure` is the member's."""
     options = []
     for net in networks.NETWORKS.values():
         caption = suggested_caption(post, net.key) if net.prefill_text else ""
         options.append(ShareOption(network=net, caption=caption, carries_text=carries_text(net),
                                    added=added_length(post=post, network=net.key, caption=caption,
-                                                      disclosure=disclosure)))
+                                                      disclosure=disclosure),
+                                   text=final_text(post=post, network=net.key, caption=caption,
+                                                   disclosure=disclosure, url="")))
     return options

@@ -11,7 +11,7 @@ from .. import networks
 from ..extensions import db
 from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
 from ..models import CAMPAIGN_STATUSES, Campaign, Post
-from ..services import approval, campaigns as campaign_service, open_graph, posts as post_service, uploads
+from ..services import approval, campaigns as campaign_service, feed, open_graph, posts as post_service, uploads
 from ..services.campaigns import ContentError
 from .context import member_required, role_required, scoped_or_404
 
@@ -30,7 +30,8 @@ def _helpers():
         return from_utc(value, _tz()).strftime("%Y-%m-%d %H:%M") if value else ""
 
     return {"compose": networks.compose_text, "link_host": lambda url: urlsplit(url).hostname or "",
-            "local": local, "caption_report": post_service.caption_report}
+            "local": local, "caption_report": post_service.caption_report,
+            "audience_disclosures": post_service.audience_disclosures}
 
 
 # Campaigns -------------------------------------------------------------------------------------
@@ -117,7 +118,8 @@ def edit_post(post_id: int):
 
 
 def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None):
-    extras = post_service.caption_extras(hashtags=form.hashtags.data or "", disclosure=g.org.disclosure)
+    disclosures = post_service.audience_disclosures(g.org, form.audience.data or "everyone").values()
+    extras = post_service.caption_extras(hashtags=form.hashtags.data or "", disclosures=disclosures)
     return render_template("content/post_form.html", form=form, campaign=campaign, post=post, extras=extras)
 
 
@@ -173,8 +175,9 @@ def post(post_id: int):
 @bp.route("/posts/<int:post_id>/media")
 @member_required
 def media(post_id: int):
-    item = scoped_or_404(Post, post_id)
-    if not item.image_path or (item.status != "approved" and not g.membership.has_role("curator")):
+    # The image is exactly as visible as its post (an internal-only post's image is not for fans).
+    item = feed.viewable_post(membership=g.membership, post_id=post_id)
+    if item is None or not item.image_path:
         abort(404)
     path = uploads.absolute_path(item.image_path)
     if path is None:

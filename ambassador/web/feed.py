@@ -33,12 +33,14 @@ def _card_helpers():
         return host.removeprefix("www.")
 
     def share_options(post):
-        return sharing.share_options(post=post, disclosure=g.org.disclosure or "")
+        return sharing.share_options(post=post, disclosure=g.membership.disclosure)
 
     def local_input(value) -> str:
         return from_utc(value, current_user.timezone).strftime("%Y-%m-%dT%H:%M") if value else ""
 
+    # The disclosure this member's shares carry (employees' or customers' and partners').
     return {"post_image": post_image, "link_host": link_host, "share_options": share_options,
+            "disclosure": g.membership.disclosure if g.get("membership") else "",
             "local_input": local_input, "post_deadline": feed_service.post_deadline,
             "accounts_url": accounts_url()}
 

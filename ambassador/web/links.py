@@ -24,8 +24,9 @@ def follow(code: str):
         abort(404)
     user_agent = request.headers.get("User-Agent")
     if request.method == "GET" and not bots.is_bot(user_agent):
+        # The visitor is the address alone: a new user agent per request is not a new visitor.
         click = clicks.pending_click(target, salt=current_app.config["CLICK_SALT"], ip=request.remote_addr,
-                                     user_agent=user_agent, referrer=request.headers.get("Referer"))
+                                     referrer=request.headers.get("Referer"))
         if clicks.submit(current_app, click):
             db.session.commit()
     # Only ever the stored destination: nothing from the request goes into the Location.

@@ -365,3 +365,16 @@ def test_other_organizations_content_is_not_found_per_role(client, make, login, 
     for url in (f"/campaigns/{campaign.id}", f"/posts/{post.id}", f"/posts/{post.id}/media"):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/posts/{post.id}/archive").status_code == 404
+
+
+def test_post_page_shows_the_text_each_kind_of_member_shares(client, make, login):
+    org, _ = _as(make, login, disclosure="#employee", disclosure_external="#ad")
+    everyone = make.post(make.campaign(org), captions={"x": "Store open"})
+    html = client.get(f"/posts/{everyone.id}").get_data(as_text=True)
+    assert "Shared by employees, with #employee:" in html and "Shared by customers and partners, with #ad:" in html
+    assert "Store open #employee" in html and "Store open #ad" in html
+    internal = make.post(make.campaign(org), captions={"x": "Team lunch"}, audience="internal")
+    html = client.get(f"/posts/{internal.id}").get_data(as_text=True)
+    assert "Team lunch #employee" in html and "#ad" not in html
+    form = client.get(f"/posts/{everyone.id}/edit").get_data(as_text=True)
+    assert "#employee for employees, #ad for customers and partners" in form

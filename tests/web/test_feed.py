@@ -56,6 +56,19 @@ def test_feed_shows_cards_with_preview_captions_counters_and_share_forms(client,
     assert "https://www.zuid.example/menu" in html  # the preview links to the article, sharing never does
 
 
+def test_a_fans_share_card_and_share_carry_the_external_disclosure(client, login, db, make, org, post):
+    org.disclosure_external = "#partner"
+    fan = make.member(org, kind="external")
+    login(fan.user)
+    html = client.get("/feed").get_data(as_text=True)
+    assert "#employee" not in html
+    assert "the disclosure #partner and your own short link" in html
+    assert "<q>Spring menu! #partner</q>" in html  # the text that goes out, on the card
+    response = client.post(f"/feed/posts/{post.id}/share/x", data={"caption": "Spring menu, without a tag"})
+    text = parse_qs(urlsplit(response.headers["Location"]).query)["text"][0]
+    assert text.startswith("Spring menu, without a tag #partner http://localhost/s/")
+
+
 def test_feed_lists_nothing_of_another_organization(client, login, make, post):
     outsider = make.member(make.org())
     login(outsider.user)

@@ -127,3 +127,13 @@ def test_org_b_manager_never_sees_org_a(client, login, make, act, org_a):
         assert response.status_code == 200, url
         assert "Alpha" not in body(response), url
     assert "Alpha Sales" not in body(client.get("/leaderboard"))  # not even in the team filter
+
+
+def test_click_figures_say_how_clicks_are_counted(client, login, make, org_a, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CLICKS_PER_ADDRESS_PER_LINK_PER_DAY", 2)
+    manager = make.member(org_a, role="manager")
+    login(manager.user)
+    rule = ("Clicks: one per visitor address per link per hour, at most 2 a day; "
+            "bots and link previews are not counted.")
+    for page in ("/leaderboard", "/overview"):
+        assert rule in body(client.get(page)), page

@@ -43,6 +43,19 @@ def test_saving_all_settings(client, admin, db):
     assert org.posts_require_approval and org.join_requires_approval and not org.join_enabled
 
 
+def test_both_disclosures_are_saved_and_shown(client, admin, db):
+    response = client.post("/settings", data={**SETTINGS, "disclosure": " #medewerker ", "disclosure_external": "#ad"})
+    assert response.status_code == 302
+    org = db.session.get(Organization, admin.org_id)
+    db.session.refresh(org)
+    assert (org.disclosure, org.disclosure_external) == ("#medewerker", "#ad")
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'value="#medewerker"' in html and 'name="disclosure_external"' in html and 'value="#ad"' in html
+    client.post("/settings", data={**SETTINGS, "disclosure": "#medewerker", "disclosure_external": ""})
+    db.session.refresh(org)
+    assert (org.disclosure, org.disclosure_external) == ("#medewerker", "")  # none for customers
+
+
 @pytest.mark.parametrize("field,value,message", [
     ("slug", "Not A Slug!", "Use lowercase letters"),
     ("slug", "api", "reserved"),
