@@ -8,7 +8,7 @@ Organizations get `disclosure_external` (customers, partners, fans), '#ad' by de
 the existing `disclosure` stays the employees' one.
 
 Revision ID: h7clic000001
-Revises: 2571008e83eb
+Revises: h7disp000001
 Create Date: 2026-12-05 00:20:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h7clic000001'
-down_revision = '2571008e83eb'
+down_revision = 'h7disp000001'
 branch_labels = None
 depends_on = None
 
