@@ -74,11 +74,13 @@ def key(scope: str, *parts: str | None) -> str:
     return hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def hit(*checks: tuple[Policy, str], now: datetime | None = None) -> Verdict:
+def hit(*checks: tuple[Policy, str], now: datetime | None = None, then_write: bool = False) -> Verdict:
     """Check the keys against their policies and, when none says wait, count an attempt on each.
 
     When one says wait nothing is counted (the caller should do nothing either) and the longest
-    wait is returned. Ends the transaction (see the module's docstring).
+    wait is returned. Ends the transaction (see the module's docstring); with `then_write`, an
+    attempt let through opens the next one with `dispatch.begin_write` for the form's own work
+    (SQLite: a form that reads then writes would otherwise fail under parallel requests).
     """
     now = now or utcnow()
     dispatch.begin_write()
@@ -93,7 +95,10 @@ def hit(*checks: tuple[Policy, str], now: datetime | None = None) -> Verdict:
         return Verdict(retry_after=max(1, math.ceil(max(waits).total_seconds())))
     for policy, row in rows:
         _record(policy, row, now)
-    db.session.commit()
+    if then_write:
+        dispatch.begin_write()
+    else:
+        db.session.commit()
     return Verdict()
 
 

@@ -1,7 +1,8 @@
 """Throttled forms: `@throttled("signup")` counts a view's POSTs per address (services/throttle.py).
 
 GETs are never counted. A throttled POST changes nothing and gets a 429 page saying when to
-try again (errors/429.html, with Retry-After).
+try again (errors/429.html, with Retry-After). A POST let through runs in a transaction that
+starts with a write (SQLite: parallel posts wait for each other instead of failing).
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def throttled(name: str):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if request.method == "POST":
-                verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, request.remote_addr)))
+                verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, request.remote_addr)),
+                                       then_write=True)
                 if not verdict.allowed:
                     raise too_many_requests(verdict.retry_after)
             return view(*args, **kwargs)
@@ -46,4 +48,5 @@ def throttled(name: str):
 
 def allowed_for_email(name: str, email: str) -> bool:
     """Count one more use of FORM_THROTTLES[name] for this email (whether or not it has an account)."""
-    return throttle.hit((throttle.form_policy(name), throttle.key(name, accounts.normalize_email(email)))).allowed
+    return throttle.hit((throttle.form_policy(name), throttle.key(name, accounts.normalize_email(email))),
+                        then_write=True).allowed

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ambassador.jobs import definitions
-from ambassador.models import ThrottleCounter
+from ambassador.models import OutboxEmail, ThrottleCounter
 from ambassador.services import accounts, throttle
 
 from .test_redemptions import own_app  # noqa: F401 - the fixture: an app on its own database, real commits
@@ -60,23 +60,21 @@ def test_counters_that_count_nothing_are_purged_by_a_job(db):
 # --- real concurrency: threads with their own sessions, connections and commits ------------------
 
 
-def _parallel_logins(app, email: str, password: str, count: int, address: str) -> list[int]:
-    """`count` logins at once, each a real request in its own thread; returns the status codes."""
-    start = threading.Barrier(count)
+def _parallel_posts(app, url: str, requests: list[tuple[dict, str]]) -> list[int]:
+    """Each (form data, address) POSTed at once, a real request in its own thread; returns the status codes."""
+    start = threading.Barrier(len(requests))
     statuses: list[int] = []
     crashed: list[BaseException] = []
 
-    def attempt() -> None:
+    def attempt(data: dict, address: str) -> None:
         client = app.test_client()
         try:
             start.wait(timeout=30)
-            response = client.post("/login", data={"email": email, "password": password},
-                                   environ_base={"REMOTE_ADDR": address})
-            statuses.append(response.status_code)
+            statuses.append(client.post(url, data=data, environ_base={"REMOTE_ADDR": address}).status_code)
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             crashed.append(exc)
 
-    threads = [threading.Thread(target=attempt) for _ in range(count)]
+    threads = [threading.Thread(target=attempt, args=request) for request in requests]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -98,7 +96,7 @@ def test_parallel_wrong_passwords_never_pass_the_limit_nor_fail(own_app, monkeyp
     real = accounts.check_password_hash
     monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
 
-    statuses = _parallel_logins(own_app, email, "wrong guess", 40, "198.51.100.7")
+    statuses = _parallel_posts(own_app, "/login", [({"email": email, "password": "wrong guess"}, "198.51.100.7")] * 40)
 
     limit = own_app.config["LOGIN_FAILURES_PER_ACCOUNT_ADDRESS"]
     assert sorted(statuses) == [200] * limit + [429] * (40 - limit)  # no 500 "database is locked"
@@ -108,3 +106,17 @@ def test_parallel_wrong_passwords_never_pass_the_limit_nor_fail(own_app, monkeyp
     response = owner.post("/login", data={"email": email, "password": "correct horse battery"},
                           environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 302
+
+
+def test_parallel_reset_requests_for_one_email_send_at_most_the_limit(own_app):  # noqa: F811
+    from ambassador.extensions import db as ext_db
+    from tests.factories import Factory
+
+    with own_app.app_context():
+        email = Factory(ext_db).user(email="victim@example.test").email
+        ext_db.session.commit()
+    statuses = _parallel_posts(own_app, "/password/forgot", [({"email": email}, f"192.0.2.{n}") for n in range(20)])
+    assert statuses == [302] * 20  # the same answer for all
+    with own_app.app_context():
+        sent = ext_db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)))
+    assert sent == own_app.config["FORM_THROTTLES"]["password_reset_email"][0]
