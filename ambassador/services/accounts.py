@@ -8,7 +8,6 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import User
@@ -56,16 +55,18 @@ def login_policies() -> tuple[throttle.Policy, throttle.Policy]:
 
 
 @lru_cache(maxsize=1)
-def _dummy_password_hash() -> str:
-    """A hash made like User.set_password's, checked for unknown emails so they take as long as known ones."""
-    return generate_password_hash(secrets.token_urlsafe(16))
+def _stand_in() -> User:
+    """A user that is never stored, with a random password set by User.set_password (same KDF and
+    parameters), made once per process: unknown emails are checked against it."""
+    stand_in = User(email="")
+    stand_in.set_password(secrets.token_urlsafe(16))
+    return stand_in
 
 
 def password_matches(user: User | None, password: str) -> bool:
     """The KDF runs once whether or not the account exists (or has a password): equal timing."""
-    stored = user.password_hash if user is not None and user.password_hash else None
-    matches = check_password_hash(stored or _dummy_password_hash(), password)
-    return matches and stored is not None
+    checked = user if user is not None and user.password_hash else _stand_in()
+    return checked.check_password(password) and checked is user
 
 
 @dataclass

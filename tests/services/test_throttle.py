@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from ambassador.jobs import definitions
 from ambassador.models import OutboxEmail, ThrottleCounter
-from ambassador.services import accounts, throttle
+from ambassador.services import throttle
 
+from ..web.test_login_throttle import spy_on_password_checks
 from .test_redemptions import own_app  # noqa: F401 - the fixture: an app on its own database, real commits
 
 T0 = datetime(2026, 12, 5, 9, 0, 0)
@@ -92,9 +93,7 @@ def test_parallel_wrong_passwords_never_pass_the_limit_nor_fail(own_app, monkeyp
     with own_app.app_context():
         email = Factory(ext_db).user(email="target@example.test").email
         ext_db.session.commit()
-    checked: list[str] = []
-    real = accounts.check_password_hash
-    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    checked = spy_on_password_checks(monkeypatch)
 
     statuses = _parallel_posts(own_app, "/login", [({"email": email, "password": "wrong guess"}, "198.51.100.7")] * 40)
 

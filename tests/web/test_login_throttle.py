@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from ambassador.services import accounts
+from ambassador.models import User
 
 STRANGER, OWNER = "198.51.100.7", "203.0.113.9"
 RIGHT = "correct horse battery"
 
 
+def spy_on_password_checks(monkeypatch) -> list[str]:
+    """Every password hash a password is checked against (User.check_password runs the KDF)."""
+    checked: list[str] = []
+    real = User.check_password
+
+    def spy(user, password):
+        checked.append(user.password_hash)
+        return real(user, password)
+
+    monkeypatch.setattr(User, "check_password", spy)
+    return checked
+
+
 @pytest.fixture
 def kdf_checks(monkeypatch):
-    """Every password hash the login checks against (a spy on the KDF check)."""
-    checked: list[str] = []
-    real = accounts.check_password_hash
-
-    def spy(pwhash, password):
-        checked.append(pwhash)
-        return real(pwhash, password)
-
-    monkeypatch.setattr(accounts, "check_password_hash", spy)
-    return checked
+    return spy_on_password_checks(monkeypatch)
 
 
 def _login(client, email, password, address):
