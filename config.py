@@ -15,6 +15,16 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _throttles(defaults: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    limits = dict(defaults)
+    for name in defaults:
+        value = os.environ.get(f"THROTTLE_{name.upper()}")
+        if value:
+            attempts, seconds = value.split("/")
+            limits[name] = (int(attempts), int(seconds))
+    return limits
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ambassador.db'}")
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants psycopg 3.
@@ -64,9 +74,26 @@ class Config:
     OPEN_GRAPH_FETCH = _bool("OPEN_GRAPH_FETCH", True)
     OPEN_GRAPH_TIMEOUT = float(os.environ.get("OPEN_GRAPH_TIMEOUT", "4"))
 
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
-    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    # Login throttling (services/accounts.py): after this many failures for one account from one
+    # address, that address waits before trying that account again: 1 s, 2 s, 4 s … up to the
+    # maximum; the owner from another address is not affected. Per address across accounts, a
+    # looser budget with the same growing waits. Failures are forgotten after the window without any.
+    LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", "5"))
+    LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+    LOGIN_FIRST_DELAY_SECONDS = float(os.environ.get("LOGIN_FIRST_DELAY_SECONDS", "1"))
+    LOGIN_MAX_DELAY_SECONDS = float(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "300"))
+    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
+    # Unauthenticated forms (POSTs only), per address unless named per email: name → (attempts, seconds).
+    # Override one with THROTTLE_<NAME>=attempts/seconds, e.g. THROTTLE_SIGNUP=20/3600.
+    FORM_THROTTLES = _throttles({
+        "signup": (10, 60 * 60),
+        "password_reset": (10, 60 * 60),
+        "password_reset_email": (3, 60 * 60),  # reset emails per target email
+        "join": (10, 60 * 60),
+        "invitation": (10, 60 * 60),
+        "promoter_join": (10, 60 * 60),
+        "survey_answer": (60, 60 * 60),  # the public survey's answer and details forms together
+    })
 
     INVITATION_TTL_DAYS = 14
     PASSWORD_RESET_TTL_SECONDS = 2 * 60 * 60

@@ -183,3 +183,11 @@ def open_detractor_followups() -> dict[str, int]:
 
     dispatch.begin_write()
     return {"opened": followups.open_missing()}
+
+
+def purge_throttle_counters(now: datetime | None = None) -> dict[str, int]:
+    """Delete login and form throttle counters that count nothing any more (services/throttle.py)."""
+    from ..services import throttle
+
+    dispatch.begin_write()
+    return {"purged": throttle.purge_expired(now)}

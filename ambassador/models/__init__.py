@@ -21,14 +21,15 @@ from .nps_themes import TAG_SOURCES, ResponseTag, Theme
 from .points import PointsEntry
 from .rewards import BadgeAward, Redemption, Reward  # noqa: F401
 from .sharing import SHARE_METHODS, SHARE_STATUSES, Click, Share, TrackedLink
-from .user import LoginAttempt, User
+from .throttle import ThrottleCounter
+from .user import User
 
 __all__ = [
     "AspectScore", "Respondent", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "nps_group",
     "TAG_SOURCES", "ResponseTag", "Theme",
     "ACCOUNT_STATUSES", "AppRateLimit", "AutoShareOptIn", "OAuthClient", "SocialAccount",
     "AUDIENCES", "CAMPAIGN_STATUSES", "KINDS", "MEMBER_STATUSES", "POST_STATUSES", "ROLES", "ROLE_RANK",
-    "SHARE_METHODS", "SHARE_STATUSES", "Campaign", "Click", "Invitation", "LoginAttempt", "Membership",
-    "Organization", "OutboxEmail", "PointsEntry", "Post", "PostCaption", "Share", "Team", "TrackedLink",
-    "User", "utcnow",
+    "SHARE_METHODS", "SHARE_STATUSES", "Campaign", "Click", "Invitation", "Membership",
+    "Organization", "OutboxEmail", "PointsEntry", "Post", "PostCaption", "Share", "Team", "ThrottleCounter",
+    "TrackedLink", "User", "utcnow",
 ]

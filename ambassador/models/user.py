@@ -41,13 +41,3 @@ class User(UserMixin, db.Model):
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]
 
-
-class LoginAttempt(db.Model):
-    """Failed logins, for throttling per account and per address across processes."""
-
-    __tablename__ = "login_attempt"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    address_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

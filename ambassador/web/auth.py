@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms.auth import ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm, SignupForm
 from ..services import accounts, organizations, password_reset
 from .context import active_memberships
+from .throttling import allowed_for_email, throttled, wait_text
 
 bp = Blueprint("auth", __name__)
 
@@ -38,6 +39,7 @@ def home():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@throttled("signup")
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
@@ -69,8 +71,10 @@ def login():
                                        remote_addr=request.remote_addr)
         db.session.commit()
         if result.throttled:
-            flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
-        elif result.user is None:
+            form.password.errors.append(_("Too many failed attempts. Please wait %(wait)s and try again.",
+                                          wait=wait_text(result.retry_after)))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.retry_after)}
+        if result.user is None:
             form.password.errors.append(_("That email and password do not match."))
         else:
             start_session(result.user, remember=form.remember.data)
@@ -87,11 +91,12 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@throttled("password_reset")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
-        if user is not None:
+        if allowed_for_email("password_reset_email", form.email.data) and user is not None:
             token = password_reset.make_reset_token(user)
             password_reset.send_reset_email(user, reset_path=url_for("auth.reset_password", token=token))
             db.session.commit()

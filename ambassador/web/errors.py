@@ -17,6 +17,11 @@ def install_error_handlers(app: Flask) -> None:
     app.register_error_handler(413, _page(413, "errors/413.html"))
     app.register_error_handler(CSRFError, _page(400, "errors/csrf.html"))
 
+    @app.errorhandler(429)
+    def _too_many_requests(error):  # web/throttling.py: the message says when to try again
+        headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
+        return render_template("errors/429.html", error=error), 429, headers
+
     @app.errorhandler(500)
     def _server_error(error):
         from ..extensions import db

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms.members import AcceptInvitationForm, ConfirmForm, JoinSignupForm, template_labels
 from ..services import accounts, invitations, members
 from .auth import start_session
+from .throttling import throttled
 
 bp = Blueprint("join", __name__)
 bp.context_processor(template_labels)
@@ -49,6 +50,7 @@ def _sign_up(form, *, email: str, org, error_field, then):
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@throttled("invitation")
 def invitation(token: str):
     invitation, status = invitations.find_by_token(token)
     if status != invitations.VALID:
@@ -79,6 +81,7 @@ def invitation(token: str):
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
+@throttled("join")
 def join(token: str):
     target = members.join_target(token)
     if target is None:

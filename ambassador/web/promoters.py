@@ -21,6 +21,7 @@ from ..models import Organization, Survey
 from ..services import members, promoters
 from .context import role_required
 from .join import _enter, _sign_up
+from .throttling import throttled
 
 bp = Blueprint("promoters", __name__)
 bp.context_processor(template_labels)
@@ -54,6 +55,7 @@ def same_origin() -> bool:
 
 @bp.route("/promoters/join/<token>", methods=["GET", "POST"])
 @csrf.exempt
+@throttled("promoter_join")
 def join(token: str):
     if request.method == "POST" and not same_origin():
         abort(400)

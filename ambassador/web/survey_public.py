@@ -25,6 +25,7 @@ from ..forms.surveys import ConfirmForm, parse_details
 from ..models import Organization, SurveyResponse
 from ..services import bots, members, survey_invitations, surveys
 from .security import content_security_policy
+from .throttling import throttled
 
 bp = Blueprint("survey_public", __name__)
 KEY_MAX_AGE = 24 * 3600  # details can be added to an answer for a day
@@ -99,6 +100,7 @@ def _closed(survey, lang: str):
 
 @bp.route("/survey/<token>", methods=["GET", "POST"])
 @csrf.exempt
+@throttled("survey_answer")
 def page(token: str):
     survey = surveys.find_by_public_token(token) or abort(404)
     lang = _language(survey)
@@ -140,6 +142,7 @@ def _answer_invitation(invitation, score):
 
 @bp.route("/survey/i/<token>", methods=["GET", "POST"])
 @csrf.exempt
+@throttled("survey_answer")
 def invitation(token: str):
     invitation = _invitation_or_404(token)
     survey = invitation.survey
@@ -168,6 +171,7 @@ def one_click(token: str, score: int):
 
 @bp.route("/survey/r/<key>", methods=["GET", "POST"])
 @csrf.exempt
+@throttled("survey_answer")
 def details(key: str):
     response = _response_for(key)
     survey, lang = response.survey, response.language

@@ -1,0 +1,52 @@
+"""Throttled forms: `@throttled("signup")` counts a view's POSTs per address (services/throttle.py).
+
+GETs are never counted. A throttled POST changes nothing and gets a 429 page saying when to
+try again (errors/429.html, with Retry-After). A POST let through runs in a transaction that
+starts with a write (SQLite: parallel posts wait for each other instead of failing).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import request
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from werkzeug.exceptions import TooManyRequests
+
+from ..services import accounts, throttle
+
+
+def wait_text(retry_after: int) -> str:
+    """"5 minutes", "30 seconds"… in the page's language."""
+    return format_timedelta(timedelta(seconds=retry_after), threshold=1)
+
+
+def too_many_requests(retry_after: int) -> TooManyRequests:
+    message = _("Too many attempts from your network. Please wait %(wait)s and try again.",
+                wait=wait_text(retry_after))
+    return TooManyRequests(message, retry_after=retry_after)
+
+
+def throttled(name: str):
+    """Count the view's POSTs per address against FORM_THROTTLES[name]; over the limit, answer 429."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.method == "POST":
+                verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, request.remote_addr)),
+                                       then_write=True)
+                if not verdict.allowed:
+                    raise too_many_requests(verdict.retry_after)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def allowed_for_email(name: str, email: str) -> bool:
+    """Count one more use of FORM_THROTTLES[name] for this email (whether or not it has an account)."""
+    return throttle.hit((throttle.form_policy(name), throttle.key(name, accounts.normalize_email(email))),
+                        then_write=True).allowed
