@@ -5,7 +5,7 @@ The old login_attempt rows are only recent failures: dropping them forgets at mo
 of failed logins.
 
 Revision ID: h7thro000001
-Revises: 2571008e83eb
+Revises: h7clic000001
 Create Date: 2026-12-05 00:05:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h7thro000001'
-down_revision = '2571008e83eb'
+down_revision = 'h7clic000001'
 branch_labels = None
 depends_on = None
 
