@@ -21,7 +21,7 @@ from .nps_themes import TAG_SOURCES, ResponseTag, Theme
 from .points import PointsEntry
 from .rewards import BadgeAward, Redemption, Reward  # noqa: F401
 from .sharing import SHARE_METHODS, SHARE_STATUSES, Click, Share, TrackedLink
-from .user import LoginAttempt, User
+from .user import LoginAttempt, User, UserSession
 
 __all__ = [
     "AspectScore", "Respondent", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "nps_group",
@@ -30,5 +30,5 @@ __all__ = [
     "AUDIENCES", "CAMPAIGN_STATUSES", "KINDS", "MEMBER_STATUSES", "POST_STATUSES", "ROLES", "ROLE_RANK",
     "SHARE_METHODS", "SHARE_STATUSES", "Campaign", "Click", "Invitation", "LoginAttempt", "Membership",
     "Organization", "OutboxEmail", "PointsEntry", "Post", "PostCaption", "Share", "Team", "TrackedLink",
-    "User", "utcnow",
+    "User", "UserSession", "utcnow",
 ]
