@@ -25,6 +25,7 @@ JOBS: list[Job] = [
     Job("auto_share_campaigns", tasks.auto_share_campaigns, 5 * 60),
     Job("award_badges", tasks.award_badges, 15 * 60),
     Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),
+    Job("prune_user_sessions", tasks.prune_user_sessions, 6 * 60 * 60),
 ]
 
 

@@ -183,3 +183,11 @@ def open_detractor_followups() -> dict[str, int]:
 
     dispatch.begin_write()
     return {"opened": followups.open_missing()}
+
+
+def prune_user_sessions() -> dict[str, int]:
+    """Forget sign-in sessions that ended more than a day ago (services/user_sessions.py)."""
+    from ..services import user_sessions
+
+    dispatch.begin_write()
+    return {"deleted": user_sessions.prune()}

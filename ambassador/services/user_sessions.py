@@ -31,6 +31,11 @@ def _address_hint(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+def session_id(token: str | None) -> str:
+    """The stored id of the session holding `token`."""
+    return hash_token(token) if token else ""
+
+
 def open_session(user: User, *, remember: bool = False, user_agent: str | None = None,
                  address: str | None = None) -> str:
     """Record a new session for `user`; returns the raw token (set on `user.session_token` too)."""
@@ -95,3 +100,10 @@ def live_sessions(user: User) -> list[UserSession]:
         UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)
         .order_by(UserSession.last_seen_at.desc()))
     return [row for row in rows if is_live(row, now=now)]
+
+
+def prune(now=None) -> int:
+    """Delete sessions that ended (revoked or expired) more than a day ago; returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=1)
+    return db.session.execute(sa.delete(UserSession).where(sa.or_(
+        UserSession.expires_at <= cutoff, UserSession.revoked_at <= cutoff))).rowcount

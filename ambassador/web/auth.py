@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
@@ -207,7 +208,17 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    return render_template("auth/profile.html", form=form, sessions=user_sessions.live_sessions(current_user),
+                           current_session=user_sessions.session_id(current_user.session_token))
+
+
+@bp.route("/profile/sessions/sign-out-others", methods=["POST"])
+@login_required
+def sign_out_other_sessions():
+    count = user_sessions.revoke_all(current_user, keep_token=current_user.session_token)
+    db.session.commit()
+    flash(ngettext("%(num)d other session is signed out.", "%(num)d other sessions are signed out.", count), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])

@@ -136,3 +136,29 @@ def test_password_reset_signs_out_every_session(app, client, make, db):
     assert second.get("/profile").status_code == 302
     assert _replay(app, "remember_token", remember).get("/profile").status_code == 302
     assert client.get("/profile").status_code == 200  # the browser that reset it starts a fresh session
+
+
+def test_the_profile_lists_sessions_and_signs_out_the_others(app, client, make):
+    user = make.member(make.org()).user
+    other = app.test_client()
+    other.environ_base["HTTP_USER_AGENT"] = "OtherBrowser/1.0"
+    _log_in(other, user)
+    _log_in(client, user)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "OtherBrowser/1.0" in page and "this browser" in page
+    response = client.post("/profile/sessions/sign-out-others", follow_redirects=True)
+    assert "1 other session is signed out" in response.get_data(as_text=True)
+    assert other.get("/profile").status_code == 302
+    assert client.get("/profile").status_code == 200
+
+
+def test_ended_sessions_are_pruned_after_a_day(client, make, db):
+    from ambassador.services import user_sessions
+
+    user = make.member(make.org()).user
+    _log_in(client, user)
+    client.post("/logout")
+    _log_in(client, user)
+    assert user_sessions.prune() == 0  # ended less than a day ago, or still live
+    assert user_sessions.prune(now=utcnow() + timedelta(days=1, minutes=1)) == 1
+    assert client.get("/profile").status_code == 200
