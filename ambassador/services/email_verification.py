@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
 from ..models import User, utcnow
+from . import user_sessions
 from .email import absolute_url, send_email
 
 # What a link turns out to be; the page explains each one.
@@ -50,11 +51,16 @@ def mark_verified(user: User) -> None:
         db.session.flush()
 
 
-def verify(token: str) -> tuple[User | None, str]:
-    """Use a link: (user, VALID) the first time, (user, ALREADY) after, (None, INVALID) otherwise."""
+def verify(token: str, *, keep_session_token: str | None = None) -> tuple[User | None, str]:
+    """Use a link: (user, VALID) the first time, (user, ALREADY) after, (None, INVALID) otherwise.
+
+    Sessions opened before the address was proven belong to whoever typed it, who may not be the
+    address's owner: they end, except `keep_session_token`'s (the owner confirming while signed in).
+    """
     user, status = check_token(token)
     if status == VALID:
         mark_verified(user)
+        user_sessions.revoke_all(user, keep_token=keep_session_token)
     return user, status
 
 

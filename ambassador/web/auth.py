@@ -143,10 +143,8 @@ def verify_email(token: str):
         return redirect(url_for("auth.login"))
     form = ConfirmEmailForm()
     if status == email_verification.VALID and form.validate_on_submit():
-        # Sessions opened before the address was proven belong to whoever typed it: end them.
-        email_verification.verify(token)
         same_person = current_user.is_authenticated and current_user.id == user.id
-        user_sessions.revoke_all(user, keep_token=current_user.session_token if same_person else None)
+        email_verification.verify(token, keep_session_token=current_user.session_token if same_person else None)
         db.session.commit()
         if not current_user.is_authenticated:
             start_session(user)

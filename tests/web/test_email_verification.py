@@ -113,3 +113,24 @@ def test_a_password_reset_verifies_the_address(client, db, make):
     client.post(path, data={"password": "quiet violet harbour", "confirm": "quiet violet harbour"})
     db.session.refresh(user)
     assert user.email_verified_at is not None
+
+
+def test_confirming_ends_sessions_opened_before_the_address_was_proven(app, client, db):
+    _sign_up(client, email="dora@example.test")
+    squatter = app.test_client()  # whoever typed the address knows the password and signed in
+    assert squatter.post("/login", data={"email": "dora@example.test", "password": PASSWORD}).status_code == 302
+    path = _link_path(_mail(db, "dora@example.test", "/email/verify/"), "/email/verify/")
+    client.post(path)  # the owner of the mailbox confirms
+    assert squatter.get("/profile").status_code == 302
+    assert client.get("/profile").status_code == 200
+
+
+def test_confirming_while_signed_in_keeps_this_session(client, db, make, login):
+    user = make.member(make.org(), email_verified_at=None).user
+    login(user)
+    client.post("/email/verify", data={"next": "/profile"})
+    path = _link_path(_mail(db, user.email, "/email/verify/"), "/email/verify/")
+    assert client.post(path).status_code == 302
+    assert client.get("/profile").status_code == 200
+    db.session.refresh(user)
+    assert user.email_verified_at is not None
