@@ -49,7 +49,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
-    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # Sessions live server-side (user_session rows): logout, password change and reset revoke them.
+    # "Remember me" lasts REMEMBER_DAYS, enforced on the server whatever the cookie's Expires says;
+    # a session without it ends after SESSION_IDLE_HOURS without a request (and after REMEMBER_DAYS anyway).
+    REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "30"))
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * REMEMBER_DAYS
+    SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "12"))
 
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
@@ -97,6 +102,7 @@ class Config:
 
     INVITATION_TTL_DAYS = 14
     PASSWORD_RESET_TTL_SECONDS = 2 * 60 * 60
+    EMAIL_VERIFICATION_TTL_SECONDS = 2 * 24 * 60 * 60
 
     # Clicks are buffered in-process and written in batches.
     CLICK_FLUSH_INTERVAL = float(os.environ.get("CLICK_FLUSH_INTERVAL", "1.0"))

@@ -40,6 +40,18 @@ class ResetPasswordForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"),
+                             validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+
+
+class ConfirmEmailForm(FlaskForm):
+    """Only the CSRF token: confirming is a POST, so mail scanners that open links do not confirm."""
+
+
 QUEUE_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_QUEUE_TIMES = 12
 

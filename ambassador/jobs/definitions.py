@@ -26,6 +26,7 @@ JOBS: list[Job] = [
     Job("award_badges", tasks.award_badges, 15 * 60),
     Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),
     Job("purge_throttle_counters", tasks.purge_throttle_counters, 60 * 60),
+    Job("prune_user_sessions", tasks.prune_user_sessions, 6 * 60 * 60),
 ]
 
 

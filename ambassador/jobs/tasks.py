@@ -191,3 +191,11 @@ def purge_throttle_counters(now: datetime | None = None) -> dict[str, int]:
 
     dispatch.begin_write()
     return {"purged": throttle.purge_expired(now)}
+
+
+def prune_user_sessions() -> dict[str, int]:
+    """Forget sign-in sessions that ended more than a day ago (services/user_sessions.py)."""
+    from ..services import user_sessions
+
+    dispatch.begin_write()
+    return {"deleted": user_sessions.prune()}

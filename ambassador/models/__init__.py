@@ -22,7 +22,7 @@ from .points import PointsEntry
 from .rewards import BadgeAward, Redemption, Reward  # noqa: F401
 from .sharing import SHARE_METHODS, SHARE_STATUSES, Click, Share, TrackedLink
 from .throttle import ThrottleCounter
-from .user import User
+from .user import User, UserSession
 
 __all__ = [
     "AspectScore", "Respondent", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "nps_group",
@@ -31,5 +31,5 @@ __all__ = [
     "AUDIENCES", "CAMPAIGN_STATUSES", "KINDS", "MEMBER_STATUSES", "POST_STATUSES", "ROLES", "ROLE_RANK",
     "SHARE_METHODS", "SHARE_STATUSES", "Campaign", "Click", "Invitation", "Membership",
     "Organization", "OutboxEmail", "PointsEntry", "Post", "PostCaption", "Share", "Team", "ThrottleCounter",
-    "TrackedLink", "User", "utcnow",
+    "TrackedLink", "User", "UserSession", "utcnow",
 ]

@@ -21,8 +21,11 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
-    # Bumped on password change/logout-everywhere: invalidates sessions & reset links.
+    # Bumped on every password change: voids password reset links made before it.
     session_version: Mapped[int] = mapped_column(default=1)
+    # When the person proved they read this address (verification link, invitation email, password
+    # reset); None = unverified: the account may not send email from the product.
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user")  # noqa: F821
@@ -34,10 +37,37 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    # The raw token of the UserSession this request runs under (set at login and by the user
+    # loader); Flask-Login stores get_id() in the session and the remember-me cookie.
+    session_token = None  # str | None; plain attribute, not a column
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_token or ''}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]
 
+
+class UserSession(db.Model):
+    """One signed-in browser: revocable server-side (logout, password change, reset) and expiring.
+
+    `id` is the SHA-256 of the random token kept in the signed session and remember-me cookies,
+    so the table alone cannot be replayed as a cookie.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    address_hint: Mapped[str] = mapped_column(sa.String(64), default="")  # e.g. 192.0.2.0/24, never the full address

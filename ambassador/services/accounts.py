@@ -10,10 +10,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import User
-from . import dispatch, throttle
-
-MIN_PASSWORD_LENGTH = 10
+from ..models import User, utcnow
+from . import dispatch, password_policy, throttle, user_sessions
+from .password_policy import MIN_PASSWORD_LENGTH  # noqa: F401  (forms and the CLI read it here)
 
 
 class AccountError(ValueError):
@@ -32,12 +31,23 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(*, email: str, password: str | None, name: str = "", locale: str | None = None) -> User:
+def check_new_password(password: str, *, email: str, name: str = "") -> None:
+    """The password policy (services/password_policy.py) as an AccountError on the password field."""
+    try:
+        password_policy.check_password(password, email=email, name=name)
+    except password_policy.PasswordError as exc:
+        raise AccountError(str(exc), field="password") from exc
+
+
+def create_user(*, email: str, password: str | None, name: str = "", locale: str | None = None,
+                verified: bool = False) -> User:
+    """A new account; `verified` when the address is already proven (invitation email, operator, demo)."""
     email = normalize_email(email)
     if find_user(email) is not None:
         raise AccountError(_l("An account with this email already exists."), field="email")
-    user = User(email=email, name=name.strip(), locale=locale)
+    user = User(email=email, name=name.strip(), locale=locale, email_verified_at=utcnow() if verified else None)
     if password is not None:
+        check_new_password(password, email=email, name=name)
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -101,9 +111,22 @@ def authenticate(*, email: str, password: str, remote_addr: str | None) -> Login
     return LoginResult(user=user)
 
 
-def change_password(user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password")
+def change_password(user: User, password: str, *, keep_session_token: str | None = None) -> None:
+    """Set a new password (policy-checked) and sign out every session but `keep_session_token`'s.
+
+    A reset passes no token: all sessions end. session_version voids earlier reset links.
+    """
+    check_new_password(password, email=user.email, name=user.name)
     user.set_password(password)
-    user.session_version += 1  # signs out other sessions, voids reset links
+    user.session_version += 1
+    user_sessions.revoke_all(user, keep_token=keep_session_token)
     db.session.flush()
+
+
+def change_own_password(user: User, *, current_password: str, new_password: str) -> None:
+    """The profile's "change password": the current password first; this browser stays signed in."""
+    if not user.check_password(current_password or ""):
+        raise AccountError(_l("That is not your current password."), field="current_password")
+    if current_password == new_password:
+        raise AccountError(_l("Choose a password different from the current one."), field="password")
+    change_password(user, new_password, keep_session_token=user.session_token)

@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import Membership, Organization, Team
 from .accounts import normalize_email
+from .email_verification import require_verified
 from .invitations import InvitationError, create_invitation
 from .teams import TeamError, find_or_create_team, find_team
 
@@ -144,6 +145,7 @@ def _teams(*, org: Organization, value: str, may_create: bool) -> tuple[list[Tea
 def import_invitations(*, org: Organization, invited_by: Membership, data: bytes, role: str = "ambassador",
                        default_kind: str = "internal") -> ImportReport:
     """Invite every acceptable row of the file; the report says what happened to each row."""
+    require_verified(invited_by.user, CsvFileError)  # one clear refusal, not one per row
     report = ImportReport()
     seen: set[str] = set()
     may_create_teams = invited_by.has_role("admin")

@@ -22,6 +22,7 @@ from ..models import (FOLLOW_UP_STATUSES, ROLE_RANK, FollowUp, FollowUpNote, Mem
                       SurveyInvitation, SurveyResponse, User, utcnow)
 from . import survey_invitations
 from .email import absolute_url, send_email
+from .email_verification import require_verified
 from .tokens import new_token
 
 DUE_AFTER = timedelta(days=3)
@@ -225,6 +226,7 @@ def resurvey_refusal(follow_up: FollowUp):
 def resurvey(*, actor: Membership, follow_up: FollowUp) -> SurveyInvitation:
     """Invite the (resolved) detractor to answer the same survey again and email the invitation."""
     _check_may_work_on(actor, follow_up)
+    require_verified(actor.user, FollowUpError)
     refusal = resurvey_refusal(follow_up)
     if refusal is not None:
         raise FollowUpError(refusal)
@@ -269,6 +271,7 @@ def send_to_passives(*, org: Organization, actor: Membership, respondent_ids: li
     """Email the chosen passives (only ones `passives()` lists) and log the message with its recipient count."""
     if actor.org_id != org.id or not actor.has_role("manager"):
         raise FollowUpError(_l("You may not send this message."))
+    require_verified(actor.user, FollowUpError)
     subject, body, link = _check_message(subject, body, link)
     wanted = set(respondent_ids or [])
     recipients = [respondent for _r, respondent in passives(org=org, survey_id=survey_id) if respondent.id in wanted]

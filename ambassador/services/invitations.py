@@ -13,6 +13,7 @@ from ..forms.validators import is_valid_email
 from ..models import KINDS, ROLES, Invitation, Membership, Organization, Team, User, utcnow
 from .accounts import find_user, normalize_email
 from .email import absolute_url, send_email
+from .email_verification import require_verified
 from .members import can_manage, membership_of
 from .tokens import hash_token, new_token
 
@@ -71,6 +72,8 @@ def create_invitation(*, org: Organization, invited_by: Membership, email: str, 
     """Create an invitation and email its link; returns (invitation, token). The token is never stored."""
     if role not in ROLES or not can_manage(invited_by, role):
         raise InvitationError(_l("You may not invite someone as %(role)s.", role=role))
+    if send:
+        require_verified(invited_by.user, InvitationError)
     if kind not in KINDS:
         raise InvitationError(_l("Unknown kind: use internal or external."))
     teams = list(teams or [])
@@ -140,6 +143,8 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
         membership.teams = list({team.id: team for team in [*membership.teams, *invitation.teams]}.values())
     if not user.name and invitation.name:
         user.name = invitation.name
+    if user.email_verified_at is None:
+        user.email_verified_at = now  # the invitation went to this address: it is theirs
     db.session.flush()
     return membership
 
@@ -161,6 +166,7 @@ def revoke_invitation(*, actor: Membership, invitation: Invitation) -> Invitatio
 def resend_invitation(*, actor: Membership, invitation: Invitation) -> str:
     """Send a fresh link (a new token: the old link stops working) with a new expiry date."""
     _check_pending(invitation, actor)
+    require_verified(actor.user, InvitationError)
     token = new_token()
     invitation.token_hash = hash_token(token)
     invitation.expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_TTL_DAYS"])

@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
 from ..models import User
+from . import accounts, email_verification
 from .email import absolute_url, send_email
 
 
@@ -33,3 +34,9 @@ def user_for_reset_token(token: str) -> User | None:
 def send_reset_email(user: User, *, reset_path: str) -> None:
     send_email(to=user.email, subject=_l("Reset your Ambassador password"), template="password_reset",
                locale=user.locale, user=user, link=absolute_url(reset_path))
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set the new password and sign out every session; the emailed link also proved the address."""
+    accounts.change_password(user, password)
+    email_verification.mark_verified(user)

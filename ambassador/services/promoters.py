@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import (Invitation, Membership, Organization, Respondent, Survey, SurveyInvitation, SurveyResponse,
                       User, utcnow)
 from . import invitations, members
+from .email_verification import require_verified
 from .respondent_privacy import contactable_answers, is_erased
 
 SOURCE_PREFIX = "nps:"
@@ -131,7 +132,9 @@ def invite_promoters(*, org: Organization, actor: Membership, response_ids: list
     """Invite the respondents of these promoter answers as external ambassadors (source nps:<survey id>).
 
     Returns (invited emails, [(email or "#id", reason)] refused); every invitation stands alone.
+    Raises InvitationError when the actor has not verified their own email address.
     """
+    require_verified(actor.user, invitations.InvitationError)
     responses = db.session.scalars(sa.select(SurveyResponse).where(
         SurveyResponse.org_id == org.id, SurveyResponse.id.in_(response_ids or [-1]))).all()
     invited, refused = [], []

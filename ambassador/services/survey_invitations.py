@@ -24,11 +24,12 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..forms.validators import is_valid_email
-from ..models import Organization, Respondent, Survey, SurveyInvitation, utcnow
+from ..models import Membership, Organization, Respondent, Survey, SurveyInvitation, utcnow
 from . import csv_import, surveys
 from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it from here)
 from .accounts import normalize_email
 from .email import absolute_url, send_email
+from .email_verification import require_verified
 from .tokens import new_token
 
 MAX_ROWS = 2000
@@ -108,10 +109,11 @@ def _already_invited(survey: Survey, respondent: Respondent) -> bool:
         SurveyInvitation.survey_id == survey.id, SurveyInvitation.respondent_id == respondent.id).limit(1)) is not None
 
 
-def invite_from_csv(*, org: Organization, survey: Survey, data: bytes) -> SendReport:
+def invite_from_csv(*, org: Organization, actor: Membership, survey: Survey, data: bytes) -> SendReport:
     """Invite and email every acceptable row; the report says what happened to each row."""
-    if survey.org_id != org.id:
+    if survey.org_id != org.id or actor.org_id != org.id:
         raise surveys.SurveyError(_l("Unknown survey."))
+    require_verified(actor.user, surveys.SurveyError)
     if survey.status != "open":
         raise surveys.SurveyError(_l("Open the survey before sending invitations."))
     report, seen = SendReport(), set()

@@ -5,11 +5,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..forms.auth import ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm, SignupForm
-from ..services import accounts, organizations, password_reset
+from ..forms.auth import (ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm, ProfileForm,
+                          ResetPasswordForm, SignupForm)
+from ..services import accounts, email_verification, password_reset, signup as signup_service, user_sessions
 from .context import active_memberships
 from .throttling import allowed_for_email, throttled, wait_text
 
@@ -23,11 +25,18 @@ def _safe_next(target: str | None) -> str:
 
 
 def start_session(user, *, remember: bool = False) -> None:
-    """A fresh session on every login (no fixation), keeping only the language choice."""
+    """A fresh session on every login (no fixation), keeping only the language choice.
+
+    The session gets a server-side row (services/user_sessions.py) whose token Flask-Login keeps
+    in the session and remember-me cookies; it is committed here, with whatever the caller did before.
+    """
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
+    user_sessions.open_session(user, remember=remember, user_agent=request.headers.get("User-Agent"),
+                               address=request.remote_addr)
+    db.session.commit()
     login_user(user, remember=remember)
 
 
@@ -44,21 +53,22 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(email=form.email.data, password=form.password.data, name=form.name.data,
-                                        locale=form.default_locale.data)
-            org = organizations.create_organization(name=form.org_name.data, owner=user,
-                                                    default_locale=form.default_locale.data,
-                                                    disclosure=form.disclosure.data or "")
+            signup_service.sign_up(email=form.email.data, password=form.password.data, name=form.name.data,
+                                   org_name=form.org_name.data, locale=form.default_locale.data,
+                                   disclosure=form.disclosure.data or "")
         except accounts.AccountError as exc:
             db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
+            # The same answer whether the address was new or already had an account.
             db.session.commit()
-            start_session(user)
-            session["org_id"] = org.id
-            flash(_("Welcome! Your organization %(name)s is ready.", name=org.name), "success")
-            return redirect(url_for("org.settings"))
+            return redirect(url_for("auth.signup_sent"))
     return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/signup/sent")
+def signup_sent():
+    return render_template("auth/signup_sent.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -84,6 +94,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        user_sessions.revoke(current_user.session_token)  # a copied cookie stops working too
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -114,12 +127,45 @@ def reset_password(token: str):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.change_password(user, form.password.data)
-        db.session.commit()
-        start_session(user)
-        flash(_("Your password is changed."), "success")
-        return redirect(url_for("feed.index"))
+        try:
+            password_reset.reset_password(user, form.password.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            start_session(user)
+            flash(_("Your password is changed. Every other session is signed out."), "success")
+            return redirect(url_for("feed.index"))
     return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/email/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """GET shows a button, POST confirms; the first confirmation signs the person in (if nobody is)."""
+    user, status = email_verification.check_token(token)
+    if status == email_verification.INVALID:
+        flash(_("This confirmation link is invalid or has expired. Sign in to have a new one sent."), "error")
+        return redirect(url_for("auth.login"))
+    form = ConfirmEmailForm()
+    if status == email_verification.VALID and form.validate_on_submit():
+        same_person = current_user.is_authenticated and current_user.id == user.id
+        email_verification.verify(token, keep_session_token=current_user.session_token if same_person else None)
+        db.session.commit()
+        if not current_user.is_authenticated:
+            start_session(user)
+        flash(_("Thank you, your email address is confirmed."), "success")
+        return redirect(url_for("feed.index"))
+    return render_template("auth/verify_email.html", form=form, user=user, status=status)
+
+
+@bp.route("/email/verify", methods=["POST"])
+@login_required
+def resend_verification():
+    if not current_user.email_verified:
+        email_verification.send_verification_email(current_user)
+        db.session.commit()
+    flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/no-organization")
@@ -165,4 +211,32 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    return render_template("auth/profile.html", form=form, sessions=user_sessions.live_sessions(current_user),
+                           current_session=user_sessions.session_id(current_user.session_token))
+
+
+@bp.route("/profile/sessions/sign-out-others", methods=["POST"])
+@login_required
+def sign_out_other_sessions():
+    count = user_sessions.revoke_all(current_user, keep_token=current_user.session_token)
+    db.session.commit()
+    flash(ngettext("%(num)d other session is signed out.", "%(num)d other sessions are signed out.", count), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(current_user, current_password=form.current_password.data,
+                                         new_password=form.password.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "password").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. Your other sessions are signed out."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/change_password.html", form=form)

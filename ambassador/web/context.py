@@ -10,16 +10,22 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Membership, Organization, User
+from ..services import user_sessions
 
 
 def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader for "<user id>:<session token>" (session or remember-me cookie).
+
+    Only a live server-side session signs the request in: logout, password change and reset
+    revoke it, and it expires (services/user_sessions.py).
+    """
     try:
-        raw_id, version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        raw_id, token = user_id.split(":", 1)
+        user, touched = user_sessions.user_for_session(int(raw_id), token)
     except (ValueError, TypeError):
         return None
-    if user is None or str(user.session_version) != version:
-        return None
+    if touched:
+        db.session.commit()  # first thing in the request: only last_seen_at is pending
     return user
 
 

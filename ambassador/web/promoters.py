@@ -18,7 +18,7 @@ from ..forms.followups import template_labels as followup_labels
 from ..forms.members import template_labels
 from ..forms.promoters import BulkInviteForm, PromoterConsentForm, PromoterSignupForm
 from ..models import Organization, Survey
-from ..services import members, promoters
+from ..services import invitations, members, promoters
 from .context import role_required
 from .join import _enter, _sign_up
 from .throttling import throttled
@@ -106,7 +106,13 @@ def invite():
     if not form.validate_on_submit() or not form.responses.data:
         flash(_("Choose at least one promoter."), "error")
         return redirect(url_for("promoters.index"))
-    invited, refused = promoters.invite_promoters(org=g.org, actor=g.membership, response_ids=form.responses.data)
+    try:
+        invited, refused = promoters.invite_promoters(org=g.org, actor=g.membership,
+                                                      response_ids=form.responses.data)
+    except invitations.InvitationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("promoters.index", survey=request.args.get("survey", type=int)))
     db.session.commit()
     if invited:
         flash(ngettext("%(num)d promoter invited.", "%(num)d promoters invited.", len(invited)), "success")

@@ -88,7 +88,8 @@ def invite(survey_id: int):
     form, report = InviteUploadForm(), None
     if form.validate_on_submit():
         try:
-            report = survey_invitations.invite_from_csv(org=g.org, survey=survey, data=form.file.data.read())
+            report = survey_invitations.invite_from_csv(org=g.org, actor=g.membership, survey=survey,
+                                                        data=form.file.data.read())
         except (survey_invitations.CsvFileError, surveys.SurveyError) as exc:
             db.session.rollback()
             form.file.errors.append(str(exc))

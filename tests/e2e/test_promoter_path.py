@@ -22,7 +22,7 @@ PASSWORD = "promoter path password"
 
 def test_a_promoter_answers_ten_joins_and_lands_on_the_feed(new_context, live_server):
     with live_server.session():
-        owner = accounts.create_user(email="owner@bakery.test", password=PASSWORD, name="Bea Baker")
+        owner = accounts.create_user(email="owner@bakery.test", password=PASSWORD, name="Bea Baker", verified=True)
         org_id = create_organization(name="Bakkerij Zon", owner=owner).id
 
     # The manager (here the owner, an admin) creates an open survey that invites promoters.

@@ -43,11 +43,11 @@ def follow_to(context, prefix: str, action, *, what: str):
 def share_org(live_server):
     """An organization with a curator and an ambassador, created in the live server's own database."""
     with live_server.session() as session:
-        admin = accounts.create_user(email="owner@flow.test", password=PASSWORD, name="Olga Owner")
+        admin = accounts.create_user(email="owner@flow.test", password=PASSWORD, name="Olga Owner", verified=True)
         org = create_organization(name="Flow Florists", owner=admin, disclosure="#employee")
         for email, name, role in (("curator@flow.test", "Cora Curator", "curator"),
                                   ("amb@flow.test", "Arne Ambassador", "ambassador")):
-            user = accounts.create_user(email=email, password=PASSWORD, name=name)
+            user = accounts.create_user(email=email, password=PASSWORD, name=name, verified=True)
             session.add(Membership(org_id=org.id, user_id=user.id, role=role, kind="internal", source="invite"))
         return org.id
 

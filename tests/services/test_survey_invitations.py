@@ -13,6 +13,10 @@ from ambassador.services.survey_invitations import CsvFileError
 from .test_surveys import make_survey
 
 
+def _manager(make, org):
+    return make.member(org, role="manager")
+
+
 def _csv(text: str) -> bytes:
     return ("\ufeff" + text).encode("utf-8")
 
@@ -34,7 +38,7 @@ def test_good_rows_are_invited_and_emailed_in_their_language(app, db, make):
     org = make.org(name="Bakkerij Peeters", default_locale="nl")
     survey = make_survey(make, db, org=org)
     with app.test_request_context():
-        report = survey_invitations.invite_from_csv(org=org, survey=survey, data=_csv(
+        report = survey_invitations.invite_from_csv(org=org, actor=_manager(make, org), survey=survey, data=_csv(
             "E-mail;Naam;Taal;Segment;Winkel;Medewerker\n"
             "An@Example.test;An Peeters;nl;retail;Gent;Sofie\n"
             "luc@example.test;Luc Martin;fr;;;\n"
@@ -68,7 +72,7 @@ def test_bad_rows_are_reported_and_leave_nothing_behind(app, db, make):
     db.session.add(SurveyInvitation(org_id=org.id, survey_id=survey.id, respondent_id=known.id, token="t-known"))
     db.session.flush()
     with app.test_request_context():
-        report = survey_invitations.invite_from_csv(org=org, survey=survey, data=_csv(
+        report = survey_invitations.invite_from_csv(org=org, actor=_manager(make, org), survey=survey, data=_csv(
             "email,name,language,store\n"
             "ok@example.test,Okay,en,Gent\n"
             "not-an-email,Bad,en,\n"
@@ -97,16 +101,19 @@ def test_respondents_are_reused_by_email_across_surveys(app, db, make):
     org = make.org()
     first, second = make_survey(make, db, org=org), make_survey(make, db, org=org)
     with app.test_request_context():
-        survey_invitations.invite_from_csv(org=org, survey=first, data=b"email,name\nsam@example.test,Sam\n")
-        survey_invitations.invite_from_csv(org=org, survey=second, data=b"email,language\nsam@example.test,fr\n")
+        survey_invitations.invite_from_csv(
+            org=org, actor=_manager(make, org), survey=first, data=b"email,name\nsam@example.test,Sam\n")
+        survey_invitations.invite_from_csv(
+            org=org, actor=_manager(make, org), survey=second, data=b"email,language\nsam@example.test,fr\n")
     sam = _respondents(db, org)["sam@example.test"]
     assert (sam.name, sam.language) == ("Sam", "fr")
     assert _invitations(db, first)[0].respondent_id == _invitations(db, second)[0].respondent_id == sam.id
     # Another organization has its own respondent for the same address.
     other = make.org()
     with app.test_request_context():
-        survey_invitations.invite_from_csv(org=other, survey=make_survey(make, db, org=other),
-                                           data=b"email\nsam@example.test\n")
+        survey_invitations.invite_from_csv(
+            org=other, actor=_manager(make, other), survey=make_survey(make, db, org=other),
+            data=b"email\nsam@example.test\n")
     assert _respondents(db, other)["sam@example.test"].id != sam.id
 
 
@@ -114,13 +121,15 @@ def test_unsubscribed_respondents_are_never_emailed_again(app, db, make):
     org = make.org()
     survey = make_survey(make, db, org=org)
     with app.test_request_context():
-        survey_invitations.invite_from_csv(org=org, survey=survey, data=b"email\nbye@example.test\n")
+        survey_invitations.invite_from_csv(
+            org=org, actor=_manager(make, org), survey=survey, data=b"email\nbye@example.test\n")
         invitation = _invitations(db, survey)[0]
         survey_invitations.unsubscribe(invitation=invitation)
         assert invitation.respondent.unsubscribed_at is not None
         assert survey_invitations.send_invitation(invitation=invitation) is False
-        report = survey_invitations.invite_from_csv(org=org, survey=make_survey(make, db, org=org),
-                                                    data=b"email\nbye@example.test\n")
+        report = survey_invitations.invite_from_csv(
+            org=org, actor=_manager(make, org), survey=make_survey(make, db, org=org),
+            data=b"email\nbye@example.test\n")
     assert not report.rows[0].accepted
     assert [m.to for m in _outbox(db, org)] == ["bye@example.test"]  # only the first email
 
@@ -128,10 +137,12 @@ def test_unsubscribed_respondents_are_never_emailed_again(app, db, make):
 def test_only_an_open_survey_of_the_organization_sends(app, db, make):
     org = make.org()
     with pytest.raises(surveys.SurveyError):
-        survey_invitations.invite_from_csv(org=org, survey=make_survey(make, db, org=org, status="draft"),
-                                           data=b"email\na@example.test\n")
+        survey_invitations.invite_from_csv(
+            org=org, actor=_manager(make, org), survey=make_survey(make, db, org=org, status="draft"),
+            data=b"email\na@example.test\n")
     with pytest.raises(surveys.SurveyError):
-        survey_invitations.invite_from_csv(org=org, survey=make_survey(make, db), data=b"email\na@example.test\n")
+        survey_invitations.invite_from_csv(
+            org=org, actor=_manager(make, org), survey=make_survey(make, db), data=b"email\na@example.test\n")
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -14,14 +14,37 @@ def test_signup_creates_organization_with_creator_as_admin(client, db):
     assert member.role == "admin" and member.user.email == "ann@example.test"
 
 
-def test_signup_with_taken_email_shows_error_and_writes_nothing(client, db, make):
-    make.user(email="taken@example.test")
+def _signup(client, email, password="long enough pw", org_name="Other"):
+    return client.post("/signup", data={"name": "Xavier", "email": email, "password": password, "org_name": org_name})
+
+
+def test_signup_answers_the_same_for_a_known_and_a_new_address(client, db, make):
+    owner = make.user(email="taken@example.test")
     before = db.session.scalar(sa.select(sa.func.count(Organization.id)))
-    response = client.post("/signup", data={
-        "name": "X", "email": "taken@example.test", "password": "long enough pw", "org_name": "Other"})
-    assert response.status_code == 200
-    assert "already exists" in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count(Organization.id))) == before
+    known = _signup(client, "Taken@example.test", org_name="Squatter")
+    new = _signup(client, "fresh@example.test", org_name="Fresh org")
+    assert known.status_code == new.status_code == 302
+    assert known.headers["Location"] == new.headers["Location"] == "/signup/sent"
+    known_page = client.get(known.headers["Location"]).get_data(as_text=True)
+    assert "Check your email to finish signing up" in known_page
+    assert "already exists" not in known_page
+    # Neither answer signs anyone in.
+    assert client.get("/profile").status_code == 302
+    # Only the new address got an organization; the owner of the known one is told by email.
+    assert db.session.scalar(sa.select(Organization.id).where(Organization.name == "Squatter")) is None
+    assert db.session.scalar(sa.select(sa.func.count(Organization.id))) == before + 1
+    owner_mail = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to == owner.email))
+    assert "tried to sign up" in owner_mail.subject
+    assert "/password/forgot" in owner_mail.body_text and "/login" in owner_mail.body_text
+
+
+def test_signup_refuses_a_weak_password_the_same_way_for_a_known_address(client, db, make):
+    make.user(email="taken@example.test")
+    for email in ("taken@example.test", "fresh@example.test"):
+        response = _signup(client, email, password="password12")
+        assert response.status_code == 200
+        assert "too easy to guess" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
 
 
 def test_login_wrong_password_then_throttled(client, make, app):
@@ -93,3 +116,15 @@ def test_logout_requires_post(client, make, login):
     login(make.member(make.org()).user)
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 302
+
+
+def test_password_reset_refuses_a_guessable_password(client, make, db):
+    member = make.member(make.org())
+    client.post("/password/forgot", data={"email": member.user.email})
+    mail = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to == member.user.email))
+    link = next(line for line in mail.body_text.splitlines() if "/password/reset/" in line).strip()
+    response = client.post(link.replace("http://localhost", ""), data={"password": "1234567890",
+                                                                       "confirm": "1234567890"})
+    assert response.status_code == 200 and "too easy to guess" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, member.user_id).check_password("correct horse battery")

@@ -150,3 +150,11 @@ def test_disabled_join_link(client, admin, make, db):
 
 def test_unknown_join_link(client):
     assert client.get("/join/nope").status_code == 404
+
+
+def test_a_guessable_password_is_refused_when_accepting_an_invitation(client, admin, db, app):
+    with app.test_request_context():
+        _, token = _invite(admin, "weak@example.test")
+    html = client.post(f"/invite/{token}", data={"name": "W", "password": "password12"}).get_data(as_text=True)
+    assert "too easy to guess" in html
+    assert db.session.scalar(sa.select(User).where(User.email == "weak@example.test")) is None

@@ -1,0 +1,109 @@
+"""Server-side sessions: every sign-in is a UserSession row that logout, password change and reset revoke.
+
+The browser holds a random token (in the signed Flask session and, with "remember me", in the
+remember-me cookie); the database holds only its SHA-256. A request is signed in only while its row
+exists, is not revoked and has not expired, so a copied cookie stops working at logout and a
+remember-me cookie stops working after REMEMBER_DAYS whatever its Expires says.
+"""
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..models import User, UserSession, utcnow
+from .tokens import hash_token, new_token
+
+# last_seen_at is written at most this often, so a busy session costs no write per request.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _address_hint(address: str | None) -> str:
+    """The network, not the address: enough to recognise "my office" in a list of sessions."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def session_id(token: str | None) -> str:
+    """The stored id of the session holding `token`."""
+    return hash_token(token) if token else ""
+
+
+def open_session(user: User, *, remember: bool = False, user_agent: str | None = None,
+                 address: str | None = None) -> str:
+    """Record a new session for `user`; returns the raw token (set on `user.session_token` too)."""
+    now = utcnow()
+    token = new_token()
+    db.session.add(UserSession(
+        id=hash_token(token), user_id=user.id, remember=remember, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(days=current_app.config["REMEMBER_DAYS"]),
+        user_agent=(user_agent or "")[:200], address_hint=_address_hint(address)))
+    db.session.flush()
+    user.session_token = token
+    return token
+
+
+def is_live(row: UserSession, *, now=None) -> bool:
+    """Not revoked, before its absolute expiry and, without remember-me, used within SESSION_IDLE_HOURS."""
+    now = now or utcnow()
+    if row.revoked_at is not None or row.expires_at <= now:
+        return False
+    idle = timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
+    return row.remember or row.last_seen_at + idle > now
+
+
+def user_for_session(user_id: int, token: str) -> tuple[User | None, bool]:
+    """(the user of a live session or None, whether last_seen_at was refreshed and needs a commit).
+
+    last_seen_at is written at most every TOUCH_EVERY, so most requests write nothing.
+    """
+    if not token:
+        return None, False
+    row = db.session.get(UserSession, hash_token(token))
+    now = utcnow()
+    if row is None or row.user_id != user_id or not is_live(row, now=now):
+        return None, False
+    touched = row.last_seen_at + TOUCH_EVERY <= now
+    if touched:
+        row.last_seen_at = now
+        db.session.flush()
+    user = db.session.get(User, user_id)
+    if user is not None:
+        user.session_token = token
+    return user, touched
+
+
+def revoke(token: str | None) -> None:
+    if token:
+        db.session.execute(sa.update(UserSession).where(UserSession.id == hash_token(token),
+                                                        UserSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def revoke_all(user: User, *, keep_token: str | None = None) -> int:
+    """Revoke every session of `user` except the one holding `keep_token`; returns how many."""
+    stmt = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_token:
+        stmt = stmt.where(UserSession.id != hash_token(keep_token))
+    return db.session.execute(stmt.values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    now = utcnow()
+    rows = db.session.scalars(sa.select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)
+        .order_by(UserSession.last_seen_at.desc()))
+    return [row for row in rows if is_live(row, now=now)]
+
+
+def prune(now=None) -> int:
+    """Delete sessions that ended (revoked or expired) more than a day ago; returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=1)
+    return db.session.execute(sa.delete(UserSession).where(sa.or_(
+        UserSession.expires_at <= cutoff, UserSession.revoked_at <= cutoff))).rowcount
