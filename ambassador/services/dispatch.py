@@ -42,7 +42,7 @@ from ..providers import registry
 from ..providers.base import ErrorKind, PublishRequest, PublishResult, ProviderError
 from . import crypto, feed, social_accounts
 from .publishing import award_published
-from .sharing import short_url
+from .sharing import share_language, short_url, text_with_current_link
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +237,9 @@ def _send(share: Share, account: SocialAccount, *, worker_id: str, now: datetime
             db.session.commit()  # refresh_now marked the account and emailed its owner
         return record_outcome(share_id, worker_id=worker_id, error=error, now=now)
     post = share.post
-    request = PublishRequest(text=share.caption, link_url=short_url(share.tracked_link.code),
+    request = PublishRequest(text=text_with_current_link(share), link_url=short_url(share.tracked_link.code),
                              title=post.preview_title or post.title, description=post.preview_description,
-                             idempotency_key=share.idempotency_key or "")
+                             idempotency_key=share.idempotency_key or "", language=share_language(share))
     db.session.commit()  # persist refreshed tokens; hold no transaction during the network call
     result = error = None
     try:

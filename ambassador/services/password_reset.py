@@ -7,7 +7,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
 from ..models import User
-from .email import absolute_url, send_email
+from .email import send_email
+from .urls import absolute_url
 
 
 def _serializer() -> URLSafeTimedSerializer:
