@@ -19,6 +19,7 @@ due or in flight. Prints shares/s and the final states, and checks (exit status 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import logging
@@ -64,8 +65,13 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+# Production refuses to start without TOKEN_KEYS; every process of a run shares this one.
+BENCH_TOKEN_KEY = base64.urlsafe_b64encode(b"ambassador-bench-token-key-00000").decode()
+
+
 def app_config(url: str, settings: dict, args) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "CLICK_SALT": "bench-salt",
+            "TOKEN_KEYS": BENCH_TOKEN_KEY,
             "PUBLISH_THREADS": args["threads"], "PUBLISH_BATCH": args["batch"],
             "PUBLISH_BACKOFF_SECONDS": args["backoff"], **settings}
 
