@@ -204,8 +204,7 @@ def test_replacing_image_returns_the_stale_file(app, oc):
 
 
 def test_fill_missing_preview_only_when_nothing_typed(monkeypatch):
-    from ambassador.services.urls import BaseUrlMissing
-from ambassador.services import open_graph
+    from ambassador.services import open_graph
     monkeypatch.setattr(posts.open_graph, "fetch_preview",
                         lambda *, url: open_graph.Preview(title="T", description="D", image_url="https://i/x.png"))
     data = _data()
