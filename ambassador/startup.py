@@ -35,18 +35,19 @@ def token_keys_problem(value: str | None) -> str | None:
     return None
 
 
+# Each setting a process may need, with what checks a value that is set (None: any value will do).
+CHECKS = {"SECRET_KEY": None, "PUBLIC_BASE_URL": base_url_problem, "TOKEN_KEYS": token_keys_problem}
+
+
 def problems(config: Mapping) -> tuple[list[str], list[str]]:
     """(the required settings that are missing, what is wrong with the ones that are set)."""
     missing, invalid = [], []
-    required = config.get("REQUIRED_SETTINGS", ())
-    for name in ("SECRET_KEY", "PUBLIC_BASE_URL", "TOKEN_KEYS"):
+    for name, check in CHECKS.items():
         value = config.get(name)
         if not value:
-            if name in required:
+            if name in config.get("REQUIRED_SETTINGS", ()):
                 missing.append(name)
-            continue
-        problem = {"PUBLIC_BASE_URL": base_url_problem, "TOKEN_KEYS": token_keys_problem}.get(name, lambda v: None)(value)
-        if problem:
+        elif check is not None and (problem := check(value)):
             invalid.append(f"{name} {problem}")
     return missing, invalid
 

@@ -134,3 +134,11 @@ def test_development_needs_none_of_them(tmp_path):
     done = run([str(BIN / "flask"), "--app", "wsgi", "routes"], fresh_env(tmp_path, AMBASSADOR_ENV="development"))
     assert done.returncode == 0, done.stderr
     assert "/s/<code>" in done.stdout
+
+
+def test_gunicorn_without_our_config_file_stops_instead_of_rebooting_workers(tmp_path):
+    """The fallback when gunicorn.conf.py is not used: the worker exits with gunicorn's "failed to boot"."""
+    done = run([str(BIN / "gunicorn"), "-c", "/dev/null", "--bind", "127.0.0.1:0", "--workers", "1", "wsgi:app"],
+               fresh_env(tmp_path))
+    assert done.returncode != 0 and "Worker failed to boot" in done.stderr  # the master halted: no reboot loop
+    assert done.stderr.count("SECRET_KEY, PUBLIC_BASE_URL, TOKEN_KEYS are not set") == 1
