@@ -28,14 +28,19 @@ messages: $(VENV)/.runtime
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv bench tests" -o ambassador/translations/messages.pot .
 	$(BIN)/pybabel -q update -i ambassador/translations/messages.pot -d ambassador/translations --no-fuzzy-matching
 
+# Links in posts and emails point at the dev server (services/urls.py builds them over PUBLIC_BASE_URL),
+# unless PUBLIC_BASE_URL is set in the environment (e.g. a tunnel's public address).
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+DEV_ENV = AMBASSADOR_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL)
+
 run: $(VENV)/.runtime translations
 	mkdir -p instance
-	AMBASSADOR_ENV=development $(BIN)/flask db upgrade
-	AMBASSADOR_ENV=development $(BIN)/flask ambassador demo
-	AMBASSADOR_ENV=development SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(DEV_ENV) $(BIN)/flask db upgrade
+	$(DEV_ENV) $(BIN)/flask ambassador demo
+	$(DEV_ENV) SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 worker: $(VENV)/.runtime
-	AMBASSADOR_ENV=development $(BIN)/flask ambassador worker
+	$(DEV_ENV) $(BIN)/flask ambassador worker
 
 test: $(VENV)/.dev translations
 	$(BIN)/python tests/run_suite.py

@@ -37,6 +37,8 @@ def _database_url() -> str:
 
 class Config:
     ENV_NAME = "production"
+    # A process refuses to start without these (ambassador/startup.py: one line, exit status 1).
+    REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL", "TOKEN_KEYS")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -72,7 +74,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Ambassador <no-reply@localhost>")
-    # Absolute base for links in emails and short links (e.g. https://amb.example.com)
+    # The address people reach the product at (e.g. https://amb.example.com): every absolute link
+    # (short links in posts, emails, OAuth callbacks) is built over it (services/urls.py), never
+    # over a request's Host header. Required in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     # Fetch Open Graph tags of a post's link when the page is reachable.
@@ -116,9 +120,11 @@ class Config:
     POSTS_PER_PAGE = 10
 
     # --- Linked accounts and publishing (issue: publishing pipeline) ---
-    # Fernet keys, comma-separated, newest first (see services/crypto.py); without it tokens are
-    # encrypted with a key derived from SECRET_KEY.
+    # Fernet keys, comma-separated, newest first (see services/crypto.py). Required in production,
+    # so token encryption never depends on the session-signing SECRET_KEY.
     TOKEN_KEYS = os.environ.get("TOKEN_KEYS", "")
+    # Development and tests only: without TOKEN_KEYS, derive the token key from SECRET_KEY.
+    TOKEN_KEYS_FROM_SECRET_KEY = False
     # Every network's base URLs come from here, defaulting to the real ones, so a stand-in
     # server can be used in tests and benchmarks.
     LINKEDIN_CLIENT_ID = os.environ.get("LINKEDIN_CLIENT_ID", "")
@@ -158,15 +164,20 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL")
+    TOKEN_KEYS_FROM_SECRET_KEY = True
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret-change-me")
     CLICK_SALT = os.environ.get("CLICK_SALT", "dev-click-salt")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # `make run` sets its PORT
 
 
 class TestConfig(Config):
     ENV_NAME = "test"
+    # Like production, no PUBLIC_BASE_URL: the tests set it where they build links, as an operator must.
+    REQUIRED_SETTINGS = ("SECRET_KEY",)
+    TOKEN_KEYS_FROM_SECRET_KEY = True
     TESTING = True
     SECRET_KEY = "test-secret"
     CLICK_SALT = "test-salt"
@@ -177,7 +188,7 @@ class TestConfig(Config):
     MAIL_SERVER = None
     OPEN_GRAPH_FETCH = False
     CLICK_BUFFER_SYNC = True
-    PUBLIC_BASE_URL = "http://localhost"
+    PUBLIC_BASE_URL = ""  # not inherited from the environment of the machine running the tests
     PROVIDERS_ALLOW_HTTP = True
 
 

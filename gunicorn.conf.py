@@ -26,3 +26,11 @@ def worker_exit(server, worker):
     stored = shutdown_click_buffers()
     if stored:
         server.log.info("worker %s: flushed %d buffered clicks on exit", worker.pid, stored)
+
+
+def on_starting(server):
+    """In the master, before any worker forks: without the production settings, stop with one line
+    on stderr and exit status 1 (a worker failing to boot would only be replaced by the next one)."""
+    from ambassador.startup import exit_if_misconfigured
+
+    exit_if_misconfigured()

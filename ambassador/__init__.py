@@ -5,8 +5,12 @@ from flask import Flask
 
 from config import config_for
 
+from . import startup
 
-def create_app(config_name: str | None = None, **overrides) -> Flask:
+
+def create_app(config_name: str | None = None, *, check_settings: bool = True, **overrides) -> Flask:
+    """Build the app. Raises startup.ConfigurationError (one line listing every missing or invalid
+    setting) unless `check_settings` is False, which only `flask … --help` uses (wsgi.py)."""
     app = Flask(
         __name__,
         template_folder="../templates",
@@ -15,7 +19,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
-    _check_secrets(app)
+    if check_settings:
+        startup.check(app.config)
+    if not app.config.get("CLICK_SALT"):
+        app.config["CLICK_SALT"] = app.config["SECRET_KEY"]
     _trust_proxies(app)
 
     register_extensions(app)
@@ -23,16 +30,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_hooks(app)
     register_commands(app)
     return app
-
-
-def _check_secrets(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set it in the environment (production refuses to start without one), "
-            "or run with AMBASSADOR_ENV=development."
-        )
-    if not app.config.get("CLICK_SALT"):
-        app.config["CLICK_SALT"] = app.config["SECRET_KEY"]
 
 
 def _trust_proxies(app: Flask) -> None:

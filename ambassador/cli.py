@@ -34,14 +34,11 @@ def create_admin(email: str, org_slug: str, name: str, password: str | None) -> 
               help="Password for every demo user (default: ambassador-demo). Only used when the demo is created.")
 def demo(password: str | None) -> None:
     """Create the demo organization with people, content and a month of history (idempotent)."""
-    from flask import current_app
-
     from .extensions import db
     from .services.demo import DEFAULT_PASSWORD, ensure_demo
 
     try:
-        result = ensure_demo(password=password or DEFAULT_PASSWORD,
-                             base_url=current_app.config.get("PUBLIC_BASE_URL") or "")
+        result = ensure_demo(password=password or DEFAULT_PASSWORD)
     except ValueError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -25,6 +25,7 @@ only those may end unconfirmed (bench/publish_kills.py).
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import logging
@@ -76,9 +77,14 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+# Production refuses to start without TOKEN_KEYS; every process of a run shares this one.
+BENCH_TOKEN_KEY = base64.urlsafe_b64encode(b"ambassador-bench-token-key-00000").decode()
+
+
 def app_config(url: str, settings: dict, args) -> dict:
     lease = {"PUBLISH_LEASE_SECONDS": args["lease"]} if args.get("lease") else {}
     return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "CLICK_SALT": "bench-salt",
+            "TOKEN_KEYS": BENCH_TOKEN_KEY,
             "PUBLISH_THREADS": args["threads"], "PUBLISH_BATCH": args["batch"],
             "PUBLISH_BACKOFF_SECONDS": args["backoff"], **lease, **settings}
 

@@ -12,6 +12,7 @@ gunicorn gracefully (SIGTERM) and checks that every click that should count was 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import random
 import re
@@ -34,6 +35,9 @@ import sqlalchemy as sa  # noqa: E402
 import loadgen  # noqa: E402
 
 SECRET = "bench-secret-" + uuid.uuid4().hex
+# What production refuses to start without (ambassador/startup.py), as an operator sets it.
+OPERATOR = {"SECRET_KEY": SECRET, "PUBLIC_BASE_URL": "https://amb.bench.example",
+            "TOKEN_KEYS": base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode()}
 BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/124.0.0.0 Safari/537.36 visitor/{n}")
 BOTS = ("LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)", "Twitterbot/1.0",
@@ -77,7 +81,7 @@ def seed(url: str, n_links: int) -> list[tuple[str, str]]:
     from ambassador.services.tokens import new_token
     from ambassador.services.tracked_links import link_for
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=SECRET)
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, **OPERATOR)
     with app.app_context():
         db.create_all()
         org = Organization(name="Bench", slug="bench", join_token=new_token())
@@ -129,7 +133,7 @@ def free_port() -> int:
 
 def start_gunicorn(url: str, port: int, args, log_path: Path) -> subprocess.Popen:
     workers = args.workers
-    env = {**os.environ, "AMBASSADOR_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
+    env = {**os.environ, "AMBASSADOR_ENV": "production", **OPERATOR, "DATABASE_URL": url,
            "CLICK_SALT": "bench-salt", "CLICK_FLUSH_INTERVAL": str(args.flush_interval)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process

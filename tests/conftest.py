@@ -5,6 +5,7 @@ PostgreSQL (a fresh database is created for the run and dropped after it).
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import uuid
@@ -20,6 +21,8 @@ from ambassador.extensions import db as _db
 from ambassador.translations.compile import compile_catalogs
 
 from .factories import Factory
+
+PUBLIC_BASE_URL = "http://localhost"  # the test client's host, so links in pages can be followed
 
 
 class IsolatedClient(FlaskClient):
@@ -69,10 +72,36 @@ def database_url():
         yield url
 
 
+@pytest.fixture
+def own_database_url(database_url, tmp_path):
+    """A throwaway database of the test's own, for an app of its own with real commits."""
+    if database_url.startswith("postgresql"):
+        url, drop = _postgres_database(database_url)
+    else:
+        url, drop = f"sqlite:///{tmp_path / 'own.db'}", (lambda: None)
+    yield url
+    drop()
+
+
+@contextlib.contextmanager
+def app_with_own_schema(config_name: str, url: str, **settings):
+    """An app of the test's own on `url` (see own_database_url), its schema built, its engine disposed after."""
+    app = create_app(config_name, SQLALCHEMY_DATABASE_URI=url, **settings)
+    with app.app_context():
+        _db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     compile_catalogs()
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
+    # TestConfig leaves PUBLIC_BASE_URL unset, as production does; like an operator, the suite sets it.
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, PUBLIC_BASE_URL=PUBLIC_BASE_URL,
                      UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -19,7 +19,8 @@ from ..models import AutoShareOptIn, Campaign, Membership, Post, Share, SocialAc
 from ..providers import registry
 from ..providers.base import ErrorKind, ProviderError
 from ..services import dispatch, feed, publishing, social_accounts
-from ..services.email import absolute_url, send_email
+from ..services.email import send_email
+from ..services.urls import absolute_url
 from ..services.sharing import ShareError
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def _send_expiry_warning(account: SocialAccount, *, days: int) -> None:
     send_email(to=user.email, org_id=account.org_id, locale=user.locale,
                subject=_l("Your %(network)s connection ends in %(days)d days", network=label, days=days),
                template="account_expiring", account=account, user=user, network=label, days=days,
-               expires_at=account.token_expires_at, link=absolute_url("/me/accounts"))
+               expires_at=account.token_expires_at, link=absolute_url("accounts.index"))
 
 
 def expire_posts(now: datetime | None = None) -> dict[str, int]:

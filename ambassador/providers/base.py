@@ -74,6 +74,7 @@ class PublishRequest:
     title: str = ""
     description: str = ""
     idempotency_key: str = ""  # stable per share
+    language: str = ""  # BCP-47 tag of the text (e.g. "nl"), "" when unknown
 
 
 @dataclass

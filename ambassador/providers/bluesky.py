@@ -191,6 +191,8 @@ class BlueskyProvider(SocialProvider):
                                       "+00:00", "Z")}
         if found := facets(request.text):
             record["facets"] = found
+        if request.language:
+            record["langs"] = [request.language]  # app.bsky.feed.post: up to 3 BCP-47 tags
         if request.link_url:
             record["embed"] = {"$type": "app.bsky.embed.external",
                                "external": {"uri": request.link_url, "title": request.title,

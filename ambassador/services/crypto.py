@@ -21,7 +21,10 @@ def _keys() -> list[bytes]:
     configured = [k.strip() for k in (current_app.config.get("TOKEN_KEYS") or "").split(",") if k.strip()]
     if configured:
         return [k.encode() for k in configured]
-    # Development/test fallback: a key derived from SECRET_KEY (production requires TOKEN_KEYS).
+    if not current_app.config.get("TOKEN_KEYS_FROM_SECRET_KEY"):
+        # Production refuses to start without TOKEN_KEYS (ambassador/startup.py); never fall back there.
+        raise SecretError("TOKEN_KEYS is not set")
+    # Development and tests only (config.py TOKEN_KEYS_FROM_SECRET_KEY): a key derived from SECRET_KEY.
     digest = hashlib.sha256(f"token-key:{current_app.config['SECRET_KEY']}".encode()).digest()
     return [base64.urlsafe_b64encode(digest)]
 

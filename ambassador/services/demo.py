@@ -153,8 +153,7 @@ def find_demo_org() -> Organization | None:
     return db.session.scalar(sa.select(Organization).where(Organization.slug == DEMO_SLUG))
 
 
-def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None,
-                base_url: str = "") -> DemoResult:
+def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None) -> DemoResult:
     """Create the demo organization unless it exists; return it with its logins."""
     if len(password) < accounts.MIN_PASSWORD_LENGTH:
         raise ValueError(f"The password needs at least {accounts.MIN_PASSWORD_LENGTH} characters.")
@@ -170,7 +169,7 @@ def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None
     org.posts_require_approval = True
     memberships = _create_memberships(org=org, users=members)
     posts = _create_content(org=org, memberships=memberships, now=now)
-    _create_history(org=org, memberships=memberships, posts=posts, now=now, rng=rng, base_url=base_url)
+    _create_history(org=org, memberships=memberships, posts=posts, now=now, rng=rng)
     demo_community.create(org=org, memberships=memberships, now=now)  # NPS, community, rewards, badges
     return DemoResult(org=org, created=True, logins=demo_logins(org=org))
 
@@ -263,7 +262,7 @@ def _store_banner(seed: int) -> str:
 
 
 def _create_history(*, org: Organization, memberships: dict[str, Membership], posts: list[Post],
-                    now: datetime, rng: random.Random, base_url: str) -> None:
+                    now: datetime, rng: random.Random) -> None:
     """About a month of intent shares and the clicks they brought, with points through the ledger."""
     published = [p for p in posts if p.status == "approved"]
     visitors = 0
@@ -282,16 +281,14 @@ def _create_history(*, org: Organization, memberships: dict[str, Membership], po
                 continue
             # Fresh posts are shared most.
             post = rng.choices(candidates, weights=[1 / (1 + (at - p.published_at).days) for p in candidates])[0]
-            share = _share(org=org, membership=membership, post=post, network=rng.choice(SHARE_NETWORKS), at=at,
-                           base_url=base_url)
+            share = _share(org=org, membership=membership, post=post, network=rng.choice(SHARE_NETWORKS), at=at)
             visitors = _clicks(org=org, share=share, now=now, rng=rng, visitors=visitors)
 
 
-def _share(*, org: Organization, membership: Membership, post: Post, network: str, at: datetime,
-           base_url: str) -> Share:
+def _share(*, org: Organization, membership: Membership, post: Post, network: str, at: datetime) -> Share:
     link = tracked_links.link_for(membership=membership, post=post, network=network)
     db.session.flush()
-    url = f"{base_url.rstrip('/')}/s/{link.code}"
+    url = tracked_links.short_url(link.code)
     caption = post.caption_for(network) if networks.get(network).prefill_text else ""
     text = networks.compose_text(caption=caption, disclosure=membership.disclosure, url=url, hashtags=post.hashtags)
     share = Share(org_id=org.id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,

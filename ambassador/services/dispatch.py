@@ -40,7 +40,7 @@ from . import crypto, feed, social_accounts
 from .dispatch_leases import (LEASE_LOST_MESSAGE, begin_write, claim_due_shares, is_idempotent,  # noqa: F401
                               mark_sending, recover_expired_leases, release, worker_identity)
 from .publishing import award_published
-from .sharing import short_url
+from .sharing import share_language, short_url, text_with_current_link
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +126,9 @@ def _send(share: Share, account: SocialAccount, *, worker_id: str, now: datetime
             db.session.commit()  # refresh_now marked the account and emailed its owner
         return record_outcome(share_id, worker_id=worker_id, error=error, now=now)
     post = share.post
-    request = PublishRequest(text=share.caption, link_url=short_url(share.tracked_link.code),
+    request = PublishRequest(text=text_with_current_link(share), link_url=short_url(share.tracked_link.code),
                              title=post.preview_title or post.title, description=post.preview_description,
-                             idempotency_key=share.idempotency_key or "")
+                             idempotency_key=share.idempotency_key or "", language=share_language(share))
     # Refreshed tokens are committed; no transaction is held during the network call.
     if not mark_sending(share_id, worker_id=worker_id, now=now):
         log.warning("share %s: lease lost before sending; not sent", share_id)

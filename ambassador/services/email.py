@@ -53,10 +53,3 @@ def _deliver(message: OutboxEmail) -> None:
         message.error = str(exc)[:1000]
     db.session.flush()
 
-
-def absolute_url(path: str) -> str:
-    """A link for an email or a short link: PUBLIC_BASE_URL when set, else the request's host."""
-    from flask import request
-
-    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if request else "")
-    return base.rstrip("/") + path

@@ -7,14 +7,15 @@ email or a password reset email proves the address too.
 """
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
 from ..models import User, utcnow
 from . import user_sessions
-from .email import absolute_url, send_email
+from .email import send_email
+from .urls import absolute_url
 
 # What a link turns out to be; the page explains each one.
 VALID, ALREADY, INVALID = "valid", "already", "invalid"
@@ -65,7 +66,7 @@ def verify(token: str, *, keep_session_token: str | None = None) -> tuple[User |
 
 
 def send_verification_email(user: User) -> None:
-    link = absolute_url(url_for("auth.verify_email", token=make_token(user)))
+    link = absolute_url("auth.verify_email", token=make_token(user))
     send_email(to=user.email, subject=_l("Confirm your email address for Ambassador"), template="verify_email",
                locale=user.locale, user=user, link=link)
 
@@ -74,8 +75,8 @@ def send_signup_attempt_email(user: User) -> None:
     """To the owner of an address someone tried to sign up with again: no new account, no org."""
     send_email(to=user.email, subject=_l("Someone tried to sign up to Ambassador with your address"),
                template="signup_attempt", locale=user.locale, user=user,
-               login_link=absolute_url(url_for("auth.login")),
-               reset_link=absolute_url(url_for("auth.forgot_password")))
+               login_link=absolute_url("auth.login"),
+               reset_link=absolute_url("auth.forgot_password"))
 
 
 def require_verified(user: User | None, error: type[Exception]) -> None:

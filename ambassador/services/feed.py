@@ -140,7 +140,7 @@ def check_caption(*, post: Post, network: str, caption: str, disclosure: str, ur
 
     Every short link has the same length, so without `url` a placeholder measures exactly.
     """
-    url = url or sharing.short_url("x" * tracked_links.CODE_LENGTH)
+    url = url or tracked_links.placeholder_short_url()
     try:
         sharing.check_length(network=network, text=api_text(post=post, caption=caption, disclosure=disclosure,
                                                             url=url))

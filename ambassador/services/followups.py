@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -21,9 +20,10 @@ from ..extensions import db
 from ..models import (FOLLOW_UP_STATUSES, ROLE_RANK, FollowUp, FollowUpNote, Membership, Organization, PassiveMessage,
                       SurveyInvitation, SurveyResponse, User, utcnow)
 from . import survey_invitations
-from .email import absolute_url, send_email
+from .email import send_email
 from .email_verification import require_verified
 from .tokens import new_token
+from .urls import absolute_url
 
 DUE_AFTER = timedelta(days=3)
 NOTE_MAX = 4000
@@ -188,19 +188,12 @@ def assign(*, actor: Membership, follow_up: FollowUp, assignee_id: int | None) -
     return follow_up
 
 
-def _link(endpoint: str, **values) -> str:
-    """An absolute link for an email, in a request or not (a job, the CLI)."""
-    path = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT", "/")).build(
-        endpoint, values)
-    return absolute_url(path)
-
-
 def _send_assigned_email(follow_up: FollowUp, assignee: Membership) -> None:
     org = assignee.organization
     send_email(to=assignee.user.email, subject=_l("A detractor to follow up for %(org)s", org=org.name),
                template="follow_up_assigned", org_id=org.id, locale=assignee.user.locale or org.default_locale,
                follow_up=follow_up, response=follow_up.response, org=org, assignee=assignee,
-               link=_link("followups.detail", follow_up_id=follow_up.id))
+               link=absolute_url("followups.detail", follow_up_id=follow_up.id))
 
 
 # --- Closing the loop ------------------------------------------------------------------------------
@@ -292,7 +285,7 @@ def _unsubscribe_link(respondent) -> str:
     """The survey's own unsubscribe page, through the respondent's latest invitation (if they had one)."""
     token = db.session.scalar(sa.select(SurveyInvitation.token).where(SurveyInvitation.respondent_id == respondent.id)
                               .order_by(SurveyInvitation.id.desc()).limit(1))
-    return _link("survey_public.unsubscribe", token=token) if token else ""
+    return absolute_url("survey_public.unsubscribe", token=token) if token else ""
 
 
 def passive_messages(*, org: Organization, limit: int = 20) -> list[PassiveMessage]:

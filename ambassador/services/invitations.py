@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -12,8 +12,9 @@ from ..forms.members import ROLE_LABELS
 from ..forms.validators import is_valid_email
 from ..models import KINDS, ROLES, Invitation, Membership, Organization, Team, User, utcnow
 from .accounts import find_user, normalize_email
-from .email import absolute_url, send_email
+from .email import send_email
 from .email_verification import require_verified
+from .urls import absolute_url
 from .members import can_manage, membership_of
 from .tokens import hash_token, new_token
 
@@ -27,12 +28,7 @@ class InvitationError(ValueError):
 
 def invitation_link(token: str) -> str:
     """The absolute accept link for an email (works in a request, a job or the CLI)."""
-    if has_request_context():
-        path = url_for("join.invitation", token=token)
-    else:
-        adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT", "/"))
-        path = adapter.build("join.invitation", {"token": token})
-    return absolute_url(path)
+    return absolute_url("join.invitation", token=token)
 
 
 def status_of(invitation: Invitation, *, now=None) -> str:

@@ -8,7 +8,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..extensions import db
 from ..models import User
 from . import accounts, email_verification
-from .email import absolute_url, send_email
+from .email import send_email
+from .urls import absolute_url
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -31,9 +32,10 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def send_reset_email(user: User, *, reset_path: str) -> None:
+def send_reset_email(user: User) -> None:
+    token = make_reset_token(user)
     send_email(to=user.email, subject=_l("Reset your Ambassador password"), template="password_reset",
-               locale=user.locale, user=user, link=absolute_url(reset_path))
+               locale=user.locale, user=user, link=absolute_url("auth.reset_password", token=token))
 
 
 def reset_password(user: User, password: str) -> None:

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import AUDIENCES, Campaign, Organization, Post, PostCaption, User
 from . import open_graph, uploads
 from .campaigns import ContentError, check_window, org_teams
-from .tracked_links import CODE_LENGTH
+from .tracked_links import placeholder_short_url
 
 MAX_CAPTION = 5000  # for networks without a limit of their own (email)
 HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
@@ -89,12 +89,6 @@ def clean_hashtags(text: str) -> str:
     if len(result) > 300:
         raise ContentError({"hashtags": _l("Too many hashtags.")})
     return result
-
-
-def placeholder_short_url() -> str:
-    """A short link as long as the real ones ambassadors will share (/s/ + code)."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "https://example.com").rstrip("/")
-    return f"{base}/s/{'x' * CODE_LENGTH}"
 
 
 def shared_length(*, network: str, caption: str, hashtags: str, disclosure: str) -> int:

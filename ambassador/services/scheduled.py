@@ -16,7 +16,7 @@ from .. import networks
 from ..extensions import db
 from ..models import Membership, Share
 from .feed import api_text, check_caption, check_publish_time
-from .sharing import short_url
+from .sharing import short_url, split_short_link
 
 # The states a member sees, in the order of the page's tabs.
 STATES = ("scheduled", "publishing", "published", "failed", "unconfirmed", "canceled")
@@ -69,10 +69,7 @@ def editable_caption(share: Share) -> str:
 
     Matched by its code, not the whole address: the public base URL may differ from when it was stored.
     """
-    text = (share.caption or "").rstrip()
-    head, _sep, last = text.rpartition(" ")
-    return head.rstrip() if last.startswith(("http://", "https://")) and last.endswith(
-        f"/s/{share.tracked_link.code}") else text
+    return split_short_link(share)[0]
 
 
 def added_length(share: Share) -> int:

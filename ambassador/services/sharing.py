@@ -6,17 +6,17 @@ cannot be dropped by editing the caption and the raw post link never leaves the 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
 from ..models import Membership, PointsEntry, Post, Share, TrackedLink, utcnow
 from . import points, tracked_links
-from .email import absolute_url
+from .tracked_links import short_url
 
 MAX_CAPTION_CHARS = 10_000  # a guard for networks without a limit (email, copy)
 
@@ -35,12 +35,39 @@ class ShareResult:
     points: PointsEntry | None
 
 
-def short_url(code: str) -> str:
-    """The absolute /s/<code> link (the links area's `links.follow` route once it exists)."""
-    path = f"/s/{code}"
-    if has_request_context() and "links.follow" in current_app.view_functions:
-        path = url_for("links.follow", code=code)
-    return absolute_url(path)
+def split_short_link(share: Share) -> tuple[str, str | None]:
+    """(the stored text without the member's short link at its end, that link or None).
+
+    Matched by its code, not the whole address: the text may have been stored under another
+    PUBLIC_BASE_URL, or (before it was required) with a relative /s/<code> link.
+    """
+    text = (share.caption or "").rstrip()
+    head, _sep, last = text.rpartition(" ")
+    if last.endswith(f"/s/{share.tracked_link.code}") and last.startswith(("/", "http://", "https://")):
+        return head.rstrip(), last
+    return text, None
+
+
+def text_with_current_link(share: Share) -> str:
+    """The stored text with its short link as PUBLIC_BASE_URL gives it now (what is sent to a network)."""
+    head, link = split_short_link(share)
+    if link is None:
+        return share.caption or ""
+    return f"{head} {short_url(share.tracked_link.code)}".strip()
+
+
+LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def share_language(share: Share) -> str:
+    """The BCP-47 tag of a share's text: the post's language (posts have none yet), else the member's
+    language, else the organization's default; "" when none of them is a valid tag."""
+    member, org = share.membership, share.membership.organization
+    for value in (getattr(share.post, "language", None), member.user.locale, org.default_locale):
+        tag = (value or "").strip().replace("_", "-")
+        if tag and LANGUAGE_TAG_RE.match(tag):
+            return tag
+    return ""
 
 
 def carries_text(network: networks.Network) -> bool:
@@ -64,7 +91,7 @@ def final_text(*, post: Post, network: str, caption: str, disclosure: str, url: 
 def added_length(*, post: Post, network: str, caption: str, disclosure: str) -> int:
     """How much the hashtags, disclosure and short link add to the caption (for the live counter)."""
     net = networks.get(network)
-    url = short_url("x" * tracked_links.CODE_LENGTH)
+    url = tracked_links.placeholder_short_url()
     text = final_text(post=post, network=network, caption=caption, disclosure=disclosure, url=url)
     return max(net.length(text) - net.length(caption.strip()), 0)
 
@@ -109,7 +136,7 @@ def share_post(*, membership: Membership, post: Post, network: str, caption: str
     caption = suggested_caption(post, network) if caption is None else caption.strip()
     # Every short link has the same length, so a placeholder code measures the final text exactly.
     check_length(network=network, text=final_text(post=post, network=network, caption=caption,
-                                                  disclosure=disclosure, url=short_url("x" * tracked_links.CODE_LENGTH)))
+                                                  disclosure=disclosure, url=tracked_links.placeholder_short_url()))
 
     link = tracked_links.link_for(membership=membership, post=post, network=network)
     db.session.flush()

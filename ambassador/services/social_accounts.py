@@ -16,7 +16,8 @@ from ..models import Membership, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import AccountContext, ErrorKind, Profile, ProviderError, TokenSet
 from . import crypto
-from .email import absolute_url, send_email
+from .email import send_email
+from .urls import absolute_url
 
 REFRESH_MARGIN = timedelta(minutes=5)
 
@@ -78,7 +79,7 @@ def mark_needs_reconnect(account: SocialAccount, *, reason: str) -> None:
                    subject=_l("Reconnect your %(network)s account", network=_provider_label(account.provider)),
                    template="account_reconnect", account=account, user=user, reason=reason,
                    network=_provider_label(account.provider),
-                   link=absolute_url("/me/accounts"))
+                   link=absolute_url("accounts.index"))
 
 
 def _provider_label(name: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -28,8 +27,9 @@ from ..models import Membership, Organization, Respondent, Survey, SurveyInvitat
 from . import csv_import, surveys
 from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it from here)
 from .accounts import normalize_email
-from .email import absolute_url, send_email
+from .email import send_email
 from .email_verification import require_verified
+from .urls import absolute_url
 from .tokens import new_token
 
 MAX_ROWS = 2000
@@ -145,16 +145,8 @@ def invite_from_csv(*, org: Organization, actor: Membership, survey: Survey, dat
     return report
 
 
-def _url(endpoint: str, **values) -> str:
-    """An absolute link for an email (works in a request, a job or the CLI)."""
-    if has_request_context():
-        return absolute_url(url_for(endpoint, **values))
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT", "/"))
-    return absolute_url(adapter.build(endpoint, values))
-
-
 def score_links(invitation: SurveyInvitation) -> list[tuple[int, str]]:
-    return [(score, _url("survey_public.one_click", token=invitation.token, score=score)) for score in range(11)]
+    return [(score, absolute_url("survey_public.one_click", token=invitation.token, score=score)) for score in range(11)]
 
 
 def send_invitation(*, invitation: SurveyInvitation) -> bool:
@@ -168,8 +160,8 @@ def send_invitation(*, invitation: SurveyInvitation) -> bool:
         subject = str(_l("%(org)s would like your opinion", org=org.name))
     send_email(to=respondent.email, subject=subject, template="survey_invitation", org_id=org.id, locale=lang,
                org=org, survey=survey, respondent=respondent, question=surveys.question_text(survey, lang),
-               links=score_links(invitation), page_link=_url("survey_public.invitation", token=invitation.token),
-               unsubscribe_link=_url("survey_public.unsubscribe", token=invitation.token))
+               links=score_links(invitation), page_link=absolute_url("survey_public.invitation", token=invitation.token),
+               unsubscribe_link=absolute_url("survey_public.unsubscribe", token=invitation.token))
     invitation.sent_at = utcnow()
     db.session.flush()
     return True

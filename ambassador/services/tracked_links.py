@@ -12,9 +12,20 @@ from werkzeug.urls import iri_to_uri
 
 from ..extensions import db
 from ..models import Membership, Post, TrackedLink
+from .urls import absolute_url
 
 CODE_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10  # 57^10 ≈ 3.6e17: unguessable for enumeration
+
+
+def short_url(code: str) -> str:
+    """The absolute /s/<code> link that goes out in posts (links.follow, over PUBLIC_BASE_URL)."""
+    return absolute_url("links.follow", code=code)
+
+
+def placeholder_short_url() -> str:
+    """A short link exactly as long as the real ones (every code has CODE_LENGTH symbols), to measure texts."""
+    return short_url("x" * CODE_LENGTH)
 
 
 def new_code() -> str:

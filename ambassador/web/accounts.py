@@ -20,6 +20,7 @@ from ..providers import registry
 from ..providers.base import ErrorKind, ProviderError, SocialProvider
 from ..services import oauth_flow, social_accounts
 from ..services.oauth_flow import ConnectError
+from ..services.urls import absolute_url
 from .context import member_required, scoped_or_404
 from .security import content_security_policy
 
@@ -67,10 +68,8 @@ def _provider_or_404(name: str) -> SocialProvider:
 
 
 def callback_url(provider_name: str) -> str:
-    """The exact redirect URI registered with the network (one per provider)."""
-    path = url_for("accounts.callback", provider_name=provider_name)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return f"{base}{path}" if base else url_for("accounts.callback", provider_name=provider_name, _external=True)
+    """The exact redirect URI registered with the network (one per provider), over PUBLIC_BASE_URL."""
+    return absolute_url("accounts.callback", provider_name=provider_name)
 
 
 def _connected(saved: list[SocialAccount], provider: SocialProvider):

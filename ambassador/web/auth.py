@@ -110,8 +110,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
         if allowed_for_email("password_reset_email", form.email.data) and user is not None:
-            token = password_reset.make_reset_token(user)
-            password_reset.send_reset_email(user, reset_path=url_for("auth.reset_password", token=token))
+            password_reset.send_reset_email(user)
             db.session.commit()
         # Same answer either way: the form does not reveal who has an account.
         flash(_("If that address has an account, a reset link is on its way."), "info")

@@ -16,7 +16,7 @@ from ..forms.members import (ImportForm, InviteForm, MemberFilterForm, MemberFor
                              template_labels)
 from ..models import Invitation, Membership, OutboxEmail
 from ..services import csv_import, invitations, members, teams
-from ..services.email import absolute_url
+from ..services.urls import absolute_url
 from .context import role_required, scoped_or_404
 
 bp = Blueprint("members", __name__)
@@ -89,7 +89,7 @@ def change_status(membership_id: int, action: str):
     try:
         service(actor=g.membership, membership=membership)
         if action == "approve":
-            members.send_approved_email(membership=membership, link=absolute_url(url_for("auth.login")))
+            members.send_approved_email(membership=membership, link=absolute_url("auth.login"))
     except members.MemberError as exc:
         db.session.rollback()
         flash(str(exc), "error")

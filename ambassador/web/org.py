@@ -8,7 +8,7 @@ from ..extensions import db
 from ..forms.org import OrgSettingsForm, TeamForm
 from ..models import Organization, Team
 from ..services import org_settings, teams
-from ..services.email import absolute_url
+from ..services.urls import absolute_url
 from ..services.uploads import absolute_path, mimetype_for
 from .context import role_required, scoped_or_404
 
@@ -17,7 +17,7 @@ admin_required = role_required("admin")
 
 
 def join_link(token: str) -> str:
-    return absolute_url(url_for("join.join", token=token))
+    return absolute_url("join.join", token=token)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

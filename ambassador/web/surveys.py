@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms.surveys import GROUP_LABELS, LANGUAGE_LABELS, STATUS_LABELS, InviteUploadForm, SurveyForm
 from ..models import Survey
 from ..services import nps_results, survey_invitations, surveys
-from ..services.email import absolute_url
+from ..services.urls import absolute_url
 from .context import role_required, scoped_or_404
 
 bp = Blueprint("surveys", __name__)
@@ -70,7 +70,7 @@ def edit(survey_id: int):
 @manager_required
 def results(survey_id: int):
     survey = scoped_or_404(Survey, survey_id)
-    public_link = absolute_url(url_for("survey_public.page", token=survey.public_token))
+    public_link = absolute_url("survey_public.page", token=survey.public_token)
     return render_template("surveys/results.html", survey=survey, public_link=public_link,
                            report=nps_results.results(org=g.org, survey_id=survey.id))
 

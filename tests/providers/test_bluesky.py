@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from ambassador.models import utcnow
 from ambassador.providers import registry
@@ -258,3 +259,49 @@ def test_metrics(bluesky, pds):
     next(iter(pds.records.values()))["likeCount"] = 4
     assert bluesky.metrics(account=account, external_id=result.external_id) == {"likes": 4, "reshares": 1,
                                                                                 "comments": 2}
+
+
+@pytest.mark.parametrize("relative", ["/s/Xy1", "amb.example/s/Xy1", ""])
+def test_the_pds_refuses_a_card_without_an_absolute_uri(bluesky, pds, relative):
+    """What the real PDS answered the worker's old relative short link: Invalid uri (got "/s/…")."""
+    _tokens, account = connected(bluesky, pds)
+    with pytest.raises(ProviderError) as caught:
+        bluesky.publish(account=account, request=PublishRequest(text="Lisez ceci", link_url=relative or " ",
+                                                                title="T", description="D", idempotency_key="k1"))
+    assert caught.value.kind is ErrorKind.REJECTED
+    assert "Invalid uri" in caught.value.message and "$.record.embed.external.uri" in caught.value.message
+    assert not pds.records
+
+
+def test_the_pds_refuses_a_link_facet_without_an_absolute_uri(bluesky, pds):
+    tokens, account = connected(bluesky, pds)
+    text = "Lisez /s/Xy1"
+    record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2026-01-01T00:00:00.000Z",
+              "facets": [{"index": {"byteStart": 6, "byteEnd": 12},
+                          "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "/s/Xy1"}]}]}
+    answer = requests.post(f"{pds.base_url}/xrpc/com.atproto.repo.createRecord", timeout=5,
+                           headers={"Authorization": f"Bearer {tokens.access_token}"},
+                           json={"repo": account.external_id, "collection": "app.bsky.feed.post", "record": record})
+    assert answer.status_code == 400 and answer.json()["error"] == "InvalidRequest"
+    assert answer.json()["message"] == 'Invalid uri (got "/s/Xy1") at $.record.facets[0].features[0].uri'
+    assert not pds.records
+
+
+def test_posts_carry_their_language(bluesky, pds):
+    _tokens, account = connected(bluesky, pds)
+    bluesky.publish(account=account, request=PublishRequest(text=f"Lees dit {LINK}", link_url=LINK, language="nl-BE",
+                                                            idempotency_key="k2"))
+    assert pds.last("createRecord")["json"]["record"]["langs"] == ["nl-BE"]
+    bluesky.publish(account=account, request=PublishRequest(text=f"Read this {LINK}", link_url=LINK,
+                                                            idempotency_key="k3"))
+    assert "langs" not in pds.last("createRecord")["json"]["record"]  # unknown: left out, never guessed
+
+
+@pytest.mark.parametrize("langs", [["en", "nl", "fr", "de"], "en", ["e"], ["en_US"], [""], ["en-"]])
+def test_the_pds_refuses_langs_that_are_not_up_to_three_bcp47_tags(bluesky, pds, langs):
+    tokens, account = connected(bluesky, pds)
+    record = {"$type": "app.bsky.feed.post", "text": "Hi", "createdAt": "2026-01-01T00:00:00.000Z", "langs": langs}
+    answer = requests.post(f"{pds.base_url}/xrpc/com.atproto.repo.createRecord", timeout=5,
+                           headers={"Authorization": f"Bearer {tokens.access_token}"},
+                           json={"repo": account.external_id, "collection": "app.bsky.feed.post", "record": record})
+    assert answer.status_code == 400 and "langs" in answer.json()["message"]

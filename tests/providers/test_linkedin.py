@@ -291,3 +291,11 @@ def test_fake_refuses_what_linkedin_would_cut_or_refuse(fake):
                                      json={**body, "commentary": "ok", "author": "urn:li:person:someone"})
     assert (unescaped.status_code, no_version.status_code, other_author.status_code) == (422, 400, 403)
     assert fake.posts == []
+
+
+@pytest.mark.parametrize("relative", ["/s/Xy9", "amb.test/s/Xy9", "https:///s/Xy9"])
+def test_linkedin_refuses_an_article_source_that_is_not_absolute(linkedin, fake, relative):
+    with pytest.raises(ProviderError) as caught:
+        share(linkedin, connected(fake), text="A new plant in Ghent!", link_url=relative)
+    assert caught.value.kind is ErrorKind.REJECTED and "/content/article/source" in caught.value.message
+    assert fake.posts == []

@@ -323,24 +323,12 @@ def test_sequential_claimers_take_disjoint_rows_and_respect_the_limit(db, networ
 
 
 @pytest.fixture
-def own_app(database_url, tmp_path):
+def own_app(own_database_url):
     """An app on a throwaway database (the suite's per-test transaction would hide other sessions' rows)."""
-    from ambassador import create_app
-    from ambassador.extensions import db as ext_db
+    from tests.conftest import PUBLIC_BASE_URL, app_with_own_schema
 
-    if database_url.startswith("postgresql"):
-        from tests.conftest import _postgres_database
-
-        url, drop = _postgres_database(database_url)
-    else:
-        url, drop = f"sqlite:///{tmp_path / 'dispatch.db'}", (lambda: None)
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, PUBLISH_THREADS=4)
-    with app.app_context():
-        ext_db.create_all()
-    yield app
-    with app.app_context():
-        ext_db.engine.dispose()
-    drop()
+    with app_with_own_schema("test", own_database_url, PUBLISH_THREADS=4, PUBLIC_BASE_URL=PUBLIC_BASE_URL) as app:
+        yield app
 
 
 def seed_due_shares(app, *, posts: int, accounts: int) -> list[int]:

@@ -12,6 +12,7 @@ from ambassador.models import Post
 from ambassador.services import posts, uploads
 from ambassador.services.campaigns import ContentError
 from ambassador.services.posts import PostInput
+from ambassador.services.urls import BaseUrlMissing
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -71,8 +72,11 @@ def test_hashtags_normalized():
 
 def test_placeholder_short_url_is_as_long_as_a_real_one(app, monkeypatch):
     assert posts.placeholder_short_url() == SHORT
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "")
-    assert posts.placeholder_short_url() == "https://example.com/s/xxxxxxxxxx"
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://amb.example.com/ambassador/")
+    assert posts.placeholder_short_url() == "https://amb.example.com/ambassador/s/xxxxxxxxxx"
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "")  # never made up (it was example.com)
+    with pytest.raises(BaseUrlMissing):
+        posts.placeholder_short_url()
 
 
 def test_shared_length_counts_hashtags_disclosure_and_link():

@@ -202,27 +202,14 @@ def test_history_and_requests_stay_inside_the_organization(db, make, member):
 
 
 @pytest.fixture
-def own_app(database_url, tmp_path):
+def own_app(own_database_url):
     """An app on a throwaway database with real commits (the per-test transaction would hide other
     sessions' rows): PostgreSQL's row locks are what these tests are about; on SQLite the same races
     run against a database file, where the write lock taken first serializes them."""
-    from ambassador import create_app
-    from ambassador.extensions import db as ext_db
+    from tests.conftest import app_with_own_schema
 
-    if database_url.startswith("postgresql"):
-        from tests.conftest import _postgres_database
-
-        url, drop = _postgres_database(database_url)
-    else:
-        url, drop = f"sqlite:///{tmp_path / 'rewards.db'}", (lambda: None)
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        ext_db.create_all()
-    yield app
-    with app.app_context():
-        ext_db.session.remove()
-        ext_db.engine.dispose()
-    drop()
+    with app_with_own_schema("test", own_database_url) as app:
+        yield app
 
 
 def _seed(app, *, members: int, balance: int, rewards: list[tuple[int, int | None]]) -> tuple[list[int], list[int]]:

@@ -101,7 +101,7 @@ def test_connect_redirects_with_state_pkce_and_the_exact_redirect_uri(signed_in)
 
 
 @pytest.mark.parametrize("base, expected", [("https://amb.example.com/", "https://amb.example.com/me/accounts/callback/x"),
-                                            ("", "http://localhost/me/accounts/callback/x")])
+                                            ("https://example.org/amb", "https://example.org/amb/me/accounts/callback/x")])
 def test_redirect_uri_follows_public_base_url(signed_in, app, monkeypatch, base, expected):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", base)
     assert start(signed_in)["redirect_uri"] == expected

@@ -1,7 +1,14 @@
 """`flask ambassador …` commands through Flask's CLI runner."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
 from ambassador.models import Membership, Organization, PointsEntry, Share, User
 from ambassador.services.demo import DEFAULT_PASSWORD
@@ -72,3 +79,66 @@ def test_demo_command_refuses_a_short_password(runner, db):
     result = runner.invoke(args=["ambassador", "demo", "--password", "short"])
     assert result.exit_code != 0 and "at least 10 characters" in result.output
     assert count(db, Organization) == 0
+
+
+# --- a fresh checkout: the entry points refuse missing settings in one line -------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+REQUIRED = ("SECRET_KEY", "PUBLIC_BASE_URL", "TOKEN_KEYS")
+
+
+def fresh_env(tmp_path, **settings) -> dict[str, str]:
+    """The environment of a fresh checkout: no AMBASSADOR_ENV, none of the production settings."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in (*REQUIRED, "AMBASSADOR_ENV", "FLASK_ENV", "FLASK_APP", "SCHEDULER_IN_PROCESS")}
+    return {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", **settings}
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", [["ambassador", "worker"], ["ambassador", "run-job", "dispatch_due_shares"],
+                                     ["db", "upgrade"], ["run"]])
+def test_flask_commands_refuse_missing_settings_in_one_line(tmp_path, command):
+    done = run([str(BIN / "flask"), "--app", "wsgi", *command], fresh_env(tmp_path))
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert "SECRET_KEY, PUBLIC_BASE_URL, TOKEN_KEYS are not set" in line and "AMBASSADOR_ENV=development" in line
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_help_works_before_the_settings_are_in_place(tmp_path):
+    done = run([str(BIN / "flask"), "--app", "wsgi", "ambassador", "--help"], fresh_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "worker" in done.stdout and "run-job" in done.stdout
+    assert "PUBLIC_BASE_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_invalid_public_base_url_is_refused_by_name(tmp_path):
+    env = fresh_env(tmp_path, SECRET_KEY="s", TOKEN_KEYS=Fernet.generate_key().decode(), PUBLIC_BASE_URL="/")
+    done = run([str(BIN / "flask"), "--app", "wsgi", "ambassador", "worker"], env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "PUBLIC_BASE_URL must be an absolute http(s) URL" in done.stderr
+
+
+def test_gunicorn_refuses_before_forking_workers(tmp_path):
+    done = run([str(BIN / "gunicorn"), "--bind", "127.0.0.1:0", "--workers", "2", "wsgi:app"], fresh_env(tmp_path))
+    assert done.returncode != 0
+    assert "SECRET_KEY, PUBLIC_BASE_URL, TOKEN_KEYS are not set" in done.stderr
+    assert "Traceback" not in done.stderr and "Booting worker" not in done.stderr
+
+
+def test_development_needs_none_of_them(tmp_path):
+    done = run([str(BIN / "flask"), "--app", "wsgi", "routes"], fresh_env(tmp_path, AMBASSADOR_ENV="development"))
+    assert done.returncode == 0, done.stderr
+    assert "/s/<code>" in done.stdout
+
+
+def test_gunicorn_without_our_config_file_stops_instead_of_rebooting_workers(tmp_path):
+    """The fallback when gunicorn.conf.py is not used: the worker exits with gunicorn's "failed to boot"."""
+    done = run([str(BIN / "gunicorn"), "-c", "/dev/null", "--bind", "127.0.0.1:0", "--workers", "1", "wsgi:app"],
+               fresh_env(tmp_path))
+    assert done.returncode != 0 and "Worker failed to boot" in done.stderr  # the master halted: no reboot loop
+    assert done.stderr.count("SECRET_KEY, PUBLIC_BASE_URL, TOKEN_KEYS are not set") == 1

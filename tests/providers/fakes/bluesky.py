@@ -3,7 +3,9 @@
 createSession (app passwords give scope com.atproto.appPass, the account password
 com.atproto.access), refreshSession (Bearer refreshJwt, rotated: the old one stops working),
 getSession, createRecord (checks repo = the session's DID, the TID record key, the 300-grapheme
-limit, that every facet's UTF-8 byte range really covers its link, and that the record key is
+limit, that every facet's UTF-8 byte range really covers its link, that link facets and the
+external embed carry a lexicon `uri` (absolute: "/s/…" answers 400 "Invalid uri", as the real PDS
+does), that `langs` holds at most 3 BCP-47 tags, and that the record key is
 new — an existing key answers 500 as PDSes before bluesky-social/atproto#4728 do, or a named
 400 error with `duplicate_style="named"`), getRecord, app.bsky.actor.getProfile and
 app.bsky.feed.getPosts. Errors are {"error": Name, "message": …}; rate-limit headers are
@@ -24,6 +26,17 @@ from flask import jsonify, request
 from .fake_network import FakeNetwork
 
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+# The lexicon's `uri` string format (@atproto/lexicon validators/formats.ts): a scheme, then no spaces.
+LEXICON_URI_RE = re.compile(r"^\w+:(?://)?[^\s/][^\s]*$")
+# A well-formed BCP-47 tag (language[-extlang][-script][-region][-variant…]), as the `language` format wants.
+LANGUAGE_RE = re.compile(r"^(?:[a-zA-Z]{2,3}(?:-[a-zA-Z]{3}){0,3}|[a-zA-Z]{4,8})(?:-[a-zA-Z]{4})?"
+                         r"(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?(?:-(?:[a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*$")
+
+
+def invalid_uri(value, path: str):
+    if isinstance(value, str) and LEXICON_URI_RE.match(value):
+        return None
+    return "InvalidRequest", f"Invalid uri (got {json.dumps(value)}) at {path}"
 
 
 def make_jwt(claims: dict) -> str:
@@ -111,12 +124,20 @@ class FakePDS(FakeNetwork):
         if len(regex.findall(r"\X", text)) > 300:
             return "InvalidRequest", "Invalid app.bsky.feed.post record: Record/text must not be longer than " \
                                      "300 graphemes"
+        langs = record.get("langs")
+        if langs is not None and not (isinstance(langs, list) and len(langs) <= 3 and all(
+                isinstance(tag, str) and LANGUAGE_RE.match(tag) for tag in langs)):
+            return "InvalidRequest", "Invalid app.bsky.feed.post record: Record/langs must be at most 3 " \
+                                     "well-formed BCP 47 language tags"
         raw = text.encode("utf-8")
-        for facet in record.get("facets") or []:
+        for i, facet in enumerate(record.get("facets") or []):
             start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
             if not 0 <= start < end <= len(raw):
                 return "InvalidRequest", "facet byte range outside the text"
-            for feature in facet["features"]:
+            for j, feature in enumerate(facet["features"]):
+                if feature["$type"].endswith("#link") and (
+                        problem := invalid_uri(feature.get("uri"), f"$.record.facets[{i}].features[{j}].uri")):
+                    return problem
                 covered = raw[start:end].decode("utf-8", errors="replace")
                 if feature["$type"].endswith("#link") and covered != feature["uri"]:
                     return "InvalidRequest", f"link facet covers {covered!r}, not {feature['uri']!r}"
@@ -128,6 +149,8 @@ class FakePDS(FakeNetwork):
             if embed.get("$type") != "app.bsky.embed.external" or not all(
                     isinstance(external.get(k), str) for k in ("uri", "title", "description")):
                 return "InvalidRequest", "Invalid app.bsky.embed.external: uri, title, description required"
+            if problem := invalid_uri(external["uri"], "$.record.embed.external.uri"):
+                return problem
         return None
 
     def _routes(self):

@@ -4,7 +4,7 @@ GET /<version>/dialog/oauth (auto-approves as the one user), GET /<version>/oaut
 (code → short-lived user token; grant_type=fb_exchange_token → long-lived), GET
 /<version>/me/accounts (Pages with their Page tokens, cursor paging, only for a long-lived user
 token's Pages are the tokens non-expiring), POST /<version>/<page-id>/feed (the Page's own token,
-message and/or link, the same message twice → #506 duplicate), GET /<version>/<post-id> for
+message and/or an absolute http(s) link, the same message twice → #506 duplicate), GET /<version>/<post-id> for
 metrics. Every token-carrying call must have a matching appsecret_proof. Errors have the Graph
 shape {"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}.
 """
@@ -15,7 +15,7 @@ import hmac
 import itertools
 import json
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import jsonify, redirect, request
 
@@ -148,6 +148,9 @@ class FakeFacebook(FakeNetwork):
             message, link = request.form.get("message"), request.form.get("link")
             if not message and not link:
                 return self.graph_error(400, 100, "(#100) Missing message or attachment")
+            if link and (urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).hostname):
+                return self.graph_error(400, 100, "(#100) Invalid parameter: 'link' is invalid (an absolute "
+                                                  "http(s) URL is required)")
             if message and any(p["page"] == page_id and p["message"] == message for p in self.posts):
                 return self.graph_error(400, 506, "(#506) Duplicate status message")
             post = {"id": f"{page_id}_{next(self._ids)}", "page": page_id, "message": message, "link": link,

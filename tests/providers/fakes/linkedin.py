@@ -4,7 +4,7 @@ Built from learn.microsoft.com/linkedin: "Authorization Code Flow", "Sign In wit
 using OpenID Connect", "Posts API", "little Text Format", "Rate Limits", "API versioning".
 It checks what the adapter sends (client secret in the form, redirect URI, bearer token,
 LinkedIn-Version and X-Restli-Protocol-Version headers, the post's JSON shape, escaped
-commentary) and answers like LinkedIn does, errors included.
+commentary, an article `source` that is an absolute URL) and answers like LinkedIn does, errors included.
 
     fake = FakeLinkedIn(refresh_tokens=True)   # an approved partner app gets refresh tokens
     with fake.running(): ...                   # fake.base_url
@@ -16,7 +16,7 @@ import itertools
 import threading
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import jsonify, redirect, request
 
@@ -192,8 +192,9 @@ class FakeLinkedIn(FakeNetwork):
             return 422, f"ERROR :: /commentary :: {exc}"
         article = (body.get("content") or {}).get("article")
         if article is not None:
-            if not str(article.get("source", "")).startswith(("http://", "https://")):
-                return 422, "ERROR :: /content/article/source :: must be a URL"
+            source = urlsplit(str(article.get("source", "")))
+            if source.scheme not in ("http", "https") or not source.hostname:
+                return 422, "ERROR :: /content/article/source :: must be an absolute http(s) URL"
             if not isinstance(article.get("title"), str) or not article["title"]:
                 return 422, "ERROR :: /content/article/title :: is required"
         return None
