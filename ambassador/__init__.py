@@ -17,6 +17,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _check_secrets(app)
     _trust_proxies(app)
+    _warn_providers_allow_http(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -46,6 +47,13 @@ def _trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def _warn_providers_allow_http(app: Flask) -> None:
+    if app.config.get("PROVIDERS_ALLOW_HTTP") and app.config.get("ENV_NAME") == "production":
+        app.logger.warning("PROVIDERS_ALLOW_HTTP is on: members may connect Mastodon/Bluesky servers over plain "
+                           "http:// and on loopback addresses of this machine. Turn it off unless you run such "
+                           "a server here on purpose.")
 
 
 def register_extensions(app: Flask) -> None:
