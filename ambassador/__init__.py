@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
+    from .access_log import install_dev_server_redaction
     from .web.context import install_context
     from .web.errors import install_error_handlers
     from .web.security import install_security_headers
@@ -98,6 +99,7 @@ def register_hooks(app: Flask) -> None:
     install_error_handlers(app)
     install_security_headers(app)
     install_click_buffer(app)
+    install_dev_server_redaction()
 
 
 def register_commands(app: Flask) -> None:
