@@ -23,8 +23,6 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util.connection import _set_socket_options
-from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 AddrInfo = tuple[int, int, int, str, tuple]
 
@@ -100,8 +98,9 @@ def open_socket(info: AddrInfo, timeout, source_address, socket_options) -> sock
     family, kind, proto, _canonname, sockaddr = info
     sock = socket.socket(family, kind, proto)
     try:
-        _set_socket_options(sock, socket_options)
-        if timeout is not _DEFAULT_TIMEOUT:
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        if timeout is None or isinstance(timeout, (int, float)):  # else urllib3's "default" marker
             sock.settimeout(timeout)
         if source_address:
             sock.bind(source_address)
