@@ -175,7 +175,7 @@ def never_connected(exc: requests.RequestException) -> bool:
     if not isinstance(exc, requests.ConnectionError):
         return False
     return isinstance(_reason(exc), (urllib3.exceptions.NewConnectionError, urllib3.exceptions.NameResolutionError,
-                               urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.SSLError))
+                                     urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.SSLError))
 
 
 def _reason(exc: requests.RequestException):

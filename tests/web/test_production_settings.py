@@ -48,13 +48,13 @@ def test_production_sends_hsts(production):
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
-def test_no_hsts_over_http_in_tests_and_development(client, monkeypatch):
+def test_no_hsts_over_http_in_tests_and_development(client):
     assert "Strict-Transport-Security" not in client.get("/login").headers
-    monkeypatch.setenv("SECRET_KEY", "dev")
     from config import DevelopmentConfig
 
     assert DevelopmentConfig.STRICT_TRANSPORT_SECURITY == ""
-    assert (DevelopmentConfig.SESSION_COOKIE_NAME, DevelopmentConfig.REMEMBER_COOKIE_NAME) == ("session", "remember_token")
+    names = (DevelopmentConfig.SESSION_COOKIE_NAME, DevelopmentConfig.REMEMBER_COOKIE_NAME)
+    assert names == ("session", "remember_token")
 
 
 def test_production_cookies_are_host_prefixed_and_csrf_still_works(production):
