@@ -6,13 +6,13 @@ import datetime
 import logging
 import runpy
 import secrets
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from gunicorn.config import Config as GunicornConfig
 
 from ambassador.access_log import REDACTED, install_dev_server_redaction, redact
 
@@ -49,8 +49,21 @@ def test_ordinary_paths_are_left_alone(text):
     assert redact(text) == text
 
 
+@pytest.fixture
+def gunicorn_imported():
+    """gunicorn imported for one test only: jobs/worker.py takes an imported gunicorn to mean "running
+    under gunicorn", so it must not stay in sys.modules for the tests that come after."""
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name == "gunicorn" or name.startswith("gunicorn."):
+            del sys.modules[name]
+
+
 def _gunicorn_logger(tmp_path):
     """gunicorn's logger built the way gunicorn builds it from gunicorn.conf.py's settings."""
+    from gunicorn.config import Config as GunicornConfig
+
     settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     config = GunicornConfig()
     config.set("logger_class", settings["logger_class"])
@@ -58,7 +71,7 @@ def _gunicorn_logger(tmp_path):
     return config.logger_class(config), tmp_path / "access.log"
 
 
-def test_gunicorn_access_log_lines_carry_no_token(tmp_path):
+def test_gunicorn_access_log_lines_carry_no_token(tmp_path, gunicorn_imported):
     logger, path = _gunicorn_logger(tmp_path)
     environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"/invite/{TOKEN}?lang=fr", "PATH_INFO": f"/invite/{TOKEN}",
                "QUERY_STRING": "lang=fr", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9",
