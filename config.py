@@ -57,6 +57,15 @@ class Config:
     REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "30"))
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * REMEMBER_DAYS
     SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "12"))
+    # Secure cookies carry the __Host- prefix: the browser then only accepts them Secure, for
+    # Path=/ and without a Domain, so no subdomain or plain-http page can set or replace them.
+    # (Browsers drop a __Host- cookie that is not Secure, so over http the names stay plain.)
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    REMEMBER_COOKIE_NAME = "__Host-remember" if REMEMBER_COOKIE_SECURE else "remember_token"
+    SESSION_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_PATH = "/"
+    # Sent on every response in production (HTTPS only); empty = not sent (development, tests over http).
+    STRICT_TRANSPORT_SECURITY = os.environ.get("STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains")
 
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
@@ -146,8 +155,10 @@ class Config:
     FACEBOOK_GRAPH_VERSION = os.environ.get("FACEBOOK_GRAPH_VERSION", "v23.0")
     FACEBOOK_AUTH_URL = os.environ.get("FACEBOOK_AUTH_URL", "https://www.facebook.com")
     FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.facebook.com")
-    # Allow http:// instance/PDS URLs (stand-in servers in tests); never in production.
-    PROVIDERS_ALLOW_HTTP = False
+    # PROVIDERS_ALLOW_HTTP=1 allows http:// and loopback addresses for the Mastodon instance /
+    # Bluesky PDS a member names (a self-hosted server on this machine, stand-in servers in tests);
+    # never private networks, never for Open Graph fetches. Off by default; production warns at start.
+    PROVIDERS_ALLOW_HTTP = _bool("PROVIDERS_ALLOW_HTTP", False)
     PROVIDER_CONNECT_TIMEOUT = float(os.environ.get("PROVIDER_CONNECT_TIMEOUT", "5"))
     PROVIDER_READ_TIMEOUT = float(os.environ.get("PROVIDER_READ_TIMEOUT", "20"))
 
@@ -170,6 +181,9 @@ class DevelopmentConfig(Config):
     CLICK_SALT = os.environ.get("CLICK_SALT", "dev-click-salt")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    REMEMBER_COOKIE_NAME = "__Host-remember" if REMEMBER_COOKIE_SECURE else "remember_token"
+    STRICT_TRANSPORT_SECURITY = ""  # served over http
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # `make run` sets its PORT
 
 
@@ -184,12 +198,15 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "session"  # over http, like development
+    REMEMBER_COOKIE_NAME = "remember_token"
+    STRICT_TRANSPORT_SECURITY = ""
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None
     OPEN_GRAPH_FETCH = False
     CLICK_BUFFER_SYNC = True
     PUBLIC_BASE_URL = ""  # not inherited from the environment of the machine running the tests
-    PROVIDERS_ALLOW_HTTP = True
+    PROVIDERS_ALLOW_HTTP = False  # as production: tests with http stand-ins turn it on in their own fixture
 
 
 CONFIGS = {

@@ -6,6 +6,10 @@ address follows gunicorn's defaults (PORT in the environment → 0.0.0.0:$PORT).
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from ambassador.access_log import redact
+
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 # Threads let a worker keep connections alive (load balancers reuse them) and overlap
 # database waits; the app keeps no per-thread state outside Flask's contexts.
@@ -17,6 +21,18 @@ timeout = 30
 graceful_timeout = 30
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class RedactingLogger(Logger):
+    """The access log without secret tokens (invitation, reset, join, survey links; OAuth codes):
+    every text the log line can show (request line, path, query, Referer, Location…) is redacted."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+
+logger_class = RedactingLogger
 
 
 def worker_exit(server, worker):

@@ -24,6 +24,7 @@ def create_app(config_name: str | None = None, *, check_settings: bool = True, *
     if not app.config.get("CLICK_SALT"):
         app.config["CLICK_SALT"] = app.config["SECRET_KEY"]
     _trust_proxies(app)
+    _warn_providers_allow_http(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -43,6 +44,13 @@ def _trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def _warn_providers_allow_http(app: Flask) -> None:
+    if app.config.get("PROVIDERS_ALLOW_HTTP") and app.config.get("ENV_NAME") == "production":
+        app.logger.warning("PROVIDERS_ALLOW_HTTP is on: members may connect Mastodon/Bluesky servers over plain "
+                           "http:// and on loopback addresses of this machine. Turn it off unless you run such "
+                           "a server here on purpose.")
 
 
 def register_extensions(app: Flask) -> None:
@@ -78,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
+    from .access_log import install_dev_server_redaction
     from .web.context import install_context
     from .web.errors import install_error_handlers
     from .web.security import install_security_headers
@@ -87,6 +96,7 @@ def register_hooks(app: Flask) -> None:
     install_error_handlers(app)
     install_security_headers(app)
     install_click_buffer(app)
+    install_dev_server_redaction()
 
 
 def register_commands(app: Flask) -> None:

@@ -86,6 +86,7 @@ def own_database_url(database_url, tmp_path):
 @contextlib.contextmanager
 def app_with_own_schema(config_name: str, url: str, **settings):
     """An app of the test's own on `url` (see own_database_url), its schema built, its engine disposed after."""
+    settings.setdefault("PUBLIC_BASE_URL", PUBLIC_BASE_URL)  # set by an operator, as for the suite's app
     app = create_app(config_name, SQLALCHEMY_DATABASE_URI=url, **settings)
     with app.app_context():
         _db.create_all()
@@ -158,3 +159,25 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def allow_http_providers(app, monkeypatch):
+    """PROVIDERS_ALLOW_HTTP on, as an operator would set it: the contract fakes of Mastodon and
+    Bluesky are http:// servers on loopback, which the default (production) settings refuse."""
+    monkeypatch.setitem(app.config, "PROVIDERS_ALLOW_HTTP", True)
+
+
+@pytest.fixture
+def public_dns(monkeypatch):
+    """Every host name resolves to one public address (the test machine has no DNS); returns the calls."""
+    import socket
+
+    looked_up = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        looked_up.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return looked_up

@@ -35,6 +35,7 @@ from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishReq
 from .http import classify, request as http_request
 from .instance_urls import normalize_service_url
 from .registry import register
+from .safe_http import member_hosts_session
 
 COLLECTION = "app.bsky.feed.post"
 S32 = "234567abcdefghijklmnopqrstuvwxyz"
@@ -249,7 +250,7 @@ class BlueskyProvider(SocialProvider):
         """Call an XRPC method; errors carry the atproto error name in `.code` (ExpiredToken…)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = http_request(method, f"{pds}/xrpc/{nsid}", idempotent=idempotent, config=self.config,
-                                headers=headers, **kwargs)
+                                session=member_hosts_session(self.config), headers=headers, **kwargs)
         error = classify(response, idempotent=idempotent)
         try:
             body = response.json()

@@ -19,6 +19,7 @@ import requests
 import urllib3
 
 from .base import ErrorKind, ProviderError, TokenSet
+from .safe_http import UnsafeAddress
 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 _session = requests.Session()
@@ -156,6 +157,8 @@ def request(method: str, url: str, *, idempotent: bool, config: dict[str, Any] |
     try:
         response = (session or _session).request(method, url, **kwargs)
     except requests.RequestException as exc:
+        if isinstance(_reason(exc), UnsafeAddress):
+            raise ProviderError(ErrorKind.REJECTED, "the server's address is not a public address") from exc
         if never_connected(exc):
             raise ProviderError(ErrorKind.RETRY, f"could not connect: {exc.__class__.__name__}") from exc
         # The request may have been sent (read timeout, connection dropped mid-answer).
@@ -171,10 +174,13 @@ def never_connected(exc: requests.RequestException) -> bool:
         return True
     if not isinstance(exc, requests.ConnectionError):
         return False
+    return isinstance(_reason(exc), (urllib3.exceptions.NewConnectionError, urllib3.exceptions.NameResolutionError,
+                                     urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.SSLError))
+
+
+def _reason(exc: requests.RequestException):
     reason = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)  # urllib3 MaxRetryError wraps the cause
-    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.NameResolutionError,
-                               urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.SSLError))
+    return getattr(reason, "reason", reason)  # urllib3 MaxRetryError wraps the cause
 
 
 def _after_sending(idempotent: bool, message: str) -> ProviderError:

@@ -2,11 +2,12 @@
 
 "mastodon.social", "https://Mastodon.Social/" and "https://mastodon.social" are the same
 instance; we store one canonical form ("https://mastodon.social"). Only https is accepted
-unless PROVIDERS_ALLOW_HTTP (tests and stand-in servers); credentials, paths, queries and
-fragments are refused. Without PROVIDERS_ALLOW_HTTP, loopback / private / link-local IP
-literals and "localhost" are refused as well, so a member cannot make our server call its own
-internal network (server-side request forgery). A name that resolves to a private address is
-not caught here (that needs a resolver-level guard).
+unless PROVIDERS_ALLOW_HTTP (a self-hosted server on loopback, tests' stand-in servers);
+credentials, paths, queries and fragments are refused. Loopback / private / link-local IP
+literals and "localhost" are refused as well (PROVIDERS_ALLOW_HTTP lets loopback through, nothing
+else), so a member cannot make our server call its own internal network (server-side request
+forgery). A name that resolves to a private address is caught when we connect: every call to
+these servers goes through providers/safe_http.py, which connects only to a checked address.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def normalize_service_url(value: str, *, config: dict[str, Any]) -> str:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise _invalid(_l("This is not a valid server address.")) from None
-    if not allow_http and _is_internal(host):
+    if _is_internal(host) and not (allow_http and _is_loopback(host)):
         raise _invalid(_l("This server address is not allowed."))
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != (443 if scheme == "https" else 80):
@@ -62,6 +63,15 @@ def _is_internal(host: str) -> bool:
     except ValueError:
         return False
     return not address.is_global
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _invalid(message) -> ProviderError:

@@ -33,6 +33,7 @@ from .http import classify, error_message, oauth_token, send, token_set
 from .http import request as http_request
 from .instance_urls import normalize_service_url
 from .registry import register
+from .safe_http import member_hosts_session
 
 SCOPES = "write:statuses write:media read:accounts"
 CLIENT_NAME = "Ambassador"
@@ -43,6 +44,7 @@ ClientLookup = Callable[..., tuple[str, str]]
 def register_app(*, service_url: str, redirect_uri: str, website: str, config: dict[str, Any]) -> tuple[str, str]:
     """POST /api/v1/apps on the instance: (client_id, client_secret) for our exact redirect URI."""
     response = send("POST", f"{service_url}/api/v1/apps", idempotent=True, config=config,
+                    session=member_hosts_session(config),
                     data={"client_name": CLIENT_NAME, "redirect_uris": redirect_uri, "scopes": SCOPES,
                           "website": website})
     body = _json(response)
@@ -93,7 +95,7 @@ class MastodonProvider(SocialProvider):
         instance = self.normalize_service_url(service_url)
         client_id, client_secret = self._client(instance, redirect_uri)
         try:
-            body = oauth_token(f"{instance}/oauth/token", config=self.config,
+            body = oauth_token(f"{instance}/oauth/token", config=self.config, session=member_hosts_session(self.config),
                                data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
                                      "client_id": client_id, "client_secret": client_secret,
                                      "code_verifier": code_verifier, "scope": SCOPES})
@@ -115,7 +117,7 @@ class MastodonProvider(SocialProvider):
     def profiles(self, *, tokens: TokenSet, service_url: str = "") -> list[Profile]:
         instance = self.normalize_service_url(service_url)
         response = send("GET", f"{instance}/api/v1/accounts/verify_credentials", idempotent=True, config=self.config,
-                        headers=_bearer(tokens.access_token))
+                        session=member_hosts_session(self.config), headers=_bearer(tokens.access_token))
         body = _json(response)
         username = body.get("username") or (body.get("acct") or "").split("@")[0]
         host = urlsplit(instance).netloc
@@ -131,8 +133,8 @@ class MastodonProvider(SocialProvider):
             headers["Idempotency-Key"] = request.idempotency_key
         # Not idempotent for a retry: a lost answer may come before the instance stored the key.
         response = http_request("POST", f"{account.service_url}/api/v1/statuses", idempotent=False,
-                                config=self.config, headers=headers, data={"status": request.text,
-                                                                           "visibility": "public"})
+                                config=self.config, session=member_hosts_session(self.config),
+                                headers=headers, data={"status": request.text, "visibility": "public"})
         if response.status_code >= 500:  # even a 503: the request reached the instance
             raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, f"the status may exist: the instance answered "
                                 f"{response.status_code} ({error_message(response)})", status=response.status_code)
@@ -147,7 +149,8 @@ class MastodonProvider(SocialProvider):
 
     def metrics(self, *, account: AccountContext, external_id: str) -> dict[str, int]:
         response = send("GET", f"{account.service_url}/api/v1/statuses/{external_id}", idempotent=True,
-                        config=self.config, headers=_bearer(account.access_token))
+                        config=self.config, session=member_hosts_session(self.config),
+                        headers=_bearer(account.access_token))
         body = _json(response)
         return {"likes": int(body.get("favourites_count") or 0), "reshares": int(body.get("reblogs_count") or 0),
                 "comments": int(body.get("replies_count") or 0)}

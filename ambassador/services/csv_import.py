@@ -47,7 +47,8 @@ KIND_SYNONYMS = {
 
 
 class CsvFileError(ValueError):
-    """The file as a whole cannot be read (encoding, no header, no email column, too long)."""
+    """The file as a whole cannot be read (encoding, no header, no email column, too long, a field over
+    the csv module's 128 KiB limit, a quote never closed); nothing of it is written."""
 
 
 @dataclass
@@ -94,10 +95,17 @@ def read_rows(data: bytes, *, aliases: dict[str, str] | None = None,
     if not header_line:
         raise CsvFileError(_l("The file is empty."))
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
-    for values in reader:
+    while True:
+        start = reader.line_num + 1  # the file's line where this record begins
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _unreadable(exc, line=start) from exc
         if not any(value.strip() for value in values):
             continue
         if header is None:
@@ -110,6 +118,23 @@ def read_rows(data: bytes, *, aliases: dict[str, str] | None = None,
         if len(rows) > max_rows:
             raise CsvFileError(_l("The file has more than %(n)d rows; split it up.", n=max_rows))
     return rows
+
+
+def _unreadable(exc: csv.Error, *, line: int) -> CsvFileError:
+    """A clear message for what the csv module refuses: a field over its size limit, a quote that is
+    never closed (strict mode: otherwise it would silently swallow every following row), stray text."""
+    reason = str(exc)
+    if "field larger than field limit" in reason:
+        return CsvFileError(_l("A field is longer than %(limit)d characters (row %(row)d). Check the file's "
+                               "columns and quotes.", limit=csv.field_size_limit(), row=line))
+    if "unexpected end of data" in reason:
+        return CsvFileError(_l("Row %(row)d opens a quote (\") that is never closed, so the rows after it cannot "
+                               "be read. Close the quote or remove it, then upload again.", row=line))
+    if "expected after" in reason:
+        return CsvFileError(_l("Row %(row)d is not valid CSV: text follows a closing quote (\"). Remove the "
+                               "quotes around that value or close them after it.", row=line))
+    return CsvFileError(_l("Row %(row)d cannot be read as CSV. Save the file as “CSV UTF-8” and try again.",
+                           row=line))
 
 
 def _kind(value: str, default: str) -> str:

@@ -22,8 +22,8 @@ from flask_babel import lazy_gettext as _l
 from ..models import Membership, SocialAccount, utcnow
 from ..providers import instance_urls
 from ..providers.base import ErrorKind, ProviderError, SocialProvider, TokenSet
+from ..providers.safe_http import UnsafeURL, check_public_url
 from . import social_accounts
-from .open_graph import UnsafeURL, check_public_url
 
 FLOW_TTL = timedelta(minutes=10)
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -93,7 +93,8 @@ def normalize_service_url(value: str, *, config: dict) -> str:
     """'mastodon.social' or 'https://Mastodon.Social/' → 'https://mastodon.social'; ConnectError if unusable.
 
     The canonical form is the adapters' (providers/instance_urls.py). Our server calls this address,
-    so outside tests its name must also resolve to public addresses only.
+    so its name must also resolve to public addresses only (loopback too with PROVIDERS_ALLOW_HTTP).
+    Every later call connects to an address checked again at that moment (providers/safe_http.py).
     """
     try:
         url = instance_urls.normalize_service_url(value, config=config)
@@ -101,11 +102,10 @@ def normalize_service_url(value: str, *, config: dict) -> str:
         raise ConnectError(exc.message) from exc
     if not _HOST_RE.match(urlsplit(url).hostname or ""):
         raise ConnectError(_l("This is not a valid server address."))
-    if not config.get("PROVIDERS_ALLOW_HTTP"):
-        try:
-            check_public_url(url)
-        except UnsafeURL as exc:
-            raise ConnectError(_l("We cannot reach a public server at this address.")) from exc
+    try:
+        check_public_url(url, allow_loopback=bool(config.get("PROVIDERS_ALLOW_HTTP")))
+    except UnsafeURL as exc:
+        raise ConnectError(_l("We cannot reach a public server at this address.")) from exc
     return url
 
 

@@ -1,15 +1,14 @@
 """A link's preview (title, description, image) from its page's Open Graph tags.
 
 Fetching is best effort: any failure returns None and the curator types the preview.
-Only public http(s) addresses are fetched (no SSRF into the private network), redirects
+Only public http(s) addresses are fetched (no SSRF into the private network): the connection
+goes to the address that was checked (providers/safe_http.py, no DNS rebinding), redirects
 are followed by hand so every hop is checked, and at most MAX_BYTES of the page are read.
 """
 from __future__ import annotations
 
 import codecs
-import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -17,13 +16,12 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from flask import current_app
 
+from ..providers import safe_http
+from ..providers.safe_http import UnsafeURL, check_public_url  # noqa: F401  (the public names of this check)
+
 MAX_BYTES = 512 * 1024
 MAX_REDIRECTS = 3
 USER_AGENT = "AmbassadorPreview/1.0 (+link preview; like facebookexternalhit)"
-
-
-class UnsafeURL(ValueError):
-    """The address is not one we may fetch (scheme, host or a private/loopback address)."""
 
 
 @dataclass(frozen=True)
@@ -84,33 +82,6 @@ def parse_preview(*, html: str, base_url: str) -> Preview:
     return Preview(title=_clean(title, 300), description=_clean(description, 1000), image_url=image[:2048])
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-                                 or ip.is_multicast or ip.is_unspecified)
-
-
-def check_public_url(url: str) -> None:
-    """Raise UnsafeURL unless `url` is http(s) and every address its host resolves to is public."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeURL("only http(s) URLs with a host")
-    try:
-        ipaddress.ip_address(parts.hostname)
-        addresses = {parts.hostname}  # a literal address needs no lookup
-    except ValueError:
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-        except (OSError, ValueError, UnicodeError) as exc:
-            raise UnsafeURL("the host does not resolve") from exc
-        addresses = {info[4][0] for info in infos}
-    if not addresses or not all(_is_public(a) for a in addresses):
-        raise UnsafeURL("the host resolves to a private, loopback or reserved address")
-
-
 CHARSET_RE = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
 
 
@@ -137,12 +108,19 @@ def _read_limited(response) -> str:
     return raw.decode(_encoding(response.headers.get("Content-Type", ""), raw[:4096]), errors="replace")
 
 
+def _http_get(url: str, **kwargs):
+    """One request, connected only to a public address of the URL's host (checked at connect time)."""
+    return safe_http.session_for(allow_loopback=False).get(url, **kwargs)
+
+
 def _get(url: str, timeout: float):
-    """GET with redirects followed by hand: each hop is checked before we connect to it."""
+    """GET with redirects followed by hand: each hop is checked as we connect to it."""
     for _ in range(MAX_REDIRECTS + 1):
-        check_public_url(url)
-        response = requests.get(url, timeout=timeout, stream=True, allow_redirects=False,
-                                headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"})
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UnsafeURL("only http(s) URLs with a host")
+        response = _http_get(url, timeout=timeout, stream=True, allow_redirects=False,
+                             headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"})
         if response.is_redirect and response.headers.get("Location"):
             response.close()
             url = urljoin(url, response.headers["Location"])

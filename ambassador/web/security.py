@@ -28,9 +28,12 @@ def content_security_policy() -> str:
 
 def install_security_headers(app: Flask) -> None:
     csp = content_security_policy()
+    hsts = app.config.get("STRICT_TRANSPORT_SECURITY") or ""
 
     @app.after_request
     def _headers(response):
+        if hsts:  # production (HTTPS): browsers then never try plain http for this host again
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -14,6 +14,9 @@ from ambassador.providers.bluesky import TID_RE, BlueskyProvider, facets, jwt_cl
 
 from .fakes.bluesky import FakePDS
 
+# The fakes are http:// servers on loopback: only PROVIDERS_ALLOW_HTTP admits them.
+pytestmark = pytest.mark.usefixtures("allow_http_providers")
+
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
 LINK = "https://amb.example/s/Xy1"
 

@@ -17,6 +17,9 @@ from ambassador.providers.mastodon import SCOPES, MastodonProvider
 from .fakes.mastodon import FakeMastodon, s256
 from .test_http import refused_url
 
+# The fakes are http:// servers on loopback: only PROVIDERS_ALLOW_HTTP admits them.
+pytestmark = pytest.mark.usefixtures("allow_http_providers")
+
 CALLBACK = "http://localhost/me/accounts/mastodon/callback"
 
 
@@ -227,7 +230,7 @@ def test_a_revoked_token_means_reconnect(mastodon, fake):
 
 def test_rate_limit_headers_give_the_retry_time():
     with FakeMastodon(rate_limit=1, rate_window=120).running() as fake:
-        mastodon = MastodonProvider({"MASTODON_ENABLED": True})
+        mastodon = MastodonProvider({"MASTODON_ENABLED": True, "PROVIDERS_ALLOW_HTTP": True})
         ctx = account(fake)
         mastodon.publish(account=ctx, request=share(key="a"))
         with pytest.raises(ProviderError) as caught:

@@ -107,3 +107,20 @@ def test_too_many_rows(admin, monkeypatch):
 def test_quoted_fields_with_delimiters_inside():
     rows = csv_import.read_rows(b'email,name\nan@example.test,"Peeters, An"\n')
     assert rows == [(2, {"email": "an@example.test", "name": "Peeters, An"})]
+
+
+BROKEN_FILES = [
+    # A field over the csv module's 128 KiB limit (was an uncaught csv.Error: HTTP 500).
+    (b"email,name\nq1@example.test,One\nq2@example.test," + b"x" * (200 * 1024) + b"\n", "longer than .* \\(row 3\\)"),
+    # An unclosed quote swallowed every following row into one name, silently.
+    (b'email,name\nq1@example.test,"unclosed\nq2@example.test,Two\nq3@example.test,Three\n',
+     "Row 2 opens a quote .* never closed"),
+    (b'email,name\nq1@example.test,"Peeters" An\n', "Row 2 is not valid CSV"),
+]
+
+
+@pytest.mark.parametrize("data,message", BROKEN_FILES, ids=["huge-field", "unclosed-quote", "text-after-quote"])
+def test_broken_csv_is_refused_with_its_row_and_nothing_is_written(admin, db, data, message):
+    with pytest.raises(CsvFileError, match=message):
+        csv_import.import_invitations(org=admin.organization, invited_by=admin, data=data)
+    assert _invited(db, admin.organization) == {}

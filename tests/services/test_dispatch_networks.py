@@ -87,7 +87,7 @@ def test_two_workers_refreshing_one_x_account_at_once_both_publish(own_app):  # 
 
 
 @pytest.fixture
-def mastodon(app, monkeypatch):
+def mastodon(app, monkeypatch, allow_http_providers):
     monkeypatch.setitem(app.config, "MASTODON_ENABLED", True)
     monkeypatch.setitem(app.config, "PROVIDER_READ_TIMEOUT", 0.5)
     monkeypatch.setitem(app.config, "PUBLISH_THREADS", 1)  # the test's session shares one connection

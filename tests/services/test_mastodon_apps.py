@@ -8,6 +8,9 @@ from ambassador.services import crypto, mastodon_apps
 
 from ..providers.fakes.mastodon import FakeMastodon
 
+# The fakes are http:// servers on loopback: only PROVIDERS_ALLOW_HTTP admits them.
+pytestmark = pytest.mark.usefixtures("allow_http_providers")
+
 CALLBACK = "https://amb.example/me/accounts/mastodon/callback"
 
 

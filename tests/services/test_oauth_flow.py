@@ -205,7 +205,7 @@ def test_finish_flow_refuses_a_garbled_entry():
     ("https://social.example.org:443", "https://social.example.org"),
     ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
 ])
-def test_normalize_service_url_accepts_a_bare_host(raw, expected):
+def test_normalize_service_url_accepts_a_bare_host(raw, expected, public_dns):
     assert oauth_flow.normalize_service_url(raw, config={"PROVIDERS_ALLOW_HTTP": True}) == expected
 
 

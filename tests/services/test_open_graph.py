@@ -7,6 +7,8 @@ import requests
 from ambassador.services import open_graph
 from ambassador.services.open_graph import Preview, UnsafeURL, check_public_url, fetch_preview, parse_preview
 
+from ..providers.loopback import PUBLIC_IP, rebinding_resolver, recording_server, route_public_address
+
 PAGE = """<!doctype html><html><head>
 <title>Fallback title</title>
 <meta property="og:title" content="  Our new store in  Ghent ">
@@ -39,7 +41,7 @@ def _resolve_to(monkeypatch, address):
     def fake_getaddrinfo(host, port, *args, **kwargs):
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
-    monkeypatch.setattr(open_graph.socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.0.10", "172.16.5.5",
@@ -108,7 +110,7 @@ def fetching(app, monkeypatch):
             if isinstance(item, Exception):
                 raise item
             return item
-        monkeypatch.setattr(open_graph.requests, "get", fake_get)
+        monkeypatch.setattr(open_graph, "_http_get", fake_get)
         return calls
     return install
 
@@ -124,7 +126,7 @@ def test_fetch_reads_preview_with_timeout_and_no_automatic_redirects(fetching):
 
 def test_fetch_is_off_when_configured_off(app, monkeypatch):
     monkeypatch.setitem(app.config, "OPEN_GRAPH_FETCH", False)
-    monkeypatch.setattr(open_graph.requests, "get", lambda *a, **k: pytest.fail("must not fetch"))
+    monkeypatch.setattr(open_graph, "_http_get", lambda *a, **k: pytest.fail("must not fetch"))
     assert fetch_preview(url="https://example.com/") is None
 
 
@@ -139,16 +141,49 @@ def test_fetch_failures_are_silent(fetching):
 
 def test_fetch_refuses_loopback_without_connecting(app, monkeypatch):
     monkeypatch.setitem(app.config, "OPEN_GRAPH_FETCH", True)
-    monkeypatch.setattr(open_graph.requests, "get", lambda *a, **k: pytest.fail("must not connect"))
-    assert fetch_preview(url="http://127.0.0.1:5000/admin") is None
-    _resolve_to(monkeypatch, "10.0.0.5")
-    assert fetch_preview(url="https://intranet.example/") is None
+    with recording_server() as (port, hits):
+        assert fetch_preview(url=f"http://127.0.0.1:{port}/admin") is None
+        rebinding_resolver(monkeypatch, "intranet.example", [["10.0.0.5"]])
+        assert fetch_preview(url="https://intranet.example/") is None
+    assert hits == []
 
 
-def test_fetch_checks_every_redirect_hop(fetching, monkeypatch):
-    calls = fetching(FakeResponse(status=302, headers={"Location": "http://169.254.169.254/latest/meta-data"}))
-    assert fetch_preview(url="https://example.com/r") is None
-    assert len(calls) == 1  # the metadata address was never requested
+def test_fetch_never_reaches_loopback_through_dns_rebinding(app, monkeypatch):
+    """The audit's simulation: the name answers a public address first and 127.0.0.1 the second time.
+    The fetch connects to the address it checked (here refusing at once), never to the loopback page."""
+    monkeypatch.setitem(app.config, "OPEN_GRAPH_FETCH", True)
+    with recording_server() as (port, hits):
+        rebinding_resolver(monkeypatch, "rebind.test", [[PUBLIC_IP], ["127.0.0.1"]])
+        asked = route_public_address(monkeypatch, to_port=None)
+        preview = fetch_preview(url=f"http://rebind.test:{port}/rebound")
+    assert hits == []
+    assert preview is None
+    assert asked == [(PUBLIC_IP, port)]
+
+
+def test_fetch_connects_to_the_checked_address_and_keeps_the_host_name(app, monkeypatch):
+    monkeypatch.setitem(app.config, "OPEN_GRAPH_FETCH", True)
+    page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n" + PAGE.encode()
+    with recording_server(page) as (port, hits):
+        rebinding_resolver(monkeypatch, "shop.example", [[PUBLIC_IP]])
+        asked = route_public_address(monkeypatch, to_port=port)
+        preview = fetch_preview(url=f"http://shop.example:{port}/news/store")
+    assert preview.title == "Our new store in Ghent"
+    assert asked == [(PUBLIC_IP, port)]
+    assert f"Host: shop.example:{port}\r\n".encode() in hits[0]["request"]
+
+
+def test_fetch_checks_every_redirect_hop(app, monkeypatch):
+    """A public page redirecting to loopback: the second hop is refused as it connects."""
+    monkeypatch.setitem(app.config, "OPEN_GRAPH_FETCH", True)
+    with recording_server() as (secret_port, secret_hits):
+        redirect = (f"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{secret_port}/latest/meta-data\r\n"
+                    "Content-Length: 0\r\nConnection: close\r\n\r\n").encode()
+        with recording_server(redirect) as (port, hits):
+            rebinding_resolver(monkeypatch, "example.com", [[PUBLIC_IP]])
+            route_public_address(monkeypatch, to_port=port)
+            assert fetch_preview(url=f"http://example.com:{port}/r") is None
+    assert len(hits) == 1 and secret_hits == []
 
 
 def test_fetch_follows_a_public_redirect(fetching):

@@ -151,3 +151,16 @@ def test_only_an_open_survey_of_the_organization_sends(app, db, make):
 def test_unreadable_files_are_refused_as_a_whole(data, message):
     with pytest.raises(CsvFileError, match=message):
         survey_invitations.read_rows(data)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"email,name\na@example.test," + b"x" * (200 * 1024) + b"\n", "longer than .* \\(row 2\\)"),
+    (b'email,name\nq1@example.test,"unclosed\nq2@example.test,Two\n', "Row 2 opens a quote"),
+], ids=["huge-field", "unclosed-quote"])
+def test_broken_customer_lists_are_refused_with_their_row(app, db, make, data, message):
+    org = make.org()
+    survey = make_survey(make, db, org=org)
+    with app.test_request_context(), pytest.raises(CsvFileError, match=message):
+        survey_invitations.invite_from_csv(org=org, actor=_manager(make, org), survey=survey, data=data)
+    assert db.session.scalar(sa.select(sa.func.count(SurveyInvitation.id))
+                             .where(SurveyInvitation.survey_id == survey.id)) == 0

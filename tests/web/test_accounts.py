@@ -19,7 +19,7 @@ def member(make):
 
 
 @pytest.fixture
-def signed_in(fake_providers, member, login):  # noqa: F811
+def signed_in(fake_providers, member, login, public_dns):  # noqa: F811  (servers like toot.example are public)
     return login(member.user)
 
 
@@ -317,7 +317,7 @@ def consent(client, authorize_location: str, provider: str) -> str:
     return client.get("/me/accounts").get_data(as_text=True)
 
 
-def test_mastodon_round_trip_against_its_contract_fake(member, login, db):
+def test_mastodon_round_trip_against_its_contract_fake(member, login, db, allow_http_providers):
     from tests.providers.fakes.mastodon import FakeMastodon
 
     client = login(member.user)
@@ -377,7 +377,7 @@ def test_oauth_round_trip_against_the_contract_fake(member, login, db, app, monk
     assert all(tokens) and len(set(tokens)) == len(tokens)  # each Page with its own token
 
 
-def test_bluesky_round_trip_against_its_contract_pds(member, login, db):
+def test_bluesky_round_trip_against_its_contract_pds(member, login, db, allow_http_providers):
     from tests.providers.fakes.bluesky import FakePDS
 
     client = login(member.user)

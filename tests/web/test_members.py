@@ -226,6 +226,19 @@ def test_csv_upload_of_a_non_csv_file(client, make, login):
     assert "UTF-8" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("data, message", [
+    (b"email,name\nok@example.test," + b"x" * (200 * 1024) + b"\n", "A field is longer than"),
+    (b'email,name\nq1@example.test,"unclosed\nq2@example.test,Two\n', "Row 2 opens a quote"),
+], ids=["huge-field", "unclosed-quote"])
+def test_csv_upload_of_a_broken_file_explains_and_writes_nothing(client, make, login, db, data, message):
+    admin = _signed_in(make, login)
+    response = client.post("/members/import", data={"file": (io.BytesIO(data), "people.csv"), "role": "ambassador",
+                                                    "kind": "internal"}, content_type="multipart/form-data")
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))
+                             .where(Invitation.org_id == admin.organization.id)) == 0
+
+
 # --- Outbox -------------------------------------------------------------------------------------
 
 def test_outbox_shows_only_this_organizations_mail(client, make, login):

@@ -87,6 +87,21 @@ def test_upload_sends_invitations_with_a_per_row_report(client, db, login, manag
                              .where(SurveyInvitation.survey_id == closed.id)) == 0
 
 
+@pytest.mark.parametrize("data, message", [
+    (b"email,name\nan@example.test," + b"x" * (200 * 1024) + b"\n", "A field is longer than"),
+    (b'email,name\nq1@example.test,"unclosed\nq2@example.test,Two\n', "Row 2 opens a quote"),
+], ids=["huge-field", "unclosed-quote"])
+def test_upload_of_a_broken_customer_list_explains_and_sends_nothing(client, db, login, manager, make, data,
+                                                                     message):
+    survey = make_survey(make, db, org=manager.organization)
+    login(manager.user)
+    page = client.post(f"/surveys/{survey.id}/invite", data={"file": (io.BytesIO(data), "klanten.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 200 and message in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(SurveyInvitation.id))
+                             .where(SurveyInvitation.survey_id == survey.id)) == 0
+
+
 def test_ambassadors_may_not_manage_surveys(client, db, login, make):
     member = make.member(make.org())
     survey = make_survey(make, db, org=member.organization)
