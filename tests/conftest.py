@@ -86,6 +86,7 @@ def own_database_url(database_url, tmp_path):
 @contextlib.contextmanager
 def app_with_own_schema(config_name: str, url: str, **settings):
     """An app of the test's own on `url` (see own_database_url), its schema built, its engine disposed after."""
+    settings.setdefault("PUBLIC_BASE_URL", PUBLIC_BASE_URL)  # as the suite's app: links in emails need it
     app = create_app(config_name, SQLALCHEMY_DATABASE_URI=url, **settings)
     with app.app_context():
         _db.create_all()
