@@ -101,7 +101,7 @@ class Config:
     LOGIN_FIRST_DELAY_SECONDS = float(os.environ.get("LOGIN_FIRST_DELAY_SECONDS", "1"))
     LOGIN_MAX_DELAY_SECONDS = float(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "300"))
     LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
-    # Unauthenticated forms (POSTs only), per address unless named per email: name → (attempts, seconds).
+    # Forms (POSTs only), per address unless named per email or per user: name → (attempts, seconds).
     # Override one with THROTTLE_<NAME>=attempts/seconds, e.g. THROTTLE_SIGNUP=20/3600.
     FORM_THROTTLES = _throttles({
         "signup": (10, 60 * 60),
@@ -111,6 +111,9 @@ class Config:
         "invitation": (10, 60 * 60),
         "promoter_join": (10, 60 * 60),
         "survey_answer": (60, 60 * 60),  # the public survey's answer and details forms together
+        "verification_email": (3, 60 * 60),  # confirmation links per address ("send again", log-in while unconfirmed)
+        "known_address_email": (3, 60 * 60),  # "someone used your address" emails per target email (sign-up, joins)
+        "password_check": (10, 60 * 60),  # current-password checks per signed-in user (change password)
     })
 
     INVITATION_TTL_DAYS = 14

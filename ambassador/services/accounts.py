@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import User, utcnow
-from . import dispatch, password_policy, throttle, user_sessions
+from . import dispatch, email_verification, password_policy, throttle, user_sessions
 from .password_policy import MIN_PASSWORD_LENGTH  # noqa: F401  (forms and the CLI read it here)
 
 
@@ -95,6 +95,9 @@ def authenticate(*, email: str, password: str, remote_addr: str | None) -> Login
     Every attempt is counted as a failure before the password is checked (so parallel guesses
     cannot pass the limit); a success then forgets the (account, address) failures and takes
     back its count from the address. Ends the transaction (services/throttle.py).
+
+    An account whose address is not verified does not sign in: the right password gets the wrong
+    password's answer, and a fresh confirmation link is emailed (services/email_verification.py).
     """
     email = normalize_email(email)
     pair, address = login_policies()
@@ -104,6 +107,11 @@ def authenticate(*, email: str, password: str, remote_addr: str | None) -> Login
         return LoginResult(user=None, retry_after=verdict.retry_after)
     user = find_user(email)
     if not password_matches(user, password):
+        return LoginResult(user=None)
+    if not user.email_verified:
+        # Exactly a wrong password's answer (the attempt stays counted): otherwise signing up with
+        # someone's address and then logging in would tell whether the address was new.
+        email_verification.send_again(user)
         return LoginResult(user=None)
     dispatch.begin_write()
     throttle.forgive(pair, pair_key, forget=True)

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..extensions import db
 from ..models import (Invitation, Membership, Organization, Respondent, Survey, SurveyInvitation, SurveyResponse,
                       User, utcnow)
-from . import invitations, members
+from . import accounts, invitations, members
 from .email_verification import require_verified
 from .respondent_privacy import contactable_answers, is_erased
 
@@ -74,6 +74,15 @@ def known_respondent(response: SurveyResponse) -> Respondent | None:
         invitation = db.session.get(SurveyInvitation, response.invitation_id)
         respondent = invitation.respondent if invitation is not None else None
     return respondent if respondent is not None and not is_erased(respondent) else None
+
+
+def proves_address(response: SurveyResponse, email: str) -> bool:
+    """Whether the join token proves that `email` belongs to the person joining: the answer came
+    through a survey invitation emailed to that very address (then the account starts verified)."""
+    invitation = db.session.get(SurveyInvitation, response.invitation_id) if response.invitation_id else None
+    if invitation is None or invitation.sent_at is None or is_erased(invitation.respondent):
+        return False
+    return accounts.normalize_email(invitation.respondent.email) == accounts.normalize_email(email)
 
 
 def suggested(response: SurveyResponse) -> dict:

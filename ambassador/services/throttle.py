@@ -1,4 +1,4 @@
-"""Throttles for logins and unauthenticated forms, counted in the database.
+"""Throttles for logins and forms, counted in the database.
 
 Why the database and not Flask-Limiter's storage: its default storage is in memory, hence per
 process, and nothing here may assume one process; Redis would be one more thing to run. A row
@@ -67,6 +67,14 @@ def form_policy(name: str) -> Policy:
     """A plain limit from the FORM_THROTTLES setting: {name: (attempts, seconds)}."""
     limit, window = current_app.config["FORM_THROTTLES"][name]
     return Policy(scope=name, limit=int(limit), window=int(window))
+
+
+def allowed(name: str, subject: str) -> bool:
+    """Count one more use of FORM_THROTTLES[name] for `subject` (an email, a user id); False over the limit.
+
+    Ends the transaction like `hit` and opens the next one with a write, for the caller's own work.
+    """
+    return hit((form_policy(name), key(name, subject)), then_write=True).allowed
 
 
 def key(scope: str, *parts: str | None) -> str:

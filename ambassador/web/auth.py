@@ -40,6 +40,17 @@ def start_session(user, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def enter_organization(membership):
+    """After accepting, joining or confirming a join: go to the organization (or say it is pending)."""
+    if membership.status == "pending":
+        flash(_("Thanks! An administrator of %(org)s will approve your request soon.",
+                org=membership.organization.name), "info")
+        return redirect(url_for("auth.no_organization"))
+    session["org_id"] = membership.org_id
+    flash(_("Welcome to %(org)s!", org=membership.organization.name), "success")
+    return redirect(url_for("feed.index"))
+
+
 @bp.route("/")
 def home():
     if current_user.is_authenticated:
@@ -85,7 +96,9 @@ def login():
                                           wait=wait_text(result.retry_after)))
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.retry_after)}
         if result.user is None:
-            form.password.errors.append(_("That email and password do not match."))
+            # Also the answer for an unconfirmed account's right password (services/accounts.authenticate).
+            form.password.errors.append(_("That email and password do not match. If you signed up recently, "
+                                          "confirm your address first with the link we emailed you."))
         else:
             start_session(result.user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
@@ -152,17 +165,18 @@ def verify_email(token: str):
         db.session.commit()
         if not current_user.is_authenticated:
             start_session(user)
+            same_person = True
         flash(_("Thank you, your email address is confirmed."), "success")
-        return redirect(url_for("feed.index"))
+        joined = email_verification.joined_membership(token, user) if same_person else None
+        return enter_organization(joined) if joined is not None else redirect(url_for("feed.index"))
     return render_template("auth/verify_email.html", form=form, user=user, status=status)
 
 
 @bp.route("/email/verify", methods=["POST"])
 @login_required
 def resend_verification():
-    if not current_user.email_verified:
-        email_verification.send_verification_email(current_user)
-        db.session.commit()
+    email_verification.send_again(current_user)  # throttled per address; the same answer either way
+    db.session.commit()
     flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect(_safe_next(request.form.get("next")))
 
@@ -225,6 +239,7 @@ def sign_out_other_sessions():
 
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
+@throttled("password_check", per_user=True)  # a stolen session cannot guess the current password at length
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

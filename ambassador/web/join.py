@@ -1,14 +1,21 @@
-"""Public recruitment pages: accepting an invitation (/invite/<token>) and join links (/join/<token>)."""
+"""Public recruitment pages: accepting an invitation (/invite/<token>) and join links (/join/<token>).
+
+An invitation was emailed to its address, so accepting it proves the address: a new person signs
+up and is in at once (a known address is asked to log in: the inviter knows it anyway). A join
+link is public, so signing up through it answers "check your email" whether or not the address
+has an account (services/signup.sign_up_to_join); the emailed link signs the person in and lands
+them in the organization (or says their request waits for approval).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms.members import AcceptInvitationForm, ConfirmForm, JoinSignupForm, template_labels
-from ..services import accounts, invitations, members
-from .auth import start_session
+from ..services import accounts, invitations, members, signup
+from ..services.urls import absolute_url
+from .auth import enter_organization, start_session
 from .throttling import throttled
 
 bp = Blueprint("join", __name__)
@@ -26,20 +33,15 @@ def _enter(membership, *, new_session_for=None):
     """After accepting or joining: log in if needed, then go to the organization (or say it is pending)."""
     if new_session_for is not None:
         start_session(new_session_for)
-    if membership.status == "pending":
-        flash(_("Thanks! An administrator of %(org)s will approve your request soon.",
-                org=membership.organization.name), "info")
-        return redirect(url_for("auth.no_organization"))
-    session["org_id"] = membership.org_id
-    flash(_("Welcome to %(org)s!", org=membership.organization.name), "success")
-    return redirect(url_for("feed.index"))
+    return enter_organization(membership)
 
 
-def _sign_up(form, *, email: str, org, error_field, then):
-    """Create the account, then `then(user)` → membership; log in and enter, or None with the error shown."""
+def _sign_up(form, *, email: str, org, error_field, then, verified: bool = False):
+    """For an address the link proves (an invitation or survey invitation emailed to it): create the
+    account, then `then(user)` → membership; log in and enter, or None with the error shown."""
     try:
         user = accounts.create_user(email=email, password=form.password.data, name=form.name.data,
-                                    locale=org.default_locale)
+                                    locale=org.default_locale, verified=verified)
         membership = then(user)
     except (accounts.AccountError, invitations.InvitationError, members.MemberError) as exc:
         db.session.rollback()
@@ -47,6 +49,24 @@ def _sign_up(form, *, email: str, org, error_field, then):
         return None
     db.session.commit()
     return _enter(membership, new_session_for=user)
+
+
+def sign_up_to_join(form, *, org, join, join_link: str) -> bool:
+    """For a typed address (services/signup.sign_up_to_join): True when the "check your email" answer
+    is due, the same whether or not the address has an account; False with the error shown."""
+    try:
+        signup.sign_up_to_join(email=form.email.data, password=form.password.data, name=form.name.data, org=org,
+                               join=join, join_link=join_link)
+    except (accounts.AccountError, members.MemberError) as exc:
+        db.session.rollback()
+        getattr(form, getattr(exc, "field", None) or "email").errors.append(str(exc))
+        return False
+    db.session.commit()
+    return True
+
+
+def render_sent(org):
+    return render_template("join/sent.html", target_org=org)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -103,9 +123,17 @@ def join(token: str):
                 return _enter(membership)
         return render_template("join/join.html", form=form, existing=existing, **context)
     form = JoinSignupForm()
-    if form.validate_on_submit():
-        done = _sign_up(form, email=form.email.data, org=target.org, error_field=form.email,
-                        then=lambda user: members.join_via_link(target=target, user=user)[0])
-        if done is not None:
-            return done
+    if form.validate_on_submit() and sign_up_to_join(
+            form, org=target.org, join=lambda user: members.join_via_link(target=target, user=user)[0],
+            join_link=absolute_url("join.join", token=token)):
+        return redirect(url_for("join.join_sent", token=token))
     return render_template("join/join.html", form=form, login_url=url_for("auth.login", next=request.path), **context)
+
+
+@bp.route("/join/<token>/sent")
+def join_sent(token: str):
+    """The answer to a join-link sign-up, whether the address was new or known."""
+    target = members.join_target(token)
+    if target is None:
+        return _invalid(invitations.UNKNOWN)
+    return render_sent(target.org)

@@ -1,8 +1,11 @@
 """Promoters become ambassadors: the public join page behind the thank-you invitation, and bulk invitations.
 
 /promoters/join/<token> is public: the token (services/promoters) proves a 9–10 answer. It uses
-the join flow's own sign-up and entry (web/join.py), so a promoter is logged in, then lands on
-the feed — or is told an administrator approves new members first.
+the join flow's own sign-up and entry (web/join.py). When the answer came through a survey
+invitation emailed to the address given, that proves the address: the promoter is logged in at
+once, then lands on the feed — or is told an administrator approves new members first. Otherwise
+(a public survey link, another address) it is the join link's sign-up: "check your email", the
+same for a known and a new address, and the emailed link signs them in.
 """
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ from ..forms.promoters import BulkInviteForm, PromoterConsentForm, PromoterSignu
 from ..models import Organization, Survey
 from ..services import invitations, members, promoters
 from .context import role_required
-from .join import _enter, _sign_up
+from ..services.urls import absolute_url
+from .join import _enter, _sign_up, render_sent, sign_up_to_join
 from .throttling import throttled
 
 bp = Blueprint("promoters", __name__)
@@ -79,12 +83,27 @@ def join(token: str):
     else:
         form = PromoterSignupForm(**promoters.suggested(response))
         if form.validate_on_submit():
-            done = _sign_up(form, email=form.email.data, org=org, error_field=form.email,
-                            then=lambda user: promoters.join_as_promoter(response=response, user=user))
-            if done is not None:
-                return done
+            def join_org(user):
+                return promoters.join_as_promoter(response=response, user=user)
+
+            if promoters.proves_address(response, form.email.data):
+                done = _sign_up(form, email=form.email.data, org=org, error_field=form.email, then=join_org,
+                                verified=True)
+                if done is not None:
+                    return done
+            elif sign_up_to_join(form, org=org, join=join_org, join_link=absolute_url("promoters.join", token=token)):
+                return redirect(url_for("promoters.join_sent", token=token))
     return render_template("promoters/join.html", form=form, token=token, target_org=org,
                            login_url=url_for("auth.login", next=request.path))
+
+
+@bp.route("/promoters/join/<token>/sent")
+def join_sent(token: str):
+    """The answer to a promoter's sign-up with a typed address, whether it was new or known."""
+    response, status = promoters.response_for_token(token)
+    if response is None:
+        abort(404)
+    return render_sent(db.session.get(Organization, response.org_id))
 
 
 @bp.route("/promoters")

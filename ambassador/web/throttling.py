@@ -1,4 +1,5 @@
-"""Throttled forms: `@throttled("signup")` counts a view's POSTs per address (services/throttle.py).
+"""Throttled forms: `@throttled("signup")` counts a view's POSTs per address, `@throttled("password_check",
+per_user=True)` per signed-in user (services/throttle.py).
 
 GETs are never counted. A throttled POST changes nothing and gets a 429 page saying when to
 try again (errors/429.html, with Retry-After). A POST let through runs in a transaction that
@@ -12,6 +13,7 @@ from functools import wraps
 from flask import request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
 from ..services import accounts, throttle
@@ -22,23 +24,27 @@ def wait_text(retry_after: int) -> str:
     return format_timedelta(timedelta(seconds=retry_after), threshold=1)
 
 
-def too_many_requests(retry_after: int) -> TooManyRequests:
-    message = _("Too many attempts from your network. Please wait %(wait)s and try again.",
-                wait=wait_text(retry_after))
+def too_many_requests(retry_after: int, *, per_user: bool = False) -> TooManyRequests:
+    if per_user:
+        message = _("Too many attempts. Please wait %(wait)s and try again.", wait=wait_text(retry_after))
+    else:
+        message = _("Too many attempts from your network. Please wait %(wait)s and try again.",
+                    wait=wait_text(retry_after))
     return TooManyRequests(message, retry_after=retry_after)
 
 
-def throttled(name: str):
-    """Count the view's POSTs per address against FORM_THROTTLES[name]; over the limit, answer 429."""
+def throttled(name: str, *, per_user: bool = False):
+    """Count the view's POSTs per address (or, `per_user`, per signed-in user: put it under
+    @login_required) against FORM_THROTTLES[name]; over the limit, answer 429."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if request.method == "POST":
-                verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, request.remote_addr)),
-                                       then_write=True)
+                subject = f"user:{current_user.id}" if per_user else request.remote_addr
+                verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, subject)), then_write=True)
                 if not verdict.allowed:
-                    raise too_many_requests(verdict.retry_after)
+                    raise too_many_requests(verdict.retry_after, per_user=per_user)
             return view(*args, **kwargs)
 
         return wrapper
@@ -48,5 +54,4 @@ def throttled(name: str):
 
 def allowed_for_email(name: str, email: str) -> bool:
     """Count one more use of FORM_THROTTLES[name] for this email (whether or not it has an account)."""
-    return throttle.hit((throttle.form_policy(name), throttle.key(name, accounts.normalize_email(email))),
-                        then_write=True).allowed
+    return throttle.allowed(name, accounts.normalize_email(email))

@@ -1,8 +1,10 @@
 """Email verification: a sign-up confirms its address by link; until then the account sends no email."""
+import re
+
 import sqlalchemy as sa
 
-from ambassador.models import Invitation, Membership, OutboxEmail, User
-from ambassador.services import invitations
+from ambassador.models import Invitation, Membership, OutboxEmail, ThrottleCounter, User, UserSession
+from ambassador.services import email_verification, invitations
 
 PASSWORD = "long enough pw"
 
@@ -49,8 +51,6 @@ def test_sign_up_emails_a_link_that_confirms_and_signs_in(client, db):
 
 def test_a_forged_or_outdated_link_is_refused(client, db, make):
     user = make.user(email="bob@example.test", email_verified_at=None)
-    from ambassador.services import email_verification
-
     with client.application.test_request_context():
         token = email_verification.make_token(user)
     user.email = "robert@example.test"  # the link named the old address
@@ -63,9 +63,23 @@ def test_a_forged_or_outdated_link_is_refused(client, db, make):
     assert user.email_verified_at is None
 
 
-def test_an_unverified_account_sees_a_banner_and_can_have_the_link_sent_again(client, db, make, login):
-    user = make.member(make.org(), role="admin", email_verified_at=None).user
+def _signed_in_unverified(db, make, login, **member):
+    """An unverified account with a session still open: one opened before a password log-in needed a
+    confirmed address (today an unverified account cannot sign in with its password at all)."""
+    user = make.member(make.org(), **member).user
     login(user)
+    user.email_verified_at = None
+    db.session.commit()
+    return user
+
+
+def _verification_mails(db, to):
+    return db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(
+        OutboxEmail.to == to, OutboxEmail.body_text.contains("/email/verify/")))
+
+
+def test_an_unverified_account_sees_a_banner_and_can_have_the_link_sent_again(client, db, make, login):
+    user = _signed_in_unverified(db, make, login, role="admin")
     page = client.get("/profile").get_data(as_text=True)
     assert "Confirm your email address" in page and "Send the link again" in page
     client.post("/email/verify", data={"next": "/profile"})
@@ -76,15 +90,61 @@ def test_an_unverified_account_sees_a_banner_and_can_have_the_link_sent_again(cl
     assert "Send the link again" not in client.get("/profile").get_data(as_text=True)
 
 
+def test_send_the_link_again_is_throttled_per_address_with_the_same_answer(app, client, db, make, login):
+    user = _signed_in_unverified(db, make, login)
+    limit = app.config["FORM_THROTTLES"]["verification_email"][0]
+    for _ in range(limit + 2):
+        response = client.post("/email/verify", data={"next": "/profile"}, follow_redirects=True)
+        assert response.status_code == 200
+        assert f"We sent a new confirmation link to {user.email}" in response.get_data(as_text=True)
+    assert _verification_mails(db, user.email) == limit
+
+
 def test_an_unverified_admin_cannot_send_invitations(client, db, make, login):
-    admin = make.member(make.org(), role="admin", email_verified_at=None)
-    login(admin.user)
+    _signed_in_unverified(db, make, login, role="admin")
     response = client.post("/members/invite", data={"email": "friend@example.test", "role": "ambassador",
                                                       "kind": "internal"})
     assert "Confirm your email address first" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(
         OutboxEmail.to == "friend@example.test")) == 0
+
+
+def _login_answer(client, email, password, address="198.51.100.7"):
+    response = client.post("/login", data={"email": email, "password": password},
+                           environ_base={"REMOTE_ADDR": address})
+    return response.status_code, re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))
+
+
+def test_signing_up_then_logging_in_does_not_tell_whether_the_address_was_new(app, client, db, make):
+    """F-1 follow-up: an unverified account's right password gets exactly the wrong password's answer
+    (so signing up with someone's address and logging in reveals nothing), and a fresh link is emailed."""
+    owner = make.user(email="victim@example.test")
+    _sign_up(client, email="victim@example.test")  # known: nothing created, the password is not theirs
+    _sign_up(client, email="newcomer@example.test")  # new: an unverified account with PASSWORD
+    known = _login_answer(app.test_client(), "victim@example.test", PASSWORD)
+    new = _login_answer(app.test_client(), "newcomer@example.test", PASSWORD)
+    wrong = _login_answer(app.test_client(), "newcomer@example.test", "not the password")
+    assert new == wrong
+    assert known[0] == new[0] == 200
+    assert known[1].replace("victim@", "newcomer@") == new[1]
+    assert ("That email and password do not match. If you signed up recently, confirm your address first "
+            "with the link we emailed you.") in new[1]
+    assert db.session.scalar(sa.select(UserSession.id).where(UserSession.user_id != owner.id)) is None
+    # The right password sent a fresh link (the sign-up's own one, then this one); the wrong one did not.
+    assert _verification_mails(db, "newcomer@example.test") == 2
+    # And it counted as a failure, like a wrong password (no throttle behaviour tells them apart).
+    hits = db.session.scalars(sa.select(ThrottleCounter.hits).where(ThrottleCounter.scope == "login_address")).all()
+    assert hits == [3]
+
+
+def test_logging_in_unverified_sends_at_most_a_few_links_per_hour(app, client, db):
+    _sign_up(client, email="eager@example.test")
+    limit = app.config["FORM_THROTTLES"]["verification_email"][0]
+    for n in range(limit + 2):
+        status, _page = _login_answer(app.test_client(), "eager@example.test", PASSWORD, address=f"192.0.2.{n}")
+        assert status == 200
+    assert _verification_mails(db, "eager@example.test") == 1 + limit  # the sign-up's link, then the throttled ones
 
 
 def test_joining_through_an_invitation_email_verifies_the_address(app, client, db, make):
@@ -104,6 +164,7 @@ def test_joining_through_a_join_link_does_not_verify(client, db, make):
     user = db.session.scalar(sa.select(User).where(User.email == "jo@example.test"))
     assert user.email_verified_at is None  # they typed the address; nothing proved it
     assert db.session.scalar(sa.select(Membership).where(Membership.user_id == user.id)).status == "active"
+    assert client.get("/feed").status_code == 302  # not signed in until the emailed link is used
 
 
 def test_a_password_reset_verifies_the_address(client, db, make):
@@ -115,19 +176,31 @@ def test_a_password_reset_verifies_the_address(client, db, make):
     assert user.email_verified_at is not None
 
 
-def test_confirming_ends_sessions_opened_before_the_address_was_proven(app, client, db):
+def test_whoever_typed_the_address_cannot_sign_in(app, client, db):
     _sign_up(client, email="dora@example.test")
-    squatter = app.test_client()  # whoever typed the address knows the password and signed in
-    assert squatter.post("/login", data={"email": "dora@example.test", "password": PASSWORD}).status_code == 302
+    squatter = app.test_client()  # whoever typed the address knows the password
+    assert squatter.post("/login", data={"email": "dora@example.test", "password": PASSWORD}).status_code == 200
+    assert squatter.get("/profile").status_code == 302
     path = _link_path(_mail(db, "dora@example.test", "/email/verify/"), "/email/verify/")
     client.post(path)  # the owner of the mailbox confirms
+    assert client.get("/profile").status_code == 200
+
+
+def test_confirming_ends_sessions_opened_before_the_address_was_proven(app, client, db, make):
+    user = make.member(make.org()).user
+    squatter = app.test_client()
+    assert squatter.post("/login", data={"email": user.email, "password": "correct horse battery"}).status_code == 302
+    user.email_verified_at = None  # a session still open from before the address needed confirming
+    db.session.commit()
+    with app.test_request_context():
+        token = email_verification.make_token(user)
+    client.post(f"/email/verify/{token}")  # the owner of the mailbox confirms
     assert squatter.get("/profile").status_code == 302
     assert client.get("/profile").status_code == 200
 
 
 def test_confirming_while_signed_in_keeps_this_session(client, db, make, login):
-    user = make.member(make.org(), email_verified_at=None).user
-    login(user)
+    user = _signed_in_unverified(db, make, login)
     client.post("/email/verify", data={"next": "/profile"})
     path = _link_path(_mail(db, user.email, "/email/verify/"), "/email/verify/")
     assert client.post(path).status_code == 302

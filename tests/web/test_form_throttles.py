@@ -106,3 +106,48 @@ def test_reset_emails_per_address_are_limited_whoever_asks(app, client, db, make
     other = make.user(email="other@example.test")
     _post(client, "/password/forgot", {"email": other.email}, "192.0.2.200")
     assert db.session.scalars(sa.select(OutboxEmail.to)).all() == [user.email] * limit + [other.email]
+
+
+# --- Forms that send email to an address, or check a signed-in person's password -----------------
+
+def _count_mail(db, to, text):
+    return db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(
+        OutboxEmail.to == to, OutboxEmail.body_text.contains(text)))
+
+
+def test_strangers_cannot_mail_bomb_the_owner_of_a_known_address(app, db, make):
+    """Sign-up and join links tell the owner of a known address by email: at most FORM_THROTTLES
+    ["known_address_email"] per address, however many addresses post, with the same answer."""
+    owner = make.user(email="owner@example.test")
+    org = make.member(make.org(), role="admin").organization
+    limit = app.config["FORM_THROTTLES"]["known_address_email"][0]
+    forms = [("/signup", {"name": "X", "email": owner.email, "password": "long enough pw", "org_name": "Squat",
+                          "default_locale": "en"}, "/signup/sent"),
+             (f"/join/{org.join_token}", {"name": "X", "email": owner.email, "password": "long enough pw"},
+              f"/join/{org.join_token}/sent")]
+    for n in range(limit + 2):
+        url, data, sent = forms[n % 2]
+        response = _post(app.test_client(), url, data, f"192.0.2.{n}")
+        assert (response.status_code, response.headers["Location"]) == (302, sent)
+    assert _count_mail(db, owner.email, "with your email address") == limit
+
+
+def test_the_current_password_check_is_throttled_per_user(app, client, db, make, login, monkeypatch):
+    monkeypatch.setitem(app.config["FORM_THROTTLES"], "password_check", (2, 3600))
+    user = make.member(make.org()).user
+    login(user)
+    new = {"password": "quiet violet harbour", "confirm": "quiet violet harbour"}
+    for _ in range(2):
+        wrong = client.post("/profile/password", data={"current_password": "a guess", **new})
+        assert wrong.status_code == 200 and "not your current password" in wrong.get_data(as_text=True)
+    throttled = client.post("/profile/password", data={"current_password": "correct horse battery", **new})
+    assert throttled.status_code == 429 and "Too many attempts. Please wait 1 hour" in throttled.get_data(as_text=True)
+    db.session.expire_all()
+    assert user.check_password("correct horse battery")  # nothing was checked nor changed
+    assert client.get("/profile/password").status_code == 200  # GETs are not counted
+    # Per user, not per address: someone else on the same network changes theirs.
+    other = make.member(make.org()).user
+    other_client = app.test_client()
+    other_client.post("/login", data={"email": other.email, "password": "correct horse battery"})
+    assert other_client.post("/profile/password", data={"current_password": "correct horse battery",
+                                                        **new}).status_code == 302

@@ -1,9 +1,10 @@
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from ambassador.models import Membership, User, utcnow
+from ambassador.models import Membership, OutboxEmail, User, utcnow
 from ambassador.services import invitations
 
 
@@ -89,15 +90,38 @@ def test_unusable_invitations_get_a_clear_page(client, admin, app, db, state, st
 
 # --- Join links ---------------------------------------------------------------------------------
 
-def test_visitor_signs_up_through_the_join_link(client, admin, db):
+def _mail(db, to, text):
+    return db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to == to, OutboxEmail.body_text.contains(text))
+                             .order_by(OutboxEmail.id.desc()))
+
+
+def _path_in(mail, marker):
+    return next(line for line in mail.body_text.splitlines() if marker in line).strip().replace("http://localhost", "")
+
+
+def test_visitor_signs_up_through_the_join_link_and_the_emailed_link_lets_them_in(client, admin, db):
     token = admin.organization.join_token
     assert "Become an ambassador of Brasserie Zuid" in client.get(f"/join/{token}").get_data(as_text=True)
     response = client.post(f"/join/{token}", data={"name": "Fan", "email": "Fan@Example.test",
-                                                   "password": "long enough pw"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/feed")
+                                                   "password": "long enough pw"}, follow_redirects=True)
+    assert "Check your email to finish joining Brasserie Zuid" in response.get_data(as_text=True)
+    assert client.get("/feed").status_code == 302  # not signed in: nothing proved the address yet
     membership = _membership(db, admin.organization, "fan@example.test")
     assert (membership.role, membership.kind, membership.status, membership.source) == (
         "ambassador", "external", "active", "join")
+    assert membership.user.email_verified_at is None
+    mail = _mail(db, "fan@example.test", "/email/verify/")
+    assert "Brasserie Zuid" in mail.subject
+    # The typed password does not sign in until the address is confirmed.
+    refused = client.post("/login", data={"email": "fan@example.test", "password": "long enough pw"})
+    assert refused.status_code == 200 and "confirm your address first" in refused.get_data(as_text=True)
+
+    confirmed = client.post(_path_in(mail, "/email/verify/"), follow_redirects=True)
+    assert confirmed.request.path == "/feed" and "Welcome to Brasserie Zuid" in confirmed.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert session["org_id"] == admin.organization.id
+    db.session.refresh(membership.user)
+    assert membership.user.email_verified_at is not None
 
 
 def test_join_with_approval_waits_until_a_manager_approves(client, app, admin, make, login, db):
@@ -105,10 +129,13 @@ def test_join_with_approval_waits_until_a_manager_approves(client, app, admin, m
     team = make.team(admin.organization, "Store Gent")  # flushes the setting too
     response = client.post(f"/join/{team.join_token}", data={"name": "Wim", "email": "wim@example.test",
                                                              "password": "long enough pw"}, follow_redirects=True)
-    assert "will approve your request soon" in response.get_data(as_text=True)
+    assert "An administrator approves new members" in response.get_data(as_text=True)
     membership = _membership(db, admin.organization, "wim@example.test")
     assert membership.status == "pending" and membership.teams == [team]
-    assert client.get("/feed").status_code == 302  # not in yet
+    confirmed = client.post(_path_in(_mail(db, "wim@example.test", "/email/verify/"), "/email/verify/"),
+                            follow_redirects=True)
+    assert "will approve your request soon" in confirmed.get_data(as_text=True)
+    assert client.get("/feed").status_code == 302  # signed in, but not in yet
 
     manager = app.test_client()
     manager_member = make.member(admin.organization, role="manager")
@@ -130,12 +157,35 @@ def test_logged_in_user_joins_with_one_click(client, admin, make, login, db):
     assert "already a member" in html
 
 
-def test_signup_with_an_existing_address_points_to_login(client, admin, make, db):
-    make.user(email="exists@example.test")
-    html = client.post(f"/join/{admin.organization.join_token}", data={
-        "name": "E", "email": "exists@example.test", "password": "long enough pw"}).get_data(as_text=True)
-    assert "already exists" in html and "Log in, then join" in html
+def test_the_join_link_answers_the_same_for_a_known_and_a_new_address(app, client, admin, make, db):
+    owner = make.user(email="exists@example.test")
+    token = admin.organization.join_token
+    answers = []
+    for email in ("Exists@example.test", "new@example.test"):
+        response = app.test_client().post(f"/join/{token}", data={"name": "E", "email": email,
+                                                                  "password": "long enough pw"})
+        page = app.test_client().get(response.headers["Location"]).get_data(as_text=True)
+        page = re.sub(r'name="csrf_token" value="[^"]*"', "", page)  # differs per browser
+        answers.append((response.status_code, response.headers["Location"], page))
+    assert answers[0] == answers[1]
+    assert "already exists" not in answers[0][2] and "Check your email to finish joining" in answers[0][2]
+    # Nothing was created for the known address; its owner is told, with the link to join after signing in.
     assert _membership(db, admin.organization, "exists@example.test") is None
+    db.session.refresh(owner)
+    assert owner.check_password("correct horse battery")
+    mail = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to == owner.email))
+    assert "asked to join Brasserie Zuid" in mail.subject
+    assert f"http://localhost/join/{token}" in mail.body_text and "http://localhost/login" in mail.body_text
+
+
+def test_a_weak_password_is_refused_the_same_way_for_a_known_address(client, admin, make, db):
+    make.user(email="exists@example.test")
+    for email in ("exists@example.test", "fresh@example.test"):
+        response = client.post(f"/join/{admin.organization.join_token}",
+                                data={"name": "E", "email": email, "password": "password12"})
+        assert response.status_code == 200 and "too easy to guess" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
+    assert db.session.scalar(sa.select(User).where(User.email == "fresh@example.test")) is None
 
 
 def test_disabled_join_link(client, admin, make, db):

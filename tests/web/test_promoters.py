@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ambassador.models import Invitation, Membership, User
+from ambassador.models import Invitation, Membership, OutboxEmail, User, utcnow
 from ambassador.services import promoters
 from ambassador.web.survey_public import response_key
 
@@ -36,20 +36,62 @@ def test_the_thank_you_page_invites_promoters_with_their_email(app, client, db, 
     assert "/promoters/join/" not in _thanks(client, app, answer(db, s, 10))
 
 
-def test_a_new_person_joins_with_consent_and_lands_on_the_feed(app, client, db, make):
+def _mail(db, to, text):
+    return db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to == to, OutboxEmail.body_text.contains(text)))
+
+
+def test_a_new_person_joins_with_consent_and_lands_on_the_feed_through_the_emailed_link(app, client, db, make):
     org = make.org(name="Bakkerij Noord")
     s = survey(db, org)
-    token = _token(app, answer(db, s, 9))
+    token = _token(app, answer(db, s, 9))  # a public link: nothing proves the address they type
     data = {"name": "Pia Promoter", "email": "pia@example.test", "password": PASSWORD}
     refused = client.post(f"/promoters/join/{token}", data=data)
     assert refused.status_code == 200 and "Tick the box" in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(User).where(User.email == "pia@example.test")) is None
-    joined = client.post(f"/promoters/join/{token}", data={**data, "consent": "y"})
-    assert joined.status_code == 302 and joined.headers["Location"].endswith("/feed")
+    joined = client.post(f"/promoters/join/{token}", data={**data, "consent": "y"}, follow_redirects=True)
+    assert "Check your email to finish joining Bakkerij Noord" in joined.get_data(as_text=True)
+    assert client.get("/feed").status_code == 302  # not signed in yet
     membership = db.session.scalar(sa.select(Membership).join(User).where(User.email == "pia@example.test"))
     assert (membership.org_id, membership.kind, membership.role, membership.status, membership.source) == (
         org.id, "external", "ambassador", "active", f"nps:{s.id}")
+    assert membership.user.email_verified_at is None
+    link = next(line for line in _mail(db, "pia@example.test", "/email/verify/").body_text.splitlines()
+                if "/email/verify/" in line).strip()
+    landed = client.post(link.replace("http://localhost", ""), follow_redirects=True)
+    assert landed.request.path == "/feed" and "Welcome to Bakkerij Noord" in landed.get_data(as_text=True)
+
+
+def test_a_typed_known_address_gets_the_same_answer_and_its_owner_an_email(app, client, db, make):
+    org = make.org(name="Bakkerij Noord")
+    owner = make.user(email="owner@example.test")
+    token = _token(app, answer(db, survey(db, org), 10))
+    answers = []
+    for email in ("owner@example.test", "stranger@example.test"):
+        response = app.test_client().post(f"/promoters/join/{token}", data={
+            "name": "X", "email": email, "password": PASSWORD, "consent": "y"})
+        answers.append((response.status_code, response.headers["Location"]))
+    assert answers[0] == answers[1] == (302, f"/promoters/join/{token}/sent")
+    assert db.session.scalar(sa.select(Membership).where(Membership.org_id == org.id,
+                                                         Membership.user_id == owner.id)) is None
+    mail = _mail(db, owner.email, f"/promoters/join/{token}")
+    assert "asked to join Bakkerij Noord" in mail.subject
+
+
+def test_a_survey_invitation_to_that_address_proves_it_and_signs_in_at_once(app, client, db, make):
+    org = make.org(name="Bakkerij Noord")
+    s = survey(db, org)
+    person = respondent(db, org, email="fan@example.test")
+    token = _token(app, answer(db, s, 10, person=person, invited=True, created_at=utcnow()))
+    joined = client.post(f"/promoters/join/{token}", data={"name": "Fan", "email": "Fan@example.test",
+                                                           "password": PASSWORD, "consent": "y"})
+    assert joined.status_code == 302 and joined.headers["Location"].endswith("/feed")
+    user = db.session.scalar(sa.select(User).where(User.email == "fan@example.test"))
+    assert user.email_verified_at is not None
     assert client.get("/feed").status_code == 200  # logged in
+    # Another address than the invited one proves nothing: the join-link sign-up.
+    other = app.test_client().post(f"/promoters/join/{token}", data={
+        "name": "Eve", "email": "eve@example.test", "password": PASSWORD, "consent": "y"})
+    assert other.headers["Location"] == f"/promoters/join/{token}/sent"
 
 
 def test_a_logged_in_person_joins_in_one_click(app, client, db, make, login):
@@ -74,6 +116,10 @@ def test_join_requests_wait_for_approval(app, client, db, make):
     assert response.status_code == 302 and "/feed" not in response.headers["Location"]
     membership = db.session.scalar(sa.select(Membership).join(User).where(User.email == "pat@example.test"))
     assert membership.status == "pending"
+    link = next(line for line in _mail(db, "pat@example.test", "/email/verify/").body_text.splitlines()
+                if "/email/verify/" in line).strip()
+    landed = client.post(link.replace("http://localhost", ""), follow_redirects=True)
+    assert "will approve your request soon" in landed.get_data(as_text=True)
 
 
 def test_bad_tokens_are_refused(app, client, db, make, monkeypatch):
