@@ -78,6 +78,9 @@ class Config:
 
     # Outgoing mail: SMTP when MAIL_SERVER is set, otherwise kept in the outbox.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    # Without MAIL_SERVER, also print each email to the server's log (development: the terminal of
+    # `make run`, so a sign-up confirmation or a reset link can be followed without SMTP).
+    MAIL_TO_CONSOLE = _bool("MAIL_TO_CONSOLE", False)
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
@@ -188,6 +191,7 @@ class DevelopmentConfig(Config):
     REMEMBER_COOKIE_NAME = "__Host-remember" if REMEMBER_COOKIE_SECURE else "remember_token"
     STRICT_TRANSPORT_SECURITY = ""  # served over http
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # `make run` sets its PORT
+    MAIL_TO_CONSOLE = _bool("MAIL_TO_CONSOLE", True)
 
 
 class TestConfig(Config):

@@ -29,6 +29,10 @@ def send_email(*, to: str, subject: str, template: str, org_id: int | None = Non
     db.session.flush()
     if current_app.config.get("MAIL_SERVER"):
         _deliver(message)
+    elif current_app.config.get("MAIL_TO_CONSOLE"):
+        # Development without SMTP: mail that belongs to no organization's outbox (sign-up
+        # confirmations, password resets) must still reach the person trying the product.
+        current_app.logger.warning("Email to %s: %s\n%s", message.to, message.subject, message.body_text)
     return message
 
 
