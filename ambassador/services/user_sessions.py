@@ -31,6 +31,20 @@ def _address_hint(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+# Most specific first: Edge and Opera say "Chrome" too, Chrome says "Safari", Android says "Linux".
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+             ("CriOS/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def device_label(user_agent: str) -> str:
+    """"Firefox on Windows" for a list of sessions a person can recognise; "" when unknown."""
+    browser = next((name for marker, name in _BROWSERS if marker in user_agent), "")
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part)
+
+
 def session_id(token: str | None) -> str:
     """The stored id of the session holding `token`."""
     return hash_token(token) if token else ""

@@ -225,6 +225,7 @@ def profile():
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, sessions=user_sessions.live_sessions(current_user),
+                           device_label=user_sessions.device_label,
                            current_session=user_sessions.session_id(current_user.session_token))
 
 

@@ -1,4 +1,5 @@
 """Server-side sessions: logout, password change and reset end them; remember-me expires on the server."""
+import pytest
 import sqlalchemy as sa
 
 from ambassador.models import OutboxEmail, UserSession, utcnow
@@ -162,3 +163,19 @@ def test_ended_sessions_are_pruned_after_a_day(client, make, db):
     assert user_sessions.prune() == 0  # ended less than a day ago, or still live
     assert user_sessions.prune(now=utcnow() + timedelta(days=1, minutes=1)) == 1
     assert client.get("/profile").status_code == 200
+
+
+@pytest.mark.parametrize(("agent", "label"), [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36 "
+     "Edg/130.0", "Edge · Windows"),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox · Linux"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "Version/18.1 Mobile/15E148 Safari/604.1", "Safari · iOS"),
+    ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+     "Chrome · Android"),
+    ("curl/8.5.0", ""),
+])
+def test_sessions_are_listed_by_browser_and_system(agent, label):
+    from ambassador.services.user_sessions import device_label
+
+    assert device_label(agent) == label
