@@ -100,11 +100,13 @@ def send_verification_email(user: User, *, org: Organization | None = None) -> N
                org=org)
 
 
-def send_again(user: User) -> None:
-    """A fresh link for an unverified account, silently not sent over FORM_THROTTLES["verification_email"]
-    (per address). Ends the transaction (services/throttle.py)."""
+def send_again(user: User) -> bool:
+    """A fresh link for an unverified account, not sent over FORM_THROTTLES["verification_email"]
+    (per address); True when one was sent. Ends the transaction (services/throttle.py)."""
     if not user.email_verified and throttle.allowed("verification_email", user.email):
         send_verification_email(user)
+        return True
+    return False
 
 
 def _tell_known_address(user: User, **email) -> None:

@@ -175,9 +175,14 @@ def verify_email(token: str):
 @bp.route("/email/verify", methods=["POST"])
 @login_required
 def resend_verification():
-    email_verification.send_again(current_user)  # throttled per address; the same answer either way
+    # The signed-in owner of the address may know whether it went: nothing to hide from them.
+    sent = email_verification.send_again(current_user)
     db.session.commit()
-    flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+    if sent:
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+    else:
+        flash(_("We already sent several links in the last hour: use the latest one, or ask again later."),
+              "warning")
     return redirect(_safe_next(request.form.get("next")))
 
 
