@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import datetime, timezone
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -81,7 +82,9 @@ def test_shutdown_returns_only_after_the_running_job_finished():
         order.append("job finished")
 
     scheduler = BackgroundScheduler()
-    scheduler.add_job(job_in_hand)
+    # An interval job, like the worker's own: a one-off job is removed by the scheduler's thread
+    # after it runs, which raced with the shutdown (JobLookupError in APScheduler's thread).
+    scheduler.add_job(job_in_hand, "interval", hours=1, next_run_time=datetime.now(timezone.utc))
     scheduler.start()
     assert started.wait(10)
     stopper = threading.Thread(target=lambda: (worker.make_signal_handler(scheduler)(signal.SIGTERM, None),
