@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +26,16 @@ class AccountError(ValueError):
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def is_valid_email(value: str) -> bool:
+    """The syntax check every form and import applies to an address (no DNS look-up)."""
+    try:
+        # test_environment: accept the reserved .test domain our demo and tests use.
+        validate_email(value or "", check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def find_user(email: str) -> User | None:

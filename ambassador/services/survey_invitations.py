@@ -22,11 +22,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..forms.validators import is_valid_email
 from ..models import Membership, Organization, Respondent, Survey, SurveyInvitation, utcnow
 from . import csv_import, surveys
 from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it from here)
-from .accounts import normalize_email
+from .accounts import is_valid_email, normalize_email
 from .email import send_email
 from .email_verification import require_verified
 from .urls import absolute_url
