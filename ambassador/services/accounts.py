@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import User, utcnow
-from . import dispatch, email_verification, password_policy, throttle, user_sessions
+from . import database, email_verification, password_policy, throttle, user_sessions
 from .password_policy import MIN_PASSWORD_LENGTH  # noqa: F401  (forms and the CLI read it here)
 
 
@@ -124,7 +124,7 @@ def authenticate(*, email: str, password: str, remote_addr: str | None) -> Login
         # someone's address and then logging in would tell whether the address was new.
         email_verification.send_again(user)
         return LoginResult(user=None)
-    dispatch.begin_write()
+    database.begin_write()
     throttle.forgive(pair, pair_key, forget=True)
     throttle.forgive(address, address_key, forget=False)
     return LoginResult(user=user)
