@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench worker translations messages clean
+.PHONY: run test lint test-sqlite test-postgres bench worker translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,11 @@ run: $(VENV)/.runtime translations
 worker: $(VENV)/.runtime
 	$(DEV_ENV) $(BIN)/flask ambassador worker
 
-test: $(VENV)/.dev translations
+# The layer rules (pyproject.toml [tool.importlinter], DESIGN.md "Layout") before the suite.
+lint: $(VENV)/.dev
+	$(BIN)/lint-imports
+
+test: $(VENV)/.dev translations lint
 	$(BIN)/python tests/run_suite.py
 
 test-sqlite: $(VENV)/.dev translations

@@ -5,7 +5,7 @@ Starts the contract fakes of X, Mastodon, Bluesky and LinkedIn on loopback (each
 --window seconds and then get 429 with the network's reset headers), creates a throwaway
 PostgreSQL database, seeds one organization with --accounts members (one linked account each,
 tokens encrypted), live posts and --shares due API shares, then runs --workers worker processes,
-each looping services.dispatch.dispatch_due_shares with PUBLISH_THREADS threads until nothing is
+each looping jobs.publisher.dispatch_due_shares with PUBLISH_THREADS threads until nothing is
 due or in flight. Prints shares/s and the final states, and checks (exit status 1 if one fails):
 
 - every share settled: published, failed or unconfirmed (none left scheduled or publishing);
@@ -99,7 +99,7 @@ def run_worker(spec_path: str) -> int:
                         format="%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(message)s")
     from ambassador import create_app
     from ambassador.extensions import db
-    from ambassador.services import dispatch
+    from ambassador.jobs import publisher
 
     app = create_app("production", **app_config(spec["url"], spec["settings"], spec["args"]))
     waiting = sa.text("SELECT count(*) FROM share JOIN social_account a ON a.id = share.account_id "
@@ -116,7 +116,7 @@ def run_worker(spec_path: str) -> int:
     started = time.time()
     with app.app_context():
         while True:
-            counts = dispatch.dispatch_due_shares(app)
+            counts = publisher.dispatch_due_shares(app)
             rounds += 1
             totals.update(counts)
             if counts.get("claimed"):

@@ -7,10 +7,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..services.accounts import MIN_PASSWORD_LENGTH
+from ..services.members import ROLE_LABELS
 from .validators import EmailAddress
 
-ROLE_LABELS = {"admin": _l("Administrator"), "manager": _l("Manager"), "curator": _l("Curator"),
-               "ambassador": _l("Ambassador")}
 KIND_LABELS = {"internal": _l("Internal (employee)"), "external": _l("External (customer, partner, fan)")}
 STATUS_LABELS = {"active": _l("Active"), "pending": _l("Waiting for approval"), "deactivated": _l("Deactivated")}
 INVITATION_STATUS_LABELS = {"valid": _l("Pending"), "used": _l("Accepted"), "expired": _l("Expired"),

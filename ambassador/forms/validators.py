@@ -3,18 +3,10 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-
-def is_valid_email(value: str) -> bool:
-    try:
-        # test_environment: accept the reserved .test domain our demo and tests use.
-        validate_email(value or "", check_deliverability=False, test_environment=True)
-    except EmailNotValidError:
-        return False
-    return True
+from ..services.accounts import is_valid_email
 
 
 class EmailAddress:

@@ -19,7 +19,7 @@ import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 
 class ErrorKind(enum.StrEnum):
@@ -93,6 +93,16 @@ class AccountContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class AppClients(Protocol):
+    """The client credentials of the app registered on one server (services/mastodon_apps.py)."""
+
+    def client_for(self, *, service_url: str, redirect_uri: str) -> tuple[str, str]:
+        """(client_id, client_secret), registering the app on first use."""
+
+    def forget(self, *, service_url: str) -> None:
+        """The server no longer knows our app: register anew next time."""
+
+
 class SocialProvider(ABC):
     """Base class of the adapters; one instance per app, built from configuration."""
 
@@ -108,8 +118,11 @@ class SocialProvider(ABC):
     # How long the network remembers the key (None: for good). Past it, a retry could post twice.
     idempotency_window: ClassVar[timedelta | None] = None
 
-    def __init__(self, config: dict[str, Any]):
+    def __init__(self, config: dict[str, Any], *, clients: AppClients | None = None):
         self.config = config
+        # Where adapters that register an app per server (Mastodon) keep its credentials; the
+        # caller passes it in (services.mastodon_apps), so adapters never import services or models.
+        self.clients = clients
 
     @classmethod
     @abstractmethod

@@ -77,13 +77,6 @@ def retry_at_from_headers(headers, *, now: datetime | None = None) -> datetime |
     return None
 
 
-def remaining_is_zero(headers) -> bool:
-    for name in ("x-rate-limit-remaining", "X-RateLimit-Remaining", "ratelimit-remaining"):
-        if headers.get(name, "").strip() == "0":
-            return True
-    return False
-
-
 def error_message(response: requests.Response) -> str:
     """The network's reason in words, from the usual JSON error shapes."""
     try:

@@ -1,11 +1,11 @@
 """Mastodon: any instance the member names (connect_style "instance_oauth").
 
 Client credentials: an app is registered once per instance (POST /api/v1/apps) and reused;
-services/mastodon_apps.py stores it (OAuthClient, secret encrypted). The adapter is built from
-configuration only, so `authorize_url` and `exchange` look the credentials up through
-`mastodon_apps.client_for` (which needs an app context and flushes a new registration: the
-caller commits, as the outermost caller always does). The base interface is unchanged; a
-`clients` callable may be passed to the constructor instead (tests, scripts).
+services/mastodon_apps.py stores it (OAuthClient, secret encrypted). The caller passes that store
+in as `clients` (base.AppClients: `client_for`, `forget`), so the adapter imports no service or
+model; `authorize_url` and `exchange` look the credentials up through it (the store needs an app
+context and flushes a new registration: the caller commits, as the outermost caller always does).
+Without a store the adapter can publish, but not connect accounts.
 
 OAuth is the authorization-code flow with PKCE S256 (Mastodon >= 4.3 checks it; older servers
 ignore the extra parameters). Mastodon tokens do not expire and cannot be refreshed.
@@ -22,7 +22,7 @@ retried. The key still makes sending again harmless once an earlier request has 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -37,9 +37,6 @@ from .safe_http import member_hosts_session
 
 SCOPES = "write:statuses write:media read:accounts"
 CLIENT_NAME = "Ambassador"
-
-ClientLookup = Callable[..., tuple[str, str]]
-
 
 def register_app(*, service_url: str, redirect_uri: str, website: str, config: dict[str, Any]) -> tuple[str, str]:
     """POST /api/v1/apps on the instance: (client_id, client_secret) for our exact redirect URI."""
@@ -64,10 +61,6 @@ class MastodonProvider(SocialProvider):
     idempotent_publish = True
     idempotency_window = timedelta(minutes=55)
 
-    def __init__(self, config: dict[str, Any], *, clients: ClientLookup | None = None):
-        super().__init__(config)
-        self._clients = clients
-
     @classmethod
     def is_configured(cls, config: dict[str, Any]) -> bool:
         return bool(config.get("MASTODON_ENABLED"))
@@ -77,11 +70,9 @@ class MastodonProvider(SocialProvider):
         return normalize_service_url(value, config=self.config)
 
     def _client(self, service_url: str, redirect_uri: str) -> tuple[str, str]:
-        if self._clients is not None:
-            return self._clients(service_url=service_url, redirect_uri=redirect_uri)
-        from ..services import mastodon_apps  # services import providers, not the other way round at import time
-
-        return mastodon_apps.client_for(service_url=service_url, redirect_uri=redirect_uri)
+        if self.clients is None:
+            raise ProviderError(ErrorKind.CONFIG, "no store of Mastodon app credentials was given to the adapter")
+        return self.clients.client_for(service_url=service_url, redirect_uri=redirect_uri)
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str, service_url: str = "") -> str:
         instance = self.normalize_service_url(service_url)
@@ -100,11 +91,9 @@ class MastodonProvider(SocialProvider):
                                      "client_id": client_id, "client_secret": client_secret,
                                      "code_verifier": code_verifier, "scope": SCOPES})
         except ProviderError as exc:
-            if exc.kind is ErrorKind.CONFIG and self._clients is None:
+            if exc.kind is ErrorKind.CONFIG and self.clients is not None:
                 # invalid_client: the instance forgot our app (an admin removed it); register anew next time.
-                from ..services import mastodon_apps
-
-                mastodon_apps.forget(service_url=instance)
+                self.clients.forget(service_url=instance)
             raise
         tokens = token_set(body)
         tokens.scopes = tokens.scopes or tuple(SCOPES.split())

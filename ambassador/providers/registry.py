@@ -5,7 +5,7 @@ import threading
 
 from flask import current_app
 
-from .base import SocialProvider
+from .base import AppClients, SocialProvider
 
 _CLASSES: dict[str, type[SocialProvider]] = {}
 _LOADED = threading.Event()
@@ -40,16 +40,19 @@ def all_classes() -> dict[str, type[SocialProvider]]:
     return dict(_CLASSES)
 
 
-def enabled(config: dict | None = None) -> dict[str, SocialProvider]:
-    """The configured adapters, in a stable order (the order of networks.NETWORKS)."""
+def enabled(config: dict | None = None, *, clients: AppClients | None = None) -> dict[str, SocialProvider]:
+    """The configured adapters, in a stable order (the order of networks.NETWORKS).
+
+    `clients`: the store of per-server app credentials (services.mastodon_apps), needed to connect
+    accounts on a network whose app is registered per server (Mastodon); publishing needs none."""
     from .. import networks
 
     config = config if config is not None else current_app.config
     classes = all_classes()
     order = [name for name in networks.NETWORKS if name in classes]
-    return {name: classes[name](config) for name in order if classes[name].is_configured(config)}
+    return {name: classes[name](config, clients=clients) for name in order if classes[name].is_configured(config)}
 
 
-def get(name: str, config: dict | None = None) -> SocialProvider:
+def get(name: str, config: dict | None = None, *, clients: AppClients | None = None) -> SocialProvider:
     """An enabled adapter; KeyError when it is unknown or not configured."""
-    return enabled(config)[name]
+    return enabled(config, clients=clients)[name]

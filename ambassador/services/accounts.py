@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import User, utcnow
-from . import dispatch, email_verification, password_policy, throttle, user_sessions
+from . import database, email_verification, password_policy, throttle, user_sessions
 from .password_policy import MIN_PASSWORD_LENGTH  # noqa: F401  (forms and the CLI read it here)
 
 
@@ -25,6 +26,16 @@ class AccountError(ValueError):
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def is_valid_email(value: str) -> bool:
+    """The syntax check every form and import applies to an address (no DNS look-up)."""
+    try:
+        # test_environment: accept the reserved .test domain our demo and tests use.
+        validate_email(value or "", check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def find_user(email: str) -> User | None:
@@ -113,7 +124,7 @@ def authenticate(*, email: str, password: str, remote_addr: str | None) -> Login
         # someone's address and then logging in would tell whether the address was new.
         email_verification.send_again(user)
         return LoginResult(user=None)
-    dispatch.begin_write()
+    database.begin_write()
     throttle.forgive(pair, pair_key, forget=True)
     throttle.forgive(address, address_key, forget=False)
     return LoginResult(user=user)

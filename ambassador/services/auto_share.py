@@ -2,18 +2,26 @@
 
 Curators offer it per campaign (Campaign.auto_share). An opt-in is one AutoShareOptIn row per
 (campaign, member, account); the worker turns those rows into queued shares the member can still
-edit or cancel before they go out. Here only the rows are kept.
+edit or cancel before they go out. Here the rows are kept, and `queue_newly_live_posts` (the
+auto_share_campaigns job) queues the shares.
 """
 from __future__ import annotations
+
+import logging
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import AutoShareOptIn, Campaign, Membership, SocialAccount, utcnow
+from ..models import AutoShareOptIn, Campaign, Membership, Post, Share, SocialAccount, utcnow
 from ..models.content import campaign_team
-from . import social_accounts
-from .feed import targets_member
+from . import publishing, social_accounts
+from .database import begin_write
+from .feed import live_posts, targets_member
+from .sharing import ShareError
+
+log = logging.getLogger(__name__)
 
 
 class AutoShareError(ValueError):
@@ -109,3 +117,37 @@ def opt_ins_by_campaign(*, membership: Membership, campaign_ids: list[int]) -> d
     for campaign_id, account_id in rows:
         found.setdefault(campaign_id, set()).add(account_id)
     return found
+
+
+def queue_newly_live_posts(now: datetime | None = None) -> dict[str, int]:
+    """Queue each campaign's newly live posts for the ambassadors who opted in, through the chosen
+    account, at their next queue slot. Posts already shared (or canceled) through that account are
+    left alone; the member can still edit or cancel a queued one before its slot."""
+    now = now or utcnow()
+    begin_write()
+    opt_ins = db.session.execute(
+        sa.select(AutoShareOptIn, Membership, SocialAccount)
+        .join(Campaign, AutoShareOptIn.campaign_id == Campaign.id)
+        .join(Membership, AutoShareOptIn.membership_id == Membership.id)
+        .join(SocialAccount, AutoShareOptIn.account_id == SocialAccount.id)
+        .where(Campaign.auto_share.is_(True), Campaign.status == "active", Membership.status == "active",
+               SocialAccount.status == "active", SocialAccount.membership_id == Membership.id,
+               Campaign.org_id == Membership.org_id)
+        .order_by(AutoShareOptIn.id)).all()
+    counts = {"queued": 0, "skipped": 0}
+    for opt_in, membership, account in opt_ins:
+        already = sa.select(Share.id).where(Share.post_id == Post.id, Share.account_id == account.id)
+        newly_live = sa.or_(Post.published_at >= opt_in.created_at, Post.visible_from >= opt_in.created_at)
+        posts = db.session.scalars(live_posts(membership=membership, campaign_id=opt_in.campaign_id, now=now)
+                                   .where(newly_live, ~already.exists()))
+        for post in reversed(list(posts)):  # oldest first into the queue
+            try:
+                with db.session.begin_nested():
+                    publishing.create_api_share(membership=membership, post=post, account=account, caption=None,
+                                                at=publishing.next_queue_slot(membership=membership, now=now),
+                                                auto=True)
+                counts["queued"] += 1
+            except ShareError as exc:
+                counts["skipped"] += 1
+                log.info("auto-share of post %s through account %s skipped: %s", post.id, account.id, exc)
+    return counts

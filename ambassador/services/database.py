@@ -1,8 +1,12 @@
-"""Engine-level settings."""
+"""Engine-level settings, and the write-first transaction that SQLite needs under parallel writers."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from ..extensions import db
+from ..models import Share
 
 
 def enable_sqlite_pragmas(engine: Engine) -> None:
@@ -26,3 +30,16 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+def begin_write() -> None:
+    """End the current transaction and, on SQLite, open the next one with a write.
+
+    SQLite: a transaction that reads and then writes fails at once ("database is locked") when
+    another connection wrote in between; one that starts with a write waits its turn (busy_timeout).
+    A write that matches no row takes the lock and changes nothing. Call with nothing pending.
+    """
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(Share).where(sa.false()).values(attempts=Share.attempts)
+                           .execution_options(synchronize_session=False))

@@ -18,27 +18,29 @@ What each `ProviderError` kind does (providers/base.py):
 - UNKNOWN_OUTCOME, and any unexpected exception raised by the adapter: unconfirmed, never re-posted
   by itself.
 
-These functions commit: they run as the outermost unit of work of the worker's job.
+These functions commit: they run as the outermost unit of work of the worker's job. The job
+(jobs/publisher.py) names the worker, claims a batch here and publishes its groups, in threads.
 """
 from __future__ import annotations
 
 import logging
 import random
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from threading import Event
+from typing import Protocol
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from ..extensions import db
 from ..models import AppRateLimit, Share, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind, PublishRequest, PublishResult, ProviderError
 from . import crypto, feed, social_accounts
-from .dispatch_leases import (LEASE_LOST_MESSAGE, begin_write, claim_due_shares, is_idempotent,  # noqa: F401
-                              mark_sending, recover_expired_leases, release, worker_identity)
+from .database import begin_write
+from .dispatch_leases import (LEASE_LOST_MESSAGE, claim_due_shares, is_idempotent,  # noqa: F401
+                              mark_sending, recover_expired_leases, release)
 from .publishing import award_published
 from .sharing import share_language, short_url, text_with_current_link
 
@@ -54,6 +56,12 @@ def backoff_delay(attempt: int, *, base: float, cap: float = MAX_BACKOFF_SECONDS
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
     ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
     return timedelta(seconds=(rng or random).uniform(0, ceiling))
+
+
+class StopFlag(Protocol):
+    """Set when the worker is asked to stop (jobs/tasks.py's shutdown_requested)."""
+
+    def is_set(self) -> bool: ...
 
 
 # --- publishing one claimed share -----------------------------------------------------------
@@ -74,7 +82,7 @@ def _fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
 
 
 def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = None,
-                    stop: Event | None = None) -> str:
+                    stop: StopFlag | None = None) -> str:
     """Publish one share this worker claimed; returns the outcome (published, retry, failed …)."""
     share = db.session.get(Share, share_id, populate_existing=True)
     now = now or utcnow()
@@ -241,10 +249,33 @@ def _defer(account: SocialAccount, until: datetime, *, app_wide: bool) -> None:
     limit.until = max(until, limit.until)
 
 
-# --- the periodic job -----------------------------------------------------------------------
+# --- a batch -----------------------------------------------------------------------------------
 
 
-def _publish_group(share_ids: list[int], *, worker_id: str, stop: Event | None) -> Counter:
+@dataclass(frozen=True)
+class Batch:
+    recovered: int  # expired leases handled first
+    groups: list[list[int]]  # the claimed share ids, one list per account, each in id order
+
+    @property
+    def claimed(self) -> int:
+        return sum(len(group) for group in self.groups)
+
+
+def claim_batch(*, worker_id: str, limit: int, now: datetime | None = None) -> Batch:
+    """Recover expired leases, claim up to `limit` due shares for `worker_id`, group them by account
+    (an account's shares go out one after another, so a 429 holds back the rest); commits."""
+    recovered = recover_expired_leases(now=now)
+    ids = claim_due_shares(worker_id=worker_id, limit=limit, now=now)
+    groups: dict[int, list[int]] = {}
+    for share_id, account_id in db.session.execute(
+            sa.select(Share.id, Share.account_id).where(Share.id.in_(ids)).order_by(Share.id)) if ids else ():
+        groups.setdefault(account_id, []).append(share_id)
+    db.session.commit()
+    return Batch(recovered=recovered, groups=list(groups.values()))
+
+
+def publish_group(share_ids: list[int], *, worker_id: str, stop: StopFlag | None) -> Counter:
     """One account's shares, one after another (so a 429 holds back the rest of them)."""
     counts: Counter = Counter()
     for share_id in share_ids:
@@ -255,34 +286,3 @@ def _publish_group(share_ids: list[int], *, worker_id: str, stop: Event | None) 
             db.session.rollback()
             counts["error"] += 1
     return counts
-
-
-def _publish_group_in_context(app: Flask, share_ids: list[int], worker_id: str, stop: Event | None) -> Counter:
-    with app.app_context():  # its own app context, so its own session and connection
-        return _publish_group(share_ids, worker_id=worker_id, stop=stop)
-
-
-def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None,
-                        stop: Event | None = None) -> dict[str, int]:
-    """Recover expired leases, claim a batch, publish it (accounts in parallel); returns counts."""
-    app = app or current_app._get_current_object()
-    config = app.config
-    counts: Counter = Counter(recovered=recover_expired_leases(now=now))
-    worker_id = worker_identity()
-    ids = claim_due_shares(worker_id=worker_id, limit=config["PUBLISH_BATCH"], now=now)
-    counts["claimed"] = len(ids)
-    groups: dict[int, list[int]] = {}
-    for share_id, account_id in db.session.execute(
-            sa.select(Share.id, Share.account_id).where(Share.id.in_(ids)).order_by(Share.id)) if ids else ():
-        groups.setdefault(account_id, []).append(share_id)
-    db.session.commit()
-    threads = min(int(config["PUBLISH_THREADS"]), len(groups))
-    if threads <= 1:
-        for group in groups.values():
-            counts.update(_publish_group(group, worker_id=worker_id, stop=stop))
-    else:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="publish") as pool:
-            for result in pool.map(lambda group: _publish_group_in_context(app, group, worker_id, stop),
-                                   list(groups.values())):
-                counts.update(result)
-    return dict(counts)

@@ -14,9 +14,6 @@ These functions commit: the worker's job is their outermost unit of work.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,19 +23,11 @@ from ..extensions import db
 from ..models import AppRateLimit, Share, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind
+from .database import begin_write
 
 log = logging.getLogger(__name__)
 
 LEASE_LOST_MESSAGE = "The worker stopped while publishing; check on the network whether it went out."
-_worker_id: str | None = None
-
-
-def worker_identity() -> str:
-    """This process's name on the leases it holds: host, pid and a random suffix."""
-    global _worker_id
-    if _worker_id is None or not _worker_id.startswith(f"{socket.gethostname()[:40]}:{os.getpid()}:"):
-        _worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
-    return _worker_id
 
 
 def is_idempotent(network: str, *, since: datetime | None = None, now: datetime | None = None) -> bool:
@@ -52,19 +41,6 @@ def is_idempotent(network: str, *, since: datetime | None = None, now: datetime 
         return False
     window = provider.idempotency_window
     return window is None or since is None or (now or utcnow()) - since < window
-
-
-def begin_write() -> None:
-    """End the current transaction and, on SQLite, open the next one with a write.
-
-    SQLite: a transaction that reads and then writes fails at once ("database is locked") when
-    another connection wrote in between; one that starts with a write waits its turn (busy_timeout).
-    A write that matches no row takes the lock and changes nothing. Call with nothing pending.
-    """
-    db.session.commit()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(Share).where(sa.false()).values(attempts=Share.attempts)
-                           .execution_options(synchronize_session=False))
 
 
 def _due(now: datetime) -> sa.Select:

@@ -1,5 +1,5 @@
-"""What is live for an ambassador: the posts they may see and share right now, and sharing them
-through the member's linked accounts (now, at a chosen time, or at their next queue slot).
+"""What is live for an ambassador: the posts they may see and share right now, and the rules a share
+through the member's linked accounts must meet (publishing.share_through_accounts applies them).
 
 One rule decides both the feed and whether a share is allowed, so a post that is no
 longer live (expired, archived, another team, internal-only…) can never be shared.
@@ -14,10 +14,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import networks
 from ..extensions import db
-from ..models import Campaign, Membership, Post, Share, utcnow
+from ..models import Campaign, Membership, Post, utcnow
 from ..models.content import campaign_team, post_team
 from ..models.organization import membership_team
-from . import sharing, social_accounts, tracked_links
+from . import sharing, tracked_links
 
 
 def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership_id: int):
@@ -147,64 +147,3 @@ def check_caption(*, post: Post, network: str, caption: str, disclosure: str, ur
     except sharing.ShareError as exc:
         return str(exc)
     return None
-
-
-def share_through_accounts(*, membership: Membership, post: Post, account_ids: list[int], captions: dict[str, str],
-                           mode: str, at: datetime | None = None, now: datetime | None = None) -> list[Share]:
-    """One API share per chosen account, now, at `at` (naive UTC) or at the member's next queue slot.
-
-    All or nothing: when any account's share is refused, none is kept and AccountShareError
-    carries every message. The caller checked the post is live for the member.
-    """
-    usable = {a.id: a for a in social_accounts.accounts_for(membership, usable_only=True)}
-    chosen = [usable[i] for i in dict.fromkeys(account_ids) if i in usable]
-    errors: dict[str, str] = {}
-    if mode not in SHARE_MODES:
-        raise ValueError(f"unknown share mode {mode!r}")
-    if not account_ids:
-        errors["accounts"] = _l("Choose at least one account.")
-    elif len(chosen) != len(set(account_ids)):
-        errors["accounts"] = _l("Choose among your connected accounts.")
-    if mode == "schedule":
-        problem = check_publish_time(post=post, at=at, now=now)
-        if problem:
-            errors["when"] = problem
-    disclosure = membership.disclosure
-    for network in dict.fromkeys(a.provider for a in chosen):
-        problem = check_caption(post=post, network=network, caption=captions.get(network, ""), disclosure=disclosure)
-        if problem:
-            errors[f"caption_{network}"] = problem
-    if errors:
-        raise AccountShareError(errors)
-    from . import publishing  # the pipeline imports the feed's rules; import it when used
-
-    if mode == "queue":
-        at = publishing.next_queue_slot(membership=membership, now=now)
-        deadline = post_deadline(post)
-        if deadline is not None and at >= deadline:
-            raise AccountShareError({"when": _l("Your next free queue slot is after this post stops being live: "
-                                                "share it now or schedule an earlier time.")})
-    elif mode == "now":
-        at = None
-    return _create_all(membership=membership, post=post, accounts=chosen, captions=captions, at=at)
-
-
-def _create_all(*, membership: Membership, post: Post, accounts: list, captions: dict[str, str],
-                at: datetime | None) -> list[Share]:
-    from . import publishing
-
-    errors: dict[str, str] = {}
-    shares: list[Share] = []
-    outer = db.session.begin_nested()
-    for account in accounts:
-        try:
-            with db.session.begin_nested():
-                shares.append(publishing.create_api_share(membership=membership, post=post, account=account,
-                                                          caption=captions.get(account.provider, ""), at=at))
-        except ValueError as exc:
-            errors[f"account_{account.id}"] = str(exc)
-    if errors:
-        outer.rollback()
-        raise AccountShareError(errors)
-    outer.commit()
-    return shares

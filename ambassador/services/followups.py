@@ -4,8 +4,8 @@
   unique response_id and a savepoint make a second call, even a concurrent one, a no-op).
 * `open_missing(org_id=None)` catches up on detractor answers that have none (the follow-up list
   calls it on every load, so nothing depends on the survey pages calling us).
-* A resolved detractor can be surveyed again ("closing the loop"): `resurvey` creates a new
-  SurveyInvitation for the same respondent and emails it.
+* A resolved detractor can be surveyed again ("closing the loop"): `resurvey_refusal` says when not;
+  survey_invitations.resurvey creates a new SurveyInvitation for the same respondent and emails it.
 """
 from __future__ import annotations
 
@@ -19,10 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import (FOLLOW_UP_STATUSES, ROLE_RANK, FollowUp, FollowUpNote, Membership, Organization, PassiveMessage,
                       SurveyInvitation, SurveyResponse, User, utcnow)
-from . import survey_invitations
 from .email import send_email
 from .email_verification import require_verified
-from .tokens import new_token
 from .urls import absolute_url
 
 DUE_AFTER = timedelta(days=3)
@@ -130,7 +128,7 @@ def may_work_on(actor: Membership, follow_up: FollowUp) -> bool:
     return actor.has_role("manager") or (actor.has_role("curator") and follow_up.assignee_membership_id == actor.id)
 
 
-def _check_may_work_on(actor: Membership, follow_up: FollowUp, *, manager: bool = False) -> None:
+def check_may_work_on(actor: Membership, follow_up: FollowUp, *, manager: bool = False) -> None:
     if not may_work_on(actor, follow_up) or (manager and not actor.has_role("manager")):
         raise FollowUpError(_l("You may not change this follow-up."))
 
@@ -146,7 +144,7 @@ def end_of_day(day: date, timezone: str) -> datetime:
 
 
 def add_note(*, actor: Membership, follow_up: FollowUp, text: str) -> FollowUpNote:
-    _check_may_work_on(actor, follow_up)
+    check_may_work_on(actor, follow_up)
     text = (text or "").strip()
     if not text:
         raise FollowUpError(_l("Write a note first."))
@@ -160,7 +158,7 @@ def add_note(*, actor: Membership, follow_up: FollowUp, text: str) -> FollowUpNo
 
 def update(*, actor: Membership, follow_up: FollowUp, status: str, due_at: datetime) -> FollowUp:
     """Change the status (resolving stamps resolved_at, reopening clears it) and the due date."""
-    _check_may_work_on(actor, follow_up)
+    check_may_work_on(actor, follow_up)
     if status not in FOLLOW_UP_STATUSES:
         raise FollowUpError(_l("Unknown status."))
     if status == "resolved" and follow_up.status != "resolved":
@@ -174,7 +172,7 @@ def update(*, actor: Membership, follow_up: FollowUp, status: str, due_at: datet
 
 def assign(*, actor: Membership, follow_up: FollowUp, assignee_id: int | None) -> FollowUp:
     """Give the follow-up to a staff member (None: nobody); a new assignee other than `actor` gets an email."""
-    _check_may_work_on(actor, follow_up, manager=True)
+    check_may_work_on(actor, follow_up, manager=True)
     assignee = None
     if assignee_id is not None:
         assignee = next((m for m in staff_members(org_id=follow_up.org_id) if m.id == assignee_id), None)
@@ -214,24 +212,6 @@ def resurvey_refusal(follow_up: FollowUp):
     if follow_up.response.survey.status != "open":
         return _l("The survey is not open.")
     return None
-
-
-def resurvey(*, actor: Membership, follow_up: FollowUp) -> SurveyInvitation:
-    """Invite the (resolved) detractor to answer the same survey again and email the invitation."""
-    _check_may_work_on(actor, follow_up)
-    require_verified(actor.user, FollowUpError)
-    refusal = resurvey_refusal(follow_up)
-    if refusal is not None:
-        raise FollowUpError(refusal)
-    old = follow_up.response
-    invitation = SurveyInvitation(org_id=old.org_id, survey_id=old.survey_id, respondent_id=old.respondent_id,
-                                  token=new_token(), segment=old.segment, store=old.store, employee=old.employee)
-    db.session.add(invitation)
-    db.session.flush()
-    survey_invitations.send_invitation(invitation=invitation)
-    follow_up.resurvey_invitation_id, follow_up.resurveyed_at = invitation.id, utcnow()
-    db.session.flush()
-    return invitation
 
 
 # --- Passives (7–8): targeted content ------------------------------------------------------------

@@ -8,14 +8,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..forms.members import ROLE_LABELS
-from ..forms.validators import is_valid_email
 from ..models import KINDS, ROLES, Invitation, Membership, Organization, Team, User, utcnow
-from .accounts import find_user, normalize_email
+from .accounts import find_user, is_valid_email, normalize_email
 from .email import send_email
 from .email_verification import require_verified
 from .urls import absolute_url
-from .members import can_manage, membership_of
+from .members import ROLE_LABELS, can_manage, membership_of
 from .tokens import hash_token, new_token
 
 # What a token can turn out to be; the join page explains each one.

@@ -26,6 +26,10 @@ from ..models import KINDS, MEMBER_STATUSES, ROLE_RANK, ROLES, Membership, Organ
 from ..models.organization import membership_team
 from .email import send_email
 
+# How a role is named on screen and in emails (the invitation names the role it grants).
+ROLE_LABELS = {"admin": _l("Administrator"), "manager": _l("Manager"), "curator": _l("Curator"),
+               "ambassador": _l("Ambassador")}
+
 
 class MemberError(ValueError):
     """A change that is refused, with a message for the person."""

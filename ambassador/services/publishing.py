@@ -16,9 +16,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
-from ..models import Membership, Post, Share, SocialAccount, utcnow
+from ..models import Campaign, Membership, Post, Share, SocialAccount, utcnow
 from ..providers import registry
-from . import feed, points, tracked_links
+from . import feed, points, social_accounts, tracked_links
 from .sharing import ShareError, already_rewarded, check_length, short_url, suggested_caption
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
@@ -173,3 +173,89 @@ def award_published(share: Share):
     if already_rewarded(membership_id=share.membership_id, post_id=share.post_id, network=share.network):
         return None
     return points.award_share(share=share)
+
+
+# --- sharing one post through several of the member's accounts -------------------------------------
+
+
+def share_through_accounts(*, membership: Membership, post: Post, account_ids: list[int], captions: dict[str, str],
+                           mode: str, at: datetime | None = None, now: datetime | None = None) -> list[Share]:
+    """One API share per chosen account, now, at `at` (naive UTC) or at the member's next queue slot.
+
+    All or nothing: when any account's share is refused, none is kept and AccountShareError
+    carries every message. The caller checked the post is live for the member.
+    """
+    usable = {a.id: a for a in social_accounts.accounts_for(membership, usable_only=True)}
+    chosen = [usable[i] for i in dict.fromkeys(account_ids) if i in usable]
+    errors: dict[str, str] = {}
+    if mode not in feed.SHARE_MODES:
+        raise ValueError(f"unknown share mode {mode!r}")
+    if not account_ids:
+        errors["accounts"] = _l("Choose at least one account.")
+    elif len(chosen) != len(set(account_ids)):
+        errors["accounts"] = _l("Choose among your connected accounts.")
+    if mode == "schedule":
+        problem = feed.check_publish_time(post=post, at=at, now=now)
+        if problem:
+            errors["when"] = problem
+    disclosure = membership.disclosure
+    for network in dict.fromkeys(a.provider for a in chosen):
+        problem = feed.check_caption(post=post, network=network, caption=captions.get(network, ""),
+                                     disclosure=disclosure)
+        if problem:
+            errors[f"caption_{network}"] = problem
+    if errors:
+        raise feed.AccountShareError(errors)
+    if mode == "queue":
+        at = next_queue_slot(membership=membership, now=now)
+        deadline = feed.post_deadline(post)
+        if deadline is not None and at >= deadline:
+            raise feed.AccountShareError({"when": _l("Your next free queue slot is after this post stops being live: "
+                                                     "share it now or schedule an earlier time.")})
+    elif mode == "now":
+        at = None
+    return _create_all(membership=membership, post=post, accounts=chosen, captions=captions, at=at)
+
+
+def _create_all(*, membership: Membership, post: Post, accounts: list, captions: dict[str, str],
+                at: datetime | None) -> list[Share]:
+    errors: dict[str, str] = {}
+    shares: list[Share] = []
+    outer = db.session.begin_nested()
+    for account in accounts:
+        try:
+            with db.session.begin_nested():
+                shares.append(create_api_share(membership=membership, post=post, account=account,
+                                               caption=captions.get(account.provider, ""), at=at))
+        except ValueError as exc:
+            errors[f"account_{account.id}"] = str(exc)
+    if errors:
+        outer.rollback()
+        raise feed.AccountShareError(errors)
+    outer.commit()
+    return shares
+
+
+# --- the expire_posts job --------------------------------------------------------------------------
+
+
+def expire_waiting_shares(now: datetime | None = None) -> dict[str, int]:
+    """Waiting API shares of posts that are over (window ended, withdrawn, campaign over) fail, and so
+    do those of disconnected accounts. Posts themselves are kept."""
+    now = now or utcnow()
+    over = (sa.select(Post.id).join(Campaign, Post.campaign_id == Campaign.id).where(sa.or_(
+        Post.expires_at <= now, Post.status == "archived", Campaign.status == "archived", Campaign.ends_at <= now)))
+    gone = sa.select(SocialAccount.id).where(SocialAccount.status == "disconnected")
+    waiting = sa.update(Share).where(Share.method == "api", Share.status == "scheduled").execution_options(
+        synchronize_session=False)
+    failed = dict(status="failed", next_attempt_at=None)
+    counts = {
+        "reconnect": db.session.execute(waiting.where(Share.post_id.in_(over), Share.error_kind == "reauth").values(
+            error="The account needed reconnecting and the post's window ended.", **failed)).rowcount,
+        "ended": db.session.execute(waiting.where(Share.post_id.in_(over)).values(
+            error="The post's window ended before it could be published.", error_kind=None, **failed)).rowcount,
+        "disconnected": db.session.execute(waiting.where(sa.or_(Share.account_id.is_(None), Share.account_id.in_(gone)))
+                                           .values(error="The account was disconnected.", **failed)).rowcount,
+    }
+    db.session.flush()
+    return counts

@@ -7,7 +7,7 @@ must not both succeed. How:
   in that order, so two redeemers cannot deadlock); balance and stock are read again *after* the
   locks, so they include every redemption committed before ours.
 * SQLite: writers are serialized; the caller opens the transaction with a write
-  (dispatch.begin_write), and `_lock` writes first too, so the check and the debit are one unit.
+  (database.begin_write), and `_lock` writes first too, so the check and the debit are one unit.
 * And the database itself: the stock goes down with `UPDATE … SET stock = stock - 1 WHERE
   stock > 0` (rowcount checked) under a CHECK (stock >= 0).
 

@@ -103,7 +103,7 @@ def refresh_now(account: SocialAccount, *, now: datetime | None = None,
     X rotates refresh tokens: each refresh kills the one it used, so two workers refreshing the
     same account at once would leave the loser with a dead token ("needs reconnect"). The row is
     locked first (PostgreSQL: SELECT … FOR UPDATE, held until the caller commits; SQLite: the
-    caller took the write lock with dispatch.begin_write) and re-read, so the latest refresh token
+    caller took the write lock with database.begin_write) and re-read, so the latest refresh token
     is the one sent. With `unless_valid_for`, a token that another worker refreshed meanwhile
     (valid for longer than that) is kept as it is.
     """

@@ -12,6 +12,8 @@ Respondents are kept per organization and reused by email; a name or language gi
 file updates them. Each accepted row gets a SurveyInvitation and an email in the respondent's
 language with the eleven score links in it (one click answers) and an unsubscribe link.
 Unsubscribed respondents are never emailed again.
+
+`resurvey` invites a resolved detractor of a follow-up (services/followups.py) to answer again.
 """
 from __future__ import annotations
 
@@ -22,11 +24,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..forms.validators import is_valid_email
-from ..models import Membership, Organization, Respondent, Survey, SurveyInvitation, utcnow
-from . import csv_import, surveys
+from ..models import FollowUp, Membership, Organization, Respondent, Survey, SurveyInvitation, utcnow
+from . import csv_import, followups, surveys
 from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it from here)
-from .accounts import normalize_email
+from .accounts import is_valid_email, normalize_email
 from .email import send_email
 from .email_verification import require_verified
 from .urls import absolute_url
@@ -174,3 +175,21 @@ def unsubscribe(*, invitation: SurveyInvitation) -> Respondent:
         respondent.unsubscribed_at = utcnow()
         db.session.flush()
     return respondent
+
+
+def resurvey(*, actor: Membership, follow_up: FollowUp) -> SurveyInvitation:
+    """Invite the (resolved) detractor to answer the same survey again and email the invitation."""
+    followups.check_may_work_on(actor, follow_up)
+    require_verified(actor.user, followups.FollowUpError)
+    refusal = followups.resurvey_refusal(follow_up)
+    if refusal is not None:
+        raise followups.FollowUpError(refusal)
+    old = follow_up.response
+    invitation = SurveyInvitation(org_id=old.org_id, survey_id=old.survey_id, respondent_id=old.respondent_id,
+                                  token=new_token(), segment=old.segment, store=old.store, employee=old.employee)
+    db.session.add(invitation)
+    db.session.flush()
+    send_invitation(invitation=invitation)
+    follow_up.resurvey_invitation_id, follow_up.resurveyed_at = invitation.id, utcnow()
+    db.session.flush()
+    return invitation

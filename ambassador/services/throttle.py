@@ -7,7 +7,7 @@ the check and the record, so parallel requests cannot slip past a limit:
 
 - PostgreSQL: the counter row is created if missing (INSERT … ON CONFLICT DO NOTHING), then
   locked (SELECT … FOR UPDATE) until the transaction ends; rows are locked in a fixed order.
-- SQLite: the transaction starts with a write (`dispatch.begin_write`), so it holds the write
+- SQLite: the transaction starts with a write (`database.begin_write`), so it holds the write
   lock from the start and a parallel request waits for it (busy_timeout) instead of failing
   with "database is locked".
 
@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import ThrottleCounter, utcnow
-from . import dispatch
+from . import database
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,11 @@ def hit(*checks: tuple[Policy, str], now: datetime | None = None, then_write: bo
 
     When one says wait nothing is counted (the caller should do nothing either) and the longest
     wait is returned. Ends the transaction (see the module's docstring); with `then_write`, an
-    attempt let through opens the next one with `dispatch.begin_write` for the form's own work
+    attempt let through opens the next one with `database.begin_write` for the form's own work
     (SQLite: a form that reads then writes would otherwise fail under parallel requests).
     """
     now = now or utcnow()
-    dispatch.begin_write()
+    database.begin_write()
     rows = [(policy, _locked_row(policy.scope, hashed, now)) for policy, hashed in sorted(checks, key=_order)]
     for policy, row in rows:
         if row.expires_at <= now:
@@ -104,7 +104,7 @@ def hit(*checks: tuple[Policy, str], now: datetime | None = None, then_write: bo
     for policy, row in rows:
         _record(policy, row, now)
     if then_write:
-        dispatch.begin_write()
+        database.begin_write()
     else:
         db.session.commit()
     return Verdict()

@@ -66,10 +66,6 @@ def link_for(*, membership: Membership, post: Post, network: str) -> TrackedLink
     return link
 
 
-def find_by_code(code: str) -> TrackedLink | None:
-    return db.session.scalar(sa.select(TrackedLink).where(TrackedLink.code == code))
-
-
 class LinkTarget(NamedTuple):
     """What the redirect needs about a link; links never change once created."""
 

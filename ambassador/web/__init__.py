@@ -20,6 +20,10 @@ from . import (
     surveys,
 )
 
+# discussions, ideas and polls have no blueprint of their own: importing them adds their routes to
+# community.bp (web/community.py does not import them, so they can import it without a cycle).
+from . import discussions, ideas, polls  # noqa: F401
+
 BLUEPRINTS = [
     health.bp, auth.bp, org.bp, members.bp, join.bp,  # organizations and people
     content.bp, feed.bp, links.bp, leaderboard.bp,  # publish, share, track, rank

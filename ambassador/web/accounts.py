@@ -18,7 +18,7 @@ from ..forms.accounts import AppPasswordForm, InstanceForm
 from ..models import SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind, ProviderError, SocialProvider
-from ..services import oauth_flow, social_accounts
+from ..services import mastodon_apps, oauth_flow, social_accounts
 from ..services.oauth_flow import ConnectError
 from ..services.urls import absolute_url
 from .context import member_required, scoped_or_404
@@ -62,7 +62,7 @@ def _row(account: SocialAccount, providers: dict[str, SocialProvider]) -> Accoun
 
 def _provider_or_404(name: str) -> SocialProvider:
     try:
-        return registry.get(name, current_app.config)
+        return registry.get(name, current_app.config, clients=mastodon_apps)
     except KeyError:
         abort(404)
 

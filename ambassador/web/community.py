@@ -1,5 +1,6 @@
 """The promoter community (blueprint "community"): the overview page and what the idea board, polls and
-discussions views share. Their routes live in web/ideas.py, web/polls.py and web/discussions.py."""
+discussions views share. Their routes live in web/ideas.py, web/polls.py and web/discussions.py, which
+add them to this blueprint when web/__init__.py imports them (this module imports none of them)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request
@@ -85,6 +86,3 @@ def index():
     topics = discussions.topic_page(org=g.org, page=1, per_page=5).items
     return render_template("community/index.html", ideas=top_ideas, polls=open_polls, topics=topics,
                            votes=idea_service.vote_counts(i.id for i in top_ideas))
-
-
-from . import discussions as _discussions, ideas as _ideas, polls as _polls  # noqa: E402,F401  (routes on bp)

@@ -14,7 +14,7 @@ from ..forms.feed import AccountShareForm, AutoShareForm, FeedFilterForm, ShareF
 from ..services import activity as activity_service
 from ..services import auto_share
 from ..services import feed as feed_service
-from ..services import sharing, social_accounts
+from ..services import publishing, sharing, social_accounts
 from .context import member_required
 from .scheduled import accounts_url, member_time
 
@@ -83,7 +83,7 @@ def share_through_accounts(post_id: int):
         problems = {"mode": _("Choose Share now, Schedule or Add to my queue.")}
     elif valid:
         try:
-            shares = feed_service.share_through_accounts(
+            shares = publishing.share_through_accounts(
                 membership=g.membership, post=post, account_ids=form.accounts.data or [], captions=form.captions(),
                 mode=form.mode, at=form.at(current_user.timezone))
         except feed_service.AccountShareError as exc:

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..forms.followups import (AssignForm, EraseForm, FollowUpFilterForm, NoteForm, PassiveMessageForm,
                                RespondentSearchForm, UpdateForm, template_labels)
 from ..models import FollowUp, Respondent, Survey, utcnow
-from ..services import followups, respondent_privacy
+from ..services import followups, respondent_privacy, survey_invitations
 from .context import role_required, scoped_or_404
 
 bp = Blueprint("followups", __name__)
@@ -118,7 +118,7 @@ def assign(follow_up_id: int):
 @bp.route("/follow-ups/<int:follow_up_id>/resurvey", methods=["POST"])
 @staff_required
 def resurvey(follow_up_id: int):
-    return _act(follow_up_id, lambda f: followups.resurvey(actor=g.membership, follow_up=f),
+    return _act(follow_up_id, lambda f: survey_invitations.resurvey(actor=g.membership, follow_up=f),
                 _("A new survey invitation was emailed."))
 
 

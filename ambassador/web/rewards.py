@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from ..extensions import db
 from ..forms.rewards import RewardForm
 from ..models.rewards import REDEMPTION_STATUSES, Redemption, Reward
-from ..services import badges, dispatch, points, redemptions, rewards, teams, uploads
+from ..services import badges, database, points, redemptions, rewards, teams, uploads
 from ..services.redemptions import RedemptionError
 from .context import member_required, role_required, scoped_or_404
 
@@ -62,7 +62,7 @@ def index():
 @member_required
 def redeem(reward_id: int):
     reward = scoped_or_404(Reward, reward_id)
-    dispatch.begin_write()  # SQLite: check and debit in one write transaction (services/redemptions.py)
+    database.begin_write()  # SQLite: check and debit in one write transaction (services/redemptions.py)
     try:
         redemption = redemptions.redeem(membership=g.membership, reward=reward)
     except RedemptionError as exc:
@@ -171,7 +171,7 @@ def decide(redemption_id: int, action: str):
 
 
 def _decide(change, done: str, back: str):
-    dispatch.begin_write()  # SQLite: write lock first, so the status change never meets "database is locked"
+    database.begin_write()  # SQLite: write lock first, so the status change never meets "database is locked"
     try:
         change()
     except RedemptionError as exc:

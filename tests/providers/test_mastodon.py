@@ -13,6 +13,7 @@ from ambassador.providers import registry
 from ambassador.providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, TokenSet
 from ambassador.providers.instance_urls import normalize_service_url
 from ambassador.providers.mastodon import SCOPES, MastodonProvider
+from ambassador.services import mastodon_apps
 
 from .fakes.mastodon import FakeMastodon, s256
 from .test_http import refused_url
@@ -31,7 +32,7 @@ def fake():
 
 @pytest.fixture
 def mastodon(app):
-    return MastodonProvider({**app.config, "PROVIDER_READ_TIMEOUT": 0.5})
+    return MastodonProvider({**app.config, "PROVIDER_READ_TIMEOUT": 0.5}, clients=mastodon_apps)
 
 
 def connect(mastodon, fake, *, verifier=None, state="state-from-session"):
@@ -89,6 +90,17 @@ def test_configuration_and_registry(app):
     adapter = registry.get("mastodon", {**app.config, "MASTODON_ENABLED": True})
     assert isinstance(adapter, MastodonProvider) and adapter.connect_style == "instance_oauth"
     assert adapter.can_refresh is False
+
+
+def test_connecting_needs_the_app_store_passed_in(app, fake, db):
+    """The adapter imports no service: without the store of app credentials it cannot connect."""
+    bare = MastodonProvider({**app.config, "MASTODON_ENABLED": True})
+    with pytest.raises(ProviderError) as caught:
+        bare.authorize_url(redirect_uri=CALLBACK, state="s", code_challenge="c", service_url=fake.base_url)
+    assert caught.value.kind is ErrorKind.CONFIG and fake.apps == {}
+    given = registry.get("mastodon", {**app.config, "MASTODON_ENABLED": True}, clients=mastodon_apps)
+    assert given.authorize_url(redirect_uri=CALLBACK, state="s", code_challenge="c", service_url=fake.base_url)
+    assert len(fake.apps) == 1
 
 
 def test_oauth_round_trip_with_pkce_and_the_callers_state(mastodon, fake, db):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ambassador.models import AppRateLimit, OutboxEmail, Share, utcnow
 from ambassador.providers.base import ErrorKind
+from ambassador.jobs import publisher
 from ambassador.services import crypto, dispatch, points
 
 from .publishing_fakes import account, due_share, error, member, network, post  # noqa: F401 - fixtures
@@ -126,7 +127,7 @@ def test_rate_limit_defers_the_account_and_its_other_shares_without_a_storm(db, 
     elsewhere = due_share(member, post, other, minutes_ago=1)
     reset = (utcnow() + timedelta(minutes=15)).replace(microsecond=0)
     network.answer(error(ErrorKind.RATE_LIMITED, "429", retry_at=reset))
-    counts = dispatch.dispatch_due_shares()
+    counts = publisher.dispatch_due_shares()
     assert counts["claimed"] == 3 and counts["published"] == 1 and counts["rate_limited"] == 2
     assert [name for name, _, _ in network.calls] == ["x", "linkedin"]  # the second X share was never sent
     for share in (first, second):
@@ -134,7 +135,7 @@ def test_rate_limit_defers_the_account_and_its_other_shares_without_a_storm(db, 
         assert (share.status, share.next_attempt_at, share.attempts) == ("scheduled", reset, 0)
     db.session.refresh(limited)
     assert limited.rate_limited_until == reset and db.session.get(Share, elsewhere.id).status == "published"
-    assert dispatch.dispatch_due_shares()["claimed"] == 0
+    assert publisher.dispatch_due_shares()["claimed"] == 0
     assert dispatch.claim_due_shares(worker_id=WORKER, limit=10, now=reset + timedelta(seconds=1)) == sorted(
         [first.id, second.id])
 
@@ -164,10 +165,10 @@ def test_reauth_marks_the_account_emails_its_owner_and_the_share_waits(db, netwo
     assert (share.status, share.error_kind, share.attempts) == ("scheduled", "reauth", 0)
     [mail] = db.session.scalars(sa.select(OutboxEmail)).all()
     assert mail.to == member.user.email and "Reconnect" in mail.subject
-    assert dispatch.dispatch_due_shares()["claimed"] == 0  # waits while the account is not active
+    assert publisher.dispatch_due_shares()["claimed"] == 0  # waits while the account is not active
     acct.status = "active"  # reconnected
     db.session.flush()
-    assert dispatch.dispatch_due_shares()["published"] == 1 and len(network.calls) == 2
+    assert publisher.dispatch_due_shares()["published"] == 1 and len(network.calls) == 2
 
 
 def test_token_is_refreshed_before_publishing_and_a_refused_refresh_blocks(db, network, member, post):
@@ -198,9 +199,9 @@ def test_transient_refresh_failure_is_a_retry_not_an_unknown_outcome(db, network
 def test_unconfirmed_is_never_posted_again_by_itself(db, network, member, post):
     share = due_share(member, post, account(db, member))
     network.answer(error(ErrorKind.UNKNOWN_OUTCOME, "502 after sending"))
-    assert dispatch.dispatch_due_shares()["unconfirmed"] == 1
+    assert publisher.dispatch_due_shares()["unconfirmed"] == 1
     for later in (utcnow() + timedelta(hours=1), utcnow() + timedelta(days=30)):
-        assert dispatch.dispatch_due_shares(now=later).get("claimed") == 0
+        assert publisher.dispatch_due_shares(now=later).get("claimed") == 0
     db.session.refresh(share)
     assert share.status == "unconfirmed" and len(network.calls) == 1
 
@@ -218,11 +219,11 @@ def test_a_killed_worker_never_causes_a_double_post(db, network, member, post, p
         dispatch.publish_claimed(share.id, worker_id="dead-worker")
     db.session.rollback()
     assert db.session.get(Share, share.id).status == "publishing"
-    assert dispatch.dispatch_due_shares()["recovered"] == 0  # the lease still runs: nobody touches it
+    assert publisher.dispatch_due_shares()["recovered"] == 0  # the lease still runs: nobody touches it
 
     db.session.get(Share, share.id).lease_expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    counts = dispatch.dispatch_due_shares()
+    counts = publisher.dispatch_due_shares()
     db.session.refresh(share)
     assert counts["recovered"] == 1
     if idempotent:  # sent again with the same key: the network keeps one post
@@ -231,7 +232,7 @@ def test_a_killed_worker_never_causes_a_double_post(db, network, member, post, p
     else:
         assert (share.status, share.error) == ("unconfirmed", dispatch.LEASE_LOST_MESSAGE)
         assert len(network.calls) == 1
-        assert dispatch.dispatch_due_shares(now=utcnow() + timedelta(days=1))["claimed"] == 0
+        assert publisher.dispatch_due_shares(now=utcnow() + timedelta(days=1))["claimed"] == 0
         assert len(network.calls) == 1
 
 
@@ -267,7 +268,7 @@ def test_a_worker_killed_mid_batch_leaves_only_the_share_it_was_sending_unconfir
     else:
         assert (sending.status, sending.error, sending.lease_owner) == ("unconfirmed", dispatch.LEASE_LOST_MESSAGE,
                                                                          None)
-    counts = dispatch.dispatch_due_shares()
+    counts = publisher.dispatch_due_shares()
     assert counts["published"] == (3 if idempotent else 2)
     sent = [request.idempotency_key for request in network.published()]
     assert sorted(sent) == sorted([sending.idempotency_key] * (2 if idempotent else 1)
@@ -384,7 +385,7 @@ def test_thread_pool_publishes_each_share_once_each_thread_with_its_own_session(
 
     ids = seed_due_shares(own_app, posts=5, accounts=6)
     with own_app.app_context():
-        counts = dispatch.dispatch_due_shares(own_app)
+        counts = publisher.dispatch_due_shares(own_app)
         statuses = ext_db.session.scalars(sa.select(Share.status)).all()
         keys = ext_db.session.scalars(sa.select(Share.idempotency_key)).all()
     assert counts["claimed"] == counts["published"] == len(ids) == 30
@@ -404,7 +405,7 @@ def test_past_the_networks_idempotency_window_a_lost_lease_is_unconfirmed(db, ne
     db.session.rollback()
     db.session.get(Share, share.id).lease_expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert dispatch.dispatch_due_shares()["recovered"] == 1
+    assert publisher.dispatch_due_shares()["recovered"] == 1
     db.session.refresh(share)
     assert share.status == "unconfirmed" and len(network.calls) == 1
 
@@ -417,10 +418,10 @@ def test_a_retry_past_the_idempotency_window_becomes_unconfirmed(db, network, me
     share.attempts = 1  # an earlier attempt may have reached the instance
     db.session.commit()
     network.answer(error(ErrorKind.RETRY, "502 Bad Gateway"))
-    dispatch.dispatch_due_shares()
+    publisher.dispatch_due_shares()
     db.session.refresh(share)
     assert share.status == "unconfirmed"
-    assert dispatch.dispatch_due_shares(now=utcnow() + timedelta(days=1))["claimed"] == 0
+    assert publisher.dispatch_due_shares(now=utcnow() + timedelta(days=1))["claimed"] == 0
     assert len(network.calls) == 1
 
 
@@ -428,12 +429,12 @@ def test_a_rate_limit_reset_already_past_still_waits_a_moment(db, network, membe
     share = due_share(member, post, account(db, member, "x"))
     now = utcnow()
     network.answer(error(ErrorKind.RATE_LIMITED, "Too Many Requests", retry_at=now - timedelta(seconds=1)))
-    dispatch.dispatch_due_shares(now=now)
+    publisher.dispatch_due_shares(now=now)
     db.session.refresh(share)
     assert share.status == "scheduled"
     assert share.next_attempt_at >= now + dispatch.MIN_RATE_LIMIT_WAIT
     assert share.account.rate_limited_until >= now + dispatch.MIN_RATE_LIMIT_WAIT
-    assert dispatch.dispatch_due_shares(now=now + timedelta(seconds=1))["claimed"] == 0
+    assert publisher.dispatch_due_shares(now=now + timedelta(seconds=1))["claimed"] == 0
     assert len(network.calls) == 1
 
 

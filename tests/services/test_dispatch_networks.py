@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import Share, SocialAccount, utcnow
+from ambassador.jobs import publisher
 from ambassador.services import crypto, dispatch
 from tests.providers.fakes.mastodon import FakeMastodon
 from tests.providers.fakes.x import FakeX
@@ -101,9 +102,9 @@ def test_a_lost_mastodon_answer_is_unconfirmed_and_never_sent_again(db, mastodon
     share = due_share(member, post, account(db, member, "mastodon", service_url=mastodon.base_url,
                                             access_token_enc=crypto.encrypt(mastodon.add_token())))
     mastodon.fail("statuses", after=True, **fault)
-    assert dispatch.dispatch_due_shares()["unconfirmed"] == 1
+    assert publisher.dispatch_due_shares()["unconfirmed"] == 1
     for later in (utcnow() + timedelta(minutes=10), utcnow() + timedelta(days=1)):
-        assert dispatch.dispatch_due_shares(now=later)["claimed"] == 0
+        assert publisher.dispatch_due_shares(now=later)["claimed"] == 0
     db.session.refresh(share)
     assert (share.status, share.error_kind) == ("unconfirmed", "unknown_outcome")
     assert mastodon.count("statuses") == 1 and len(mastodon.statuses) == 1
@@ -112,6 +113,6 @@ def test_a_lost_mastodon_answer_is_unconfirmed_and_never_sent_again(db, mastodon
 def test_a_mastodon_instance_that_refused_the_connection_is_tried_again(db, mastodon, member, post):  # noqa: F811
     share = due_share(member, post, account(db, member, "mastodon", service_url=refused_url(),
                                             access_token_enc=crypto.encrypt("token")))
-    assert dispatch.dispatch_due_shares()["retry"] == 1
+    assert publisher.dispatch_due_shares()["retry"] == 1
     db.session.refresh(share)
     assert (share.status, share.attempts, share.error_kind) == ("scheduled", 1, "retry")

@@ -75,7 +75,7 @@ def test_messages_to_passives_and_resurveys_are_refused(app, db, unverified):
         followups.update(actor=unverified, follow_up=follow_up, status="resolved", due_at=follow_up.due_at)
         before = _outbox_count(db)
         with pytest.raises(followups.FollowUpError, match="Confirm your email"):
-            followups.resurvey(actor=unverified, follow_up=follow_up)
+            survey_invitations.resurvey(actor=unverified, follow_up=follow_up)
     assert _outbox_count(db) == before
 
 

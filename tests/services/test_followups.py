@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import FollowUp, OutboxEmail, SurveyInvitation, utcnow
-from ambassador.services import followups
+from ambassador.services import followups, survey_invitations
 
 from .followup_data import answer, respondent, survey
 
@@ -131,15 +131,15 @@ def _resolved(db, make, *, unsubscribed=False, with_email=True):
 def test_a_resolved_detractor_is_surveyed_again_with_a_new_invitation(db, make):
     manager, follow_up, person = _resolved(db, make)
     with pytest.raises(followups.FollowUpError):
-        followups.resurvey(actor=manager, follow_up=follow_up)  # not resolved yet
+        survey_invitations.resurvey(actor=manager, follow_up=follow_up)  # not resolved yet
     followups.update(actor=manager, follow_up=follow_up, status="resolved", due_at=follow_up.due_at)
-    invitation = followups.resurvey(actor=manager, follow_up=follow_up)
+    invitation = survey_invitations.resurvey(actor=manager, follow_up=follow_up)
     assert invitation.respondent_id == person.id and invitation.id != follow_up.response.invitation_id
     assert invitation.sent_at is not None and follow_up.resurvey_invitation_id == invitation.id
     [mail] = _mails(db, person.email)
     assert f"/survey/i/{invitation.token}/10" in mail.body_text
     with pytest.raises(followups.FollowUpError):
-        followups.resurvey(actor=manager, follow_up=follow_up)  # once
+        survey_invitations.resurvey(actor=manager, follow_up=follow_up)  # once
 
 
 @pytest.mark.parametrize("kw", [{"unsubscribed": True}, {"with_email": False}])
@@ -148,7 +148,7 @@ def test_no_new_survey_for_the_unsubscribed_or_without_an_email(db, make, kw):
     followups.update(actor=manager, follow_up=follow_up, status="resolved", due_at=follow_up.due_at)
     assert followups.resurvey_refusal(follow_up) is not None
     with pytest.raises(followups.FollowUpError):
-        followups.resurvey(actor=manager, follow_up=follow_up)
+        survey_invitations.resurvey(actor=manager, follow_up=follow_up)
     assert db.session.scalar(sa.select(sa.func.count(SurveyInvitation.id))) == (1 if person else 0)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ambassador.models import Membership, Organization, PointsEntry
 from ambassador.models.rewards import Redemption, Reward
-from ambassador.services import dispatch, points, redemptions
+from ambassador.services import database, points, redemptions
 from ambassador.services.redemptions import RedemptionError
 
 
@@ -245,7 +245,7 @@ def _race(app, attempts: list[tuple[int, int]]) -> tuple[list[int], list[str]]:
                 item = ext_db.session.get(Reward, reward_id)
                 points.balance(membership_id)  # both have read the balance before either writes
                 start.wait(timeout=30)
-                dispatch.begin_write()
+                database.begin_write()
                 redemption = redemptions.redeem(membership=membership, reward=item)
                 ext_db.session.commit()
                 done.append(redemption.id)

@@ -133,12 +133,12 @@ def test_when_publishing_refuses_the_second_account_the_first_share_is_rolled_ba
 
 def test_the_service_itself_keeps_nothing_when_one_account_is_refused(db, member, post, linkedin, x):
     """All or nothing without relying on the caller's rollback: the savepoint is undone inside."""
-    from ambassador.services import feed
+    from ambassador.services import feed, publishing
 
     api_share(db, member, post, x)
     with pytest.raises(feed.AccountShareError) as caught:
-        feed.share_through_accounts(membership=member, post=post, account_ids=[linkedin.id, x.id],
-                                    captions={"linkedin": "One", "x": "Two"}, mode="now")
+        publishing.share_through_accounts(membership=member, post=post, account_ids=[linkedin.id, x.id],
+                                          captions={"linkedin": "One", "x": "Two"}, mode="now")
     assert set(caught.value.errors) == {f"account_{x.id}"}
     assert [s.account_id for s in _api_shares(db, member)] == [x.id]
 
