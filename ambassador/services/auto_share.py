@@ -13,11 +13,14 @@ from ..extensions import db
 from ..models import AutoShareOptIn, Campaign, Membership, SocialAccount, utcnow
 from ..models.content import campaign_team
 from . import social_accounts
+from .errors import ServiceError
 from .feed import targets_member
 
 
-class AutoShareError(ValueError):
+class AutoShareError(ServiceError):
     """The opt-in cannot be saved; the message is meant for the member."""
+
+    code = "auto_share"
 
 
 def offered_campaigns(*, membership: Membership) -> list[Campaign]:

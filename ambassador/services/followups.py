@@ -22,6 +22,7 @@ from ..models import (FOLLOW_UP_STATUSES, ROLE_RANK, FollowUp, FollowUpNote, Mem
 from . import survey_invitations
 from .email import send_email
 from .email_verification import require_verified
+from .errors import ServiceError
 from .tokens import new_token
 from .urls import absolute_url
 
@@ -30,8 +31,10 @@ NOTE_MAX = 4000
 STAFF_ROLES = tuple(role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK["curator"])
 
 
-class FollowUpError(ValueError):
+class FollowUpError(ServiceError):
     """A change that is refused, with a message for the person."""
+
+    code = "follow_up"
 
 
 def staff_members(*, org_id: int) -> list[Membership]:
