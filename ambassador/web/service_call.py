@@ -13,6 +13,7 @@ the error is kept on `call.error` and its messages are shown: each field's messa
 does not have) flashed as an error, or added to `form.form_errors` with `on_form=True` for templates that
 show those. `show=False` shows nothing, for views that render `call.error` their own way.
 Any other exception also rolls back and goes on up (403/404 aborts, a bug ending in the 500 page).
+For a service that never refuses, `with service_call(): ...` just commits.
 """
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def show_error(error: ServiceError, *, form=None, field: str | None = None, on_f
     """Put `error`'s messages on `form` (see the module docstring), flashing what has no place there."""
     placed = [(field, error.message)] if error.message is not None else []
     placed += [(name, message) for name, messages in error.field_errors.items() for message in messages]
-    for name, message in placed:
+    for name, lazy in placed:
+        message = str(lazy)  # translated now, in the request's language, as the views always did
         target = getattr(form, name, None) if (form is not None and name) else None
         if target is not None and hasattr(target, "errors"):
             if isinstance(target.errors, list):
@@ -65,4 +67,4 @@ def show_error(error: ServiceError, *, form=None, field: str | None = None, on_f
         elif on_form and form is not None:
             form.form_errors.append(message)
         else:
-            flash(str(message), "error")
+            flash(message, "error")
