@@ -20,14 +20,7 @@ def idea_status_labels() -> dict:
 
 
 class CommunityForm(FlaskForm):
-    def show_errors(self, errors: dict) -> None:
-        """Put a service's messages next to their fields (or on the form when no field matches)."""
-        for name, message in errors.items():
-            target = getattr(self, name, None) if name else None
-            if target is not None and hasattr(target, "errors"):
-                target.errors = list(target.errors) + [message]
-            else:
-                self.form_errors.append(message)
+    """The community forms; a service's messages reach them through web/service_call.py (on_form=True)."""
 
 
 class IdeaForm(CommunityForm):

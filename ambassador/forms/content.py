@@ -38,15 +38,6 @@ class ContentForm(FlaskForm):
     def set_team_choices(self, teams) -> None:
         self.teams.choices = [(t.id, t.name) for t in teams]
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Put a service's messages next to their fields (or on the form when no field matches)."""
-        for name, message in errors.items():
-            target = getattr(self, name, None)
-            if target is not None and hasattr(target, "errors"):
-                target.errors = list(target.errors) + [message]
-            else:
-                self.form_errors.append(message)
-
 
 class CampaignForm(ContentForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])

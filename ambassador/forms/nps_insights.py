@@ -18,7 +18,3 @@ class ThemeForm(FlaskForm):
         description=_l("Separate with commas or new lines, in any of English, Dutch and French "
                        "(service, personeel, accueil…). Variants count too: “vriendelijk” also finds "
                        "“vriendelijke”. A phrase matches when all its words are in the answer."))
-
-    def show_errors(self, errors: dict) -> None:
-        for name, message in errors.items():
-            getattr(self, name).errors = list(getattr(self, name).errors) + [message]

@@ -17,7 +17,7 @@ ELIGIBILITY_CHOICES = [
 
 
 class RewardForm(ContentForm):
-    """set_team_choices() and show_errors() (a service's messages next to their fields) come from ContentForm."""
+    """set_team_choices() comes from ContentForm."""
 
     title = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])

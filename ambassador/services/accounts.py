@@ -13,15 +13,14 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import User, utcnow
 from . import database, email_verification, password_policy, throttle, user_sessions
+from .errors import ServiceError
 from .password_policy import MIN_PASSWORD_LENGTH  # noqa: F401  (forms and the CLI read it here)
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """Something the person can fix; `field` says next to which field to show it."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    code = "account"
 
 
 def normalize_email(email: str) -> str:

@@ -9,12 +9,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Membership, Organization, Post, utcnow
+from .errors import ServiceError
 
 EDITABLE = ("draft", "changes_requested", "pending_approval", "approved")
 
 
-class ApprovalError(ValueError):
+class ApprovalError(ServiceError):
     """A transition the post's status or the person's role does not allow."""
+
+    code = "approval"
+    status = 409
 
 
 def _require(membership: Membership, post: Post, role: str) -> None:

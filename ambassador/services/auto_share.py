@@ -18,14 +18,17 @@ from ..models import AutoShareOptIn, Campaign, Membership, Post, Share, SocialAc
 from ..models.content import campaign_team
 from . import publishing, social_accounts
 from .database import begin_write
+from .errors import ServiceError
 from .feed import live_posts, targets_member
 from .sharing import ShareError
 
 log = logging.getLogger(__name__)
 
 
-class AutoShareError(ValueError):
+class AutoShareError(ServiceError):
     """The opt-in cannot be saved; the message is meant for the member."""
+
+    code = "auto_share"
 
 
 def offered_campaigns(*, membership: Membership) -> list[Campaign]:

@@ -9,20 +9,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import CAMPAIGN_STATUSES, Campaign, Organization, Post, Team, User
+from .errors import ServiceError
 from .organizations import slugify
 
 SLUG_LENGTH = 70
 
 
-class ContentError(ValueError):
+class ContentError(ServiceError):
     """Bad input for a campaign or a post: messages keyed by the form field they belong to."""
 
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors  # field name → (lazily translated) message
-
-    def __str__(self) -> str:
-        return "invalid: " + ", ".join(self.errors)
+    code = "content"
 
 
 @dataclass

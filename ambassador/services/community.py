@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Membership, Organization, PointsEntry
 from . import points
+from .errors import ServiceError
 
 # Staff of the community (set an idea's status, pin topics, moderate): managers and admins.
 STAFF_ROLE = "manager"
@@ -14,15 +15,10 @@ STAFF_ROLE = "manager"
 POINTS_SETTING = {"idea": "points_idea", "vote": "points_vote", "poll": "points_vote"}
 
 
-class CommunityError(ValueError):
+class CommunityError(ServiceError):
     """Bad input or a refused action: messages keyed by the form field they belong to ("" = the whole form)."""
 
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
-
-    def __str__(self) -> str:
-        return " ".join(str(message) for message in self.errors.values())
+    code = "community"
 
 
 def is_staff(membership: Membership) -> bool:

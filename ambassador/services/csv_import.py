@@ -28,6 +28,7 @@ from ..extensions import db
 from ..models import Membership, Organization, Team
 from .accounts import normalize_email
 from .email_verification import require_verified
+from .errors import ServiceError
 from .invitations import InvitationError, create_invitation
 from .teams import TeamError, find_or_create_team, find_team
 
@@ -46,9 +47,11 @@ KIND_SYNONYMS = {
 }
 
 
-class CsvFileError(ValueError):
+class CsvFileError(ServiceError):
     """The file as a whole cannot be read (encoding, no header, no email column, too long, a field over
     the csv module's 128 KiB limit, a quote never closed); nothing of it is written."""
+
+    code = "csv_file"
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ..models import Campaign, Membership, Post, utcnow
 from ..models.content import campaign_team, post_team
 from ..models.organization import membership_team
 from . import sharing, tracked_links
+from .errors import ServiceError
 
 
 def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership_id: int):
@@ -97,18 +98,13 @@ def feed_campaigns(*, membership: Membership) -> list[Campaign]:
 SHARE_MODES = ("now", "schedule", "queue")
 
 
-class AccountShareError(ValueError):
+class AccountShareError(ServiceError):
     """Nothing was shared: messages for the person, keyed by what they belong to.
 
     Keys: "accounts", "when", "caption_<network>", "account_<id>".
     """
 
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
-
-    def __str__(self) -> str:
-        return "; ".join(f"{key}: {message}" for key, message in self.errors.items())
+    code = "account_share"
 
 
 def post_deadline(post: Post) -> datetime | None:

@@ -21,6 +21,7 @@ from ..models import (FOLLOW_UP_STATUSES, ROLE_RANK, FollowUp, FollowUpNote, Mem
                       SurveyInvitation, SurveyResponse, User, utcnow)
 from .email import send_email
 from .email_verification import require_verified
+from .errors import ServiceError
 from .urls import absolute_url
 
 DUE_AFTER = timedelta(days=3)
@@ -28,8 +29,10 @@ NOTE_MAX = 4000
 STAFF_ROLES = tuple(role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK["curator"])
 
 
-class FollowUpError(ValueError):
+class FollowUpError(ServiceError):
     """A change that is refused, with a message for the person."""
+
+    code = "follow_up"
 
 
 def staff_members(*, org_id: int) -> list[Membership]:

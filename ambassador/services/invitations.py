@@ -12,6 +12,7 @@ from ..models import KINDS, ROLES, Invitation, Membership, Organization, Team, U
 from .accounts import find_user, is_valid_email, normalize_email
 from .email import send_email
 from .email_verification import require_verified
+from .errors import ServiceError
 from .urls import absolute_url
 from .members import ROLE_LABELS, can_manage, membership_of
 from .tokens import hash_token, new_token
@@ -20,8 +21,10 @@ from .tokens import hash_token, new_token
 VALID, EXPIRED, REVOKED, USED, UNKNOWN = "valid", "expired", "revoked", "used", "unknown"
 
 
-class InvitationError(ValueError):
+class InvitationError(ServiceError):
     """An invitation that cannot be made or used; the message is for the person."""
+
+    code = "invitation"
 
 
 def invitation_link(token: str) -> str:

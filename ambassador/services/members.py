@@ -25,14 +25,17 @@ from ..extensions import db
 from ..models import KINDS, MEMBER_STATUSES, ROLE_RANK, ROLES, Membership, Organization, Team, User
 from ..models.organization import membership_team
 from .email import send_email
+from .errors import ServiceError
 
 # How a role is named on screen and in emails (the invitation names the role it grants).
 ROLE_LABELS = {"admin": _l("Administrator"), "manager": _l("Manager"), "curator": _l("Curator"),
                "ambassador": _l("Ambassador")}
 
 
-class MemberError(ValueError):
+class MemberError(ServiceError):
     """A change that is refused, with a message for the person."""
+
+    code = "member"
 
 
 NOT_PENDING = _l("This person is not waiting for approval.")

@@ -9,18 +9,17 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import ResponseTag, Survey, SurveyResponse, Theme
+from .errors import ServiceError
 from .nps_text import GROUPS, retag_organization, tag_response, words
 
 MAX_KEYWORDS = 60
 KEYWORD_LENGTH = 60
 
 
-class ThemeError(ValueError):
+class ThemeError(ServiceError):
     """Bad input for a theme: messages keyed by the form field they belong to."""
 
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+    code = "theme"
 
 
 def parse_keywords(text: str) -> list[str]:

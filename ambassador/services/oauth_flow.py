@@ -24,13 +24,16 @@ from ..providers import instance_urls
 from ..providers.base import ErrorKind, ProviderError, SocialProvider, TokenSet
 from ..providers.safe_http import UnsafeURL, check_public_url
 from . import social_accounts
+from .errors import ServiceError
 
 FLOW_TTL = timedelta(minutes=10)
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
-class ConnectError(ValueError):
+class ConnectError(ServiceError):
     """Something went wrong connecting; the message is for the person, nothing was saved."""
+
+    code = "connect"
 
 
 @dataclass

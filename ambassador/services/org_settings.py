@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Organization
+from .errors import ServiceError
 from .organizations import RESERVED_SLUGS
 from .tokens import new_token
 from .uploads import UploadError, store_image
@@ -17,12 +18,10 @@ COMMUNITY_POINTS = ("points_idea", "points_vote", "points_survey", "daily_commun
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class SettingsError(ValueError):
+class SettingsError(ServiceError):
     """Something the admin can fix; `field` names the form field to show it next to."""
 
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
+    code = "settings"
 
 
 @dataclass

@@ -12,6 +12,8 @@ import re
 from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
+from .errors import ServiceError
+
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 MIN_SCORE = 3  # zxcvbn 0–4; 3 = "safely unguessable: moderate protection from offline slow-hash scenario"
@@ -53,10 +55,11 @@ FEEDBACK = {
 }
 
 
-class PasswordError(ValueError):
+class PasswordError(ServiceError):
     """A password the policy refuses; the message is for the person (shown next to the password field)."""
 
-    field = "password"
+    code = "password"
+    default_field = "password"
 
 
 def _personal_words(email: str, name: str) -> list[str]:

@@ -30,6 +30,8 @@ QUEUE_HORIZON_DAYS = 90  # how far ahead next_queue_slot looks for a free slot
 class PublishError(ShareError):
     """An API share cannot be created or changed; the message is meant for the member."""
 
+    code = "publish"
+
 
 def naive_utc(at: datetime) -> datetime:
     """Aware datetimes are converted; naive ones are taken as UTC already."""

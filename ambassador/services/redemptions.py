@@ -25,12 +25,13 @@ from ..extensions import db
 from ..models import Membership, Organization, PointsEntry, utcnow
 from ..models.rewards import OPEN_REDEMPTION_STATUSES, Redemption, Reward
 from . import points
+from .errors import ServiceError
 from .rewards import unavailable_reason
 
 
-class RedemptionError(ValueError):
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+class RedemptionError(ServiceError):
+    code = "redemption"
+    status = 409
 
 
 def _lock(*, membership_id: int, reward_id: int) -> None:

@@ -14,18 +14,17 @@ from ..extensions import db
 from ..models import Membership, Organization, Team
 from ..models.rewards import ELIGIBILITIES, Reward
 from . import uploads
+from .errors import ServiceError
 from .posts import delete_image_file  # noqa: F401 - the views delete a replaced image with it
 
 MAX_COST = 1_000_000
 MAX_STOCK = 1_000_000
 
 
-class RewardError(ValueError):
+class RewardError(ServiceError):
     """Problems by field name, e.g. {"points_cost": "…"}."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
+    code = "reward"
 
 
 @dataclass

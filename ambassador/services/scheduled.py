@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from .. import networks
 from ..extensions import db
 from ..models import Membership, Share
+from .errors import ServiceError
 from .feed import api_text, check_caption, check_publish_time
 from .sharing import short_url, split_short_link
 
@@ -22,15 +23,10 @@ from .sharing import short_url, split_short_link
 STATES = ("scheduled", "publishing", "published", "failed", "unconfirmed", "canceled")
 
 
-class EditError(ValueError):
+class EditError(ServiceError):
     """The edit was not saved: messages keyed by field ("caption", "when") or "share" for the whole."""
 
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
-
-    def __str__(self) -> str:
-        return "; ".join(f"{key}: {message}" for key, message in self.errors.items())
+    code = "scheduled_edit"
 
 
 def _mine(membership: Membership) -> list:

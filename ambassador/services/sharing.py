@@ -16,13 +16,16 @@ from .. import networks
 from ..extensions import db
 from ..models import Membership, PointsEntry, Post, Share, TrackedLink, utcnow
 from . import points, tracked_links
+from .errors import ServiceError
 from .tracked_links import short_url
 
 MAX_CAPTION_CHARS = 10_000  # a guard for networks without a limit (email, copy)
 
 
-class ShareError(ValueError):
+class ShareError(ServiceError):
     """Bad input for a share; the message is meant for the person next to the caption field."""
+
+    code = "share"
 
 
 @dataclass

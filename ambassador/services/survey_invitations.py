@@ -30,6 +30,7 @@ from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it
 from .accounts import is_valid_email, normalize_email
 from .email import send_email
 from .email_verification import require_verified
+from .errors import ServiceError
 from .urls import absolute_url
 from .tokens import new_token
 
@@ -66,8 +67,10 @@ class SendReport:
         return [row for row in self.rows if not row.accepted]
 
 
-class RowError(ValueError):
-    pass
+class RowError(ServiceError):
+    """One row of an invitation file is refused (the others go on); the message goes in the report."""
+
+    code = "survey_invitation_row"
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:

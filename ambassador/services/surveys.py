@@ -27,6 +27,7 @@ from ..models import (AspectScore, Membership, Organization, Survey, SurveyAspec
                       SurveyResponse, User, nps_group, utcnow)
 from ..models.nps import SURVEY_STATUSES
 from . import points
+from .errors import ServiceError
 from .tokens import new_token
 
 LANGUAGES = ("en", "nl", "fr")
@@ -53,12 +54,17 @@ DEFAULT_THANK_YOU = {
 }
 
 
-class SurveyError(ValueError):
+class SurveyError(ServiceError):
     """Something a person asked for that cannot be done; the message is for them."""
+
+    code = "survey"
 
 
 class SurveyClosed(SurveyError):
     """The survey does not take answers (draft or closed)."""
+
+    code = "survey_closed"
+    status = 409
 
 
 @dataclass

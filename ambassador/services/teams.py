@@ -6,13 +6,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Organization, Team
+from .errors import ServiceError
 from .tokens import new_token
 
 MAX_TEAM_NAME = 80
 
 
-class TeamError(ValueError):
+class TeamError(ServiceError):
     """A team change the person can fix (empty or taken name)."""
+
+    code = "team"
 
 
 def clean_team_name(name: str) -> str:

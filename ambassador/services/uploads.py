@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .errors import ServiceError
+
 # Magic numbers of the image formats we accept (never trust the browser's content type).
 SIGNATURES = {
     "png": (b"\x89PNG\r\n\x1a\n",),
@@ -18,8 +20,10 @@ SIGNATURES = {
 MIME = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 
 
-class UploadError(ValueError):
-    pass
+class UploadError(ServiceError):
+    """The file is not an image we accept (type, size); the message is for the person."""
+
+    code = "upload"
 
 
 @dataclass

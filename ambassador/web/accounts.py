@@ -23,6 +23,7 @@ from ..services.oauth_flow import ConnectError
 from ..services.urls import absolute_url
 from .context import member_required, scoped_or_404
 from .security import content_security_policy
+from .service_call import service_call
 
 bp = Blueprint("accounts", __name__, url_prefix="/me/accounts")
 
@@ -73,6 +74,8 @@ def callback_url(provider_name: str) -> str:
 
 
 def _connected(saved: list[SocialAccount], provider: SocialProvider):
+    # The two connect flows commit here and roll back by hand, not with service_call: a network's
+    # ProviderError (not a ServiceError) and a ConnectError get the same explanation (oauth_flow.explain).
     db.session.commit()
     flash(_("%(network)s connected: %(accounts)s.", network=provider.label,
             accounts=", ".join(a.label for a in saved)), "success")
@@ -84,13 +87,12 @@ def _authorize(provider: SocialProvider, service_url: str = "") -> str:
     flow = oauth_flow.start_flow(store=session, provider=provider.name, service_url=service_url,
                                  owner=g.membership.id)
     try:
-        url = provider.authorize_url(redirect_uri=callback_url(provider.name), state=flow.state,
-                                     code_challenge=flow.challenge, service_url=service_url)
-    except ProviderError:
-        db.session.rollback()
+        with service_call():  # commits an instance's app registration, when the adapter made one
+            url = provider.authorize_url(redirect_uri=callback_url(provider.name), state=flow.state,
+                                         code_challenge=flow.challenge, service_url=service_url)
+    except ProviderError:  # rolled back by service_call
         session.pop(oauth_flow.flow_key(provider.name), None)
         raise
-    db.session.commit()  # an instance's app registration, when the adapter made one
     return url
 
 
@@ -190,8 +192,8 @@ def disconnect(account_id: int):
     account = scoped_or_404(SocialAccount, account_id)
     if account.membership_id != g.membership.id or account.status == "disconnected":
         abort(404)
-    social_accounts.disconnect(account)
-    db.session.commit()
+    with service_call():
+        social_accounts.disconnect(account)
     flash(_("%(network)s account %(account)s is disconnected; its tokens are deleted.",
             network=_network_label(account.provider), account=account.label), "success")
     return redirect(url_for("accounts.index"))

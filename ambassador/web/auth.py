@@ -13,6 +13,7 @@ from ..forms.auth import (ChangePasswordForm, ConfirmEmailForm, ForgotPasswordFo
                           ResetPasswordForm, SignupForm)
 from ..services import accounts, email_verification, password_reset, signup as signup_service, user_sessions
 from .context import active_memberships
+from .service_call import service_call
 from .throttling import allowed_for_email, throttled, wait_text
 
 bp = Blueprint("auth", __name__)
@@ -63,16 +64,11 @@ def home():
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="email") as call:
             signup_service.sign_up(email=form.email.data, password=form.password.data, name=form.name.data,
                                    org_name=form.org_name.data, locale=form.default_locale.data,
                                    disclosure=form.disclosure.data or "")
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        else:
-            # The same answer whether the address was new or already had an account.
-            db.session.commit()
+        if call.ok:  # the same answer whether the address was new or already had an account
             return redirect(url_for("auth.signup_sent"))
     return render_template("auth/signup.html", form=form)
 
@@ -88,9 +84,9 @@ def login():
         return redirect(url_for("feed.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = accounts.authenticate(email=form.email.data, password=form.password.data,
-                                       remote_addr=request.remote_addr)
-        db.session.commit()
+        with service_call():  # the attempt is counted (throttle) whatever the outcome
+            result = accounts.authenticate(email=form.email.data, password=form.password.data,
+                                           remote_addr=request.remote_addr)
         if result.throttled:
             form.password.errors.append(_("Too many failed attempts. Please wait %(wait)s and try again.",
                                           wait=wait_text(result.retry_after)))
@@ -108,8 +104,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        user_sessions.revoke(current_user.session_token)  # a copied cookie stops working too
-        db.session.commit()
+        with service_call():
+            user_sessions.revoke(current_user.session_token)  # a copied cookie stops working too
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -123,8 +119,8 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
         if allowed_for_email("password_reset_email", form.email.data) and user is not None:
-            password_reset.send_reset_email(user)
-            db.session.commit()
+            with service_call():
+                password_reset.send_reset_email(user)
         # Same answer either way: the form does not reveal who has an account.
         flash(_("If that address has an account, a reset link is on its way."), "info")
         return redirect(url_for("auth.login"))
@@ -139,13 +135,10 @@ def reset_password(token: str):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="password") as call:
             password_reset.reset_password(user, form.password.data)
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        else:
-            start_session(user)
+            start_session(user)  # commits the new password together with the new session
+        if call.ok:
             flash(_("Your password is changed. Every other session is signed out."), "success")
             return redirect(url_for("feed.index"))
     return render_template("auth/reset.html", form=form)
@@ -161,8 +154,8 @@ def verify_email(token: str):
     form = ConfirmEmailForm()
     if status == email_verification.VALID and form.validate_on_submit():
         same_person = current_user.is_authenticated and current_user.id == user.id
-        email_verification.verify(token, keep_session_token=current_user.session_token if same_person else None)
-        db.session.commit()
+        with service_call():
+            email_verification.verify(token, keep_session_token=current_user.session_token if same_person else None)
         if not current_user.is_authenticated:
             start_session(user)
             same_person = True
@@ -176,11 +169,11 @@ def verify_email(token: str):
 @login_required
 def resend_verification():
     # The signed-in owner of the address may know whether it went: nothing to hide from them.
-    sent = email_verification.send_again(current_user)
-    db.session.commit()
-    if sent:
+    with service_call() as call:
+        sent = email_verification.send_again(current_user)
+    if call.ok and sent:
         flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
-    else:
+    elif call.ok:
         flash(_("We already sent several links in the last hour: use the latest one, or ask again later."),
               "warning")
     return redirect(_safe_next(request.form.get("next")))
@@ -209,8 +202,8 @@ def set_language(code: str):
         abort(404)
     session["locale"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
+        with service_call():
+            current_user.locale = code
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -221,12 +214,12 @@ def profile():
     if g.membership is None:
         del form.queue_times
     if form.validate_on_submit():
-        current_user.name = form.name.data
-        current_user.locale = form.locale.data or None
-        current_user.timezone = form.timezone.data
-        if g.membership is not None:
-            g.membership.queue_times = form.queue_times.data
-        db.session.commit()
+        with service_call():
+            current_user.name = form.name.data
+            current_user.locale = form.locale.data or None
+            current_user.timezone = form.timezone.data
+            if g.membership is not None:
+                g.membership.queue_times = form.queue_times.data
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, sessions=user_sessions.live_sessions(current_user),
@@ -237,8 +230,8 @@ def profile():
 @bp.route("/profile/sessions/sign-out-others", methods=["POST"])
 @login_required
 def sign_out_other_sessions():
-    count = user_sessions.revoke_all(current_user, keep_token=current_user.session_token)
-    db.session.commit()
+    with service_call():
+        count = user_sessions.revoke_all(current_user, keep_token=current_user.session_token)
     flash(ngettext("%(num)d other session is signed out.", "%(num)d other sessions are signed out.", count), "success")
     return redirect(url_for("auth.profile"))
 
@@ -249,14 +242,10 @@ def sign_out_other_sessions():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="password") as call:
             accounts.change_own_password(current_user, current_password=form.current_password.data,
                                          new_password=form.password.data)
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "password").errors.append(str(exc))
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Your password is changed. Your other sessions are signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)

@@ -12,8 +12,9 @@ from ..models import utcnow
 from ..forms.community import idea_status_labels
 from ..forms.content import from_utc
 from ..services import discussions, ideas as idea_service, moderation, polls as poll_service
-from ..services.community import CommunityError, is_staff
+from ..services.community import is_staff
 from .context import member_required
+from .service_call import service_call
 
 bp = Blueprint("community", __name__, url_prefix="/community")
 PER_PAGE = 20
@@ -47,15 +48,11 @@ def run_action(action, *, done, back: str):
     """Run a service action for a POST: commit and say `done` (a message, or a function of the action's
     result), or roll back and say what was wrong; then go `back`."""
     try:
-        result = action()
-    except PermissionError:
-        db.session.rollback()
+        with service_call() as call:
+            result = action()
+    except PermissionError:  # rolled back by service_call
         abort(403)
-    except CommunityError as exc:
-        db.session.rollback()
-        flash_errors(exc.errors)
-    else:
-        db.session.commit()
+    if call.ok:
         flash(done(result) if callable(done) else done, "success")
     return redirect(back)
 
@@ -64,13 +61,9 @@ def save_form(form, action, *, template: str, **context):
     """Validate `form`, run `action()` (which returns the redirect target) and commit; on bad input roll
     back and show the messages next to the fields (HTTP 400)."""
     if form.validate_on_submit():
-        try:
+        with service_call(form, on_form=True) as call:
             target = action()
-        except CommunityError as exc:
-            db.session.rollback()
-            form.show_errors(exc.errors)
-        else:
-            db.session.commit()
+        if call.ok:
             return redirect(target)
     status = 400 if form.is_submitted() else 200
     return render_template(template, form=form, **context), status

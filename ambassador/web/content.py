@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import networks
-from ..extensions import db
 from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
 from ..models import CAMPAIGN_STATUSES, Campaign, Post
 from ..services import approval, campaigns as campaign_service, feed, open_graph, posts as post_service, uploads
 from ..services.campaigns import ContentError
 from .context import member_required, role_required, scoped_or_404
+from .service_call import service_call, show_error
 
 bp = Blueprint("content", __name__)
 curator_required = role_required("curator")
@@ -63,17 +63,13 @@ def _campaign_form(campaign: Campaign | None):
     if campaign is not None and request.method == "GET":
         form.fill(campaign, _tz())
     if form.validate_on_submit():
-        try:
+        with service_call(form, on_form=True) as call:
             data = form.to_input(_tz())
             if campaign is None:
                 campaign = campaign_service.create_campaign(org=g.org, author=current_user, data=data)
             else:
                 campaign_service.update_campaign(campaign=campaign, org=g.org, data=data)
-        except ContentError as exc:
-            db.session.rollback()
-            form.show_errors(exc.errors)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Campaign “%(title)s” is saved.", title=campaign.title), "success")
             return redirect(url_for("content.campaign", campaign_id=campaign.id))
     return render_template("content/campaign_form.html", form=form, campaign=campaign)
@@ -91,13 +87,10 @@ def campaign(campaign_id: int):
 @curator_required
 def delete_campaign(campaign_id: int):
     item = scoped_or_404(Campaign, campaign_id)
-    try:
+    with service_call() as call:
         campaign_service.delete_campaign(campaign=item)
-    except ContentError as exc:
-        db.session.rollback()
-        flash(next(iter(exc.errors.values())), "error")
+    if not call.ok:
         return redirect(url_for("content.campaign", campaign_id=campaign_id))
-    db.session.commit()
     flash(_("The campaign is deleted."), "success")
     return redirect(url_for("content.campaigns"))
 
@@ -133,15 +126,11 @@ def _post_form(campaign: Campaign, post: Post | None):
     elif form.validate_on_submit():
         data = form.to_input(_tz())
         post_service.fill_missing_preview(data)
-        try:
+        with service_call(form, on_form=True) as call:
             saved, stale = post_service.save_post(org=g.org, campaign=campaign, author=current_user,
                                                   data=data, post=post)
             back_to_review = approval.after_edit(post=saved, membership=g.membership, org=g.org)
-        except ContentError as exc:
-            db.session.rollback()
-            form.show_errors(exc.errors)
-        else:
-            db.session.commit()
+        if call.ok:
             post_service.delete_image_file(stale)
             flash(_("The post is saved and goes back to a manager for review.") if back_to_review
                   else _("The post is saved."), "success")
@@ -152,8 +141,8 @@ def _post_form(campaign: Campaign, post: Post | None):
 def _fill_preview(form: PostForm) -> None:
     try:
         url = post_service.clean_link(form.link_url.data or "")
-    except ContentError as exc:
-        form.show_errors(exc.errors)
+    except ContentError as exc:  # nothing was written: only the link is checked
+        show_error(exc, form=form, on_form=True)
         return
     preview = open_graph.fetch_preview(url=url)
     if preview is None:
@@ -192,13 +181,9 @@ def media(post_id: int):
 
 def _transition(post_id: int, action, done: str, **kwargs):
     item = scoped_or_404(Post, post_id)
-    try:
+    with service_call() as call:
         action(post=item, membership=g.membership, **kwargs)
-    except approval.ApprovalError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(done, "success")
     if request.form.get("next") == "review":
         return redirect(url_for("content.review"))

@@ -8,7 +8,6 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from .. import networks
-from ..extensions import db
 from ..forms.content import from_utc
 from ..forms.feed import AccountShareForm, AutoShareForm, FeedFilterForm, ShareForm
 from ..services import activity as activity_service
@@ -17,6 +16,7 @@ from ..services import feed as feed_service
 from ..services import publishing, sharing, social_accounts
 from .context import member_required
 from .scheduled import accounts_url, member_time
+from .service_call import service_call
 
 bp = Blueprint("feed", __name__)
 
@@ -82,17 +82,14 @@ def share_through_accounts(post_id: int):
     if valid and form.mode is None:
         problems = {"mode": _("Choose Share now, Schedule or Add to my queue.")}
     elif valid:
-        try:
+        with service_call(show=False) as call:  # the page shows each problem at its own place
             shares = publishing.share_through_accounts(
                 membership=g.membership, post=post, account_ids=form.accounts.data or [], captions=form.captions(),
                 mode=form.mode, at=form.at(current_user.timezone))
-        except feed_service.AccountShareError as exc:
-            db.session.rollback()
-            problems = exc.errors
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_shared_message(form.mode, shares), "success")
             return redirect(url_for("scheduled.index"), code=303)
+        problems = call.error.errors
     return render_template("feed/share_accounts.html", post=post, form=form, errors=form.error_map(problems),
                            **_account_context()), 422
 
@@ -113,14 +110,10 @@ def auto_share_campaign(campaign_id: int):
         abort(404)
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with service_call() as call:
         chosen = auto_share.set_accounts(membership=g.membership, campaign=campaign,
                                          account_ids=form.accounts.data or [])
-    except auto_share.AutoShareError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(_("Auto-share of “%(title)s” is on for %(accounts)s.", title=campaign.title,
                 accounts=", ".join(a.label for a in chosen)) if chosen else
               _("Auto-share of “%(title)s” is off.", title=campaign.title), "success")
@@ -135,14 +128,10 @@ def share(post_id: int, network: str):
     post = _live_post_or_404(post_id)
     form = ShareForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="caption") as call:
             result = sharing.share_post(membership=g.membership, post=post, network=network,
                                         caption=form.caption.data)
-        except sharing.ShareError as exc:
-            db.session.rollback()
-            form.caption.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if call.ok:
             if result.intent_url:
                 return redirect(result.intent_url, code=303)
             return redirect(url_for("feed.shared", share_id=result.share.id), code=303)

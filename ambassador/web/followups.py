@@ -17,6 +17,7 @@ from ..forms.followups import (AssignForm, EraseForm, FollowUpFilterForm, NoteFo
 from ..models import FollowUp, Respondent, Survey, utcnow
 from ..services import followups, respondent_privacy, survey_invitations
 from .context import role_required, scoped_or_404
+from .service_call import service_call
 
 bp = Blueprint("followups", __name__)
 bp.context_processor(template_labels)
@@ -44,7 +45,7 @@ def _follow_up_or_404(follow_up_id: int) -> FollowUp:
 @staff_required
 def index():
     if followups.open_missing(org_id=g.org.id):
-        db.session.commit()
+        db.session.commit()  # by hand: this GET page writes only when answers arrived that need a follow-up
     form = FollowUpFilterForm(request.args)
     form.assignee.choices = _staff_choices(_("Anyone")) + [("none", _("Nobody yet"))]
     form.survey.choices = [("", _("All surveys"))] + [(str(s.id), s.title) for s in _surveys()]
@@ -77,13 +78,9 @@ def _act(follow_up_id: int, action, success: str, form=None):
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
         return redirect(url_for("followups.detail", follow_up_id=follow_up.id))
-    try:
+    with service_call() as call:
         action(follow_up)
-    except followups.FollowUpError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(success, "success")
     return redirect(url_for("followups.detail", follow_up_id=follow_up_id))
 
@@ -131,15 +128,11 @@ def passives():
     form = PassiveMessageForm(respondents=everyone)
     form.respondents.choices = [(respondent.id, respondent.email) for _r, respondent in rows]
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="respondents") as call:
             message = followups.send_to_passives(org=g.org, actor=g.membership, respondent_ids=form.respondents.data,
                                                  subject=form.subject.data, body=form.body.data or "",
                                                  link=form.link.data or "", survey_id=survey_id)
-        except followups.FollowUpError as exc:
-            db.session.rollback()
-            form.respondents.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Message sent to %(num)d people.", num=message.recipient_count), "success")
             return redirect(url_for("followups.passives", survey=survey_id))
     return render_template("followups/passives.html", form=form, rows=rows, surveys=_surveys(), survey_id=survey_id,
@@ -180,7 +173,7 @@ def erase(respondent_id: int):
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm the erasure."), "error")
         return redirect(url_for("followups.respondent", respondent_id=person.id))
-    respondent_privacy.erase_respondent(respondent=person)
-    db.session.commit()
+    with service_call():
+        respondent_privacy.erase_respondent(respondent=person)
     flash(_("The respondent's personal data is erased; their scores stay, without a link to them."), "success")
     return redirect(url_for("followups.respondent", respondent_id=respondent_id))

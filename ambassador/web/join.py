@@ -8,14 +8,14 @@ them in the organization (or says their request waits for approval).
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
 from ..forms.members import AcceptInvitationForm, ConfirmForm, JoinSignupForm, template_labels
 from ..services import accounts, invitations, members, signup
 from ..services.urls import absolute_url
 from .auth import enter_organization, start_session
+from .service_call import service_call
 from .throttling import throttled
 
 bp = Blueprint("join", __name__)
@@ -39,30 +39,23 @@ def _enter(membership, *, new_session_for=None):
 def _sign_up(form, *, email: str, org, error_field, then, verified: bool = False):
     """For an address the link proves (an invitation or survey invitation emailed to it): create the
     account, then `then(user)` → membership; log in and enter, or None with the error shown."""
-    try:
+    with service_call(show=False) as call:  # the address is not on the form: every message goes to error_field
         user = accounts.create_user(email=email, password=form.password.data, name=form.name.data,
                                     locale=org.default_locale, verified=verified)
         membership = then(user)
-    except (accounts.AccountError, invitations.InvitationError, members.MemberError) as exc:
-        db.session.rollback()
-        error_field.errors.append(str(exc))
+    if not call.ok:
+        error_field.errors.append(str(call.error))
         return None
-    db.session.commit()
     return _enter(membership, new_session_for=user)
 
 
 def sign_up_to_join(form, *, org, join, join_link: str) -> bool:
     """For a typed address (services/signup.sign_up_to_join): True when the "check your email" answer
     is due, the same whether or not the address has an account; False with the error shown."""
-    try:
+    with service_call(form, field="email") as call:
         signup.sign_up_to_join(email=form.email.data, password=form.password.data, name=form.name.data, org=org,
                                join=join, join_link=join_link)
-    except (accounts.AccountError, members.MemberError) as exc:
-        db.session.rollback()
-        getattr(form, getattr(exc, "field", None) or "email").errors.append(str(exc))
-        return False
-    db.session.commit()
-    return True
+    return call.ok
 
 
 def render_sent(org):
@@ -81,12 +74,10 @@ def invitation(token: str):
             return render_template("join/invitation.html", mode="other_user", **context)
         form = ConfirmForm()
         if form.validate_on_submit():
-            try:
+            with service_call(show=False) as call:
                 membership = invitations.accept_invitation(invitation=invitation, user=current_user)
-            except invitations.InvitationError:
-                db.session.rollback()
+            if not call.ok:  # used meanwhile (another tab, a double click)
                 return _invalid(invitations.USED, invitation.organization)
-            db.session.commit()
             return _enter(membership)
         return render_template("join/invitation.html", mode="confirm", form=form, **context)
     if accounts.find_user(invitation.email) is not None:
@@ -113,13 +104,9 @@ def join(token: str):
         form = ConfirmForm()
         existing = members.membership_of(org=target.org, user=current_user)
         if form.validate_on_submit():
-            try:
+            with service_call() as call:
                 membership, _created = members.join_via_link(target=target, user=current_user)
-            except members.MemberError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
+            if call.ok:
                 return _enter(membership)
         return render_template("join/join.html", form=form, existing=existing, **context)
     form = JoinSignupForm()

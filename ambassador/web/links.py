@@ -28,7 +28,7 @@ def follow(code: str):
         click = clicks.pending_click(target, salt=current_app.config["CLICK_SALT"], ip=request.remote_addr,
                                      referrer=request.headers.get("Referer"))
         if clicks.submit(current_app, click):
-            db.session.commit()
+            db.session.commit()  # by hand: the hottest route writes only when the click is not buffered
     # Only ever the stored destination: nothing from the request goes into the Location.
     # A bare 302 (no HTML body): this is the hottest route of the app.
     return current_app.response_class(status=302, headers=[("Location", target.destination), *REDIRECT_HEADERS])

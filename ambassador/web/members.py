@@ -18,6 +18,7 @@ from ..models import Invitation, Membership, OutboxEmail
 from ..services import csv_import, invitations, members, teams
 from ..services.urls import absolute_url
 from .context import role_required, scoped_or_404
+from .service_call import service_call
 
 bp = Blueprint("members", __name__)
 bp.context_processor(template_labels)
@@ -65,15 +66,11 @@ def edit(membership_id: int):
     if not g.membership.has_role("admin"):
         del form.role
     if form.validate_on_submit():
-        try:
+        with service_call() as call:
             members.update_member(actor=g.membership, membership=membership,
                                   role=form.role.data if "role" in form else membership.role, kind=form.kind.data,
                                   teams=teams.teams_by_ids(org=g.org, ids=form.teams.data))
-        except members.MemberError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Changes to %(name)s saved.", name=membership.user.display_name), "success")
             return redirect(url_for("members.index"))
     return render_template("members/edit.html", form=form, member=membership)
@@ -86,15 +83,11 @@ def change_status(membership_id: int, action: str):
     _managed_or_403(membership)
     service, message = STATUS_ACTIONS[action]
     name = membership.user.display_name
-    try:
+    with service_call() as call:
         service(actor=g.membership, membership=membership)
         if action == "approve":
             members.send_approved_email(membership=membership, link=absolute_url("auth.login"))
-    except members.MemberError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(message % {"name": name}, "success")
     # The form's action carries the list's filters and page, so the manager lands where they were.
     return redirect(url_for("members.index", **request.args))
@@ -107,15 +100,11 @@ def invite():
     form.role.choices = role_choices(members.assignable_roles(g.membership))
     form.teams.choices = team_choices(teams.teams_of(g.org))
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="email") as call:
             invitations.create_invitation(org=g.org, invited_by=g.membership, email=form.email.data,
                                           name=form.name.data, role=form.role.data, kind=form.kind.data,
                                           teams=teams.teams_by_ids(org=g.org, ids=form.teams.data))
-        except invitations.InvitationError as exc:
-            db.session.rollback()
-            form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
             return redirect(url_for("members.invitations_page"))
     return render_template("members/invite.html", form=form)
@@ -138,16 +127,12 @@ def invitations_page():
 def invitation_action(invitation_id: int, action: str):
     invitation = scoped_or_404(Invitation, invitation_id)
     _managed_or_403(invitation)
-    try:
+    with service_call() as call:
         if action == "revoke":
             invitations.revoke_invitation(actor=g.membership, invitation=invitation)
         else:
             invitations.resend_invitation(actor=g.membership, invitation=invitation)
-    except invitations.InvitationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         done = _("Invitation revoked.") if action == "revoke" else _("A new invitation link is sent.")
         flash(done, "success")
     return redirect(url_for("members.invitations_page"))
@@ -160,14 +145,9 @@ def import_csv():
     form.role.choices = role_choices(members.assignable_roles(g.membership))
     report = None
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="file"):
             report = csv_import.import_invitations(org=g.org, invited_by=g.membership, data=form.file.data.read(),
                                                    role=form.role.data, default_kind=form.kind.data)
-        except csv_import.CsvFileError as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc))
-        else:
-            db.session.commit()
     return render_template("members/import.html", form=form, report=report)
 
 

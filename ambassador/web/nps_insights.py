@@ -13,6 +13,7 @@ from ..forms.nps_insights import GROUP_LABELS, GROUP_SHORT, ThemeForm
 from ..models import Survey, SurveyResponse, Theme
 from ..services import nps_drivers, nps_text, nps_themes
 from .context import role_required, scoped_or_404
+from .service_call import service_call
 
 bp = Blueprint("nps_insights", __name__, url_prefix="/insights")
 
@@ -31,17 +32,12 @@ def index():
 
 def _save_theme(form: ThemeForm, theme: Theme | None) -> bool:
     """Create or update from the form; False (and messages next to the fields) when refused."""
-    try:
+    with service_call(form) as call:
         if theme is None:
             nps_themes.create_theme(org_id=g.org.id, name=form.name.data, keywords_text=form.keywords.data)
         else:
             nps_themes.update_theme(theme=theme, name=form.name.data, keywords_text=form.keywords.data)
-    except nps_themes.ThemeError as exc:
-        db.session.rollback()
-        form.show_errors(exc.errors)
-        return False
-    db.session.commit()
-    return True
+    return call.ok
 
 
 @bp.route("/themes", methods=["GET", "POST"])
@@ -70,15 +66,15 @@ def edit_theme(theme_id: int):
 @role_required("manager")
 def delete_theme(theme_id: int):
     theme = scoped_or_404(Theme, theme_id)
-    nps_themes.delete_theme(theme=theme)
-    db.session.commit()
+    with service_call():
+        nps_themes.delete_theme(theme=theme)
     flash(_("Theme deleted."), "success")
     return redirect(url_for(".themes"))
 
 
 def _retag(survey: Survey) -> int:
     """Bring automatic tags up to date (answers may have arrived since); never touches corrections."""
-    try:
+    try:  # by hand, not service_call: a concurrent tagging is not an error for the manager, just 0 changes
         with db.session.begin_nested():
             changes = nps_text.retag_survey(survey)
         db.session.commit()
@@ -133,8 +129,8 @@ def _back(survey_id: int, response_id: int):
 def set_tag(survey_id: int, response_id: int):
     answer = _answer(survey_id, response_id)
     theme = scoped_or_404(Theme, request.form.get("theme_id", type=int) or 0)
-    nps_themes.set_tag(response=answer, theme=theme, present=request.form.get("action") != "remove")
-    db.session.commit()
+    with service_call():
+        nps_themes.set_tag(response=answer, theme=theme, present=request.form.get("action") != "remove")
     flash(_("Tag corrected: %(theme)s.", theme=theme.name), "success")
     return _back(survey_id, response_id)
 
@@ -142,7 +138,7 @@ def set_tag(survey_id: int, response_id: int):
 @bp.route("/surveys/<int:survey_id>/answers/<int:response_id>/reset", methods=["POST"])
 @role_required("manager")
 def reset_tags(survey_id: int, response_id: int):
-    nps_themes.reset_tags(response=_answer(survey_id, response_id))
-    db.session.commit()
+    with service_call():
+        nps_themes.reset_tags(response=_answer(survey_id, response_id))
     flash(_("Corrections forgotten; the answer is tagged from its comment again."), "success")
     return _back(survey_id, response_id)

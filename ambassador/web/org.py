@@ -11,6 +11,7 @@ from ..services import org_settings, teams
 from ..services.urls import absolute_url
 from ..services.uploads import absolute_path, mimetype_for
 from .context import role_required, scoped_or_404
+from .service_call import service_call
 
 bp = Blueprint("org", __name__)
 admin_required = role_required("admin")
@@ -26,15 +27,11 @@ def settings():
     form = OrgSettingsForm(obj=g.org)
     if form.validate_on_submit():
         values = org_settings.OrgSettings(**{key: form.data[key] for key in org_settings.OrgSettings.fields()})
-        try:
+        with service_call(form) as call:
             org_settings.update_settings(org=g.org, settings=values)
             if form.logo.data:
                 org_settings.set_logo(org=g.org, file_storage=form.logo.data)
-        except org_settings.SettingsError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(str(exc))
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Settings saved."), "success")
             return redirect(url_for("org.settings"))
     return render_template("org/settings.html", form=form, join_url=join_link(g.org.join_token))
@@ -43,8 +40,8 @@ def settings():
 @bp.route("/settings/logo/remove", methods=["POST"])
 @admin_required
 def remove_logo():
-    org_settings.remove_logo(org=g.org)
-    db.session.commit()
+    with service_call():
+        org_settings.remove_logo(org=g.org)
     flash(_("The logo is removed."), "success")
     return redirect(url_for("org.settings"))
 
@@ -52,8 +49,8 @@ def remove_logo():
 @bp.route("/settings/join-token", methods=["POST"])
 @admin_required
 def regenerate_join_token():
-    org_settings.regenerate_join_token(org=g.org)
-    db.session.commit()
+    with service_call():
+        org_settings.regenerate_join_token(org=g.org)
     flash(_("A new join link is ready; the old one no longer works."), "success")
     return redirect(url_for("org.settings") + "#join")
 
@@ -73,13 +70,9 @@ def logo(org_id: int):
 def teams_page():
     form = TeamForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="name") as call:
             team = teams.create_team(org=g.org, name=form.name.data)
-        except teams.TeamError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Team %(name)s created.", name=team.name), "success")
             return redirect(url_for("org.teams_page"))
     return render_template("org/teams.html", form=form, teams=teams.teams_of(g.org), join_link=join_link)
@@ -89,15 +82,11 @@ def teams_page():
 @admin_required
 def rename_team(team_id: int):
     team, form = scoped_or_404(Team, team_id), TeamForm()
-    try:
+    with service_call() as call:
         if not form.validate():
             raise teams.TeamError(" ".join(form.name.errors) or _("Give the team a name."))
         teams.rename_team(team=team, name=form.name.data)
-    except teams.TeamError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(_("Team renamed to %(name)s.", name=team.name), "success")
     return redirect(url_for("org.teams_page"))
 
@@ -107,8 +96,8 @@ def rename_team(team_id: int):
 def delete_team(team_id: int):
     team = scoped_or_404(Team, team_id)
     name = team.name
-    teams.delete_team(team=team)
-    db.session.commit()
+    with service_call():
+        teams.delete_team(team=team)
     flash(_("Team %(name)s deleted; its members stay in the organization.", name=name), "success")
     return redirect(url_for("org.teams_page"))
 
@@ -117,7 +106,7 @@ def delete_team(team_id: int):
 @admin_required
 def regenerate_team_token(team_id: int):
     team = scoped_or_404(Team, team_id)
-    teams.regenerate_team_join_token(team=team)
-    db.session.commit()
+    with service_call():
+        teams.regenerate_team_join_token(team=team)
     flash(_("Team %(name)s has a new join link; the old one no longer works.", name=team.name), "success")
     return redirect(url_for("org.teams_page"))

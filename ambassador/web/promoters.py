@@ -21,10 +21,11 @@ from ..forms.followups import template_labels as followup_labels
 from ..forms.members import template_labels
 from ..forms.promoters import BulkInviteForm, PromoterConsentForm, PromoterSignupForm
 from ..models import Organization, Survey
-from ..services import invitations, members, promoters
+from ..services import promoters
 from .context import role_required
 from ..services.urls import absolute_url
 from .join import _enter, _sign_up, render_sent, sign_up_to_join
+from .service_call import service_call
 from .throttling import throttled
 
 bp = Blueprint("promoters", __name__)
@@ -72,13 +73,9 @@ def join(token: str):
     if current_user.is_authenticated:
         form = PromoterConsentForm()
         if form.validate_on_submit():
-            try:
+            with service_call(form, field="consent") as call:
                 membership = promoters.join_as_promoter(response=response, user=current_user)
-            except members.MemberError as exc:
-                db.session.rollback()
-                form.consent.errors.append(str(exc))
-            else:
-                db.session.commit()
+            if call.ok:
                 return _enter(membership)
     else:
         form = PromoterSignupForm(**promoters.suggested(response))
@@ -125,14 +122,11 @@ def invite():
     if not form.validate_on_submit() or not form.responses.data:
         flash(_("Choose at least one promoter."), "error")
         return redirect(url_for("promoters.index"))
-    try:
+    with service_call() as call:
         invited, refused = promoters.invite_promoters(org=g.org, actor=g.membership,
                                                       response_ids=form.responses.data)
-    except invitations.InvitationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not call.ok:
         return redirect(url_for("promoters.index", survey=request.args.get("survey", type=int)))
-    db.session.commit()
     if invited:
         flash(ngettext("%(num)d promoter invited.", "%(num)d promoters invited.", len(invited)), "success")
     for email, reason in refused:

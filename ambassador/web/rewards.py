@@ -13,8 +13,8 @@ from ..extensions import db
 from ..forms.rewards import RewardForm
 from ..models.rewards import REDEMPTION_STATUSES, Redemption, Reward
 from ..services import badges, database, points, redemptions, rewards, teams, uploads
-from ..services.redemptions import RedemptionError
 from .context import member_required, role_required, scoped_or_404
+from .service_call import service_call
 
 bp = Blueprint("rewards", __name__)
 curator_required = role_required("curator")
@@ -35,7 +35,7 @@ def _badge_helpers():
 
 def _award_badges() -> list:
     """Award what the member reached since the periodic job last ran; never fails the page."""
-    try:
+    try:  # by hand, not service_call: a busy database postpones the badges, it is not the member's error
         new = badges.evaluate(g.membership)
         db.session.commit()
     except OperationalError:  # SQLite busy with another writer: the periodic job awards them later
@@ -63,13 +63,9 @@ def index():
 def redeem(reward_id: int):
     reward = scoped_or_404(Reward, reward_id)
     database.begin_write()  # SQLite: check and debit in one write transaction (services/redemptions.py)
-    try:
+    with service_call() as call:
         redemption = redemptions.redeem(membership=g.membership, reward=reward)
-    except RedemptionError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(_("You redeemed “%(title)s” for %(points)d points. The team will be in touch.",
                 title=redemption.reward_title, points=redemption.points), "success")
     return redirect(url_for("rewards.index", _anchor="history"), code=303)
@@ -123,13 +119,9 @@ def _reward_form(reward: Reward | None):
     if reward is not None and request.method == "GET":
         form.fill(reward)
     if form.validate_on_submit():
-        try:
+        with service_call(form, on_form=True) as call:
             saved, stale = rewards.save_reward(org=g.org, data=form.to_input(), reward=reward)
-        except rewards.RewardError as exc:
-            db.session.rollback()
-            form.show_errors(exc.errors)
-        else:
-            db.session.commit()
+        if call.ok:
             rewards.delete_image_file(stale)
             flash(_("“%(title)s” is saved.", title=saved.title), "success")
             return redirect(url_for("rewards.catalogue"), code=303)
@@ -172,12 +164,8 @@ def decide(redemption_id: int, action: str):
 
 def _decide(change, done: str, back: str):
     database.begin_write()  # SQLite: write lock first, so the status change never meets "database is locked"
-    try:
+    with service_call() as call:
         change()
-    except RedemptionError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(done, "success")
     return redirect(back, code=303)

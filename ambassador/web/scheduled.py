@@ -9,11 +9,11 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
-from ..extensions import db
 from ..forms.content import from_utc
 from ..forms.feed import ConfirmPostedForm, EditScheduledForm
 from ..services import publishing, scheduled
 from .context import member_required
+from .service_call import service_call
 
 bp = Blueprint("scheduled", __name__)
 
@@ -75,16 +75,13 @@ def edit(share_id: int):
         form.process(caption=scheduled.editable_caption(share),
                      when=from_utc(share.scheduled_at, current_user.timezone))
     elif form.validate_on_submit():
-        try:
+        with service_call(show=False) as call:  # the page shows each problem at its own place
             scheduled.edit_scheduled(membership=g.membership, share=share, caption=form.caption.data or "",
                                      at=form.to_utc(current_user.timezone))
-        except scheduled.EditError as exc:
-            db.session.rollback()
-            problems = exc.errors
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("Saved: it goes out %(when)s.", when=member_time(share.scheduled_at)), "success")
             return _back()
+        problems = call.error.errors
     errors = form.error_map(problems)
     return render_template("scheduled/edit.html", share=share, form=form, errors=errors,
                            added=scheduled.added_length(share)), 422 if errors else 200
@@ -92,13 +89,9 @@ def edit(share_id: int):
 
 def _act(share_id: int, action, done: str, **kwargs):
     share = _own_or_404(share_id)
-    try:
+    with service_call() as call:
         action(share=share, **kwargs)
-    except publishing.PublishError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(done, "success")
     return _back()
 

@@ -25,6 +25,7 @@ from ..forms.surveys import ConfirmForm, parse_details
 from ..models import Organization, SurveyResponse
 from ..services import bots, members, survey_invitations, surveys
 from .security import content_security_policy
+from .service_call import service_call
 from .throttling import throttled
 
 bp = Blueprint("survey_public", __name__)
@@ -109,13 +110,11 @@ def page(token: str):
     context = surveys.clean_context(request.args)
     if request.method == "POST":
         _check_form_token(f"survey:{survey.id}")
-        try:
+        with service_call(show=False) as call:  # the survey page shows the message in its own place
             response = surveys.record_public_answer(survey=survey, score=request.form.get("score", type=int),
                                                     language=lang, context=context, membership=_member_for(survey))
-        except surveys.SurveyError as exc:
-            db.session.rollback()
-            return _render("survey_public/page.html", survey, lang, 400, error=str(exc), context=context)
-        db.session.commit()
+        if not call.ok:
+            return _render("survey_public/page.html", survey, lang, 400, error=str(call.error), context=context)
         return redirect(url_for(".details", key=response_key(response)))
     return _render("survey_public/page.html", survey, lang, context=context)
 
@@ -130,12 +129,10 @@ def _answer_invitation(invitation, score):
     lang = _language(survey, invitation.respondent.language)
     if survey.status != "open":
         return _closed(survey, lang)
-    try:
+    with service_call(show=False) as call:
         answer = surveys.record_invitation_answer(invitation=invitation, score=score, membership=_member_for(survey))
-    except surveys.SurveyError as exc:
-        db.session.rollback()
-        return _render("survey_public/page.html", survey, lang, 400, invitation=invitation, error=str(exc))
-    db.session.commit()
+    if not call.ok:
+        return _render("survey_public/page.html", survey, lang, 400, invitation=invitation, error=str(call.error))
     return _render("survey_public/details.html", survey, answer.response.language, response=answer.response,
                    key=response_key(answer.response), outcome=answer.outcome, invitation=invitation)
 
@@ -182,14 +179,11 @@ def details(key: str):
         _check_form_token(f"response:{response.id}")
         comment, scores, errors = parse_details(request.form, survey.aspects)
         if not errors:
-            try:
+            with service_call(show=False) as call:
                 surveys.save_details(response=response, comment=comment, aspect_scores=scores)
-            except surveys.SurveyError as exc:
-                db.session.rollback()
-                errors = {"comment": str(exc)}
-            else:
-                db.session.commit()
+            if call.ok:
                 return redirect(url_for(".thanks", key=key))
+            errors = {"comment": str(call.error)}
     return _render("survey_public/details.html", survey, lang, 400 if errors else 200, response=response, key=key,
                    errors=errors, form=request.form, invitation=None)
 
@@ -206,7 +200,7 @@ def unsubscribe(token: str):
     form = ConfirmForm()
     lang = _language(invitation.survey, invitation.respondent.language)
     if form.validate_on_submit():
-        survey_invitations.unsubscribe(invitation=invitation)
-        db.session.commit()
+        with service_call():
+            survey_invitations.unsubscribe(invitation=invitation)
     return _render("survey_public/unsubscribe.html", invitation.survey, lang, form=form,
                    respondent=invitation.respondent)

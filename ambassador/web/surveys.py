@@ -8,12 +8,12 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
 from ..forms.surveys import GROUP_LABELS, LANGUAGE_LABELS, STATUS_LABELS, InviteUploadForm, SurveyForm
 from ..models import Survey
 from ..services import nps_results, survey_invitations, surveys
 from ..services.urls import absolute_url
 from .context import role_required, scoped_or_404
+from .service_call import service_call
 
 bp = Blueprint("surveys", __name__)
 manager_required = role_required("manager")
@@ -39,16 +39,12 @@ def _edit(survey: Survey | None):
     if not form.is_submitted():
         form.fill(survey, surveys.form_texts(survey))
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="title") as call:
             if survey is None:
                 survey = surveys.create_survey(org=g.org, created_by=current_user, data=form.to_data())
             else:
                 surveys.update_survey(survey=survey, data=form.to_data())
-        except surveys.SurveyError as exc:
-            db.session.rollback()
-            form.title.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("The survey is saved."), "success")
             return redirect(url_for("surveys.results", survey_id=survey.id))
     return render_template("surveys/form.html", form=form, survey=survey)
@@ -87,13 +83,8 @@ def invite(survey_id: int):
     survey = scoped_or_404(Survey, survey_id)
     form, report = InviteUploadForm(), None
     if form.validate_on_submit():
-        try:
+        with service_call(form, field="file"):
             report = survey_invitations.invite_from_csv(org=g.org, actor=g.membership, survey=survey,
                                                         data=form.file.data.read())
-        except (survey_invitations.CsvFileError, surveys.SurveyError) as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc))
-        else:
-            db.session.commit()
     return render_template("surveys/invite.html", form=form, survey=survey, report=report,
                            rate=nps_results.response_rate(org_id=g.org.id, survey_id=survey.id))
