@@ -5,15 +5,26 @@ one vote per (idea, member), one ballot per (poll, member), one report per (mess
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-IDEA_STATUSES = ("new", "under_review", "planned", "done", "declined")
+
+
+class IdeaStatus(enum.StrEnum):
+    NEW = "new"
+    UNDER_REVIEW = "under_review"
+    PLANNED = "planned"
+    DONE = "done"
+    DECLINED = "declined"
+
+
+IDEA_STATUSES = tuple(IdeaStatus)
 POLL_RESULTS = ("after_vote", "after_close")  # when members see the results
 REPORT_STATES = ("open", "hidden", "dismissed")
 
@@ -22,7 +33,7 @@ _MEMBER_FK = "membership.id"
 
 class Idea(db.Model):
     __tablename__ = "idea"
-    __table_args__ = (sa.Index("ix_idea_org_created", "org_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_idea_org_created", "org_id", "created_at"), one_of("status", IdeaStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -30,7 +41,7 @@ class Idea(db.Model):
     title: Mapped[str] = mapped_column(sa.String(160))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     image_path: Mapped[str | None] = mapped_column(sa.String(255))
-    status: Mapped[str] = mapped_column(sa.String(16), default="new", index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=IdeaStatus.NEW, index=True)
     # The staff's public answer, shown on the idea with who gave it and when.
     staff_reply: Mapped[str] = mapped_column(sa.Text, default="")
     replied_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))

@@ -1,18 +1,30 @@
 """Rewards: a catalogue per organization, redemptions paid from the points ledger, and badges."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
 ELIGIBILITIES = ("all", "internal", "external")
-# requested → approved → fulfilled; requested/approved → refused (points returned) or canceled by the member.
-REDEMPTION_STATUSES = ("requested", "approved", "fulfilled", "refused", "canceled")
-OPEN_REDEMPTION_STATUSES = ("requested", "approved")
+
+
+class RedemptionStatus(enum.StrEnum):
+    """requested → approved → fulfilled; requested/approved → refused (points returned) or canceled by the member."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    FULFILLED = "fulfilled"
+    REFUSED = "refused"
+    CANCELED = "canceled"
+
+
+REDEMPTION_STATUSES = tuple(RedemptionStatus)
+OPEN_REDEMPTION_STATUSES = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
 
 reward_team = sa.Table(
     "reward_team",
@@ -51,7 +63,7 @@ class Redemption(db.Model):
     """A member's claim on a reward; its points left the ledger when it was made."""
 
     __tablename__ = "redemption"
-    __table_args__ = (sa.Index("ix_redemption_org_status", "org_id", "status"),)
+    __table_args__ = (sa.Index("ix_redemption_org_status", "org_id", "status"), one_of("status", RedemptionStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -59,7 +71,7 @@ class Redemption(db.Model):
     membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
     points: Mapped[int]  # what it cost when redeemed (the catalogue price may change later)
     reward_title: Mapped[str] = mapped_column(sa.String(160))  # as it was called then
-    status: Mapped[str] = mapped_column(sa.String(16), default="requested")
+    status: Mapped[str] = mapped_column(sa.String(16), default=RedemptionStatus.REQUESTED)
     refusal_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("membership.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
