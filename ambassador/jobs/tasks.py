@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
-from ..models import AutoShareOptIn, Campaign, Membership, Post, Share, SocialAccount, utcnow
+from ..models import (AccountStatus, AutoShareOptIn, Campaign, CampaignStatus, MemberStatus, Membership, Post,
+                     PostStatus, Share, ShareMethod, ShareStatus, SocialAccount, utcnow)
 from ..providers import registry
 from ..providers.base import ErrorKind, ProviderError
 from ..services import dispatch, feed, publishing, social_accounts
@@ -43,7 +44,7 @@ def refresh_expiring_tokens(now: datetime | None = None) -> dict[str, int]:
     and retried on the next run."""
     now = now or utcnow()
     accounts = list(db.session.scalars(sa.select(SocialAccount).where(
-        SocialAccount.status == "active", SocialAccount.refresh_token_enc.is_not(None),
+        SocialAccount.status == AccountStatus.ACTIVE, SocialAccount.refresh_token_enc.is_not(None),
         SocialAccount.token_expires_at.is_not(None), SocialAccount.token_expires_at <= now + REFRESH_AHEAD)
         .order_by(SocialAccount.token_expires_at)))
     enabled = registry.enabled()
@@ -80,7 +81,7 @@ def warn_expiring_linkedin_tokens(now: datetime | None = None) -> dict[str, int]
     now = now or utcnow()
     dispatch.begin_write()
     accounts = db.session.scalars(sa.select(SocialAccount).where(
-        SocialAccount.status == "active", SocialAccount.refresh_token_enc.is_(None),
+        SocialAccount.status == AccountStatus.ACTIVE, SocialAccount.refresh_token_enc.is_(None),
         SocialAccount.token_expires_at.is_not(None),
         SocialAccount.token_expires_at <= now + timedelta(days=max(EXPIRY_WARNINGS_DAYS))))
     counts = {"warned": 0, "expired": 0}
@@ -115,11 +116,13 @@ def expire_posts(now: datetime | None = None) -> dict[str, int]:
     do those of disconnected accounts. Posts themselves are kept."""
     now = now or utcnow()
     over = (sa.select(Post.id).join(Campaign, Post.campaign_id == Campaign.id).where(sa.or_(
-        Post.expires_at <= now, Post.status == "archived", Campaign.status == "archived", Campaign.ends_at <= now)))
-    gone = sa.select(SocialAccount.id).where(SocialAccount.status == "disconnected")
-    waiting = sa.update(Share).where(Share.method == "api", Share.status == "scheduled").execution_options(
+        Post.expires_at <= now, Post.status == PostStatus.ARCHIVED, Campaign.status == CampaignStatus.ARCHIVED,
+        Campaign.ends_at <= now)))
+    gone = sa.select(SocialAccount.id).where(SocialAccount.status == AccountStatus.DISCONNECTED)
+    waiting = sa.update(Share).where(Share.method == ShareMethod.API,
+                                     Share.status == ShareStatus.SCHEDULED).execution_options(
         synchronize_session=False)
-    failed = dict(status="failed", next_attempt_at=None)
+    failed = dict(status=ShareStatus.FAILED, next_attempt_at=None)
     counts = {
         "reconnect": db.session.execute(waiting.where(Share.post_id.in_(over), Share.error_kind == "reauth").values(
             error="The account needed reconnecting and the post's window ended.", **failed)).rowcount,
@@ -143,8 +146,9 @@ def auto_share_campaigns(now: datetime | None = None) -> dict[str, int]:
         .join(Campaign, AutoShareOptIn.campaign_id == Campaign.id)
         .join(Membership, AutoShareOptIn.membership_id == Membership.id)
         .join(SocialAccount, AutoShareOptIn.account_id == SocialAccount.id)
-        .where(Campaign.auto_share.is_(True), Campaign.status == "active", Membership.status == "active",
-               SocialAccount.status == "active", SocialAccount.membership_id == Membership.id,
+        .where(Campaign.auto_share.is_(True), Campaign.status == CampaignStatus.ACTIVE,
+               Membership.status == MemberStatus.ACTIVE,
+               SocialAccount.status == AccountStatus.ACTIVE, SocialAccount.membership_id == Membership.id,
                Campaign.org_id == Membership.org_id)
         .order_by(AutoShareOptIn.id)).all()
     counts = {"queued": 0, "skipped": 0}

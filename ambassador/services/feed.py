@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import networks
 from ..extensions import db
-from ..models import Campaign, Membership, Post, Share, utcnow
+from ..models import Audience, Campaign, CampaignStatus, MemberKind, Membership, Post, PostStatus, Role, Share, utcnow
 from ..models.content import campaign_team, post_team
 from ..models.organization import membership_team
 from . import sharing, social_accounts, tracked_links
@@ -37,18 +37,18 @@ def _live_where(query: sa.Select, *, membership: Membership, now: datetime | Non
     conditions = [
         Post.org_id == membership.org_id,
         Campaign.org_id == membership.org_id,
-        Post.status == "approved",
+        Post.status == PostStatus.APPROVED,
         Post.published_at.is_not(None),
         sa.or_(Post.visible_from.is_(None), Post.visible_from <= now),
         sa.or_(Post.expires_at.is_(None), Post.expires_at > now),
-        Campaign.status == "active",
+        Campaign.status == CampaignStatus.ACTIVE,
         sa.or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
         sa.or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
         targets_member(post_team, "post_id", Post.id, membership.id),
         targets_member(campaign_team, "campaign_id", Campaign.id, membership.id),
     ]
-    if membership.kind != "internal":
-        conditions.append(Post.audience == "everyone")
+    if membership.kind != MemberKind.INTERNAL:
+        conditions.append(Post.audience == Audience.EVERYONE)
     if campaign_id is not None:
         conditions.append(Post.campaign_id == campaign_id)
     return query.join(Campaign, Post.campaign_id == Campaign.id).where(*conditions)
@@ -79,7 +79,7 @@ def viewable_post(*, membership: Membership, post_id: int) -> Post | None:
     everyone else exactly what is live for them: the feed's one rule (status, window,
     audience, teams), never a second one.
     """
-    if membership.has_role("curator"):
+    if membership.has_role(Role.CURATOR):
         return db.session.scalar(sa.select(Post).where(Post.id == post_id, Post.org_id == membership.org_id))
     return live_post(membership=membership, post_id=post_id)
 

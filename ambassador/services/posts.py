@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
-from ..models import AUDIENCES, Campaign, Organization, Post, PostCaption, User
+from ..models import AUDIENCES, Audience, Campaign, MemberKind, Organization, Post, PostCaption, PostStatus, User
 from . import open_graph, uploads
 from .campaigns import ContentError, check_window, org_teams
 from .tracked_links import placeholder_short_url
@@ -35,7 +35,7 @@ class PostInput:
     hashtags: str = ""
     visible_from: datetime | None = None
     expires_at: datetime | None = None
-    audience: str = "everyone"
+    audience: str = Audience.EVERYONE
     team_ids: list[int] = field(default_factory=list)
     captions: dict[str, str] = field(default_factory=dict)
     image: object | None = None  # a werkzeug FileStorage, or None
@@ -108,7 +108,7 @@ def audience_disclosures(org: Organization, audience: str) -> dict[str, str]:
 
     Internal-only posts are shared by employees alone; the others by customers and partners too.
     """
-    kinds = ("internal",) if audience == "internal" else ("internal", "external")
+    kinds = (MemberKind.INTERNAL,) if audience == Audience.INTERNAL else tuple(MemberKind)
     return {kind: org.disclosure_for(kind) for kind in kinds}
 
 
@@ -240,7 +240,7 @@ def save_post(*, org: Organization, campaign: Campaign, author: User | None, dat
             raise ContentError({"image": exc.args[0] if exc.args else _l("The image was not accepted.")}) from None
     if post is None:
         post = Post(org_id=org.id, campaign_id=campaign.id, created_by_id=author.id if author else None,
-                    status="draft")
+                    status=PostStatus.DRAFT)
         db.session.add(post)
     stale = None
     if stored is not None or data.remove_image:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Membership, Organization, Team
+from ..models import MemberKind, MemberStatus, Membership, Organization, Team
 from ..models.rewards import ELIGIBILITIES, Reward
 from . import uploads
 from .posts import delete_image_file  # noqa: F401 - the views delete a replaced image with it
@@ -113,11 +113,11 @@ def unavailable_reason(*, reward: Reward, membership: Membership) -> str | None:
     """Why `membership` cannot redeem `reward` (points aside), or None when it can."""
     if not reward.active or reward.org_id != membership.org_id:
         return _l("This reward is no longer available.")
-    if membership.status != "active":
+    if membership.status != MemberStatus.ACTIVE:
         return _l("Only active members can redeem rewards.")
-    if reward.eligibility == "internal" and membership.kind != "internal":
+    if reward.eligibility == "internal" and membership.kind != MemberKind.INTERNAL:
         return _l("Not available for external ambassadors.")
-    if reward.eligibility == "external" and membership.kind != "external":
+    if reward.eligibility == "external" and membership.kind != MemberKind.EXTERNAL:
         return _l("Not available for internal ambassadors (employees).")
     if reward.teams and not {t.id for t in reward.teams} & {t.id for t in membership.teams}:
         return _l("Only for members of %(teams)s.", teams=", ".join(t.name for t in reward.teams))

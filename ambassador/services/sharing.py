@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
-from ..models import Membership, PointsEntry, Post, Share, TrackedLink, utcnow
+from ..models import Membership, PointsEntry, Post, Share, ShareMethod, ShareStatus, TrackedLink, utcnow
 from . import points, tracked_links
 from .tracked_links import short_url
 
@@ -144,7 +144,8 @@ def share_post(*, membership: Membership, post: Post, network: str, caption: str
     url = short_url(link.code)
     text = final_text(post=post, network=network, caption=caption, disclosure=disclosure, url=url)
     share = Share(org_id=membership.org_id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
-                  network=network, method="intent", status="shared", caption=text, created_at=utcnow())
+                  network=network, method=ShareMethod.INTENT, status=ShareStatus.SHARED, caption=text,
+                  created_at=utcnow())
     db.session.add(share)
     db.session.flush()
     awarded = None

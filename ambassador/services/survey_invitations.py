@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..forms.validators import is_valid_email
-from ..models import Membership, Organization, Respondent, Survey, SurveyInvitation, utcnow
+from ..models import Membership, Organization, Respondent, Survey, SurveyInvitation, SurveyStatus, utcnow
 from . import csv_import, surveys
 from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it from here)
 from .accounts import normalize_email
@@ -114,7 +114,7 @@ def invite_from_csv(*, org: Organization, actor: Membership, survey: Survey, dat
     if survey.org_id != org.id or actor.org_id != org.id:
         raise surveys.SurveyError(_l("Unknown survey."))
     require_verified(actor.user, surveys.SurveyError)
-    if survey.status != "open":
+    if survey.status != SurveyStatus.OPEN:
         raise surveys.SurveyError(_l("Open the survey before sending invitations."))
     report, seen = SendReport(), set()
     for line, row in read_rows(data):
