@@ -23,7 +23,7 @@ from .. import networks
 from ..extensions import db
 from ..models import (Audience, Campaign, CampaignStatus, Click, MemberKind, MemberStatus, Membership, Organization,
                      Post, PostCaption, PostStatus, Share, ShareMethod, ShareStatus, Team, User, utcnow)
-from . import accounts, demo_community, points, tracked_links
+from . import accounts, demo_community, points, sharing, tracked_links
 from .demo_images import banner_png
 from .organizations import create_organization
 from .tokens import new_token
@@ -291,7 +291,7 @@ def _share(*, org: Organization, membership: Membership, post: Post, network: st
     db.session.flush()
     url = tracked_links.short_url(link.code)
     caption = post.caption_for(network) if networks.get(network).prefill_text else ""
-    text = networks.compose_text(caption=caption, disclosure=membership.disclosure, url=url, hashtags=post.hashtags)
+    text = sharing.compose_share(membership=membership, post=post, network=network, caption=caption, url=url).text
     share = Share(org_id=org.id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
                   network=network, method=ShareMethod.INTENT, status=ShareStatus.SHARED,
                   caption=text if caption else "", created_at=at)

@@ -12,12 +12,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
-from .. import networks
 from ..extensions import db
 from ..models import Audience, Campaign, CampaignStatus, MemberKind, Membership, Post, PostStatus, Role, Share, utcnow
 from ..models.content import campaign_team, post_team
 from ..models.organization import membership_team
-from . import sharing, social_accounts, tracked_links
+from . import sharing, social_accounts
 
 
 def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership_id: int):
@@ -130,23 +129,14 @@ def check_publish_time(*, post: Post, at: datetime | None, now: datetime | None 
     return None
 
 
-def api_text(*, post: Post, caption: str, disclosure: str, url: str) -> str:
-    """What an API share publishes: caption, hashtags, the disclosure (always kept), the member's link."""
-    return networks.compose_text(caption=caption.strip(), disclosure=disclosure, url=url, hashtags=post.hashtags)
-
-
 def check_caption(*, post: Post, network: str, caption: str, disclosure: str, url: str | None = None) -> str | None:
     """Why the caption does not fit the network once hashtags, disclosure and link are added, or None.
 
     Every short link has the same length, so without `url` a placeholder measures exactly.
     """
-    url = url or tracked_links.placeholder_short_url()
-    try:
-        sharing.check_length(network=network, text=api_text(post=post, caption=caption, disclosure=disclosure,
-                                                            url=url))
-    except sharing.ShareError as exc:
-        return str(exc)
-    return None
+    problem = sharing.compose(network=network, caption=caption, hashtags=post.hashtags, disclosure=disclosure,
+                              url=url or None).problem
+    return None if problem is None else str(problem)
 
 
 def share_through_accounts(*, membership: Membership, post: Post, account_ids: list[int], captions: dict[str, str],

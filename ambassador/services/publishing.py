@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import AccountStatus, Membership, Post, Share, ShareMethod, ShareStatus, SocialAccount, utcnow
 from ..providers import registry
 from . import feed, points, tracked_links
-from .sharing import ShareError, already_rewarded, check_length, short_url, suggested_caption
+from .sharing import ShareError, already_rewarded, compose_share, short_url
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
 ACTIVE_STATUSES = (ShareStatus.SCHEDULED, ShareStatus.PUBLISHING, ShareStatus.PUBLISHED, ShareStatus.UNCONFIRMED)
@@ -74,16 +74,13 @@ def create_api_share(*, membership: Membership, post: Post, account: SocialAccou
         raise PublishError(_l("This post can only be shared until %(end)s (UTC); choose an earlier time.",
                               end=post.expires_at.strftime("%Y-%m-%d %H:%M")))
     network = account.provider
-    caption = suggested_caption(post, network) if caption is None else caption.strip()
-    disclosure = membership.disclosure  # employees' or customers' and partners', kept whatever the caption says
     link = tracked_links.link_for(membership=membership, post=post, network=network)
     db.session.flush()
-    text = networks.compose_text(caption=caption, disclosure=disclosure, url=short_url(link.code),
-                                 hashtags=post.hashtags)
-    try:
-        check_length(network=network, text=text)
-    except ShareError as exc:
-        raise PublishError(*exc.args) from None
+    composed = compose_share(membership=membership, post=post, network=network, caption=caption,
+                             url=short_url(link.code))
+    if composed.problem is not None:
+        raise PublishError(composed.problem)
+    text = composed.text
     _lock_account(account)
     if _active_share(post=post, account=account) is not None:
         raise PublishError(_l("This post is already scheduled or shared through %(account)s.",

@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 from .. import networks
 from ..extensions import db
 from ..models import Membership, Share, ShareMethod, ShareStatus
-from .feed import api_text, check_caption, check_publish_time
-from .sharing import short_url, split_short_link
+from .feed import check_publish_time
+from .sharing import compose_share, short_url, split_short_link
 
 # The states a member sees, in the order of the page's tabs.
 STATES = tuple(status for status in ShareStatus if status != ShareStatus.SHARED)
@@ -90,18 +90,17 @@ def edit_scheduled(*, membership: Membership, share: Share, caption: str, at: da
         raise ValueError("not this member's API share")
     if share.status != ShareStatus.SCHEDULED:
         raise EditError({"share": _l("This share is no longer scheduled, so it cannot be changed.")})
-    disclosure = membership.disclosure
-    url = short_url(share.tracked_link.code)
+    composed = compose_share(membership=membership, post=share.post, network=share.network, caption=caption,
+                             url=short_url(share.tracked_link.code))
     errors = {}
-    problem = check_caption(post=share.post, network=share.network, caption=caption, disclosure=disclosure, url=url)
-    if problem:
-        errors["caption"] = problem
+    if composed.problem is not None:
+        errors["caption"] = str(composed.problem)
     problem = check_publish_time(post=share.post, at=at, now=now)
     if problem:
         errors["when"] = problem
     if errors:
         raise EditError(errors)
-    text = api_text(post=share.post, caption=caption, disclosure=disclosure, url=url)
+    text = composed.text
     result = db.session.execute(
         sa.update(Share)
         .where(Share.id == share.id, Share.org_id == membership.org_id, Share.membership_id == membership.id,
