@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, S
     TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..models import IdeaStatus
 from ..models.community import POLL_RESULTS
 from ..services.polls import PollInput
 from .content import TIME_FORMAT, to_utc
@@ -15,8 +16,8 @@ from .content import TIME_FORMAT, to_utc
 
 def idea_status_labels() -> dict:
     """Labels in IDEA_STATUSES order."""
-    return {"new": _l("New"), "under_review": _l("Under review"), "planned": _l("Planned"), "done": _l("Done"),
-            "declined": _l("Declined")}
+    return {IdeaStatus.NEW: _l("New"), IdeaStatus.UNDER_REVIEW: _l("Under review"), IdeaStatus.PLANNED: _l("Planned"),
+            IdeaStatus.DONE: _l("Done"), IdeaStatus.DECLINED: _l("Declined")}
 
 
 class CommunityForm(FlaskForm):

@@ -45,7 +45,7 @@ class FollowUp(db.Model):
                                                        order_by="FollowUpNote.created_at, FollowUpNote.id")
 
     def is_overdue(self, now: datetime | None = None) -> bool:
-        return self.status != "resolved" and self.due_at < (now or utcnow())
+        return self.status != FollowUpStatus.RESOLVED and self.due_at < (now or utcnow())
 
 
 class FollowUpNote(db.Model):

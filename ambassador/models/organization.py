@@ -36,7 +36,7 @@ KINDS = tuple(MemberKind)
 MEMBER_STATUSES = tuple(MemberStatus)
 
 # Which roles include which abilities (admin ⊃ manager ⊃ curator ⊃ ambassador).
-ROLE_RANK = {"ambassador": 0, "curator": 1, "manager": 2, "admin": 3}
+ROLE_RANK = {Role.AMBASSADOR: 0, Role.CURATOR: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 membership_team = sa.Table(
     "membership_team",
