@@ -25,6 +25,10 @@ ENUM_COLUMNS = {
     ("redemption", "status"): models.RedemptionStatus,
     ("survey", "status"): models.SurveyStatus,
     ("idea", "status"): models.IdeaStatus,
+    ("reward", "eligibility"): models.Eligibility,
+    ("poll", "results"): models.PollResults,
+    ("message_report", "state"): models.ReportState,
+    ("nps_response_tag", "source"): models.TagSource,
 }
 
 

@@ -25,8 +25,23 @@ class IdeaStatus(enum.StrEnum):
 
 
 IDEA_STATUSES = tuple(IdeaStatus)
-POLL_RESULTS = ("after_vote", "after_close")  # when members see the results
-REPORT_STATES = ("open", "hidden", "dismissed")
+
+
+class PollResults(enum.StrEnum):
+    """When members see a poll's results."""
+
+    AFTER_VOTE = "after_vote"
+    AFTER_CLOSE = "after_close"
+
+
+class ReportState(enum.StrEnum):
+    OPEN = "open"
+    HIDDEN = "hidden"  # the message was hidden
+    DISMISSED = "dismissed"
+
+
+POLL_RESULTS = tuple(PollResults)
+REPORT_STATES = tuple(ReportState)
 
 _MEMBER_FK = "membership.id"
 
@@ -79,13 +94,14 @@ class IdeaComment(db.Model):
 
 class Poll(db.Model):
     __tablename__ = "poll"
+    __table_args__ = (one_of("results", PollResults),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     question: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     multiple: Mapped[bool] = mapped_column(default=False)  # several options per ballot
-    results: Mapped[str] = mapped_column(sa.String(16), default="after_vote")  # one of POLL_RESULTS
+    results: Mapped[str] = mapped_column(sa.String(16), default=PollResults.AFTER_VOTE)
     ends_at: Mapped[datetime | None]  # naive UTC; no votes from then on
     closed_at: Mapped[datetime | None]  # closed by hand before (or without) an end date
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))
@@ -170,14 +186,14 @@ class Message(db.Model):
 
 class MessageReport(db.Model):
     __tablename__ = "message_report"
-    __table_args__ = (sa.UniqueConstraint("message_id", "reporter_id"),)
+    __table_args__ = (sa.UniqueConstraint("message_id", "reporter_id"), one_of("state", ReportState))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), index=True)
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(sa.String(300))
-    state: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # one of REPORT_STATES
+    state: Mapped[str] = mapped_column(sa.String(16), default=ReportState.OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))

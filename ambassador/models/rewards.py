@@ -10,7 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import one_of, utcnow
 
-ELIGIBILITIES = ("all", "internal", "external")
+
+
+class Eligibility(enum.StrEnum):
+    """Who may redeem a reward: everyone, or members of one kind."""
+
+    ALL = "all"
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+
+
+ELIGIBILITIES = tuple(Eligibility)
 
 
 class RedemptionStatus(enum.StrEnum):
@@ -41,6 +51,7 @@ class Reward(db.Model):
     __table_args__ = (
         sa.CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("points_cost > 0", name="cost_positive"),
+        one_of("eligibility", Eligibility),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +60,7 @@ class Reward(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     points_cost: Mapped[int]
     stock: Mapped[int | None]
-    eligibility: Mapped[str] = mapped_column(sa.String(16), default="all")  # all / internal / external
+    eligibility: Mapped[str] = mapped_column(sa.String(16), default=Eligibility.ALL)
     image_path: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""CHECK constraints on every status-like column (statuses, roles, kinds, audiences, share methods)
+"""CHECK constraints on every status-like column (statuses, roles, kinds, audiences, share methods …)
 
 Revision ID: h8enum000001
 Revises: h7sess000001
@@ -36,6 +36,11 @@ CHECKS = {
     "redemption": (("status", ("requested", "approved", "fulfilled", "refused", "canceled")),),
     "survey": (("status", ("draft", "open", "closed")),),
     "idea": (("status", ("new", "under_review", "planned", "done", "declined")),),
+    "poll": (("results", ("after_vote", "after_close")),),
+    "message_report": (("state", ("open", "hidden", "dismissed")),),
+    "nps_response_tag": (("source", ("auto", "manual")),),
+    # reward keeps its two CHECKs (cost, stock) through the SQLite rebuild: they are reflected.
+    "reward": (("eligibility", ("all", "internal", "external")),),
 }
 
 
