@@ -92,14 +92,43 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch operation rebuilds a table (copy, DROP, rename). With foreign keys on, the
+            # DROP of a parent table deletes every child row (ON DELETE CASCADE). The pragma only
+            # takes effect outside a transaction, so it is set on the driver's connection before
+            # Alembic begins one, and set back afterwards (the connection returns to the pool).
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_sqlite_foreign_keys(connection)
+        finally:
+            if sqlite:
+                # Each migration committed its own transaction (SQLite's DDL is not transactional
+                # for Alembic); what is left open is the read-only check, or a failed migration's.
+                if connection.in_transaction():
+                    connection.rollback()
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on):
+    driver = connection.connection.driver_connection
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _check_sqlite_foreign_keys(connection):
+    """With enforcement off during the run, make sure the migrations left no dangling reference."""
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(f"migrations left rows pointing at missing parents: {problems[:10]}")
 
 
 if context.is_offline_mode():

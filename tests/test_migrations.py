@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 import uuid
 
 import pytest
@@ -44,4 +45,88 @@ def test_migrations_apply_cleanly_and_match_models(empty_database_url):
         downgrade(directory=migrations, revision="base")
         remaining = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
+        engine.dispose()
+
+
+def _fill(table: sa.Table, given: dict) -> dict:
+    """A row for `table` as the database has it: `given`, plus a plain value for every other required column."""
+    plain = {int: 1, str: "x", bool: False, bytes: b"x", dict: {}, datetime: datetime(2026, 1, 1)}
+    row = dict(given)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None or column.autoincrement is True:
+            continue
+        row[column.name] = plain[column.type.python_type]
+    return row
+
+
+# An organization with members, a campaign, a post, links, shares, an account and an idea: parents and
+# children of the tables the status CHECKs rebuild on SQLite.
+ROWS = [
+    ("user", {"id": 1, "email": "a@example.com"}),
+    ("user", {"id": 2, "email": "b@example.com"}),
+    ("organization", {"id": 1, "slug": "acme", "join_token": "t1"}),
+    ("team", {"id": 1, "org_id": 1, "name": "Gent", "join_token": "t2"}),
+    ("membership", {"id": 1, "org_id": 1, "user_id": 1, "role": "admin", "kind": "internal", "status": "active"}),
+    ("membership", {"id": 2, "org_id": 1, "user_id": 2, "role": "ambassador", "kind": "external",
+                    "status": "active"}),
+    ("membership_team", {"membership_id": 2, "team_id": 1}),
+    ("social_account", {"id": 1, "org_id": 1, "membership_id": 2, "provider": "mastodon", "external_id": "9",
+                        "status": "active"}),
+    ("campaign", {"id": 1, "org_id": 1, "slug": "spring", "status": "active"}),
+    ("post", {"id": 1, "org_id": 1, "campaign_id": 1, "audience": "everyone", "status": "approved"}),
+    ("tracked_link", {"id": 1, "org_id": 1, "code": "abc", "post_id": 1, "membership_id": 2, "network": "x"}),
+    ("share", {"id": 1, "org_id": 1, "post_id": 1, "membership_id": 2, "tracked_link_id": 1, "network": "x",
+               "method": "intent", "status": "shared"}),
+    ("share", {"id": 2, "org_id": 1, "post_id": 1, "membership_id": 2, "tracked_link_id": 1, "network": "mastodon",
+               "method": "api", "status": "scheduled", "account_id": 1}),
+    ("idea", {"id": 1, "org_id": 1, "author_id": 2, "status": "new"}),
+    ("invitation", {"id": 1, "org_id": 1, "token_hash": "h", "role": "curator", "kind": "internal"}),
+    ("reward", {"id": 1, "org_id": 1, "points_cost": 50, "eligibility": "external"}),
+    ("redemption", {"id": 1, "org_id": 1, "reward_id": 1, "membership_id": 2, "points": 50,
+                    "status": "requested"}),
+]
+
+
+def _counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: conn.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
+                for name in dict.fromkeys(name for name, _row in ROWS)}
+
+
+def _checks(engine) -> set[str]:
+    inspector = sa.inspect(engine)
+    return {check["name"] for name in inspector.get_table_names() for check in inspector.get_check_constraints(name)}
+
+
+def test_status_checks_are_added_without_losing_rows(empty_database_url):
+    """The CHECK migration rebuilds parent tables on SQLite: no child row may go with them (ON DELETE CASCADE)."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    migrations = os.path.join(os.path.dirname(__file__), "..", "migrations")
+    with app.app_context():
+        engine = db.engines[None] if hasattr(db, "engines") else db.engine
+        upgrade(directory=migrations, revision="h7sess000001")
+        tables = sa.MetaData()
+        tables.reflect(engine)
+        with engine.begin() as conn:
+            for name, given in ROWS:
+                conn.execute(tables.tables[name].insert().values(_fill(tables.tables[name], given)))
+        before = _counts(engine)
+        older = _checks(engine)  # reward's cost and stock checks
+        assert older and not any(name.endswith("_valid") for name in older)
+
+        upgrade(directory=migrations, revision="h8enum000001")
+        assert _counts(engine) == before
+        wanted = {c.name for t in db.metadata.tables.values() for c in t.constraints
+                  if isinstance(c, sa.CheckConstraint)}
+        assert _checks(engine) == wanted
+        with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+            with conn.begin_nested():
+                conn.execute(sa.text("UPDATE share SET status = 'sent' WHERE id = 1"))
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:  # enforcement is back on for the app's connections
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+        downgrade(directory=migrations, revision="h7sess000001")
+        assert _counts(engine) == before
+        assert _checks(engine) == older
         engine.dispose()

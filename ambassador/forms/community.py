@@ -8,15 +8,16 @@ from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, S
     TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models.community import POLL_RESULTS
+from ..models import IdeaStatus
+from ..models.community import POLL_RESULTS, PollResults
 from ..services.polls import PollInput
 from .content import TIME_FORMAT, to_utc
 
 
 def idea_status_labels() -> dict:
     """Labels in IDEA_STATUSES order."""
-    return {"new": _l("New"), "under_review": _l("Under review"), "planned": _l("Planned"), "done": _l("Done"),
-            "declined": _l("Declined")}
+    return {IdeaStatus.NEW: _l("New"), IdeaStatus.UNDER_REVIEW: _l("Under review"), IdeaStatus.PLANNED: _l("Planned"),
+            IdeaStatus.DONE: _l("Done"), IdeaStatus.DECLINED: _l("Declined")}
 
 
 class CommunityForm(FlaskForm):
@@ -45,8 +46,9 @@ class PollForm(CommunityForm):
     options = TextAreaField(_l("Options, one per line"), validators=[DataRequired()],
                             description=_l("Between 2 and 10."))
     multiple = BooleanField(_l("Members may choose several options"))
-    results = RadioField(_l("Members see the results"), default="after_vote", choices=[
-        ("after_vote", _l("after they have voted")), ("after_close", _l("only once the poll is closed"))])
+    results = RadioField(_l("Members see the results"), default=PollResults.AFTER_VOTE, choices=[
+        (PollResults.AFTER_VOTE, _l("after they have voted")),
+        (PollResults.AFTER_CLOSE, _l("only once the poll is closed"))])
     ends_at = DateTimeLocalField(_l("Ends (optional)"), format=TIME_FORMAT, validators=[Optional()],
                                  description=_l("In your time zone; leave empty to close it by hand."))
 

@@ -12,6 +12,7 @@ from wtforms import (BooleanField, DateTimeLocalField, RadioField, SelectField, 
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import networks
+from ..models import Audience, CampaignStatus
 from ..services.campaigns import CampaignInput
 from ..services.posts import PostInput
 
@@ -44,8 +45,10 @@ class CampaignForm(ContentForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     starts_at = _when(_l("Starts"))
     ends_at = _when(_l("Ends"))
-    status = SelectField(_l("Status"), choices=[("draft", _l("Draft")), ("active", _l("Active")),
-                                                ("archived", _l("Archived"))], default="draft")
+    status = SelectField(_l("Status"), choices=[(CampaignStatus.DRAFT, _l("Draft")), (CampaignStatus.ACTIVE,
+                                                                                      _l("Active")),
+                                                (CampaignStatus.ARCHIVED,
+                                                 _l("Archived"))], default=CampaignStatus.DRAFT)
     teams = SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
                                 description=_l("Leave empty for everyone."))
     auto_share = BooleanField(_l("Offer auto-share"), description=_l(
@@ -77,8 +80,9 @@ class PostForm(ContentForm):
                            description=_l("Added to every caption, e.g. #ghent #jobs."))
     visible_from = _when(_l("Visible from"))
     expires_at = _when(_l("Expires at"))
-    audience = RadioField(_l("Audience"), default="everyone", choices=[
-        ("everyone", _l("Everyone (internal and external ambassadors)")), ("internal", _l("Internal only"))])
+    audience = RadioField(_l("Audience"), default=Audience.EVERYONE, choices=[
+        (Audience.EVERYONE, _l("Everyone (internal and external ambassadors)")), (Audience.INTERNAL,
+                                                                                  _l("Internal only"))])
     teams = SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
                                 description=_l("Leave empty for everyone."))
     save = SubmitField(_l("Save"))

@@ -4,10 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..models import FollowUpStatus
 from ..services.followups import BODY_MAX, LINK_MAX, NOTE_MAX, SUBJECT_MAX
 from .members import CheckboxesField
 
-STATUS_LABELS = {"open": _l("Open"), "contacted": _l("Contacted"), "resolved": _l("Resolved")}
+STATUS_LABELS = {FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.CONTACTED: _l("Contacted"),
+                 FollowUpStatus.RESOLVED: _l("Resolved")}
 GROUP_LABELS = {"promoter": _l("Promoter"), "passive": _l("Passive"), "detractor": _l("Detractor")}
 
 

@@ -6,12 +6,15 @@ from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..models import MemberKind, MemberStatus, Role
 from ..services.accounts import MIN_PASSWORD_LENGTH
 from ..services.members import ROLE_LABELS
 from .validators import EmailAddress
 
-KIND_LABELS = {"internal": _l("Internal (employee)"), "external": _l("External (customer, partner, fan)")}
-STATUS_LABELS = {"active": _l("Active"), "pending": _l("Waiting for approval"), "deactivated": _l("Deactivated")}
+KIND_LABELS = {MemberKind.INTERNAL: _l("Internal (employee)"),
+               MemberKind.EXTERNAL: _l("External (customer, partner, fan)")}
+STATUS_LABELS = {MemberStatus.ACTIVE: _l("Active"), MemberStatus.PENDING: _l("Waiting for approval"),
+                 MemberStatus.DEACTIVATED: _l("Deactivated")}
 INVITATION_STATUS_LABELS = {"valid": _l("Pending"), "used": _l("Accepted"), "expired": _l("Expired"),
                             "revoked": _l("Revoked")}
 SOURCE_LABELS = {"invite": _l("Invitation"), "csv": _l("CSV import"), "join": _l("Join link"),
@@ -47,8 +50,8 @@ class MemberFilterForm(FlaskForm):
 
     q = StringField(_l("Name or email"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[("", _l("All roles"))] + role_choices(ROLE_LABELS), default="")
-    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), ("internal", _l("Internal")),
-                                            ("external", _l("External"))], default="")
+    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), (MemberKind.INTERNAL, _l("Internal")),
+                                            (MemberKind.EXTERNAL, _l("External"))], default="")
     team = SelectField(_l("Team"), choices=[], default="")
     status = SelectField(_l("Status"), choices=[("", _l("All statuses"))] + list(STATUS_LABELS.items()), default="")
 
@@ -63,16 +66,17 @@ class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)],
                        description=_l("Optional: used in the email and as their name until they change it."))
-    role = SelectField(_l("Role"), choices=role_choices(ROLE_LABELS), default="ambassador")
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default="internal")
+    role = SelectField(_l("Role"), choices=role_choices(ROLE_LABELS), default=Role.AMBASSADOR)
+    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default=MemberKind.INTERNAL)
     teams = CheckboxesField(_l("Teams"), coerce=int, choices=[])
 
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
                      description=_l("Columns: email, name, kind, team. Header row, comma or semicolon separated, UTF-8."))
-    role = SelectField(_l("Role for everyone in the file"), choices=role_choices(ROLE_LABELS), default="ambassador")
-    kind = SelectField(_l("Kind when the kind column is empty"), choices=list(KIND_LABELS.items()), default="internal")
+    role = SelectField(_l("Role for everyone in the file"), choices=role_choices(ROLE_LABELS), default=Role.AMBASSADOR)
+    kind = SelectField(_l("Kind when the kind column is empty"), choices=list(KIND_LABELS.items()),
+                       default=MemberKind.INTERNAL)
 
 
 class AcceptInvitationForm(FlaskForm):

@@ -6,13 +6,14 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..models.rewards import Eligibility
 from ..services.rewards import MAX_COST, MAX_STOCK, RewardInput
 from .content import ContentForm
 
 ELIGIBILITY_CHOICES = [
-    ("all", _l("Internal and external ambassadors")),
-    ("internal", _l("Internal ambassadors (employees) only")),
-    ("external", _l("External ambassadors (customers, partners, fans) only")),
+    (Eligibility.ALL, _l("Internal and external ambassadors")),
+    (Eligibility.INTERNAL, _l("Internal ambassadors (employees) only")),
+    (Eligibility.EXTERNAL, _l("External ambassadors (customers, partners, fans) only")),
 ]
 
 
@@ -24,7 +25,7 @@ class RewardForm(ContentForm):
     points_cost = IntegerField(_l("Cost in points"), validators=[InputRequired(), NumberRange(min=1, max=MAX_COST)])
     stock = IntegerField(_l("Stock"), validators=[Optional(), NumberRange(min=0, max=MAX_STOCK)],
                          description=_l("How many are left. Leave empty for unlimited."))
-    eligibility = SelectField(_l("Who can redeem it"), choices=ELIGIBILITY_CHOICES, default="all")
+    eligibility = SelectField(_l("Who can redeem it"), choices=ELIGIBILITY_CHOICES, default=Eligibility.ALL)
     teams = SelectMultipleField(_l("Only for these teams"), coerce=int, validate_choice=False,
                                 description=_l("Leave empty for everyone."))
     image = FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP."))

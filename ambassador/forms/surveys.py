@@ -7,12 +7,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..models import SurveyStatus
 from ..services.surveys import GROUPS, LANGUAGES, MAX_ASPECTS, MAX_COMMENT, SurveyData
 
 LANGUAGE_LABELS = {"en": _l("English"), "nl": _l("Dutch"), "fr": _l("French")}
-STATUS_LABELS = {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed")}
-STATUS_CHOICES = [("draft", _l("Draft: not taking answers yet")), ("open", _l("Open: taking answers")),
-                  ("closed", _l("Closed: no more answers"))]
+STATUS_LABELS = {SurveyStatus.DRAFT: _l("Draft"), SurveyStatus.OPEN: _l("Open"), SurveyStatus.CLOSED: _l("Closed")}
+STATUS_CHOICES = [(SurveyStatus.DRAFT, _l("Draft: not taking answers yet")), (SurveyStatus.OPEN,
+                                                                              _l("Open: taking answers")),
+                  (SurveyStatus.CLOSED, _l("Closed: no more answers"))]
 GROUP_LABELS = {"promoter": _l("Promoters (9–10)"), "passive": _l("Passives (7–8)"),
                 "detractor": _l("Detractors (0–6)")}
 
@@ -20,7 +22,7 @@ GROUP_LABELS = {"promoter": _l("Promoters (9–10)"), "passive": _l("Passives (7
 class SurveyForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)],
                         description=_l("For you and your team; respondents do not see it."))
-    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="draft")
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=SurveyStatus.DRAFT)
     invite_promoters = BooleanField(_l("Invite promoters (9–10) to become ambassadors"), default=True)
 
     def texts(self, prefix: str) -> dict:

@@ -1,24 +1,31 @@
 """Linked social accounts, the OAuth clients we register on Mastodon instances, app-wide rate limits."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
 # active → needs_reconnect (401 / invalid_grant / expired) → active again after reconnecting;
 # disconnected when the member removes it (kept for the history of its shares).
-ACCOUNT_STATUSES = ("active", "needs_reconnect", "disconnected")
+class AccountStatus(enum.StrEnum):
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"
+    DISCONNECTED = "disconnected"
+
+
+ACCOUNT_STATUSES = tuple(AccountStatus)
 
 
 class SocialAccount(db.Model):
     """A member's account on a network, with its tokens encrypted at rest (services/crypto.py)."""
 
     __tablename__ = "social_account"
-    __table_args__ = (sa.UniqueConstraint("membership_id", "provider", "external_id"),)
+    __table_args__ = (sa.UniqueConstraint("membership_id", "provider", "external_id"), one_of("status", AccountStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -36,7 +43,7 @@ class SocialAccount(db.Model):
     scopes: Mapped[str] = mapped_column(sa.String(500), default="")
     # Provider-specific, non-secret details (e.g. Bluesky DID, Facebook page name).
     extra: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=AccountStatus.ACTIVE, index=True)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     # This account's own rate limit (429 / x-rate-limit-reset): no call before this moment.
     rate_limited_until: Mapped[datetime | None]

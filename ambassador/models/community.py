@@ -5,24 +5,50 @@ one vote per (idea, member), one ballot per (poll, member), one report per (mess
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-IDEA_STATUSES = ("new", "under_review", "planned", "done", "declined")
-POLL_RESULTS = ("after_vote", "after_close")  # when members see the results
-REPORT_STATES = ("open", "hidden", "dismissed")
+
+
+class IdeaStatus(enum.StrEnum):
+    NEW = "new"
+    UNDER_REVIEW = "under_review"
+    PLANNED = "planned"
+    DONE = "done"
+    DECLINED = "declined"
+
+
+IDEA_STATUSES = tuple(IdeaStatus)
+
+
+class PollResults(enum.StrEnum):
+    """When members see a poll's results."""
+
+    AFTER_VOTE = "after_vote"
+    AFTER_CLOSE = "after_close"
+
+
+class ReportState(enum.StrEnum):
+    OPEN = "open"
+    HIDDEN = "hidden"  # the message was hidden
+    DISMISSED = "dismissed"
+
+
+POLL_RESULTS = tuple(PollResults)
+REPORT_STATES = tuple(ReportState)
 
 _MEMBER_FK = "membership.id"
 
 
 class Idea(db.Model):
     __tablename__ = "idea"
-    __table_args__ = (sa.Index("ix_idea_org_created", "org_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_idea_org_created", "org_id", "created_at"), one_of("status", IdeaStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -30,7 +56,7 @@ class Idea(db.Model):
     title: Mapped[str] = mapped_column(sa.String(160))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     image_path: Mapped[str | None] = mapped_column(sa.String(255))
-    status: Mapped[str] = mapped_column(sa.String(16), default="new", index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=IdeaStatus.NEW, index=True)
     # The staff's public answer, shown on the idea with who gave it and when.
     staff_reply: Mapped[str] = mapped_column(sa.Text, default="")
     replied_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))
@@ -68,13 +94,14 @@ class IdeaComment(db.Model):
 
 class Poll(db.Model):
     __tablename__ = "poll"
+    __table_args__ = (one_of("results", PollResults),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     question: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     multiple: Mapped[bool] = mapped_column(default=False)  # several options per ballot
-    results: Mapped[str] = mapped_column(sa.String(16), default="after_vote")  # one of POLL_RESULTS
+    results: Mapped[str] = mapped_column(sa.String(16), default=PollResults.AFTER_VOTE)
     ends_at: Mapped[datetime | None]  # naive UTC; no votes from then on
     closed_at: Mapped[datetime | None]  # closed by hand before (or without) an end date
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))
@@ -159,14 +186,14 @@ class Message(db.Model):
 
 class MessageReport(db.Model):
     __tablename__ = "message_report"
-    __table_args__ = (sa.UniqueConstraint("message_id", "reporter_id"),)
+    __table_args__ = (sa.UniqueConstraint("message_id", "reporter_id"), one_of("state", ReportState))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), index=True)
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(sa.String(300))
-    state: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # one of REPORT_STATES
+    state: Mapped[str] = mapped_column(sa.String(16), default=ReportState.OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))

@@ -1,18 +1,41 @@
 """Campaigns and the posts curators publish in them."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-CAMPAIGN_STATUSES = ("draft", "active", "archived")
-# draft → (pending_approval →) approved; pending_approval → changes_requested → pending_approval …
-POST_STATUSES = ("draft", "pending_approval", "changes_requested", "approved", "archived")
-AUDIENCES = ("everyone", "internal")
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class PostStatus(enum.StrEnum):
+    """draft → (pending_approval →) approved; pending_approval → changes_requested → pending_approval …"""
+
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    ARCHIVED = "archived"
+
+
+class Audience(enum.StrEnum):
+    EVERYONE = "everyone"
+    INTERNAL = "internal"  # employees (internal members) only
+
+
+CAMPAIGN_STATUSES = tuple(CampaignStatus)
+POST_STATUSES = tuple(PostStatus)
+AUDIENCES = tuple(Audience)
 
 campaign_team = sa.Table(
     "campaign_team",
@@ -31,7 +54,7 @@ post_team = sa.Table(
 
 class Campaign(db.Model):
     __tablename__ = "campaign"
-    __table_args__ = (sa.UniqueConstraint("org_id", "slug"),)
+    __table_args__ = (sa.UniqueConstraint("org_id", "slug"), one_of("status", CampaignStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -40,7 +63,7 @@ class Campaign(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    status: Mapped[str] = mapped_column(sa.String(16), default=CampaignStatus.DRAFT)
     # Curators may offer auto-share: opted-in ambassadors get its posts queued automatically.
     auto_share: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -52,6 +75,7 @@ class Campaign(db.Model):
 
 class Post(db.Model):
     __tablename__ = "post"
+    __table_args__ = (one_of("audience", Audience), one_of("status", PostStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -65,8 +89,8 @@ class Post(db.Model):
     hashtags: Mapped[str] = mapped_column(sa.String(300), default="")
     visible_from: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
-    audience: Mapped[str] = mapped_column(sa.String(16), default="everyone")
-    status: Mapped[str] = mapped_column(sa.String(24), default="draft", index=True)
+    audience: Mapped[str] = mapped_column(sa.String(16), default=Audience.EVERYONE)
+    status: Mapped[str] = mapped_column(sa.String(24), default=PostStatus.DRAFT, index=True)
     review_comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

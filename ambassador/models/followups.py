@@ -1,28 +1,36 @@
 """Answers to NPS survey answers: detractor follow-ups with notes, and messages sent to passives."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-FOLLOW_UP_STATUSES = ("open", "contacted", "resolved")
+class FollowUpStatus(enum.StrEnum):
+    OPEN = "open"
+    CONTACTED = "contacted"
+    RESOLVED = "resolved"
+
+
+FOLLOW_UP_STATUSES = tuple(FollowUpStatus)
 
 
 class FollowUp(db.Model):
     """One per detractor answer (0–6): someone of the staff gets back to the customer."""
 
     __tablename__ = "follow_up"
+    __table_args__ = (one_of("status", FollowUpStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_response.id", ondelete="CASCADE"), unique=True)
     assignee_membership_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("membership.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=FollowUpStatus.OPEN, index=True)
     due_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
@@ -37,7 +45,7 @@ class FollowUp(db.Model):
                                                        order_by="FollowUpNote.created_at, FollowUpNote.id")
 
     def is_overdue(self, now: datetime | None = None) -> bool:
-        return self.status != "resolved" and self.due_at < (now or utcnow())
+        return self.status != FollowUpStatus.RESOLVED and self.due_at < (now or utcnow())
 
 
 class FollowUpNote(db.Model):

@@ -1,15 +1,22 @@
 """NPS surveys: questions, invitations (email), responses and their answers."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-SURVEY_STATUSES = ("draft", "open", "closed")
+class SurveyStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+SURVEY_STATUSES = tuple(SurveyStatus)
 
 
 def nps_group(score: int) -> str:
@@ -23,11 +30,12 @@ def nps_group(score: int) -> str:
 
 class Survey(db.Model):
     __tablename__ = "survey"
+    __table_args__ = (one_of("status", SurveyStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(160))
-    status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    status: Mapped[str] = mapped_column(sa.String(16), default=SurveyStatus.DRAFT)
     # Public link token for the survey page (embeddable); invitations have their own tokens.
     public_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
     # Wording per language: {"en": "...", "nl": "...", "fr": "..."}; empty → the default wording.

@@ -1,15 +1,23 @@
 """Themes managers define for NPS comments, and the tags they put on responses."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-TAG_SOURCES = ("auto", "manual")
+
+
+class TagSource(enum.StrEnum):
+    AUTO = "auto"  # the keyword matcher
+    MANUAL = "manual"  # a manager
+
+
+TAG_SOURCES = tuple(TagSource)
 
 
 class Theme(db.Model):
@@ -31,13 +39,13 @@ class ResponseTag(db.Model):
     the theme back; re-tagging only adds or drops "auto" rows."""
 
     __tablename__ = "nps_response_tag"
-    __table_args__ = (sa.UniqueConstraint("response_id", "theme_id"),)
+    __table_args__ = (sa.UniqueConstraint("response_id", "theme_id"), one_of("source", TagSource))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_response.id", ondelete="CASCADE"), index=True)
     theme_id: Mapped[int] = mapped_column(sa.ForeignKey("nps_theme.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(sa.String(8), default="auto")
+    source: Mapped[str] = mapped_column(sa.String(8), default=TagSource.AUTO)
     removed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,20 +1,42 @@
 """Organizations, their members, teams and invitations."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-ROLES = ("admin", "manager", "curator", "ambassador")
-KINDS = ("internal", "external")
-MEMBER_STATUSES = ("active", "pending", "deactivated")
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    CURATOR = "curator"
+    AMBASSADOR = "ambassador"
+
+
+class MemberKind(enum.StrEnum):
+    """Employees are internal; customers, partners and fans external (each kind has its own disclosure)."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+
+
+class MemberStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # asked to join, waiting for approval
+    DEACTIVATED = "deactivated"
+
+
+ROLES = tuple(Role)
+KINDS = tuple(MemberKind)
+MEMBER_STATUSES = tuple(MemberStatus)
 
 # Which roles include which abilities (admin ⊃ manager ⊃ curator ⊃ ambassador).
-ROLE_RANK = {"ambassador": 0, "curator": 1, "manager": 2, "admin": 3}
+ROLE_RANK = {Role.AMBASSADOR: 0, Role.CURATOR: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 membership_team = sa.Table(
     "membership_team",
@@ -66,7 +88,7 @@ class Organization(db.Model):
 
     def disclosure_for(self, kind: str) -> str:
         """The disclosure a member of this kind ("internal" or "external") shares with."""
-        return ((self.disclosure if kind == "internal" else self.disclosure_external) or "").strip()
+        return ((self.disclosure if kind == MemberKind.INTERNAL else self.disclosure_external) or "").strip()
 
 
 class Team(db.Model):
@@ -86,14 +108,15 @@ class Team(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "membership"
-    __table_args__ = (sa.UniqueConstraint("org_id", "user_id"),)
+    __table_args__ = (sa.UniqueConstraint("org_id", "user_id"), one_of("role", Role), one_of("kind", MemberKind),
+                      one_of("status", MemberStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(sa.String(16), default="ambassador")
-    kind: Mapped[str] = mapped_column(sa.String(16), default="internal")
-    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.AMBASSADOR)
+    kind: Mapped[str] = mapped_column(sa.String(16), default=MemberKind.INTERNAL)
+    status: Mapped[str] = mapped_column(sa.String(16), default=MemberStatus.ACTIVE)
     # Preferred local times for "add to my queue", e.g. "08:30,12:15,17:45" (member's time zone).
     queue_times: Mapped[str] = mapped_column(sa.String(120), default="08:30,12:15,17:45")
     # Where the member came from: invite, join, csv, signup, demo …
@@ -105,7 +128,7 @@ class Membership(db.Model):
     teams: Mapped[list[Team]] = relationship(secondary=membership_team, back_populates="memberships")
 
     def has_role(self, role: str) -> bool:
-        return self.status == "active" and ROLE_RANK[self.role] >= ROLE_RANK[role]
+        return self.status == MemberStatus.ACTIVE and ROLE_RANK[self.role] >= ROLE_RANK[role]
 
     @property
     def disclosure(self) -> str:
@@ -114,20 +137,21 @@ class Membership(db.Model):
 
     @property
     def is_active_member(self) -> bool:
-        return self.status == "active"
+        return self.status == MemberStatus.ACTIVE
 
 
 class Invitation(db.Model):
     """A single-use, expiring invitation; only the token's hash is stored."""
 
     __tablename__ = "invitation"
+    __table_args__ = (one_of("role", Role), one_of("kind", MemberKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254))
     name: Mapped[str] = mapped_column(sa.String(120), default="")
-    role: Mapped[str] = mapped_column(sa.String(16), default="ambassador")
-    kind: Mapped[str] = mapped_column(sa.String(16), default="internal")
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.AMBASSADOR)
+    kind: Mapped[str] = mapped_column(sa.String(16), default=MemberKind.INTERNAL)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     source: Mapped[str] = mapped_column(sa.String(32), default="invite")
     invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

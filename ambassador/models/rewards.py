@@ -1,18 +1,40 @@
 """Rewards: a catalogue per organization, redemptions paid from the points ledger, and badges."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-ELIGIBILITIES = ("all", "internal", "external")
-# requested → approved → fulfilled; requested/approved → refused (points returned) or canceled by the member.
-REDEMPTION_STATUSES = ("requested", "approved", "fulfilled", "refused", "canceled")
-OPEN_REDEMPTION_STATUSES = ("requested", "approved")
+
+
+class Eligibility(enum.StrEnum):
+    """Who may redeem a reward: everyone, or members of one kind."""
+
+    ALL = "all"
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+
+
+ELIGIBILITIES = tuple(Eligibility)
+
+
+class RedemptionStatus(enum.StrEnum):
+    """requested → approved → fulfilled; requested/approved → refused (points returned) or canceled by the member."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    FULFILLED = "fulfilled"
+    REFUSED = "refused"
+    CANCELED = "canceled"
+
+
+REDEMPTION_STATUSES = tuple(RedemptionStatus)
+OPEN_REDEMPTION_STATUSES = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
 
 reward_team = sa.Table(
     "reward_team",
@@ -29,6 +51,7 @@ class Reward(db.Model):
     __table_args__ = (
         sa.CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("points_cost > 0", name="cost_positive"),
+        one_of("eligibility", Eligibility),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +60,7 @@ class Reward(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     points_cost: Mapped[int]
     stock: Mapped[int | None]
-    eligibility: Mapped[str] = mapped_column(sa.String(16), default="all")  # all / internal / external
+    eligibility: Mapped[str] = mapped_column(sa.String(16), default=Eligibility.ALL)
     image_path: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -51,7 +74,7 @@ class Redemption(db.Model):
     """A member's claim on a reward; its points left the ledger when it was made."""
 
     __tablename__ = "redemption"
-    __table_args__ = (sa.Index("ix_redemption_org_status", "org_id", "status"),)
+    __table_args__ = (sa.Index("ix_redemption_org_status", "org_id", "status"), one_of("status", RedemptionStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -59,7 +82,7 @@ class Redemption(db.Model):
     membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
     points: Mapped[int]  # what it cost when redeemed (the catalogue price may change later)
     reward_title: Mapped[str] = mapped_column(sa.String(160))  # as it was called then
-    status: Mapped[str] = mapped_column(sa.String(16), default="requested")
+    status: Mapped[str] = mapped_column(sa.String(16), default=RedemptionStatus.REQUESTED)
     refusal_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("membership.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

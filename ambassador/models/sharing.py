@@ -1,19 +1,39 @@
 """Shares, their tracked short links and the clicks those bring."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import one_of, utcnow
 
-# How a share left the platform: an intent link opened in the browser, or (next
-# issue) pushed through a linked account by the worker.
-SHARE_METHODS = ("intent", "api")
-# intent shares are "shared" at once; API shares go through the publishing states.
-SHARE_STATUSES = ("shared", "scheduled", "publishing", "published", "failed", "unconfirmed", "canceled")
+
+
+class ShareMethod(enum.StrEnum):
+    """How a share left the platform: an intent link opened in the browser, or pushed through a
+    linked account by the worker."""
+
+    INTENT = "intent"
+    API = "api"
+
+
+class ShareStatus(enum.StrEnum):
+    """Intent shares are "shared" at once; API shares go through the publishing states."""
+
+    SHARED = "shared"
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # we cannot tell whether the network got it
+    CANCELED = "canceled"
+
+
+SHARE_METHODS = tuple(ShareMethod)
+SHARE_STATUSES = tuple(ShareStatus)
 
 
 class TrackedLink(db.Model):
@@ -38,7 +58,8 @@ class TrackedLink(db.Model):
 
 class Share(db.Model):
     __tablename__ = "share"
-    __table_args__ = (sa.Index("ix_share_org_created", "org_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_share_org_created", "org_id", "created_at"), one_of("method", ShareMethod),
+                      one_of("status", ShareStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -46,8 +67,8 @@ class Share(db.Model):
     membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
     tracked_link_id: Mapped[int] = mapped_column(sa.ForeignKey("tracked_link.id", ondelete="CASCADE"), index=True)
     network: Mapped[str] = mapped_column(sa.String(16))
-    method: Mapped[str] = mapped_column(sa.String(8), default="intent")
-    status: Mapped[str] = mapped_column(sa.String(16), default="shared", index=True)
+    method: Mapped[str] = mapped_column(sa.String(8), default=ShareMethod.INTENT)
+    status: Mapped[str] = mapped_column(sa.String(16), default=ShareStatus.SHARED, index=True)
     caption: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # API shares (publishing pipeline): when to publish, what came back.

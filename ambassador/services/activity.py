@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..models import Click, Membership, PointsEntry, Post, Share, TrackedLink
+from ..models import Click, MemberStatus, Membership, PointsEntry, Post, Share, TrackedLink
 from ..models.points import SPENDING_REASONS
 from . import points
 
@@ -60,7 +60,7 @@ def rank(membership: Membership) -> tuple[int | None, int]:
     """
     totals = (sa.select(PointsEntry.membership_id, sa.func.sum(PointsEntry.points).label("total"))
               .join(Membership, PointsEntry.membership_id == Membership.id)
-              .where(PointsEntry.org_id == membership.org_id, Membership.status == "active",
+              .where(PointsEntry.org_id == membership.org_id, Membership.status == MemberStatus.ACTIVE,
                      PointsEntry.reason.notin_(SPENDING_REASONS))
               .group_by(PointsEntry.membership_id)
               .subquery())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Membership, Organization, User, utcnow
+from ..models import MemberKind, MemberStatus, Membership, Organization, Role, User, utcnow
 from . import accounts
 from .organizations import create_organization
 
@@ -26,8 +26,9 @@ def ensure_admin(*, email: str, org_slug: str, name: str = "", password: str) ->
     membership = db.session.scalar(
         sa.select(Membership).where(Membership.org_id == org.id, Membership.user_id == user.id))
     if membership is None:
-        db.session.add(Membership(org_id=org.id, user_id=user.id, role="admin", kind="internal", source="cli"))
+        db.session.add(Membership(org_id=org.id, user_id=user.id, role=Role.ADMIN, kind=MemberKind.INTERNAL,
+                                  source="cli"))
     else:
-        membership.role, membership.status = "admin", "active"
+        membership.role, membership.status = Role.ADMIN, MemberStatus.ACTIVE
     db.session.flush()
     return user, org, created

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Membership, Organization, Post, utcnow
+from ..models import Membership, Organization, Post, PostStatus, Role, utcnow
 from .errors import ServiceError
 
-EDITABLE = ("draft", "changes_requested", "pending_approval", "approved")
+EDITABLE = (PostStatus.DRAFT, PostStatus.CHANGES_REQUESTED, PostStatus.PENDING_APPROVAL, PostStatus.APPROVED)
 
 
 class ApprovalError(ServiceError):
@@ -27,7 +27,7 @@ def _require(membership: Membership, post: Post, role: str) -> None:
 
 
 def _approve(post: Post, membership: Membership) -> None:
-    post.status = "approved"
+    post.status = PostStatus.APPROVED
     post.published_at = post.published_at or utcnow()
     post.reviewed_by_id = membership.user_id
     post.review_comment = ""
@@ -35,16 +35,16 @@ def _approve(post: Post, membership: Membership) -> None:
 
 def needs_review(*, org: Organization, membership: Membership) -> bool:
     """Does a publish by this person go to the review queue (instead of straight out)?"""
-    return bool(org.posts_require_approval) and not membership.has_role("manager")
+    return bool(org.posts_require_approval) and not membership.has_role(Role.MANAGER)
 
 
 def publish(*, post: Post, membership: Membership, org: Organization) -> str:
     """A curator's "publish": approved at once, or pending a manager's review. Returns the new status."""
     _require(membership, post, "curator")
-    if post.status not in ("draft", "changes_requested", "pending_approval"):
+    if post.status not in (PostStatus.DRAFT, PostStatus.CHANGES_REQUESTED, PostStatus.PENDING_APPROVAL):
         raise ApprovalError(_l("Only a draft or a post sent back can be published."))
     if needs_review(org=org, membership=membership):
-        post.status = "pending_approval"
+        post.status = PostStatus.PENDING_APPROVAL
     else:
         _approve(post, membership)
     db.session.flush()
@@ -53,7 +53,7 @@ def publish(*, post: Post, membership: Membership, org: Organization) -> str:
 
 def approve(*, post: Post, membership: Membership) -> None:
     _require(membership, post, "manager")
-    if post.status != "pending_approval":
+    if post.status != PostStatus.PENDING_APPROVAL:
         raise ApprovalError(_l("Only a post waiting for review can be approved."))
     _approve(post, membership)
     db.session.flush()
@@ -61,12 +61,12 @@ def approve(*, post: Post, membership: Membership) -> None:
 
 def request_changes(*, post: Post, membership: Membership, comment: str) -> None:
     _require(membership, post, "manager")
-    if post.status != "pending_approval":
+    if post.status != PostStatus.PENDING_APPROVAL:
         raise ApprovalError(_l("Only a post waiting for review can be sent back."))
     comment = (comment or "").strip()
     if not comment:
         raise ApprovalError(_l("Tell the curator what to change."))
-    post.status = "changes_requested"
+    post.status = PostStatus.CHANGES_REQUESTED
     post.review_comment = comment[:4000]
     post.reviewed_by_id = membership.user_id
     db.session.flush()
@@ -74,8 +74,8 @@ def request_changes(*, post: Post, membership: Membership, comment: str) -> None
 
 def after_edit(*, post: Post, membership: Membership, org: Organization) -> bool:
     """An approved post edited by someone who needs review goes back to the review queue (True)."""
-    if post.status == "approved" and needs_review(org=org, membership=membership):
-        post.status = "pending_approval"
+    if post.status == PostStatus.APPROVED and needs_review(org=org, membership=membership):
+        post.status = PostStatus.PENDING_APPROVAL
         db.session.flush()
         return True
     return False
@@ -83,18 +83,18 @@ def after_edit(*, post: Post, membership: Membership, org: Organization) -> bool
 
 def archive(*, post: Post, membership: Membership) -> None:
     _require(membership, post, "curator")
-    if post.status == "archived":
+    if post.status == PostStatus.ARCHIVED:
         raise ApprovalError(_l("This post is archived already."))
-    post.status = "archived"
+    post.status = PostStatus.ARCHIVED
     db.session.flush()
 
 
 def restore(*, post: Post, membership: Membership) -> None:
     """An archived post comes back as a draft, to be published again."""
     _require(membership, post, "curator")
-    if post.status != "archived":
+    if post.status != PostStatus.ARCHIVED:
         raise ApprovalError(_l("Only an archived post can be restored."))
-    post.status = "draft"
+    post.status = PostStatus.DRAFT
     post.published_at = None  # published again later, it is new in the feed then
     db.session.flush()
 
@@ -102,5 +102,5 @@ def restore(*, post: Post, membership: Membership) -> None:
 def pending(*, org: Organization) -> list[Post]:
     """The review queue: oldest first, so nobody waits longest."""
     return list(db.session.scalars(
-        sa.select(Post).where(Post.org_id == org.id, Post.status == "pending_approval")
+        sa.select(Post).where(Post.org_id == org.id, Post.status == PostStatus.PENDING_APPROVAL)
         .order_by(Post.updated_at, Post.id)))

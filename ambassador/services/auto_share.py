@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import AutoShareOptIn, Campaign, Membership, Post, Share, SocialAccount, utcnow
+from ..models import (AccountStatus, AutoShareOptIn, Campaign, CampaignStatus, Membership, Post, Share, SocialAccount,
+                      utcnow)
 from ..models.content import campaign_team
 from . import publishing, social_accounts
 from .database import begin_write
@@ -36,7 +37,8 @@ def offered_campaigns(*, membership: Membership) -> list[Campaign]:
     now = utcnow()
     return list(db.session.scalars(
         sa.select(Campaign).where(
-            Campaign.org_id == membership.org_id, Campaign.auto_share.is_(True), Campaign.status == "active",
+            Campaign.org_id == membership.org_id, Campaign.auto_share.is_(True),
+            Campaign.status == CampaignStatus.ACTIVE,
             sa.or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
             targets_member(campaign_team, "campaign_id", Campaign.id, membership.id))
         .order_by(Campaign.title, Campaign.id)))
@@ -54,7 +56,7 @@ def opt_in(*, membership: Membership, campaign: Campaign, account: SocialAccount
     _check(membership=membership, campaign=campaign, account=account)
     if not campaign.auto_share:
         raise AutoShareError(_l("This campaign does not offer auto-share."))
-    if account.status != "active":
+    if account.status != AccountStatus.ACTIVE:
         raise AutoShareError(_l("Reconnect %(account)s before using it for auto-share.", account=account.label))
     existing = _row(membership=membership, campaign=campaign, account=account)
     if existing is not None:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import models
 from ..extensions import db
-from ..models import Click, Membership, Organization, Share, SurveyResponse, TrackedLink
+from ..models import Click, MemberStatus, Membership, Organization, RedemptionStatus, Share, SurveyResponse, TrackedLink
 from ..models.rewards import BadgeAward, Redemption
 from .leaderboard import COUNTED_SHARE_STATUSES, share_moment
 from .points import local_day
@@ -104,7 +104,7 @@ def _progress(org: Organization, ids: list[int], *, streak_for: set[int]) -> dic
                       .group_by(SurveyResponse.membership_id), ids)
     rewards = _counts(sa.select(Redemption.membership_id, sa.func.count(Redemption.id))
                       .where(Redemption.org_id == org.id, Redemption.membership_id.in_(ids),
-                             Redemption.status == "fulfilled").group_by(Redemption.membership_id), ids)
+                             Redemption.status == RedemptionStatus.FULFILLED).group_by(Redemption.membership_id), ids)
     author = _idea_author_column()
     ideas = {} if author is None else _counts(
         sa.select(author, sa.func.count()).where(author.class_.org_id == org.id, author.in_(ids)).group_by(author), ids)
@@ -168,7 +168,7 @@ def evaluate_all(org_id: int | None = None) -> int:
     total = 0
     for org in db.session.scalars(query.order_by(Organization.id)).all():
         ids = list(db.session.scalars(sa.select(Membership.id).where(
-            Membership.org_id == org.id, Membership.status == "active").order_by(Membership.id)))
+            Membership.org_id == org.id, Membership.status == MemberStatus.ACTIVE).order_by(Membership.id)))
         for start in range(0, len(ids), BATCH):
             total += len(_evaluate(org, ids[start:start + BATCH]))
     return total

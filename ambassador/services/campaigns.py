@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import CAMPAIGN_STATUSES, Campaign, Organization, Post, Team, User
+from ..models import CAMPAIGN_STATUSES, Campaign, CampaignStatus, Organization, Post, PostStatus, Team, User
 from .errors import ServiceError
 from .organizations import slugify
 
@@ -27,7 +27,7 @@ class CampaignInput:
     description: str = ""
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    status: str = "draft"
+    status: str = CampaignStatus.DRAFT
     team_ids: list[int] = field(default_factory=list)
     # Offer auto-share: opted-in ambassadors get the campaign's new posts queued for them.
     auto_share: bool = False
@@ -127,7 +127,7 @@ def post_count(*, campaign: Campaign) -> int:
 
 def list_campaigns(*, org: Organization, status: str | None = None) -> list[tuple[Campaign, int, int]]:
     """(campaign, posts, approved posts) for the organization, newest first."""
-    approved = sa.func.sum(sa.case((Post.status == "approved", 1), else_=0))
+    approved = sa.func.sum(sa.case((Post.status == PostStatus.APPROVED, 1), else_=0))
     query = (
         sa.select(Campaign, sa.func.count(Post.id), sa.func.coalesce(approved, 0))
         .outerjoin(Post, Post.campaign_id == Campaign.id)

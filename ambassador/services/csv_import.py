@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Membership, Organization, Team
+from ..models import MemberKind, Membership, Organization, Role, Team
 from .accounts import normalize_email
 from .email_verification import require_verified
 from .errors import ServiceError
@@ -170,13 +170,13 @@ def _teams(*, org: Organization, value: str, may_create: bool) -> tuple[list[Tea
     return teams, created
 
 
-def import_invitations(*, org: Organization, invited_by: Membership, data: bytes, role: str = "ambassador",
-                       default_kind: str = "internal") -> ImportReport:
+def import_invitations(*, org: Organization, invited_by: Membership, data: bytes, role: str = Role.AMBASSADOR,
+                       default_kind: str = MemberKind.INTERNAL) -> ImportReport:
     """Invite every acceptable row of the file; the report says what happened to each row."""
     require_verified(invited_by.user, CsvFileError)  # one clear refusal, not one per row
     report = ImportReport()
     seen: set[str] = set()
-    may_create_teams = invited_by.has_role("admin")
+    may_create_teams = invited_by.has_role(Role.ADMIN)
     for line, row in read_rows(data):
         email = normalize_email(row.get("email", ""))
         result = RowResult(line=line, email=email or row.get("email", ""), accepted=False)

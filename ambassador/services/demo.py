@@ -21,8 +21,9 @@ from werkzeug.security import generate_password_hash
 
 from .. import networks
 from ..extensions import db
-from ..models import Campaign, Click, Membership, Organization, Post, PostCaption, Share, Team, User, utcnow
-from . import accounts, demo_community, points, tracked_links
+from ..models import (Audience, Campaign, CampaignStatus, Click, MemberKind, MemberStatus, Membership, Organization,
+                     Post, PostCaption, PostStatus, Share, ShareMethod, ShareStatus, Team, User, utcnow)
+from . import accounts, demo_community, points, sharing, tracked_links
 from .demo_images import banner_png
 from .organizations import create_organization
 from .tokens import new_token
@@ -206,7 +207,7 @@ def _create_memberships(*, org: Organization, users: dict[str, User]) -> dict[st
     for email, _name, role, kind, team_names in PEOPLE:
         user = users[email]
         membership = existing.get(user.id) or Membership(org_id=org.id, user_id=user.id)
-        membership.role, membership.kind, membership.status, membership.source = role, kind, "active", "demo"
+        membership.role, membership.kind, membership.status, membership.source = role, kind, MemberStatus.ACTIVE, "demo"
         membership.teams = [teams[t] for t in team_names]
         db.session.add(membership)
         memberships[email] = membership
@@ -228,7 +229,7 @@ def _create_content(*, org: Organization, memberships: dict[str, Membership], no
     posts = []
     for spec in CAMPAIGNS:
         campaign = Campaign(org_id=org.id, title=spec["title"], slug=spec["slug"], description=spec["description"],
-                            status="active", starts_at=_local(org, now, days_ago=HISTORY_DAYS, hour=0),
+                            status=CampaignStatus.ACTIVE, starts_at=_local(org, now, days_ago=HISTORY_DAYS, hour=0),
                             ends_at=_local(org, now, days_ago=-45, hour=0), created_by_id=curator,
                             created_at=_local(org, now, days_ago=HISTORY_DAYS + 2, hour=15))
         db.session.add(campaign)
@@ -264,7 +265,7 @@ def _store_banner(seed: int) -> str:
 def _create_history(*, org: Organization, memberships: dict[str, Membership], posts: list[Post],
                     now: datetime, rng: random.Random) -> None:
     """About a month of intent shares and the clicks they brought, with points through the ledger."""
-    published = [p for p in posts if p.status == "approved"]
+    published = [p for p in posts if p.status == PostStatus.APPROVED]
     visitors = 0
     for email, membership in memberships.items():
         # Some people share a lot, some rarely: the leaderboard has a spread.
@@ -276,7 +277,7 @@ def _create_history(*, org: Organization, memberships: dict[str, Membership], po
             if at >= now:
                 continue
             candidates = [p for p in published if p.published_at <= at
-                          and (p.audience == "everyone" or membership.kind == "internal")]
+                          and (p.audience == Audience.EVERYONE or membership.kind == MemberKind.INTERNAL)]
             if not candidates:
                 continue
             # Fresh posts are shared most.
@@ -290,10 +291,10 @@ def _share(*, org: Organization, membership: Membership, post: Post, network: st
     db.session.flush()
     url = tracked_links.short_url(link.code)
     caption = post.caption_for(network) if networks.get(network).prefill_text else ""
-    text = networks.compose_text(caption=caption, disclosure=membership.disclosure, url=url, hashtags=post.hashtags)
+    text = sharing.compose_share(membership=membership, post=post, network=network, caption=caption, url=url).text
     share = Share(org_id=org.id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
-                  network=network, method="intent", status="shared", caption=text if caption else "",
-                  created_at=at)
+                  network=network, method=ShareMethod.INTENT, status=ShareStatus.SHARED,
+                  caption=text if caption else "", created_at=at)
     db.session.add(share)
     db.session.flush()
     points.award_share(share=share)

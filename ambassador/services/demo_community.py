@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import FollowUp, Membership, Organization, Respondent, Survey, SurveyInvitation
+from ..models import (FollowUp, IdeaStatus, Membership, Organization, Respondent, Role, Survey, SurveyInvitation,
+                     SurveyStatus)
 from . import (badges, discussions, followups, ideas, nps_text, nps_themes, points, polls, redemptions, rewards,
                surveys)
 from .tokens import new_token
@@ -108,7 +109,7 @@ def _score(rng: random.Random) -> int:
 def _create_survey(*, org: Organization, memberships: dict[str, Membership], now: datetime,
                    rng: random.Random) -> Survey:
     survey = surveys.create_survey(org=org, created_by=None, data=surveys.SurveyData(
-        title="How was your visit?", status="open",
+        title="How was your visit?", status=SurveyStatus.OPEN,
         aspects=[{"en": "Service", "nl": "Bediening", "fr": "Service"}, {"en": "Price", "nl": "Prijs", "fr": "Prix"}]))
     survey.created_at = now - timedelta(days=32)
     for name, keywords in THEMES.items():
@@ -150,7 +151,7 @@ def _create_survey(*, org: Organization, memberships: dict[str, Membership], now
 def _create_community(*, org: Organization, memberships: dict[str, Membership], now: datetime,
                       rng: random.Random) -> None:
     manager = memberships["manager@demo.test"]
-    voters = [m for email, m in memberships.items() if m.role == "ambassador"]
+    voters = [m for email, m in memberships.items() if m.role == Role.AMBASSADOR]
     for n, (author, title, body, votes, comments) in enumerate(IDEAS):
         idea = ideas.create_idea(org=org, membership=memberships[author], title=title, body=body)
         idea.created_at = now - timedelta(days=20 - 4 * n, hours=rng.randint(0, 8))
@@ -160,7 +161,7 @@ def _create_community(*, org: Organization, memberships: dict[str, Membership], 
             comment = ideas.add_comment(idea=idea, membership=memberships[commenter], body=text)
             comment.created_at = idea.created_at + timedelta(hours=3 + 5 * k)
         if n == 0:
-            ideas.set_status(idea=idea, membership=manager, status="planned", reply=PLANNED_REPLY)
+            ideas.set_status(idea=idea, membership=manager, status=IdeaStatus.PLANNED, reply=PLANNED_REPLY)
             idea.replied_at = idea.created_at + timedelta(days=2)
     question, options = POLL
     poll = polls.create_poll(org=org, membership=memberships["curator@demo.test"], now=now,
@@ -189,7 +190,7 @@ def _create_rewards(*, org: Organization, memberships: dict[str, Membership]) ->
         title=title, description=description, points_cost=cost, stock=stock))[0]
         for title, description, cost, stock in REWARDS]
     # The ambassador with the most points has already had a coffee and cake.
-    ambassadors = [m for m in memberships.values() if m.role == "ambassador"]
+    ambassadors = [m for m in memberships.values() if m.role == Role.AMBASSADOR]
     best = max(ambassadors, key=lambda m: (points.balance(m.id), -m.id))
     if points.balance(best.id) >= catalogue[0].points_cost:
         redemption = redemptions.redeem(membership=best, reward=catalogue[0])

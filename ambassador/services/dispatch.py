@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import AppRateLimit, Share, SocialAccount, utcnow
+from ..models import AccountStatus, AppRateLimit, MemberStatus, Share, ShareStatus, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind, PublishRequest, PublishResult, ProviderError
 from . import crypto, feed, social_accounts
@@ -74,7 +74,7 @@ def _rate_limit_until(account: SocialAccount, now: datetime) -> datetime | None:
 
 
 def _fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
-    share.status = "failed"
+    share.status = ShareStatus.FAILED
     share.error = message[:2000]
     share.error_kind = kind.value if kind else None
     share.next_attempt_at = None
@@ -86,18 +86,19 @@ def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = Non
     """Publish one share this worker claimed; returns the outcome (published, retry, failed …)."""
     share = db.session.get(Share, share_id, populate_existing=True)
     now = now or utcnow()
-    if share is None or share.status != "publishing" or share.lease_owner != worker_id:
+    if share is None or share.status != ShareStatus.PUBLISHING or share.lease_owner != worker_id:
         log.warning("share %s: not ours any more, skipped", share_id)
         return "lost"
     account = share.account
     if stop is not None and stop.is_set() or share.lease_expires_at is None or share.lease_expires_at <= now:
         release(share_id, worker_id=worker_id, at=now)  # nothing was sent: give it back
         return "released"
-    if share.membership.status != "active" or account is None or account.status == "disconnected":
+    if (share.membership.status != MemberStatus.ACTIVE or account is None
+            or account.status == AccountStatus.DISCONNECTED):
         reason = "The member or the account is no longer active."
     elif feed.live_post(membership=share.membership, post_id=share.post_id) is None:
         reason = "The post was withdrawn or its window ended before it went out."
-    elif account.status != "active":
+    elif account.status != AccountStatus.ACTIVE:
         release(share_id, worker_id=worker_id, at=now, error_kind=ErrorKind.REAUTH.value,
                  error="The account needs reconnecting.")
         return "blocked"
@@ -161,8 +162,8 @@ def record_outcome(share_id: int, *, worker_id: str, result: PublishResult | Non
     begin_write()
     now = now or utcnow()
     share = db.session.get(Share, share_id, with_for_update=True, populate_existing=True)
-    ours = share.status == "publishing" and share.lease_owner == worker_id
-    if result is not None and share.status in ("publishing", "unconfirmed", "scheduled"):
+    ours = share.status == ShareStatus.PUBLISHING and share.lease_owner == worker_id
+    if result is not None and share.status in (ShareStatus.PUBLISHING, ShareStatus.UNCONFIRMED, ShareStatus.SCHEDULED):
         outcome = _published(share, result, now)  # it went out, whoever held the lease meanwhile
     elif not ours:
         log.warning("share %s: lease lost before recording %s; left as %s", share_id, error or result, share.status)
@@ -176,7 +177,7 @@ def record_outcome(share_id: int, *, worker_id: str, result: PublishResult | Non
 
 
 def _published(share: Share, result: PublishResult, now: datetime) -> str:
-    share.status = "published"
+    share.status = ShareStatus.PUBLISHED
     share.external_id = (result.external_id or "")[:255] or None
     share.external_url = (result.url or "")[:2048] or None
     share.published_at = now
@@ -186,7 +187,7 @@ def _published(share: Share, result: PublishResult, now: datetime) -> str:
 
 
 def _reschedule(share: Share, at: datetime, *, counted: bool) -> None:
-    share.status = "scheduled"
+    share.status = ShareStatus.SCHEDULED
     share.next_attempt_at = at
     if not counted:
         share.attempts = max(share.attempts - 1, 0)
@@ -227,7 +228,7 @@ def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
         return _fail(share, CONFIG_MESSAGE, kind)
     if kind is ErrorKind.REJECTED:
         return _fail(share, f"The network refused the post: {error.message}", kind)
-    share.status = "unconfirmed"  # UNKNOWN_OUTCOME: a person decides; never re-posted by itself
+    share.status = ShareStatus.UNCONFIRMED  # UNKNOWN_OUTCOME: a person decides; never re-posted by itself
     share.next_attempt_at = None
     return "unconfirmed"
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import AppRateLimit, Share, SocialAccount, utcnow
+from ..models import AccountStatus, AppRateLimit, Share, ShareMethod, ShareStatus, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind
 from .database import begin_write
@@ -49,8 +49,8 @@ def _due(now: datetime) -> sa.Select:
     return (sa.select(Share.id)
             .join(SocialAccount, Share.account_id == SocialAccount.id)
             .outerjoin(AppRateLimit, app_limit)
-            .where(Share.method == "api", Share.status == "scheduled", Share.next_attempt_at <= now,
-                   SocialAccount.status == "active",
+            .where(Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now,
+                   SocialAccount.status == AccountStatus.ACTIVE,
                    sa.or_(SocialAccount.rate_limited_until.is_(None), SocialAccount.rate_limited_until <= now),
                    sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now))
             .order_by(Share.next_attempt_at, Share.id))
@@ -65,8 +65,9 @@ def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None)
     now = now or utcnow()
     begin_write()
     lease_until = now + timedelta(seconds=current_app.config["PUBLISH_LEASE_SECONDS"])
-    claim = (sa.update(Share).where(Share.status == "scheduled", Share.next_attempt_at <= now)
-             .values(status="publishing", lease_owner=worker_id, lease_expires_at=lease_until, sending_at=None,
+    claim = (sa.update(Share).where(Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now)
+             .values(status=ShareStatus.PUBLISHING, lease_owner=worker_id, lease_expires_at=lease_until,
+                     sending_at=None,
                      attempts=Share.attempts + 1)
              .execution_options(synchronize_session=False))
     if db.session.get_bind().dialect.name == "postgresql":
@@ -80,14 +81,15 @@ def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None)
 
 
 # Back in the queue without having called the network: the claim's attempt does not count.
-_REQUEUED = dict(status="scheduled", lease_owner=None, lease_expires_at=None, sending_at=None,
+_REQUEUED = dict(status=ShareStatus.SCHEDULED, lease_owner=None, lease_expires_at=None, sending_at=None,
                  attempts=sa.case((Share.attempts > 0, Share.attempts - 1), else_=0))
 
 
 def release(share_id: int, *, worker_id: str, at: datetime, **values) -> None:
     """Give a claimed share back without having called the network (the attempt does not count)."""
     db.session.execute(
-        sa.update(Share).where(Share.id == share_id, Share.status == "publishing", Share.lease_owner == worker_id,
+        sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+                               Share.lease_owner == worker_id,
                                Share.sending_at.is_(None))
         .values(**_REQUEUED, next_attempt_at=at, **values).execution_options(synchronize_session=False))
     db.session.commit()
@@ -102,7 +104,8 @@ def mark_sending(share_id: int, *, worker_id: str, now: datetime) -> bool:
     """
     db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
     marked = db.session.execute(
-        sa.update(Share).where(Share.id == share_id, Share.status == "publishing", Share.lease_owner == worker_id,
+        sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+                               Share.lease_owner == worker_id,
                                Share.lease_expires_at > now)
         .values(sending_at=utcnow()).execution_options(synchronize_session=False)).rowcount == 1
     db.session.commit()
@@ -117,20 +120,22 @@ def recover_expired_leases(*, now: datetime | None = None) -> int:
     max_attempts = current_app.config["PUBLISH_MAX_ATTEMPTS"]
     rows = db.session.execute(sa.select(Share.id, Share.network, Share.attempts, Share.scheduled_at,
                                         Share.sending_at).where(
-        Share.method == "api", Share.status == "publishing", Share.lease_expires_at < now)).all()
+        Share.method == ShareMethod.API, Share.status == ShareStatus.PUBLISHING, Share.lease_expires_at < now)).all()
     recovered = 0
     for share_id, network, attempts, scheduled_at, sending_at in rows:
         if sending_at is None:
             values, state = _REQUEUED, "scheduled (never sent)"
         elif is_idempotent(network, since=scheduled_at, now=now) and attempts < max_attempts:
-            values, state = dict(status="scheduled", next_attempt_at=now, sending_at=None), "scheduled again"
+            values, state = dict(status=ShareStatus.SCHEDULED, next_attempt_at=now, sending_at=None), "scheduled again"
         else:
-            values = dict(status="unconfirmed", error=LEASE_LOST_MESSAGE, error_kind=ErrorKind.UNKNOWN_OUTCOME.value,
+            values = dict(status=ShareStatus.UNCONFIRMED, error=LEASE_LOST_MESSAGE,
+                          error_kind=ErrorKind.UNKNOWN_OUTCOME.value,
                           next_attempt_at=None)
             state = "unconfirmed"
         sent = Share.sending_at.is_(None) if sending_at is None else Share.sending_at.is_not(None)
         result = db.session.execute(
-            sa.update(Share).where(Share.id == share_id, Share.status == "publishing", Share.lease_expires_at < now,
+            sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+                                   Share.lease_expires_at < now,
                                    sent)
             .values(**{"lease_owner": None, "lease_expires_at": None, **values})
             .execution_options(synchronize_session=False))

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..models import Membership, Organization, User, utcnow
+from ..models import MemberStatus, Membership, Organization, User, utcnow
 from . import throttle, user_sessions
 from .email import send_email
 from .urls import absolute_url
@@ -69,7 +69,7 @@ def joined_membership(token: str, user: User) -> Membership | None:
     if not isinstance(org_id, int):
         return None
     return db.session.scalar(sa.select(Membership).where(Membership.org_id == org_id, Membership.user_id == user.id,
-                                                         Membership.status != "deactivated"))
+                                                         Membership.status != MemberStatus.DEACTIVATED))
 
 
 def mark_verified(user: User) -> None:

@@ -12,12 +12,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, selectinload
 
-from .. import networks
 from ..extensions import db
-from ..models import Campaign, Membership, Post, utcnow
+from ..models import Audience, Campaign, CampaignStatus, MemberKind, Membership, Post, PostStatus, Role, utcnow
 from ..models.content import campaign_team, post_team
 from ..models.organization import membership_team
-from . import sharing, tracked_links
+from . import sharing
 from .errors import ServiceError
 
 
@@ -38,18 +37,18 @@ def _live_where(query: sa.Select, *, membership: Membership, now: datetime | Non
     conditions = [
         Post.org_id == membership.org_id,
         Campaign.org_id == membership.org_id,
-        Post.status == "approved",
+        Post.status == PostStatus.APPROVED,
         Post.published_at.is_not(None),
         sa.or_(Post.visible_from.is_(None), Post.visible_from <= now),
         sa.or_(Post.expires_at.is_(None), Post.expires_at > now),
-        Campaign.status == "active",
+        Campaign.status == CampaignStatus.ACTIVE,
         sa.or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
         sa.or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
         targets_member(post_team, "post_id", Post.id, membership.id),
         targets_member(campaign_team, "campaign_id", Campaign.id, membership.id),
     ]
-    if membership.kind != "internal":
-        conditions.append(Post.audience == "everyone")
+    if membership.kind != MemberKind.INTERNAL:
+        conditions.append(Post.audience == Audience.EVERYONE)
     if campaign_id is not None:
         conditions.append(Post.campaign_id == campaign_id)
     return query.join(Campaign, Post.campaign_id == Campaign.id).where(*conditions)
@@ -80,7 +79,7 @@ def viewable_post(*, membership: Membership, post_id: int) -> Post | None:
     everyone else exactly what is live for them: the feed's one rule (status, window,
     audience, teams), never a second one.
     """
-    if membership.has_role("curator"):
+    if membership.has_role(Role.CURATOR):
         return db.session.scalar(sa.select(Post).where(Post.id == post_id, Post.org_id == membership.org_id))
     return live_post(membership=membership, post_id=post_id)
 
@@ -126,20 +125,11 @@ def check_publish_time(*, post: Post, at: datetime | None, now: datetime | None 
     return None
 
 
-def api_text(*, post: Post, caption: str, disclosure: str, url: str) -> str:
-    """What an API share publishes: caption, hashtags, the disclosure (always kept), the member's link."""
-    return networks.compose_text(caption=caption.strip(), disclosure=disclosure, url=url, hashtags=post.hashtags)
-
-
 def check_caption(*, post: Post, network: str, caption: str, disclosure: str, url: str | None = None) -> str | None:
     """Why the caption does not fit the network once hashtags, disclosure and link are added, or None.
 
     Every short link has the same length, so without `url` a placeholder measures exactly.
     """
-    url = url or tracked_links.placeholder_short_url()
-    try:
-        sharing.check_length(network=network, text=api_text(post=post, caption=caption, disclosure=disclosure,
-                                                            url=url))
-    except sharing.ShareError as exc:
-        return str(exc)
-    return None
+    problem = sharing.compose(network=network, caption=caption, hashtags=post.hashtags, disclosure=disclosure,
+                              url=url or None).problem
+    return None if problem is None else str(problem)

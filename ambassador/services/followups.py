@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import (FOLLOW_UP_STATUSES, ROLE_RANK, FollowUp, FollowUpNote, Membership, Organization, PassiveMessage,
-                      SurveyInvitation, SurveyResponse, User, utcnow)
+from ..models import (FOLLOW_UP_STATUSES, ROLE_RANK, FollowUp, FollowUpNote, FollowUpStatus, MemberStatus, Membership,
+                      Organization, PassiveMessage, Role, SurveyInvitation, SurveyResponse, SurveyStatus, User, utcnow)
 from .email import send_email
 from .email_verification import require_verified
 from .errors import ServiceError
@@ -26,7 +26,7 @@ from .urls import absolute_url
 
 DUE_AFTER = timedelta(days=3)
 NOTE_MAX = 4000
-STAFF_ROLES = tuple(role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK["curator"])
+STAFF_ROLES = tuple(role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.CURATOR])
 
 
 class FollowUpError(ServiceError):
@@ -39,7 +39,7 @@ def staff_members(*, org_id: int) -> list[Membership]:
     """Who can be assigned: active curators, managers and admins, by name."""
     return list(db.session.scalars(
         sa.select(Membership).join(User, Membership.user_id == User.id)
-        .where(Membership.org_id == org_id, Membership.status == "active", Membership.role.in_(STAFF_ROLES))
+        .where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE, Membership.role.in_(STAFF_ROLES))
         .order_by(sa.func.lower(User.name), User.email)))
 
 
@@ -50,7 +50,7 @@ def _default_assignee(response: SurveyResponse) -> Membership | None:
         return None
     membership = db.session.scalar(sa.select(Membership).where(
         Membership.org_id == response.org_id, Membership.user_id == creator_id))
-    return membership if membership is not None and membership.has_role("curator") else None
+    return membership if membership is not None and membership.has_role(Role.CURATOR) else None
 
 
 def open_for_response(*, response: SurveyResponse) -> FollowUp | None:
@@ -61,7 +61,7 @@ def open_for_response(*, response: SurveyResponse) -> FollowUp | None:
     if existing is not None:
         return existing
     assignee = _default_assignee(response)
-    follow_up = FollowUp(org_id=response.org_id, response_id=response.id, status="open",
+    follow_up = FollowUp(org_id=response.org_id, response_id=response.id, status=FollowUpStatus.OPEN,
                          assignee_membership_id=assignee.id if assignee else None,
                          due_at=(response.created_at or utcnow()) + DUE_AFTER)
     try:
@@ -101,7 +101,7 @@ def follow_up_query(*, org: Organization, status: str = "", assignee: str = "", 
     # An answer changed within the survey's change window may no longer be a detractor's: not listed then.
     stmt = (sa.select(FollowUp).join(SurveyResponse, FollowUp.response_id == SurveyResponse.id)
             .where(FollowUp.org_id == org.id, SurveyResponse.group == "detractor"))
-    if viewer is not None and not viewer.has_role("manager"):
+    if viewer is not None and not viewer.has_role(Role.MANAGER):
         stmt = stmt.where(FollowUp.assignee_membership_id == viewer.id)
     if status in FOLLOW_UP_STATUSES:
         stmt = stmt.where(FollowUp.status == status)
@@ -112,8 +112,8 @@ def follow_up_query(*, org: Organization, status: str = "", assignee: str = "", 
     if survey_id:
         stmt = stmt.where(SurveyResponse.survey_id == survey_id)
     if overdue:
-        stmt = stmt.where(FollowUp.status != "resolved", FollowUp.due_at < now)
-    resolved_last = sa.case((FollowUp.status == "resolved", 1), else_=0)
+        stmt = stmt.where(FollowUp.status != FollowUpStatus.RESOLVED, FollowUp.due_at < now)
+    resolved_last = sa.case((FollowUp.status == FollowUpStatus.RESOLVED, 1), else_=0)
     return stmt.order_by(resolved_last, FollowUp.due_at, FollowUp.id)
 
 
@@ -121,18 +121,20 @@ def count_overdue(*, org: Organization, now: datetime | None = None) -> int:
     return db.session.scalar(sa.select(sa.func.count(FollowUp.id))
                              .join(SurveyResponse, FollowUp.response_id == SurveyResponse.id)
                              .where(FollowUp.org_id == org.id, SurveyResponse.group == "detractor",
-                                    FollowUp.status != "resolved", FollowUp.due_at < (now or utcnow()))) or 0
+                                    FollowUp.status != FollowUpStatus.RESOLVED,
+                                    FollowUp.due_at < (now or utcnow()))) or 0
 
 
 def may_work_on(actor: Membership, follow_up: FollowUp) -> bool:
     """Managers and admins work on every follow-up of their organization, curators on those assigned to them."""
     if actor.org_id != follow_up.org_id:
         return False
-    return actor.has_role("manager") or (actor.has_role("curator") and follow_up.assignee_membership_id == actor.id)
+    return actor.has_role(Role.MANAGER) or (
+        actor.has_role(Role.CURATOR) and follow_up.assignee_membership_id == actor.id)
 
 
 def check_may_work_on(actor: Membership, follow_up: FollowUp, *, manager: bool = False) -> None:
-    if not may_work_on(actor, follow_up) or (manager and not actor.has_role("manager")):
+    if not may_work_on(actor, follow_up) or (manager and not actor.has_role(Role.MANAGER)):
         raise FollowUpError(_l("You may not change this follow-up."))
 
 
@@ -164,9 +166,9 @@ def update(*, actor: Membership, follow_up: FollowUp, status: str, due_at: datet
     check_may_work_on(actor, follow_up)
     if status not in FOLLOW_UP_STATUSES:
         raise FollowUpError(_l("Unknown status."))
-    if status == "resolved" and follow_up.status != "resolved":
+    if status == FollowUpStatus.RESOLVED and follow_up.status != FollowUpStatus.RESOLVED:
         follow_up.resolved_at = utcnow()
-    elif status != "resolved":
+    elif status != FollowUpStatus.RESOLVED:
         follow_up.resolved_at = None
     follow_up.status, follow_up.due_at = status, due_at
     db.session.flush()
@@ -204,7 +206,7 @@ def resurvey_refusal(follow_up: FollowUp):
     from .respondent_privacy import is_erased
 
     respondent = follow_up.response.respondent
-    if follow_up.status != "resolved":
+    if follow_up.status != FollowUpStatus.RESOLVED:
         return _l("Resolve the follow-up first.")
     if follow_up.resurvey_invitation_id is not None:
         return _l("A new survey was already sent.")
@@ -212,7 +214,7 @@ def resurvey_refusal(follow_up: FollowUp):
         return _l("We have no email address of this respondent.")
     if respondent.unsubscribed_at is not None:
         return _l("This respondent unsubscribed from surveys.")
-    if follow_up.response.survey.status != "open":
+    if follow_up.response.survey.status != SurveyStatus.OPEN:
         return _l("The survey is not open.")
     return None
 
@@ -245,7 +247,7 @@ def _check_message(subject: str, body: str, link: str) -> tuple[str, str, str]:
 def send_to_passives(*, org: Organization, actor: Membership, respondent_ids: list[int], subject: str,
                      body: str = "", link: str = "", survey_id: int | None = None) -> PassiveMessage:
     """Email the chosen passives (only ones `passives()` lists) and log the message with its recipient count."""
-    if actor.org_id != org.id or not actor.has_role("manager"):
+    if actor.org_id != org.id or not actor.has_role(Role.MANAGER):
         raise FollowUpError(_l("You may not send this message."))
     require_verified(actor.user, FollowUpError)
     subject, body, link = _check_message(subject, body, link)

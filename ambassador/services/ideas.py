@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Idea, IdeaComment, IdeaVote, Membership, Organization, utcnow
+from ..models import Idea, IdeaComment, IdeaStatus, IdeaVote, Membership, Organization, utcnow
 from ..models.community import IDEA_STATUSES
 from . import uploads
 from .community import CommunityError, award, clean_text, insert_once, require_staff
 
 SORTS = ("votes", "newest")
 # Done and declined ideas are settled: their votes are frozen.
-SETTLED = ("done", "declined")
+SETTLED = (IdeaStatus.DONE, IdeaStatus.DECLINED)
 TITLE_MAX, BODY_MAX, COMMENT_MAX, REPLY_MAX = 160, 5000, 2000, 2000
 
 

@@ -8,7 +8,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import KINDS, ROLES, Invitation, Membership, Organization, Team, User, utcnow
+from ..models import (KINDS, ROLES, Invitation, MemberKind, MemberStatus, Membership, Organization, Role, Team, User,
+                      utcnow)
 from .accounts import find_user, is_valid_email, normalize_email
 from .email import send_email
 from .email_verification import require_verified
@@ -56,7 +57,7 @@ def check_invitable(*, org: Organization, email: str) -> str:
         raise InvitationError(_l("Not a valid email address."))
     user = find_user(email)
     membership = membership_of(org=org, user=user) if user is not None else None
-    if membership is not None and membership.status != "deactivated":
+    if membership is not None and membership.status != MemberStatus.DEACTIVATED:
         raise InvitationError(_l("Already a member."))
     if pending_invitation(org=org, email=email) is not None:
         raise InvitationError(_l("Already invited (the invitation is still pending)."))
@@ -64,7 +65,7 @@ def check_invitable(*, org: Organization, email: str) -> str:
 
 
 def create_invitation(*, org: Organization, invited_by: Membership, email: str, name: str = "",
-                      role: str = "ambassador", kind: str = "internal", teams: list[Team] | None = None,
+                      role: str = Role.AMBASSADOR, kind: str = MemberKind.INTERNAL, teams: list[Team] | None = None,
                       source: str = "invite", send: bool = True) -> tuple[Invitation, str]:
     """Create an invitation and email its link; returns (invitation, token). The token is never stored."""
     if role not in ROLES or not can_manage(invited_by, role):
@@ -132,11 +133,11 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     membership = membership_of(org=org, user=user)
     if membership is None:
         membership = Membership(org_id=org.id, user_id=user.id, role=invitation.role, kind=invitation.kind,
-                                status="active", source=invitation.source, teams=list(invitation.teams))
+                                status=MemberStatus.ACTIVE, source=invitation.source, teams=list(invitation.teams))
         db.session.add(membership)
     else:
-        if membership.status != "active":
-            membership.role, membership.kind, membership.status = invitation.role, invitation.kind, "active"
+        if membership.status != MemberStatus.ACTIVE:
+            membership.role, membership.kind, membership.status = invitation.role, invitation.kind, MemberStatus.ACTIVE
         membership.teams = list({team.id: team for team in [*membership.teams, *invitation.teams]}.values())
     if not user.name and invitation.name:
         user.name = invitation.name

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import KINDS, Click, Membership, PointsEntry, Share, Team, TrackedLink, User
+from ..models import KINDS, Click, MemberStatus, Membership, PointsEntry, Share, ShareStatus, Team, TrackedLink, User
 from ..models.points import SPENDING_REASONS
 from ..models.organization import membership_team
 from .periods import Window
 
-COUNTED_SHARE_STATUSES = ("shared", "published")
+COUNTED_SHARE_STATUSES = (ShareStatus.SHARED, ShareStatus.PUBLISHED)
 _TEAM_SEPARATOR = "\x1f"  # joins team names inside SQL; never typed by people
 
 
@@ -107,7 +107,7 @@ def _ranked(*, org_id: int, window: Window, team_id: int | None, kind: str | Non
         .outerjoin(points, points.c.mid == Membership.id)
         .outerjoin(shares, shares.c.mid == Membership.id)
         .outerjoin(clicks, clicks.c.mid == Membership.id)
-        .where(Membership.org_id == org_id, Membership.status == "active")
+        .where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE)
     )
     if kind:
         query = query.where(Membership.kind == kind)

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import KINDS, MEMBER_STATUSES, ROLE_RANK, ROLES, Membership, Organization, Team, User
+from ..models import (KINDS, MEMBER_STATUSES, ROLES, ROLE_RANK, MemberKind, MemberStatus, Membership, Organization,
+                     Role, Team, User)
 from ..models.organization import membership_team
 from .email import send_email
 from .errors import ServiceError
@@ -43,9 +44,9 @@ NOT_PENDING = _l("This person is not waiting for approval.")
 
 def can_manage(actor: Membership, role: str) -> bool:
     """May `actor` invite, edit or (de)activate someone with `role`?"""
-    if actor.has_role("admin"):
+    if actor.has_role(Role.ADMIN):
         return True
-    return actor.has_role("manager") and ROLE_RANK[role] < ROLE_RANK["manager"]
+    return actor.has_role(Role.MANAGER) and ROLE_RANK[role] < ROLE_RANK[Role.MANAGER]
 
 
 def assignable_roles(actor: Membership) -> tuple[str, ...]:
@@ -76,13 +77,13 @@ def member_query(*, org: Organization, q: str = "", role: str = "", kind: str = 
         in_team = sa.select(membership_team.c.membership_id).join(Team, Team.id == membership_team.c.team_id).where(
             Team.org_id == org.id, Team.id == team_id)
         stmt = stmt.where(Membership.id.in_(in_team))
-    pending_first = sa.case((Membership.status == "pending", 0), else_=1)
+    pending_first = sa.case((Membership.status == MemberStatus.PENDING, 0), else_=1)
     return stmt.order_by(pending_first, sa.func.lower(User.name), User.email)
 
 
 def count_pending(*, org: Organization) -> int:
     return db.session.scalar(sa.select(sa.func.count(Membership.id)).where(
-        Membership.org_id == org.id, Membership.status == "pending")) or 0
+        Membership.org_id == org.id, Membership.status == MemberStatus.PENDING)) or 0
 
 
 def _ensure_other_admin(membership: Membership) -> None:
@@ -91,11 +92,12 @@ def _ensure_other_admin(membership: Membership) -> None:
     The admin rows are locked (PostgreSQL) so two admins demoting each other at the same
     time cannot both succeed.
     """
-    if not (membership.role == "admin" and membership.status == "active"):
+    if not (membership.role == Role.ADMIN and membership.status == MemberStatus.ACTIVE):
         return
     admins = db.session.scalars(
         sa.select(Membership.id)
-        .where(Membership.org_id == membership.org_id, Membership.role == "admin", Membership.status == "active")
+        .where(Membership.org_id == membership.org_id, Membership.role == Role.ADMIN,
+               Membership.status == MemberStatus.ACTIVE)
         .with_for_update()
     ).all()
     if not any(admin_id != membership.id for admin_id in admins):
@@ -116,7 +118,7 @@ def update_member(*, actor: Membership, membership: Membership, role: str, kind:
     if kind not in KINDS:
         raise MemberError(_l("Unknown kind."))
     if role != membership.role:
-        if not actor.has_role("admin"):
+        if not actor.has_role(Role.ADMIN):
             raise MemberError(_l("Only administrators change roles."))
         if role != "admin":
             _ensure_other_admin(membership)
@@ -139,28 +141,29 @@ def _move(actor: Membership, membership: Membership, *, from_status: str, to_sta
 
 def deactivate_member(*, actor: Membership, membership: Membership) -> Membership:
     _check_may_manage(actor, membership)
-    if membership.status == "deactivated":
+    if membership.status == MemberStatus.DEACTIVATED:
         return membership
     _ensure_other_admin(membership)
-    membership.status = "deactivated"
+    membership.status = MemberStatus.DEACTIVATED
     db.session.flush()
     return membership
 
 
 def reactivate_member(*, actor: Membership, membership: Membership) -> Membership:
-    return _move(actor, membership, from_status="deactivated", to_status="active",
+    return _move(actor, membership, from_status=MemberStatus.DEACTIVATED, to_status=MemberStatus.ACTIVE,
                  refusal=_l("Only deactivated members can be reactivated."))
 
 
 def approve_member(*, actor: Membership, membership: Membership) -> Membership:
     """Let a pending join request in."""
-    return _move(actor, membership, from_status="pending", to_status="active", refusal=NOT_PENDING)
+    return _move(actor, membership, from_status=MemberStatus.PENDING, to_status=MemberStatus.ACTIVE,
+                 refusal=NOT_PENDING)
 
 
 def reject_member(*, actor: Membership, membership: Membership) -> None:
     """Turn a pending join request down: it had no activity, so the row goes (they may ask again)."""
     _check_may_manage(actor, membership)
-    if membership.status != "pending":
+    if membership.status != MemberStatus.PENDING:
         raise MemberError(NOT_PENDING)
     db.session.delete(membership)
     db.session.flush()
@@ -211,15 +214,15 @@ def join_via_link(*, target: JoinTarget, user: User) -> tuple[Membership, bool]:
         raise MemberError(_l("This join link is switched off."))
     membership = membership_of(org=target.org, user=user)
     if membership is not None:
-        if membership.status == "deactivated":
+        if membership.status == MemberStatus.DEACTIVATED:
             raise MemberError(_l("Your membership of %(org)s was deactivated. Ask an administrator to reactivate it.",
                                  org=target.org.name))
         if target.team is not None and target.team not in membership.teams:
             membership.teams.append(target.team)
             db.session.flush()
         return membership, False
-    status = "pending" if target.org.join_requires_approval else "active"
-    membership = Membership(org_id=target.org.id, user_id=user.id, role="ambassador", kind="external",
+    status = MemberStatus.PENDING if target.org.join_requires_approval else MemberStatus.ACTIVE
+    membership = Membership(org_id=target.org.id, user_id=user.id, role=Role.AMBASSADOR, kind=MemberKind.EXTERNAL,
                             status=status, source="join", teams=[target.team] if target.team else [])
     db.session.add(membership)
     db.session.flush()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Membership, Message, MessageReport, Organization, utcnow
+from ..models import Membership, Message, MessageReport, Organization, ReportState, utcnow
 from .community import CommunityError, clean_text, insert_once, require_staff
 
 REASON_MAX = 300
@@ -18,7 +18,7 @@ def hide_message(*, message: Message, moderator: Membership, reason: str) -> Mes
     reason = clean_text(reason, field="reason", max_length=REASON_MAX, single_line=True)
     now = utcnow()
     message.hidden_at, message.hidden_reason, message.hidden_by_id = now, reason, moderator.id
-    _settle_reports(message=message, moderator=moderator, state="hidden", now=now)
+    _settle_reports(message=message, moderator=moderator, state=ReportState.HIDDEN, now=now)
     db.session.flush()
     return message
 
@@ -43,7 +43,7 @@ def report_message(*, message: Message, membership: Membership, reason: str) -> 
 
 def open_reports(*, org: Organization) -> list[MessageReport]:
     return list(db.session.scalars(sa.select(MessageReport).where(
-        MessageReport.org_id == org.id, MessageReport.state == "open").order_by(MessageReport.created_at,
+        MessageReport.org_id == org.id, MessageReport.state == ReportState.OPEN).order_by(MessageReport.created_at,
                                                                                 MessageReport.id)))
 
 
@@ -66,13 +66,13 @@ def reported_by(*, membership: Membership, message_ids) -> set[int]:
 
 def count_open_reports(*, org: Organization) -> int:
     return db.session.scalar(sa.select(sa.func.count(MessageReport.id)).where(
-        MessageReport.org_id == org.id, MessageReport.state == "open"))
+        MessageReport.org_id == org.id, MessageReport.state == ReportState.OPEN))
 
 
 def dismiss_report(*, report: MessageReport, moderator: Membership) -> MessageReport:
     """The message stays visible; every open report about it is settled (one decision per message)."""
     require_staff(moderator)
-    _settle_reports(message=report.message, moderator=moderator, state="dismissed", now=utcnow())
+    _settle_reports(message=report.message, moderator=moderator, state=ReportState.DISMISSED, now=utcnow())
     db.session.flush()
     return report
 
@@ -80,6 +80,6 @@ def dismiss_report(*, report: MessageReport, moderator: Membership) -> MessageRe
 def _settle_reports(*, message: Message, moderator: Membership, state: str, now) -> None:
     db.session.execute(
         sa.update(MessageReport)
-        .where(MessageReport.message_id == message.id, MessageReport.state == "open")
+        .where(MessageReport.message_id == message.id, MessageReport.state == ReportState.OPEN)
         .values(state=state, resolved_at=now, resolved_by_id=moderator.id)
         .execution_options(synchronize_session="fetch"))

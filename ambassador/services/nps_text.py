@@ -23,7 +23,7 @@ import sqlalchemy as sa
 import yake
 
 from ..extensions import db
-from ..models import ResponseTag, Survey, SurveyResponse, Theme
+from ..models import ResponseTag, Survey, SurveyResponse, TagSource, Theme
 
 LANGUAGES = {"en": "english", "nl": "dutch", "fr": "french"}
 GROUPS = ("promoter", "passive", "detractor")
@@ -226,11 +226,12 @@ def _apply(response: SurveyResponse, matched: set[int], existing: list[ResponseT
     changes = 0
     have = {tag.theme_id: tag for tag in existing}
     for tag in existing:
-        if tag.source == "auto" and tag.theme_id not in matched:
+        if tag.source == TagSource.AUTO and tag.theme_id not in matched:
             db.session.delete(tag)
             changes += 1
     for theme_id in matched - set(have):
-        db.session.add(ResponseTag(org_id=response.org_id, response_id=response.id, theme_id=theme_id, source="auto"))
+        db.session.add(ResponseTag(org_id=response.org_id, response_id=response.id, theme_id=theme_id,
+                                   source=TagSource.AUTO))
         changes += 1
     return changes
 

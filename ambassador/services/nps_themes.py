@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import ResponseTag, Survey, SurveyResponse, Theme
+from ..models import ResponseTag, Survey, SurveyResponse, TagSource, Theme
 from .errors import ServiceError
 from .nps_text import GROUPS, retag_organization, tag_response, words
 
@@ -95,7 +95,7 @@ def set_tag(*, response: SurveyResponse, theme: Theme, present: bool) -> Respons
     if tag is None:
         tag = ResponseTag(org_id=response.org_id, response_id=response.id, theme_id=theme.id)
         db.session.add(tag)
-    tag.source, tag.removed = "manual", not present
+    tag.source, tag.removed = TagSource.MANUAL, not present
     db.session.flush()
     return tag
 
@@ -103,7 +103,7 @@ def set_tag(*, response: SurveyResponse, theme: Theme, present: bool) -> Respons
 def reset_tags(*, response: SurveyResponse) -> None:
     """Forget a response's manual corrections and tag it from its comment again."""
     db.session.execute(sa.delete(ResponseTag).where(ResponseTag.response_id == response.id,
-                                                    ResponseTag.source == "manual"))
+                                                    ResponseTag.source == TagSource.MANUAL))
     tag_response(response)
 
 

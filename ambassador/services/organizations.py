@@ -7,7 +7,7 @@ import unicodedata
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Membership, Organization, User
+from ..models import MemberKind, MemberStatus, Membership, Organization, Role, User
 from .tokens import new_token
 
 RESERVED_SLUGS = {"admin", "api", "s", "static", "login", "logout", "signup", "join", "healthz"}
@@ -46,7 +46,7 @@ def create_organization(*, name: str, owner: User, slug: str | None = None, defa
     )
     db.session.add(org)
     db.session.flush()
-    db.session.add(Membership(org_id=org.id, user_id=owner.id, role="admin", kind="internal",
-                              status="active", source="signup"))
+    db.session.add(Membership(org_id=org.id, user_id=owner.id, role=Role.ADMIN, kind=MemberKind.INTERNAL,
+                              status=MemberStatus.ACTIVE, source="signup"))
     db.session.flush()
     return org

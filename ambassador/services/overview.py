@@ -19,7 +19,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Click, Membership, PointsEntry, Post, Share, TrackedLink
+from ..models import Click, MemberStatus, Membership, PointsEntry, Post, Role, Share, TrackedLink
 from ..models.points import SPENDING_REASONS
 from . import leaderboard
 from .leaderboard import Board, counted_clicks, counted_shares, share_moment
@@ -74,7 +74,8 @@ def _totals(org_id: int, window: Window):
     points = (sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0))
               .where(PointsEntry.org_id == org_id, PointsEntry.reason.notin_(SPENDING_REASONS),
                      *window.contains(PointsEntry.created_at)))
-    ambassador = [Membership.org_id == org_id, Membership.status == "active", Membership.role == "ambassador"]
+    ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
+                  Membership.role == Role.AMBASSADOR]
     ambassadors = sa.select(sa.func.count(Membership.id)).where(*ambassador)
     sharers = sa.select(Share.membership_id).where(*counted_shares(org_id, window))
     sharing = sa.select(sa.func.count(Membership.id)).where(*ambassador, Membership.id.in_(sharers))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from .. import networks
 from ..extensions import db
-from ..models import Click, Membership, Organization, PointsEntry, Share, utcnow
+from ..models import Click, MemberStatus, Membership, Organization, PointsEntry, Share, utcnow
 
 
 def local_day(org: Organization, at: datetime | None = None) -> date:
@@ -105,7 +105,7 @@ def award_clicks(awards: Sequence[ClickAward]) -> int:
     _lock_members(a.membership_id for a in awards)
     # A deactivated member's old links still redirect, but no longer earn points.
     active = set(db.session.scalars(sa.select(Membership.id).where(
-        Membership.id.in_({a.membership_id for a in awards}), Membership.status == "active")))
+        Membership.id.in_({a.membership_id for a in awards}), Membership.status == MemberStatus.ACTIVE)))
     awards = [a for a in awards if a.membership_id in active]
     paid = set(db.session.scalars(sa.select(PointsEntry.click_id).where(
         PointsEntry.reason == "click", PointsEntry.click_id.in_([a.click_id for a in awards]))))

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Membership, Organization, Poll, PollBallot, PollChoice, PollOption, utcnow
-from ..models.community import POLL_RESULTS
+from ..models.community import POLL_RESULTS, PollResults
 from .community import CommunityError, award, clean_text, insert_once
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
@@ -26,7 +26,7 @@ class PollInput:
     options: list[str]
     description: str = ""
     multiple: bool = False
-    results: str = "after_vote"
+    results: str = PollResults.AFTER_VOTE
     ends_at: datetime | None = None  # naive UTC
 
 
@@ -119,7 +119,7 @@ def close_poll(*, poll: Poll, now: datetime | None = None) -> Poll:
 def can_see_results(*, poll: Poll, membership: Membership, has_voted: bool, now: datetime | None = None) -> bool:
     if membership.has_role(CREATOR_ROLE) or poll.is_closed(now or utcnow()):
         return True
-    return poll.results == "after_vote" and has_voted
+    return poll.results == PollResults.AFTER_VOTE and has_voted
 
 
 def results(*, poll: Poll) -> tuple[list[OptionResult], int]:

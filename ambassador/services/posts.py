@@ -15,10 +15,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
-from ..models import AUDIENCES, Campaign, Organization, Post, PostCaption, User
-from . import open_graph, uploads
+from ..models import AUDIENCES, Audience, Campaign, MemberKind, Organization, Post, PostCaption, PostStatus, User
+from . import open_graph, sharing, uploads
 from .campaigns import ContentError, check_window, org_teams
-from .tracked_links import placeholder_short_url
 
 MAX_CAPTION = 5000  # for networks without a limit of their own (email)
 HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
@@ -35,7 +34,7 @@ class PostInput:
     hashtags: str = ""
     visible_from: datetime | None = None
     expires_at: datetime | None = None
-    audience: str = "everyone"
+    audience: str = Audience.EVERYONE
     team_ids: list[int] = field(default_factory=list)
     captions: dict[str, str] = field(default_factory=dict)
     image: object | None = None  # a werkzeug FileStorage, or None
@@ -93,9 +92,7 @@ def clean_hashtags(text: str) -> str:
 
 def shared_length(*, network: str, caption: str, hashtags: str, disclosure: str) -> int:
     """How long the text that actually goes out is: caption + hashtags + disclosure + short link."""
-    text = networks.compose_text(caption=caption, disclosure=disclosure, url=placeholder_short_url(),
-                                 hashtags=hashtags)
-    return networks.get(network).length(text)
+    return sharing.compose(network=network, caption=caption, hashtags=hashtags, disclosure=disclosure).length
 
 
 def caption_extra(*, network: str, hashtags: str, disclosure: str) -> int:
@@ -108,7 +105,7 @@ def audience_disclosures(org: Organization, audience: str) -> dict[str, str]:
 
     Internal-only posts are shared by employees alone; the others by customers and partners too.
     """
-    kinds = ("internal",) if audience == "internal" else ("internal", "external")
+    kinds = (MemberKind.INTERNAL,) if audience == Audience.INTERNAL else tuple(MemberKind)
     return {kind: org.disclosure_for(kind) for kind in kinds}
 
 
@@ -170,10 +167,8 @@ def caption_report(*, post: Post, disclosure: str) -> list[CaptionReport]:
     for key in networks.CAPTION_NETWORKS:
         caption = post.caption_for(key)
         if caption:
-            text = networks.compose_text(caption=caption, disclosure=disclosure, url=placeholder_short_url(),
-                                         hashtags=post.hashtags)
-            net = networks.get(key)
-            rows.append(CaptionReport(net, caption, text, net.length(text), net.limit))
+            composed = sharing.compose(network=key, caption=caption, hashtags=post.hashtags, disclosure=disclosure)
+            rows.append(CaptionReport(composed.network, caption, composed.text, composed.length, composed.limit))
     return rows
 
 
@@ -240,7 +235,7 @@ def save_post(*, org: Organization, campaign: Campaign, author: User | None, dat
             raise ContentError({"image": exc.args[0] if exc.args else _l("The image was not accepted.")}) from None
     if post is None:
         post = Post(org_id=org.id, campaign_id=campaign.id, created_by_id=author.id if author else None,
-                    status="draft")
+                    status=PostStatus.DRAFT)
         db.session.add(post)
     stale = None
     if stored is not None or data.remove_image:

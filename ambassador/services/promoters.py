@@ -16,8 +16,8 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..models import (Invitation, Membership, Organization, Respondent, Survey, SurveyInvitation, SurveyResponse,
-                      User, utcnow)
+from ..models import (Invitation, MemberKind, MemberStatus, Membership, Organization, Respondent, Role, Survey,
+                     SurveyInvitation, SurveyResponse, User, utcnow)
 from . import accounts, invitations, members
 from .email_verification import require_verified
 from .respondent_privacy import contactable_answers, is_erased
@@ -120,7 +120,7 @@ def join_as_promoter(*, response: SurveyResponse, user: User) -> Membership:
 def _member_emails(org: Organization) -> sa.Select:
     """Emails of people who are (or are asking to be) members of `org`."""
     return sa.select(User.email).join(Membership, Membership.user_id == User.id).where(
-        Membership.org_id == org.id, Membership.status != "deactivated")
+        Membership.org_id == org.id, Membership.status != MemberStatus.DEACTIVATED)
 
 
 def promoters_to_invite(*, org: Organization, survey_id: int | None = None, limit: int = 500) -> list[dict]:
@@ -159,7 +159,7 @@ def invite_promoters(*, org: Organization, actor: Membership, response_ids: list
         try:
             with db.session.begin_nested():
                 invitations.create_invitation(org=org, invited_by=actor, email=respondent.email,
-                                              name=respondent.name, role="ambassador", kind="external",
+                                              name=respondent.name, role=Role.AMBASSADOR, kind=MemberKind.EXTERNAL,
                                               source=source_for(response.survey_id))
         except invitations.InvitationError as exc:
             refused.append((label, str(exc)))

@@ -16,13 +16,13 @@ from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
-from ..models import Campaign, Membership, Post, Share, SocialAccount, utcnow
+from ..models import AccountStatus, Campaign, Membership, Post, Share, ShareMethod, ShareStatus, SocialAccount, utcnow
 from ..providers import registry
 from . import feed, points, social_accounts, tracked_links
-from .sharing import ShareError, already_rewarded, check_length, short_url, suggested_caption
+from .sharing import ShareError, already_rewarded, compose_share, short_url
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
-ACTIVE_STATUSES = ("scheduled", "publishing", "published", "unconfirmed")
+ACTIVE_STATUSES = (ShareStatus.SCHEDULED, ShareStatus.PUBLISHING, ShareStatus.PUBLISHED, ShareStatus.UNCONFIRMED)
 DEFAULT_QUEUE_TIMES = "08:30,12:15,17:45"
 QUEUE_HORIZON_DAYS = 90  # how far ahead next_queue_slot looks for a free slot
 
@@ -47,7 +47,7 @@ def _lock_account(account: SocialAccount) -> None:
 def _check_account(*, membership: Membership, account: SocialAccount) -> None:
     if account.org_id != membership.org_id or account.membership_id != membership.id:
         raise PublishError(_l("Choose one of your own accounts."))
-    if account.status != "active":
+    if account.status != AccountStatus.ACTIVE:
         raise PublishError(_l("Reconnect %(account)s before sharing through it.", account=account.label))
     if account.provider not in networks.NETWORKS or account.provider not in registry.enabled():
         raise PublishError(_l("Publishing to this network is not available right now."))
@@ -55,7 +55,7 @@ def _check_account(*, membership: Membership, account: SocialAccount) -> None:
 
 def _active_share(*, post: Post, account: SocialAccount) -> Share | None:
     return db.session.scalar(sa.select(Share).where(
-        Share.post_id == post.id, Share.account_id == account.id, Share.method == "api",
+        Share.post_id == post.id, Share.account_id == account.id, Share.method == ShareMethod.API,
         Share.status.in_(ACTIVE_STATUSES)).limit(1))
 
 
@@ -76,22 +76,19 @@ def create_api_share(*, membership: Membership, post: Post, account: SocialAccou
         raise PublishError(_l("This post can only be shared until %(end)s (UTC); choose an earlier time.",
                               end=post.expires_at.strftime("%Y-%m-%d %H:%M")))
     network = account.provider
-    caption = suggested_caption(post, network) if caption is None else caption.strip()
-    disclosure = membership.disclosure  # employees' or customers' and partners', kept whatever the caption says
     link = tracked_links.link_for(membership=membership, post=post, network=network)
     db.session.flush()
-    text = networks.compose_text(caption=caption, disclosure=disclosure, url=short_url(link.code),
-                                 hashtags=post.hashtags)
-    try:
-        check_length(network=network, text=text)
-    except ShareError as exc:
-        raise PublishError(*exc.args) from None
+    composed = compose_share(membership=membership, post=post, network=network, caption=caption,
+                             url=short_url(link.code))
+    if composed.problem is not None:
+        raise PublishError(composed.problem)
+    text = composed.text
     _lock_account(account)
     if _active_share(post=post, account=account) is not None:
         raise PublishError(_l("This post is already scheduled or shared through %(account)s.",
                               account=account.label))
     share = Share(org_id=membership.org_id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
-                  network=network, method="api", status="scheduled", caption=text, created_at=now,
+                  network=network, method=ShareMethod.API, status=ShareStatus.SCHEDULED, caption=text, created_at=now,
                   scheduled_at=at, next_attempt_at=at, idempotency_key=secrets.token_hex(16),
                   account_id=account.id, auto=auto)
     db.session.add(share)
@@ -123,7 +120,7 @@ def next_queue_slot(*, membership: Membership, now: datetime | None = None) -> d
     now = naive_utc(now) if now is not None else utcnow()
     zone = _zone(membership.user.timezone)
     taken = {at.replace(second=0, microsecond=0) for at in db.session.scalars(sa.select(Share.scheduled_at).where(
-        Share.membership_id == membership.id, Share.method == "api", Share.status == "scheduled",
+        Share.membership_id == membership.id, Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED,
         Share.scheduled_at > now))}
     today = now.replace(tzinfo=UTC).astimezone(zone).date()
     times = parse_queue_times(membership.queue_times)
@@ -139,7 +136,7 @@ def next_queue_slot(*, membership: Membership, now: datetime | None = None) -> d
 def _transition(share: Share, *, allowed: tuple[str, ...], **values) -> bool:
     """Move `share` on only if it is still in an allowed state (a worker may hold it): one UPDATE."""
     result = db.session.execute(
-        sa.update(Share).where(Share.id == share.id, Share.method == "api", Share.status.in_(allowed))
+        sa.update(Share).where(Share.id == share.id, Share.method == ShareMethod.API, Share.status.in_(allowed))
         .values(**values).execution_options(synchronize_session=False))
     db.session.flush()
     db.session.refresh(share)
@@ -148,7 +145,7 @@ def _transition(share: Share, *, allowed: tuple[str, ...], **values) -> bool:
 
 def cancel_share(*, share: Share) -> None:
     """Cancel a scheduled share before it goes out."""
-    if not _transition(share, allowed=("scheduled",), status="canceled", next_attempt_at=None):
+    if not _transition(share, allowed=(ShareStatus.SCHEDULED,), status=ShareStatus.CANCELED, next_attempt_at=None):
         raise PublishError(_l("Only a share that is still waiting can be canceled."))
 
 
@@ -157,7 +154,7 @@ def confirm_unconfirmed(*, share: Share, url: str | None = None) -> None:
     url = (url or "").strip()
     if url and not url.startswith(("https://", "http://")):
         raise PublishError(_l("Paste the post's address, starting with https://."))
-    if not _transition(share, allowed=("unconfirmed",), status="published", published_at=utcnow(),
+    if not _transition(share, allowed=(ShareStatus.UNCONFIRMED,), status=ShareStatus.PUBLISHED, published_at=utcnow(),
                        external_url=url[:2048] or None, error=None, lease_owner=None, lease_expires_at=None):
         raise PublishError(_l("Only a share waiting for your confirmation can be confirmed."))
     award_published(share)
@@ -165,7 +162,7 @@ def confirm_unconfirmed(*, share: Share, url: str | None = None) -> None:
 
 def discard_unconfirmed(*, share: Share) -> None:
     """The member says it did not go out: failed, and it is never posted again by itself."""
-    if not _transition(share, allowed=("unconfirmed",), status="failed", error="discarded by you",
+    if not _transition(share, allowed=(ShareStatus.UNCONFIRMED,), status=ShareStatus.FAILED, error="discarded by you",
                        lease_owner=None, lease_expires_at=None):
         raise PublishError(_l("Only a share waiting for your confirmation can be discarded."))
 

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Membership, Organization, PointsEntry, utcnow
+from ..models import Membership, Organization, PointsEntry, RedemptionStatus, utcnow
 from ..models.rewards import OPEN_REDEMPTION_STATUSES, Redemption, Reward
 from . import points
 from .errors import ServiceError
@@ -98,7 +98,8 @@ def _move(redemption: Redemption, *, from_statuses: tuple[str, ...], to: str, **
 
 
 def approve(*, redemption: Redemption, actor: Membership) -> Redemption:
-    if not _move(redemption, from_statuses=("requested",), to="approved", decided_by_id=actor.id,
+    if not _move(redemption, from_statuses=(RedemptionStatus.REQUESTED,), to=RedemptionStatus.APPROVED,
+                 decided_by_id=actor.id,
                  decided_at=utcnow()):
         raise RedemptionError(_l("Only a new request can be approved."))
     return redemption
@@ -108,9 +109,9 @@ def fulfil(*, redemption: Redemption, actor: Membership) -> Redemption:
     """Mark as handed over (approving it on the way when it was still a request)."""
     now = utcnow()
     values = {"fulfilled_at": now}
-    if redemption.status == "requested":
+    if redemption.status == RedemptionStatus.REQUESTED:
         values.update(decided_by_id=actor.id, decided_at=now)
-    if not _move(redemption, from_statuses=OPEN_REDEMPTION_STATUSES, to="fulfilled", **values):
+    if not _move(redemption, from_statuses=OPEN_REDEMPTION_STATUSES, to=RedemptionStatus.FULFILLED, **values):
         raise RedemptionError(_l("This redemption was already closed."))
     return redemption
 
@@ -134,7 +135,8 @@ def refuse(*, redemption: Redemption, actor: Membership, reason: str) -> Redempt
     reason = (reason or "").strip()
     if not reason:
         raise RedemptionError(_l("Give a reason: the member sees it."))
-    if not _move(redemption, from_statuses=OPEN_REDEMPTION_STATUSES, to="refused", refusal_reason=reason[:500],
+    if not _move(redemption, from_statuses=OPEN_REDEMPTION_STATUSES, to=RedemptionStatus.REFUSED,
+                 refusal_reason=reason[:500],
                  decided_by_id=actor.id, decided_at=utcnow()):
         raise RedemptionError(_l("This redemption was already closed."))
     _refund(redemption, redemption.reward_title)
@@ -145,7 +147,8 @@ def cancel(*, redemption: Redemption, membership: Membership) -> Redemption:
     """The member takes back a request nobody has handled yet; the points come back."""
     if redemption.membership_id != membership.id:
         raise ValueError("another member's redemption")
-    if not _move(redemption, from_statuses=("requested",), to="canceled", decided_at=utcnow()):
+    if not _move(redemption, from_statuses=(RedemptionStatus.REQUESTED,), to=RedemptionStatus.CANCELED,
+                 decided_at=utcnow()):
         raise RedemptionError(_l("This request is already being handled; ask the team to refuse it instead."))
     _refund(redemption, redemption.reward_title)
     return redemption

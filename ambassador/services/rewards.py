@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Membership, Organization, Team
-from ..models.rewards import ELIGIBILITIES, Reward
+from ..models import MemberKind, MemberStatus, Membership, Organization, Team
+from ..models.rewards import ELIGIBILITIES, Eligibility, Reward
 from . import uploads
 from .errors import ServiceError
 from .posts import delete_image_file  # noqa: F401 - the views delete a replaced image with it
@@ -33,7 +33,7 @@ class RewardInput:
     points_cost: int | None
     description: str = ""
     stock: int | None = None  # None = unlimited
-    eligibility: str = "all"
+    eligibility: str = Eligibility.ALL
     team_ids: list[int] = field(default_factory=list)
     active: bool = True
     image: object | None = None  # a werkzeug FileStorage
@@ -112,11 +112,11 @@ def unavailable_reason(*, reward: Reward, membership: Membership) -> str | None:
     """Why `membership` cannot redeem `reward` (points aside), or None when it can."""
     if not reward.active or reward.org_id != membership.org_id:
         return _l("This reward is no longer available.")
-    if membership.status != "active":
+    if membership.status != MemberStatus.ACTIVE:
         return _l("Only active members can redeem rewards.")
-    if reward.eligibility == "internal" and membership.kind != "internal":
+    if reward.eligibility == Eligibility.INTERNAL and membership.kind != MemberKind.INTERNAL:
         return _l("Not available for external ambassadors.")
-    if reward.eligibility == "external" and membership.kind != "external":
+    if reward.eligibility == Eligibility.EXTERNAL and membership.kind != MemberKind.EXTERNAL:
         return _l("Not available for internal ambassadors (employees).")
     if reward.teams and not {t.id for t in reward.teams} & {t.id for t in membership.teams}:
         return _l("Only for members of %(teams)s.", teams=", ".join(t.name for t in reward.teams))
@@ -141,7 +141,7 @@ def catalogue(*, membership: Membership, balance: int) -> list[CatalogueItem]:
     items = []
     member_teams = {t.id for t in membership.teams}
     for reward in rewards_of(org_id=membership.org_id, active_only=True):
-        if reward.eligibility not in ("all", membership.kind):
+        if reward.eligibility not in (Eligibility.ALL, membership.kind):
             continue
         if reward.teams and not {t.id for t in reward.teams} & member_teams:
             continue

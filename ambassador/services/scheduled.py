@@ -14,13 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from .. import networks
 from ..extensions import db
-from ..models import Membership, Share
+from ..models import Membership, Share, ShareMethod, ShareStatus
 from .errors import ServiceError
-from .feed import api_text, check_caption, check_publish_time
-from .sharing import short_url, split_short_link
+from .feed import check_publish_time
+from .sharing import compose_share, short_url, split_short_link
 
 # The states a member sees, in the order of the page's tabs.
-STATES = ("scheduled", "publishing", "published", "failed", "unconfirmed", "canceled")
+STATES = tuple(status for status in ShareStatus if status != ShareStatus.SHARED)
 
 
 class EditError(ServiceError):
@@ -30,7 +30,7 @@ class EditError(ServiceError):
 
 
 def _mine(membership: Membership) -> list:
-    return [Share.org_id == membership.org_id, Share.membership_id == membership.id, Share.method == "api"]
+    return [Share.org_id == membership.org_id, Share.membership_id == membership.id, Share.method == ShareMethod.API]
 
 
 def counts(*, membership: Membership) -> dict[str, int]:
@@ -49,7 +49,7 @@ def shares_page(*, membership: Membership, state: str | None, page: int, per_pag
              .options(selectinload(Share.post), selectinload(Share.account)))
     if state:
         query = query.where(Share.status == state)
-    waiting = Share.status == "scheduled"
+    waiting = Share.status == ShareStatus.SCHEDULED
     query = query.order_by(sa.case((waiting, 0), else_=1), sa.case((waiting, Share.scheduled_at)).asc(),
                            Share.created_at.desc(), Share.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
@@ -82,26 +82,25 @@ def edit_scheduled(*, membership: Membership, share: Share, caption: str, at: da
     Raises EditError, changing nothing, for a caption too long, a time in the past or after the
     post stops being live, or a share that is no longer scheduled (a worker claimed it).
     """
-    if share.membership_id != membership.id or share.org_id != membership.org_id or share.method != "api":
+    if share.membership_id != membership.id or share.org_id != membership.org_id or share.method != ShareMethod.API:
         raise ValueError("not this member's API share")
-    if share.status != "scheduled":
+    if share.status != ShareStatus.SCHEDULED:
         raise EditError({"share": _l("This share is no longer scheduled, so it cannot be changed.")})
-    disclosure = membership.disclosure
-    url = short_url(share.tracked_link.code)
+    composed = compose_share(membership=membership, post=share.post, network=share.network, caption=caption,
+                             url=short_url(share.tracked_link.code))
     errors = {}
-    problem = check_caption(post=share.post, network=share.network, caption=caption, disclosure=disclosure, url=url)
-    if problem:
-        errors["caption"] = problem
+    if composed.problem is not None:
+        errors["caption"] = str(composed.problem)
     problem = check_publish_time(post=share.post, at=at, now=now)
     if problem:
         errors["when"] = problem
     if errors:
         raise EditError(errors)
-    text = api_text(post=share.post, caption=caption, disclosure=disclosure, url=url)
+    text = composed.text
     result = db.session.execute(
         sa.update(Share)
         .where(Share.id == share.id, Share.org_id == membership.org_id, Share.membership_id == membership.id,
-               Share.method == "api", Share.status == "scheduled")
+               Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED)
         .values(caption=text, scheduled_at=at, next_attempt_at=at)
         .execution_options(synchronize_session=False))
     db.session.flush()

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import networks
 from ..extensions import db
-from ..models import Membership, PointsEntry, Post, Share, TrackedLink, utcnow
+from ..models import Membership, PointsEntry, Post, Share, ShareMethod, ShareStatus, TrackedLink, utcnow
 from . import points, tracked_links
 from .errors import ServiceError
 from .tracked_links import short_url
@@ -85,29 +85,64 @@ def suggested_caption(post: Post, network: str) -> str:
     return next((text for text in fallbacks if text), post.title)
 
 
-def final_text(*, post: Post, network: str, caption: str, disclosure: str, url: str) -> str:
-    if not networks.get(network).prefill_text:
-        return ""
-    return networks.compose_text(caption=caption, disclosure=disclosure, url=url, hashtags=post.hashtags)
+@dataclass(frozen=True)
+class ComposedText:
+    """A share's outgoing text and its length as its network counts it."""
+
+    network: networks.Network
+    text: str  # "" for an intent share on a network whose share link takes no text
+    length: int
+    limit: int | None  # the network's; None = no practical limit
+    added: int  # what hashtags, disclosure and link add to the caption (the live counter's extra)
+
+    @property
+    def problem(self) -> str | None:
+        """Why this text cannot go out (for the person next to the caption field), or None."""
+        if self.limit is not None and self.length > self.limit:
+            return _l("Too long for %(network)s: %(used)d characters with the link and hashtags; "
+                      "the limit is %(limit)d. Shorten the caption.",
+                      network=self.network.label, used=self.length, limit=self.limit)
+        if len(self.text) > MAX_CAPTION_CHARS:
+            return _l("This caption is too long.")
+        return None
+
+    @property
+    def fits(self) -> bool:
+        return self.problem is None
+
+    def check(self) -> str:
+        """The text, or ShareError with the problem."""
+        if self.problem is not None:
+            raise ShareError(self.problem)
+        return self.text
 
 
-def added_length(*, post: Post, network: str, caption: str, disclosure: str) -> int:
-    """How much the hashtags, disclosure and short link add to the caption (for the live counter)."""
+def compose(*, network: str, caption: str, hashtags: str, disclosure: str, url: str | None = None,
+            method: str = ShareMethod.API) -> ComposedText:
+    """The one place a share's text is put together and measured: the caption, the hashtags and the
+    disclosure (kept whatever the caption says), then the member's short link.
+
+    `url` None measures with a placeholder (every short link has the same length); "" leaves the link
+    out. An intent share on a network that takes no prefilled text sends no text at all.
+    """
     net = networks.get(network)
-    url = tracked_links.placeholder_short_url()
-    text = final_text(post=post, network=network, caption=caption, disclosure=disclosure, url=url)
-    return max(net.length(text) - net.length(caption.strip()), 0)
+    caption = caption.strip()
+    text = ""
+    if method == ShareMethod.API or net.prefill_text:
+        url = tracked_links.placeholder_short_url() if url is None else url
+        text = networks.compose_text(caption=caption, disclosure=disclosure, url=url, hashtags=hashtags)
+    length = net.length(text)
+    return ComposedText(network=net, text=text, length=length, limit=net.limit,
+                        added=max(length - net.length(caption), 0))
 
 
-def check_length(*, network: str, text: str) -> None:
-    net = networks.get(network)
-    used = net.length(text)
-    if net.limit is not None and used > net.limit:
-        raise ShareError(_l("Too long for %(network)s: %(used)d characters with the link and hashtags; "
-                            "the limit is %(limit)d. Shorten the caption.",
-                            network=net.label, used=used, limit=net.limit))
-    if len(text) > MAX_CAPTION_CHARS:
-        raise ShareError(_l("This caption is too long."))
+def compose_share(*, membership: Membership, post: Post, network: str, caption: str | None,
+                  url: str | None = None, method: str = ShareMethod.API) -> ComposedText:
+    """compose() for this member (their kind's disclosure) and post (its hashtags; without a caption
+    of the member's, the suggested one)."""
+    caption = suggested_caption(post, network) if caption is None else caption
+    return compose(network=network, caption=caption, hashtags=post.hashtags, disclosure=membership.disclosure,
+                   url=url, method=method)
 
 
 def already_rewarded(*, membership_id: int, post_id: int, network: str) -> bool:
@@ -135,19 +170,19 @@ def share_post(*, membership: Membership, post: Post, network: str, caption: str
         raise ShareError(_l("Unknown network."))
     if post.org_id != membership.org_id:
         raise ValueError("post and membership belong to different organizations")
-    disclosure = membership.disclosure
-    caption = suggested_caption(post, network) if caption is None else caption.strip()
     # Every short link has the same length, so a placeholder code measures the final text exactly.
-    check_length(network=network, text=final_text(post=post, network=network, caption=caption,
-                                                  disclosure=disclosure, url=tracked_links.placeholder_short_url()))
+    compose_share(membership=membership, post=post, network=network, caption=caption,
+                  method=ShareMethod.INTENT).check()
 
     link = tracked_links.link_for(membership=membership, post=post, network=network)
     db.session.flush()
     _lock_link(link)
     url = short_url(link.code)
-    text = final_text(post=post, network=network, caption=caption, disclosure=disclosure, url=url)
+    text = compose_share(membership=membership, post=post, network=network, caption=caption, url=url,
+                         method=ShareMethod.INTENT).text
     share = Share(org_id=membership.org_id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
-                  network=network, method="intent", status="shared", caption=text, created_at=utcnow())
+                  network=network, method=ShareMethod.INTENT, status=ShareStatus.SHARED, caption=text,
+                  created_at=utcnow())
     db.session.add(share)
     db.session.flush()
     awarded = None
@@ -179,9 +214,10 @@ def share_options(*, post: Post, disclosure: str) -> list[ShareOption]:
     options = []
     for net in networks.NETWORKS.values():
         caption = suggested_caption(post, net.key) if net.prefill_text else ""
+        measured = compose(network=net.key, caption=caption, hashtags=post.hashtags, disclosure=disclosure,
+                           method=ShareMethod.INTENT)
+        text = compose(network=net.key, caption=caption, hashtags=post.hashtags, disclosure=disclosure, url="",
+                       method=ShareMethod.INTENT).text
         options.append(ShareOption(network=net, caption=caption, carries_text=carries_text(net),
-                                   added=added_length(post=post, network=net.key, caption=caption,
-                                                      disclosure=disclosure),
-                                   text=final_text(post=post, network=net.key, caption=caption,
-                                                   disclosure=disclosure, url="")))
+                                   added=measured.added, text=text))
     return options

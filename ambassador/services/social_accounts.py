@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Membership, SocialAccount, utcnow
+from ..models import AccountStatus, Membership, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import AccountContext, ErrorKind, Profile, ProviderError, TokenSet
 from . import crypto
@@ -49,7 +49,7 @@ def save_connection(*, membership: Membership, provider: str, profiles: list[Pro
         account.service_url = service_url
         account.extra = {**(account.extra or {}), **profile.extra}
         _apply_tokens(account, profile.tokens or tokens)
-        account.status = "active"
+        account.status = AccountStatus.ACTIVE
         account.last_error = None
         account.expiry_warned_days = None
         saved.append(account)
@@ -61,16 +61,16 @@ def accounts_for(membership: Membership, *, usable_only: bool = False) -> list[S
     query = sa.select(SocialAccount).where(SocialAccount.membership_id == membership.id,
                                            SocialAccount.org_id == membership.org_id)
     if usable_only:
-        query = query.where(SocialAccount.status == "active")
+        query = query.where(SocialAccount.status == AccountStatus.ACTIVE)
     else:
-        query = query.where(SocialAccount.status != "disconnected")
+        query = query.where(SocialAccount.status != AccountStatus.DISCONNECTED)
     return list(db.session.scalars(query.order_by(SocialAccount.provider, SocialAccount.id)))
 
 
 def mark_needs_reconnect(account: SocialAccount, *, reason: str) -> None:
     """The grant is gone: stop using the account and tell its owner once."""
-    already = account.status == "needs_reconnect"
-    account.status = "needs_reconnect"
+    already = account.status == AccountStatus.NEEDS_RECONNECT
+    account.status = AccountStatus.NEEDS_RECONNECT
     account.last_error = reason[:1000]
     db.session.flush()
     if not already:
@@ -89,7 +89,7 @@ def _provider_label(name: str) -> str:
 
 def disconnect(account: SocialAccount) -> None:
     """Forget the tokens; the row stays for the history of its shares."""
-    account.status = "disconnected"
+    account.status = AccountStatus.DISCONNECTED
     account.access_token_enc = None
     account.refresh_token_enc = None
     account.token_expires_at = None
@@ -109,7 +109,7 @@ def refresh_now(account: SocialAccount, *, now: datetime | None = None,
     """
     now = now or utcnow()
     db.session.get(SocialAccount, account.id, with_for_update=True, populate_existing=True)
-    if account.status != "active":  # another worker's refresh was refused meanwhile
+    if account.status != AccountStatus.ACTIVE:  # another worker's refresh was refused meanwhile
         raise ProviderError(ErrorKind.REAUTH, account.last_error or "the account needs reconnecting")
     if unless_valid_for is not None and (account.token_expires_at is None
                                          or account.token_expires_at - unless_valid_for > now):
@@ -134,7 +134,7 @@ def refresh_now(account: SocialAccount, *, now: datetime | None = None,
 def access_context(account: SocialAccount, *, now: datetime | None = None,
                    margin: timedelta = REFRESH_MARGIN) -> AccountContext:
     """Decrypted credentials to act for the account, refreshed first when they expire soon."""
-    if account.status != "active":
+    if account.status != AccountStatus.ACTIVE:
         raise ProviderError(ErrorKind.REAUTH, "the account needs reconnecting")
     now = now or utcnow()
     if account.token_expires_at is not None and account.token_expires_at - margin <= now:

@@ -24,7 +24,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import FollowUp, Membership, Organization, Respondent, Survey, SurveyInvitation, utcnow
+from ..models import FollowUp, Membership, Organization, Respondent, Survey, SurveyInvitation, SurveyStatus, utcnow
 from . import csv_import, followups, surveys
 from .csv_import import CsvFileError  # noqa: F401  (re-exported: views catch it from here)
 from .accounts import is_valid_email, normalize_email
@@ -118,7 +118,7 @@ def invite_from_csv(*, org: Organization, actor: Membership, survey: Survey, dat
     if survey.org_id != org.id or actor.org_id != org.id:
         raise surveys.SurveyError(_l("Unknown survey."))
     require_verified(actor.user, surveys.SurveyError)
-    if survey.status != "open":
+    if survey.status != SurveyStatus.OPEN:
         raise surveys.SurveyError(_l("Open the survey before sending invitations."))
     report, seen = SendReport(), set()
     for line, row in read_rows(data):

@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import (AspectScore, Membership, Organization, Survey, SurveyAspect, SurveyInvitation,
-                      SurveyResponse, User, nps_group, utcnow)
+from ..models import (AspectScore, MemberStatus, Membership, Organization, Survey, SurveyAspect, SurveyInvitation,
+                     SurveyResponse, SurveyStatus, User, nps_group, utcnow)
 from ..models.nps import SURVEY_STATUSES
 from . import points
 from .errors import ServiceError
@@ -72,7 +72,7 @@ class SurveyData:
     """What a manager enters for a survey (per-language texts as {lang: text})."""
 
     title: str
-    status: str = "draft"
+    status: str = SurveyStatus.DRAFT
     question: dict | None = None
     follow_up_question: dict | None = None
     thank_you: dict | None = None  # {group: {lang: text}}
@@ -199,7 +199,7 @@ def find_invitation(token: str) -> SurveyInvitation | None:
 
 
 def _check_open(survey: Survey) -> None:
-    if survey.status != "open":
+    if survey.status != SurveyStatus.OPEN:
         raise SurveyClosed(_l("This survey is not taking answers."))
 
 
@@ -218,7 +218,7 @@ def _after_score(survey: Survey, membership: Membership | None, response: Survey
 
 
 def _reward(survey: Survey, membership: Membership | None, response: SurveyResponse) -> None:
-    if membership is None or membership.org_id != survey.org_id or membership.status != "active":
+    if membership is None or membership.org_id != survey.org_id or membership.status != MemberStatus.ACTIVE:
         return
     response.membership_id = membership.id
     org = db.session.get(Organization, survey.org_id)

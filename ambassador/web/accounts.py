@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from .. import networks
 from ..extensions import db
 from ..forms.accounts import AppPasswordForm, InstanceForm
-from ..models import SocialAccount, utcnow
+from ..models import AccountStatus, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind, ProviderError, SocialProvider
 from ..services import mastodon_apps, oauth_flow, social_accounts
@@ -190,7 +190,7 @@ def callback(provider_name: str):
 @member_required
 def disconnect(account_id: int):
     account = scoped_or_404(SocialAccount, account_id)
-    if account.membership_id != g.membership.id or account.status == "disconnected":
+    if account.membership_id != g.membership.id or account.status == AccountStatus.DISCONNECTED:
         abort(404)
     with service_call():
         social_accounts.disconnect(account)

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..forms.auth import (ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm, ProfileForm,
                           ResetPasswordForm, SignupForm)
+from ..models import MemberStatus
 from ..services import accounts, email_verification, password_reset, signup as signup_service, user_sessions
 from .context import active_memberships
 from .service_call import service_call
@@ -43,7 +44,7 @@ def start_session(user, *, remember: bool = False) -> None:
 
 def enter_organization(membership):
     """After accepting, joining or confirming a join: go to the organization (or say it is pending)."""
-    if membership.status == "pending":
+    if membership.status == MemberStatus.PENDING:
         flash(_("Thanks! An administrator of %(org)s will approve your request soon.",
                 org=membership.organization.name), "info")
         return redirect(url_for("auth.no_organization"))

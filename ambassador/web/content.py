@@ -9,15 +9,15 @@ from flask_login import current_user
 
 from .. import networks
 from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
-from ..models import CAMPAIGN_STATUSES, Campaign, Post
+from ..models import CAMPAIGN_STATUSES, Audience, Campaign, Post, Role
 from ..services import approval, campaigns as campaign_service, feed, open_graph, posts as post_service, uploads
 from ..services.campaigns import ContentError
 from .context import member_required, role_required, scoped_or_404
 from .service_call import service_call, show_error
 
 bp = Blueprint("content", __name__)
-curator_required = role_required("curator")
-manager_required = role_required("manager")
+curator_required = role_required(Role.CURATOR)
+manager_required = role_required(Role.MANAGER)
 
 
 def _tz() -> str:
@@ -111,7 +111,7 @@ def edit_post(post_id: int):
 
 
 def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None):
-    disclosures = post_service.audience_disclosures(g.org, form.audience.data or "everyone").values()
+    disclosures = post_service.audience_disclosures(g.org, form.audience.data or Audience.EVERYONE).values()
     extras = post_service.caption_extras(hashtags=form.hashtags.data or "", disclosures=disclosures)
     return render_template("content/post_form.html", form=form, campaign=campaign, post=post, extras=extras)
 

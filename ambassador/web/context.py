@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Membership, Organization, User
+from ..models import MemberStatus, Membership, Organization, Role, User
 from ..services import user_sessions
 
 
@@ -34,7 +34,7 @@ def active_memberships(user: User) -> list[Membership]:
         db.session.scalars(
             sa.select(Membership)
             .join(Organization)
-            .where(Membership.user_id == user.id, Membership.status == "active")
+            .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE)
             .order_by(Organization.name)
         )
     )
@@ -100,7 +100,7 @@ def role_required(role: str):
     return decorator
 
 
-member_required = role_required("ambassador")
+member_required = role_required(Role.AMBASSADOR)
 
 
 def scoped_or_404(model, object_id: int):

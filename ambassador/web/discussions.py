@@ -5,12 +5,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..forms.community import ReasonForm, ReplyForm, TopicForm
-from ..models import Message, MessageReport, Topic
+from ..models import Message, MessageReport, Role, Topic
 from ..services import discussions, moderation
 from .community import PER_PAGE, bp, flash_errors, page_number, run_action, save_form
 from .context import member_required, role_required, scoped_or_404
 
-staff_required = role_required("manager")
+staff_required = role_required(Role.MANAGER)
 MESSAGES_PER_PAGE = 50
 
 

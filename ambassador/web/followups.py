@@ -14,15 +14,15 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..forms.followups import (AssignForm, EraseForm, FollowUpFilterForm, NoteForm, PassiveMessageForm,
                                RespondentSearchForm, UpdateForm, template_labels)
-from ..models import FollowUp, Respondent, Survey, utcnow
+from ..models import FollowUp, Respondent, Role, Survey, utcnow
 from ..services import followups, respondent_privacy, survey_invitations
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
 bp = Blueprint("followups", __name__)
 bp.context_processor(template_labels)
-staff_required = role_required("curator")
-manager_required = role_required("manager")
+staff_required = role_required(Role.CURATOR)
+manager_required = role_required(Role.MANAGER)
 PER_PAGE = 25
 
 

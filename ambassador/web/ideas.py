@@ -5,7 +5,7 @@ from flask import abort, flash, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from ..forms.community import CommentForm, IdeaForm, IdeaStatusForm
-from ..models import Idea
+from ..models import Idea, Role
 from ..models.community import IDEA_STATUSES
 from ..services import ideas as idea_service, uploads
 from .community import PER_PAGE, bp, page_number, run_action, save_form
@@ -76,7 +76,7 @@ def comment(idea_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>/status", methods=["POST"])
-@role_required("manager")
+@role_required(Role.MANAGER)
 def set_status(idea_id: int):
     item = scoped_or_404(Idea, idea_id)
     form = IdeaStatusForm()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template, request
 
-from ..models import Team
+from ..models import Role, Team
 from ..services import leaderboard, overview as overview_service, periods
 from .context import member_required, role_required, scoped_or_404
 
@@ -42,7 +42,7 @@ def index():
 
 
 @bp.route("/leaderboard.csv")
-@role_required("manager")
+@role_required(Role.MANAGER)
 def export():
     window, _errors = _window(BOARD_PERIODS + ("90", "custom"), "30")
     board = leaderboard.board(org_id=g.org.id, window=window, limit=None, **_board_filters())
@@ -52,7 +52,7 @@ def export():
 
 
 @bp.route("/overview")
-@role_required("manager")
+@role_required(Role.MANAGER)
 def overview():
     window, errors = _window(OVERVIEW_PERIODS + ("custom",), "30")
     report = overview_service.overview(org_id=g.org.id, window=window)

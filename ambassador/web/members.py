@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..forms.members import (ImportForm, InviteForm, MemberFilterForm, MemberForm, role_choices, team_choices,
                              template_labels)
-from ..models import Invitation, Membership, OutboxEmail
+from ..models import Invitation, Membership, OutboxEmail, Role
 from ..services import csv_import, invitations, members, teams
 from ..services.urls import absolute_url
 from .context import role_required, scoped_or_404
@@ -22,7 +22,7 @@ from .service_call import service_call
 
 bp = Blueprint("members", __name__)
 bp.context_processor(template_labels)
-manager_required = role_required("manager")
+manager_required = role_required(Role.MANAGER)
 PER_PAGE = 25
 
 STATUS_ACTIONS = {
@@ -63,7 +63,7 @@ def edit(membership_id: int):
     _managed_or_403(membership)
     form = MemberForm(obj=membership, teams=[t.id for t in membership.teams])
     form.teams.choices = team_choices(teams.teams_of(g.org))
-    if not g.membership.has_role("admin"):
+    if not g.membership.has_role(Role.ADMIN):
         del form.role
     if form.validate_on_submit():
         with service_call() as call:
@@ -152,7 +152,7 @@ def import_csv():
 
 
 @bp.route("/outbox")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def outbox():
     stmt = sa.select(OutboxEmail).where(OutboxEmail.org_id == g.org.id).order_by(OutboxEmail.id.desc())
     page = db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms.nps_insights import GROUP_LABELS, GROUP_SHORT, ThemeForm
-from ..models import Survey, SurveyResponse, Theme
+from ..models import Role, Survey, SurveyResponse, Theme
 from ..services import nps_drivers, nps_text, nps_themes
 from .context import role_required, scoped_or_404
 from .service_call import service_call
@@ -24,7 +24,7 @@ def _labels():
 
 
 @bp.route("/")
-@role_required("manager")
+@role_required(Role.MANAGER)
 def index():
     return render_template("nps_insights/index.html", surveys=nps_themes.surveys_overview(org_id=g.org.id),
                            themes=nps_themes.org_themes(org_id=g.org.id))
@@ -41,7 +41,7 @@ def _save_theme(form: ThemeForm, theme: Theme | None) -> bool:
 
 
 @bp.route("/themes", methods=["GET", "POST"])
-@role_required("manager")
+@role_required(Role.MANAGER)
 def themes():
     form = ThemeForm()
     if form.validate_on_submit() and _save_theme(form, None):
@@ -51,7 +51,7 @@ def themes():
 
 
 @bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
-@role_required("manager")
+@role_required(Role.MANAGER)
 def edit_theme(theme_id: int):
     theme = scoped_or_404(Theme, theme_id)
     form = ThemeForm(data={"name": theme.name, "keywords": ", ".join(theme.keywords or [])}
@@ -63,7 +63,7 @@ def edit_theme(theme_id: int):
 
 
 @bp.route("/themes/<int:theme_id>/delete", methods=["POST"])
-@role_required("manager")
+@role_required(Role.MANAGER)
 def delete_theme(theme_id: int):
     theme = scoped_or_404(Theme, theme_id)
     with service_call():
@@ -85,7 +85,7 @@ def _retag(survey: Survey) -> int:
 
 
 @bp.route("/surveys/<int:survey_id>")
-@role_required("manager")
+@role_required(Role.MANAGER)
 def survey(survey_id: int):
     item = scoped_or_404(Survey, survey_id)
     _retag(item)
@@ -103,7 +103,7 @@ def survey(survey_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/retag", methods=["POST"])
-@role_required("manager")
+@role_required(Role.MANAGER)
 def retag(survey_id: int):
     changes = _retag(scoped_or_404(Survey, survey_id))
     flash(_("Answers tagged again: %(n)s changes. Your corrections were kept.", n=changes), "success")
@@ -125,7 +125,7 @@ def _back(survey_id: int, response_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/answers/<int:response_id>/tags", methods=["POST"])
-@role_required("manager")
+@role_required(Role.MANAGER)
 def set_tag(survey_id: int, response_id: int):
     answer = _answer(survey_id, response_id)
     theme = scoped_or_404(Theme, request.form.get("theme_id", type=int) or 0)
@@ -136,7 +136,7 @@ def set_tag(survey_id: int, response_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/answers/<int:response_id>/reset", methods=["POST"])
-@role_required("manager")
+@role_required(Role.MANAGER)
 def reset_tags(survey_id: int, response_id: int):
     with service_call():
         nps_themes.reset_tags(response=_answer(survey_id, response_id))

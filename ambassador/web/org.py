@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..forms.org import OrgSettingsForm, TeamForm
-from ..models import Organization, Team
+from ..models import Organization, Role, Team
 from ..services import org_settings, teams
 from ..services.urls import absolute_url
 from ..services.uploads import absolute_path, mimetype_for
@@ -14,7 +14,7 @@ from .context import role_required, scoped_or_404
 from .service_call import service_call
 
 bp = Blueprint("org", __name__)
-admin_required = role_required("admin")
+admin_required = role_required(Role.ADMIN)
 
 
 def join_link(token: str) -> str:

@@ -20,7 +20,7 @@ from ..extensions import csrf, db
 from ..forms.followups import template_labels as followup_labels
 from ..forms.members import template_labels
 from ..forms.promoters import BulkInviteForm, PromoterConsentForm, PromoterSignupForm
-from ..models import Organization, Survey
+from ..models import Organization, Role, Survey
 from ..services import promoters
 from .context import role_required
 from ..services.urls import absolute_url
@@ -31,7 +31,7 @@ from .throttling import throttled
 bp = Blueprint("promoters", __name__)
 bp.context_processor(template_labels)
 bp.context_processor(followup_labels)
-manager_required = role_required("manager")
+manager_required = role_required(Role.MANAGER)
 INVALID_STATUS = {promoters.EXPIRED: 410, promoters.CLOSED: 403, promoters.NOT_PROMOTER: 403}
 
 

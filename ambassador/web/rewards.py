@@ -11,14 +11,15 @@ from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from ..forms.rewards import RewardForm
-from ..models.rewards import REDEMPTION_STATUSES, Redemption, Reward
+from ..models import Role
+from ..models.rewards import REDEMPTION_STATUSES, Redemption, RedemptionStatus, Reward
 from ..services import badges, database, points, redemptions, rewards, teams, uploads
 from .context import member_required, role_required, scoped_or_404
 from .service_call import service_call
 
 bp = Blueprint("rewards", __name__)
-curator_required = role_required("curator")
-manager_required = role_required("manager")
+curator_required = role_required(Role.CURATOR)
+manager_required = role_required(Role.MANAGER)
 log = logging.getLogger(__name__)
 PER_PAGE = 25
 
@@ -54,8 +55,8 @@ def index():
                            badge_states=badges.states(g.membership),
                            items=rewards.catalogue(membership=g.membership, balance=balance),
                            history=redemptions.history(membership=g.membership),
-                           open_requests=redemptions.count_by_status(org_id=g.org.id).get("requested", 0)
-                           if g.membership.has_role("manager") else 0)
+                           open_requests=redemptions.count_by_status(org_id=g.org.id).get(RedemptionStatus.REQUESTED, 0)
+                           if g.membership.has_role(Role.MANAGER) else 0)
 
 
 @bp.route("/rewards/<int:reward_id>/redeem", methods=["POST"])
@@ -86,7 +87,7 @@ def cancel(redemption_id: int):
 def image(reward_id: int):
     reward = scoped_or_404(Reward, reward_id)
     path = uploads.absolute_path(reward.image_path) if reward.image_path else None
-    if path is None or (not reward.active and not g.membership.has_role("curator")):
+    if path is None or (not reward.active and not g.membership.has_role(Role.CURATOR)):
         abort(404)
     response = send_file(path, mimetype=uploads.mimetype_for(reward.image_path), max_age=3600, conditional=True)
     response.cache_control.private = True
@@ -133,9 +134,9 @@ def _reward_form(reward: Reward | None):
 @bp.route("/rewards/requests")
 @manager_required
 def requests():
-    status = request.args.get("status", "requested")
+    status = request.args.get("status", RedemptionStatus.REQUESTED)
     if status not in REDEMPTION_STATUSES:
-        status = "requested"
+        status = RedemptionStatus.REQUESTED
     page = redemptions.requests_page(org_id=g.org.id, status=status, per_page=PER_PAGE,
                                      page=max(request.args.get("page", 1, type=int) or 1, 1))
     return render_template("rewards/requests.html", page=page, status=status, statuses=REDEMPTION_STATUSES,
@@ -159,7 +160,7 @@ def decide(redemption_id: int, action: str):
     service, message = DECISIONS[action]
     done = message % {"title": redemption.reward_title, "name": redemption.membership.user.display_name}
     return _decide(lambda: service(redemption), done,
-                   url_for("rewards.requests", status=request.args.get("status", "requested")))
+                   url_for("rewards.requests", status=request.args.get("status", RedemptionStatus.REQUESTED)))
 
 
 def _decide(change, done: str, back: str):

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..forms.content import from_utc
 from ..forms.feed import ConfirmPostedForm, EditScheduledForm
+from ..models import ShareStatus
 from ..services import publishing, scheduled
 from .context import member_required
 from .service_call import service_call
@@ -66,7 +67,7 @@ def index():
 @member_required
 def edit(share_id: int):
     share = _own_or_404(share_id)
-    if share.status != "scheduled":
+    if share.status != ShareStatus.SCHEDULED:
         flash(_("This share is no longer scheduled, so it cannot be changed."), "warning")
         return _back()
     form = EditScheduledForm()

@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..extensions import csrf, db
 from ..forms.surveys import ConfirmForm, parse_details
-from ..models import Organization, SurveyResponse
+from ..models import Organization, SurveyResponse, SurveyStatus
 from ..services import bots, members, survey_invitations, surveys
 from .security import content_security_policy
 from .service_call import service_call
@@ -96,7 +96,8 @@ def _render(template: str, survey, lang: str, status: int = 200, **context):
 
 
 def _closed(survey, lang: str):
-    return _render("survey_public/closed.html", survey, lang, status=404 if survey.status == "draft" else 410)
+    return _render("survey_public/closed.html", survey, lang,
+                   status=404 if survey.status == SurveyStatus.DRAFT else 410)
 
 
 @bp.route("/survey/<token>", methods=["GET", "POST"])
@@ -105,7 +106,7 @@ def _closed(survey, lang: str):
 def page(token: str):
     survey = surveys.find_by_public_token(token) or abort(404)
     lang = _language(survey)
-    if survey.status != "open":
+    if survey.status != SurveyStatus.OPEN:
         return _closed(survey, lang)
     context = surveys.clean_context(request.args)
     if request.method == "POST":
@@ -127,7 +128,7 @@ def _answer_invitation(invitation, score):
     """Record an invitation's score and show the follow-up page (or say why not)."""
     survey = invitation.survey
     lang = _language(survey, invitation.respondent.language)
-    if survey.status != "open":
+    if survey.status != SurveyStatus.OPEN:
         return _closed(survey, lang)
     with service_call(show=False) as call:
         answer = surveys.record_invitation_answer(invitation=invitation, score=score, membership=_member_for(survey))
@@ -147,7 +148,7 @@ def invitation(token: str):
         _check_form_token(f"invitation:{invitation.id}")
         return _answer_invitation(invitation, request.form.get("score", type=int))
     lang = _language(survey, invitation.respondent.language)
-    if survey.status != "open":
+    if survey.status != SurveyStatus.OPEN:
         return _closed(survey, lang)
     response = surveys.response_of(invitation)
     if response is not None:
@@ -172,7 +173,7 @@ def one_click(token: str, score: int):
 def details(key: str):
     response = _response_for(key)
     survey, lang = response.survey, response.language
-    if survey.status != "open":
+    if survey.status != SurveyStatus.OPEN:
         return _closed(survey, lang)
     errors = {}
     if request.method == "POST":

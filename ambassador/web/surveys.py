@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..forms.surveys import GROUP_LABELS, LANGUAGE_LABELS, STATUS_LABELS, InviteUploadForm, SurveyForm
-from ..models import Survey
+from ..models import Role, Survey
 from ..services import nps_results, survey_invitations, surveys
 from ..services.urls import absolute_url
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
 bp = Blueprint("surveys", __name__)
-manager_required = role_required("manager")
+manager_required = role_required(Role.MANAGER)
 
 
 @bp.context_processor

@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 
 from ambassador import networks
 from ambassador.models import Post
-from ambassador.services import posts, uploads
+from ambassador.services import posts, tracked_links, uploads
 from ambassador.services.campaigns import ContentError
 from ambassador.services.posts import PostInput
 from ambassador.services.urls import BaseUrlMissing
@@ -71,12 +71,12 @@ def test_hashtags_normalized():
 
 
 def test_placeholder_short_url_is_as_long_as_a_real_one(app, monkeypatch):
-    assert posts.placeholder_short_url() == SHORT
+    assert tracked_links.placeholder_short_url() == SHORT
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://amb.example.com/ambassador/")
-    assert posts.placeholder_short_url() == "https://amb.example.com/ambassador/s/xxxxxxxxxx"
+    assert tracked_links.placeholder_short_url() == "https://amb.example.com/ambassador/s/xxxxxxxxxx"
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "")  # never made up (it was example.com)
     with pytest.raises(BaseUrlMissing):
-        posts.placeholder_short_url()
+        tracked_links.placeholder_short_url()
 
 
 def test_shared_length_counts_hashtags_disclosure_and_link():

@@ -56,30 +56,9 @@
       if (!out) return;
       var limit = parseInt(input.getAttribute("data-limit"), 10);
       var kind = input.getAttribute("data-counter") || "chars";
-      var urlRe = /https?:\/\/\S+/g;
-      function graphemes(text) {
-        if (window.Intl && Intl.Segmenter) {
-          return Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text), function (s) { return s.segment; });
-        }
-        return Array.from(text);
-      }
-      // X weighs code points outside these ranges (CJK, emoji…) as 2; an emoji sequence counts 2.
-      function xWeight(cluster) {
-        var cp = cluster.codePointAt(0);
-        if (cluster.length > 1 && /\p{Extended_Pictographic}/u.test(cluster)) return 2;
-        return (cp <= 4351 || (cp >= 8192 && cp <= 8205) || (cp >= 8208 && cp <= 8223) || (cp >= 8242 && cp <= 8247)) ? 1 : 2;
-      }
-      function count(text) {
-        if (kind === "x" || kind === "mastodon") text = text.replace(urlRe, "xxxxxxxxxxxxxxxxxxxxxxx");
-        if (kind === "x") {
-          return graphemes(text.normalize("NFC")).reduce(function (sum, c) { return sum + xWeight(c); }, 0);
-        }
-        if (kind === "graphemes" || kind === "mastodon") return graphemes(text).length;
-        return Array.from(text).length;
-      }
       function update() {
         var extra = parseInt(input.getAttribute("data-extra") || "0", 10);
-        var used = count(input.value) + extra;
+        var used = window.ambassadorCount(kind, input.value) + extra;
         out.textContent = used + " / " + limit;
         out.classList.toggle("counter--over", used > limit);
       }
