@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import User, utcnow
 from . import database, email_verification, password_policy, throttle, user_sessions
+from .addresses import visitor_address
 from .errors import ServiceError
 from .password_policy import MIN_PASSWORD_LENGTH  # noqa: F401  (forms and the CLI read it here)
 
@@ -50,14 +51,16 @@ def check_new_password(password: str, *, email: str, name: str = "") -> None:
 
 
 def create_user(*, email: str, password: str | None, name: str = "", locale: str | None = None,
-                verified: bool = False) -> User:
-    """A new account; `verified` when the address is already proven (invitation email, operator, demo)."""
+                verified: bool = False, policy_checked: bool = False) -> User:
+    """A new account; `verified` when the address is already proven (invitation email, operator, demo);
+    `policy_checked` when the caller ran check_new_password already (sign-up runs it for every address)."""
     email = normalize_email(email)
     if find_user(email) is not None:
         raise AccountError(_l("An account with this email already exists."), field="email")
     user = User(email=email, name=name.strip(), locale=locale, email_verified_at=utcnow() if verified else None)
     if password is not None:
-        check_new_password(password, email=email, name=name)
+        if not policy_checked:
+            check_new_password(password, email=email, name=name)
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -111,7 +114,8 @@ def authenticate(*, email: str, password: str, remote_addr: str | None) -> Login
     """
     email = normalize_email(email)
     pair, address = login_policies()
-    pair_key, address_key = throttle.key(pair.scope, email, remote_addr), throttle.key(address.scope, remote_addr)
+    visitor = visitor_address(remote_addr)  # an IPv6 /64 is one address: rotating within it resets nothing
+    pair_key, address_key = throttle.key(pair.scope, email, visitor), throttle.key(address.scope, visitor)
     verdict = throttle.hit((pair, pair_key), (address, address_key))
     if not verdict.allowed:
         return LoginResult(user=None, retry_after=verdict.retry_after)

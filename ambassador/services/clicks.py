@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, Sequence
@@ -31,12 +30,12 @@ from flask import current_app
 from ..extensions import db
 from ..models import Click, Organization, TrackedLink, utcnow
 from . import points
+from .addresses import visitor_address
 from .click_buffer import ClickBuffer, shutdown_click_buffers  # noqa: F401  (re-exported)
 from .tracked_links import LinkTarget
 
 DEDUPE_WINDOW = timedelta(hours=1)
 DEFAULT_DAILY_CAP = 3  # CLICKS_PER_ADDRESS_PER_LINK_PER_DAY when not configured
-IPV6_VISITOR_PREFIX = 64  # one household or phone gets a whole /64: rotating within it is one visitor
 _CHUNK = 400  # rows per statement: well under SQLite's bound-parameter limit
 
 
@@ -48,22 +47,6 @@ class PendingClick(NamedTuple):
     visitor_hash: str
     referrer_host: str
     at: datetime
-
-
-def visitor_address(ip: str | None) -> str:
-    """The part of the address that names a visitor: IPv4 as is, IPv6 its /64 network.
-
-    The user agent is not part of it: anyone can send a new one with every request.
-    """
-    try:
-        address = ipaddress.ip_address((ip or "").strip())
-    except ValueError:
-        return (ip or "").strip()
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, IPV6_VISITOR_PREFIX), strict=False))
-    return str(address)
 
 
 def visitor_hash(*, salt: str, ip: str | None) -> str:

@@ -40,7 +40,7 @@ def sign_up(*, email: str, password: str, name: str, org_name: str, locale: str 
     if existing is not None:
         email_verification.send_signup_attempt_email(existing)
         return None
-    user = accounts.create_user(email=email, password=password, name=name, locale=locale)
+    user = accounts.create_user(email=email, password=password, name=name, locale=locale, policy_checked=True)
     organizations.create_organization(name=org_name, owner=user, default_locale=locale or "en",
                                       disclosure=disclosure or "")
     email_verification.send_verification_email(user)
@@ -59,7 +59,8 @@ def sign_up_to_join(*, email: str, password: str, name: str, org: Organization,
     if existing is not None:
         email_verification.send_join_attempt_email(existing, org=org, join_link=join_link)
         return None
-    user = accounts.create_user(email=email, password=password, name=name, locale=org.default_locale)
+    user = accounts.create_user(email=email, password=password, name=name, locale=org.default_locale,
+                                policy_checked=True)
     membership = join(user)
     email_verification.send_verification_email(user, org=org)
     return membership

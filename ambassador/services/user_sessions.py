@@ -7,7 +7,6 @@ remember-me cookie stops working after REMEMBER_DAYS whatever its Expires says.
 """
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -15,20 +14,12 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import User, UserSession, utcnow
+from .addresses import network_hint
+from .database import begin_write
 from .tokens import hash_token, new_token
 
 # last_seen_at is written at most this often, so a busy session costs no write per request.
 TOUCH_EVERY = timedelta(minutes=5)
-
-
-def _address_hint(address: str | None) -> str:
-    """The network, not the address: enough to recognise "my office" in a list of sessions."""
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return ""
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 # Most specific first: Edge and Opera say "Chrome" too, Chrome says "Safari", Android says "Linux".
@@ -58,7 +49,7 @@ def open_session(user: User, *, remember: bool = False, user_agent: str | None =
     db.session.add(UserSession(
         id=hash_token(token), user_id=user.id, remember=remember, created_at=now, last_seen_at=now,
         expires_at=now + timedelta(days=current_app.config["REMEMBER_DAYS"]),
-        user_agent=(user_agent or "")[:200], address_hint=_address_hint(address)))
+        user_agent=(user_agent or "")[:200], address_hint=network_hint(address)))
     db.session.flush()
     user.session_token = token
     return token
@@ -86,8 +77,14 @@ def user_for_session(user_id: int, token: str) -> tuple[User | None, bool]:
         return None, False
     touched = row.last_seen_at + TOUCH_EVERY <= now
     if touched:
-        row.last_seen_at = now
-        db.session.flush()
+        # SQLite: this request has read; a read turned into a write fails at once ("database is
+        # locked") when another request wrote meanwhile, so start a transaction with the write.
+        # Guarded, so racing requests of one session write it once.
+        session_id = row.id
+        begin_write()
+        db.session.execute(sa.update(UserSession).where(
+            UserSession.id == session_id, UserSession.last_seen_at <= now - TOUCH_EVERY).values(last_seen_at=now)
+            .execution_options(synchronize_session=False))
     user = db.session.get(User, user_id)
     if user is not None:
         user.session_token = token

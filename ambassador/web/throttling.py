@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
 from ..services import accounts, throttle
+from ..services.addresses import visitor_address
 
 
 def wait_text(retry_after: int) -> str:
@@ -41,7 +42,7 @@ def throttled(name: str, *, per_user: bool = False):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if request.method == "POST":
-                subject = f"user:{current_user.id}" if per_user else request.remote_addr
+                subject = f"user:{current_user.id}" if per_user else visitor_address(request.remote_addr)
                 verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, subject)), then_write=True)
                 if not verdict.allowed:
                     raise too_many_requests(verdict.retry_after, per_user=per_user)

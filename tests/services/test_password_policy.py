@@ -49,3 +49,19 @@ def test_every_place_a_password_is_set_uses_the_policy(app, db, make):
         with pytest.raises(accounts.AccountError, match="too easy"):
             accounts.change_own_password(user, current_password="correct horse battery", new_password="password12")
     assert user.check_password("correct horse battery")
+
+
+def test_sign_up_checks_the_password_once_for_a_new_address_as_for_a_known_one(app, db, make, monkeypatch):
+    """The policy (zxcvbn) is slow: run twice for new addresses only, it would cost work and tell them apart."""
+    from ambassador.services import password_policy, signup
+
+    make.user(email="known@example.test")
+    calls: list[str] = []
+    real = password_policy.check_password
+    monkeypatch.setattr(password_policy, "check_password", lambda password, **kw: (calls.append(kw["email"]),
+                                                                                    real(password, **kw))[1])
+    with app.test_request_context():
+        for email in ("known@example.test", "new@example.test"):
+            signup.sign_up(email=email, password="cobalt-harbour-lantern-97", name="Nora", org_name="Org",
+                           locale="en")
+    assert calls == ["known@example.test", "new@example.test"]

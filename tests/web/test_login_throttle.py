@@ -84,3 +84,14 @@ def test_successful_logins_do_not_use_up_the_address_budget(app, client, make, m
         person = make.user(email=f"colleague{n}@example.test")
         assert _login(client, person.email, RIGHT, OWNER).status_code == 302
         client.post("/logout")
+
+
+def test_rotating_addresses_inside_one_ipv6_network_counts_as_one_address(app, client, make, kdf_checks):
+    """A home or phone gets a whole /64: a fresh address from it is the same guesser."""
+    user = make.user(email="owner@example.test")
+    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT_ADDRESS"]
+    for n in range(limit):
+        assert _login(client, user.email, "guess", f"2001:db8:1:2::{n + 1:x}").status_code == 200
+    assert _login(client, user.email, RIGHT, "2001:db8:1:2::ffff").status_code == 429
+    assert len(kdf_checks) == limit
+    assert _login(client, user.email, RIGHT, "2001:db8:9:9::1").status_code == 302  # another network: the owner
