@@ -134,7 +134,7 @@ def free_port() -> int:
 def start_gunicorn(url: str, port: int, args, log_path: Path) -> subprocess.Popen:
     workers = args.workers
     env = {**os.environ, "AMBASSADOR_ENV": "production", **OPERATOR, "DATABASE_URL": url,
-           "CLICK_SALT": "bench-salt", "CLICK_FLUSH_INTERVAL": str(args.flush_interval)}
+           "CLICK_SALT": "bench-salt", "CLICK_FLUSH_INTERVAL": str(args.flush_interval), "TRUSTED_PROXIES": "1"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "--workers", str(workers),
@@ -185,25 +185,33 @@ def worker_cpu_seconds(master_pid: int) -> float:
 
 # --- load ------------------------------------------------------------------------------------------------------
 
+def visitor_headers(n: int, ua: str) -> tuple[tuple[str, str], ...]:
+    """Visitor n's browser and address: gunicorn runs behind one trusted proxy (TRUSTED_PROXIES=1), as
+    in production, which names the client in X-Forwarded-For (198.18.0.0/15, the benchmarking range:
+    a header only, nothing is sent there). Clicks are counted per visitor address."""
+    return (("User-Agent", ua), ("X-Forwarded-For", f"198.18.{n // 256 % 256}.{n % 256}"))
+
+
 def redirect_requests(links: list[tuple[str, str]], n: int, visitors: int, rng: random.Random):
     """Mostly distinct visitors, some repeat visitors, ~8% previews/bots and ~2% HEAD requests."""
     requests, seen = [], []
     for _ in range(n):
         roll = rng.random()
         code, _network = rng.choice(links)
+        visitor = rng.randrange(visitors)
         if roll < 0.08:
             ua, method = rng.choice(BOTS), "GET"
         elif roll < 0.10:
-            ua, method = BROWSER.format(n=rng.randrange(visitors)), "HEAD"
+            ua, method = BROWSER.format(n=visitor), "HEAD"
         elif roll < 0.30 and seen:
-            code, ua = rng.choice(seen)  # the same visitor on the same link again
-            method = "GET"
+            code, visitor = rng.choice(seen)  # the same visitor on the same link again
+            ua, method = BROWSER.format(n=visitor), "GET"
         else:
-            ua, method = BROWSER.format(n=rng.randrange(visitors)), "GET"
-            seen.append((code, ua))
+            ua, method = BROWSER.format(n=visitor), "GET"
+            seen.append((code, visitor))
         countable = method == "GET" and ua.startswith("Mozilla/5.0 (Windows")
-        requests.append(loadgen.Request(method, f"/s/{code}", (("User-Agent", ua),),
-                                        tag=(code, ua) if countable else None))
+        requests.append(loadgen.Request(method, f"/s/{code}", visitor_headers(visitor, ua),
+                                        tag=(code, visitor) if countable else None))
     return requests
 
 
@@ -244,7 +252,7 @@ def main() -> int:
             port = free_port()
             proc = start_gunicorn(url, port, args, Path(tmp) / "gunicorn.log")
             try:
-                ping = [loadgen.Request("GET", "/ping", (("User-Agent", BROWSER.format(n=0)),))] * args.requests
+                ping = [loadgen.Request("GET", "/ping", visitor_headers(0, BROWSER.format(n=0)))] * args.requests
                 ping_result, redirect_result, ratios = run_rounds(
                     proc, port, ping, redirect_requests(links, args.requests, args.visitors, rng), args)
             finally:
