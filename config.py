@@ -197,10 +197,11 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     # Like production, no PUBLIC_BASE_URL: the tests set it where they build links, as an operator must.
-    REQUIRED_SETTINGS = ("SECRET_KEY",)
-    TOKEN_KEYS_FROM_SECRET_KEY = True
+    REQUIRED_SETTINGS = ("SECRET_KEY", "TOKEN_KEYS")
     TESTING = True
     SECRET_KEY = "test-secret"
+    # A real Fernet key, as production requires: tokens are encrypted on production's path.
+    TOKEN_KEYS = "YW1iYXNzYWRvci10ZXN0LXRva2VuLWtleS0wMDAwMDA="
     CLICK_SALT = "test-salt"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False

@@ -17,8 +17,9 @@ import regex
 # as twitter-text and Mastodon's extractor do.
 URL_RE = re.compile(r"https?://\S+?(?=[.,:;!?'\")\]]*(?:\s|$))")
 TCO_LENGTH = 23  # X and Mastodon count every URL as 23 characters
-# Mastodon counts a remote mention (@user@domain) as just "@user".
-REMOTE_MENTION_RE = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\.\w+", re.UNICODE)
+# Mastodon counts a remote mention (@user@domain) as just "@user"; usernames are ASCII letters,
+# digits and underscores (static/js/count.js keeps the same pattern).
+REMOTE_MENTION_RE = re.compile(r"(?<![\w@])(@[A-Za-z0-9_]+)@[\w.-]+\.\w+", re.UNICODE)
 EMOJI_RE = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]")
 
 

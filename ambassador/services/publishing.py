@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import AccountStatus, Campaign, Membership, Post, Share, ShareMethod, ShareStatus, SocialAccount, utcnow
 from ..providers import registry
 from . import feed, points, social_accounts, tracked_links
+from .errors import ServiceError
 from .sharing import ShareError, already_rewarded, compose_share, short_url
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
@@ -226,7 +227,7 @@ def _create_all(*, membership: Membership, post: Post, accounts: list, captions:
             with db.session.begin_nested():
                 shares.append(create_api_share(membership=membership, post=post, account=account,
                                                caption=captions.get(account.provider, ""), at=at))
-        except ValueError as exc:
+        except ServiceError as exc:  # a refusal for the member; a programming error still raises
             errors[f"account_{account.id}"] = str(exc)
     if errors:
         outer.rollback()

@@ -48,7 +48,11 @@ def service_call(form=None, *, field: str | None = None, on_form: bool = False,
         db.session.rollback()
         raise
     else:
-        db.session.commit()
+        try:
+            db.session.commit()  # a constraint refused at commit is no ServiceError: roll back, then 500
+        except BaseException:
+            db.session.rollback()
+            raise
         call.ok = True
 
 

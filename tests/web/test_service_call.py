@@ -108,3 +108,15 @@ def test_other_exceptions_roll_back_and_go_on(db, make, form):
             _add_team(make, org, "Sales")
             raise PermissionError
     assert _team_names(db) == []
+
+
+def test_a_commit_the_database_refuses_rolls_back_and_goes_on(db, make, form, monkeypatch):
+    org = make.org()
+    rolled_back = []
+    monkeypatch.setattr(db.session, "commit", lambda: (_ for _ in ()).throw(sa.exc.IntegrityError("x", {}, None)))
+    real_rollback = db.session.rollback
+    monkeypatch.setattr(db.session, "rollback", lambda: (rolled_back.append(True), real_rollback())[1])
+    with pytest.raises(sa.exc.IntegrityError):
+        with service_call(form):
+            _add_team(make, org, "Refused at commit")
+    assert rolled_back and "Refused at commit" not in _team_names(db)

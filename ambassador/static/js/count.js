@@ -6,7 +6,7 @@
   // A URL ends before trailing punctuation ("see https://x.example/a." counts the dot as text).
   var URL_RE = /https?:\/\/\S+?(?=[.,:;!?'")\]]*(?:\s|$))/g;
   // Mastodon counts a remote mention (@user@domain) as just "@user".
-  var REMOTE_MENTION_RE = /(?<![\p{L}\p{N}\p{M}_@])(@[\p{L}\p{N}\p{M}_]+)@[\p{L}\p{N}\p{M}_.-]+\.[\p{L}\p{N}\p{M}_]+/gu;
+  var REMOTE_MENTION_RE = /(?<![\p{L}\p{N}_@])(@[A-Za-z0-9_]+)@[\p{L}\p{N}_.-]+\.[\p{L}\p{N}_]+/gu;
   var EMOJI_RE = /[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]/u;
 
   function graphemes(text) {
