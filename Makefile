@@ -28,7 +28,7 @@ messages: $(VENV)/.runtime
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv bench tests" -o ambassador/translations/messages.pot .
 	$(BIN)/pybabel -q update -i ambassador/translations/messages.pot -d ambassador/translations --no-fuzzy-matching
 
-# Links in posts and emails point at the dev server (services/urls.py builds them over PUBLIC_BASE_URL),
+# Links in posts and emails point at the dev server (infra/urls.py builds them over PUBLIC_BASE_URL),
 # unless PUBLIC_BASE_URL is set in the environment (e.g. a tunnel's public address).
 PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 DEV_ENV = AMBASSADOR_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL)
@@ -42,9 +42,12 @@ run: $(VENV)/.runtime translations
 worker: $(VENV)/.runtime
 	$(DEV_ENV) $(BIN)/flask ambassador worker
 
-# The layer rules (pyproject.toml [tool.importlinter], DESIGN.md "Layout") before the suite.
+# Before the suite (settings in pyproject.toml): lint and import order, the layer rules
+# (DESIGN.md "Layout"), then the types of models, infra, services and providers.
 lint: $(VENV)/.dev
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: $(VENV)/.dev translations lint
 	$(BIN)/python tests/run_suite.py

@@ -87,7 +87,7 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Ambassador <no-reply@localhost>")
     # The address people reach the product at (e.g. https://amb.example.com): every absolute link
-    # (short links in posts, emails, OAuth callbacks) is built over it (services/urls.py), never
+    # (short links in posts, emails, OAuth callbacks) is built over it (infra/urls.py), never
     # over a request's Host header. Required in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
@@ -95,7 +95,7 @@ class Config:
     OPEN_GRAPH_FETCH = _bool("OPEN_GRAPH_FETCH", True)
     OPEN_GRAPH_TIMEOUT = float(os.environ.get("OPEN_GRAPH_TIMEOUT", "4"))
 
-    # Login throttling (services/accounts.py): after this many failures for one account from one
+    # Login throttling (services/org/accounts.py): after this many failures for one account from one
     # address, that address waits before trying that account again: 1 s, 2 s, 4 s … up to the
     # maximum; the owner from another address is not affected. Per address across accounts, a
     # looser budget with the same growing waits. Failures are forgotten after the window without any.
@@ -135,7 +135,7 @@ class Config:
     POSTS_PER_PAGE = 10
 
     # --- Linked accounts and publishing (issue: publishing pipeline) ---
-    # Fernet keys, comma-separated, newest first (see services/crypto.py). Required in production,
+    # Fernet keys, comma-separated, newest first (see infra/crypto.py). Required in production,
     # so token encryption never depends on the session-signing SECRET_KEY.
     TOKEN_KEYS = os.environ.get("TOKEN_KEYS", "")
     # Development and tests only: without TOKEN_KEYS, derive the token key from SECRET_KEY.

@@ -37,7 +37,7 @@ logger_class = RedactingLogger
 
 def worker_exit(server, worker):
     """Runs in the worker process as it exits: write the clicks still in its buffer."""
-    from ambassador.services.clicks import shutdown_click_buffers
+    from ambassador.services.publishing.clicks import shutdown_click_buffers
 
     stored = shutdown_click_buffers()
     if stored:

@@ -72,7 +72,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from .services.database import enable_sqlite_pragmas
+        from .infra.database import enable_sqlite_pragmas
 
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
@@ -87,10 +87,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from .access_log import install_dev_server_redaction
+    from .services.publishing.clicks import install_click_buffer
     from .web.context import install_context
     from .web.errors import install_error_handlers
     from .web.security import install_security_headers
-    from .services.clicks import install_click_buffer
 
     install_context(app)
     install_error_handlers(app)

@@ -14,7 +14,7 @@ ambassador_cli = AppGroup("ambassador", help="Ambassador administration commands
 @click.option("--password", default=None, help="Prompted for when omitted.")
 def create_admin(email: str, org_slug: str, name: str, password: str | None) -> None:
     """Make EMAIL an admin of ORG (creating the user and organization if needed)."""
-    from .services.admin_setup import ensure_admin
+    from .services.org.admin_setup import ensure_admin
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -34,8 +34,8 @@ def create_admin(email: str, org_slug: str, name: str, password: str | None) -> 
               help="Password for every demo user (default: ambassador-demo). Only used when the demo is created.")
 def demo(password: str | None) -> None:
     """Create the demo organization with people, content and a month of history (idempotent)."""
+    from .demo.seed import DEFAULT_PASSWORD, ensure_demo
     from .extensions import db
-    from .services.demo import DEFAULT_PASSWORD, ensure_demo
 
     try:
         result = ensure_demo(password=password or DEFAULT_PASSWORD)
@@ -59,14 +59,15 @@ def demo(password: str | None) -> None:
 def rotate_keys(batch_size: int) -> None:
     """Re-encrypt every stored secret with the first key of TOKEN_KEYS (then remove the old keys)."""
     from .extensions import db
-    from .services.key_rotation import rotate_all
+    from .infra.key_rotation import rotate_all
 
     report = rotate_all(batch_size=batch_size, after_batch=db.session.commit)
     db.session.commit()
     for column, count in report.rotated.items():
         click.echo(f"{column}: {count} re-encrypted")
     for table, row_id, column in report.failures:
-        click.echo(f"NOT DECRYPTABLE with any configured key, left as is: {table} id={row_id} column={column}", err=True)
+        click.echo(f"NOT DECRYPTABLE with any configured key, left as is: {table} id={row_id} column={column}",
+                   err=True)
     click.echo(f"Done: {report.total} secrets re-encrypted, {len(report.failures)} not decryptable.")
     if report.failures:
         raise click.exceptions.Exit(1)

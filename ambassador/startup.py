@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from typing import NoReturn
 
-from .services.urls import base_url_problem
+from .infra.urls import base_url_problem
 
 FERNET_HINT = ('TOKEN_KEYS takes Fernet keys, newest first, comma-separated: python -c "from cryptography.fernet '
                'import Fernet; print(Fernet.generate_key().decode())"')

@@ -46,7 +46,7 @@ class Result:
             return float("nan")
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
-    def merge(self, other: "Result") -> None:
+    def merge(self, other: Result) -> None:
         self.latencies += other.latencies
         for status, n in other.statuses.items():
             self.statuses[status] = self.statuses.get(status, 0) + n

@@ -43,10 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import sqlalchemy as sa  # noqa: E402
-
 import publish_kills  # noqa: E402
 import publish_setup  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SETTLED = ("published", "failed", "unconfirmed")

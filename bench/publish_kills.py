@@ -1,7 +1,8 @@
 """`bench/publish.py --kill N`: SIGKILL workers mid-run, restart them, and weigh what they left behind.
 
 Each round waits until the target worker holds leases and has begun sending them (one share
-marked "sending"), lets it work for 0–0.3 s more, kills it with SIGKILL and counts, at once, the shares it held and those it had marked
+marked "sending"), lets it work for 0–0.3 s more, kills it with SIGKILL and counts, at once, the shares it held
+and those it had marked
 "sending" (the network calls in flight: only these may have reached a network). The others'
 lease recovery then puts the unsent ones back in the queue; a sending one becomes "unconfirmed",
 or is sent again with the same key on Mastodon and Bluesky. So at the end:
@@ -16,7 +17,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import sqlalchemy as sa
 

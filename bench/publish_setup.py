@@ -174,12 +174,21 @@ def seed(app, fakes: dict, *, accounts: int, shares: int, limited_share: float, 
     """One org, `accounts` members with one linked account each (networks in turn), enough live posts
     for `shares` due API shares (one per post and account). Returns a summary."""
     from ambassador.extensions import db
-    from ambassador.models import (Campaign, Membership, Organization, Post, Share, SocialAccount, TrackedLink,
-                                   User, utcnow)
-    from ambassador.services import crypto
-    from ambassador.services.sharing import short_url
-    from ambassador.services.tokens import new_token
-    from ambassador.services.tracked_links import new_code, with_utm
+    from ambassador.infra import crypto
+    from ambassador.infra.tokens import new_token
+    from ambassador.models import (
+        Campaign,
+        Membership,
+        Organization,
+        Post,
+        Share,
+        SocialAccount,
+        TrackedLink,
+        User,
+        utcnow,
+    )
+    from ambassador.services.publishing.sharing import short_url
+    from ambassador.services.publishing.tracked_links import new_code, with_utm
 
     with app.app_context():
         db.create_all()
@@ -235,7 +244,7 @@ def seed(app, fakes: dict, *, accounts: int, shares: int, limited_share: float, 
                                    caption=f"{post.title}: worth a read, ref {key} {short_url(code)}"))
         link_ids = db.session.scalars(sa.insert(TrackedLink).returning(TrackedLink.id, sort_by_parameter_order=True),
                                       links).all()
-        for row, link_id in zip(share_rows, link_ids):
+        for row, link_id in zip(share_rows, link_ids, strict=True):
             row["tracked_link_id"] = link_id
         db.session.execute(sa.insert(Share), share_rows)
         db.session.commit()

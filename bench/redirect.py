@@ -30,9 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import sqlalchemy as sa  # noqa: E402
-
 import loadgen  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 
 SECRET = "bench-secret-" + uuid.uuid4().hex
 # What production refuses to start without (ambassador/startup.py), as an operator sets it.
@@ -77,9 +76,9 @@ def seed(url: str, n_links: int) -> list[tuple[str, str]]:
     """Schema + one organization, 20 members, posts and tracked links; returns [(code, network)]."""
     from ambassador import create_app
     from ambassador.extensions import db
+    from ambassador.infra.tokens import new_token
     from ambassador.models import Campaign, Membership, Organization, Post, User
-    from ambassador.services.tokens import new_token
-    from ambassador.services.tracked_links import link_for
+    from ambassador.services.publishing.tracked_links import link_for
 
     app = create_app("production", SQLALCHEMY_DATABASE_URI=url, **OPERATOR)
     with app.app_context():
@@ -221,7 +220,8 @@ def run_rounds(proc: subprocess.Popen, port: int, ping: list, redirect: list, ar
     cpu = {"ping": 0.0, "redirect": 0.0}
     ratios = []
     per_round = args.seconds / args.rounds
-    for ping_part, redirect_part in zip(loadgen.chunks(ping, args.rounds), loadgen.chunks(redirect, args.rounds)):
+    for ping_part, redirect_part in zip(loadgen.chunks(ping, args.rounds), loadgen.chunks(redirect, args.rounds),
+                                           strict=True):
         rounds = {}
         for name, part in (("ping", ping_part), ("redirect", redirect_part)):
             before = worker_cpu_seconds(proc.pid)
@@ -268,7 +268,7 @@ def main() -> int:
         finally:
             drop()
 
-    expected = len({r.tag for r, status in zip(redirect_result.answered, redirect_result.answered_status)
+    expected = len({r.tag for r, status in zip(redirect_result.answered, redirect_result.answered_status, strict=True)
                     if r.tag is not None and status == 302})
     database = "PostgreSQL" if args.database else "SQLite"
     print(f"\n{database}, gunicorn {args.workers} workers, {args.connections} keep-alive connections, "

@@ -12,7 +12,6 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
@@ -21,6 +20,9 @@ from ambassador.extensions import db as _db
 from ambassador.translations.compile import compile_catalogs
 
 from .factories import Factory
+
+# Fixture modules shared across areas (their fixtures' names are unique in the suite).
+pytest_plugins = ("tests.services.analytics.leaderboard_data", "tests.services.publishing.oauth_fakes")
 
 PUBLIC_BASE_URL = "http://localhost"  # the test client's host, so links in pages can be followed
 
@@ -81,6 +83,25 @@ def own_database_url(database_url, tmp_path):
         url, drop = f"sqlite:///{tmp_path / 'own.db'}", (lambda: None)
     yield url
     drop()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path, database_url):
+    """An empty database of the same kind the suite runs on (for the migration tests)."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    url, drop = _postgres_database(database_url)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def own_app(own_database_url):
+    """An app on a throwaway database with real commits (the per-test transaction would hide other sessions'
+    rows): for races between sessions, which PostgreSQL's row locks (or SQLite's write lock) serialize."""
+    with app_with_own_schema("test", own_database_url) as app:
+        yield app
 
 
 @contextlib.contextmanager

@@ -4,8 +4,8 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+from ambassador.infra.tokens import new_token
 from ambassador.models import Campaign, Membership, Organization, Post, PostCaption, Team, User, utcnow
-from ambassador.services.tokens import new_token
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

@@ -9,8 +9,6 @@ from flask_migrate import downgrade, upgrade
 from ambassador import create_app
 from ambassador.extensions import db
 
-from .test_migrations import empty_database_url  # noqa: F401  (fixture)
-
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "migrations")
 
 

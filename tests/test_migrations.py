@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -13,23 +12,6 @@ from flask_migrate import downgrade, upgrade
 
 from ambassador import create_app
 from ambassador.extensions import db
-
-
-@pytest.fixture
-def empty_database_url(tmp_path, database_url):
-    """An empty database of the same kind the suite runs on."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    base = sa.engine.make_url(database_url)
-    name = f"ambassador_migr_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_migrations_apply_cleanly_and_match_models(empty_database_url):

@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from ambassador import create_app
-from ambassador.services import crypto
+from ambassador.infra import crypto
 from ambassador.startup import ConfigurationError
 
 KEY = Fernet.generate_key().decode()

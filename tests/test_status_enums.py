@@ -49,7 +49,7 @@ def test_every_status_column_has_a_check_listing_its_enum():
 
 
 def test_the_old_tuples_are_the_enums():
-    assert models.SHARE_STATUSES == tuple(models.ShareStatus)
+    assert models.MEMBER_STATUSES == tuple(models.MemberStatus)
     assert models.ROLES == ("admin", "manager", "curator", "ambassador")
     assert models.MemberStatus.ACTIVE == "active" and f"{models.MemberStatus.ACTIVE}" == "active"
 

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..services.oauth_flow import ConnectError, normalize_service_url
+from ..services.publishing.oauth_flow import ConnectError, normalize_service_url
 
 
 def _server_url(form, field) -> None:

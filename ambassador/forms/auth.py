@@ -6,9 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from ..services.org.accounts import MIN_PASSWORD_LENGTH
 from .validators import EmailAddress, TimeZone
-
-from ..services.accounts import MIN_PASSWORD_LENGTH
 
 LANGUAGE_CHOICES = [("en", "English"), ("nl", "Nederlands"), ("fr", "Français")]
 

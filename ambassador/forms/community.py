@@ -4,13 +4,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, StringField, \
-    TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import IdeaStatus
 from ..models.community import POLL_RESULTS, PollResults
-from ..services.polls import PollInput
+from ..services.community.polls import PollInput
 from .content import TIME_FORMAT, to_utc
 
 

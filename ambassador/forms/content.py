@@ -7,14 +7,23 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField, URLField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import networks
 from ..models import Audience, CampaignStatus
-from ..services.campaigns import CampaignInput
-from ..services.posts import PostInput
+from ..services.content.campaigns import CampaignInput
+from ..services.content.posts import PostInput
 
 TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 

@@ -10,7 +10,7 @@ from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, String
 from wtforms.validators import Length, Optional, Regexp
 
 from .. import networks
-from ..services.sharing import MAX_CAPTION_CHARS
+from ..services.publishing.sharing import MAX_CAPTION_CHARS
 from .content import TIME_FORMAT, to_utc
 
 

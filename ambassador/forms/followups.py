@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import FollowUpStatus
-from ..services.followups import BODY_MAX, LINK_MAX, NOTE_MAX, SUBJECT_MAX
+from ..services.nps.followups import BODY_MAX, LINK_MAX, NOTE_MAX, SUBJECT_MAX
 from .members import CheckboxesField
 
 STATUS_LABELS = {FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.CONTACTED: _l("Contacted"),

@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import MemberKind, MemberStatus, Role
-from ..services.accounts import MIN_PASSWORD_LENGTH
-from ..services.members import ROLE_LABELS
+from ..services.org.accounts import MIN_PASSWORD_LENGTH
+from ..services.org.members import ROLE_LABELS
 from .validators import EmailAddress
 
 KIND_LABELS = {MemberKind.INTERNAL: _l("Internal (employee)"),
@@ -73,7 +73,8 @@ class InviteForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
-                     description=_l("Columns: email, name, kind, team. Header row, comma or semicolon separated, UTF-8."))
+                     description=_l(
+                         "Columns: email, name, kind, team. Header row, comma or semicolon separated, UTF-8."))
     role = SelectField(_l("Role for everyone in the file"), choices=role_choices(ROLE_LABELS), default=Role.AMBASSADOR)
     kind = SelectField(_l("Kind when the kind column is empty"), choices=list(KIND_LABELS.items()),
                        default=MemberKind.INTERNAL)

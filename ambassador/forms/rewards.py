@@ -7,7 +7,7 @@ from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..models.rewards import Eligibility
-from ..services.rewards import MAX_COST, MAX_STOCK, RewardInput
+from ..services.community.rewards import MAX_COST, MAX_STOCK, RewardInput
 from .content import ContentForm
 
 ELIGIBILITY_CHOICES = [

@@ -8,7 +8,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import SurveyStatus
-from ..services.surveys import GROUPS, LANGUAGES, MAX_ASPECTS, MAX_COMMENT, SurveyData
+from ..services.nps.surveys import GROUPS, LANGUAGES, MAX_ASPECTS, MAX_COMMENT, SurveyData
 
 LANGUAGE_LABELS = {"en": _l("English"), "nl": _l("Dutch"), "fr": _l("French")}
 STATUS_LABELS = {SurveyStatus.DRAFT: _l("Draft"), SurveyStatus.OPEN: _l("Open"), SurveyStatus.CLOSED: _l("Closed")}

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from ..services.accounts import is_valid_email
+from ..services.org.accounts import is_valid_email
 
 
 class EmailAddress:

@@ -1,8 +1,9 @@
 """The periodic jobs, in one list: the worker schedules each at its interval; `run-job NAME` runs one once."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from . import tasks
 

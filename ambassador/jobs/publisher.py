@@ -1,6 +1,6 @@
 """The publishing job's machinery: this worker's name on its leases, and one thread (with its own app
 context, so its own session and connection) per account's shares. What is claimed and how one share is
-published is services/dispatch.py's business; this module only knows about processes and threads.
+published is services/publishing/dispatch.py's business; this module only knows about processes and threads.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from threading import Event
 
 from flask import Flask, current_app
 
-from ..services import dispatch
+from ..services.publishing import dispatch
 
 _worker_id: str | None = None
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from threading import Event
 
-from ..services import (account_upkeep, auto_share, badges, database, followups, organizations, publishing, throttle,
-                        user_sessions)
+from ..infra import database, throttle
+from ..services.community import badges
+from ..services.nps import followups
+from ..services.org import organizations, sessions
+from ..services.publishing import account_upkeep, auto_share, linked_shares
 from . import publisher
 
 # Set when the worker is asked to stop: claimed shares not yet sent are handed back.
@@ -16,32 +19,33 @@ shutdown_requested = Event()
 
 
 def dispatch_due_shares(now: datetime | None = None) -> dict[str, int]:
-    """Publish the API shares that are due (jobs/publisher.py, services/dispatch.py)."""
+    """Publish the API shares that are due (jobs/publisher.py, services/publishing/dispatch.py)."""
     return publisher.dispatch_due_shares(now=now, stop=shutdown_requested)
 
 
 def refresh_expiring_tokens(now: datetime | None = None) -> dict[str, int]:
-    """Refresh tokens that expire within the hour, each committed at once (services/account_upkeep.py)."""
+    """Refresh tokens that expire within the hour, each committed at once (services/publishing/account_upkeep.py)."""
     return account_upkeep.refresh_expiring_tokens(now)
 
 
 def warn_expiring_linkedin_tokens(now: datetime | None = None) -> dict[str, int]:
-    """Warn the owners of tokens that cannot be renewed before they end (services/account_upkeep.py)."""
+    """Warn the owners of tokens that cannot be renewed before they end (services/publishing/account_upkeep.py)."""
     return account_upkeep.warn_expiring_tokens(now)
 
 
 def expire_posts(now: datetime | None = None) -> dict[str, int]:
-    """Waiting API shares of posts that are over, or of disconnected accounts, fail (services/publishing.py)."""
-    return publishing.expire_waiting_shares(now)
+    """Waiting API shares of posts that are over, or of disconnected accounts, fail
+    (services/publishing/linked_shares.py)."""
+    return linked_shares.expire_waiting_shares(now)
 
 
 def auto_share_campaigns(now: datetime | None = None) -> dict[str, int]:
-    """Queue newly live posts for the ambassadors who opted in (services/auto_share.py)."""
+    """Queue newly live posts for the ambassadors who opted in (services/publishing/auto_share.py)."""
     return auto_share.queue_newly_live_posts(now)
 
 
 def award_badges() -> dict[str, int]:
-    """Award the badges members reached (services/badges.py), one organization per transaction."""
+    """Award the badges members reached (services/community/badges.py), one organization per transaction."""
     awarded = 0
     for org_id in organizations.all_ids():
         database.begin_write()  # commits the previous organization's awards; SQLite: write lock first
@@ -50,18 +54,18 @@ def award_badges() -> dict[str, int]:
 
 
 def open_detractor_followups() -> dict[str, int]:
-    """Catch-up: a follow-up for every detractor answer that has none (services/followups.py)."""
+    """Catch-up: a follow-up for every detractor answer that has none (services/nps/followups.py)."""
     database.begin_write()
     return {"opened": followups.open_missing()}
 
 
 def purge_throttle_counters(now: datetime | None = None) -> dict[str, int]:
-    """Delete login and form throttle counters that count nothing any more (services/throttle.py)."""
+    """Delete login and form throttle counters that count nothing any more (infra/throttle.py)."""
     database.begin_write()
     return {"purged": throttle.purge_expired(now)}
 
 
 def prune_user_sessions() -> dict[str, int]:
-    """Forget sign-in sessions that ended more than a day ago (services/user_sessions.py)."""
+    """Forget sign-in sessions that ended more than a day ago (services/org/sessions.py)."""
     database.begin_write()
-    return {"deleted": user_sessions.prune()}
+    return {"deleted": sessions.prune()}

@@ -17,8 +17,9 @@ import os
 import shlex
 import signal
 import sys
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
+
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .organization import Membership
+
 
 # active → needs_reconnect (401 / invalid_grant / expired) → active again after reconnecting;
 # disconnected when the member removes it (kept for the history of its shares).
@@ -18,11 +22,10 @@ class AccountStatus(enum.StrEnum):
     DISCONNECTED = "disconnected"
 
 
-ACCOUNT_STATUSES = tuple(AccountStatus)
 
 
-class SocialAccount(db.Model):
-    """A member's account on a network, with its tokens encrypted at rest (services/crypto.py)."""
+class SocialAccount(Model):
+    """A member's account on a network, with its tokens encrypted at rest (infra/crypto.py)."""
 
     __tablename__ = "social_account"
     __table_args__ = (sa.UniqueConstraint("membership_id", "provider", "external_id"), one_of("status", AccountStatus))
@@ -52,14 +55,14 @@ class SocialAccount(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    membership: Mapped["Membership"] = relationship()  # noqa: F821
+    membership: Mapped[Membership] = relationship()  # noqa: F821
 
     @property
     def label(self) -> str:
         return self.display_name or self.handle or self.external_id
 
 
-class OAuthClient(db.Model):
+class OAuthClient(Model):
     """An app registered on one Mastodon instance (POST /api/v1/apps), reused for everyone there."""
 
     __tablename__ = "oauth_client"
@@ -74,7 +77,7 @@ class OAuthClient(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AppRateLimit(db.Model):
+class AppRateLimit(Model):
     """An app-wide rate limit of a network (all accounts): no call before `until`."""
 
     __tablename__ = "app_rate_limit"

@@ -3,8 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+
+from ..extensions import db
+
+if TYPE_CHECKING:
+    # What db.Model is built on, as the type checker can see it (Flask-SQLAlchemy makes db.Model at run time).
+    from ..extensions import Base as Model
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:

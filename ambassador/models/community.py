@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
 
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .organization import Membership
 
 
 class IdeaStatus(enum.StrEnum):
@@ -46,7 +48,7 @@ REPORT_STATES = tuple(ReportState)
 _MEMBER_FK = "membership.id"
 
 
-class Idea(db.Model):
+class Idea(Model):
     __tablename__ = "idea"
     __table_args__ = (sa.Index("ix_idea_org_created", "org_id", "created_at"), one_of("status", IdeaStatus))
 
@@ -63,13 +65,13 @@ class Idea(db.Model):
     replied_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    author: Mapped["Membership | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
-    replied_by: Mapped["Membership | None"] = relationship(foreign_keys=[replied_by_id])  # noqa: F821
-    comments: Mapped[list["IdeaComment"]] = relationship(back_populates="idea", cascade="all, delete-orphan",
+    author: Mapped[Membership | None] = relationship(foreign_keys=[author_id])  # noqa: F821
+    replied_by: Mapped[Membership | None] = relationship(foreign_keys=[replied_by_id])  # noqa: F821
+    comments: Mapped[list[IdeaComment]] = relationship(back_populates="idea", cascade="all, delete-orphan",
                                                          order_by="IdeaComment.created_at")
 
 
-class IdeaVote(db.Model):
+class IdeaVote(Model):
     __tablename__ = "idea_vote"
     __table_args__ = (sa.UniqueConstraint("idea_id", "membership_id"),)
 
@@ -79,7 +81,7 @@ class IdeaVote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class IdeaComment(db.Model):
+class IdeaComment(Model):
     __tablename__ = "idea_comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,10 +91,10 @@ class IdeaComment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     idea: Mapped[Idea] = relationship(back_populates="comments")
-    author: Mapped["Membership | None"] = relationship()  # noqa: F821
+    author: Mapped[Membership | None] = relationship()  # noqa: F821
 
 
-class Poll(db.Model):
+class Poll(Model):
     __tablename__ = "poll"
     __table_args__ = (one_of("results", PollResults),)
 
@@ -107,15 +109,15 @@ class Poll(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    options: Mapped[list["PollOption"]] = relationship(back_populates="poll", cascade="all, delete-orphan",
+    options: Mapped[list[PollOption]] = relationship(back_populates="poll", cascade="all, delete-orphan",
                                                        order_by="PollOption.position")
-    created_by: Mapped["Membership | None"] = relationship()  # noqa: F821
+    created_by: Mapped[Membership | None] = relationship()  # noqa: F821
 
     def is_closed(self, now: datetime) -> bool:
         return self.closed_at is not None or (self.ends_at is not None and self.ends_at <= now)
 
 
-class PollOption(db.Model):
+class PollOption(Model):
     __tablename__ = "poll_option"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,7 +128,7 @@ class PollOption(db.Model):
     poll: Mapped[Poll] = relationship(back_populates="options")
 
 
-class PollBallot(db.Model):
+class PollBallot(Model):
     """One per member per poll (the database says so); its choices are the options picked."""
 
     __tablename__ = "poll_ballot"
@@ -137,10 +139,10 @@ class PollBallot(db.Model):
     membership_id: Mapped[int] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    choices: Mapped[list["PollChoice"]] = relationship(cascade="all, delete-orphan")
+    choices: Mapped[list[PollChoice]] = relationship(cascade="all, delete-orphan")
 
 
-class PollChoice(db.Model):
+class PollChoice(Model):
     __tablename__ = "poll_choice"
 
     ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("poll_ballot.id", ondelete="CASCADE"), primary_key=True)
@@ -148,7 +150,7 @@ class PollChoice(db.Model):
                                            index=True)
 
 
-class Topic(db.Model):
+class Topic(Model):
     __tablename__ = "topic"
     __table_args__ = (sa.Index("ix_topic_org_activity", "org_id", "pinned", "last_activity_at"),)
 
@@ -160,12 +162,12 @@ class Topic(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    author: Mapped["Membership | None"] = relationship()  # noqa: F821
-    messages: Mapped[list["Message"]] = relationship(back_populates="topic", cascade="all, delete-orphan",
+    author: Mapped[Membership | None] = relationship()  # noqa: F821
+    messages: Mapped[list[Message]] = relationship(back_populates="topic", cascade="all, delete-orphan",
                                                      order_by="Message.id")
 
 
-class Message(db.Model):
+class Message(Model):
     """A message in a topic (the first one opens it). Hidden messages stay, with the moderator's reason."""
 
     __tablename__ = "message"
@@ -181,10 +183,10 @@ class Message(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))
 
     topic: Mapped[Topic] = relationship(back_populates="messages")
-    author: Mapped["Membership | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
+    author: Mapped[Membership | None] = relationship(foreign_keys=[author_id])  # noqa: F821
 
 
-class MessageReport(db.Model):
+class MessageReport(Model):
     __tablename__ = "message_report"
     __table_args__ = (sa.UniqueConstraint("message_id", "reporter_id"), one_of("state", ReportState))
 
@@ -199,4 +201,4 @@ class MessageReport(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey(_MEMBER_FK, ondelete="SET NULL"))
 
     message: Mapped[Message] = relationship()
-    reporter: Mapped["Membership"] = relationship(foreign_keys=[reporter_id])  # noqa: F821
+    reporter: Mapped[Membership] = relationship(foreign_keys=[reporter_id])  # noqa: F821

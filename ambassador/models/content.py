@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
 
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .organization import Team
 
 
 class CampaignStatus(enum.StrEnum):
@@ -34,7 +37,6 @@ class Audience(enum.StrEnum):
 
 
 CAMPAIGN_STATUSES = tuple(CampaignStatus)
-POST_STATUSES = tuple(PostStatus)
 AUDIENCES = tuple(Audience)
 
 campaign_team = sa.Table(
@@ -52,7 +54,7 @@ post_team = sa.Table(
 )
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     __tablename__ = "campaign"
     __table_args__ = (sa.UniqueConstraint("org_id", "slug"), one_of("status", CampaignStatus))
 
@@ -69,11 +71,11 @@ class Campaign(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    teams: Mapped[list["Team"]] = relationship(secondary=campaign_team)  # noqa: F821
-    posts: Mapped[list["Post"]] = relationship(back_populates="campaign", order_by="Post.id.desc()")
+    teams: Mapped[list[Team]] = relationship(secondary=campaign_team)  # noqa: F821
+    posts: Mapped[list[Post]] = relationship(back_populates="campaign", order_by="Post.id.desc()")
 
 
-class Post(db.Model):
+class Post(Model):
     __tablename__ = "post"
     __table_args__ = (one_of("audience", Audience), one_of("status", PostStatus))
 
@@ -99,8 +101,8 @@ class Post(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="posts")
-    teams: Mapped[list["Team"]] = relationship(secondary=post_team)  # noqa: F821
-    captions: Mapped[list["PostCaption"]] = relationship(
+    teams: Mapped[list[Team]] = relationship(secondary=post_team)  # noqa: F821
+    captions: Mapped[list[PostCaption]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="PostCaption.network"
     )
 
@@ -111,7 +113,7 @@ class Post(db.Model):
         return ""
 
 
-class PostCaption(db.Model):
+class PostCaption(Model):
     __tablename__ = "post_caption"
     __table_args__ = (sa.UniqueConstraint("post_id", "network"),)
 
@@ -123,7 +125,7 @@ class PostCaption(db.Model):
     post: Mapped[Post] = relationship(back_populates="captions")
 
 
-class AutoShareOptIn(db.Model):
+class AutoShareOptIn(Model):
     """An ambassador's opt-in to a campaign's auto-share, through one of their accounts."""
 
     __tablename__ = "auto_share_opt_in"

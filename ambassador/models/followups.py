@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
+
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .nps import SurveyResponse
+    from .organization import Membership
+
 
 class FollowUpStatus(enum.StrEnum):
     OPEN = "open"
@@ -19,7 +24,7 @@ class FollowUpStatus(enum.StrEnum):
 FOLLOW_UP_STATUSES = tuple(FollowUpStatus)
 
 
-class FollowUp(db.Model):
+class FollowUp(Model):
     """One per detractor answer (0–6): someone of the staff gets back to the customer."""
 
     __tablename__ = "follow_up"
@@ -39,16 +44,16 @@ class FollowUp(db.Model):
         sa.ForeignKey("survey_invitation.id", ondelete="SET NULL"))
     resurveyed_at: Mapped[datetime | None]
 
-    response: Mapped["SurveyResponse"] = relationship()  # noqa: F821
-    assignee: Mapped["Membership | None"] = relationship()  # noqa: F821
-    notes: Mapped[list["FollowUpNote"]] = relationship(back_populates="follow_up", cascade="all, delete-orphan",
+    response: Mapped[SurveyResponse] = relationship()  # noqa: F821
+    assignee: Mapped[Membership | None] = relationship()  # noqa: F821
+    notes: Mapped[list[FollowUpNote]] = relationship(back_populates="follow_up", cascade="all, delete-orphan",
                                                        order_by="FollowUpNote.created_at, FollowUpNote.id")
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.status != FollowUpStatus.RESOLVED and self.due_at < (now or utcnow())
 
 
-class FollowUpNote(db.Model):
+class FollowUpNote(Model):
     __tablename__ = "follow_up_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,10 +63,10 @@ class FollowUpNote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     follow_up: Mapped[FollowUp] = relationship(back_populates="notes")
-    author: Mapped["Membership | None"] = relationship()  # noqa: F821
+    author: Mapped[Membership | None] = relationship()  # noqa: F821
 
 
-class PassiveMessage(db.Model):
+class PassiveMessage(Model):
     """A message (and/or a link) emailed to passives (7–8): the log of what was sent to how many."""
 
     __tablename__ = "passive_message"
@@ -76,4 +81,4 @@ class PassiveMessage(db.Model):
     recipient_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    sent_by: Mapped["Membership | None"] = relationship()  # noqa: F821
+    sent_by: Mapped[Membership | None] = relationship()  # noqa: F821

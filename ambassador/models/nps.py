@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
+
 
 class SurveyStatus(enum.StrEnum):
     DRAFT = "draft"
@@ -28,7 +28,7 @@ def nps_group(score: int) -> str:
     return "detractor"
 
 
-class Survey(db.Model):
+class Survey(Model):
     __tablename__ = "survey"
     __table_args__ = (one_of("status", SurveyStatus),)
 
@@ -47,11 +47,11 @@ class Survey(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    aspects: Mapped[list["SurveyAspect"]] = relationship(back_populates="survey", cascade="all, delete-orphan",
+    aspects: Mapped[list[SurveyAspect]] = relationship(back_populates="survey", cascade="all, delete-orphan",
                                                          order_by="SurveyAspect.position")
 
 
-class SurveyAspect(db.Model):
+class SurveyAspect(Model):
     """An extra 0–10 rating (service, product, price…) for key-driver analysis."""
 
     __tablename__ = "survey_aspect"
@@ -64,7 +64,7 @@ class SurveyAspect(db.Model):
     survey: Mapped[Survey] = relationship(back_populates="aspects")
 
 
-class Respondent(db.Model):
+class Respondent(Model):
     """A person we survey (from an uploaded list); personal data only where they gave it."""
 
     __tablename__ = "respondent"
@@ -79,7 +79,7 @@ class Respondent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SurveyInvitation(db.Model):
+class SurveyInvitation(Model):
     """One emailed invitation: one answer per invitation; the token is in the score links."""
 
     __tablename__ = "survey_invitation"
@@ -100,7 +100,7 @@ class SurveyInvitation(db.Model):
     survey: Mapped[Survey] = relationship()
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     __tablename__ = "survey_response"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,10 +125,10 @@ class SurveyResponse(db.Model):
 
     survey: Mapped[Survey] = relationship()
     respondent: Mapped[Respondent | None] = relationship()
-    aspect_scores: Mapped[list["AspectScore"]] = relationship(cascade="all, delete-orphan")
+    aspect_scores: Mapped[list[AspectScore]] = relationship(cascade="all, delete-orphan")
 
 
-class AspectScore(db.Model):
+class AspectScore(Model):
     __tablename__ = "aspect_score"
     __table_args__ = (sa.UniqueConstraint("response_id", "aspect_id"),)
 

@@ -7,9 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import one_of, utcnow
-
+from .base import Model, one_of, utcnow
 
 
 class TagSource(enum.StrEnum):
@@ -20,7 +18,7 @@ class TagSource(enum.StrEnum):
 TAG_SOURCES = tuple(TagSource)
 
 
-class Theme(db.Model):
+class Theme(Model):
     """A theme ("Service", "Price"…) recognised in comments by its keywords (any of en/nl/fr)."""
 
     __tablename__ = "nps_theme"
@@ -33,7 +31,7 @@ class Theme(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ResponseTag(db.Model):
+class ResponseTag(Model):
     """A theme on a response. `source` says who decided: the keyword matcher ("auto") or a manager
     ("manual"). A manager's removal is kept as a row with removed=True, so re-tagging never brings
     the theme back; re-tagging only adds or drops "auto" rows."""

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
+
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .user import User
 
 
 class Role(enum.StrEnum):
@@ -36,7 +40,7 @@ KINDS = tuple(MemberKind)
 MEMBER_STATUSES = tuple(MemberStatus)
 
 # Which roles include which abilities (admin ⊃ manager ⊃ curator ⊃ ambassador).
-ROLE_RANK = {Role.AMBASSADOR: 0, Role.CURATOR: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+ROLE_RANK: dict[str, int] = {Role.AMBASSADOR: 0, Role.CURATOR: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 membership_team = sa.Table(
     "membership_team",
@@ -53,7 +57,7 @@ invitation_team = sa.Table(
 )
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organization"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,15 +87,15 @@ class Organization(db.Model):
     join_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    teams: Mapped[list["Team"]] = relationship(back_populates="organization", order_by="Team.name")
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="organization")
+    teams: Mapped[list[Team]] = relationship(back_populates="organization", order_by="Team.name")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organization")
 
     def disclosure_for(self, kind: str) -> str:
         """The disclosure a member of this kind ("internal" or "external") shares with."""
         return ((self.disclosure if kind == MemberKind.INTERNAL else self.disclosure_external) or "").strip()
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "team"
     __table_args__ = (sa.UniqueConstraint("org_id", "name"),)
 
@@ -103,10 +107,10 @@ class Team(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="teams")
-    memberships: Mapped[list["Membership"]] = relationship(secondary=membership_team, back_populates="teams")
+    memberships: Mapped[list[Membership]] = relationship(secondary=membership_team, back_populates="teams")
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "membership"
     __table_args__ = (sa.UniqueConstraint("org_id", "user_id"), one_of("role", Role), one_of("kind", MemberKind),
                       one_of("status", MemberStatus))
@@ -124,7 +128,7 @@ class Membership(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="memberships")
-    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped[User] = relationship(back_populates="memberships")
     teams: Mapped[list[Team]] = relationship(secondary=membership_team, back_populates="memberships")
 
     def has_role(self, role: str) -> bool:
@@ -140,7 +144,7 @@ class Membership(db.Model):
         return self.status == MemberStatus.ACTIVE
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A single-use, expiring invitation; only the token's hash is stored."""
 
     __tablename__ = "invitation"
@@ -164,7 +168,7 @@ class Invitation(db.Model):
     teams: Mapped[list[Team]] = relationship(secondary=invitation_team)
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     """Every email we send is kept here; without SMTP it is only kept (development)."""
 
     __tablename__ = "outbox_email"

@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
+
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .organization import Membership
 
 # Spending points (and getting them back) is not earning them: leaderboards leave these out.
 SPENDING_REASONS = ("redemption", "refund")
 POINT_REASONS = ("share", "click", "adjustment", "idea", "vote", "poll", "survey", "redemption", "refund")
 
 
-class PointsEntry(db.Model):
+class PointsEntry(Model):
     __tablename__ = "points_entry"
     __table_args__ = (
         sa.Index("ix_points_org_created", "org_id", "created_at"),
@@ -38,4 +41,4 @@ class PointsEntry(db.Model):
     day: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    membership: Mapped["Membership"] = relationship()  # noqa: F821
+    membership: Mapped[Membership] = relationship()  # noqa: F821

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
 
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .organization import Membership, Team
 
 
 class Eligibility(enum.StrEnum):
@@ -44,7 +47,7 @@ reward_team = sa.Table(
 )
 
 
-class Reward(db.Model):
+class Reward(Model):
     """An item of the catalogue. `stock` None = unlimited; the database refuses a stock below zero."""
 
     __tablename__ = "reward"
@@ -67,10 +70,10 @@ class Reward(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     # Empty = every team (and members without a team); otherwise only members of one of these.
-    teams: Mapped[list["Team"]] = relationship(secondary=reward_team)  # noqa: F821
+    teams: Mapped[list[Team]] = relationship(secondary=reward_team)  # noqa: F821
 
 
-class Redemption(db.Model):
+class Redemption(Model):
     """A member's claim on a reward; its points left the ledger when it was made."""
 
     __tablename__ = "redemption"
@@ -90,12 +93,12 @@ class Redemption(db.Model):
     fulfilled_at: Mapped[datetime | None]
 
     reward: Mapped[Reward] = relationship()
-    membership: Mapped["Membership"] = relationship(foreign_keys=[membership_id])  # noqa: F821
-    decided_by: Mapped["Membership | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+    membership: Mapped[Membership] = relationship(foreign_keys=[membership_id])  # noqa: F821
+    decided_by: Mapped[Membership | None] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
 
 
-class BadgeAward(db.Model):
-    """A milestone a member reached (badge keys: services/badges.py); awarded once per member."""
+class BadgeAward(Model):
+    """A milestone a member reached (badge keys: services/community/badges.py); awarded once per member."""
 
     __tablename__ = "badge_award"
     __table_args__ = (sa.UniqueConstraint("membership_id", "badge"),)

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import one_of, utcnow
+from .base import Model, one_of, utcnow
 
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .accounts import SocialAccount
+    from .content import Post
+    from .organization import Membership
 
 
 class ShareMethod(enum.StrEnum):
@@ -32,11 +36,11 @@ class ShareStatus(enum.StrEnum):
     CANCELED = "canceled"
 
 
-SHARE_METHODS = tuple(ShareMethod)
-SHARE_STATUSES = tuple(ShareStatus)
+# The shares that left the platform and count (leaderboards, badges, the overview): intent shares and published ones.
+COUNTED_SHARE_STATUSES = (ShareStatus.SHARED, ShareStatus.PUBLISHED)
 
 
-class TrackedLink(db.Model):
+class TrackedLink(Model):
     """One short link per (post, member, network): the ambassador's own link."""
 
     __tablename__ = "tracked_link"
@@ -52,11 +56,11 @@ class TrackedLink(db.Model):
     destination: Mapped[str] = mapped_column(sa.String(2600))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    post: Mapped["Post"] = relationship()  # noqa: F821
-    membership: Mapped["Membership"] = relationship()  # noqa: F821
+    post: Mapped[Post] = relationship()  # noqa: F821
+    membership: Mapped[Membership] = relationship()  # noqa: F821
 
 
-class Share(db.Model):
+class Share(Model):
     __tablename__ = "share"
     __table_args__ = (sa.Index("ix_share_org_created", "org_id", "created_at"), one_of("method", ShareMethod),
                       one_of("status", ShareStatus))
@@ -96,23 +100,28 @@ class Share(db.Model):
     # Set when the share came from a campaign's auto-share to the member's queue.
     auto: Mapped[bool] = mapped_column(default=False)
 
-    post: Mapped["Post"] = relationship()  # noqa: F821
-    account: Mapped["SocialAccount | None"] = relationship()  # noqa: F821
-    membership: Mapped["Membership"] = relationship()  # noqa: F821
+    post: Mapped[Post] = relationship()  # noqa: F821
+    account: Mapped[SocialAccount | None] = relationship()  # noqa: F821
+    membership: Mapped[Membership] = relationship()  # noqa: F821
     tracked_link: Mapped[TrackedLink] = relationship()
+
+
+def share_moment() -> sa.ColumnElement:
+    """When a share counts: published (API shares) or created (intent shares)."""
+    return sa.func.coalesce(Share.published_at, Share.created_at)
 
 
 def _day_of_hour_bucket(context) -> int:
     return context.get_current_parameters()["hour_bucket"] // 24
 
 
-class Click(db.Model):
+class Click(Model):
     """A counted click (bots, previews, repeats within the hour and over the daily cap are not stored).
 
     The unique constraints on (link, visitor, hour bucket) and (link, visitor, UTC day, slot)
     guard against two processes counting the same visitor at once; the hour-long dedupe
     window and the per-day cap themselves are checked when the batch is written
-    (services/clicks.py), which gives each click its slot: its rank that day.
+    (services/publishing/clicks.py), which gives each click its slot: its rank that day.
     """
 
     __tablename__ = "click"

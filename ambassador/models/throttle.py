@@ -1,4 +1,4 @@
-"""Throttle counters: one row per (scope, key) for logins and unauthenticated forms (services/throttle.py)."""
+"""Throttle counters: one row per (scope, key) for logins and unauthenticated forms (infra/throttle.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,11 +6,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 
 
-class ThrottleCounter(db.Model):
+class ThrottleCounter(Model):
     """Attempts counted for one key (a keyed hash of an address, an email, or both) in one scope.
 
     One row per key, so checking and recording can lock that row (PostgreSQL) and the table

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
+
+if TYPE_CHECKING:  # the other side of relationships, for the type checker only
+    from .organization import Membership
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,18 +31,23 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="user")  # noqa: F821
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")  # noqa: F821
 
     def set_password(self, password: str) -> None:
         # Werkzeug 3 defaults to scrypt, a memory-hard KDF.
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     # The raw token of the UserSession this request runs under (set at login and by the user
     # loader); Flask-Login stores get_id() in the session and the remember-me cookie.
-    session_token = None  # str | None; plain attribute, not a column
+    if TYPE_CHECKING:
+        session_token: str | None  # a plain attribute, not a column (declared here for the type checker)
+    else:
+        session_token = None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token or ''}"
@@ -53,7 +61,7 @@ class User(UserMixin, db.Model):
         return self.name or self.email.split("@")[0]
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser: revocable server-side (logout, password change, reset) and expiring.
 
     `id` is the SHA-256 of the random token kept in the signed session and remember-me cookies,

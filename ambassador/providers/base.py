@@ -94,7 +94,7 @@ class AccountContext:
 
 
 class AppClients(Protocol):
-    """The client credentials of the app registered on one server (services/mastodon_apps.py)."""
+    """The client credentials of the app registered on one server (services/publishing/mastodon_apps.py)."""
 
     def client_for(self, *, service_url: str, redirect_uri: str) -> tuple[str, str]:
         """(client_id, client_secret), registering the app on first use."""

@@ -29,13 +29,22 @@ from typing import Any
 import regex
 from flask_babel import lazy_gettext as _l
 
+from ..infra.safe_http import member_hosts_session
 from ..networks import URL_RE
-from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult, SocialProvider,
-                   TokenSet)
-from .http import classify, request as http_request
+from .base import (
+    AccountContext,
+    ErrorKind,
+    Profile,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    SocialProvider,
+    TokenSet,
+)
+from .http import classify
+from .http import request as http_request
 from .instance_urls import normalize_service_url
 from .registry import register
-from .safe_http import member_hosts_session
 
 COLLECTION = "app.bsky.feed.post"
 S32 = "234567abcdefghijklmnopqrstuvwxyz"
@@ -174,10 +183,11 @@ class BlueskyProvider(SocialProvider):
             session = self._xrpc("GET", pds, "com.atproto.server.getSession", token=tokens.access_token,
                                  idempotent=True)
             did, handle = session["did"], session.get("handle") or ""
+        did, handle = str(did), str(handle or "")
         display_name = ""
         try:  # the PDS proxies app.bsky.* to the app view; a profile name is nice, not needed
-            display_name = self._xrpc("GET", pds, "app.bsky.actor.getProfile", token=tokens.access_token,
-                                      idempotent=True, params={"actor": did}).get("displayName") or ""
+            display_name = str(self._xrpc("GET", pds, "app.bsky.actor.getProfile", token=tokens.access_token,
+                                      idempotent=True, params={"actor": did}).get("displayName") or "")
         except ProviderError:
             pass
         return [Profile(external_id=did, handle=f"@{handle}" if handle else did, display_name=display_name or handle,

@@ -26,9 +26,18 @@ from urllib.parse import urlencode
 
 from flask_babel import lazy_gettext as _l
 
-from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult, SocialProvider,
-                   TokenSet)
-from .http import classify, request as http_request
+from .base import (
+    AccountContext,
+    ErrorKind,
+    Profile,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    SocialProvider,
+    TokenSet,
+)
+from .http import classify
+from .http import request as http_request
 from .registry import register
 
 SCOPES = "pages_show_list,pages_manage_posts,pages_read_engagement"
@@ -135,7 +144,8 @@ class FacebookProvider(SocialProvider):
         error = classify(response, idempotent=idempotent)
         if error is None:
             return body
-        raise _refine(error, body.get("error") if isinstance(body.get("error"), dict) else {}, response.headers)
+        detail = body.get("error")
+        raise _refine(error, detail if isinstance(detail, dict) else {}, response.headers)
 
 
 def _refine(error: ProviderError, details: dict, headers) -> ProviderError:

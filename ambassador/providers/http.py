@@ -18,8 +18,8 @@ from typing import Any
 import requests
 import urllib3
 
+from ..infra.safe_http import UnsafeAddress
 from .base import ErrorKind, ProviderError, TokenSet
-from .safe_http import UnsafeAddress
 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 _session = requests.Session()

@@ -7,7 +7,7 @@ credentials, paths, queries and fragments are refused. Loopback / private / link
 literals and "localhost" are refused as well (PROVIDERS_ALLOW_HTTP lets loopback through, nothing
 else), so a member cannot make our server call its own internal network (server-side request
 forgery). A name that resolves to a private address is caught when we connect: every call to
-these servers goes through providers/safe_http.py, which connects only to a checked address.
+these servers goes through infra/safe_http.py, which connects only to a checked address.
 """
 from __future__ import annotations
 

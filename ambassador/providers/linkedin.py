@@ -25,8 +25,16 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult,
-                   SocialProvider, TokenSet)
+from .base import (
+    AccountContext,
+    ErrorKind,
+    Profile,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    SocialProvider,
+    TokenSet,
+)
 from .http import oauth_token, send, token_set
 from .registry import register
 
@@ -51,7 +59,7 @@ def little_text(text: str) -> str:
     parts, last = [], 0
     for match in _HASHTAG.finditer(text):
         parts.append(_RESERVED.sub(r"\\\1", text[last:match.start()]))
-        parts.append("{hashtag|\\#|%s}" % match.group(1))
+        parts.append(f"{{hashtag|\\#|{match.group(1)}}}")
         last = match.end()
     parts.append(_RESERVED.sub(r"\\\1", text[last:]))
     return "".join(parts)

@@ -1,7 +1,7 @@
 """Mastodon: any instance the member names (connect_style "instance_oauth").
 
 Client credentials: an app is registered once per instance (POST /api/v1/apps) and reused;
-services/mastodon_apps.py stores it (OAuthClient, secret encrypted). The caller passes that store
+services/publishing/mastodon_apps.py stores it (OAuthClient, secret encrypted). The caller passes that store
 in as `clients` (base.AppClients: `client_for`, `forget`), so the adapter imports no service or
 model; `authorize_url` and `exchange` look the credentials up through it (the store needs an app
 context and flushes a new registration: the caller commits, as the outermost caller always does).
@@ -17,7 +17,7 @@ may exist, the key not), or after a read timeout (the first request may still be
 therefore post twice: both are UNKNOWN_OUTCOME ("unconfirmed"), never retried by themselves. Only
 what surely did not reach the instance (a refused connection, a connect timeout) and 429 are
 retried. The key still makes sending again harmless once an earlier request has long finished
-(a worker that died mid-call: services/dispatch_leases.py).
+(a worker that died mid-call: services/publishing/leases.py).
 """
 from __future__ import annotations
 
@@ -27,13 +27,21 @@ from urllib.parse import urlencode, urlsplit
 
 from flask_babel import lazy_gettext as _l
 
-from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult, SocialProvider,
-                   TokenSet)
+from ..infra.safe_http import member_hosts_session
+from .base import (
+    AccountContext,
+    ErrorKind,
+    Profile,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    SocialProvider,
+    TokenSet,
+)
 from .http import classify, error_message, oauth_token, send, token_set
 from .http import request as http_request
 from .instance_urls import normalize_service_url
 from .registry import register
-from .safe_http import member_hosts_session
 
 SCOPES = "write:statuses write:media read:accounts"
 CLIENT_NAME = "Ambassador"

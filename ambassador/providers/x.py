@@ -16,8 +16,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .base import (AccountContext, ErrorKind, Profile, ProviderError, PublishRequest, PublishResult,
-                   SocialProvider, TokenSet)
+from .base import (
+    AccountContext,
+    ErrorKind,
+    Profile,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    SocialProvider,
+    TokenSet,
+)
 from .http import classify, oauth_token, parse_reset, send, token_set
 from .http import request as http_request
 from .registry import register
@@ -83,7 +91,8 @@ class XProvider(SocialProvider):
 
     def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
         response = http_request("POST", f"{self._api()}/2/tweets", idempotent=False, config=self.config,
-                                json={"text": request.text}, headers={"Authorization": f"Bearer {account.access_token}"})
+                                json={"text": request.text},
+                                headers={"Authorization": f"Bearer {account.access_token}"})
         error = classify(response, idempotent=False)
         if error is not None:
             if error.kind is ErrorKind.RATE_LIMITED:

@@ -1,1 +1,2 @@
-"""The business logic, one module per concept (DESIGN.md "Layout"); a regular package so the import checks see it."""
+"""The business logic, one sub-package per domain (DESIGN.md "Layout"): org, content, publishing, analytics, nps,
+community. Services take typed keyword arguments, never read the request and never commit: the caller does."""

@@ -1,28 +1,29 @@
 """HTML blueprints, one module per area."""
-from . import (
+# discussions, ideas and polls have no blueprint of their own: importing them adds their routes to
+# community.bp (web/community.py does not import them, so they can import it without a cycle).
+from . import (  # noqa: F401
     accounts,
     auth,
     community,
     content,
+    discussions,
     feed,
     followups,
     health,
+    ideas,
     join,
     leaderboard,
     links,
     members,
     nps_insights,
     org,
+    polls,
     promoters,
     rewards,
     scheduled,
     survey_public,
     surveys,
 )
-
-# discussions, ideas and polls have no blueprint of their own: importing them adds their routes to
-# community.bp (web/community.py does not import them, so they can import it without a cycle).
-from . import discussions, ideas, polls  # noqa: F401
 
 BLUEPRINTS = [
     health.bp, auth.bp, org.bp, members.bp, join.bp,  # organizations and people

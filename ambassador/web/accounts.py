@@ -9,18 +9,30 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from .. import networks
 from ..extensions import db
 from ..forms.accounts import AppPasswordForm, InstanceForm
+from ..infra.urls import absolute_url
 from ..models import AccountStatus, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind, ProviderError, SocialProvider
-from ..services import mastodon_apps, oauth_flow, social_accounts
-from ..services.oauth_flow import ConnectError
-from ..services.urls import absolute_url
+from ..services.publishing import mastodon_apps, oauth_flow, social_accounts
+from ..services.publishing.oauth_flow import ConnectError
 from .context import member_required, scoped_or_404
 from .security import content_security_policy
 from .service_call import service_call
@@ -141,7 +153,8 @@ def _instance_form(provider: SocialProvider):
 def _app_password_form(provider: SocialProvider):
     default_server = current_app.config.get(f"{provider.name.upper()}_DEFAULT_SERVICE", "")
     form = AppPasswordForm(identifier=request.args.get("handle", ""),
-                           service_url=request.args.get("server", "") if request.args.get("server") != default_server else "")
+                           service_url=request.args.get("server", "")
+                           if request.args.get("server") != default_server else "")
     error = None
     if form.validate_on_submit():
         try:

@@ -9,10 +9,27 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..forms.auth import (ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm, ProfileForm,
-                          ResetPasswordForm, SignupForm)
+from ..forms.auth import (
+    ChangePasswordForm,
+    ConfirmEmailForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignupForm,
+)
 from ..models import MemberStatus
-from ..services import accounts, email_verification, password_reset, signup as signup_service, user_sessions
+from ..services.org import (
+    accounts,
+    email_verification,
+    password_reset,
+)
+from ..services.org import (
+    sessions as user_sessions,
+)
+from ..services.org import (
+    signup as signup_service,
+)
 from .context import active_memberships
 from .service_call import service_call
 from .throttling import allowed_for_email, throttled, wait_text
@@ -29,7 +46,7 @@ def _safe_next(target: str | None) -> str:
 def start_session(user, *, remember: bool = False) -> None:
     """A fresh session on every login (no fixation), keeping only the language choice.
 
-    The session gets a server-side row (services/user_sessions.py) whose token Flask-Login keeps
+    The session gets a server-side row (services/org/sessions.py) whose token Flask-Login keeps
     in the session and remember-me cookies; it is committed here, with whatever the caller did before.
     """
     locale = session.get("locale")

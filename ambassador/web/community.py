@@ -8,11 +8,13 @@ from flask_babel import format_datetime
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import utcnow
 from ..forms.community import idea_status_labels
 from ..forms.content import from_utc
-from ..services import discussions, ideas as idea_service, moderation, polls as poll_service
-from ..services.community import is_staff
+from ..models import utcnow
+from ..services.community import discussions, moderation
+from ..services.community import ideas as idea_service
+from ..services.community import polls as poll_service
+from ..services.community.participation import is_staff
 from .context import member_required
 from .service_call import service_call
 

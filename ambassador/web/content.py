@@ -9,9 +9,13 @@ from flask_login import current_user
 
 from .. import networks
 from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
+from ..infra import open_graph, uploads
 from ..models import CAMPAIGN_STATUSES, Audience, Campaign, Post, Role
-from ..services import approval, campaigns as campaign_service, feed, open_graph, posts as post_service, uploads
-from ..services.campaigns import ContentError
+from ..services.content import approval
+from ..services.content import campaigns as campaign_service
+from ..services.content import posts as post_service
+from ..services.content.campaigns import ContentError
+from ..services.publishing import feed
 from .context import member_required, role_required, scoped_or_404
 from .service_call import service_call, show_error
 
@@ -131,7 +135,7 @@ def _post_form(campaign: Campaign, post: Post | None):
                                                   data=data, post=post)
             back_to_review = approval.after_edit(post=saved, membership=g.membership, org=g.org)
         if call.ok:
-            post_service.delete_image_file(stale)
+            uploads.delete_file(stale)
             flash(_("The post is saved and goes back to a manager for review.") if back_to_review
                   else _("The post is saved."), "success")
             return redirect(url_for("content.post", post_id=saved.id))

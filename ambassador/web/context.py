@@ -9,19 +9,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import MemberStatus, Membership, Organization, Role, User
-from ..services import user_sessions
+from ..models import Membership, MemberStatus, Organization, Role, User
+from ..services.org import sessions
 
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader for "<user id>:<session token>" (session or remember-me cookie).
 
     Only a live server-side session signs the request in: logout, password change and reset
-    revoke it, and it expires (services/user_sessions.py).
+    revoke it, and it expires (services/org/sessions.py).
     """
     try:
         raw_id, token = user_id.split(":", 1)
-        user, touched = user_sessions.user_for_session(int(raw_id), token)
+        user, touched = sessions.user_for_session(int(raw_id), token)
     except (ValueError, TypeError):
         return None
     if touched:

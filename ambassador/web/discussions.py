@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..forms.community import ReasonForm, ReplyForm, TopicForm
 from ..models import Message, MessageReport, Role, Topic
-from ..services import discussions, moderation
+from ..services.community import discussions, moderation
 from .community import PER_PAGE, bp, flash_errors, page_number, run_action, save_form
 from .context import member_required, role_required, scoped_or_404
 

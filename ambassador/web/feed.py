@@ -4,16 +4,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import networks
 from ..forms.content import from_utc
 from ..forms.feed import AccountShareForm, AutoShareForm, FeedFilterForm, ShareForm
-from ..services import activity as activity_service
-from ..services import auto_share
-from ..services import feed as feed_service
-from ..services import publishing, sharing, social_accounts
+from ..services.analytics import activity as activity_service
+from ..services.publishing import auto_share, linked_shares, sharing, social_accounts
+from ..services.publishing import feed as feed_service
 from .context import member_required
 from .scheduled import accounts_url, member_time
 from .service_call import service_call
@@ -83,7 +83,7 @@ def share_through_accounts(post_id: int):
         problems = {"mode": _("Choose Share now, Schedule or Add to my queue.")}
     elif valid:
         with service_call(show=False) as call:  # the page shows each problem at its own place
-            shares = publishing.share_through_accounts(
+            shares = linked_shares.share_through_accounts(
                 membership=g.membership, post=post, account_ids=form.accounts.data or [], captions=form.captions(),
                 mode=form.mode, at=form.at(current_user.timezone))
         if call.ok:

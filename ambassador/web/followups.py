@@ -12,10 +12,18 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..forms.followups import (AssignForm, EraseForm, FollowUpFilterForm, NoteForm, PassiveMessageForm,
-                               RespondentSearchForm, UpdateForm, template_labels)
+from ..forms.followups import (
+    AssignForm,
+    EraseForm,
+    FollowUpFilterForm,
+    NoteForm,
+    PassiveMessageForm,
+    RespondentSearchForm,
+    UpdateForm,
+    template_labels,
+)
 from ..models import FollowUp, Respondent, Role, Survey, utcnow
-from ..services import followups, respondent_privacy, survey_invitations
+from ..services.nps import followups, invitations, respondent_privacy
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
@@ -115,7 +123,7 @@ def assign(follow_up_id: int):
 @bp.route("/follow-ups/<int:follow_up_id>/resurvey", methods=["POST"])
 @staff_required
 def resurvey(follow_up_id: int):
-    return _act(follow_up_id, lambda f: survey_invitations.resurvey(actor=g.membership, follow_up=f),
+    return _act(follow_up_id, lambda f: invitations.resurvey(actor=g.membership, follow_up=f),
                 _("A new survey invitation was emailed."))
 
 

@@ -5,9 +5,10 @@ from flask import abort, flash, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from ..forms.community import CommentForm, IdeaForm, IdeaStatusForm
+from ..infra import uploads
 from ..models import Idea, Role
 from ..models.community import IDEA_STATUSES
-from ..services import ideas as idea_service, uploads
+from ..services.community import ideas as idea_service
 from .community import PER_PAGE, bp, page_number, run_action, save_form
 from .context import member_required, role_required, scoped_or_404
 

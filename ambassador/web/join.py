@@ -12,8 +12,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..forms.members import AcceptInvitationForm, ConfirmForm, JoinSignupForm, template_labels
-from ..services import accounts, invitations, members, signup
-from ..services.urls import absolute_url
+from ..infra.urls import absolute_url
+from ..services.org import accounts, invitations, members, signup
 from .auth import enter_organization, start_session
 from .service_call import service_call
 from .throttling import throttled

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, render_template, request
 
 from ..models import Role, Team
-from ..services import leaderboard, overview as overview_service, periods
+from ..services.analytics import leaderboard, periods
+from ..services.analytics import overview as overview_service
 from .context import member_required, role_required, scoped_or_404
 
 bp = Blueprint("leaderboard", __name__)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request
 
 from ..extensions import db
-from ..services import bots, clicks, tracked_links
+from ..infra import bots
+from ..services.publishing import clicks, tracked_links
 
 bp = Blueprint("links", __name__)
 

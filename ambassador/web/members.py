@@ -1,7 +1,7 @@
 """Members, invitations, CSV import and the outbox of the current organization.
 
 Managers and admins see members and invitations; who may change what is decided in
-services/members.py (see its docstring): admins everything, managers ambassadors and curators.
+services/org/members.py (see its docstring): admins everything, managers ambassadors and curators.
 The outbox (every email the organization sent, including invitation links) is for admins only.
 """
 from __future__ import annotations
@@ -12,11 +12,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..forms.members import (ImportForm, InviteForm, MemberFilterForm, MemberForm, role_choices, team_choices,
-                             template_labels)
+from ..forms.members import (
+    ImportForm,
+    InviteForm,
+    MemberFilterForm,
+    MemberForm,
+    role_choices,
+    team_choices,
+    template_labels,
+)
+from ..infra.urls import absolute_url
 from ..models import Invitation, Membership, OutboxEmail, Role
-from ..services import csv_import, invitations, members, teams
-from ..services.urls import absolute_url
+from ..services.org import imports, invitations, members, teams
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
@@ -146,7 +153,7 @@ def import_csv():
     report = None
     if form.validate_on_submit():
         with service_call(form, field="file"):
-            report = csv_import.import_invitations(org=g.org, invited_by=g.membership, data=form.file.data.read(),
+            report = imports.import_invitations(org=g.org, invited_by=g.membership, data=form.file.data.read(),
                                                    role=form.role.data, default_kind=form.kind.data)
     return render_template("members/import.html", form=form, report=report)
 

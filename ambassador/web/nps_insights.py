@@ -5,13 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms.nps_insights import GROUP_LABELS, GROUP_SHORT, ThemeForm
 from ..models import Role, Survey, SurveyResponse, Theme
-from ..services import nps_drivers, nps_text, nps_themes
+from ..services.nps import drivers as nps_drivers
+from ..services.nps import text
+from ..services.nps import themes as nps_themes
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
@@ -20,7 +23,7 @@ bp = Blueprint("nps_insights", __name__, url_prefix="/insights")
 
 @bp.context_processor
 def _labels():
-    return {"GROUP_LABELS": GROUP_LABELS, "GROUP_SHORT": GROUP_SHORT, "GROUPS": nps_text.GROUPS}
+    return {"GROUP_LABELS": GROUP_LABELS, "GROUP_SHORT": GROUP_SHORT, "GROUPS": text.GROUPS}
 
 
 @bp.route("/")
@@ -76,7 +79,7 @@ def _retag(survey: Survey) -> int:
     """Bring automatic tags up to date (answers may have arrived since); never touches corrections."""
     try:  # by hand, not service_call: a concurrent tagging is not an error for the manager, just 0 changes
         with db.session.begin_nested():
-            changes = nps_text.retag_survey(survey)
+            changes = text.retag_survey(survey)
         db.session.commit()
     except IntegrityError:  # another manager's page tagged the same answers at the same moment
         db.session.rollback()
@@ -89,13 +92,13 @@ def _retag(survey: Survey) -> int:
 def survey(survey_id: int):
     item = scoped_or_404(Survey, survey_id)
     _retag(item)
-    group = request.args.get("group") if request.args.get("group") in nps_text.GROUPS else None
+    group = request.args.get("group") if request.args.get("group") in text.GROUPS else None
     theme_id = request.args.get("theme", type=int)
     theme = scoped_or_404(Theme, theme_id) if theme_id is not None else None
     answers = nps_themes.answers_page(survey=item, group=group, theme_id=theme.id if theme else None,
                                       page=request.args.get("page", 1, type=int))
     return render_template(
-        "nps_insights/survey.html", survey=item, keywords=nps_text.survey_keywords(survey=item),
+        "nps_insights/survey.html", survey=item, keywords=text.survey_keywords(survey=item),
         table=nps_themes.theme_counts(survey=item), drivers=nps_drivers.key_drivers(survey=item),
         answers=answers, tags=nps_themes.tags_of(org_id=g.org.id, response_ids=[r.id for r in answers.items]),
         themes=nps_themes.org_themes(org_id=g.org.id), group=group, theme=theme,

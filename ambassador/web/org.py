@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..forms.org import OrgSettingsForm, TeamForm
+from ..infra.uploads import absolute_path, mimetype_for
+from ..infra.urls import absolute_url
 from ..models import Organization, Role, Team
-from ..services import org_settings, teams
-from ..services.urls import absolute_url
-from ..services.uploads import absolute_path, mimetype_for
+from ..services.org import settings as org_settings
+from ..services.org import teams
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 

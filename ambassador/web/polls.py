@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..forms.community import BallotForm, PollForm
 from ..models import Poll, utcnow
-from ..services import polls as poll_service
+from ..services.community import polls as poll_service
 from .community import PER_PAGE, bp, flash_errors, page_number, run_action, save_form
 from .context import member_required, role_required, scoped_or_404
 

@@ -20,10 +20,10 @@ from ..extensions import csrf, db
 from ..forms.followups import template_labels as followup_labels
 from ..forms.members import template_labels
 from ..forms.promoters import BulkInviteForm, PromoterConsentForm, PromoterSignupForm
+from ..infra.urls import absolute_url
 from ..models import Organization, Role, Survey
-from ..services import promoters
+from ..services.nps import promoters
 from .context import role_required
-from ..services.urls import absolute_url
 from .join import _enter, _sign_up, render_sent, sign_up_to_join
 from .service_call import service_call
 from .throttling import throttled

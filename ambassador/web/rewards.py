@@ -11,9 +11,11 @@ from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from ..forms.rewards import RewardForm
+from ..infra import database, uploads
 from ..models import Role
 from ..models.rewards import REDEMPTION_STATUSES, Redemption, RedemptionStatus, Reward
-from ..services import badges, database, points, redemptions, rewards, teams, uploads
+from ..services.community import badges, points, redemptions, rewards
+from ..services.org import teams
 from .context import member_required, role_required, scoped_or_404
 from .service_call import service_call
 
@@ -63,7 +65,7 @@ def index():
 @member_required
 def redeem(reward_id: int):
     reward = scoped_or_404(Reward, reward_id)
-    database.begin_write()  # SQLite: check and debit in one write transaction (services/redemptions.py)
+    database.begin_write()  # SQLite: check and debit in one write transaction (services/community/redemptions.py)
     with service_call() as call:
         redemption = redemptions.redeem(membership=g.membership, reward=reward)
     if call.ok:
@@ -123,7 +125,7 @@ def _reward_form(reward: Reward | None):
         with service_call(form, on_form=True) as call:
             saved, stale = rewards.save_reward(org=g.org, data=form.to_input(), reward=reward)
         if call.ok:
-            rewards.delete_image_file(stale)
+            uploads.delete_file(stale)
             flash(_("“%(title)s” is saved.", title=saved.title), "success")
             return redirect(url_for("rewards.catalogue"), code=303)
     return render_template("rewards/reward_form.html", form=form, reward=reward), 422 if form.errors else 200

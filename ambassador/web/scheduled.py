@@ -6,13 +6,14 @@ from datetime import datetime
 
 from babel.dates import format_date, format_time, get_datetime_format
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..forms.content import from_utc
 from ..forms.feed import ConfirmPostedForm, EditScheduledForm
 from ..models import ShareStatus
-from ..services import publishing, scheduled
+from ..services.publishing import linked_shares, scheduled
 from .context import member_required
 from .service_call import service_call
 
@@ -100,7 +101,7 @@ def _act(share_id: int, action, done: str, **kwargs):
 @bp.route("/me/shares/<int:share_id>/cancel", methods=["POST"])
 @member_required
 def cancel(share_id: int):
-    return _act(share_id, publishing.cancel_share, _("Canceled: it will not go out."))
+    return _act(share_id, linked_shares.cancel_share, _("Canceled: it will not go out."))
 
 
 @bp.route("/me/shares/<int:share_id>/confirm", methods=["POST"])
@@ -112,12 +113,12 @@ def confirm(share_id: int):
         for message in form.url.errors:
             flash(message, "error")
         return _back()
-    return _act(share_id, publishing.confirm_unconfirmed, _("Thanks: it is marked as published."),
+    return _act(share_id, linked_shares.confirm_unconfirmed, _("Thanks: it is marked as published."),
                 url=form.url.data or None)
 
 
 @bp.route("/me/shares/<int:share_id>/discard", methods=["POST"])
 @member_required
 def discard(share_id: int):
-    return _act(share_id, publishing.discard_unconfirmed,
+    return _act(share_id, linked_shares.discard_unconfirmed,
                 _("Marked as not posted. It is not sent again by itself: share the post anew if you like."))

@@ -7,7 +7,7 @@
         return redirect(...)
     return render_template(..., form=form)
 
-On a `ServiceError` (services/errors.py) the session is rolled back (nothing of the request is written),
+On a `ServiceError` (errors.py) the session is rolled back (nothing of the request is written),
 the error is kept on `call.error` and its messages are shown: each field's messages next to that field of
 `form`; a message for the whole request next to `field` when given; anything else (no form, a field the form
 does not have) flashed as an error, or added to `form.form_errors` with `on_form=True` for templates that
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from flask import flash
 
+from ..errors import ServiceError
 from ..extensions import db
-from ..services.errors import ServiceError
 
 
 @dataclass

@@ -9,7 +9,7 @@ session. The session cookie being SameSite=Lax, a cross-site POST never carries 
 session either. Unsubscribing is a top-level page and uses the normal CSRF check.
 
 Language: ?lang=, else the respondent's (email invitations), else the browser's, else the
-organization's. Email links: see services/surveys.py (one answer per invitation; the score
+organization's. Email links: see services/nps/surveys.py (one answer per invitation; the score
 can change within 30 minutes). Link checkers and preview fetchers that open every link of an
 email record nothing: they get the page with the score buttons.
 """
@@ -22,8 +22,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..extensions import csrf, db
 from ..forms.surveys import ConfirmForm, parse_details
+from ..infra import bots
 from ..models import Organization, SurveyResponse, SurveyStatus
-from ..services import bots, members, survey_invitations, surveys
+from ..services.nps import invitations, surveys
+from ..services.org import members
 from .security import content_security_policy
 from .service_call import service_call
 from .throttling import throttled
@@ -202,6 +204,6 @@ def unsubscribe(token: str):
     lang = _language(invitation.survey, invitation.respondent.language)
     if form.validate_on_submit():
         with service_call():
-            survey_invitations.unsubscribe(invitation=invitation)
+            invitations.unsubscribe(invitation=invitation)
     return _render("survey_public/unsubscribe.html", invitation.survey, lang, form=form,
                    respondent=invitation.respondent)

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..forms.surveys import GROUP_LABELS, LANGUAGE_LABELS, STATUS_LABELS, InviteUploadForm, SurveyForm
+from ..infra.urls import absolute_url
 from ..models import Role, Survey
-from ..services import nps_results, survey_invitations, surveys
-from ..services.urls import absolute_url
+from ..services.nps import invitations, surveys
+from ..services.nps import results as nps_results
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
@@ -84,7 +85,7 @@ def invite(survey_id: int):
     form, report = InviteUploadForm(), None
     if form.validate_on_submit():
         with service_call(form, field="file"):
-            report = survey_invitations.invite_from_csv(org=g.org, actor=g.membership, survey=survey,
+            report = invitations.invite_from_csv(org=g.org, actor=g.membership, survey=survey,
                                                         data=form.file.data.read())
     return render_template("surveys/invite.html", form=form, survey=survey, report=report,
                            rate=nps_results.response_rate(org_id=g.org.id, survey_id=survey.id))

@@ -1,5 +1,5 @@
 """Throttled forms: `@throttled("signup")` counts a view's POSTs per address, `@throttled("password_check",
-per_user=True)` per signed-in user (services/throttle.py).
+per_user=True)` per signed-in user (infra/throttle.py).
 
 GETs are never counted. A throttled POST changes nothing and gets a 429 page saying when to
 try again (errors/429.html, with Retry-After). A POST let through runs in a transaction that
@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
-from ..services import accounts, throttle
-from ..services.addresses import visitor_address
+from ..infra import throttle
+from ..infra.addresses import visitor_address
+from ..services.org import accounts
 
 
 def wait_text(retry_after: int) -> str:

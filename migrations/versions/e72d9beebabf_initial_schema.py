@@ -1,7 +1,7 @@
 """Initial schema: organizations, members, content, shares, tracked links, clicks, points
 
 Revision ID: e72d9beebabf
-Revises: 
+Revises:
 Create Date: 2026-11-23 03:21:34.373276
 
 """

@@ -5,7 +5,7 @@ Revises: h7thro000001
 Create Date: 2026-12-05 00:15:00
 
 """
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from alembic import op
 import sqlalchemy as sa
@@ -38,7 +38,7 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_verified_at', sa.DateTime(), nullable=True))
     # Everyone who had an account before verification existed counts as verified.
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     user = sa.table('user', sa.column('email_verified_at', sa.DateTime()))
     op.execute(user.update().values(email_verified_at=now))
     # Sessions signed before this revision carry "<id>:<session_version>", which no user_session

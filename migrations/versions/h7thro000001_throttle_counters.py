@@ -1,6 +1,6 @@
 """Throttle counters for logins and unauthenticated forms (replaces login_attempt)
 
-One row per (scope, key) so the check and the record can lock it (services/throttle.py).
+One row per (scope, key) so the check and the record can lock it (infra/throttle.py).
 The old login_attempt rows are only recent failures: dropping them forgets at most 15 minutes
 of failed logins.
 

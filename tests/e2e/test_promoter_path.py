@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from ambassador.models import Membership, OutboxEmail, Survey, SurveyResponse, User
-from ambassador.services import accounts
-from ambassador.services.organizations import create_organization
+from ambassador.services.org import accounts
+from ambassador.services.org.organizations import create_organization
 
 from .conftest import log_in
 

@@ -15,8 +15,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from ambassador.models import Click, Membership, PointsEntry, Post, Share, TrackedLink
-from ambassador.services import accounts
-from ambassador.services.organizations import create_organization
+from ambassador.services.org import accounts
+from ambassador.services.org.organizations import create_organization
 
 from .conftest import VISITOR_USER_AGENT, log_in
 
@@ -71,7 +71,8 @@ def test_publish_share_click_and_leaderboard(new_context, live_server, share_org
     curator.get_by_role("button", name="Publish").click()
     expect(curator.get_by_role("status")).to_contain_text("Published")
     with live_server.session() as session:
-        post = session.scalar(sa.select(Post).where(Post.org_id == share_org, Post.title == "Our spring bouquets are in"))
+        post = session.scalar(sa.select(Post).where(Post.org_id == share_org,
+                                                    Post.title == "Our spring bouquets are in"))
         assert post.status == "approved"
         campaign_slug = post.campaign.slug
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from ambassador.extensions import db as ext_db
+from ambassador.infra import crypto
 from ambassador.models import Share, SocialAccount
-from ambassador.services import crypto
 from tests.conftest import app_with_own_schema
 from tests.factories import Factory
 from tests.providers.fakes.bluesky import FakePDS
@@ -22,7 +22,7 @@ from tests.providers.fakes.facebook import APP_ID, APP_SECRET, FakeFacebook
 from tests.providers.fakes.linkedin import FakeLinkedIn
 from tests.providers.fakes.mastodon import FakeMastodon
 from tests.providers.fakes.x import FakeX
-from tests.services.publishing_fakes import due_share
+from tests.services.publishing.fakes import due_share
 
 BASE = "https://ambassador.example.org"
 

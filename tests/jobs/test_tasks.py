@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ambassador.infra import crypto
 from ambassador.jobs import tasks
 from ambassador.models import AutoShareOptIn, OutboxEmail, Share, utcnow
 from ambassador.providers.base import ErrorKind
-from ambassador.services import crypto, publishing
-from tests.services.publishing_fakes import account, error, member, network, post  # noqa: F401 - fixtures
+from ambassador.services.publishing import linked_shares
+from tests.services.publishing.fakes import account, error
 
 
 def mails(db) -> list[OutboxEmail]:
@@ -19,11 +20,14 @@ def mails(db) -> list[OutboxEmail]:
 
 def test_refresh_expiring_tokens_refreshes_within_the_hour_and_marks_revoked_grants(db, network, member):
     now = utcnow()
-    soon = account(db, member, "x", refresh_token_enc=crypto.encrypt("r-soon"), token_expires_at=now + timedelta(minutes=20))
+    soon = account(db, member, "x", refresh_token_enc=crypto.encrypt("r-soon"),
+                   token_expires_at=now + timedelta(minutes=20))
     revoked = account(db, member, "x", refresh_token_enc=crypto.encrypt("r-revoked"),
                       token_expires_at=now + timedelta(minutes=30))
-    flaky = account(db, member, "x", refresh_token_enc=crypto.encrypt("r-flaky"), token_expires_at=now + timedelta(minutes=40))
-    later = account(db, member, "x", refresh_token_enc=crypto.encrypt("r-later"), token_expires_at=now + timedelta(hours=3))
+    flaky = account(db, member, "x", refresh_token_enc=crypto.encrypt("r-flaky"),
+                    token_expires_at=now + timedelta(minutes=40))
+    later = account(db, member, "x", refresh_token_enc=crypto.encrypt("r-later"),
+                    token_expires_at=now + timedelta(hours=3))
     network.refresh_answers.extend([None, error(ErrorKind.REAUTH, "invalid_grant"), error(ErrorKind.RETRY, "503")])
     counts = tasks.refresh_expiring_tokens(now=now)
     assert counts == {"refreshed": 1, "reconnect": 1, "errors": 1}
@@ -50,14 +54,14 @@ def test_expiring_tokens_that_cannot_be_renewed_get_one_warning_per_threshold(db
 
 def test_expire_posts_fails_waiting_shares_of_ended_posts_and_keeps_the_posts(db, network, make, member, post):
     other_post = make.post(post.campaign)
-    ended = publishing.create_api_share(membership=member, post=post, account=account(db, member), caption="a")
-    blocked = publishing.create_api_share(membership=member, post=post, account=account(db, member), caption="b")
+    ended = linked_shares.create_api_share(membership=member, post=post, account=account(db, member), caption="a")
+    blocked = linked_shares.create_api_share(membership=member, post=post, account=account(db, member), caption="b")
     blocked.error_kind = "reauth"
-    done = publishing.create_api_share(membership=member, post=post, account=account(db, member), caption="c")
+    done = linked_shares.create_api_share(membership=member, post=post, account=account(db, member), caption="c")
     done.status = "published"
-    live = publishing.create_api_share(membership=member, post=other_post, account=account(db, member), caption="d")
+    live = linked_shares.create_api_share(membership=member, post=other_post, account=account(db, member), caption="d")
     gone_account = account(db, member)
-    orphan = publishing.create_api_share(membership=member, post=other_post, account=gone_account, caption="e")
+    orphan = linked_shares.create_api_share(membership=member, post=other_post, account=gone_account, caption="e")
     gone_account.status = "disconnected"
     post.expires_at = utcnow() - timedelta(minutes=1)
     db.session.flush()
@@ -85,13 +89,13 @@ def test_auto_share_queues_newly_live_posts_once_at_the_next_slot(db, network, m
     fresh = make.post(auto_campaign, published_at=utcnow() - timedelta(minutes=5))
     fresher = make.post(auto_campaign, published_at=utcnow() - timedelta(minutes=1))
     db.session.flush()
-    slot = publishing.next_queue_slot(membership=member)
+    slot = linked_shares.next_queue_slot(membership=member)
     assert tasks.auto_share_campaigns() == {"queued": 2, "skipped": 0}
     shares = db.session.scalars(sa.select(Share).order_by(Share.id)).all()
     assert [s.post_id for s in shares] == [fresh.id, fresher.id]
     assert all(s.auto and s.status == "scheduled" and s.account_id == acct.id for s in shares)
     assert shares[0].scheduled_at == slot and shares[1].scheduled_at > slot  # the next free slots
-    publishing.cancel_share(share=shares[0])  # the member said no: never queued again
+    linked_shares.cancel_share(share=shares[0])  # the member said no: never queued again
     assert tasks.auto_share_campaigns() == {"queued": 0, "skipped": 0}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from ambassador.jobs import worker
 from ambassador.jobs.definitions import JOBS
 from ambassador.jobs.tasks import shutdown_requested
-from tests.services.publishing_fakes import account, due_share, member, network, post  # noqa: F401 - fixtures
+from tests.services.publishing.fakes import account, due_share
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def test_shutdown_returns_only_after_the_running_job_finished():
     scheduler = BackgroundScheduler()
     # An interval job, like the worker's own: a one-off job is removed by the scheduler's thread
     # after it runs, which raced with the shutdown (JobLookupError in APScheduler's thread).
-    scheduler.add_job(job_in_hand, "interval", hours=1, next_run_time=datetime.now(timezone.utc))
+    scheduler.add_job(job_in_hand, "interval", hours=1, next_run_time=datetime.now(UTC))
     scheduler.start()
     assert started.wait(10)
     stopper = threading.Thread(target=lambda: (worker.make_signal_handler(scheduler)(signal.SIGTERM, None),

@@ -11,7 +11,7 @@ import socketserver
 import ssl
 import threading
 
-from ambassador.providers import safe_http
+from ambassador.infra import safe_http
 
 PUBLIC_IP = "93.184.216.34"
 SECRET_PAGE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"

@@ -98,7 +98,8 @@ def test_redirects_are_a_configuration_problem_not_a_success():
 
 @pytest.mark.parametrize(("body", "message"), [
     ({"error": "invalid_grant", "error_description": "Token was revoked"}, "Token was revoked"),
-    ({"message": "Content is a duplicate of urn:li:share:1", "status": 422}, "Content is a duplicate of urn:li:share:1"),
+    ({"message": "Content is a duplicate of urn:li:share:1", "status": 422},
+     "Content is a duplicate of urn:li:share:1"),
     ({"title": "Forbidden", "detail": "You are not allowed to create a Tweet with duplicate content."},
      "You are not allowed to create a Tweet with duplicate content."),
     ({"errors": [{"message": "Your Tweet text is too long."}]}, "Your Tweet text is too long."),

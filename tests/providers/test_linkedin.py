@@ -203,7 +203,8 @@ def test_daily_member_throttle_waits_until_midnight_utc(app):
 
 def test_daily_application_throttle_stops_every_account(linkedin, fake):
     fake.fail("posts", status=429, body={
-        "status": 429, "message": "Resource level throttle APPLICATION DAY limit for calls to this resource is reached."})
+        "status": 429,
+        "message": "Resource level throttle APPLICATION DAY limit for calls to this resource is reached."})
     error = failure(linkedin, connected(fake))
     assert error.app_wide and error.retry_at == next_utc_midnight()
 

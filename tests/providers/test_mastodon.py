@@ -13,7 +13,7 @@ from ambassador.providers import registry
 from ambassador.providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, TokenSet
 from ambassador.providers.instance_urls import normalize_service_url
 from ambassador.providers.mastodon import SCOPES, MastodonProvider
-from ambassador.services import mastodon_apps
+from ambassador.services.publishing import mastodon_apps
 
 from .fakes.mastodon import FakeMastodon, s256
 from .test_http import refused_url

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 
 from ambassador.models import Share, SocialAccount
 from ambassador.providers import registry
-from ambassador.services import publishing
+from ambassador.services.publishing import linked_shares
 
 PROVIDERS = ("linkedin", "x", "mastodon", "bluesky", "facebook")
 _seq = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def providers_enabled(monkeypatch):
     """Every network counts as configured: publishing refuses accounts of networks that are not."""
     monkeypatch.setattr(registry, "enabled", lambda config=None: {name: object() for name in PROVIDERS})
@@ -55,7 +55,7 @@ def link_account(db, membership, provider: str = "linkedin", *, status: str = "a
 
 def api_share(db, membership, post, account, *, status: str = "scheduled", at=None, **values) -> Share:
     """An API share through the real service, then moved to `status` as the worker would."""
-    share = publishing.create_api_share(membership=membership, post=post, account=account, caption=None, at=at)
+    share = linked_shares.create_api_share(membership=membership, post=post, account=account, caption=None, at=at)
     if status != "scheduled" or values:
         db.session.execute(sa.update(Share).where(Share.id == share.id).values(status=status, **values))
         db.session.refresh(share)

@@ -8,9 +8,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from ambassador.infra import crypto
 from ambassador.models import SocialAccount, utcnow
-from ambassador.services import crypto, oauth_flow
-from tests.services.test_oauth_flow import calls, fake_providers  # noqa: F401  (fixture)
+from ambassador.services.publishing import oauth_flow
+from tests.services.publishing.oauth_fakes import calls
 
 
 @pytest.fixture
@@ -42,7 +43,8 @@ def flash_text(client) -> str:
 def add_account(make_db, member, provider="x", **kw) -> SocialAccount:
     kw.setdefault("access_token_enc", crypto.encrypt("tok"))
     account = SocialAccount(org_id=member.org_id, membership_id=member.id, provider=provider,
-                            external_id=kw.pop("external_id", f"{provider}-ext"), handle="@owner", display_name="Owner Person",
+                            external_id=kw.pop("external_id", f"{provider}-ext"), handle="@owner",
+                            display_name="Owner Person",
                             extra={}, **kw)
     make_db.session.add(account)
     make_db.session.flush()
@@ -382,8 +384,8 @@ def test_bluesky_round_trip_against_its_contract_pds(member, login, db, allow_ht
 
     client = login(member.user)
     with FakePDS().running() as pds:
-        main = client.post("/me/accounts/connect/bluesky", data={"identifier": "alice.test", "password": "main-password",
-                                                                 "service_url": pds.base_url})
+        main = client.post("/me/accounts/connect/bluesky",
+                           data={"identifier": "alice.test", "password": "main-password", "service_url": pds.base_url})
         assert main.status_code == 422 and "That is your account password" in main.get_data(as_text=True)
         assert accounts_of(db, member) == []
         done = client.post("/me/accounts/connect/bluesky", data={"identifier": "@alice.test",

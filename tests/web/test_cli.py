@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from ambassador.demo.seed import DEFAULT_PASSWORD
 from ambassador.models import Membership, Organization, PointsEntry, Share, User
-from ambassador.services.demo import DEFAULT_PASSWORD
 
 
 def count(db, model) -> int:

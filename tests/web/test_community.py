@@ -6,9 +6,19 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ambassador.models import Idea, IdeaComment, IdeaVote, Message, MessageReport, PointsEntry, Poll, PollBallot, \
-    Topic, utcnow
-from ambassador.services import discussions, ideas, moderation, polls
+from ambassador.models import (
+    Idea,
+    IdeaComment,
+    IdeaVote,
+    Message,
+    MessageReport,
+    PointsEntry,
+    Poll,
+    PollBallot,
+    Topic,
+    utcnow,
+)
+from ambassador.services.community import discussions, ideas, moderation, polls
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -92,7 +102,7 @@ def test_ambassador_cannot_set_a_status(client, make, login, db):
     org, _ = _as(make, login)
     idea = ideas.create_idea(org=org, membership=make.member(org), title="Idea", body="")
     assert client.post(f"/community/ideas/{idea.id}/status", data={"status": "done"}).status_code == 403
-    assert 'action="/community/ideas/%d/status"' % idea.id not in client.get(f"/community/ideas/{idea.id}").get_data(
+    assert f'action="/community/ideas/{idea.id}/status"' not in client.get(f"/community/ideas/{idea.id}").get_data(
         as_text=True)
     db.session.refresh(idea)
     assert idea.status == "new"

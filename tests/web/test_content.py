@@ -6,8 +6,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from ambassador.infra import uploads
 from ambassador.models import Campaign, Post, PostCaption
-from ambassador.services import uploads
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -108,7 +108,7 @@ def test_create_post_with_captions_and_preview_card(client, make, login, db):
 
 
 def _tag(page, element_id):
-    match = re.search(r'<textarea[^>]*id="%s"[^>]*>' % element_id, page)
+    match = re.search(rf'<textarea[^>]*id="{element_id}"[^>]*>', page)
     assert match, element_id
     return match.group(0)
 
@@ -230,7 +230,7 @@ def test_edit_post_changes_captions(client, make, login, db):
 
 
 def test_fetch_preview_button_fills_form_without_saving(client, make, login, db, monkeypatch):
-    from ambassador.services import open_graph
+    from ambassador.infra import open_graph
     from ambassador.web import content as content_views
 
     org, _ = _as(make, login)

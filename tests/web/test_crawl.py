@@ -74,9 +74,9 @@ def _crawl(client, start: str, limit: int = 250):
 @pytest.mark.parametrize("email", ["admin@demo.test", "manager@demo.test", "curator@demo.test",
                                    "ambassador1@demo.test", "fan1@demo.test"])
 def test_every_page_renders_and_every_post_form_has_csrf(app, client, db, email, monkeypatch):
-    from ambassador.services import demo
+    from ambassador.demo import seed
 
-    demo.ensure_demo(password="ambassador-demo")
+    seed.ensure_demo(password="ambassador-demo")
     db.session.flush()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     assert user is not None, f"demo user {email} missing"

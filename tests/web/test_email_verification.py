@@ -4,7 +4,7 @@ import re
 import sqlalchemy as sa
 
 from ambassador.models import Invitation, Membership, OutboxEmail, ThrottleCounter, User, UserSession
-from ambassador.services import email_verification, invitations
+from ambassador.services.org import email_verification, invitations
 
 PASSWORD = "long enough pw"
 

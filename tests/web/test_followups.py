@@ -7,10 +7,18 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ambassador.models import FollowUp, OutboxEmail, PassiveMessage, Respondent, SurveyInvitation, SurveyResponse, utcnow
-from ambassador.services import followups
+from ambassador.models import (
+    FollowUp,
+    OutboxEmail,
+    PassiveMessage,
+    Respondent,
+    SurveyInvitation,
+    SurveyResponse,
+    utcnow,
+)
+from ambassador.services.nps import followups
 
-from ..services.followup_data import answer, respondent, survey
+from ..services.nps.followup_data import answer, respondent, survey
 
 
 @pytest.fixture

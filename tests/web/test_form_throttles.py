@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import Membership, Organization, OutboxEmail, SurveyResponse
-from ambassador.services import invitations, promoters
+from ambassador.services.nps import promoters
+from ambassador.services.org import invitations
 
-from ..services.followup_data import answer, survey
+from ..services.nps.followup_data import answer, survey
 
 STRANGER, NEIGHBOUR = "198.51.100.7", "203.0.113.9"
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import Membership, OutboxEmail, User, utcnow
-from ambassador.services import invitations
+from ambassador.services.org import invitations
 
 
 @pytest.fixture

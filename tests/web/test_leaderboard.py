@@ -7,8 +7,6 @@ import pytest
 
 from ambassador.models import utcnow
 
-from ..services.leaderboard_data import act  # noqa: F401  (fixture)
-
 
 @pytest.fixture
 def org_a(make, act):

@@ -1,11 +1,11 @@
 import sqlalchemy as sa
 
 from ambassador.models import Click, PointsEntry
-from ambassador.services import points
-from ambassador.services.clicks import shutdown_click_buffers, visitor_hash
-from ambassador.services.tracked_links import link_cache
+from ambassador.services.community import points
+from ambassador.services.publishing.clicks import shutdown_click_buffers, visitor_hash
+from ambassador.services.publishing.tracked_links import link_cache
 
-from ..services.test_tracked_links import make_link
+from ..services.publishing.test_tracked_links import make_link
 
 CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
           "Chrome/124.0.0.0 Safari/537.36")

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import Invitation, Membership, OutboxEmail, Team
-from ambassador.services import invitations
+from ambassador.services.org import invitations
 
 
 def _signed_in(make, login, role="admin", org=None, **kw):
@@ -206,7 +206,7 @@ def test_revoke_and_resend_from_the_invitations_page(client, make, login, db):
 # --- CSV import ---------------------------------------------------------------------------------
 
 def test_csv_upload_reports_every_row(client, make, login, db):
-    admin = _signed_in(make, login)
+    _signed_in(make, login)
     data = "\ufeffemail;name;kind;team\nok@example.test;Ok;external;Stores\nbad-address;X;;\n".encode()
     response = client.post("/members/import", data={"file": (io.BytesIO(data), "people.csv"), "role": "curator",
                                                     "kind": "internal"}, content_type="multipart/form-data")

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from ambassador.models import ResponseTag, Theme
 
-from ..services.nps_insights_data import response, survey, theme
+from ..services.nps.insights_data import response, survey, theme
 
 
 def _manager(make, login, org=None, role="manager"):

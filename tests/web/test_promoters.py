@@ -4,10 +4,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ambassador.models import Invitation, Membership, OutboxEmail, User, utcnow
-from ambassador.services import promoters
+from ambassador.services.nps import promoters
 from ambassador.web.survey_public import response_key
 
-from ..services.followup_data import answer, respondent, survey
+from ..services.nps.followup_data import answer, respondent, survey
 
 PASSWORD = "a long password"
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ambassador.models import Organization, PointsEntry
 from ambassador.models.rewards import BadgeAward, Redemption, Reward
-from ambassador.services import points, redemptions
+from ambassador.services.community import points, redemptions
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -108,7 +108,7 @@ def test_a_member_cancels_their_request_and_gets_the_points_back(db, make, login
 
 
 def test_badges_are_awarded_when_the_page_opens_and_show_on_the_leaderboard(db, make, login, client, org, ambassador):
-    from tests.services.leaderboard_data import Activity
+    from tests.services.analytics.leaderboard_data import Activity
 
     act = Activity(db)
     act.share(ambassador, act.post(act.campaign(org)), datetime(2025, 5, 6, 10))
@@ -126,7 +126,7 @@ def test_the_rewards_image_is_for_members_and_an_inactive_ones_for_curators(db, 
                                                                              app):
     from werkzeug.datastructures import FileStorage
 
-    from ambassador.services import rewards as reward_service
+    from ambassador.services.community import rewards as reward_service
 
     item, _ = reward_service.save_reward(org=org, data=reward_service.RewardInput(
         title="Poster", points_cost=5, image=FileStorage(io.BytesIO(PNG), "poster.png")))
@@ -227,7 +227,7 @@ def test_every_form_needs_its_csrf_token(app, db, make, login, client, org, amba
 def test_no_rewards_url_reaches_another_organization(db, make, login, client, org, ambassador):
     from werkzeug.datastructures import FileStorage
 
-    from ambassador.services import rewards as reward_service
+    from ambassador.services.community import rewards as reward_service
 
     item, _ = reward_service.save_reward(org=org, data=reward_service.RewardInput(
         title="Secret Gadget", points_cost=10, image=FileStorage(io.BytesIO(PNG), "g.png")))

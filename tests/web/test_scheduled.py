@@ -8,10 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import Share, utcnow
-from ambassador.services import scheduled, sharing
+from ambassador.services.publishing import scheduled, sharing
 
-from .account_shares_data import (  # noqa: F401  (fixtures)
-    api_share, campaign, link_account, member, org, post, providers_enabled)
+from .account_shares_data import api_share, link_account
+
+# Every network counts as configured here.
+pytestmark = pytest.mark.usefixtures("providers_enabled")
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from flask import get_flashed_messages
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
+from ambassador.errors import ServiceError
 from ambassador.models import Team
-from ambassador.services.errors import ServiceError
-from ambassador.services.teams import TeamError
+from ambassador.services.org.teams import TeamError
 from ambassador.web.service_call import service_call
 
 

@@ -1,9 +1,10 @@
 """Server-side sessions: logout, password change and reset end them; remember-me expires on the server."""
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from ambassador.models import OutboxEmail, UserSession, utcnow
-from datetime import timedelta
 
 PASSWORD = "correct horse battery"
 
@@ -154,14 +155,14 @@ def test_the_profile_lists_sessions_and_signs_out_the_others(app, client, make):
 
 
 def test_ended_sessions_are_pruned_after_a_day(client, make, db):
-    from ambassador.services import user_sessions
+    from ambassador.services.org import sessions
 
     user = make.member(make.org()).user
     _log_in(client, user)
     client.post("/logout")
     _log_in(client, user)
-    assert user_sessions.prune() == 0  # ended less than a day ago, or still live
-    assert user_sessions.prune(now=utcnow() + timedelta(days=1, minutes=1)) == 1
+    assert sessions.prune() == 0  # ended less than a day ago, or still live
+    assert sessions.prune(now=utcnow() + timedelta(days=1, minutes=1)) == 1
     assert client.get("/profile").status_code == 200
 
 
@@ -176,6 +177,6 @@ def test_ended_sessions_are_pruned_after_a_day(client, make, db):
     ("curl/8.5.0", ""),
 ])
 def test_sessions_are_listed_by_browser_and_system(agent, label):
-    from ambassador.services.user_sessions import device_label
+    from ambassador.services.org.sessions import device_label
 
     assert device_label(agent) == label

@@ -10,8 +10,10 @@ import sqlalchemy as sa
 
 from ambassador.models import AutoShareOptIn, Campaign, Share, utcnow
 
-from .account_shares_data import (  # noqa: F401  (fixtures)
-    api_share, campaign, count_shares, link_account, member, org, post, providers_enabled)
+from .account_shares_data import api_share, count_shares, link_account
+
+# Every network counts as configured here.
+pytestmark = pytest.mark.usefixtures("providers_enabled")
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def test_card_offers_the_members_accounts_with_suggested_captions(client, login,
     assert f'action="/feed/posts/{post.id}/share-through-accounts"' in html
     assert f'name="accounts" value="{linkedin.id}"' in html and f'name="accounts" value="{x.id}"' in html
     assert "Ann on LinkedIn" in html and "Ann on X" in html
-    assert f'name="caption_linkedin"' in html and ">Our spring menu is here</textarea>" in html
+    assert 'name="caption_linkedin"' in html and ">Our spring menu is here</textarea>" in html
     assert ">Spring menu!</textarea>" in html and 'data-limit="280" data-counter="x"' in html
     for label in ("Share now", "Schedule", "Add to my queue"):
         assert f">{label}</button>" in html
@@ -133,11 +135,11 @@ def test_when_publishing_refuses_the_second_account_the_first_share_is_rolled_ba
 
 def test_the_service_itself_keeps_nothing_when_one_account_is_refused(db, member, post, linkedin, x):
     """All or nothing without relying on the caller's rollback: the savepoint is undone inside."""
-    from ambassador.services import feed, publishing
+    from ambassador.services.publishing import feed, linked_shares
 
     api_share(db, member, post, x)
     with pytest.raises(feed.AccountShareError) as caught:
-        publishing.share_through_accounts(membership=member, post=post, account_ids=[linkedin.id, x.id],
+        linked_shares.share_through_accounts(membership=member, post=post, account_ids=[linkedin.id, x.id],
                                           captions={"linkedin": "One", "x": "Two"}, mode="now")
     assert set(caught.value.errors) == {f"account_{x.id}"}
     assert [s.account_id for s in _api_shares(db, member)] == [x.id]

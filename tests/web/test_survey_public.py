@@ -7,10 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import OutboxEmail, PointsEntry, SurveyResponse
-from ambassador.services import survey_invitations
+from ambassador.services.nps import invitations
 
-from ..services.test_surveys import make_invitation, make_survey
-
+from ..services.nps.test_surveys import make_invitation, make_survey
 
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 
@@ -38,7 +37,8 @@ def test_public_page_asks_in_the_chosen_language_and_may_be_framed(client, db, m
     assert "Quelle est la probabilité" in french.get_data(as_text=True)
     # Every other page still refuses to be framed.
     login = client.get("/login")
-    assert login.headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in login.headers["Content-Security-Policy"]
+    assert login.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in login.headers["Content-Security-Policy"]
 
 
 def test_one_click_on_the_page_then_details_then_thanks(client, db, make):
@@ -138,7 +138,7 @@ def test_unsubscribe_asks_then_honours_it(app, client, db, make):
     db.session.refresh(invitation.respondent)
     assert invitation.respondent.unsubscribed_at is not None
     with app.test_request_context():
-        assert survey_invitations.send_invitation(invitation=invitation) is False
+        assert invitations.send_invitation(invitation=invitation) is False
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.org_id == survey.org_id)) == 0
 
 

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import OutboxEmail, Survey, SurveyInvitation, SurveyResponse, nps_group
-from ambassador.services import surveys
+from ambassador.services.nps import surveys
 
-from ..services.test_surveys import make_survey
+from ..services.nps.test_surveys import make_survey
 
 
 def _form(**overrides):

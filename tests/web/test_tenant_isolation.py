@@ -28,9 +28,9 @@ def _demo_secrets(db, org_id: int) -> set[str]:
 
 
 def test_no_page_of_one_organization_leaks_into_another(app, client, db, make, monkeypatch):
-    from ambassador.services import demo
+    from ambassador.demo import seed
 
-    demo.ensure_demo(password="ambassador-demo")
+    seed.ensure_demo(password="ambassador-demo")
     db.session.flush()
     assert client.post("/login", data={"email": "admin@demo.test", "password": "ambassador-demo"}).status_code == 302
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)

@@ -1,0 +1,96 @@
+""""My activity": a member's shares, the clicks they brought, points and rank."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from ...extensions import db
+from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Share, TrackedLink
+from ...models.points import SPENDING_REASONS
+from ..community import points
+
+HISTORY_LIMIT = 25
+
+
+@dataclass
+class Summary:
+    shares: int
+    clicks: int
+    points: int
+    rank: int | None  # None until the member has any points
+    ranked: int  # how many members are on the leaderboard
+
+
+def clicks_by_link(*, membership: Membership, link_ids: list[int]) -> dict[int, int]:
+    """Counted clicks per tracked link (only the member's own links)."""
+    if not link_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Click.tracked_link_id, sa.func.count(Click.id))
+        .join(TrackedLink, Click.tracked_link_id == TrackedLink.id)
+        .where(Click.org_id == membership.org_id, TrackedLink.membership_id == membership.id,
+               Click.tracked_link_id.in_(link_ids))
+        .group_by(Click.tracked_link_id))
+    return {link_id: count for link_id, count in rows}
+
+
+def shares_page(*, membership: Membership, page: int, per_page: int):
+    """The member's shares, newest first, each with its post (one query per page, no N+1)."""
+    query = (sa.select(Share)
+             .where(Share.org_id == membership.org_id, Share.membership_id == membership.id)
+             .options(joinedload(Share.post))
+             .order_by(Share.created_at.desc(), Share.id.desc()))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def total_clicks(membership: Membership) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Click.id))
+        .join(TrackedLink, Click.tracked_link_id == TrackedLink.id)
+        .where(Click.org_id == membership.org_id, TrackedLink.membership_id == membership.id)) or 0
+
+
+def rank(membership: Membership) -> tuple[int | None, int]:
+    """(my rank, members ranked) on the organization's all-time leaderboard.
+
+    Rank = members of the organization with a higher total + 1 (ties share a rank).
+    Only active members with points are ranked.
+    """
+    totals = (sa.select(PointsEntry.membership_id, sa.func.sum(PointsEntry.points).label("total"))
+              .join(Membership, PointsEntry.membership_id == Membership.id)
+              .where(PointsEntry.org_id == membership.org_id, Membership.status == MemberStatus.ACTIVE,
+                     PointsEntry.reason.notin_(SPENDING_REASONS))
+              .group_by(PointsEntry.membership_id)
+              .subquery())
+    mine = sa.select(totals.c.total).where(totals.c.membership_id == membership.id).scalar_subquery()
+    above, ranked, has_points = db.session.execute(sa.select(
+        sa.func.count().filter(totals.c.total > mine),
+        sa.func.count(),
+        sa.func.count().filter(totals.c.membership_id == membership.id),
+    )).one()
+    return (above + 1 if has_points else None), ranked
+
+
+def summary(membership: Membership) -> Summary:
+    share_count = db.session.scalar(sa.select(sa.func.count(Share.id)).where(
+        Share.org_id == membership.org_id, Share.membership_id == membership.id)) or 0
+    my_rank, ranked = rank(membership)
+    return Summary(shares=share_count, clicks=total_clicks(membership), points=points.balance(membership.id),
+                   rank=my_rank, ranked=ranked)
+
+
+def points_history(membership: Membership, limit: int = HISTORY_LIMIT) -> list[tuple[PointsEntry, str | None]]:
+    """The latest ledger entries with the title of the post they came from (share or click)."""
+    share_post, click_post = aliased(Post), aliased(Post)
+    query = (sa.select(PointsEntry, sa.func.coalesce(share_post.title, click_post.title))
+             .outerjoin(Share, PointsEntry.share_id == Share.id)
+             .outerjoin(share_post, Share.post_id == share_post.id)
+             .outerjoin(Click, PointsEntry.click_id == Click.id)
+             .outerjoin(TrackedLink, Click.tracked_link_id == TrackedLink.id)
+             .outerjoin(click_post, TrackedLink.post_id == click_post.id)
+             .where(PointsEntry.org_id == membership.org_id, PointsEntry.membership_id == membership.id)
+             .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
+             .limit(limit))
+    return [(entry, title) for entry, title in db.session.execute(query)]

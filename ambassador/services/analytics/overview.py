@@ -1,0 +1,135 @@
+"""The manager overview: what the organization's ambassadors did in a window.
+
+Definitions (the page says the same):
+* shares — counted shares (intent "shared" + API "published"), see services/analytics/leaderboard.py;
+* clicks — counted clicks (only counted clicks are stored: bots and repeats never are);
+* active ambassadors — active members with the ambassador role who shared at least once in
+  the window, out of all active members with the ambassador role;
+* points awarded — the sum of the ledger's entries in the window (members who left included);
+* top posts — by counted clicks, then shares; top ambassadors — by points (leaderboard rules,
+  members with points in the window only);
+* series — shares and clicks per org-local day.
+Reach is not shown: networks only give potential reach, and we would have to say so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, Share, TrackedLink
+from ...models.points import SPENDING_REASONS
+from ...models.sharing import share_moment
+from . import leaderboard
+from .leaderboard import Board, counted_clicks, counted_shares
+from .periods import Window
+
+TOP_POSTS = 5
+TOP_AMBASSADORS = 5
+
+
+@dataclass(frozen=True)
+class PostStat:
+    post_id: int
+    title: str
+    clicks: int
+    shares: int
+
+
+@dataclass(frozen=True)
+class DayStat:
+    day: date
+    shares: int
+    clicks: int
+
+
+@dataclass
+class Overview:
+    window: Window
+    shares: int = 0
+    clicks: int = 0
+    points: int = 0
+    sharing_ambassadors: int = 0
+    ambassadors: int = 0
+    top_posts: list[PostStat] = field(default_factory=list)
+    top_ambassadors: Board = field(default_factory=Board)
+    series: list[DayStat] = field(default_factory=list)
+
+    @property
+    def active_percent(self) -> int:
+        """Whole percent of ambassadors who shared (0 when there are none)."""
+        return round(100 * self.sharing_ambassadors / self.ambassadors) if self.ambassadors else 0
+
+    @property
+    def series_max(self) -> int:
+        return max([max(d.shares, d.clicks) for d in self.series] or [0])
+
+
+def _totals(org_id: int, window: Window):
+    """Shares, clicks, points and the two ambassador counts in one round trip."""
+    shares = sa.select(sa.func.count(Share.id)).where(*counted_shares(org_id, window))
+    clicks = (sa.select(sa.func.count(Click.id)).join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
+              .where(*counted_clicks(org_id, window)))
+    points = (sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0))
+              .where(PointsEntry.org_id == org_id, PointsEntry.reason.notin_(SPENDING_REASONS),
+                     *window.contains(PointsEntry.created_at)))
+    ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
+                  Membership.role == Role.AMBASSADOR]
+    ambassadors = sa.select(sa.func.count(Membership.id)).where(*ambassador)
+    sharers = sa.select(Share.membership_id).where(*counted_shares(org_id, window))
+    sharing = sa.select(sa.func.count(Membership.id)).where(*ambassador, Membership.id.in_(sharers))
+    return db.session.execute(sa.select(
+        shares.scalar_subquery().label("shares"), clicks.scalar_subquery().label("clicks"),
+        points.scalar_subquery().label("points"), ambassadors.scalar_subquery().label("ambassadors"),
+        sharing.scalar_subquery().label("sharing"),
+    )).one()
+
+
+def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[PostStat]:
+    clicks = (sa.select(TrackedLink.post_id.label("pid"), sa.func.count(Click.id).label("n"))
+              .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
+              .where(*counted_clicks(org_id, window)).group_by(TrackedLink.post_id).subquery())
+    shares = (sa.select(Share.post_id.label("pid"), sa.func.count(Share.id).label("n"))
+              .where(*counted_shares(org_id, window)).group_by(Share.post_id).subquery())
+    n_clicks, n_shares = sa.func.coalesce(clicks.c.n, 0), sa.func.coalesce(shares.c.n, 0)
+    query = (sa.select(Post.id, Post.title, n_clicks.label("clicks"), n_shares.label("shares"))
+             .outerjoin(clicks, clicks.c.pid == Post.id).outerjoin(shares, shares.c.pid == Post.id)
+             .where(Post.org_id == org_id, sa.or_(clicks.c.n.is_not(None), shares.c.n.is_not(None)))
+             .order_by(n_clicks.desc(), n_shares.desc(), Post.id.desc()).limit(limit))
+    return [PostStat(post_id=r.id, title=r.title, clicks=int(r.clicks), shares=int(r.shares))
+            for r in db.session.execute(query)]
+
+
+def _per_day(column_query, window: Window) -> dict[int, int]:
+    """{day index: count} for a one-column subquery of timestamps (grouped in SQL)."""
+    moments = column_query.subquery()
+    day = window.day_index(moments.c.at).label("day")
+    indexed = sa.select(day).subquery()
+    rows = db.session.execute(sa.select(indexed.c.day, sa.func.count()).where(indexed.c.day.is_not(None))
+                              .group_by(indexed.c.day))
+    return {int(i): int(n) for i, n in rows}
+
+
+def series(*, org_id: int, window: Window) -> list[DayStat]:
+    if not window.bounded:
+        return []
+    shares = _per_day(sa.select(share_moment().label("at")).where(*counted_shares(org_id, window)), window)
+    clicks = _per_day(sa.select(Click.created_at.label("at"))
+                      .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
+                      .where(*counted_clicks(org_id, window)), window)
+    return [DayStat(day=d, shares=shares.get(i, 0), clicks=clicks.get(i, 0)) for i, d in enumerate(window.days)]
+
+
+def overview(*, org_id: int, window: Window) -> Overview:
+    totals = _totals(org_id, window)
+    top = leaderboard.board(org_id=org_id, window=window, limit=TOP_AMBASSADORS)
+    top.rows = [row for row in top.rows if row.points > 0]
+    return Overview(
+        window=window, shares=int(totals.shares), clicks=int(totals.clicks), points=int(totals.points),
+        sharing_ambassadors=int(totals.sharing), ambassadors=int(totals.ambassadors),
+        top_posts=top_posts(org_id=org_id, window=window),
+        top_ambassadors=top,
+        series=series(org_id=org_id, window=window),
+    )

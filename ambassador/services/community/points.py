@@ -1,0 +1,144 @@
+"""The points ledger: append-only entries, daily caps, balances derived by summing."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import NamedTuple, cast
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ... import networks
+from ...extensions import db
+from ...models import Click, Membership, MemberStatus, Organization, PointsEntry, Share, utcnow
+
+
+def local_day(org: Organization, at: datetime | None = None) -> date:
+    """The organization's calendar day of a naive-UTC timestamp."""
+    at = at or utcnow()
+    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(org.timezone or "UTC")).date()
+
+
+def _lock_members(membership_ids) -> None:
+    """Serialize awards per member on PostgreSQL so two requests cannot both fill the cap.
+
+    Always in id order, so two writers locking several members cannot deadlock.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Membership.id).where(Membership.id.in_(sorted(set(membership_ids))))
+                           .order_by(Membership.id).with_for_update())
+
+
+def _lock_member(membership_id: int) -> None:
+    _lock_members([membership_id])
+
+
+def earned_today(*, membership_id: int, reason: str, day: date) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0)).where(
+            PointsEntry.membership_id == membership_id, PointsEntry.reason == reason, PointsEntry.day == day)
+    ) or 0
+
+
+def _award(*, org: Organization, membership_id: int, reason: str, base: int, cap: int, at: datetime,
+           **source) -> PointsEntry | None:
+    """Append one entry for `source` (share_id= or click_id=), at most once, within the daily cap.
+
+    The member is locked first, so the "already paid?" and "room under the cap?" checks
+    see every award committed before ours.
+    """
+    if base <= 0:
+        return None
+    _lock_member(membership_id)
+    (column, source_id), = source.items()
+    already = db.session.scalar(sa.select(PointsEntry).where(
+        PointsEntry.reason == reason, getattr(PointsEntry, column) == source_id))
+    if already is not None:
+        return already
+    day = local_day(org, at)
+    room = cap - earned_today(membership_id=membership_id, reason=reason, day=day)
+    points = min(base, room)
+    if points <= 0:
+        return None
+    entry = PointsEntry(org_id=org.id, membership_id=membership_id, points=points, reason=reason, day=day,
+                        created_at=at, **source)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def award_for(*, org: Organization, membership_id: int, reason: str, points: int, cap: int, ref: str,
+              at: datetime | None = None) -> PointsEntry | None:
+    """Points for any other source (an idea, a vote, an answered survey…) named by `ref`
+    (e.g. "idea:12"): paid at most once per (reason, ref), within the member's daily cap for `reason`."""
+    return _award(org=org, membership_id=membership_id, reason=reason, base=points, cap=cap, at=at or utcnow(),
+                  ref=ref)
+
+
+def award_share(*, share: Share) -> PointsEntry | None:
+    """Points for a share (none for networks whose rules forbid rewards, e.g. Facebook); pays once."""
+    if not networks.get(share.network).earns_points:
+        return None
+    org = db.session.get_one(Organization, share.org_id)
+    return _award(org=org, membership_id=share.membership_id, reason="share", base=org.points_share,
+                  cap=org.daily_share_points_cap, at=share.published_at or share.created_at, share_id=share.id)
+
+
+class ClickAward(NamedTuple):
+    click_id: int
+    at: datetime
+    org: Organization
+    membership_id: int
+    network: str
+
+
+def award_clicks(awards: Sequence[ClickAward]) -> int:
+    """Points for counted clicks (the caller already filtered bots and repeats), in one go.
+
+    Each click pays at most once, in time order, until the member's daily click cap
+    (per organization, in its local day) is reached; none for networks whose rules forbid
+    rewards (Facebook). Returns the number of entries written.
+    """
+    awards = [a for a in awards if networks.get(a.network).earns_points and a.org.points_click > 0]
+    if not awards:
+        return 0
+    _lock_members(a.membership_id for a in awards)
+    # A deactivated member's old links still redirect, but no longer earn points.
+    active = set(db.session.scalars(sa.select(Membership.id).where(
+        Membership.id.in_({a.membership_id for a in awards}), Membership.status == MemberStatus.ACTIVE)))
+    awards = [a for a in awards if a.membership_id in active]
+    paid = set(db.session.scalars(sa.select(PointsEntry.click_id).where(
+        PointsEntry.reason == "click", PointsEntry.click_id.in_([a.click_id for a in awards]))))
+    awards = sorted((a for a in awards if a.click_id not in paid), key=lambda a: (a.at, a.click_id))
+    days = {a.click_id: local_day(a.org, a.at) for a in awards}
+    earned: dict[tuple[int, date], int] = defaultdict(int)
+    earned.update({(member, day): total for member, day, total in db.session.execute(
+        sa.select(PointsEntry.membership_id, PointsEntry.day, sa.func.sum(PointsEntry.points))
+        .where(PointsEntry.reason == "click", PointsEntry.membership_id.in_({a.membership_id for a in awards}),
+               PointsEntry.day.in_(set(days.values())))
+        .group_by(PointsEntry.membership_id, PointsEntry.day))})
+    rows = []
+    for a in awards:
+        key = (a.membership_id, days[a.click_id])
+        value = min(a.org.points_click, a.org.daily_click_points_cap - earned[key])
+        if value > 0:
+            earned[key] += value
+            rows.append({"org_id": a.org.id, "membership_id": a.membership_id, "points": value, "reason": "click",
+                         "click_id": a.click_id, "day": key[1], "created_at": a.at, "note": ""})
+    if rows:
+        db.session.execute(sa.insert(cast(sa.Table, PointsEntry.__table__)), rows)
+    return len(rows)
+
+
+def award_click(*, click: Click, membership_id: int, network: str, org: Organization) -> PointsEntry | None:
+    """Points for one counted click; returns its entry (also when it was paid before), None if none."""
+    award_clicks([ClickAward(click.id, click.created_at, org, membership_id, network)])
+    return db.session.scalar(sa.select(PointsEntry).where(PointsEntry.reason == "click",
+                                                          PointsEntry.click_id == click.id))
+
+
+def balance(membership_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0)).where(
+            PointsEntry.membership_id == membership_id)) or 0

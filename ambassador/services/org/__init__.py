@@ -1,0 +1,2 @@
+"""Organizations and their people: members, teams, invitations, CSV imports, settings, user accounts, passwords,
+sign-up, email verification and sessions."""

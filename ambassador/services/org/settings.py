@@ -1,0 +1,107 @@
+"""An organization's settings: identity, language and time zone, points rules, join link, logo."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ...errors import ServiceError
+from ...extensions import db
+from ...infra.tokens import new_token
+from ...infra.uploads import UploadError, store_image
+from ...models import Organization
+from .organizations import RESERVED_SLUGS
+
+COMMUNITY_POINTS = ("points_idea", "points_vote", "points_survey", "daily_community_points_cap")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class SettingsError(ServiceError):
+    """Something the admin can fix; `field` names the form field to show it next to."""
+
+    code = "settings"
+
+
+@dataclass
+class OrgSettings:
+    name: str
+    slug: str
+    default_locale: str
+    timezone: str
+    disclosure: str  # employees' (internal members)
+    disclosure_external: str  # customers', partners' and fans'
+    points_share: int
+    points_click: int
+    daily_share_points_cap: int
+    daily_click_points_cap: int
+    posts_require_approval: bool
+    join_enabled: bool
+    join_requires_approval: bool
+    # Community participation; None keeps the current value.
+    points_idea: int | None = None
+    points_vote: int | None = None
+    points_survey: int | None = None
+    daily_community_points_cap: int | None = None
+
+    @classmethod
+    def fields(cls) -> tuple[str, ...]:
+        return tuple(cls.__dataclass_fields__)
+
+
+def check_slug(*, org: Organization, slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug) or len(slug) > 63:
+        raise SettingsError(_l("Use lowercase letters, digits and single dashes (at most 63)."), field="slug")
+    if slug in RESERVED_SLUGS:
+        raise SettingsError(_l("This address is reserved; choose another one."), field="slug")
+    taken = db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug, Organization.id != org.id))
+    if taken is not None:
+        raise SettingsError(_l("Another organization already uses this address."), field="slug")
+    return slug
+
+
+def update_settings(*, org: Organization, settings: OrgSettings) -> Organization:
+    """Apply all settings at once, or none (raises SettingsError before changing anything)."""
+    slug = check_slug(org=org, slug=settings.slug)
+    name = " ".join(settings.name.split())
+    if not name:
+        raise SettingsError(_l("Give the organization a name."), field="name")
+    for number in ("points_share", "points_click", "daily_share_points_cap", "daily_click_points_cap",
+                   *COMMUNITY_POINTS):
+        if (getattr(settings, number) or 0) < 0:
+            raise SettingsError(_l("Use zero or a positive number."), field=number)
+    for key in OrgSettings.fields():
+        if key in COMMUNITY_POINTS and getattr(settings, key) is None:
+            continue  # not on the submitted form: keep the current value
+        setattr(org, key, getattr(settings, key))
+    org.name, org.slug = name, slug
+    org.disclosure = (settings.disclosure or "").strip()
+    org.disclosure_external = (settings.disclosure_external or "").strip()
+    db.session.flush()
+    return org
+
+
+def set_logo(*, org: Organization, file_storage) -> Organization:
+    """Store an uploaded logo (type sniffed from its bytes, size checked) and point the organization at it."""
+    try:
+        stored = store_image(file_storage, folder=f"org-{org.id}/logo")
+    except UploadError as exc:
+        raise SettingsError(str(exc), field="logo") from exc
+    org.logo_path = stored.path
+    db.session.flush()
+    return org
+
+
+def remove_logo(*, org: Organization) -> Organization:
+    org.logo_path = None
+    db.session.flush()
+    return org
+
+
+def regenerate_join_token(*, org: Organization) -> Organization:
+    """The old organization join link stops working at once."""
+    org.join_token = new_token()
+    db.session.flush()
+    return org

@@ -1,0 +1,150 @@
+"""The leases behind publishing (DESIGN.md §5): claim due shares, mark one "sending", recover leases.
+
+A worker claims a batch (status "publishing", a lease that runs out), then publishes the shares
+one after another. Right before each network call it records the share as *sending*
+(`sending_at`, committed). When a worker dies, its leases run out and `recover_expired_leases`
+can tell the two apart:
+- claimed, never sent (`sending_at` unset): back to the queue at once, the attempt refunded;
+- sending: it may be on the network. "unconfirmed" (a person decides), except on a network whose
+  publish is idempotent (adapter attribute `idempotent_publish`, within its idempotency window),
+  where sending it again cannot double-post, so it is scheduled again.
+
+These functions commit: the worker's job is their outermost unit of work.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ...extensions import db
+from ...infra import database
+from ...infra.database import begin_write
+from ...models import AccountStatus, AppRateLimit, Share, ShareMethod, ShareStatus, SocialAccount, utcnow
+from ...providers import registry
+from ...providers.base import ErrorKind
+
+log = logging.getLogger(__name__)
+
+LEASE_LOST_MESSAGE = "The worker stopped while publishing; check on the network whether it went out."
+
+
+def is_idempotent(network: str, *, since: datetime | None = None, now: datetime | None = None) -> bool:
+    """Does the network's adapter make a repeated publish of the same share harmless?
+
+    `since` is when the share could first have been sent (its scheduled time, which is never
+    later than the first attempt): past the network's idempotency window the answer is no.
+    """
+    provider = registry.all_classes().get(network)
+    if not (provider and provider.idempotent_publish):
+        return False
+    window = provider.idempotency_window
+    return window is None or since is None or (now or utcnow()) - since < window
+
+
+def _due(now: datetime) -> sa.Select:
+    app_limit = sa.and_(AppRateLimit.provider == SocialAccount.provider,
+                        AppRateLimit.service_url == SocialAccount.service_url)
+    return (sa.select(Share.id)
+            .join(SocialAccount, Share.account_id == SocialAccount.id)
+            .outerjoin(AppRateLimit, app_limit)
+            .where(Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now,
+                   SocialAccount.status == AccountStatus.ACTIVE,
+                   sa.or_(SocialAccount.rate_limited_until.is_(None), SocialAccount.rate_limited_until <= now),
+                   sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now))
+            .order_by(Share.next_attempt_at, Share.id))
+
+
+def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None) -> list[int]:
+    """Claim up to `limit` due shares for `worker_id` and commit the claim; returns their ids.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows.
+    SQLite: a conditional UPDATE per candidate (writers are serialized; rowcount 1 = ours).
+    """
+    now = now or utcnow()
+    begin_write()
+    lease_until = now + timedelta(seconds=current_app.config["PUBLISH_LEASE_SECONDS"])
+    claim = (sa.update(Share).where(Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now)
+             .values(status=ShareStatus.PUBLISHING, lease_owner=worker_id, lease_expires_at=lease_until,
+                     sending_at=None,
+                     attempts=Share.attempts + 1)
+             .execution_options(synchronize_session=False))
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(_due(now).limit(limit).with_for_update(skip_locked=True, of=Share)))
+        claimed = list(db.session.scalars(claim.where(Share.id.in_(ids)).returning(Share.id))) if ids else []
+    else:
+        candidates = list(db.session.scalars(_due(now).limit(limit)))
+        claimed = [share_id for share_id in candidates
+                   if database.changed_rows(claim.where(Share.id == share_id)) == 1]
+    db.session.commit()
+    return sorted(claimed)
+
+
+# Back in the queue without having called the network: the claim's attempt does not count.
+_REQUEUED: dict[str, object] = dict(
+    status=ShareStatus.SCHEDULED, lease_owner=None, lease_expires_at=None, sending_at=None,
+    attempts=sa.case((Share.attempts > 0, Share.attempts - 1), else_=0))
+
+
+def release(share_id: int, *, worker_id: str, at: datetime, **values) -> None:
+    """Give a claimed share back without having called the network (the attempt does not count)."""
+    db.session.execute(
+        sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+                               Share.lease_owner == worker_id,
+                               Share.sending_at.is_(None))
+        .values(**_REQUEUED, next_attempt_at=at, **values).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def mark_sending(share_id: int, *, worker_id: str, now: datetime) -> bool:
+    """Record (and commit) that the network is about to be called; False if the lease is not ours.
+
+    Only a share marked here can have reached the network, so only such a share can become
+    "unconfirmed" when its worker dies. The update is conditional: a lease that ran out (and was
+    perhaps recovered and claimed by another worker) is not sent.
+    """
+    db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
+    marked = database.changed_rows(
+        sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+                               Share.lease_owner == worker_id,
+                               Share.lease_expires_at > now)
+        .values(sending_at=utcnow()).execution_options(synchronize_session=False)) == 1
+    db.session.commit()
+    return marked
+
+
+def recover_expired_leases(*, now: datetime | None = None) -> int:
+    """Shares whose worker vanished: back to the queue if never sent; else unconfirmed (or, where
+    the network's publish is idempotent, scheduled again)."""
+    now = now or utcnow()
+    begin_write()
+    max_attempts = current_app.config["PUBLISH_MAX_ATTEMPTS"]
+    rows = db.session.execute(sa.select(Share.id, Share.network, Share.attempts, Share.scheduled_at,
+                                        Share.sending_at).where(
+        Share.method == ShareMethod.API, Share.status == ShareStatus.PUBLISHING, Share.lease_expires_at < now)).all()
+    recovered = 0
+    for share_id, network, attempts, scheduled_at, sending_at in rows:
+        values: dict[str, object]
+        if sending_at is None:
+            values, state = _REQUEUED, "scheduled (never sent)"
+        elif is_idempotent(network, since=scheduled_at, now=now) and attempts < max_attempts:
+            values, state = dict(status=ShareStatus.SCHEDULED, next_attempt_at=now, sending_at=None), "scheduled again"
+        else:
+            values = dict(status=ShareStatus.UNCONFIRMED, error=LEASE_LOST_MESSAGE,
+                          error_kind=ErrorKind.UNKNOWN_OUTCOME.value,
+                          next_attempt_at=None)
+            state = "unconfirmed"
+        sent = Share.sending_at.is_(None) if sending_at is None else Share.sending_at.is_not(None)
+        changed = database.changed_rows(
+            sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+                                   Share.lease_expires_at < now,
+                                   sent)
+            .values(**{"lease_owner": None, "lease_expires_at": None, **values})
+            .execution_options(synchronize_session=False))
+        recovered += changed
+        if changed:
+            log.warning("share %s: lease expired, now %s", share_id, state)
+    db.session.commit()
+    return recovered

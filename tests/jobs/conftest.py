@@ -1,0 +1,4 @@
+"""The jobs call the publishing pipeline: its scripted fake adapters and their fixtures."""
+from __future__ import annotations
+
+from tests.services.publishing.fakes import member, network, post  # noqa: F401 - fixtures of the jobs' tests
