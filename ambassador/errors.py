@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 
-class ServiceError(ValueError):
+class ServiceError(Exception):
     """A refusal with messages for the person; nothing was written. Subclass per area, set `code`."""
 
     code: str = "invalid"  # stable kind for machines (the problem document's type); never translated
@@ -61,11 +61,6 @@ class ServiceError(ValueError):
     def field(self) -> str | None:
         """The first field a message belongs to (None when it is for the whole request)."""
         return next(iter(self.field_errors), None)
-
-    @property
-    def errors(self) -> dict:
-        """{field: its first message}, the shape the dict-style errors had."""
-        return {name: messages[0] for name, messages in self.field_errors.items() if messages}
 
     def __str__(self) -> str:
         return " ".join(str(message) for message in self.messages)

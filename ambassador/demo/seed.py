@@ -259,12 +259,12 @@ def _create_content(*, org: Organization, memberships: dict[str, Membership], no
         db.session.add(campaign)
         db.session.flush()
         for title, path, age, audience, status, captions in spec["posts"]:
-            published = _local(org, now, days_ago=age, hour=9, minute=30) if status == "approved" else None
+            published = _local(org, now, days_ago=age, hour=9, minute=30) if status == PostStatus.APPROVED else None
             post = Post(
                 org_id=org.id, campaign_id=campaign.id, title=title, link_url=f"https://example.com{path}",
                 preview_title=title, preview_description=PREVIEWS[path], hashtags="#brussels #brasserie",
                 audience=audience, status=status, created_by_id=curator,
-                reviewed_by_id=manager if status == "approved" else None, published_at=published,
+                reviewed_by_id=manager if status == PostStatus.APPROVED else None, published_at=published,
                 created_at=(published or now) - timedelta(hours=20),
             )
             post.captions = [PostCaption(network=net, text=text) for net, text in captions.items()]

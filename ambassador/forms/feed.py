@@ -34,14 +34,14 @@ class FeedFilterForm(FlaskForm):
 
 
 class _Errors:
-    def error_map(self, extra: dict | None = None) -> dict[str, list]:
-        """Field errors and a service's messages in one place, keyed as the template shows them."""
+    def error_map(self, extra: dict[str, list] | None = None) -> dict[str, list]:
+        """Field errors and a service's (ServiceError.field_errors) in one place, keyed as the template shows them."""
         found: dict[str, list] = {}
         for name, field in self._fields.items():
             if field.errors:
                 found.setdefault(name, []).extend(field.errors)
-        for key, message in (extra or {}).items():
-            found.setdefault(key, []).append(message)
+        for key, messages in (extra or {}).items():
+            found.setdefault(key, []).extend(messages)
         return found
 
 

@@ -66,7 +66,7 @@ def _row(account: SocialAccount, providers: dict[str, SocialProvider]) -> Accoun
     expires = account.token_expires_at
     # Tokens that cannot be renewed (no refresh token, e.g. LinkedIn's 60-day tokens) get a warning.
     renewable = cls is not None and cls.can_refresh and account.refresh_token_enc is not None
-    if row.state == "active" and expires and not renewable:
+    if row.state == AccountStatus.ACTIVE and expires and not renewable:
         left = expires - utcnow()
         if left <= EXPIRY_WARNING:
             row.state, row.days_left = "expiring", max(0, math.ceil(left / timedelta(days=1)))

@@ -80,7 +80,7 @@ def share_through_accounts(post_id: int):
     problems = {}
     valid = form.validate_on_submit()
     if valid and form.mode is None:
-        problems = {"mode": _("Choose Share now, Schedule or Add to my queue.")}
+        problems = {"mode": [_("Choose Share now, Schedule or Add to my queue.")]}
     elif valid:
         with service_call(show=False) as call:  # the page shows each problem at its own place
             shares = linked_shares.share_through_accounts(
@@ -89,7 +89,7 @@ def share_through_accounts(post_id: int):
         if call.ok:
             flash(_shared_message(form.mode, shares), "success")
             return redirect(url_for("scheduled.index"), code=303)
-        problems = call.error.errors
+        problems = call.error.field_errors
     return render_template("feed/share_accounts.html", post=post, form=form, errors=form.error_map(problems),
                            **_account_context()), 422
 

@@ -83,7 +83,7 @@ def edit(share_id: int):
         if call.ok:
             flash(_("Saved: it goes out %(when)s.", when=member_time(share.scheduled_at)), "success")
             return _back()
-        problems = call.error.errors
+        problems = call.error.field_errors
     errors = form.error_map(problems)
     return render_template("scheduled/edit.html", share=share, form=form, errors=errors,
                            added=scheduled.added_length(share)), 422 if errors else 200

@@ -136,7 +136,7 @@ def test_the_conditional_update_loses_cleanly_to_a_worker_claim(db, member, soon
     assert soon.status == "scheduled"  # what the edit still believes
     with pytest.raises(scheduled.EditError) as caught:
         scheduled.edit_scheduled(membership=member, share=soon, caption="Mine", at=datetime(2031, 3, 1, 9, 0))
-    assert "already going out" in str(caught.value.errors["share"])
+    assert "already going out" in str(caught.value.field_errors["share"])
     share = _reload(db, soon)
     assert share.status == "publishing" and share.scheduled_at == datetime(2031, 1, 15, 8, 30)
     assert not share.caption.startswith("Mine")

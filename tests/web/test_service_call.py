@@ -97,7 +97,7 @@ def test_show_false_leaves_the_display_to_the_view(form):
     with service_call(form, show=False) as call:
         raise ServiceError(field_errors={"name": "Taken."})
     assert form.name.errors == [] and get_flashed_messages() == []
-    assert call.error.errors == {"name": "Taken."}
+    assert call.error.field_errors == {"name": ["Taken."]}
 
 
 def test_other_exceptions_roll_back_and_go_on(db, make, form):

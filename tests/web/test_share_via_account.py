@@ -141,7 +141,7 @@ def test_the_service_itself_keeps_nothing_when_one_account_is_refused(db, member
     with pytest.raises(feed.AccountShareError) as caught:
         linked_shares.share_through_accounts(membership=member, post=post, account_ids=[linkedin.id, x.id],
                                           captions={"linkedin": "One", "x": "Two"}, mode="now")
-    assert set(caught.value.errors) == {f"account_{x.id}"}
+    assert set(caught.value.field_errors) == {f"account_{x.id}"}
     assert [s.account_id for s in _api_shares(db, member)] == [x.id]
 
 

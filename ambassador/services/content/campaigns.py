@@ -74,7 +74,7 @@ def _validate(data: CampaignInput) -> None:
     try:
         check_window(data.starts_at, data.ends_at, field_name="ends_at")
     except ContentError as exc:
-        errors.update(exc.errors)
+        errors.update(exc.field_errors)
     if errors:
         raise ContentError(errors)
 

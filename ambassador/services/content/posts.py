@@ -183,7 +183,7 @@ def caption_report(*, post: Post, disclosure: str) -> list[CaptionReport]:
 
 def _validate(*, org: Organization, data: PostInput) -> dict:
     """Everything checked before anything is written; returns the cleaned values."""
-    errors: dict[str, str] = {}
+    errors: dict[str, object] = {}
     cleaned: dict = {}
     if not data.title.strip():
         errors["title"] = _l("Give the post a title.")
@@ -195,7 +195,7 @@ def _validate(*, org: Organization, data: PostInput) -> dict:
         try:
             cleaned[name] = check(getattr(data, name))
         except ContentError as exc:
-            errors.update(exc.errors)
+            errors.update(exc.field_errors)
     image_url = data.preview_image_url.strip()
     if image_url and urlsplit(image_url).scheme not in ("http", "https"):
         errors["preview_image_url"] = _l("Enter a full web address starting with http:// or https://.")
@@ -203,7 +203,7 @@ def _validate(*, org: Organization, data: PostInput) -> dict:
         check_window(data.visible_from, data.expires_at, field_name="expires_at")
         cleaned["teams"] = org_teams(org=org, team_ids=data.team_ids)
     except ContentError as exc:
-        errors.update(exc.errors)
+        errors.update(exc.field_errors)
     if "hashtags" in cleaned:
         # Every kind of member who may share it must fit: employees' and customers' disclosures differ.
         for disclosure in sorted(set(audience_disclosures(org, data.audience).values()), key=len, reverse=True):

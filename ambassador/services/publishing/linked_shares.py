@@ -79,13 +79,19 @@ def create_api_share(*, membership: Membership, post: Post, account: SocialAccou
                      at: datetime | None = None, auto: bool = False) -> Share:
     """Schedule `post` to go out through `account` at `at` (now when omitted).
 
-    Raises PublishError (a ShareError, a ValueError) with a message for the member, before writing
+    Raises PublishError (a ShareError, a ServiceError) with a message for the member, before writing
     anything: post not live, account not theirs or not usable, text too long for the network,
     post's window ending before `at`, or an active share of this post through this account.
     """
-    now = utcnow()
     if post.org_id != membership.org_id or feed.live_post(membership=membership, post_id=post.id) is None:
         raise PublishError(_l("This post can no longer be shared."))
+    return _create_for_live_post(membership=membership, post=post, account=account, caption=caption, at=at, auto=auto)
+
+
+def _create_for_live_post(*, membership: Membership, post: Post, account: SocialAccount, caption: str | None,
+                          at: datetime | None, auto: bool = False) -> Share:
+    """create_api_share for a post already known to be live for the member (checked once per request)."""
+    now = utcnow()
     _check_account(membership=membership, account=account)
     at = max(naive_utc(at), now) if at is not None else now
     if post.expires_at is not None and at >= post.expires_at:
@@ -198,8 +204,11 @@ def share_through_accounts(*, membership: Membership, post: Post, account_ids: l
     """One API share per chosen account, now, at `at` (naive UTC) or at the member's next queue slot.
 
     All or nothing: when any account's share is refused, none is kept and AccountShareError
-    carries every message. The caller checked the post is live for the member.
+    carries every message. The caller checked the post is live for the member (the feed view's
+    404), so it is not checked again per account.
     """
+    if post.org_id != membership.org_id:
+        raise ValueError("post of another organization")
     usable = {a.id: a for a in social_accounts.accounts_for(membership, usable_only=True)}
     chosen = [usable[i] for i in dict.fromkeys(account_ids) if i in usable]
     errors: dict[str, str] = {}
@@ -240,8 +249,8 @@ def _create_all(*, membership: Membership, post: Post, accounts: list, captions:
     for account in accounts:
         try:
             with db.session.begin_nested():
-                shares.append(create_api_share(membership=membership, post=post, account=account,
-                                               caption=captions.get(account.provider, ""), at=at))
+                shares.append(_create_for_live_post(membership=membership, post=post, account=account,
+                                                    caption=captions.get(account.provider, ""), at=at))
         except ServiceError as exc:  # a refusal for the member; a programming error still raises
             errors[f"account_{account.id}"] = str(exc)
     if errors:

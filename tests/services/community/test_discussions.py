@@ -31,7 +31,7 @@ def test_topic_opens_with_its_first_message(make, org):
 def test_topic_needs_title_and_message(make, org, title, body, field):
     with pytest.raises(CommunityError) as exc:
         _topic(make, org, title=title, body=body)
-    assert field in exc.value.errors
+    assert field in exc.value.field_errors
 
 
 def test_replies_and_ordering_pinned_first_then_activity(db, make, org):

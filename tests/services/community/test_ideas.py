@@ -37,11 +37,11 @@ def test_idea_needs_a_title_and_a_real_image(db, make, org):
     member = make.member(org)
     with pytest.raises(CommunityError) as exc:
         ideas.create_idea(org=org, membership=member, title="  ", body="x")
-    assert "title" in exc.value.errors
+    assert "title" in exc.value.field_errors
     fake = FileStorage(io.BytesIO(b"not an image"), filename="x.png")
     with pytest.raises(CommunityError) as exc:
         ideas.create_idea(org=org, membership=member, title="Idea", body="", image=fake)
-    assert "image" in exc.value.errors
+    assert "image" in exc.value.field_errors
     assert db.session.scalar(sa.select(sa.func.count(Idea.id)).where(Idea.org_id == org.id)) == 0
     assert _entries(db, member, "idea") == []
 
@@ -106,7 +106,7 @@ def test_only_staff_set_status_with_a_public_reply(db, make, org):
         ideas.set_status(idea=idea, membership=curator, status="planned", reply="")
     with pytest.raises(CommunityError) as exc:
         ideas.set_status(idea=idea, membership=manager, status="someday", reply="")
-    assert "status" in exc.value.errors
+    assert "status" in exc.value.field_errors
     ideas.set_status(idea=idea, membership=manager, status="planned", reply=" In the spring. ")
     assert (idea.status, idea.staff_reply, idea.replied_by_id) == ("planned", "In the spring.", manager.id)
     assert idea.replied_at is not None

@@ -34,7 +34,7 @@ def _ids(poll, *labels):
 def test_poll_needs_two_to_ten_distinct_options(make, org, options, message):
     with pytest.raises(CommunityError) as exc:
         _poll(make, org, options=options)
-    assert message in str(exc.value.errors["options"])
+    assert message in str(exc.value.field_errors["options"])
 
 
 def test_poll_options_keep_order_and_blank_lines_are_dropped(make, org):
@@ -47,7 +47,7 @@ def test_only_curators_create_polls_and_end_must_be_future(make, org):
         polls.create_poll(org=org, membership=make.member(org), data=polls.PollInput("Q", ["A", "B"]))
     with pytest.raises(CommunityError) as exc:
         _poll(make, org, ends_at=utcnow() - timedelta(minutes=1))
-    assert "ends_at" in exc.value.errors
+    assert "ends_at" in exc.value.field_errors
 
 
 def test_single_choice_one_ballot_one_option(db, make, org):

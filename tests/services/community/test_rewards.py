@@ -55,7 +55,7 @@ def test_bad_input_writes_nothing(db, make, bad, field):
     org = make.org()
     with pytest.raises(RewardError) as caught:
         rewards.save_reward(org=org, data=data(**bad))
-    assert field in caught.value.errors
+    assert field in caught.value.field_errors
     assert count(db) == 0
 
 
@@ -63,7 +63,7 @@ def test_teams_of_another_organization_are_refused(db, make):
     org, other = make.org(), make.org()
     with pytest.raises(RewardError) as caught:
         rewards.save_reward(org=org, data=data(team_ids=[make.team(other).id]))
-    assert "teams" in caught.value.errors and count(db) == 0
+    assert "teams" in caught.value.field_errors and count(db) == 0
 
 
 def test_a_reward_of_another_organization_cannot_be_edited(db, make):

@@ -55,7 +55,7 @@ def test_update_keeps_slug(make):
 def test_invalid_input(make, data, field):
     with pytest.raises(ContentError) as exc:
         campaigns.create_campaign(org=make.org(), author=None, data=data)
-    assert field in exc.value.errors
+    assert field in exc.value.field_errors
 
 
 def test_teams_must_belong_to_the_organization(make):
@@ -65,7 +65,7 @@ def test_teams_must_belong_to_the_organization(make):
     assert campaign.teams == [mine]
     with pytest.raises(ContentError) as exc:
         campaigns.create_campaign(org=org, author=None, data=CampaignInput(title="T", team_ids=[theirs.id]))
-    assert "teams" in exc.value.errors
+    assert "teams" in exc.value.field_errors
 
 
 def test_list_counts_posts_and_filters_status(make):

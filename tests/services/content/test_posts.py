@@ -37,7 +37,7 @@ def _data(**kw):
 def _errors(org, campaign, data):
     with pytest.raises(ContentError) as exc:
         posts.save_post(org=org, campaign=campaign, author=None, data=data)
-    return exc.value.errors
+    return exc.value.field_errors
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_good_links(url):
 def test_bad_links(url):
     with pytest.raises(ContentError) as exc:
         posts.clean_link(url)
-    assert "link_url" in exc.value.errors
+    assert "link_url" in exc.value.field_errors
 
 
 def test_hashtags_normalized():

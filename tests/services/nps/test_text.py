@@ -172,10 +172,10 @@ def test_theme_input_is_checked(db, make):
     themes.create_theme(org_id=org.id, name="Service", keywords_text="staff")
     with pytest.raises(themes.ThemeError) as caught:
         themes.create_theme(org_id=org.id, name=" service ", keywords_text=" , ;")
-    assert set(caught.value.errors) == {"name", "keywords"}
+    assert set(caught.value.field_errors) == {"name", "keywords"}
     with pytest.raises(themes.ThemeError) as caught:
         themes.create_theme(org_id=org.id, name="Numbers", keywords_text="123")
-    assert set(caught.value.errors) == {"keywords"}
+    assert set(caught.value.field_errors) == {"keywords"}
     assert themes.parse_keywords("Staff, staff;  Customer   Service\nPrix") == ["staff", "customer service", "prix"]
     # The same name in another organization is fine.
     assert themes.create_theme(org_id=make.org().id, name="Service", keywords_text="staff").id

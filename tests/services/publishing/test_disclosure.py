@@ -126,7 +126,7 @@ def test_a_curators_caption_must_fit_with_every_disclosure_of_its_audience(make,
     try:
         posts.save_post(org=org, campaign=make.campaign(org), author=None, data=data)
     except posts.ContentError as exc:
-        errors = exc.errors
+        errors = exc.field_errors
     assert ("caption_x" in errors) is refused
     extras = posts.caption_extras(hashtags="", disclosures=posts.audience_disclosures(org, audience).values())
     assert extras["x"] == posts.caption_extra(network="x", hashtags="", disclosure=(
