@@ -66,4 +66,5 @@ def overview():
     specs = {"trend": charts.comparison(compared), "networks": charts.breakdown(parts.networks),
              "teams": charts.breakdown(parts.teams), "campaigns": charts.breakdown(parts.campaigns)}
     return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
-                           periods=OVERVIEW_PERIODS, compared=compared, parts=parts, specs=specs)
+                           periods=OVERVIEW_PERIODS, compared=compared, parts=parts, specs=specs,
+                           top_campaigns=trends.TOP_CAMPAIGNS)
