@@ -1,11 +1,13 @@
 """HTML blueprints, one module per area."""
 # discussions, ideas and polls have no blueprint of their own: importing them adds their routes to
-# community.bp (web/community.py does not import them, so they can import it without a cycle).
+# community.bp (web/community.py does not import them, so they can import it without a cycle);
+# content_analytics likewise adds the post and campaign analytics pages to content.bp.
 from . import (  # noqa: F401
     accounts,
     auth,
     community,
     content,
+    content_analytics,
     discussions,
     feed,
     followups,

@@ -12,13 +12,16 @@ from .. import networks
 from ..forms.content import from_utc
 from ..forms.feed import AccountShareForm, AutoShareForm, FeedFilterForm, ShareForm
 from ..services.analytics import activity as activity_service
+from ..services.analytics import periods, trends
 from ..services.publishing import auto_share, linked_shares, sharing, social_accounts
 from ..services.publishing import feed as feed_service
+from . import charts
 from .context import member_required
 from .scheduled import accounts_url, member_time
 from .service_call import service_call
 
 bp = Blueprint("feed", __name__)
+MY_TREND_DAYS = 30  # "My activity" draws the member's last 30 days
 
 
 @bp.context_processor
@@ -155,6 +158,9 @@ def activity():
                                           per_page=current_app.config["POSTS_PER_PAGE"] * 2)
     clicks = activity_service.clicks_by_link(membership=g.membership,
                                              link_ids=list({s.tracked_link_id for s in shares.items}))
+    days = trends.daily(scope=trends.Scope(org_id=g.org.id, membership_id=g.membership.id),
+                        window=periods.last_days(g.org, MY_TREND_DAYS), with_points=True)
     return render_template("feed/activity.html", shares=shares, clicks=clicks,
                            summary=activity_service.summary(g.membership),
-                           history=activity_service.points_history(g.membership))
+                           history=activity_service.points_history(g.membership),
+                           days=days, trend_spec=charts.daily(days, points=True))

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template, request
+from flask_babel import gettext as _
 
 from ..models import Role, Team
-from ..services.analytics import leaderboard, periods
+from ..services.analytics import leaderboard, periods, trends
 from ..services.analytics import overview as overview_service
+from . import charts
 from .context import member_required, role_required, scoped_or_404
 
 bp = Blueprint("leaderboard", __name__)
@@ -57,5 +59,12 @@ def export():
 def overview():
     window, errors = _window(OVERVIEW_PERIODS + ("custom",), "30")
     report = overview_service.overview(org_id=g.org.id, window=window)
+    scope = trends.Scope(org_id=g.org.id)
+    compared = trends.compare(org=g.org, scope=scope, window=window, current=report.series)
+    parts = trends.breakdowns(scope=scope, window=window, network_labels=charts.network_labels(),
+                              no_team=_("No team"))
+    specs = {"trend": charts.comparison(compared), "networks": charts.breakdown(parts.networks),
+             "teams": charts.breakdown(parts.teams), "campaigns": charts.breakdown(parts.campaigns)}
     return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
-                           periods=OVERVIEW_PERIODS)
+                           periods=OVERVIEW_PERIODS, compared=compared, parts=parts, specs=specs,
+                           top_campaigns=trends.TOP_CAMPAIGNS)

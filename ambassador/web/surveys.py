@@ -13,6 +13,7 @@ from ..infra.urls import absolute_url
 from ..models import Role, Survey
 from ..services.nps import invitations, surveys
 from ..services.nps import results as nps_results
+from . import charts
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
@@ -68,14 +69,19 @@ def edit(survey_id: int):
 def results(survey_id: int):
     survey = scoped_or_404(Survey, survey_id)
     public_link = absolute_url("survey_public.page", token=survey.public_token)
-    return render_template("surveys/results.html", survey=survey, public_link=public_link,
-                           report=nps_results.results(org=g.org, survey_id=survey.id))
+    return _results_page(survey, public_link=public_link)
 
 
 @bp.route("/surveys/results")
 @manager_required
 def overall():
-    return render_template("surveys/results.html", survey=None, report=nps_results.results(org=g.org))
+    return _results_page(None)
+
+
+def _results_page(survey: Survey | None, **extra):
+    report = nps_results.results(org=g.org, survey_id=survey.id if survey else None)
+    specs = {"weeks": charts.nps_trend(report.weeks, "d MMM"), "months": charts.nps_trend(report.months, "MMM y")}
+    return render_template("surveys/results.html", survey=survey, report=report, specs=specs, **extra)
 
 
 @bp.route("/surveys/<int:survey_id>/invite", methods=["GET", "POST"])

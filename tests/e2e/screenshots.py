@@ -30,15 +30,19 @@ ANONYMOUS = [("home", "/", None), ("login", "/login", None), ("signup", "/signup
 AMBASSADOR = [("feed", "/feed", None), ("activity", "/me/activity", None), ("leaderboard", "/leaderboard", None),
               ("profile", "/profile", None)]
 CURATOR = AMBASSADOR + [("campaigns", "/campaigns", None), ("campaign", "/campaigns", r"^/campaigns/\d+$"),
+                        ("campaign-analytics", "/campaigns", r"^/campaigns/\d+$", r"^/campaigns/\d+/analytics$"),
                         ("new-campaign", "/campaigns/new", None)]
-MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None), ("members", "/members", None),
+MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None),
+                     ("nps-results", "/surveys/results", None), ("members", "/members", None),
                      ("invitations", "/members/invitations", None), ("invite", "/members/invite", None)]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None), ("outbox", "/outbox", None)]
 # (label, email, pages); email None = not logged in
 USERS = [
     ("anonymous", None, ANONYMOUS),
     ("admin", "admin@demo.test", ADMIN),
-    ("curator", "curator@demo.test", CURATOR + [("post", "/campaigns", r"^/campaigns/\d+$", r"^/posts/\d+$")]),
+    ("curator", "curator@demo.test", CURATOR + [("post", "/campaigns", r"^/campaigns/\d+$", r"^/posts/\d+$"),
+                                                ("post-analytics", "/campaigns", r"^/campaigns/\d+$",
+                                                 r"^/posts/\d+$", r"^/posts/\d+/analytics$")]),
     ("ambassador", "ambassador1@demo.test", AMBASSADOR),
     ("external", "fan1@demo.test", AMBASSADOR),
 ]

@@ -14,17 +14,16 @@ Reach is not shown: networks only give potential reach, and we would have to say
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, Share, TrackedLink
 from ...models.points import SPENDING_REASONS
-from ...models.sharing import share_moment
-from . import leaderboard
+from . import leaderboard, trends
 from .leaderboard import Board, counted_clicks, counted_shares
 from .periods import Window
+from .trends import DayStat, Scope
 
 TOP_POSTS = 5
 TOP_AMBASSADORS = 5
@@ -36,13 +35,6 @@ class PostStat:
     title: str
     clicks: int
     shares: int
-
-
-@dataclass(frozen=True)
-class DayStat:
-    day: date
-    shares: int
-    clicks: int
 
 
 @dataclass
@@ -102,24 +94,8 @@ def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[Po
             for r in db.session.execute(query)]
 
 
-def _per_day(column_query, window: Window) -> dict[int, int]:
-    """{day index: count} for a one-column subquery of timestamps (grouped in SQL)."""
-    moments = column_query.subquery()
-    day = window.day_index(moments.c.at).label("day")
-    indexed = sa.select(day).subquery()
-    rows = db.session.execute(sa.select(indexed.c.day, sa.func.count()).where(indexed.c.day.is_not(None))
-                              .group_by(indexed.c.day))
-    return {int(i): int(n) for i, n in rows}
-
-
 def series(*, org_id: int, window: Window) -> list[DayStat]:
-    if not window.bounded:
-        return []
-    shares = _per_day(sa.select(share_moment().label("at")).where(*counted_shares(org_id, window)), window)
-    clicks = _per_day(sa.select(Click.created_at.label("at"))
-                      .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-                      .where(*counted_clicks(org_id, window)), window)
-    return [DayStat(day=d, shares=shares.get(i, 0), clicks=clicks.get(i, 0)) for i, d in enumerate(window.days)]
+    return trends.daily(scope=Scope(org_id=org_id), window=window)
 
 
 def overview(*, org_id: int, window: Window) -> Overview:
