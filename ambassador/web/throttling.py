@@ -22,8 +22,10 @@ from ..services.org import accounts
 
 
 def wait_text(retry_after: int) -> str:
-    """"5 minutes", "30 seconds"… in the page's language."""
-    return format_timedelta(timedelta(seconds=retry_after), threshold=1)
+    """"5 minutes", "30 seconds"… in the page's language. Over a minute, rounded up to whole minutes: a wait
+    that began a moment ago reads "1 hour", not "60 minutes"."""
+    seconds = retry_after if retry_after <= 60 else -(-retry_after // 60) * 60
+    return format_timedelta(timedelta(seconds=seconds), threshold=1)
 
 
 def too_many_requests(retry_after: int, *, per_user: bool = False) -> TooManyRequests:
