@@ -7,8 +7,10 @@ from ..models import Role, Team
 from ..services.analytics import leaderboard, periods
 from ..services.analytics import overview as overview_service
 from .context import member_required, role_required, scoped_or_404
+from .i18n import money
 
 bp = Blueprint("leaderboard", __name__)
+bp.add_app_template_filter(money, "money")
 
 TOP_N = 20
 BOARD_PERIODS = ("7", "30", "all")

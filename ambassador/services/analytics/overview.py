@@ -8,11 +8,15 @@ Definitions (the page says the same):
 * points awarded — the sum of the ledger's entries in the window (members who left included);
 * top posts — by counted clicks, then shares; top ambassadors — by points (leaderboard rules,
   members with points in the window only);
-* series — shares and clicks per org-local day.
+* series — shares and clicks per org-local day;
+* earned media value — counted clicks per network valued with the organization's coefficients
+  (services/analytics/emv.py); potential impressions and engagements are unknown until they are fetched
+  (shown as unknown, adding nothing).
 Reach is not shown: networks only give potential reach, and we would have to say so.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,6 +26,7 @@ from ...extensions import db
 from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, Share, TrackedLink
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import share_moment
+from . import emv as emv_service
 from . import leaderboard
 from .leaderboard import Board, counted_clicks, counted_shares
 from .periods import Window
@@ -56,6 +61,7 @@ class Overview:
     top_posts: list[PostStat] = field(default_factory=list)
     top_ambassadors: Board = field(default_factory=Board)
     series: list[DayStat] = field(default_factory=list)
+    emv: emv_service.EmvResult | None = None
 
     @property
     def active_percent(self) -> int:
@@ -122,6 +128,26 @@ def series(*, org_id: int, window: Window) -> list[DayStat]:
     return [DayStat(day=d, shares=shares.get(i, 0), clicks=clicks.get(i, 0)) for i, d in enumerate(window.days)]
 
 
+def clicks_by_network(*, org_id: int, window: Window) -> dict[str, int]:
+    """Counted clicks in `window` per network of the tracked link they came through."""
+    rows = db.session.execute(sa.select(TrackedLink.network, sa.func.count(Click.id))
+                              .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
+                              .where(*counted_clicks(org_id, window)).group_by(TrackedLink.network))
+    return {network: int(n) for network, n in rows}
+
+
+def earned_media_value(*, org_id: int, window: Window, impressions: Mapping[str, int | None] | None = None,
+                       engagements: Mapping[str, int | None] | None = None) -> emv_service.EmvResult:
+    """EMV of the window: counted clicks per network, with potential impressions and engagements when given
+    (per network; a network missing from them is unknown)."""
+    clicks = clicks_by_network(org_id=org_id, window=window)
+    figures = {network: emv_service.Figures(impressions=(impressions or {}).get(network), clicks=clicks.get(network, 0),
+                                    engagements=(engagements or {}).get(network))
+               for network in emv_service.EMV_NETWORKS}
+    unvalued = sum(n for network, n in clicks.items() if network not in emv_service.EMV_NETWORKS)
+    return emv_service.emv(org_id=org_id, figures=figures, unvalued_clicks=unvalued)
+
+
 def overview(*, org_id: int, window: Window) -> Overview:
     totals = _totals(org_id, window)
     top = leaderboard.board(org_id=org_id, window=window, limit=TOP_AMBASSADORS)
@@ -132,4 +158,5 @@ def overview(*, org_id: int, window: Window) -> Overview:
         top_posts=top_posts(org_id=org_id, window=window),
         top_ambassadors=top,
         series=series(org_id=org_id, window=window),
+        emv=earned_media_value(org_id=org_id, window=window),
     )
