@@ -27,7 +27,8 @@ from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, 
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import share_moment
 from . import emv as emv_service
-from . import leaderboard
+from . import exports, leaderboard
+from .exports import query_rows
 from .leaderboard import Board, counted_clicks, counted_shares
 from .periods import Window
 
@@ -93,19 +94,25 @@ def _totals(org_id: int, window: Window):
     )).one()
 
 
-def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[PostStat]:
+def _top_posts_query(org_id: int, window: Window) -> sa.Select:
     clicks = (sa.select(TrackedLink.post_id.label("pid"), sa.func.count(Click.id).label("n"))
               .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
               .where(*counted_clicks(org_id, window)).group_by(TrackedLink.post_id).subquery())
     shares = (sa.select(Share.post_id.label("pid"), sa.func.count(Share.id).label("n"))
               .where(*counted_shares(org_id, window)).group_by(Share.post_id).subquery())
     n_clicks, n_shares = sa.func.coalesce(clicks.c.n, 0), sa.func.coalesce(shares.c.n, 0)
-    query = (sa.select(Post.id, Post.title, n_clicks.label("clicks"), n_shares.label("shares"))
-             .outerjoin(clicks, clicks.c.pid == Post.id).outerjoin(shares, shares.c.pid == Post.id)
-             .where(Post.org_id == org_id, sa.or_(clicks.c.n.is_not(None), shares.c.n.is_not(None)))
-             .order_by(n_clicks.desc(), n_shares.desc(), Post.id.desc()).limit(limit))
-    return [PostStat(post_id=r.id, title=r.title, clicks=int(r.clicks), shares=int(r.shares))
-            for r in db.session.execute(query)]
+    return (sa.select(Post.id, Post.title, n_clicks.label("clicks"), n_shares.label("shares"))
+            .outerjoin(clicks, clicks.c.pid == Post.id).outerjoin(shares, shares.c.pid == Post.id)
+            .where(Post.org_id == org_id, sa.or_(clicks.c.n.is_not(None), shares.c.n.is_not(None)))
+            .order_by(n_clicks.desc(), n_shares.desc(), Post.id.desc()))
+
+
+def _post_stat(row) -> PostStat:
+    return PostStat(post_id=row.id, title=row.title, clicks=int(row.clicks), shares=int(row.shares))
+
+
+def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[PostStat]:
+    return [_post_stat(r) for r in db.session.execute(_top_posts_query(org_id, window).limit(limit))]
 
 
 def _per_day(column_query, window: Window) -> dict[int, int]:
@@ -160,3 +167,24 @@ def overview(*, org_id: int, window: Window) -> Overview:
         series=series(org_id=org_id, window=window),
         emv=earned_media_value(org_id=org_id, window=window),
     )
+
+
+# Exports (services/analytics/exports.py) of the overview's tables: every row, not only the top shown.
+EXPORT_TABLES = ("top-posts", "per-day", "top-ambassadors")
+
+
+def export_table(*, org_id: int, org_slug: str, window: Window, name: str) -> exports.Table:
+    """One of EXPORT_TABLES for `window`, its rows read lazily."""
+    stem = f"{name}-{org_slug}-{window.key}"
+    if name == "top-posts":
+        posts = query_rows(_top_posts_query(org_id, window), convert=_post_stat)
+        return exports.Table(name=stem, header=("post", "clicks", "shares"),
+                             rows=((p.title, p.clicks, p.shares) for p in posts))
+    if name == "per-day":
+        days = series(org_id=org_id, window=window)  # one row per day of the window: small
+        return exports.Table(name=stem, header=("day", "shares", "clicks"),
+                             rows=((d.day, d.shares, d.clicks) for d in days))
+    if name == "top-ambassadors":
+        return leaderboard.board_table(name=stem, rows=leaderboard.board_rows(org_id=org_id, window=window,
+                                                                              min_points=1))
+    raise ValueError(f"unknown overview table {name!r}")
