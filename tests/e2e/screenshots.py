@@ -32,7 +32,8 @@ AMBASSADOR = [("feed", "/feed", None), ("activity", "/me/activity", None), ("lea
 CURATOR = AMBASSADOR + [("campaigns", "/campaigns", None), ("campaign", "/campaigns", r"^/campaigns/\d+$"),
                         ("new-campaign", "/campaigns/new", None)]
 MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None), ("members", "/members", None),
-                     ("invitations", "/members/invitations", None), ("invite", "/members/invite", None)]
+                     ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
+                     ("emv-settings", "/settings/earned-media-value", None)]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None), ("outbox", "/outbox", None)]
 # (label, email, pages); email None = not logged in
 USERS = [

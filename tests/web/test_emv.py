@@ -95,7 +95,7 @@ def test_overview_shows_emv_with_formula_and_unknown_figures(client, make, login
     login(manager.user)
     html = body(client.get("/overview"))
     assert "Placeholder coefficients" in html
-    assert "X 4 clicks × 0.50" in html and "X impressions unknown" in html  # the formula
+    assert "X 4 clicks × 0.50" in html and "unknown, adds nothing: impressions on every network" in html
     assert re.search(r'data-emv-value>€2.00<', html)
     emv.update(org_id=org.id, actor=manager, currency="USD", rates=rates(x={"per_click": "1.25"}))
     html = body(client.get("/overview"))

@@ -124,21 +124,38 @@ class EmvResult:
     @property
     def formula(self) -> str:
         """The sum written out with the coefficients used (in the request's language), e.g.
-        "LinkedIn: 12 clicks × 1.50 EUR + impressions unknown + … = 18.00 EUR (coefficients version 3)"."""
+        "LinkedIn 12 clicks × 1.50 + X 3 clicks × 0.50 = 19.50 EUR; unknown, adds nothing: impressions and
+        engagements on every network (coefficients version 3)"."""
         terms = []
         for p in self.parts:
             label = networks.get(p.network).label
             if not p.known:
-                terms.append(_("%(network)s %(metric)s unknown", network=label, metric=METRIC_NAMES[p.metric]))
-            elif p.metric == "per_thousand_impressions":
+                continue
+            if p.metric == "per_thousand_impressions":
                 terms.append(_("%(network)s %(quantity)s impressions / 1,000 × %(coefficient)s",
                                network=label, quantity=p.quantity, coefficient=_money(p.coefficient)))
             else:
                 terms.append(_("%(network)s %(quantity)s %(metric)s × %(coefficient)s", network=label,
                                quantity=p.quantity, metric=METRIC_NAMES[p.metric], coefficient=_money(p.coefficient)))
+        text = f"{' + '.join(terms) or '0'} = {self.rounded} {self.currency}"
+        unknown = self._unknown_text()
+        if unknown:
+            text += "; " + _("unknown, adds nothing: %(figures)s", figures=unknown)
         version = (_("placeholder coefficients") if self.is_default
                    else _("coefficients version %(version)s", version=self.version))
-        return f"{' + '.join(terms)} = {self.rounded} {self.currency} ({version})"
+        return f"{text} ({version})"
+
+    def _unknown_text(self) -> str:
+        """The unknown figures, a metric unknown on every network said once."""
+        items = []
+        for metric in METRICS:
+            missing = [p.network for p in self.parts if p.metric == metric and not p.known]
+            if missing and len(missing) == len(EMV_NETWORKS):
+                items.append(_("%(metric)s on every network", metric=METRIC_NAMES[metric]))
+            else:
+                items += [_("%(network)s %(metric)s", network=networks.get(n).label, metric=METRIC_NAMES[metric])
+                          for n in missing]
+        return ", ".join(items)
 
 
 METRIC_NAMES = {"per_thousand_impressions": _l("impressions"), "per_click": _l("clicks"),

@@ -44,8 +44,18 @@ def test_the_sum_uses_every_known_figure_and_lists_the_unknown_ones(make):
     assert all(network in {n for n, _m in result.unknown} for network in ("mastodon", "bluesky", "facebook"))
     assert result.version == 1 and not result.is_default
     assert "2500 impressions / 1,000 × 8.00" in result.formula and "10 clicks × 1.25" in result.formula
-    assert "LinkedIn engagements unknown" in result.formula
-    assert result.formula.endswith("= 32.50 EUR (coefficients version 1)")
+    assert result.formula.startswith("LinkedIn 2500 impressions / 1,000 × 8.00 + LinkedIn 10 clicks × 1.25 + "
+                                     "X 0 clicks × 0.50 = 32.50 EUR; unknown, adds nothing: ")
+    assert ("X impressions, Mastodon impressions, Bluesky impressions, Facebook impressions, Mastodon clicks, "
+            "Bluesky clicks, Facebook clicks, engagements on every network") in result.formula
+    assert result.formula.endswith("(coefficients version 1)")
+
+
+def test_a_figure_unknown_everywhere_is_said_once(make):
+    result = emv.emv(org_id=make.org().id, figures={n: Figures(clicks=1) for n in emv.EMV_NETWORKS})
+    assert result.formula.endswith("; unknown, adds nothing: impressions on every network, engagements on every "
+                                   "network (placeholder coefficients)")
+    assert emv.emv(org_id=make.org().id, figures={}).formula.startswith("0 = 0.00 EUR; ")
 
 
 def test_money_stays_exact(make):
