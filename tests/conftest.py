@@ -40,6 +40,9 @@ class IsolatedClient(FlaskClient):
         self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     def open(self, *args, **kwargs):
+        # A streamed body (exports) is read inside the request's own context too, where it was started.
+        kwargs.setdefault("buffered", True)
+
         def run():
             _cv_app.set(None)
             return FlaskClient.open(self, *args, **kwargs)

@@ -27,6 +27,7 @@ from .content import (
     PostCaption,
     PostStatus,
 )
+from .emv import EmvChange, EmvRate, EmvSettings
 from .followups import FOLLOW_UP_STATUSES, FollowUp, FollowUpNote, FollowUpStatus, PassiveMessage
 from .nps import (
     AspectScore,
@@ -61,7 +62,8 @@ from .user import User, UserSession
 
 __all__ = [
     "AUDIENCES", "AccountStatus", "AppRateLimit", "AspectScore", "Audience", "AutoShareOptIn", "BadgeAward",
-    "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "Eligibility", "FOLLOW_UP_STATUSES", "FollowUp",
+    "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "Eligibility", "EmvChange", "EmvRate", "EmvSettings",
+    "FOLLOW_UP_STATUSES", "FollowUp",
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
     "MEMBER_STATUSES", "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",

@@ -1,7 +1,7 @@
 """Leaderboard (every member), manager overview and the leaderboard CSV download."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 
 from ..models import Role, Team
@@ -9,8 +9,11 @@ from ..services.analytics import leaderboard, periods, trends
 from ..services.analytics import overview as overview_service
 from . import charts
 from .context import member_required, role_required, scoped_or_404
+from .exports import send_table
+from .i18n import money
 
 bp = Blueprint("leaderboard", __name__)
+bp.add_app_template_filter(money, "money")
 
 TOP_N = 20
 BOARD_PERIODS = ("7", "30", "all")
@@ -44,14 +47,13 @@ def index():
                            periods=BOARD_PERIODS, teams=leaderboard.org_teams(org_id=g.org.id))
 
 
-@bp.route("/leaderboard.csv")
+@bp.route("/leaderboard.csv", defaults={"fmt": "csv"})
+@bp.route("/leaderboard.<any(xlsx):fmt>")
 @role_required(Role.MANAGER)
-def export():
+def export(fmt: str):
     window, _errors = _window(BOARD_PERIODS + ("90", "custom"), "30")
-    board = leaderboard.board(org_id=g.org.id, window=window, limit=None, **_board_filters())
-    name = f"leaderboard-{g.org.slug}-{window.key}.csv"
-    return Response(leaderboard.board_csv(board), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    rows = leaderboard.board_rows(org_id=g.org.id, window=window, **_board_filters())
+    return send_table(leaderboard.board_table(name=f"leaderboard-{g.org.slug}-{window.key}", rows=rows), fmt)
 
 
 @bp.route("/overview")
@@ -68,3 +70,11 @@ def overview():
     return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
                            periods=OVERVIEW_PERIODS, compared=compared, parts=parts, specs=specs,
                            top_campaigns=trends.TOP_CAMPAIGNS)
+
+
+@bp.route("/overview/<any('top-posts', 'per-day', 'top-ambassadors'):table>.<any(csv, xlsx):fmt>")
+@role_required(Role.MANAGER)
+def overview_export(table: str, fmt: str):
+    window, _errors = _window(OVERVIEW_PERIODS + ("custom",), "30")
+    return send_table(overview_service.export_table(org_id=g.org.id, org_slug=g.org.slug, window=window,
+                                                    name=table), fmt)

@@ -5,10 +5,12 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, send_fi
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..forms.emv import EmvForm
 from ..forms.org import OrgSettingsForm, TeamForm
 from ..infra.uploads import absolute_path, mimetype_for
 from ..infra.urls import absolute_url
 from ..models import Organization, Role, Team
+from ..services.analytics import emv
 from ..services.org import settings as org_settings
 from ..services.org import teams
 from .context import role_required, scoped_or_404
@@ -36,6 +38,24 @@ def settings():
             flash(_("Settings saved."), "success")
             return redirect(url_for("org.settings"))
     return render_template("org/settings.html", form=form, join_url=join_link(g.org.join_token))
+
+
+@bp.route("/settings/earned-media-value", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def emv_settings():
+    """Coefficients of earned media value, for managers and admins; every change is kept and listed."""
+    form = EmvForm()
+    if form.validate_on_submit():
+        with service_call(form) as call:
+            changed = emv.update(org_id=g.org.id, actor=g.membership, currency=form.currency.data,
+                                 rates=form.rates())
+        if call.ok:
+            flash(_("Earned media value coefficients saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("org.emv_settings"))
+    elif not form.is_submitted():
+        form.fill(emv.coefficients(org_id=g.org.id))
+    return render_template("org/emv.html", form=form, coefficients=emv.coefficients(org_id=g.org.id),
+                           history=emv.history(org_id=g.org.id), emv_networks=emv.EMV_NETWORKS)
 
 
 @bp.route("/settings/logo/remove", methods=["POST"])

@@ -34,7 +34,8 @@ CURATOR = AMBASSADOR + [("campaigns", "/campaigns", None), ("campaign", "/campai
                         ("new-campaign", "/campaigns/new", None)]
 MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None),
                      ("nps-results", "/surveys/results", None), ("members", "/members", None),
-                     ("invitations", "/members/invitations", None), ("invite", "/members/invite", None)]
+                     ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
+                     ("emv-settings", "/settings/earned-media-value", None)]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None), ("outbox", "/outbox", None)]
 # (label, email, pages); email None = not logged in
 USERS = [

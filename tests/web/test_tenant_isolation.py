@@ -13,9 +13,18 @@ import sqlalchemy as sa
 
 from ambassador.models import Campaign, Membership, Post, Team, User
 
+from ..services.analytics.xlsx_reader import read_xlsx
 from .test_crawl import _crawl
 
 ID_IN_PATH = re.compile(r"/\d+(/|$)")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _text_of(response) -> str:
+    """What a page or download shows: a spreadsheet's cells, anything else as text."""
+    if response.mimetype == XLSX:
+        return "\n".join(text for row in read_xlsx(response.get_data()) for _kind, text in row)
+    return response.get_data(as_text=True)
 
 
 def _demo_secrets(db, org_id: int) -> set[str]:
@@ -51,7 +60,7 @@ def test_no_page_of_one_organization_leaks_into_another(app, client, db, make, m
             if response.status_code not in (403, 404):
                 leaks.append(f"{path}: HTTP {response.status_code} for another organization's id")
             continue
-        body = response.get_data(as_text=True)
+        body = _text_of(response)
         found = sorted(s for s in secrets if s in body)
         if found:
             leaks.append(f"{path}: shows {found[:3]}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ from ...models import (
 from ...models.organization import membership_team
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
+from .exports import Table, query_rows, safe_cell
 from .periods import Window
 
 _TEAM_SEPARATOR = "\x1f"  # joins team names inside SQL; never typed by people
@@ -154,11 +156,30 @@ def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str 
 
 def _csv_safe(value) -> str:
     """Neutralise spreadsheet formulas in people-supplied text (CSV injection)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(str(value))
 
 
 CSV_HEADER = ("rank", "name", "teams", "kind", "points", "shares", "clicks")
+
+
+def _csv_row(row: BoardRow) -> list:
+    return [row.rank, _csv_safe(row.name), _csv_safe("; ".join(row.teams)), row.kind, row.points, row.shares,
+            row.clicks]
+
+
+def board_rows(*, org_id: int, window: Window, team_id: int | None = None, kind: str | None = None,
+               min_points: int | None = None) -> Iterator[BoardRow]:
+    """Every ranked member in board order, read from the database in batches (for exports of any size)."""
+    ranked = _ranked(org_id=org_id, window=window, team_id=team_id, kind=kind)
+    query = sa.select(ranked).order_by(ranked.c.position)
+    if min_points is not None:
+        query = query.where(ranked.c.points >= min_points)
+    yield from query_rows(query, convert=_row)
+
+
+def board_table(*, name: str, rows: Iterable[BoardRow]) -> Table:
+    """A board as an export table (services/analytics/exports.py), the same columns as the CSV."""
+    return Table(name=name, header=CSV_HEADER, rows=(_csv_row(row) for row in rows))
 
 
 def board_csv(result: Board) -> str:
@@ -167,6 +188,5 @@ def board_csv(result: Board) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for row in result.rows:
-        writer.writerow([row.rank, _csv_safe(row.name), _csv_safe("; ".join(row.teams)), row.kind,
-                         row.points, row.shares, row.clicks])
+        writer.writerow(_csv_row(row))
     return "\ufeff" + out.getvalue()

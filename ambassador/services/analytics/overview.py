@@ -8,11 +8,15 @@ Definitions (the page says the same):
 * points awarded — the sum of the ledger's entries in the window (members who left included);
 * top posts — by counted clicks, then shares; top ambassadors — by points (leaderboard rules,
   members with points in the window only);
-* series — shares and clicks per org-local day.
+* series — shares and clicks per org-local day;
+* earned media value — counted clicks per network valued with the organization's coefficients
+  (services/analytics/emv.py); potential impressions and engagements are unknown until they are fetched
+  (shown as unknown, adding nothing).
 Reach is not shown: networks only give potential reach, and we would have to say so.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -20,7 +24,9 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, Share, TrackedLink
 from ...models.points import SPENDING_REASONS
-from . import leaderboard, trends
+from . import emv as emv_service
+from . import exports, leaderboard, trends
+from .exports import query_rows
 from .leaderboard import Board, counted_clicks, counted_shares
 from .periods import Window
 from .trends import DayStat, Scope
@@ -48,6 +54,7 @@ class Overview:
     top_posts: list[PostStat] = field(default_factory=list)
     top_ambassadors: Board = field(default_factory=Board)
     series: list[DayStat] = field(default_factory=list)
+    emv: emv_service.EmvResult | None = None
 
     @property
     def active_percent(self) -> int:
@@ -79,23 +86,49 @@ def _totals(org_id: int, window: Window):
     )).one()
 
 
-def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[PostStat]:
+def _top_posts_query(org_id: int, window: Window) -> sa.Select:
     clicks = (sa.select(TrackedLink.post_id.label("pid"), sa.func.count(Click.id).label("n"))
               .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
               .where(*counted_clicks(org_id, window)).group_by(TrackedLink.post_id).subquery())
     shares = (sa.select(Share.post_id.label("pid"), sa.func.count(Share.id).label("n"))
               .where(*counted_shares(org_id, window)).group_by(Share.post_id).subquery())
     n_clicks, n_shares = sa.func.coalesce(clicks.c.n, 0), sa.func.coalesce(shares.c.n, 0)
-    query = (sa.select(Post.id, Post.title, n_clicks.label("clicks"), n_shares.label("shares"))
-             .outerjoin(clicks, clicks.c.pid == Post.id).outerjoin(shares, shares.c.pid == Post.id)
-             .where(Post.org_id == org_id, sa.or_(clicks.c.n.is_not(None), shares.c.n.is_not(None)))
-             .order_by(n_clicks.desc(), n_shares.desc(), Post.id.desc()).limit(limit))
-    return [PostStat(post_id=r.id, title=r.title, clicks=int(r.clicks), shares=int(r.shares))
-            for r in db.session.execute(query)]
+    return (sa.select(Post.id, Post.title, n_clicks.label("clicks"), n_shares.label("shares"))
+            .outerjoin(clicks, clicks.c.pid == Post.id).outerjoin(shares, shares.c.pid == Post.id)
+            .where(Post.org_id == org_id, sa.or_(clicks.c.n.is_not(None), shares.c.n.is_not(None)))
+            .order_by(n_clicks.desc(), n_shares.desc(), Post.id.desc()))
+
+
+def _post_stat(row) -> PostStat:
+    return PostStat(post_id=row.id, title=row.title, clicks=int(row.clicks), shares=int(row.shares))
+
+
+def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[PostStat]:
+    return [_post_stat(r) for r in db.session.execute(_top_posts_query(org_id, window).limit(limit))]
 
 
 def series(*, org_id: int, window: Window) -> list[DayStat]:
     return trends.daily(scope=Scope(org_id=org_id), window=window)
+
+
+def clicks_by_network(*, org_id: int, window: Window) -> dict[str, int]:
+    """Counted clicks in `window` per network of the tracked link they came through."""
+    rows = db.session.execute(sa.select(TrackedLink.network, sa.func.count(Click.id))
+                              .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
+                              .where(*counted_clicks(org_id, window)).group_by(TrackedLink.network))
+    return {network: int(n) for network, n in rows}
+
+
+def earned_media_value(*, org_id: int, window: Window, impressions: Mapping[str, int | None] | None = None,
+                       engagements: Mapping[str, int | None] | None = None) -> emv_service.EmvResult:
+    """EMV of the window: counted clicks per network, with potential impressions and engagements when given
+    (per network; a network missing from them is unknown)."""
+    clicks = clicks_by_network(org_id=org_id, window=window)
+    figures = {network: emv_service.Figures(impressions=(impressions or {}).get(network), clicks=clicks.get(network, 0),
+                                    engagements=(engagements or {}).get(network))
+               for network in emv_service.EMV_NETWORKS}
+    unvalued = sum(n for network, n in clicks.items() if network not in emv_service.EMV_NETWORKS)
+    return emv_service.emv(org_id=org_id, figures=figures, unvalued_clicks=unvalued)
 
 
 def overview(*, org_id: int, window: Window) -> Overview:
@@ -108,4 +141,26 @@ def overview(*, org_id: int, window: Window) -> Overview:
         top_posts=top_posts(org_id=org_id, window=window),
         top_ambassadors=top,
         series=series(org_id=org_id, window=window),
+        emv=earned_media_value(org_id=org_id, window=window),
     )
+
+
+# Exports (services/analytics/exports.py) of the overview's tables: every row, not only the top shown.
+EXPORT_TABLES = ("top-posts", "per-day", "top-ambassadors")
+
+
+def export_table(*, org_id: int, org_slug: str, window: Window, name: str) -> exports.Table:
+    """One of EXPORT_TABLES for `window`, its rows read lazily."""
+    stem = f"{name}-{org_slug}-{window.key}"
+    if name == "top-posts":
+        posts = query_rows(_top_posts_query(org_id, window), convert=_post_stat)
+        return exports.Table(name=stem, header=("post", "clicks", "shares"),
+                             rows=((p.title, p.clicks, p.shares) for p in posts))
+    if name == "per-day":
+        days = series(org_id=org_id, window=window)  # one row per day of the window: small
+        return exports.Table(name=stem, header=("day", "shares", "clicks"),
+                             rows=((d.day, d.shares, d.clicks) for d in days))
+    if name == "top-ambassadors":
+        return leaderboard.board_table(name=stem, rows=leaderboard.board_rows(org_id=org_id, window=window,
+                                                                              min_points=1))
+    raise ValueError(f"unknown overview table {name!r}")

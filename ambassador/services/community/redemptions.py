@@ -172,7 +172,8 @@ def requests_page(*, org_id: int, status: str, page: int, per_page: int):
     order = (Redemption.created_at, Redemption.id) if status in OPEN_REDEMPTION_STATUSES else (
         Redemption.created_at.desc(), Redemption.id.desc())
     query = (sa.select(Redemption).where(Redemption.org_id == org_id, Redemption.status == status)
-             .options(joinedload(Redemption.membership).joinedload(Membership.user)).order_by(*order))
+             .options(joinedload(Redemption.membership).joinedload(Membership.user),
+                      joinedload(Redemption.decided_by).joinedload(Membership.user)).order_by(*order))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

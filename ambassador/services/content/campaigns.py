@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -134,6 +135,7 @@ def list_campaigns(*, org: Organization, status: str | None = None) -> list[tupl
         .where(Campaign.org_id == org.id)
         .group_by(Campaign.id)
         .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        .options(selectinload(Campaign.teams))  # the list shows them: one query for all rows, not one per row
     )
     if status:
         query = query.where(Campaign.status == status)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -114,8 +115,13 @@ def follow_up_query(*, org: Organization, status: str = "", assignee: str = "", 
     """
     now = now or utcnow()
     # An answer changed within the survey's change window may no longer be a detractor's: not listed then.
+    # What the list shows of each row (answer, its survey and respondent, the assignee's name) comes with it:
+    # the same number of statements for a page of 10 or of 50.
     stmt = (sa.select(FollowUp).join(SurveyResponse, FollowUp.response_id == SurveyResponse.id)
-            .where(FollowUp.org_id == org.id, SurveyResponse.group == "detractor"))
+            .where(FollowUp.org_id == org.id, SurveyResponse.group == "detractor")
+            .options(contains_eager(FollowUp.response).options(joinedload(SurveyResponse.survey),
+                                                               joinedload(SurveyResponse.respondent)),
+                     joinedload(FollowUp.assignee).joinedload(Membership.user)))
     if viewer is not None and not viewer.has_role(Role.MANAGER):
         stmt = stmt.where(FollowUp.assignee_membership_id == viewer.id)
     if status in FOLLOW_UP_STATUSES:

@@ -37,6 +37,12 @@ class Activity(Factory):
                                tracked_link_id=link.id, network=network, method=method, status=status,
                                created_at=at, published_at=published_at))
 
+    def shared_and_clicked(self, member: Membership, post: Post, points: int, at: datetime) -> None:
+        """`points` for `member`, one share of `post` and one click on it, all at `at`."""
+        self.points(member, points, at)
+        self.share(member, post, at)
+        self.click(member, post, at)
+
     def click(self, member: Membership, post: Post, at: datetime, network: str = "linkedin") -> Click:
         link = self.link(member, post, network)
         return self._add(Click(org_id=member.org_id, tracked_link_id=link.id, visitor_hash=f"v{next(_seq)}",
