@@ -180,11 +180,13 @@ class SocialProvider(ABC):
     # How many post ids one metrics call may carry (the network's documented batch limit).
     metrics_batch: ClassVar[int] = 1
 
-    def reports_engagement(self, *, scopes: tuple[str, ...]) -> bool:
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
         """Can these granted scopes read engagement? False: the UI says the network does not report it."""
         return False
 
-    def reports_followers(self) -> bool:
+    @classmethod
+    def reports_followers(cls) -> bool:
         """Does the network give this kind of account a follower/connection count?"""
         return False
 

@@ -257,10 +257,12 @@ class BlueskyProvider(SocialProvider):
         return PublishResult(external_id=uri, url=f"https://bsky.app/profile/{handle}/post/{rkey}")
 
     # --- engagement and potential reach -----------------------------------------------------
-    def reports_engagement(self, *, scopes: tuple[str, ...]) -> bool:
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
         return True
 
-    def reports_followers(self) -> bool:
+    @classmethod
+    def reports_followers(cls) -> bool:
         return True
 
     def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:

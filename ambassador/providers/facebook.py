@@ -137,10 +137,12 @@ class FacebookProvider(SocialProvider):
         return PublishResult(external_id=str(body["id"]), url=f"https://www.facebook.com/{body['id']}")
 
     # --- engagement and potential reach -------------------------------------------------------
-    def reports_engagement(self, *, scopes: tuple[str, ...]) -> bool:
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
         return "pages_read_engagement" in scopes
 
-    def reports_followers(self) -> bool:
+    @classmethod
+    def reports_followers(cls) -> bool:
         return True
 
     def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:

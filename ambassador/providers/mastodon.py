@@ -157,10 +157,12 @@ class MastodonProvider(SocialProvider):
         return PublishResult(external_id=str(body["id"]), url=body.get("url") or body.get("uri") or "")
 
     # --- engagement and potential reach -----------------------------------------------------
-    def reports_engagement(self, *, scopes: tuple[str, ...]) -> bool:
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
         return True  # public statuses need no scope; our token reads them
 
-    def reports_followers(self) -> bool:
+    @classmethod
+    def reports_followers(cls) -> bool:
         return True
 
     def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:

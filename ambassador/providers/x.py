@@ -103,10 +103,12 @@ class XProvider(SocialProvider):
 
     # --- Engagement and potential reach ------------------------------------------------
 
-    def reports_engagement(self, *, scopes: tuple[str, ...]) -> bool:
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
         return True  # tweet.read, always requested
 
-    def reports_followers(self) -> bool:
+    @classmethod
+    def reports_followers(cls) -> bool:
         return True
 
     def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:
