@@ -11,8 +11,8 @@ from ..extensions import db
 from ..models import (
     Audience,
     EngagementSnapshot,
-    Membership,
     MemberKind,
+    Membership,
     Organization,
     Post,
     PostStatus,
