@@ -4,6 +4,7 @@ the runner (jobs/worker.py) commits after it. A job whose steps must each be dur
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from threading import Event
 
@@ -11,8 +12,11 @@ from ..infra import database, throttle
 from ..services.community import badges
 from ..services.nps import followups
 from ..services.org import organizations, sessions
-from ..services.publishing import account_upkeep, auto_share, linked_shares
+from ..services.publishing import account_upkeep, auto_share, followers, linked_shares, metrics
 from . import publisher
+
+ENGAGEMENT_BATCH = 2000  # shares claimed per run (X reads 100 a call, Bluesky 25, Facebook 50, Mastodon 20)
+FOLLOWERS_BATCH = 500  # accounts per run
 
 # Set when the worker is asked to stop: claimed shares not yet sent are handed back.
 shutdown_requested = Event()
@@ -69,3 +73,18 @@ def prune_user_sessions() -> dict[str, int]:
     """Forget sign-in sessions that ended more than a day ago (services/org/sessions.py)."""
     database.begin_write()
     return {"deleted": sessions.prune()}
+
+
+def fetch_engagement(now: datetime | None = None) -> dict[str, int]:
+    """Read back what the networks report for published shares that are due, account by account
+    (services/publishing/metrics.py; each account's figures committed on their own)."""
+    counts: Counter = Counter()
+    groups = metrics.claim_due(limit=ENGAGEMENT_BATCH, now=now)
+    for account_id, share_ids in groups.items():
+        counts.update(metrics.fetch_for_account(account_id, share_ids, now=now))
+    return {"accounts": len(groups), **counts}
+
+
+def refresh_follower_counts(now: datetime | None = None) -> dict[str, int]:
+    """Potential reach: refresh follower counts a day old (services/publishing/followers.py)."""
+    return followers.refresh_due(limit=FOLLOWERS_BATCH, now=now)

@@ -28,6 +28,7 @@ from .content import (
     PostStatus,
 )
 from .emv import EmvChange, EmvRate, EmvSettings
+from .engagement import EngagementSnapshot, ShareEngagement
 from .followups import FOLLOW_UP_STATUSES, FollowUp, FollowUpNote, FollowUpStatus, PassiveMessage
 from .nps import (
     AspectScore,
@@ -63,12 +64,14 @@ from .user import User, UserSession
 __all__ = [
     "AUDIENCES", "AccountStatus", "AppRateLimit", "AspectScore", "Audience", "AutoShareOptIn", "BadgeAward",
     "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "Eligibility", "EmvChange", "EmvRate", "EmvSettings",
+    "EngagementSnapshot",
     "FOLLOW_UP_STATUSES", "FollowUp",
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
     "MEMBER_STATUSES", "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",
     "PollResults", "Post", "PostCaption", "PostStatus", "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",
-    "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareMethod", "ShareStatus",
+    "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareEngagement",
+    "ShareMethod", "ShareStatus",
     "SocialAccount", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "SurveyStatus", "TAG_SOURCES",
     "TagSource", "Team", "Theme", "ThrottleCounter", "Topic", "TrackedLink", "User", "UserSession", "nps_group",
     "utcnow",

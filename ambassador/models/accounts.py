@@ -52,6 +52,9 @@ class SocialAccount(Model):
     rate_limited_until: Mapped[datetime | None]
     # LinkedIn tokens cannot be refreshed: when we warned the owner before expiry.
     expiry_warned_days: Mapped[int | None]
+    # Potential reach: followers (or connections) as the network last reported them; NULL = unknown, never 0.
+    followers_count: Mapped[int | None]
+    followers_fetched_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -65,6 +65,8 @@ class Profile:
     # becomes its own SocialAccount, with its own token.
     tokens: TokenSet | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Potential reach, when the network's profile answer carries it (None: unknown, never 0).
+    followers: int | None = None
 
 
 @dataclass
@@ -91,6 +93,27 @@ class AccountContext:
     access_token: str
     service_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """What the network reports for one post; None where it does not give that figure (never 0 for unknown)."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
+
+
+@dataclass
+class MetricsResult:
+    """The answer for a batch of post ids: figures per id, the ids the network says are deleted.
+
+    An id in neither (e.g. a post the network will not show us just now) is simply unknown this time."""
+
+    found: dict[str, Engagement] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
 
 
 class AppClients(Protocol):
@@ -153,6 +176,35 @@ class SocialProvider(ABC):
     def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
         """Post once. Raise ProviderError with the right kind on any failure."""
 
-    def metrics(self, *, account: AccountContext, external_id: str) -> dict[str, int]:
-        """Engagement of a published post, where the network reports it (optional)."""
-        return {}
+    # --- engagement and potential reach (optional) -------------------------------------------
+    # How many post ids one metrics call may carry (the network's documented batch limit).
+    metrics_batch: ClassVar[int] = 1
+
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
+        """Can these granted scopes read engagement? False: the UI says the network does not report it."""
+        return False
+
+    @classmethod
+    def reports_followers(cls) -> bool:
+        """Does the network give this kind of account a follower/connection count?"""
+        return False
+
+    def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:
+        """Engagement of up to `metrics_batch` published posts. Raise ProviderError on failure."""
+        raise NotImplementedError
+
+    def follower_count(self, *, account: AccountContext) -> int | None:
+        """Followers (or connections) of the account now; None when the network does not say."""
+        return None
+
+
+def count(value: Any) -> int | None:
+    """A count from a network's JSON: a non-negative int, or None when it is absent or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if number >= 0 else None

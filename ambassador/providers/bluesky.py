@@ -16,6 +16,11 @@ Publishing: createRecord with a record key fixed per share (a TID derived from t
 key), so a repeat cannot create a second post. A repeat whose first attempt did succeed fails
 on the existing key (older PDSes answer 500, newer ones a named error); the adapter then reads
 the record back (getRecord) and reports success when it is ours.
+
+Engagement: app.bsky.feed.getPosts with up to 25 `uris` (likeCount, repostCount, replyCount,
+quoteCount; Bluesky has no impressions). A post missing from the answer may be deleted, or not yet
+indexed by the app view: the adapter asks the PDS (getRecord, the authoritative copy) and marks it
+deleted only when the PDS says RecordNotFound. Followers: followersCount of app.bsky.actor.getProfile.
 """
 from __future__ import annotations
 
@@ -33,13 +38,16 @@ from ..infra.safe_http import member_hosts_session
 from ..networks import URL_RE
 from .base import (
     AccountContext,
+    Engagement,
     ErrorKind,
+    MetricsResult,
     Profile,
     ProviderError,
     PublishRequest,
     PublishResult,
     SocialProvider,
     TokenSet,
+    count,
 )
 from .http import classify
 from .http import request as http_request
@@ -54,6 +62,7 @@ TID_EPOCH_US = 1_672_531_200 * 1_000_000  # 2023-01-01: derived keys fall in 202
 TAG_RE = regex.compile(r"(?<!\S)[#＃]([^\s#＃]*[^\s\p{P}\d][^\s#＃]*?)(?=\p{P}*(?:\s|$))")
 SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
 ENVELOPE = "atp-session-v1:"
+MAX_URIS = 25  # app.bsky.feed.getPosts: uris, maxLength 25
 
 
 def record_key(idempotency_key: str) -> str:
@@ -120,6 +129,7 @@ class BlueskyProvider(SocialProvider):
     can_refresh = True
     # A fixed record key per share: a second create cannot make a second post.
     idempotent_publish = True
+    metrics_batch = MAX_URIS
 
     @classmethod
     def is_configured(cls, config: dict[str, Any]) -> bool:
@@ -184,14 +194,16 @@ class BlueskyProvider(SocialProvider):
                                  idempotent=True)
             did, handle = session["did"], session.get("handle") or ""
         did, handle = str(did), str(handle or "")
-        display_name = ""
+        profile: dict = {}
         try:  # the PDS proxies app.bsky.* to the app view; a profile name is nice, not needed
-            display_name = str(self._xrpc("GET", pds, "app.bsky.actor.getProfile", token=tokens.access_token,
-                                      idempotent=True, params={"actor": did}).get("displayName") or "")
+            profile = self._xrpc("GET", pds, "app.bsky.actor.getProfile", token=tokens.access_token,
+                                 idempotent=True, params={"actor": did})
         except ProviderError:
             pass
+        display_name = str(profile.get("displayName") or "")
         return [Profile(external_id=did, handle=f"@{handle}" if handle else did, display_name=display_name or handle,
-                        profile_url=f"https://bsky.app/profile/{handle or did}", extra={"handle": handle})]
+                        profile_url=f"https://bsky.app/profile/{handle or did}", extra={"handle": handle},
+                        followers=count(profile.get("followersCount")))]
 
     # --- publishing -------------------------------------------------------------------------
     def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
@@ -244,15 +256,51 @@ class BlueskyProvider(SocialProvider):
         rkey = uri.rsplit("/", 1)[-1]
         return PublishResult(external_id=uri, url=f"https://bsky.app/profile/{handle}/post/{rkey}")
 
-    def metrics(self, *, account: AccountContext, external_id: str) -> dict[str, int]:
+    # --- engagement and potential reach -----------------------------------------------------
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
+        return True
+
+    @classmethod
+    def reports_followers(cls) -> bool:
+        return True
+
+    def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:
+        if not 0 < len(external_ids) <= MAX_URIS:
+            raise ValueError(f"getPosts takes 1 to {MAX_URIS} URIs")
         pds = account.service_url or self.normalize_service_url("")
         body = self._xrpc("GET", pds, "app.bsky.feed.getPosts", token=account.access_token, idempotent=True,
-                          params={"uris": external_id})
-        posts = body.get("posts") or [{}]
-        post = posts[0]
-        return {"likes": int(post.get("likeCount") or 0),
-                "reshares": int(post.get("repostCount") or 0) + int(post.get("quoteCount") or 0),
-                "comments": int(post.get("replyCount") or 0)}
+                          params={"uris": external_ids})
+        result = MetricsResult()
+        for post in body.get("posts") or []:
+            if isinstance(post, dict) and post.get("uri") in external_ids:
+                result.found[post["uri"]] = Engagement(
+                    likes=count(post.get("likeCount")), reposts=count(post.get("repostCount")),
+                    replies=count(post.get("replyCount")), quotes=count(post.get("quoteCount")))
+        for uri in external_ids:
+            if uri not in result.found and self._record_gone(pds, account, uri):
+                result.deleted.add(uri)
+        return result
+
+    def _record_gone(self, pds: str, account: AccountContext, uri: str) -> bool:
+        """Does the PDS say the post's record no longer exists? (The app view may just lag behind.)"""
+        repo, _, rest = uri.removeprefix("at://").partition("/")
+        collection, _, rkey = rest.partition("/")
+        try:
+            self._xrpc("GET", pds, "com.atproto.repo.getRecord", token=account.access_token, idempotent=True,
+                       params={"repo": repo, "collection": collection, "rkey": rkey})
+        except ProviderError as exc:
+            if exc.code == "RecordNotFound":
+                return True
+            if exc.kind in (ErrorKind.RATE_LIMITED, ErrorKind.REAUTH):
+                raise
+        return False
+
+    def follower_count(self, *, account: AccountContext) -> int | None:
+        pds = account.service_url or self.normalize_service_url("")
+        profile = self._xrpc("GET", pds, "app.bsky.actor.getProfile", token=account.access_token, idempotent=True,
+                             params={"actor": account.external_id})
+        return count(profile.get("followersCount"))
 
     # --- XRPC ------------------------------------------------------------------------------------
     def _xrpc(self, method: str, pds: str, nsid: str, *, idempotent: bool, token: str | None = None,

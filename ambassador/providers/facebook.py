@@ -14,6 +14,14 @@ Facebook requires when "Require App Secret" is on and accepts otherwise.
 Errors come as {"error": {"message", "type", "code", "error_subcode"}}, usually with HTTP 400:
 190/102 → REAUTH, 10 and 200-299 (permission) → REAUTH, 4 (app-wide) / 17 / 32 / 613 / 80001
 → RATE_LIMITED, 506 (duplicate post) and 368 (blocked as abusive) → REJECTED.
+
+Engagement (needs pages_read_engagement): `GET /?ids=…&fields=reactions.summary(total_count),
+comments.summary(total_count),shares`, up to 50 ids a call. Graph fails the whole batch when one
+id does not exist (#803 "Some of the aliases you requested do not exist"); the adapter then asks
+for each post alone, and a post that answers #100 with subcode 33 ("does not exist") is deleted.
+`shares` is absent while nobody shared the post (0 then; the field exists only with a count).
+No impressions here (those are Page Insights). Potential reach: the Page's followers_count
+(fan_count, its likes, for older Pages that have no follower count).
 """
 from __future__ import annotations
 
@@ -28,13 +36,16 @@ from flask_babel import lazy_gettext as _l
 
 from .base import (
     AccountContext,
+    Engagement,
     ErrorKind,
+    MetricsResult,
     Profile,
     ProviderError,
     PublishRequest,
     PublishResult,
     SocialProvider,
     TokenSet,
+    count,
 )
 from .http import classify
 from .http import request as http_request
@@ -45,6 +56,10 @@ REAUTH_CODES = {102, 190, 10}
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
 REJECTED_CODES = {506, 368}
 MAX_PAGES_OF_PAGES = 10
+MAX_IDS = 50
+POST_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
+MISSING_ALIASES = 803
+DOES_NOT_EXIST = "100/33"  # code/error_subcode
 
 
 def _now() -> datetime:
@@ -57,6 +72,7 @@ class FacebookProvider(SocialProvider):
     label = "Facebook Pages"
     connect_style = "oauth"
     can_refresh = False
+    metrics_batch = MAX_IDS
 
     @classmethod
     def is_configured(cls, config: dict[str, Any]) -> bool:
@@ -90,7 +106,8 @@ class FacebookProvider(SocialProvider):
     def profiles(self, *, tokens: TokenSet, service_url: str = "") -> list[Profile]:
         """One profile per Page the member may post to, each with its own (non-expiring) Page token."""
         profiles: list[Profile] = []
-        params: dict[str, Any] = {"fields": "id,name,access_token,tasks,link", "limit": 100}
+        params: dict[str, Any] = {"fields": "id,name,access_token,tasks,link,followers_count,fan_count",
+                                  "limit": 100}
         after = None
         for _ in range(MAX_PAGES_OF_PAGES):
             body = self._call("GET", "/me/accounts", token=tokens.access_token,
@@ -103,7 +120,7 @@ class FacebookProvider(SocialProvider):
                     external_id=str(page["id"]), handle=page.get("name") or "", display_name=page.get("name") or "",
                     profile_url=page.get("link") or f"https://www.facebook.com/{page['id']}",
                     tokens=TokenSet(access_token=page["access_token"], scopes=tokens.scopes),
-                    extra={"page_name": page.get("name") or ""}))
+                    extra={"page_name": page.get("name") or ""}, followers=_followers(page)))
             paging = body.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
             if not paging.get("next") or not after:
@@ -119,12 +136,44 @@ class FacebookProvider(SocialProvider):
             raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, "Facebook answered without a post id")
         return PublishResult(external_id=str(body["id"]), url=f"https://www.facebook.com/{body['id']}")
 
-    def metrics(self, *, account: AccountContext, external_id: str) -> dict[str, int]:
-        body = self._call("GET", f"/{external_id}", token=account.access_token,
-                          params={"fields": "shares,reactions.summary(total_count),comments.summary(total_count)"})
-        return {"likes": int(((body.get("reactions") or {}).get("summary") or {}).get("total_count") or 0),
-                "reshares": int((body.get("shares") or {}).get("count") or 0),
-                "comments": int(((body.get("comments") or {}).get("summary") or {}).get("total_count") or 0)}
+    # --- engagement and potential reach -------------------------------------------------------
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
+        return "pages_read_engagement" in scopes
+
+    @classmethod
+    def reports_followers(cls) -> bool:
+        return True
+
+    def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:
+        if not 0 < len(external_ids) <= MAX_IDS:
+            raise ValueError(f"Graph takes 1 to {MAX_IDS} ids a call")
+        result = MetricsResult()
+        try:
+            body = self._call("GET", "/", token=account.access_token,
+                              params={"ids": ",".join(external_ids), "fields": POST_FIELDS})
+        except ProviderError as exc:
+            if exc.code != str(MISSING_ALIASES):
+                raise
+            body = {}
+            for post_id in external_ids:  # one of them is gone: ask each alone
+                try:
+                    body[post_id] = self._call("GET", f"/{post_id}", token=account.access_token,
+                                               params={"fields": POST_FIELDS})
+                except ProviderError as gone:
+                    if gone.code != DOES_NOT_EXIST:
+                        raise
+                    result.deleted.add(post_id)
+        for post_id, post in body.items():
+            if post_id in external_ids and isinstance(post, dict):
+                result.found[post_id] = Engagement(
+                    likes=count(_summary(post, "reactions")), replies=count(_summary(post, "comments")),
+                    reposts=count((post.get("shares") or {}).get("count") or 0))
+        return result
+
+    def follower_count(self, *, account: AccountContext) -> int | None:
+        return _followers(self._call("GET", f"/{account.external_id}", token=account.access_token,
+                                     params={"fields": "followers_count,fan_count"}))
 
     # --- Graph API ---------------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, token: str | None = None, params: dict | None = None,
@@ -148,9 +197,22 @@ class FacebookProvider(SocialProvider):
         raise _refine(error, detail if isinstance(detail, dict) else {}, response.headers)
 
 
+def _summary(post: dict, edge: str) -> object:
+    return ((post.get(edge) or {}).get("summary") or {}).get("total_count")
+
+
+def _followers(page: dict) -> int | None:
+    followers = count(page.get("followers_count"))
+    return followers if followers is not None else count(page.get("fan_count"))
+
+
 def _refine(error: ProviderError, details: dict, headers) -> ProviderError:
-    """Sort a Graph API error by its code (the HTTP status alone says little: most are 400)."""
+    """Sort a Graph API error by its code (the HTTP status alone says little: most are 400).
+
+    `.code` keeps Graph's own code ("803", or "100/33" with a subcode) for callers that need it."""
     code = details.get("code")
+    subcode = details.get("error_subcode")
+    error.code = f"{code}/{subcode}" if subcode else (str(code) if code is not None else None)
     message = details.get("error_user_msg") or details.get("message") or error.message
     if code in REAUTH_CODES or (isinstance(code, int) and 200 <= code <= 299):
         return ProviderError(ErrorKind.REAUTH, message, status=error.status)

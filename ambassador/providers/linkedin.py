@@ -17,6 +17,11 @@ answers 426, which is our configuration to update, not the member's problem).
 - Rate limits are daily and reset at midnight UTC; LinkedIn sends no reset header.
 - `commentary` is LinkedIn's "little" text format: reserved characters must be backslash-
   escaped or LinkedIn silently cuts the post at the first one.
+- Engagement and potential reach: not available. Reading a member's social actions
+  (`/rest/socialActions`, `/rest/socialMetadata`) needs `r_member_social`, a restricted permission
+  LinkedIn grants only to approved Community Management partners; this app asks for the scopes above,
+  so `reports_engagement` is False and the UI says LinkedIn does not report engagement for the
+  account. Members' connection/follower counts are not offered to this product either: unknown.
 """
 from __future__ import annotations
 

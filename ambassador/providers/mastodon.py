@@ -18,6 +18,13 @@ therefore post twice: both are UNKNOWN_OUTCOME ("unconfirmed"), never retried by
 what surely did not reach the instance (a refused connection, a connect timeout) and 429 are
 retried. The key still makes sending again harmless once an earlier request has long finished
 (a worker that died mid-call: services/publishing/leases.py).
+
+Engagement: `GET /api/v1/statuses?id[]=…` (Mastodon 4.3+, at most 20 ids, DEFAULT_STATUSES_LIMIT;
+statuses that do not exist are left out of the answer); an older instance has no such route and
+answers 404, and then each status is read with `GET /api/v1/statuses/:id` (404 = deleted). A status
+missing from a batch answer is checked that way too before it is marked deleted. Counts:
+favourites_count, reblogs_count, replies_count, quotes_count where the instance gives it (4.5+);
+Mastodon reports no impressions. Followers: followers_count of verify_credentials.
 """
 from __future__ import annotations
 
@@ -30,13 +37,16 @@ from flask_babel import lazy_gettext as _l
 from ..infra.safe_http import member_hosts_session
 from .base import (
     AccountContext,
+    Engagement,
     ErrorKind,
+    MetricsResult,
     Profile,
     ProviderError,
     PublishRequest,
     PublishResult,
     SocialProvider,
     TokenSet,
+    count,
 )
 from .http import classify, error_message, oauth_token, send, token_set
 from .http import request as http_request
@@ -45,6 +55,7 @@ from .registry import register
 
 SCOPES = "write:statuses write:media read:accounts"
 CLIENT_NAME = "Ambassador"
+MAX_STATUS_IDS = 20  # Api::BaseController::DEFAULT_STATUSES_LIMIT
 
 def register_app(*, service_url: str, redirect_uri: str, website: str, config: dict[str, Any]) -> tuple[str, str]:
     """POST /api/v1/apps on the instance: (client_id, client_secret) for our exact redirect URI."""
@@ -68,6 +79,7 @@ class MastodonProvider(SocialProvider):
     # Statuses carry an Idempotency-Key, which Mastodon remembers for one hour once it stored it.
     idempotent_publish = True
     idempotency_window = timedelta(minutes=55)
+    metrics_batch = MAX_STATUS_IDS
 
     @classmethod
     def is_configured(cls, config: dict[str, Any]) -> bool:
@@ -120,7 +132,7 @@ class MastodonProvider(SocialProvider):
         host = urlsplit(instance).netloc
         return [Profile(external_id=str(body["id"]), handle=f"@{username}@{host}",
                         display_name=body.get("display_name") or username, profile_url=body.get("url") or "",
-                        extra={"acct": body.get("acct") or username})]
+                        extra={"acct": body.get("acct") or username}, followers=count(body.get("followers_count")))]
 
     def publish(self, *, account: AccountContext, request: PublishRequest) -> PublishResult:
         if not account.service_url:
@@ -144,13 +156,67 @@ class MastodonProvider(SocialProvider):
                                 status=response.status_code)
         return PublishResult(external_id=str(body["id"]), url=body.get("url") or body.get("uri") or "")
 
-    def metrics(self, *, account: AccountContext, external_id: str) -> dict[str, int]:
-        response = send("GET", f"{account.service_url}/api/v1/statuses/{external_id}", idempotent=True,
-                        config=self.config, session=member_hosts_session(self.config),
-                        headers=_bearer(account.access_token))
-        body = _json(response)
-        return {"likes": int(body.get("favourites_count") or 0), "reshares": int(body.get("reblogs_count") or 0),
-                "comments": int(body.get("replies_count") or 0)}
+    # --- engagement and potential reach -----------------------------------------------------
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
+        return True  # public statuses need no scope; our token reads them
+
+    @classmethod
+    def reports_followers(cls) -> bool:
+        return True
+
+    def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:
+        if not 0 < len(external_ids) <= MAX_STATUS_IDS:
+            raise ValueError(f"Mastodon takes 1 to {MAX_STATUS_IDS} status ids a call")
+        result = MetricsResult()
+        response = self._read(account, "/api/v1/statuses", params={"id[]": external_ids})
+        if response.status_code == 404:  # before Mastodon 4.3: one status at a time
+            missing = list(external_ids)
+        else:
+            self._raise_for(response)
+            for status in _json_list(response):
+                if str(status.get("id")) in external_ids:
+                    result.found[str(status["id"])] = _engagement(status)
+            missing = [status_id for status_id in external_ids if status_id not in result.found]
+        for status_id in missing:
+            response = self._read(account, f"/api/v1/statuses/{status_id}")
+            if response.status_code == 404:
+                result.deleted.add(status_id)
+                continue
+            self._raise_for(response)
+            result.found[status_id] = _engagement(_json(response))
+        return result
+
+    def follower_count(self, *, account: AccountContext) -> int | None:
+        response = self._read(account, "/api/v1/accounts/verify_credentials")
+        self._raise_for(response)
+        return count(_json(response).get("followers_count"))
+
+    def _read(self, account: AccountContext, path: str, **kwargs):
+        if not account.service_url:
+            raise ProviderError(ErrorKind.CONFIG, "this Mastodon account has no instance address; reconnect it")
+        return http_request("GET", f"{account.service_url}{path}", idempotent=True, config=self.config,
+                            session=member_hosts_session(self.config), headers=_bearer(account.access_token),
+                            **kwargs)
+
+    @staticmethod
+    def _raise_for(response) -> None:
+        error = classify(response, idempotent=True)
+        if error is not None:
+            raise error
+
+
+def _engagement(status: dict) -> Engagement:
+    return Engagement(likes=count(status.get("favourites_count")), reposts=count(status.get("reblogs_count")),
+                      replies=count(status.get("replies_count")), quotes=count(status.get("quotes_count")))
+
+
+def _json_list(response) -> list[dict]:
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    return [item for item in body if isinstance(item, dict)] if isinstance(body, list) else []
 
 
 def _bearer(token: str) -> dict[str, str]:

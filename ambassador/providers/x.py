@@ -10,6 +10,11 @@
 - `POST /2/tweets` has no idempotency key: a timeout or 5xx after sending is UNKNOWN_OUTCOME.
 - Rate limits: `x-rate-limit-*` per 15-minute window, plus 24-hour caps announced in
   `x-user-limit-24hour-*` (this member) and `x-app-limit-24hour-*` (our whole app).
+- Engagement: `GET /2/tweets?ids=…&tweet.fields=public_metrics`, up to 100 ids a call (like,
+  retweet, reply, quote and impression counts; impressions only for the author's own posts, which
+  ours are). A deleted post is not in `data` but in `errors` with the type
+  `…/problems/resource-not-found`; other errors (e.g. a suspended author) leave it unknown.
+  Followers: `public_metrics.followers_count` of `GET /2/users/me?user.fields=public_metrics`.
 """
 from __future__ import annotations
 
@@ -18,15 +23,18 @@ from urllib.parse import quote, urlencode
 
 from .base import (
     AccountContext,
+    Engagement,
     ErrorKind,
+    MetricsResult,
     Profile,
     ProviderError,
     PublishRequest,
     PublishResult,
     SocialProvider,
     TokenSet,
+    count,
 )
-from .http import classify, oauth_token, parse_reset, send, token_set
+from .http import classify, oauth_token, parse_reset, token_set
 from .http import request as http_request
 from .registry import register
 
@@ -35,6 +43,8 @@ PROFILE_URL = "https://x.com/{username}"
 STATUS_URL = "https://x.com/{username}/status/{id}"
 # Works for any author when the username is unknown.
 STATUS_URL_ANY = "https://x.com/i/web/status/{id}"
+NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+MAX_IDS = 100
 
 
 @register
@@ -43,6 +53,7 @@ class XProvider(SocialProvider):
     label = "X"
     connect_style = "oauth"
     can_refresh = True
+    metrics_batch = MAX_IDS
 
     @classmethod
     def is_configured(cls, config: dict[str, Any]) -> bool:
@@ -78,14 +89,64 @@ class XProvider(SocialProvider):
     # --- Identity ----------------------------------------------------------------------
 
     def profiles(self, *, tokens: TokenSet, service_url: str = "") -> list[Profile]:
-        response = send("GET", f"{self._api()}/2/users/me", idempotent=True, config=self.config,
-                        headers={"Authorization": f"Bearer {tokens.access_token}"})
-        data = _data(response.json())
+        data = self._me(tokens.access_token)
         if not data.get("id") or not data.get("username"):
             raise ProviderError(ErrorKind.REJECTED, "X's users/me answer has no id or username")
         username = data["username"]
         return [Profile(external_id=str(data["id"]), handle=f"@{username}", display_name=data.get("name") or username,
-                        profile_url=PROFILE_URL.format(username=username), extra={"username": username})]
+                        profile_url=PROFILE_URL.format(username=username), extra={"username": username},
+                        followers=_followers(data))]
+
+    def _me(self, access_token: str) -> dict[str, Any]:
+        response = self._get("/2/users/me", access_token, {"user.fields": "public_metrics"})
+        return _data(response.json())
+
+    # --- Engagement and potential reach ------------------------------------------------
+
+    @classmethod
+    def reports_engagement(cls, *, scopes: tuple[str, ...]) -> bool:
+        return True  # tweet.read, always requested
+
+    @classmethod
+    def reports_followers(cls) -> bool:
+        return True
+
+    def metrics(self, *, account: AccountContext, external_ids: list[str]) -> MetricsResult:
+        if not 0 < len(external_ids) <= MAX_IDS:
+            raise ValueError(f"X takes 1 to {MAX_IDS} ids a call")
+        response = self._get("/2/tweets", account.access_token,
+                             {"ids": ",".join(external_ids), "tweet.fields": "public_metrics"})
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ProviderError(ErrorKind.RETRY, "X answered something that is not JSON",
+                                status=response.status_code) from exc
+        result = MetricsResult()
+        for tweet in (body.get("data") or []) if isinstance(body, dict) else []:
+            metrics = tweet.get("public_metrics") if isinstance(tweet, dict) else None
+            if isinstance(metrics, dict) and tweet.get("id"):
+                result.found[str(tweet["id"])] = Engagement(
+                    likes=count(metrics.get("like_count")), reposts=count(metrics.get("retweet_count")),
+                    replies=count(metrics.get("reply_count")), quotes=count(metrics.get("quote_count")),
+                    impressions=count(metrics.get("impression_count")))
+        for error in (body.get("errors") or []) if isinstance(body, dict) else []:
+            if isinstance(error, dict) and error.get("type") == NOT_FOUND and error.get("resource_type") == "tweet":
+                result.deleted.add(str(error.get("resource_id") or error.get("value") or ""))
+        result.deleted &= set(external_ids)
+        return result
+
+    def follower_count(self, *, account: AccountContext) -> int | None:
+        return _followers(self._me(account.access_token))
+
+    def _get(self, path: str, access_token: str, params: dict[str, str]):
+        response = http_request("GET", f"{self._api()}{path}", idempotent=True, config=self.config, params=params,
+                                headers={"Authorization": f"Bearer {access_token}"})
+        error = classify(response, idempotent=True)
+        if error is not None:
+            if error.kind is ErrorKind.RATE_LIMITED:
+                _daily_cap(error, response.headers)
+            raise error
+        return response
 
     # --- Publishing --------------------------------------------------------------------
 
@@ -114,6 +175,11 @@ class XProvider(SocialProvider):
 def _data(body: Any) -> dict[str, Any]:
     data = body.get("data") if isinstance(body, dict) else None
     return data if isinstance(data, dict) else {}
+
+
+def _followers(user: dict[str, Any]) -> int | None:
+    metrics = user.get("public_metrics")
+    return count(metrics.get("followers_count")) if isinstance(metrics, dict) else None
 
 
 def _daily_cap(exc: ProviderError, headers) -> None:

@@ -49,6 +49,7 @@ class AccountRow:
     state: str  # active | needs_reconnect | expiring
     days_left: int | None = None
     provider: SocialProvider | None = None  # None when the network is no longer offered
+    reach_reported: bool = False  # does the network give this kind of account a follower count?
 
 
 def _network_label(name: str) -> str:
@@ -62,7 +63,7 @@ def _row(account: SocialAccount, providers: dict[str, SocialProvider]) -> Accoun
     provider = providers.get(account.provider)
     cls = registry.all_classes().get(account.provider)
     row = AccountRow(account=account, network=_network_label(account.provider), state=account.status,
-                     provider=provider)
+                     provider=provider, reach_reported=cls is not None and cls.reports_followers())
     expires = account.token_expires_at
     # Tokens that cannot be renewed (no refresh token, e.g. LinkedIn's 60-day tokens) get a warning.
     renewable = cls is not None and cls.can_refresh and account.refresh_token_enc is not None

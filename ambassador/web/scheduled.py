@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.numbers import format_decimal
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from flask_login import current_user
 from ..forms.content import from_utc
 from ..forms.feed import ConfirmPostedForm, EditScheduledForm
 from ..models import ShareStatus
+from ..services.analytics import engagement
 from ..services.publishing import linked_shares, scheduled
 from .context import member_required
 from .service_call import service_call
@@ -30,6 +32,12 @@ def member_time(value: datetime | None) -> str:
     return (get_datetime_format("medium", locale=locale).replace("'", "")
             .replace("{1}", format_date(local, "medium", locale=locale))
             .replace("{0}", format_time(local, "short", locale=locale)))
+
+
+@bp.app_template_filter("figure")
+def figure(value: int) -> str:
+    """A count as the member's language writes it (1,234 · 1.234 · 1 234)."""
+    return format_decimal(value, locale=get_locale())
 
 
 def accounts_url() -> str | None:
@@ -60,7 +68,9 @@ def index():
     state = state if state in scheduled.STATES else None
     page = scheduled.shares_page(membership=g.membership, state=state, page=request.args.get("page", 1, type=int),
                                  per_page=current_app.config["POSTS_PER_PAGE"] * 2)
-    return render_template("scheduled/index.html", page=page, state=state, states=scheduled.STATES,
+    published = [share.id for share in page.items if share.status == ShareStatus.PUBLISHED]
+    figures = engagement.figures_for_shares(org_id=g.membership.org_id, share_ids=published)
+    return render_template("scheduled/index.html", page=page, state=state, states=scheduled.STATES, figures=figures,
                            counts=scheduled.counts(membership=g.membership), confirm_form=ConfirmPostedForm())
 
 

@@ -256,14 +256,6 @@ def test_publish_rate_limit_uses_the_epoch_reset_header(app):
     assert pds.count("getRecord") == 0  # a rate limit is not a reason to look for the record
 
 
-def test_metrics(bluesky, pds):
-    _tokens, account = connected(bluesky, pds)
-    result = bluesky.publish(account=account, request=share())
-    next(iter(pds.records.values()))["likeCount"] = 4
-    assert bluesky.metrics(account=account, external_id=result.external_id) == {"likes": 4, "reshares": 1,
-                                                                                "comments": 2}
-
-
 @pytest.mark.parametrize("relative", ["/s/Xy1", "amb.example/s/Xy1", ""])
 def test_the_pds_refuses_a_card_without_an_absolute_uri(bluesky, pds, relative):
     """What the real PDS answered the worker's old relative short link: Invalid uri (got "/s/…")."""

@@ -58,3 +58,29 @@ def test_connect_publish_and_read_back(app):
         requests.post(f"{account.service_url}/xrpc/com.atproto.repo.deleteRecord", timeout=10,
                       headers={"Authorization": f"Bearer {account.access_token}"},
                       json={"repo": account.external_id, "collection": "app.bsky.feed.post", "rkey": rkey})
+
+
+def test_engagement_and_followers_from_the_real_pds(app):
+    """getPosts through the PDS (proxied to its app view); a deleted record is marked deleted, never read as 0."""
+    bluesky = BlueskyProvider({**app.config, "PROVIDERS_ALLOW_HTTP": PDS.startswith("http://")})
+    tokens = bluesky.login(identifier=HANDLE, password=PASSWORD, service_url=PDS)
+    [profile] = bluesky.profiles(tokens=tokens, service_url=PDS)
+    account = AccountContext(external_id=profile.external_id, access_token=tokens.access_token,
+                             service_url=bluesky.normalize_service_url(PDS), extra=profile.extra)
+    link = "https://example.com/ambassador-live-metrics"
+    request = PublishRequest(text=f"Test d'intégration, ignorez-moi {link}", link_url=link, title="Ambassador test",
+                             description="", idempotency_key=f"live-{uuid.uuid4()}")
+    uri = bluesky.publish(account=account, request=request).external_id
+    rkey = uri.rsplit("/", 1)[-1]
+    try:
+        first = bluesky.metrics(account=account, external_ids=[uri])
+        assert uri not in first.deleted  # present on the PDS, whether or not the app view indexed it yet
+        if uri in first.found:
+            assert first.found[uri].impressions is None  # Bluesky has no impressions: unknown, not 0
+    finally:
+        requests.post(f"{account.service_url}/xrpc/com.atproto.repo.deleteRecord", timeout=10,
+                      headers={"Authorization": f"Bearer {account.access_token}"},
+                      json={"repo": account.external_id, "collection": "app.bsky.feed.post", "rkey": rkey})
+    assert bluesky.metrics(account=account, external_ids=[uri]).deleted == {uri}
+    followers = bluesky.follower_count(account=account)
+    assert followers is None or followers >= 0

@@ -182,14 +182,6 @@ def test_refresh_is_not_possible(facebook):
     assert caught.value.kind is ErrorKind.REAUTH
 
 
-def test_metrics(facebook, fake):
-    account = page(fake)
-    result = facebook.publish(account=account, request=share())
-    fake.posts[0]["reactions"] = 5
-    assert facebook.metrics(account=account, external_id=result.external_id) == {"likes": 5, "reshares": 2,
-                                                                                 "comments": 1}
-
-
 @pytest.mark.parametrize("relative", ["/s/fb1", "amb.example/s/fb1", "https:///s/fb1"])
 def test_facebook_refuses_a_link_that_is_not_absolute(facebook, fake, relative):
     with pytest.raises(ProviderError) as caught:

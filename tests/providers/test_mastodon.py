@@ -253,14 +253,6 @@ def test_rate_limit_headers_give_the_retry_time():
     assert len(fake.statuses) == 1
 
 
-def test_metrics(mastodon, fake):
-    ctx = account(fake)
-    result = mastodon.publish(account=ctx, request=share())
-    fake.statuses[0].update(favourites_count=3, reblogs_count=2, replies_count=1)
-    assert mastodon.metrics(account=ctx, external_id=result.external_id) == {"likes": 3, "reshares": 2,
-                                                                             "comments": 1}
-
-
 def test_profiles_with_a_bad_token_mean_reconnect(mastodon, fake):
     with pytest.raises(ProviderError) as caught:
         mastodon.profiles(tokens=TokenSet(access_token="nope"), service_url=fake.base_url)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ambassador.models import Membership, Organization, OutboxEmail, SurveyResponse
+from ambassador.infra import throttle
+from ambassador.models import Membership, Organization, OutboxEmail, SurveyResponse, utcnow
 from ambassador.services.nps import promoters
 from ambassador.services.org import invitations
 
@@ -136,6 +137,10 @@ def test_strangers_cannot_mail_bomb_the_owner_of_a_known_address(app, db, make):
 
 def test_the_current_password_check_is_throttled_per_user(app, client, db, make, login, monkeypatch):
     monkeypatch.setitem(app.config["FORM_THROTTLES"], "password_check", (2, 3600))
+    # One fixed moment for every request: the wait then reads "1 hour" however slowly the requests run
+    # (a second between the first attempt and the refusal made it "60 minutes" on a busy machine).
+    moment = utcnow()
+    monkeypatch.setattr(throttle, "utcnow", lambda: moment)
     user = make.member(make.org()).user
     login(user)
     new = {"password": "quiet violet harbour", "confirm": "quiet violet harbour"}

@@ -36,10 +36,10 @@ from flask import current_app
 from ...extensions import db
 from ...infra import crypto
 from ...infra.database import begin_write
-from ...models import AccountStatus, AppRateLimit, MemberStatus, Share, ShareStatus, SocialAccount, utcnow
+from ...models import AccountStatus, MemberStatus, Share, ShareStatus, SocialAccount, utcnow
 from ...providers import registry
 from ...providers.base import ErrorKind, ProviderError, PublishRequest, PublishResult
-from . import feed, social_accounts
+from . import feed, rate_limits, social_accounts
 from .leases import (
     claim_due_shares,
     is_idempotent,
@@ -73,12 +73,6 @@ class StopFlag(Protocol):
 # --- publishing one claimed share -----------------------------------------------------------
 
 
-def _rate_limit_until(account: SocialAccount, now: datetime) -> datetime | None:
-    app_limit = db.session.get(AppRateLimit, (account.provider, account.service_url or ""))
-    limits = [t for t in (account.rate_limited_until, app_limit.until if app_limit else None) if t and t > now]
-    return max(limits) if limits else None
-
-
 def _fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
     share.status = ShareStatus.FAILED
     share.error = message[:2000]
@@ -108,7 +102,7 @@ def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = Non
         release(share_id, worker_id=worker_id, at=now, error_kind=ErrorKind.REAUTH.value,
                  error="The account needs reconnecting.")
         return "blocked"
-    elif (until := _rate_limit_until(account, now)) is not None:
+    elif (until := rate_limits.limited_until(account, now)) is not None:
         release(share_id, worker_id=worker_id, at=until)
         return "rate_limited"
     else:
@@ -218,7 +212,7 @@ def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
         # a moment from now, or a reset "already past" would make every worker hammer the network.
         until = max(until, now + MIN_RATE_LIMIT_WAIT)
         if account is not None:
-            _defer(account, until, app_wide=error.app_wide)
+            rate_limits.defer(account, until, app_wide=error.app_wide)
         _reschedule(share, until, counted=False)
         return "rate_limited"
     if kind is ErrorKind.RETRY and share.attempts > 1 and is_idempotent(share.network) \
@@ -246,23 +240,6 @@ def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
     share.status = ShareStatus.UNCONFIRMED  # UNKNOWN_OUTCOME: a person decides; never re-posted by itself
     share.next_attempt_at = None
     return "unconfirmed"
-
-
-def _defer(account: SocialAccount, until: datetime, *, app_wide: bool) -> None:
-    """No call for this account (or this app on that network) before `until`."""
-    if not app_wide:
-        account.rate_limited_until = max(until, account.rate_limited_until or until)
-        return
-    key = (account.provider, account.service_url or "")
-    limit = db.session.get(AppRateLimit, key, with_for_update=True)
-    if limit is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(AppRateLimit(provider=key[0], service_url=key[1], until=until))
-            return
-        except sa.exc.IntegrityError:  # another worker wrote it first
-            limit = db.session.get_one(AppRateLimit, key, with_for_update=True, populate_existing=True)
-    limit.until = max(until, limit.until)
 
 
 # --- a batch -----------------------------------------------------------------------------------

@@ -52,9 +52,17 @@ def save_connection(*, membership: Membership, provider: str, profiles: list[Pro
         account.status = AccountStatus.ACTIVE
         account.last_error = None
         account.expiry_warned_days = None
+        record_followers(account, profile.followers)  # potential reach, when the profile answer carries it
         saved.append(account)
     db.session.flush()
     return saved
+
+
+def record_followers(account: SocialAccount, followers: int | None, *, now: datetime | None = None) -> None:
+    """Store a follower count the network gave; None (it did not say) keeps the last known one."""
+    if followers is not None:
+        account.followers_count = followers
+        account.followers_fetched_at = now or utcnow()
 
 
 def accounts_for(membership: Membership, *, usable_only: bool = False) -> list[SocialAccount]:

@@ -8,7 +8,8 @@ external embed carry a lexicon `uri` (absolute: "/s/…" answers 400 "Invalid ur
 does), that `langs` holds at most 3 BCP-47 tags, and that the record key is
 new — an existing key answers 500 as PDSes before bluesky-social/atproto#4728 do, or a named
 400 error with `duplicate_style="named"`), getRecord, app.bsky.actor.getProfile and
-app.bsky.feed.getPosts. Errors are {"error": Name, "message": …}; rate-limit headers are
+app.bsky.feed.getPosts (1 to 25 `uris`, each a valid at-uri; posts that do not exist are left out).
+Errors are {"error": Name, "message": …}; rate-limit headers are
 ratelimit-limit / -remaining / -reset (epoch seconds) / -policy.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from flask import jsonify, request
 
 from .fake_network import FakeNetwork
 
+AT_URI_RE = re.compile(r"^at://(did:[a-z]+:[a-zA-Z0-9._:%-]+|[a-zA-Z0-9.-]+)(/[a-zA-Z0-9.-]+(/[a-zA-Z0-9._~:-]+)?)?$")
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 # The lexicon's `uri` string format (@atproto/lexicon validators/formats.ts): a scheme, then no spaces.
 LEXICON_URI_RE = re.compile(r"^\w+:(?://)?[^\s/][^\s]*$")
@@ -57,7 +59,7 @@ class FakePDS(FakeNetwork):
         self.duplicate_style = duplicate_style
         self.accounts = {"did:plc:alice123": {"handle": "alice.test", "email": "alice@example.test",
                                               "password": "main-password", "app_passwords": {"abcd-efgh-ijkl-mnop"},
-                                              "displayName": "Alice Ç"}}
+                                              "displayName": "Alice Ç", "followersCount": 321}}
         self.access: dict[str, dict] = {}
         self.refresh: dict[str, dict] = {}
         self.records: dict[tuple[str, str, str], dict] = {}
@@ -200,7 +202,8 @@ class FakePDS(FakeNetwork):
                     return self.xrpc_error(500, "InternalServerError", "Internal Server Error")
                 uri = f"at://{did}/{body['collection']}/{rkey}"
                 cid = "bafyrei" + hashlib.sha256(json.dumps(body["record"]).encode()).hexdigest()[:40]
-                self.records[key] = {"uri": uri, "cid": cid, "value": body["record"], "likeCount": 0}
+                self.records[key] = {"uri": uri, "cid": cid, "value": body["record"], "likeCount": 0,
+                                     "repostCount": 0, "replyCount": 0, "quoteCount": 0}
             return jsonify({"uri": uri, "cid": cid, "validationStatus": "valid"})
 
         @app.get("/xrpc/com.atproto.repo.getRecord", endpoint="getRecord")
@@ -218,11 +221,24 @@ class FakePDS(FakeNetwork):
             if did is None:
                 return self.xrpc_error(400, "InvalidRequest", "Profile not found")
             account = self.accounts[did]
-            return jsonify({"did": did, "handle": account["handle"], "displayName": account["displayName"]})
+            return jsonify({"did": did, "handle": account["handle"], "displayName": account["displayName"],
+                            "followersCount": account["followersCount"], "followsCount": 12, "postsCount": 40})
 
         @app.get("/xrpc/app.bsky.feed.getPosts", endpoint="getPosts")
         def get_posts():
+            if self._bearer():
+                _did, error = self._authed(self.access)
+                if error is not None:
+                    return error
             uris = request.args.getlist("uris")
-            posts = [{"uri": r["uri"], "cid": r["cid"], "likeCount": r["likeCount"], "repostCount": 1,
-                      "replyCount": 2, "quoteCount": 0} for r in self.records.values() if r["uri"] in uris]
+            if not uris:
+                return self.xrpc_error(400, "InvalidRequest", 'Error: Params must have the property "uris"')
+            if len(uris) > 25:
+                return self.xrpc_error(400, "InvalidRequest", "Error: uris must not have more than 25 elements")
+            for i, uri in enumerate(uris):
+                if not AT_URI_RE.match(uri):
+                    return self.xrpc_error(400, "InvalidRequest", f"Error: uris/{i} must be a valid at-uri")
+            posts = [{"uri": r["uri"], "cid": r["cid"], "likeCount": r["likeCount"], "repostCount": r["repostCount"],
+                      "replyCount": r["replyCount"], "quoteCount": r["quoteCount"], "record": r["value"]}
+                     for r in self.records.values() if r["uri"] in uris]
             return jsonify({"posts": posts})

@@ -5,7 +5,9 @@ GET /<version>/dialog/oauth (auto-approves as the one user), GET /<version>/oaut
 /<version>/me/accounts (Pages with their Page tokens, cursor paging, only for a long-lived user
 token's Pages are the tokens non-expiring), POST /<version>/<page-id>/feed (the Page's own token,
 message and/or an absolute http(s) link, the same message twice → #506 duplicate), GET /<version>/<post-id> for
-metrics. Every token-carrying call must have a matching appsecret_proof. Errors have the Graph
+metrics (#100 subcode 33 once deleted) or a Page's followers_count/fan_count, GET /<version>/?ids=…&fields=…
+(at most 50 ids; one unknown id fails the whole call with #803). `shares` is present only once shared.
+Every token-carrying call must have a matching appsecret_proof. Errors have the Graph
 shape {"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}.
 """
 from __future__ import annotations
@@ -32,7 +34,8 @@ class FakeFacebook(FakeNetwork):
         self.codes: dict[str, str] = {}
         self.user_tokens: dict[str, dict] = {}
         self.pages = [{"id": "101", "name": "Boulangerie Dupont", "link": "https://www.facebook.com/dupont",
-                       "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]},
+                       "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"],
+                       "followers_count": 540, "fan_count": 500},
                       {"id": "102", "name": "Club de lecture", "tasks": ["ANALYZE", "CREATE_CONTENT"]},
                       {"id": "103", "name": "Read-only Page", "tasks": ["ANALYZE"]}]
         self.page_tokens: dict[str, str] = {}  # token -> page id
@@ -125,8 +128,9 @@ class FakeFacebook(FakeNetwork):
             limit = int(request.args.get("limit", 25))
             start = int(request.args.get("after") or 0)
             chunk = self.pages[start:start + limit]
-            data = [{**page, "access_token": self.page_token(page["id"]), "category": "Local business"}
-                    for page in chunk]
+            fields = set(request.args.get("fields", "").split(","))
+            data = [{**{k: v for k, v in page.items() if k not in ("followers_count", "fan_count") or k in fields},
+                     "access_token": self.page_token(page["id"]), "category": "Local business"} for page in chunk]
             body = {"data": data, "paging": {"cursors": {"before": str(start), "after": str(start + len(chunk))}}}
             if start + limit < len(self.pages):
                 body["paging"]["next"] = f"{request.base_url}?after={start + limit}&limit={limit}"
@@ -154,16 +158,53 @@ class FakeFacebook(FakeNetwork):
             if message and any(p["page"] == page_id and p["message"] == message for p in self.posts):
                 return self.graph_error(400, 506, "(#506) Duplicate status message")
             post = {"id": f"{page_id}_{next(self._ids)}", "page": page_id, "message": message, "link": link,
-                    "reactions": 0}
+                    "reactions": 0, "comments": 0, "shares": 0}
             with self.lock:
                 self.posts.append(post)
             return jsonify({"id": post["id"]})
 
-        @app.get("/<version>/<post_id>", endpoint="post")
-        def post(version, post_id):
-            for item in self.posts:
-                if item["id"] == post_id:
-                    return jsonify({"id": post_id, "shares": {"count": 2},
-                                    "reactions": {"data": [], "summary": {"total_count": item["reactions"]}},
-                                    "comments": {"data": [], "summary": {"total_count": 1}}})
-            return self.graph_error(400, 100, "Unsupported get request.", kind="GraphMethodException")
+        @app.get("/<version>/", endpoint="batch")
+        def batch(version):
+            if (problem := self._check_read()) is not None:
+                return problem
+            ids = [i for i in request.args.get("ids", "").split(",") if i]
+            if not ids or len(ids) > 50:
+                return self.graph_error(400, 100, "(#100) The parameter ids is required and takes at most 50 ids")
+            missing = [i for i in ids if self._post(i) is None]
+            if missing:
+                return self.graph_error(400, 803, f"(#803) Some of the aliases you requested do not exist: "
+                                                  f"{','.join(missing)}")
+            return jsonify({i: self._post_json(self._post(i)) for i in ids})
+
+        @app.get("/<version>/<object_id>", endpoint="post")
+        def post(version, object_id):
+            if (problem := self._check_read()) is not None:
+                return problem
+            page = next((p for p in self.pages if p["id"] == object_id), None)
+            if page is not None:
+                fields = request.args.get("fields", "id,name").split(",")
+                return jsonify({field: page[field] for field in fields if field in page})
+            item = self._post(object_id)
+            if item is None:
+                return self.error(400, {"error": {
+                    "message": f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
+                               "loaded due to missing permissions, or does not support this operation.",
+                    "type": "GraphMethodException", "code": 100, "error_subcode": 33,
+                    "fbtrace_id": secrets.token_hex(6)}})
+            return jsonify(self._post_json(item))
+
+    def _post(self, post_id: str) -> dict | None:
+        return next((item for item in self.posts if item["id"] == post_id), None)
+
+    def _post_json(self, item: dict) -> dict:
+        body = {"id": item["id"], "reactions": {"data": [], "summary": {"total_count": item["reactions"]}},
+                "comments": {"data": [], "summary": {"total_count": item["comments"]}}}
+        if item["shares"]:
+            body["shares"] = {"count": item["shares"]}
+        return body
+
+    def _check_read(self):
+        token = self._token()
+        if token not in self.page_tokens and token not in self.user_tokens:
+            return self.graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        return self._check_proof()

@@ -3,7 +3,9 @@
 POST /api/v1/apps, GET /oauth/authorize (auto-approves as `login_as`), POST /oauth/token
 (checks client credentials, the exact redirect URI and the PKCE S256 verifier), GET
 /api/v1/accounts/verify_credentials, POST /api/v1/statuses (500-character limit, scopes,
-Idempotency-Key), GET /api/v1/statuses/<id>. Rate-limit headers X-RateLimit-* with an ISO 8601 reset.
+Idempotency-Key), GET /api/v1/statuses/<id> (404 once deleted), GET /api/v1/statuses?id[]=… (Mastodon 4.3+:
+at most 20 ids, else 422; statuses that do not exist are left out; `version="4.2"` answers 404 as an
+instance without that route does). Rate-limit headers X-RateLimit-* with an ISO 8601 reset.
 
 Idempotency-Key as Mastodon's PostStatusService has it: a repeat with a key the instance holds
 returns the first status (for an hour), but the key is stored only once the status is created and
@@ -37,12 +39,14 @@ def s256(verifier: str) -> str:
 class FakeMastodon(FakeNetwork):
     limited_endpoints = ("statuses",)
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, version: str = "4.3", **kwargs):
         super().__init__(__name__, **kwargs)
+        self.version = tuple(int(part) for part in version.split("."))
         self.apps: dict[str, dict] = {}
         self.codes: dict[str, dict] = {}
         self.tokens: dict[str, dict] = {}
-        self.accounts = {"1": {"id": "1", "username": "alice", "display_name": "Alice Example"}}
+        self.accounts = {"1": {"id": "1", "username": "alice", "display_name": "Alice Example",
+                               "followers_count": 87}}
         self.login_as = "1"
         self.statuses: list[dict] = []
         self.keys: dict[tuple[str, str], dict] = {}
@@ -171,8 +175,21 @@ class FakeMastodon(FakeNetwork):
                     self.keys[(token["account"], key)] = status
             return jsonify(status)
 
+        @app.get("/api/v1/statuses", endpoint="statuses_index")
+        def statuses_index():
+            if self.version < (4, 3):
+                return self.error(404, {"error": "Record not found"})
+            if request.headers.get("Authorization") and self._token() is None:
+                return self.error(401, {"error": "The access token is invalid"})
+            ids = list(dict.fromkeys(request.args.getlist("id[]")))
+            if len(ids) > 20:
+                return self.error(422, {"error": "Validation failed"})
+            return jsonify([item for item in self.statuses if item["id"] in ids])
+
         @app.get("/api/v1/statuses/<status_id>", endpoint="status")
         def status(status_id):
+            if request.headers.get("Authorization") and self._token() is None:
+                return self.error(401, {"error": "The access token is invalid"})
             for item in self.statuses:
                 if item["id"] == status_id:
                     return jsonify(item)

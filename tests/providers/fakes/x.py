@@ -1,7 +1,9 @@
 """Contract fake of X's OAuth 2.0 (authorization code + PKCE) and API v2 (users/me, tweets).
 
 Built from docs.x.com: "OAuth 2.0 Authorization Code Flow with PKCE", "POST /2/tweets",
-"GET /2/users/me", "Rate limits". It checks what the adapter sends (PKCE S256, redirect URI,
+"GET /2/tweets" (lookup by ids: 1 to 100 numeric ids, `tweet.fields=public_metrics`, a missing or
+deleted post reported in `errors` as resource-not-found), "GET /2/users/me" (`user.fields=public_metrics`),
+"Rate limits". It checks what the adapter sends (PKCE S256, redirect URI,
 client authentication, bearer token, JSON body) and answers like X does, errors included.
 
     fake = FakeX(client_secret="s3cret")     # confidential client: Basic auth required
@@ -24,6 +26,10 @@ from .grants import Grants, s256
 
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 _URL = re.compile(r"https?://\S+")
+_ID = re.compile(r"^[0-9]{1,19}$")
+TWEET_FIELDS = {"attachments", "author_id", "conversation_id", "created_at", "edit_history_tweet_ids", "entities",
+                "id", "lang", "public_metrics", "possibly_sensitive", "referenced_tweets", "text", "withheld"}
+NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 
 
 def problem(status: int, title: str, detail: str, **extra):
@@ -41,7 +47,7 @@ def weighted_length(text: str) -> int:
 
 
 class FakeX(FakeNetwork):
-    limited_endpoints = ("tweets",)
+    limited_endpoints = ("tweets", "lookup")
 
     def __init__(self, *, client_id: str = "x-client", client_secret: str | None = None,
                  delay: float = 0.0, rate_limit: int | None = None, rate_window: float = 900.0,
@@ -49,7 +55,8 @@ class FakeX(FakeNetwork):
         super().__init__(__name__, delay=delay, rate_limit=rate_limit, rate_window=rate_window)
         self.client_id = client_id
         self.client_secret = client_secret
-        self.users = {"2244994945": {"id": "2244994945", "username": "ambassador_ann", "name": "Ann Ambassador"}}
+        self.users = {"2244994945": {"id": "2244994945", "username": "ambassador_ann", "name": "Ann Ambassador",
+                                     "followers": 1234}}
         self.consenting_user = "2244994945"  # who clicks "Authorize app" on the consent page
         self.grants = Grants(access_ttl=access_ttl, issue_refresh=True, rotate_refresh=True)
         self.tweets: list[dict[str, Any]] = []
@@ -59,12 +66,14 @@ class FakeX(FakeNetwork):
         self.app.add_url_rule("/2/oauth2/token", "token", self.token, methods=["POST"])
         self.app.add_url_rule("/2/users/me", "me", self.me)
         self.app.add_url_rule("/2/tweets", "tweets", self.create_tweet, methods=["POST"])
+        self.app.add_url_rule("/2/tweets", "lookup", self.lookup, methods=["GET"])
 
     def account(self, user_id: str | None = None, username: str | None = None) -> dict[str, Any]:
         """Tokens for a (new) user without the browser dance."""
         user_id = user_id or self.consenting_user
         if user_id not in self.users:
-            self.users[user_id] = {"id": user_id, "username": username or f"user{user_id}", "name": f"User {user_id}"}
+            self.users[user_id] = {"id": user_id, "username": username or f"user{user_id}", "name": f"User {user_id}",
+                                   "followers": 0}
         return self.grants.seed(subject=user_id, scopes=["tweet.read", "tweet.write", "users.read", "offline.access"])
 
     # --- FakeNetwork hooks: whose limit, X's headers and error shape --------------------
@@ -137,7 +146,58 @@ class FakeX(FakeNetwork):
             return problem(401, "Unauthorized", "Unauthorized")
         if "users.read" not in grant["scopes"]:
             return problem(403, "Forbidden", "Missing scope users.read")
-        return jsonify({"data": self.users[grant["subject"]]})
+        user = self.users[grant["subject"]]
+        data = {key: user[key] for key in ("id", "username", "name")}
+        fields = set(filter(None, request.args.get("user.fields", "").split(",")))
+        if "public_metrics" in fields:
+            data["public_metrics"] = {"followers_count": user["followers"], "following_count": 10, "tweet_count": 5,
+                                      "listed_count": 0, "like_count": 3}
+        return jsonify({"data": data})
+
+    def delete(self, tweet_id: str) -> None:
+        """The author deleted the post on X."""
+        self.tweets = [tweet for tweet in self.tweets if tweet["id"] != tweet_id]
+
+    def lookup(self):
+        """GET /2/tweets?ids=…: the posts that exist, and a resource-not-found error for each one that does not."""
+        grant = self.grants.bearer()
+        if grant is None:
+            return problem(401, "Unauthorized", "Unauthorized")
+        if "tweet.read" not in grant["scopes"] or "users.read" not in grant["scopes"]:
+            return problem(403, "Forbidden", "You are not permitted to perform this action.")
+        raw = request.args.get("ids")
+        ids = raw.split(",") if raw else []
+        fields = request.args.get("tweet.fields", "").split(",") if request.args.get("tweet.fields") else []
+        invalid = [f"The `ids` query parameter value [{i}] is not valid" for i in ids if not _ID.match(i)]
+        if not ids:
+            invalid.append("The `ids` query parameter can not be empty")
+        elif len(ids) > 100:
+            invalid.append(f"The number of values in the `ids` query parameter list [{len(ids)}] is not between 1 "
+                           "and 100")
+        invalid += [f"The `tweet.fields` query parameter value [{f}] is not one of {sorted(TWEET_FIELDS)}"
+                    for f in fields if f not in TWEET_FIELDS]
+        if invalid:
+            return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                           errors=[{"parameters": {"ids": ids}, "message": message} for message in invalid])
+        by_id = {tweet["id"]: tweet for tweet in self.tweets}
+        data, errors = [], []
+        for tweet_id in dict.fromkeys(ids):
+            tweet = by_id.get(tweet_id)
+            if tweet is None:
+                errors.append({"value": tweet_id, "detail": f"Could not find tweet with ids: [{tweet_id}].",
+                               "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
+                               "resource_id": tweet_id, "type": NOT_FOUND})
+                continue
+            item = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
+            if "public_metrics" in fields:
+                item["public_metrics"] = {"retweet_count": tweet["retweets"], "reply_count": tweet["replies"],
+                                          "like_count": tweet["likes"], "quote_count": tweet["quotes"],
+                                          "bookmark_count": 0, "impression_count": tweet["impressions"]}
+            data.append(item)
+        body: dict[str, Any] = {"data": data} if data else {}
+        if errors:
+            body["errors"] = errors
+        return jsonify(body)
 
     def create_tweet(self):
         grant = self.grants.bearer()
@@ -156,7 +216,8 @@ class FakeX(FakeNetwork):
         with self._lock:
             if any(t["author_id"] == user and t["text"] == body["text"] for t in self.tweets):
                 return problem(403, "Forbidden", DUPLICATE)
-            tweet = {"id": str(next(self._ids)), "text": body["text"], "author_id": user}
+            tweet = {"id": str(next(self._ids)), "text": body["text"], "author_id": user, "likes": 0, "retweets": 0,
+                     "replies": 0, "quotes": 0, "impressions": 0}
             self.tweets.append(tweet)
         answer = {"data": {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}}
         return jsonify(answer), 201

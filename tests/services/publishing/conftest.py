@@ -1,4 +1,5 @@
-"""The publishing area's fixtures: scripted fake adapters (fakes.py) and an app of its own for races."""
+"""The publishing area's fixtures: scripted fake adapters (fakes.py, metrics_fakes.py) and an app of its own for
+races."""
 from __future__ import annotations
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from tests.conftest import PUBLIC_BASE_URL, app_with_own_schema
 
 from .fakes import member, network, post  # noqa: F401 - fixtures of this area's tests
+from .metrics_fakes import reads  # noqa: F401 - fixture of the engagement and follower tests
 
 
 @pytest.fixture
