@@ -15,7 +15,9 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Share, ShareEngagement, SocialAccount
+from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
 from ...providers import registry
+from .periods import Window
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,35 @@ def latest_by_share(*, org_id: int, since: datetime | None = None, batch: int = 
         if len(rows) < batch:
             return
         last = rows[-1].id
+
+
+@dataclass(frozen=True)
+class NetworkReach:
+    """Per network, for the counted shares of a window: engagement and potential impressions, each None when no
+    share of that network has the figure (unknown), else the sum of the known ones."""
+
+    engagements: dict[str, int | None]
+    impressions: dict[str, int | None]
+
+
+def per_network(*, org_id: int, window: Window) -> NetworkReach:
+    """Engagement (last figures read, deleted posts included) and potential impressions (each share's account
+    followers) of the shares published through linked accounts in `window`, per network: one grouped query."""
+    read = ShareEngagement.fetched_at.is_not(None)
+    total = sum((sa.func.coalesce(column, 0) for column in (ShareEngagement.likes, ShareEngagement.reposts,
+                                                              ShareEngagement.replies, ShareEngagement.quotes)),
+                sa.literal(0))
+    rows = db.session.execute(
+        sa.select(Share.network, sa.func.sum(sa.case((read, total))), sa.func.count(ShareEngagement.fetched_at),
+                  sa.func.sum(SocialAccount.followers_count), sa.func.count(SocialAccount.followers_count))
+        .join(SocialAccount, SocialAccount.id == Share.account_id)
+        .outerjoin(ShareEngagement, ShareEngagement.share_id == Share.id)
+        .where(Share.org_id == org_id, SocialAccount.org_id == org_id, Share.status.in_(COUNTED_SHARE_STATUSES),
+               *window.contains(share_moment()))
+        .group_by(Share.network))
+    engagements: dict[str, int | None] = {}
+    impressions: dict[str, int | None] = {}
+    for network, engaged, n_read, followers, n_known in rows:
+        engagements[network] = int(engaged or 0) if n_read else None
+        impressions[network] = int(followers or 0) if n_known else None
+    return NetworkReach(engagements=engagements, impressions=impressions)

@@ -25,7 +25,7 @@ from ...extensions import db
 from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, Share, TrackedLink
 from ...models.points import SPENDING_REASONS
 from . import emv as emv_service
-from . import exports, leaderboard, trends
+from . import engagement, exports, leaderboard, trends
 from .exports import query_rows
 from .leaderboard import Board, counted_clicks, counted_shares
 from .periods import Window
@@ -141,8 +141,15 @@ def overview(*, org_id: int, window: Window) -> Overview:
         top_posts=top_posts(org_id=org_id, window=window),
         top_ambassadors=top,
         series=series(org_id=org_id, window=window),
-        emv=earned_media_value(org_id=org_id, window=window),
+        emv=_emv_with_reach(org_id=org_id, window=window),
     )
+
+
+def _emv_with_reach(*, org_id: int, window: Window) -> emv_service.EmvResult:
+    """EMV with the engagement and potential impressions read back from the networks (unknown where none)."""
+    reach = engagement.per_network(org_id=org_id, window=window)
+    return earned_media_value(org_id=org_id, window=window, impressions=reach.impressions,
+                              engagements=reach.engagements)
 
 
 # Exports (services/analytics/exports.py) of the overview's tables: every row, not only the top shown.
