@@ -2,11 +2,11 @@
 kept fed. What is claimed and how one share is published is services/publishing/dispatch.py's business;
 this module only knows about processes and threads.
 
-The calling thread claims and the pool publishes: each time threads free up, it claims as many due
-shares as there are free threads (at most one per account, none of an account this worker has in
-flight) and hands each to a thread, which publishes it in an app context of its own (so its own
-session and connection: the database pool must hold PUBLISH_THREADS + 1 connections, see
-config.py's publishing_pool_options). It never waits for a slow account before claiming more. The job
+The calling thread claims and the pool publishes: each time threads free up (a quarter of them, or all
+when none is busy), it claims as many due shares as there are free threads (at most one per account,
+none of an account this worker has in flight) and hands each to a thread, which publishes it in an app
+context of its own (so its own session and connection: the database pool must hold PUBLISH_THREADS + 1
+connections, see config.py's publishing_pool_options). It never waits for a slow account before claiming more. The job
 returns when nothing is in flight and nothing more could be claimed, or, once `stop` is set, when the
 calls in flight have ended (the shares claimed but not yet sent are handed back unsent).
 """
@@ -27,6 +27,10 @@ from ..services.publishing import dispatch
 
 # Expired leases (a worker that died) are recovered when the job starts and this often while it runs.
 RECOVERY_INTERVAL_SECONDS = 2.0
+
+# A claim (one query over the due shares) waits until a quarter of the threads are free, or none is busy:
+# a claim per finished call would cost the database more than the moment a thread waits.
+CLAIM_FOR_EVERY = 4
 
 _worker_id: str | None = None
 
@@ -64,13 +68,15 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
         return future
 
     next_recovery = 0.0
+    refill = max(threads // CLAIM_FOR_EVERY, 1)
     try:
         while True:
-            if not (stop is not None and stop.is_set()):
+            free = threads - len(in_flight)
+            if not (stop is not None and stop.is_set()) and (free >= refill or not in_flight):
                 if time.monotonic() >= next_recovery:
                     counts["recovered"] += dispatch.recover_leases(now=now)
                     next_recovery = time.monotonic() + RECOVERY_INTERVAL_SECONDS
-                claimed = dispatch.claim_next(worker_id=worker_id, limit=threads - len(in_flight),
+                claimed = dispatch.claim_next(worker_id=worker_id, limit=free,
                                               busy_accounts={a for a in in_flight.values() if a is not None}, now=now)
                 counts["claim_rounds"] += 1
                 counts["claimed"] += len(claimed)

@@ -32,6 +32,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...infra import crypto
@@ -90,7 +91,10 @@ def _fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
 def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = None,
                     stop: StopFlag | None = None) -> str:
     """Publish one share this worker claimed; returns the outcome (published, retry, failed …)."""
-    share = db.session.get(Share, share_id, populate_existing=True)
+    # What publishing reads of it, in the same statement (each lazy load would be a round trip).
+    share = db.session.get(Share, share_id, populate_existing=True, options=[
+        joinedload(Share.account), joinedload(Share.membership), joinedload(Share.post),
+        joinedload(Share.tracked_link)])
     now = now or utcnow()
     if share is None or share.status != ShareStatus.PUBLISHING or share.lease_owner != worker_id:
         log.warning("share %s: not ours any more, skipped", share_id)
