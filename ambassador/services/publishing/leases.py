@@ -58,17 +58,25 @@ def _due(now: datetime, *columns: sa.ColumnElement) -> sa.Select:
                    sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now)))
 
 
-def _first_of_each_account(now: datetime, *, limit: int, busy_accounts: Collection[int]) -> sa.Select:
-    """The ids of each account's earliest due share (accounts in `busy_accounts` left out), earliest first.
+# One account's shares often fall due together (a queue slot, an auto-shared campaign): the earliest
+# HEAD_PER_CLAIM × limit due shares are looked at for `limit` accounts.
+HEAD_PER_CLAIM = 8
 
-    A row_number window (PostgreSQL and SQLite alike); PostgreSQL cannot lock rows of a windowed
-    query, so the caller locks the rows these ids name.
+
+def _first_of_each_account(now: datetime, *, limit: int, busy_accounts: Collection[int]) -> sa.Select:
+    """The ids of up to `limit` due shares, each its account's earliest, none of `busy_accounts`'s, earliest first.
+
+    Only the head of the queue is ranked (a top-N, not a sort of every due share): among the earliest
+    HEAD_PER_CLAIM × limit due shares, each account's first. A row_number window (PostgreSQL and
+    SQLite alike); PostgreSQL cannot lock rows of a windowed query, so the caller locks the rows
+    these ids name.
     """
-    rank = sa.func.row_number().over(partition_by=Share.account_id, order_by=(Share.next_attempt_at, Share.id))
-    due = _due(now, Share.next_attempt_at.label("due_at"), rank.label("rank"))
+    head = _due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"))
     if busy_accounts:
-        due = due.where(Share.account_id.not_in(list(busy_accounts)))
-    ranked = due.subquery()
+        head = head.where(Share.account_id.not_in(list(busy_accounts)))
+    queue = head.order_by(Share.next_attempt_at, Share.id).limit(HEAD_PER_CLAIM * limit).subquery()
+    rank = sa.func.row_number().over(partition_by=queue.c.account_id, order_by=(queue.c.due_at, queue.c.id))
+    ranked = sa.select(queue.c.id, queue.c.due_at, rank.label("rank")).subquery()
     return (sa.select(ranked.c.id).where(ranked.c.rank == 1)
             .order_by(ranked.c.due_at, ranked.c.id).limit(limit))
 
