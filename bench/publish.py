@@ -23,9 +23,10 @@ only those may end unconfirmed (bench/publish_kills.py).
     .venv/bin/python bench/publish.py [--database URL] [--shares 10000] [--accounts 1000]
     .venv/bin/python bench/publish.py --kill 5 --shares 1500 --accounts 200 --delay 0.25
 
-Ends with `publish/limit ratio: X`: the shares/s achieved in the workers' dispatch window ÷ the
-latency-bound limit (workers × threads ÷ delay: every thread always waiting on a stand-in), the
-median of --rounds full runs (3 by default), each with the load average at its end.
+Ends with `publish/limit ratio: X`: the shares/s achieved in the workers' dispatch window (with
+--kill: in the wall time) ÷ the latency-bound limit (workers × threads ÷ delay: every thread always
+waiting on a stand-in), the median of --rounds full runs (3 by default), each with the load average
+at its end.
 """
 from __future__ import annotations
 
@@ -341,16 +342,19 @@ def run_round(args) -> tuple[bool, float]:
         print(f"FAILED: {problem}")
     if not problems:
         print("checks: all settled, nothing posted twice, rate limits honoured: passed")
-    return bool(problems), dispatch_rate(states, outputs)
+    return bool(problems), dispatch_rate(states, outputs, wall=wall if args.kill else None)
 
 
-def dispatch_rate(states: dict, outputs: list) -> float:
+def dispatch_rate(states: dict, outputs: list, *, wall: float | None = None) -> float:
     """Settled shares per second of the workers' own dispatch window (first start to last finish,
-    so without the processes' start-up and imports)."""
+    so without the processes' start-up and imports); with --kill, of the wall time (a killed
+    worker reports nothing, so the window would leave out the time before the last restart)."""
+    settled = sum(1 for _n, status, _k in states.values() if status in SETTLED)
+    if wall is not None:
+        return settled / wall
     if not outputs:
         return 0.0
-    window = max(o["finished"] for o in outputs) - min(o["started"] for o in outputs)
-    return sum(1 for _n, status, _k in states.values() if status in SETTLED) / window
+    return settled / (max(o["finished"] for o in outputs) - min(o["started"] for o in outputs))
 
 
 if __name__ == "__main__":
