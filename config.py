@@ -168,9 +168,10 @@ class Config:
     PROVIDER_CONNECT_TIMEOUT = float(os.environ.get("PROVIDER_CONNECT_TIMEOUT", "5"))
     PROVIDER_READ_TIMEOUT = float(os.environ.get("PROVIDER_READ_TIMEOUT", "20"))
 
-    # The worker: claims due shares with a lease, publishes in a bounded thread pool.
+    # The worker: claims due shares with a lease (one per account, as its threads free up) and publishes
+    # each in one of PUBLISH_THREADS threads, each with its own database connection: on PostgreSQL the
+    # connection pool holds at least PUBLISH_THREADS + 1 (publishing_pool_options below).
     PUBLISH_LEASE_SECONDS = int(os.environ.get("PUBLISH_LEASE_SECONDS", "300"))
-    PUBLISH_BATCH = int(os.environ.get("PUBLISH_BATCH", "50"))
     PUBLISH_THREADS = int(os.environ.get("PUBLISH_THREADS", "8"))
     PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PUBLISH_MAX_ATTEMPTS", "6"))
     PUBLISH_BACKOFF_SECONDS = float(os.environ.get("PUBLISH_BACKOFF_SECONDS", "30"))
@@ -222,6 +223,17 @@ CONFIGS = {
     "development": DevelopmentConfig,
     "test": TestConfig,
 }
+
+
+def publishing_pool_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with a PostgreSQL pool that holds a connection for each publishing thread
+    and the thread that claims (pool_size = max(the given pool_size or SQLAlchemy's 5, PUBLISH_THREADS + 1),
+    max_overflow as given, else 10). SQLite keeps its own pool."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        options["pool_size"] = max(int(options.get("pool_size", 5)), int(config["PUBLISH_THREADS"]) + 1)
+        options.setdefault("max_overflow", 10)
+    return options
 
 
 def config_for(name: str | None = None) -> type[Config]:

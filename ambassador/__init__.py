@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from config import config_for
+from config import config_for, publishing_pool_options
 
 from . import startup
 
@@ -19,6 +19,7 @@ def create_app(config_name: str | None = None, *, check_settings: bool = True, *
     )
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = publishing_pool_options(app.config)
     if check_settings:
         startup.check(app.config)
     if not app.config.get("CLICK_SALT"):

@@ -5,8 +5,9 @@ Starts the contract fakes of X, Mastodon, Bluesky and LinkedIn on loopback (each
 --window seconds and then get 429 with the network's reset headers), creates a throwaway
 PostgreSQL database, seeds one organization with --accounts members (one linked account each,
 tokens encrypted), live posts and --shares due API shares, then runs --workers worker processes,
-each looping jobs.publisher.dispatch_due_shares with PUBLISH_THREADS threads until nothing is
-due or in flight. Prints shares/s and the final states, and checks (exit status 1 if one fails):
+each looping jobs.publisher.dispatch_due_shares (which keeps its PUBLISH_THREADS threads fed,
+claiming one share per account as threads free up) until nothing is due or in flight. Prints
+shares/s and the final states, and checks (exit status 1 if one fails):
 
 - every share settled: published, failed or unconfirmed (none left scheduled or publishing);
 - no share reached a network twice (each caption names its share; Mastodon by Idempotency-Key too),
@@ -21,6 +22,11 @@ only those may end unconfirmed (bench/publish_kills.py).
 
     .venv/bin/python bench/publish.py [--database URL] [--shares 10000] [--accounts 1000]
     .venv/bin/python bench/publish.py --kill 5 --shares 1500 --accounts 200 --delay 0.25
+
+Ends with `publish/limit ratio: X`: the shares/s achieved in the workers' dispatch window (with
+--kill: in the wall time) ÷ the latency-bound limit (workers × threads ÷ delay: every thread always
+waiting on a stand-in), the median of --rounds full runs (3 by default), each with the load average
+at its end.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ import logging
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +66,6 @@ def parse_args(argv=None):
     p.add_argument("--accounts", type=int, default=1_000)
     p.add_argument("--workers", type=int, default=2, help="worker processes")
     p.add_argument("--threads", type=int, default=8, help="PUBLISH_THREADS per worker")
-    p.add_argument("--batch", type=int, default=50, help="PUBLISH_BATCH")
     p.add_argument("--delay", type=float, default=0.05, help="seconds each fake takes to answer")
     p.add_argument("--limited", type=float, default=0.10, help="share of all accounts that get rate limited")
     p.add_argument("--limit", type=int, default=3, help="posts per window for a rate-limited account")
@@ -67,6 +73,8 @@ def parse_args(argv=None):
     p.add_argument("--backoff", type=float, default=0.5, help="PUBLISH_BACKOFF_SECONDS")
     p.add_argument("--timeout", type=float, default=900.0, help="give up (and fail) after this many seconds")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--rounds", type=int, default=3,
+                   help="full runs (fresh database and fakes each); the publish/limit ratio is their median")
     p.add_argument("--kill", type=int, default=0, metavar="N",
                    help="SIGKILL a worker N times mid-run (workers in turn, each restarted at once), then report "
                         "duplicates, shares left unconfirmed and the calls in flight at the kills")
@@ -84,7 +92,7 @@ def app_config(url: str, settings: dict, args) -> dict:
     lease = {"PUBLISH_LEASE_SECONDS": args["lease"]} if args.get("lease") else {}
     return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "CLICK_SALT": "bench-salt",
             "TOKEN_KEYS": BENCH_TOKEN_KEY,
-            "PUBLISH_THREADS": args["threads"], "PUBLISH_BATCH": args["batch"],
+            "PUBLISH_THREADS": args["threads"],
             "PUBLISH_BACKOFF_SECONDS": args["backoff"], **lease, **settings}
 
 
@@ -221,7 +229,7 @@ def report(args, seeded: dict, states: dict, fakes: dict, limits: dict, wall: fl
     counts = Counter()
     for output in outputs:
         counts.update(output["counts"])
-    print(f"\nPostgreSQL, {args.workers} worker processes × PUBLISH_THREADS={args.threads} (batch {args.batch}), "
+    print(f"\nPostgreSQL, {args.workers} worker processes × PUBLISH_THREADS={args.threads}, "
           f"{seeded['accounts']} accounts ({dict(seeded['by_network'])} shares), {seeded['posts']} posts, "
           f"fakes answer after {args.delay * 1000:.0f} ms")
     print(f"shares: {seeded['shares']}   settled: {settled}   wall {wall:.1f} s → {settled / wall:.0f} shares/s "
@@ -230,7 +238,7 @@ def report(args, seeded: dict, states: dict, fakes: dict, limits: dict, wall: fl
     kinds = Counter(kind for _n, status, kind in states.values() if status != "published")
     if kinds:
         print(f"error kinds of the unpublished: {dict(kinds)}")
-    print(f"worker outcomes: {dict(sorted(counts.items()))}; dispatch rounds per worker: "
+    print(f"worker outcomes: {dict(sorted(counts.items()))}; dispatch_due_shares calls per worker: "
           f"{[o['rounds'] for o in outputs]} (of which found nothing due: {[o['idle'] for o in outputs]})")
     calls = {name: sum(1 for c in fake.calls if c["endpoint"] in fake.limited_endpoints)
              for name, fake in fakes.items()}
@@ -242,10 +250,32 @@ def report(args, seeded: dict, states: dict, fakes: dict, limits: dict, wall: fl
     print(f"429s by network (all, of which with a reset already past when answered): {limits['by_network']}")
 
 
+def limit_rate(args) -> float:
+    """The latency-bound limit: every thread of every worker always waiting on a stand-in."""
+    return args.workers * args.threads / args.delay
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.worker:
         return run_worker(args.worker)
+    rounds = []  # (ratio, shares/s, load average at the end, failed)
+    for round_no in range(1, max(args.rounds, 1) + 1):
+        if args.rounds > 1:
+            print(f"\n=== round {round_no} of {args.rounds} (load average {os.getloadavg()[0]:.1f}) ===", flush=True)
+        failed, rate = run_round(args)
+        rounds.append((rate / limit_rate(args), rate, os.getloadavg()[0], failed))
+    ratios = sorted(ratio for ratio, _rate, _load, _failed in rounds)
+    median = statistics.median(ratios)
+    print(f"\npublish/limit ratio: {median:.2f} (median of {len(rounds)} rounds: achieved shares/s ÷ "
+          f"({args.workers} workers × {args.threads} threads ÷ {args.delay:g} s) = "
+          + ", ".join(f"{rate:.0f}/{limit_rate(args):.0f} at load {load:.1f}" for _r, rate, load, _f in rounds)
+          + f"; load average now {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    return 1 if any(failed for *_rest, failed in rounds) else 0
+
+
+def run_round(args) -> tuple[bool, float]:
+    """One full run: fresh fakes and database, the workers, the report and checks. (failed, shares/s)"""
     from ambassador import create_app
     from tests.conftest import _postgres_database
 
@@ -261,7 +291,7 @@ def main(argv=None) -> int:
         settings = publish_setup.app_settings(fakes)
         if args.lease is None and args.kill:
             args.lease = 4
-        worker_args = {"threads": args.threads, "batch": args.batch, "backoff": args.backoff, "lease": args.lease}
+        worker_args = {"threads": args.threads, "backoff": args.backoff, "lease": args.lease}
         app = create_app("production", **app_config(url, settings, worker_args))
         started = time.monotonic()
         seeded = publish_setup.seed(app, fakes, accounts=args.accounts, shares=args.shares,
@@ -312,7 +342,19 @@ def main(argv=None) -> int:
         print(f"FAILED: {problem}")
     if not problems:
         print("checks: all settled, nothing posted twice, rate limits honoured: passed")
-    return 1 if problems else 0
+    return bool(problems), dispatch_rate(states, outputs, wall=wall if args.kill else None)
+
+
+def dispatch_rate(states: dict, outputs: list, *, wall: float | None = None) -> float:
+    """Settled shares per second of the workers' own dispatch window (first start to last finish,
+    so without the processes' start-up and imports); with --kill, of the wall time (a killed
+    worker reports nothing, so the window would leave out the time before the last restart)."""
+    settled = sum(1 for _n, status, _k in states.values() if status in SETTLED)
+    if wall is not None:
+        return settled / wall
+    if not outputs:
+        return 0.0
+    return settled / (max(o["finished"] for o in outputs) - min(o["started"] for o in outputs))
 
 
 if __name__ == "__main__":

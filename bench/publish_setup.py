@@ -248,6 +248,11 @@ def seed(app, fakes: dict, *, accounts: int, shares: int, limited_share: float, 
             row["tracked_link_id"] = link_id
         db.session.execute(sa.insert(Share), share_rows)
         db.session.commit()
+        # A table filled in one go has no statistics until autovacuum gets to it (a production table
+        # has them): without, the planner takes the claim's join for one row and loops over accounts.
+        with db.engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+            conn.commit()
         db.engine.dispose()
     return {"accounts": accounts, "posts": n_posts, "shares": len(share_rows),
             "limited_accounts": sum(len(keys) for keys in limited_keys.values()),

@@ -11,7 +11,7 @@ from ambassador.jobs import tasks
 from ambassador.models import AutoShareOptIn, OutboxEmail, Share, utcnow
 from ambassador.providers.base import ErrorKind
 from ambassador.services.publishing import linked_shares
-from tests.services.publishing.fakes import account, error
+from tests.services.publishing.fakes import account, due_share, error
 
 
 def mails(db) -> list[OutboxEmail]:
@@ -110,3 +110,17 @@ def test_auto_share_skips_accounts_that_need_reconnecting_and_campaigns_without_
         make.post(campaign, published_at=utcnow())
     db.session.flush()
     assert tasks.auto_share_campaigns()["queued"] == 0
+
+
+def test_dispatch_claims_nothing_once_the_worker_is_asked_to_stop_and_publishes_after(db, app, network, member, post,
+                                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLISH_THREADS", 1)  # the test's session shares one connection
+    share = due_share(member, post, account(db, member))
+    tasks.shutdown_requested.set()
+    try:
+        counts = tasks.dispatch_due_shares()
+    finally:
+        tasks.shutdown_requested.clear()
+    db.session.refresh(share)
+    assert counts["claimed"] == 0 and network.calls == [] and (share.status, share.attempts) == ("scheduled", 0)
+    assert tasks.dispatch_due_shares()["published"] == 1 and len(network.calls) == 1

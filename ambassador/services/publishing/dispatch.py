@@ -19,19 +19,19 @@ What each `ProviderError` kind does (providers/base.py):
   by itself.
 
 These functions commit: they run as the outermost unit of work of the worker's job. The job
-(jobs/publisher.py) names the worker, claims a batch here and publishes its groups, in threads.
+(jobs/publisher.py) names the worker and keeps its threads fed: it claims here as threads free up
+(one share per account, none of an account it has in flight) and publishes each share in a thread.
 """
 from __future__ import annotations
 
 import logging
 import random
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...infra import crypto
@@ -41,7 +41,7 @@ from ...providers import registry
 from ...providers.base import ErrorKind, ProviderError, PublishRequest, PublishResult
 from . import feed, rate_limits, social_accounts
 from .leases import (
-    claim_due_shares,
+    claim_next_shares,
     is_idempotent,
     mark_sending,
     recover_expired_leases,
@@ -84,7 +84,10 @@ def _fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
 def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = None,
                     stop: StopFlag | None = None) -> str:
     """Publish one share this worker claimed; returns the outcome (published, retry, failed …)."""
-    share = db.session.get(Share, share_id, populate_existing=True)
+    # What publishing reads of it, in the same statement (each lazy load would be a round trip).
+    share = db.session.get(Share, share_id, populate_existing=True, options=[
+        joinedload(Share.account), joinedload(Share.membership), joinedload(Share.post),
+        joinedload(Share.tracked_link)])
     now = now or utcnow()
     if share is None or share.status != ShareStatus.PUBLISHING or share.lease_owner != worker_id:
         log.warning("share %s: not ours any more, skipped", share_id)
@@ -242,40 +245,27 @@ def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
     return "unconfirmed"
 
 
-# --- a batch -----------------------------------------------------------------------------------
+# --- the worker's loop: claim, publish one ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Batch:
-    recovered: int  # expired leases handled first
-    groups: list[list[int]]  # the claimed share ids, one list per account, each in id order
-
-    @property
-    def claimed(self) -> int:
-        return sum(len(group) for group in self.groups)
+def recover_leases(*, now: datetime | None = None) -> int:
+    """Shares whose worker vanished: back to the queue, or unconfirmed (services/publishing/leases.py); commits."""
+    return recover_expired_leases(now=now)
 
 
-def claim_batch(*, worker_id: str, limit: int, now: datetime | None = None) -> Batch:
-    """Recover expired leases, claim up to `limit` due shares for `worker_id`, group them by account
-    (an account's shares go out one after another, so a 429 holds back the rest); commits."""
-    recovered = recover_expired_leases(now=now)
-    ids = claim_due_shares(worker_id=worker_id, limit=limit, now=now)
-    groups: dict[int, list[int]] = {}
-    for share_id, account_id in db.session.execute(
-            sa.select(Share.id, Share.account_id).where(Share.id.in_(ids)).order_by(Share.id)) if ids else ():
-        groups.setdefault(account_id, []).append(share_id)
-    db.session.commit()
-    return Batch(recovered=recovered, groups=list(groups.values()))
+def claim_next(*, worker_id: str, limit: int, busy_accounts: Collection[int] = (),
+               now: datetime | None = None) -> dict[int, int | None]:
+    """Claim up to `limit` due shares for `worker_id`, at most one per account and none of the accounts
+    it has in flight (so an account's shares go out one after another, and a 429 holds back the rest);
+    commits. Returns {share id: account id}."""
+    return claim_next_shares(worker_id=worker_id, limit=limit, busy_accounts=busy_accounts, now=now)
 
 
-def publish_group(share_ids: list[int], *, worker_id: str, stop: StopFlag | None) -> Counter:
-    """One account's shares, one after another (so a 429 holds back the rest of them)."""
-    counts: Counter = Counter()
-    for share_id in share_ids:
-        try:
-            counts[publish_claimed(share_id, worker_id=worker_id, stop=stop)] += 1
-        except Exception:  # noqa: BLE001 - one share's trouble must not stop the others
-            log.exception("share %s: publishing crashed; its lease will be recovered", share_id)
-            db.session.rollback()
-            counts["error"] += 1
-    return counts
+def publish_one(share_id: int, *, worker_id: str, stop: StopFlag | None) -> str:
+    """Publish one claimed share; its outcome, or "error" when publishing crashed (its lease is recovered)."""
+    try:
+        return publish_claimed(share_id, worker_id=worker_id, stop=stop)
+    except Exception:  # noqa: BLE001 - one share's trouble must not stop the others
+        log.exception("share %s: publishing crashed; its lease will be recovered", share_id)
+        db.session.rollback()
+        return "error"

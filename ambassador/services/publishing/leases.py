@@ -1,7 +1,8 @@
 """The leases behind publishing (DESIGN.md §5): claim due shares, mark one "sending", recover leases.
 
-A worker claims a batch (status "publishing", a lease that runs out), then publishes the shares
-one after another. Right before each network call it records the share as *sending*
+A worker claims due shares (status "publishing", a lease that runs out), at most one per account
+and none of an account it already has in flight, as its threads free up (jobs/publisher.py).
+Right before each network call it records the share as *sending*
 (`sending_at`, committed). When a worker dies, its leases run out and `recover_expired_leases`
 can tell the two apart:
 - claimed, never sent (`sending_at` unset): back to the queue at once, the attempt refunded;
@@ -14,6 +15,7 @@ These functions commit: the worker's job is their outermost unit of work.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -44,25 +46,43 @@ def is_idempotent(network: str, *, since: datetime | None = None, now: datetime 
     return window is None or since is None or (now or utcnow()) - since < window
 
 
-def _due(now: datetime) -> sa.Select:
+def _due(now: datetime, *columns: sa.ColumnElement) -> sa.Select:
     app_limit = sa.and_(AppRateLimit.provider == SocialAccount.provider,
                         AppRateLimit.service_url == SocialAccount.service_url)
-    return (sa.select(Share.id)
+    return (sa.select(Share.id, *columns)
             .join(SocialAccount, Share.account_id == SocialAccount.id)
             .outerjoin(AppRateLimit, app_limit)
             .where(Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now,
                    SocialAccount.status == AccountStatus.ACTIVE,
                    sa.or_(SocialAccount.rate_limited_until.is_(None), SocialAccount.rate_limited_until <= now),
-                   sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now))
-            .order_by(Share.next_attempt_at, Share.id))
+                   sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now)))
 
 
-def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None) -> list[int]:
-    """Claim up to `limit` due shares for `worker_id` and commit the claim; returns their ids.
+# One account's shares often fall due together (a queue slot, an auto-shared campaign): the earliest
+# HEAD_PER_CLAIM × limit due shares are looked at for `limit` accounts.
+HEAD_PER_CLAIM = 8
 
-    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows.
-    SQLite: a conditional UPDATE per candidate (writers are serialized; rowcount 1 = ours).
+
+def _first_of_each_account(now: datetime, *, limit: int, busy_accounts: Collection[int]) -> sa.Select:
+    """The ids of up to `limit` due shares, each its account's earliest, none of `busy_accounts`'s, earliest first.
+
+    Only the head of the queue is ranked (a top-N, not a sort of every due share): among the earliest
+    HEAD_PER_CLAIM × limit due shares, each account's first. A row_number window (PostgreSQL and
+    SQLite alike); PostgreSQL cannot lock rows of a windowed query, so the caller locks the rows
+    these ids name.
     """
+    head = _due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"))
+    if busy_accounts:
+        head = head.where(Share.account_id.not_in(list(busy_accounts)))
+    queue = head.order_by(Share.next_attempt_at, Share.id).limit(HEAD_PER_CLAIM * limit).subquery()
+    rank = sa.func.row_number().over(partition_by=queue.c.account_id, order_by=(queue.c.due_at, queue.c.id))
+    ranked = sa.select(queue.c.id, queue.c.due_at, rank.label("rank")).subquery()
+    return (sa.select(ranked.c.id).where(ranked.c.rank == 1)
+            .order_by(ranked.c.due_at, ranked.c.id).limit(limit))
+
+
+def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account: bool,
+           busy_accounts: Collection[int]) -> dict[int, int | None]:
     now = now or utcnow()
     begin_write()
     lease_until = now + timedelta(seconds=current_app.config["PUBLISH_LEASE_SECONDS"])
@@ -71,15 +91,50 @@ def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None)
                      sending_at=None,
                      attempts=Share.attempts + 1)
              .execution_options(synchronize_session=False))
+    order = (Share.next_attempt_at, Share.id)
+    claimed: dict[int, int | None]
     if db.session.get_bind().dialect.name == "postgresql":
-        ids = list(db.session.scalars(_due(now).limit(limit).with_for_update(skip_locked=True, of=Share)))
-        claimed = list(db.session.scalars(claim.where(Share.id.in_(ids)).returning(Share.id))) if ids else []
+        if one_per_account:
+            # Twice as many candidates as wanted: a worker that finds the first ones locked by another
+            # takes the next ones instead of coming back empty.
+            firsts = _first_of_each_account(now, limit=2 * limit, busy_accounts=busy_accounts)
+            candidates = sa.select(Share.id).where(Share.id.in_(firsts.scalar_subquery()),
+                                                   Share.status == ShareStatus.SCHEDULED)
+        else:
+            candidates = _due(now)
+        locked = candidates.order_by(*order).limit(limit).with_for_update(skip_locked=True, of=Share)
+        ids = list(db.session.scalars(locked))
+        claimed = dict(db.session.execute(claim.where(Share.id.in_(ids)).returning(Share.id, Share.account_id)).tuples(
+        ).all()) if ids else {}
     else:
-        candidates = list(db.session.scalars(_due(now).limit(limit)))
-        claimed = [share_id for share_id in candidates
-                   if database.changed_rows(claim.where(Share.id == share_id)) == 1]
+        query = (_first_of_each_account(now, limit=limit, busy_accounts=busy_accounts) if one_per_account
+                 else _due(now).order_by(*order).limit(limit))
+        rows = db.session.execute(sa.select(Share.id, Share.account_id).where(Share.id.in_(query.scalar_subquery()))
+                                  .order_by(*order)).tuples().all()
+        claimed = {share_id: account_id for share_id, account_id in rows
+                   if database.changed_rows(claim.where(Share.id == share_id)) == 1}
     db.session.commit()
-    return sorted(claimed)
+    return claimed
+
+
+def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None) -> list[int]:
+    """Claim up to `limit` due shares for `worker_id` and commit the claim; returns their ids.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows.
+    SQLite: a conditional UPDATE per candidate (writers are serialized; rowcount 1 = ours).
+    """
+    return sorted(_claim(worker_id=worker_id, limit=limit, now=now, one_per_account=False, busy_accounts=()))
+
+
+def claim_next_shares(*, worker_id: str, limit: int, busy_accounts: Collection[int] = (),
+                      now: datetime | None = None) -> dict[int, int | None]:
+    """Claim up to `limit` due shares, at most one per account and none of an account in
+    `busy_accounts` (those this worker has in flight), and commit; returns {share id: account id}.
+
+    So a worker never has two calls of one account in flight: an account's shares go out in order,
+    one after another, and after a 429 the next one is not claimed (its account is deferred).
+    """
+    return _claim(worker_id=worker_id, limit=limit, now=now, one_per_account=True, busy_accounts=busy_accounts)
 
 
 # Back in the queue without having called the network: the claim's attempt does not count.
@@ -90,6 +145,7 @@ _REQUEUED: dict[str, object] = dict(
 
 def release(share_id: int, *, worker_id: str, at: datetime, **values) -> None:
     """Give a claimed share back without having called the network (the attempt does not count)."""
+    begin_write()  # SQLite: after this thread's reads, a write could not wait its turn
     db.session.execute(
         sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
                                Share.lease_owner == worker_id,

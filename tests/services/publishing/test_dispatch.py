@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -10,8 +12,8 @@ import sqlalchemy as sa
 
 from ambassador.infra import crypto
 from ambassador.jobs import publisher
-from ambassador.models import AppRateLimit, OutboxEmail, Share, utcnow
-from ambassador.providers.base import ErrorKind
+from ambassador.models import AppRateLimit, OutboxEmail, Share, SocialAccount, utcnow
+from ambassador.providers.base import ErrorKind, PublishResult
 from ambassador.services.community import points
 from ambassador.services.publishing import dispatch, leases
 
@@ -131,11 +133,14 @@ def test_rate_limit_defers_the_account_and_its_other_shares_without_a_storm(db, 
     reset = (utcnow() + timedelta(minutes=15)).replace(microsecond=0)
     network.answer(error(ErrorKind.RATE_LIMITED, "429", retry_at=reset))
     counts = publisher.dispatch_due_shares()
-    assert counts["claimed"] == 3 and counts["published"] == 1 and counts["rate_limited"] == 2
+    # One share per account at a time: after the 429 the second X share is not even claimed.
+    assert counts["claimed"] == 2 and counts["published"] == 1 and counts["rate_limited"] == 1
     assert [name for name, _, _ in network.calls] == ["x", "linkedin"]  # the second X share was never sent
-    for share in (first, second):
-        db.session.refresh(share)
-        assert (share.status, share.next_attempt_at, share.attempts) == ("scheduled", reset, 0)
+    due_before = second.next_attempt_at
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.status, first.next_attempt_at, first.attempts) == ("scheduled", reset, 0)
+    assert (second.status, second.next_attempt_at, second.attempts) == ("scheduled", due_before, 0)  # untouched
     db.session.refresh(limited)
     assert limited.rate_limited_until == reset and db.session.get(Share, elsewhere.id).status == "published"
     assert publisher.dispatch_due_shares()["claimed"] == 0
@@ -453,3 +458,151 @@ print(len(errors))
     for _ in range(3):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "0"
+
+
+# --- the fed pipeline: one share per account, busy accounts left out, threads kept busy ----------
+
+
+def test_claim_next_takes_each_accounts_earliest_share_and_leaves_busy_accounts_out(db, network, make, member,
+                                                                                      post):
+    first, second, third = (account(db, member, provider) for provider in ("x", "linkedin", "mastodon"))
+    a1, a2, a3 = (due_share(member, make.post(post.campaign), first, minutes_ago=m) for m in (9, 8, 7))
+    b1, b2 = (due_share(member, make.post(post.campaign), second, minutes_ago=m) for m in (6, 5))
+    c1 = due_share(member, post, third, minutes_ago=4)
+    db.session.commit()
+    assert dispatch.claim_next(worker_id=WORKER, limit=10, busy_accounts={third.id}) == {
+        a1.id: first.id, b1.id: second.id}
+    # The same worker, those two still in flight: only the third account's share is left for it.
+    assert dispatch.claim_next(worker_id=WORKER, limit=10, busy_accounts={first.id, second.id}) == {
+        c1.id: third.id}
+    # Earliest first across accounts, at most `limit`.
+    assert dispatch.claim_next(worker_id="other", limit=1) == {a2.id: first.id}
+    assert dispatch.claim_next(worker_id="other", limit=10, busy_accounts={first.id}) == {b2.id: second.id}
+    assert dispatch.claim_next(worker_id="other", limit=10) == {a3.id: first.id}
+    assert dispatch.claim_next(worker_id="other", limit=10) == {}
+    statuses = db.session.execute(sa.select(Share.id, Share.status, Share.attempts, Share.lease_owner)).all()
+    assert {share_id: (status, attempts) for share_id, status, attempts, _ in statuses} == {
+        s.id: ("publishing", 1) for s in (a1, a2, a3, b1, b2, c1)}
+
+
+class InFlight:
+    """A network that records what is in flight. The first call (of the "slow" account) is held until
+    every call of the other accounts has ended; the first two calls of the others wait for each other."""
+
+    def __init__(self, others: int):
+        self.lock = threading.Lock()
+        self.others = others
+        self.slow: str | None = None
+        self.running: Counter = Counter()
+        self.most_per_account = 0
+        self.most_accounts_with_slow = 0  # accounts in flight at once while the slow call ran
+        self.calls: list[tuple[str, str]] = []  # (account, idempotency key) in call order
+        self.others_done = 0
+        self.all_others_done = threading.Event()
+        self.pair = threading.Barrier(2, timeout=30)
+        self.paired = 0
+        self.problems: list[str] = []
+
+    def publish(self, account: str, key: str) -> PublishResult:
+        with self.lock:
+            self.slow = self.slow or account
+            slow = account == self.slow and not self.calls
+            self.calls.append((account, key))
+            self.running[account] += 1
+            self.most_per_account = max(self.most_per_account, self.running[account])
+            if self.running[self.slow]:
+                self.most_accounts_with_slow = max(self.most_accounts_with_slow,
+                                                   sum(1 for n in self.running.values() if n))
+            pair = account != self.slow and self.paired < 2
+            self.paired += pair
+        try:
+            if slow and not self.all_others_done.wait(timeout=30):
+                self.problems.append("the slow call waited in vain for the other accounts' calls")
+            if pair:
+                try:
+                    self.pair.wait()
+                except threading.BrokenBarrierError:
+                    self.problems.append("two other accounts were never in flight at once")
+        finally:
+            with self.lock:
+                self.running[account] -= 1
+                if account != self.slow:
+                    self.others_done += 1
+                    if self.others_done == self.others:
+                        self.all_others_done.set()
+        return PublishResult(external_id=f"post-{key}", url=f"https://example.test/{key}")
+
+
+def recording_network(monkeypatch, network, recorder: InFlight) -> None:
+    from ambassador.providers import registry
+
+    base = registry.all_classes()["linkedin"]
+
+    class Recording(base):  # type: ignore[valid-type, misc]
+        def publish(self, *, account, request):
+            return recorder.publish(account.external_id, request.idempotency_key)
+
+    monkeypatch.setattr(registry, "get", lambda name, config=None: Recording(config or {}))
+
+
+def test_threads_stay_fed_while_one_account_is_slow_and_no_account_is_twice_in_flight(own_app, network,
+                                                                                      monkeypatch):
+    from ambassador.extensions import db as ext_db
+
+    ids = seed_due_shares(own_app, posts=3, accounts=4)  # 4 accounts × 3 shares, PUBLISH_THREADS=4
+    recorder = InFlight(others=9)
+    recording_network(monkeypatch, network, recorder)
+    with own_app.app_context():
+        counts = publisher.dispatch_due_shares(own_app)
+        rows = ext_db.session.execute(sa.select(Share.idempotency_key, Share.status, SocialAccount.external_id,
+                                                Share.next_attempt_at, Share.id)
+                                      .join(SocialAccount, Share.account_id == SocialAccount.id)).all()
+    assert recorder.problems == []
+    # The slow account's first call ran while all nine calls of the three others went out: the pool was
+    # fed again as threads freed up (two shares of each other account were claimed after it began).
+    assert recorder.all_others_done.is_set() and recorder.most_accounts_with_slow >= 3
+    assert recorder.most_per_account == 1  # never two calls of one account in flight in this worker
+    assert counts["claimed"] == counts["published"] == len(ids) == 12 and counts["claim_rounds"] > 1
+    assert {status for _key, status, *_ in rows} == {"published"}
+    assert sorted(key for _account, key in recorder.calls) == sorted(key for key, *_ in rows)
+    for acct in {external_id for _key, _status, external_id, *_ in rows}:  # each account's shares in order
+        due_order = [key for key, _s, external_id, *_ in sorted(rows, key=lambda r: (r[3], r[4]))
+                     if external_id == acct]
+        assert [key for account_id, key in recorder.calls if account_id == acct] == due_order
+
+
+def test_a_stop_hands_back_the_claimed_shares_not_yet_sent_and_claims_no_more(own_app, network, monkeypatch):
+    from ambassador.extensions import db as ext_db
+
+    ids = seed_due_shares(own_app, posts=2, accounts=4)
+    stop = threading.Event()
+    network.answer(stop.set)  # the first call asks the worker to stop (and succeeds)
+    with own_app.app_context():
+        counts = publisher.dispatch_due_shares(own_app, stop=stop)
+        rows = ext_db.session.execute(sa.select(Share.status, Share.attempts, Share.lease_owner,
+                                                Share.sending_at)).all()
+        again = publisher.dispatch_due_shares(own_app, stop=stop)
+    sent = len(network.calls)
+    # One claim round only (one share per account, as many as threads), then nothing more.
+    assert counts["claimed"] == 4 and counts["claim_rounds"] == 1 and again["claimed"] == 0
+    assert counts["published"] == sent >= 1 and counts.get("released", 0) == 4 - sent
+    assert sorted(status for status, *_ in rows) == ["published"] * sent + ["scheduled"] * (len(ids) - sent)
+    assert all(attempts == 0 and lease is None and sending is None
+               for status, attempts, lease, sending in rows if status == "scheduled")
+
+
+def test_the_database_pool_holds_a_connection_per_publishing_thread_and_the_claimer(own_app):
+    from ambassador.extensions import db as ext_db
+    from config import publishing_pool_options
+
+    options = publishing_pool_options({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/x", "PUBLISH_THREADS": 12,
+                                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}})
+    assert options == {"pool_pre_ping": True, "pool_size": 13, "max_overflow": 10}
+    assert publishing_pool_options({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/x", "PUBLISH_THREADS": 2,
+                                    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 0}}) == {
+        "pool_size": 20, "max_overflow": 0}
+    sqlite = {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db", "PUBLISH_THREADS": 12, "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    assert publishing_pool_options(sqlite) == {}
+    with own_app.app_context():
+        if ext_db.engine.dialect.name == "postgresql":
+            assert ext_db.engine.pool.size() >= own_app.config["PUBLISH_THREADS"] + 1
