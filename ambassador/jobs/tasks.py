@@ -8,6 +8,7 @@ from datetime import datetime
 from threading import Event
 
 from ..infra import database, throttle
+from ..services.analytics import rebuild as rollup_rebuild
 from ..services.community import badges
 from ..services.nps import followups
 from ..services.org import organizations, sessions
@@ -69,3 +70,13 @@ def prune_user_sessions() -> dict[str, int]:
     """Forget sign-in sessions that ended more than a day ago (services/org/sessions.py)."""
     database.begin_write()
     return {"deleted": sessions.prune()}
+
+
+def roll_standings(now: datetime | None = None) -> dict[str, int]:
+    """Rebuild the leaderboard standings windows whose org-local days moved on (services/analytics/standings.py),
+    one organization per transaction."""
+    rolled = 0
+    for org_id in organizations.all_ids():
+        database.begin_write()  # commits the previous organization's windows; SQLite: write lock first
+        rolled += rollup_rebuild.roll_standings(org=organizations.get(org_id), now=now)
+    return {"rolled": rolled}

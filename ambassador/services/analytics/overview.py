@@ -10,6 +10,9 @@ Definitions (the page says the same):
   members with points in the window only);
 * series — shares and clicks per org-local day.
 Reach is not shown: networks only give potential reach, and we would have to say so.
+
+Everything is read from the rollups (services/analytics/rollups.py): totals, series and top posts from the
+post-day totals (a few hundred rows per window), the sharing ambassadors and the top five from the standings.
 """
 from __future__ import annotations
 
@@ -19,11 +22,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, Share, TrackedLink
-from ...models.points import SPENDING_REASONS
-from ...models.sharing import share_moment
+from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, Post, Role, RollupCell, RollupPostDay, Standing
 from . import leaderboard
-from .leaderboard import Board, counted_clicks, counted_shares
+from .boards import Board
 from .periods import Window
 
 TOP_POSTS = 5
@@ -67,59 +68,71 @@ class Overview:
         return max([max(d.shares, d.clicks) for d in self.series] or [0])
 
 
+def _in_window(window: Window) -> list:
+    return [RollupPostDay.day >= window.first_day, RollupPostDay.day <= window.last_day] if window.bounded else []
+
+
+def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
+    """Active ambassadors with a counted share in the window: from the standings when the worker keeps the
+    window, else from the member cells."""
+    key = leaderboard.standing_key(org_id=org_id, window=window)
+    if key is not None:
+        sharers = sa.select(Standing.membership_id).where(
+            Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
+            Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.shares > 0)
+    else:
+        cells = [RollupCell.org_id == org_id, RollupCell.shares > 0]
+        if window.bounded:
+            cells += [RollupCell.day >= window.first_day, RollupCell.day <= window.last_day]
+        sharers = sa.select(RollupCell.membership_id).where(*cells)
+    return db.session.scalar(sa.select(sa.func.count(Membership.id))
+                             .where(*ambassador, Membership.id.in_(sharers))) or 0
+
+
 def _totals(org_id: int, window: Window):
-    """Shares, clicks, points and the two ambassador counts in one round trip."""
-    shares = sa.select(sa.func.count(Share.id)).where(*counted_shares(org_id, window))
-    clicks = (sa.select(sa.func.count(Click.id)).join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-              .where(*counted_clicks(org_id, window)))
-    points = (sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0))
-              .where(PointsEntry.org_id == org_id, PointsEntry.reason.notin_(SPENDING_REASONS),
-                     *window.contains(PointsEntry.created_at)))
+    """Shares, clicks, points and the two ambassador counts."""
+    sums = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(RollupPostDay.shares), 0).label("shares"),
+                  sa.func.coalesce(sa.func.sum(RollupPostDay.clicks), 0).label("clicks"),
+                  sa.func.coalesce(sa.func.sum(RollupPostDay.points), 0).label("points"))
+        .where(RollupPostDay.org_id == org_id, *_in_window(window))).one()
     ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
                   Membership.role == Role.AMBASSADOR]
-    ambassadors = sa.select(sa.func.count(Membership.id)).where(*ambassador)
-    sharers = sa.select(Share.membership_id).where(*counted_shares(org_id, window))
-    sharing = sa.select(sa.func.count(Membership.id)).where(*ambassador, Membership.id.in_(sharers))
-    return db.session.execute(sa.select(
-        shares.scalar_subquery().label("shares"), clicks.scalar_subquery().label("clicks"),
-        points.scalar_subquery().label("points"), ambassadors.scalar_subquery().label("ambassadors"),
-        sharing.scalar_subquery().label("sharing"),
-    )).one()
+    ambassadors = db.session.scalar(sa.select(sa.func.count(Membership.id)).where(*ambassador)) or 0
+    return Totals(shares=int(sums.shares), clicks=int(sums.clicks), points=int(sums.points),
+                  ambassadors=int(ambassadors), sharing=int(_sharing_ambassadors(org_id, window, ambassador)))
+
+
+@dataclass(frozen=True)
+class Totals:
+    shares: int
+    clicks: int
+    points: int
+    ambassadors: int
+    sharing: int
 
 
 def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[PostStat]:
-    clicks = (sa.select(TrackedLink.post_id.label("pid"), sa.func.count(Click.id).label("n"))
-              .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-              .where(*counted_clicks(org_id, window)).group_by(TrackedLink.post_id).subquery())
-    shares = (sa.select(Share.post_id.label("pid"), sa.func.count(Share.id).label("n"))
-              .where(*counted_shares(org_id, window)).group_by(Share.post_id).subquery())
-    n_clicks, n_shares = sa.func.coalesce(clicks.c.n, 0), sa.func.coalesce(shares.c.n, 0)
-    query = (sa.select(Post.id, Post.title, n_clicks.label("clicks"), n_shares.label("shares"))
-             .outerjoin(clicks, clicks.c.pid == Post.id).outerjoin(shares, shares.c.pid == Post.id)
-             .where(Post.org_id == org_id, sa.or_(clicks.c.n.is_not(None), shares.c.n.is_not(None)))
-             .order_by(n_clicks.desc(), n_shares.desc(), Post.id.desc()).limit(limit))
+    per_post = (sa.select(RollupPostDay.post_id.label("pid"), sa.func.sum(RollupPostDay.clicks).label("clicks"),
+                          sa.func.sum(RollupPostDay.shares).label("shares"))
+                .where(RollupPostDay.org_id == org_id, RollupPostDay.post_id != NO_ID, *_in_window(window))
+                .group_by(RollupPostDay.post_id).subquery())
+    query = (sa.select(Post.id, Post.title, per_post.c.clicks, per_post.c.shares)
+             .join(per_post, per_post.c.pid == Post.id)
+             .where(Post.org_id == org_id, sa.or_(per_post.c.clicks > 0, per_post.c.shares > 0))
+             .order_by(per_post.c.clicks.desc(), per_post.c.shares.desc(), Post.id.desc()).limit(limit))
     return [PostStat(post_id=r.id, title=r.title, clicks=int(r.clicks), shares=int(r.shares))
             for r in db.session.execute(query)]
-
-
-def _per_day(column_query, window: Window) -> dict[int, int]:
-    """{day index: count} for a one-column subquery of timestamps (grouped in SQL)."""
-    moments = column_query.subquery()
-    day = window.day_index(moments.c.at).label("day")
-    indexed = sa.select(day).subquery()
-    rows = db.session.execute(sa.select(indexed.c.day, sa.func.count()).where(indexed.c.day.is_not(None))
-                              .group_by(indexed.c.day))
-    return {int(i): int(n) for i, n in rows}
 
 
 def series(*, org_id: int, window: Window) -> list[DayStat]:
     if not window.bounded:
         return []
-    shares = _per_day(sa.select(share_moment().label("at")).where(*counted_shares(org_id, window)), window)
-    clicks = _per_day(sa.select(Click.created_at.label("at"))
-                      .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-                      .where(*counted_clicks(org_id, window)), window)
-    return [DayStat(day=d, shares=shares.get(i, 0), clicks=clicks.get(i, 0)) for i, d in enumerate(window.days)]
+    rows = db.session.execute(
+        sa.select(RollupPostDay.day, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks))
+        .where(RollupPostDay.org_id == org_id, *_in_window(window)).group_by(RollupPostDay.day))
+    by_day = {day: (int(shares), int(clicks)) for day, shares, clicks in rows}
+    return [DayStat(day=d, shares=by_day.get(d, (0, 0))[0], clicks=by_day.get(d, (0, 0))[1]) for d in window.days]
 
 
 def overview(*, org_id: int, window: Window) -> Overview:
