@@ -25,8 +25,10 @@ Engagement and potential reach: the engagement job adds what a network reported 
 snapshot, so re-applying a snapshot it already applied must be avoided by the caller (store the snapshot
 and the delta in the same transaction). Reach stays NULL (unknown) until a figure arrives.
 
-Not seen (run `flask ambassador rebuild-rollups --org <slug>` after them): rows removed by database
-cascades (deleting a post deletes its shares and clicks), and a post moved to another campaign.
+A deleted membership's cells and standings go with it (foreign-key cascade, as its ledger does) and
+are taken out of the post-day totals first; a deleted team's standings are removed.
+Not seen (run `flask ambassador rebuild-rollups --org <slug>` after them): rows removed by other
+database cascades (deleting a post deletes its shares and clicks), and a post moved to another campaign.
 """
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ from ...models import (
     RollupCell,
     RollupPostDay,
     Share,
+    Team,
     TrackedLink,
 )
 from ...models.points import SPENDING_REASONS
@@ -312,6 +315,27 @@ def _after_flush(session: Session, _context: Any) -> None:
         standings.refresh_member(conn, org_id=member.org_id, membership_id=member.id)
 
 
+def _member_leaves(conn: sa.Connection, membership_id: int) -> None:
+    """A membership is deleted: its cells and standings go by cascade; take them out of the post-day totals."""
+    rows = conn.execute(sa.select(CELL.c.org_id, CELL.c.day, CELL.c.post_id, CELL.c.network, CELL.c.campaign_id,
+                                  *(-CELL.c[name] for name in _SUMS)).where(CELL.c.membership_id == membership_id))
+    upsert(conn, POST_DAY, [{"org_id": r[0], "day": r[1], "post_id": r[2], "network": r[3], "campaign_id": r[4],
+                             **dict(zip(_SUMS, r[5:], strict=True)), "reach": None} for r in rows],
+           keys=("org_id", "day", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    leaving = [obj.id for obj in session.deleted if isinstance(obj, Membership)]
+    teams = [obj.id for obj in session.deleted if isinstance(obj, Team)]
+    if not (leaving or teams):
+        return
+    conn = session.connection()
+    for membership_id in leaving:
+        _member_leaves(conn, membership_id)
+    if teams:
+        standings.forget_teams(conn, teams)
+
+
 def _on_execute(state: ORMExecuteState) -> Any:
     """Ledger entries bulk-inserted through the ORM (`sa.insert(PointsEntry)` with a list of rows)."""
     if not (state.is_insert and state.bind_mapper is not None and state.bind_mapper.class_ is PointsEntry):
@@ -328,5 +352,6 @@ def install() -> None:
     """Listen to every Flask-SQLAlchemy session (the class: a scoped session made later is covered too)."""
     if not sa.event.contains(AppSession, "after_flush", _after_flush):
         sa.event.listen(AppSession, "after_flush", _after_flush)
+        sa.event.listen(AppSession, "before_flush", _before_flush)
         sa.event.listen(AppSession, "do_orm_execute", _on_execute)
 

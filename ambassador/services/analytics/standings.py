@@ -186,3 +186,8 @@ def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date 
         condition = sa.and_(_WINDOW.c.first_day == first, _WINDOW.c.last_day == last)
     return conn.execute(sa.select(_WINDOW.c.window).where(_WINDOW.c.org_id == org_id, condition)
                         .order_by(_WINDOW.c.window).limit(1)).scalar()
+
+
+def forget_teams(conn: sa.Connection, team_ids: Sequence[int]) -> None:
+    """Teams being deleted: their standings go."""
+    conn.execute(sa.delete(_STANDING).where(_STANDING.c.team_id.in_(sorted(team_ids))))

@@ -143,11 +143,16 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
     if seed % 3:  # standings built part-way: the rest arrives as increments
         rebuild.rebuild_standings(org=org)
     _activity(rng, db, act, members, posts, rng.randint(10, 40))
-    if seed % 3 == 2:  # a member's team and kind change, another is deactivated
+    if seed % 3 == 2:  # a member's team and kind change, another is deactivated, one leaves, a team goes
         members[0].teams = [teams[1]]
         members[0].kind = MemberKind.EXTERNAL if members[0].kind == MemberKind.INTERNAL else MemberKind.INTERNAL
         members[1].status = MemberStatus.DEACTIVATED
+        db.session.delete(members.pop(2))
         db.session.flush()
+        db.session.delete(teams[0])
+        db.session.flush()
+        db.session.expire_all()
+        teams[0] = make.team(org)
     evts = raw_boards.events(db.session, org)
     for window in _windows(rng, org):
         for scope in _scopes(rng, teams, campaigns):
