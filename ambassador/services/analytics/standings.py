@@ -117,7 +117,8 @@ def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
 
 def _insert_from_cells(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None,
                        membership_id: int | None = None) -> None:
-    """Sum the window's cells into standings: every (campaign, network, team) scope, each also "all"."""
+    """Sum the window's cells into standings: every (campaign, network) scope, each also "all", for all teams
+    (team 0); then copy those rows to each of the member's teams."""
     cell = RollupCell
     where = [cell.org_id == org_id, Membership.status == MemberStatus.ACTIVE]
     if first is not None and last is not None:
@@ -127,23 +128,28 @@ def _insert_from_cells(conn: sa.Connection, *, org_id: int, key: str, first: dat
     columns = ["org_id", "window", "campaign_id", "network", "team_id", "membership_id", "kind", *_SUMS]
     for by_campaign in (False, True):
         for by_network in (False, True):
-            for by_team in (False, True):
-                campaign = cell.campaign_id if by_campaign else sa.literal(NO_ID)
-                network = cell.network if by_network else sa.literal(NO_NETWORK, sa.String)
-                team = membership_team.c.team_id if by_team else sa.literal(0)
-                query = (sa.select(sa.literal(org_id), sa.literal(key, sa.String), campaign, network, team,
-                                   cell.membership_id, Membership.kind, sa.func.sum(cell.points),
-                                   sa.func.sum(cell.shares), sa.func.sum(cell.clicks))
-                         .join(Membership, Membership.id == cell.membership_id).where(*where)
-                         .group_by(cell.membership_id, Membership.kind))
-                if by_campaign:
-                    query = query.where(cell.campaign_id != NO_ID).group_by(cell.campaign_id)
-                if by_network:
-                    query = query.where(cell.network != NO_NETWORK).group_by(cell.network)
-                if by_team:
-                    query = (query.join(membership_team, membership_team.c.membership_id == cell.membership_id)
-                             .group_by(membership_team.c.team_id))
-                conn.execute(sa.insert(_STANDING).from_select(columns, query))
+            campaign = cell.campaign_id if by_campaign else sa.literal(NO_ID)
+            network = cell.network if by_network else sa.literal(NO_NETWORK, sa.String)
+            query = (sa.select(sa.literal(org_id), sa.literal(key, sa.String), campaign, network, sa.literal(0),
+                               cell.membership_id, Membership.kind, sa.func.sum(cell.points),
+                               sa.func.sum(cell.shares), sa.func.sum(cell.clicks))
+                     .join(Membership, Membership.id == cell.membership_id).where(*where)
+                     .group_by(cell.membership_id, Membership.kind))
+            if by_campaign or by_network:
+                # Cells of a post (the only ones with a campaign and a network): a range of the campaign index.
+                query = query.where(cell.campaign_id > NO_ID)
+            if by_campaign:
+                query = query.group_by(cell.campaign_id)
+            if by_network:
+                query = query.group_by(cell.network)
+            conn.execute(sa.insert(_STANDING).from_select(columns, query))
+    everyone = [_STANDING.c.org_id == org_id, _STANDING.c.window == key, _STANDING.c.team_id == 0]
+    if membership_id is not None:
+        everyone.append(_STANDING.c.membership_id == membership_id)
+    per_team = (sa.select(*(membership_team.c.team_id if name == "team_id" else _STANDING.c[name] for name in columns))
+                .join(membership_team, membership_team.c.membership_id == _STANDING.c.membership_id)
+                .where(*everyone))
+    conn.execute(sa.insert(_STANDING).from_select(columns, per_team))
 
 
 def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None) -> None:
