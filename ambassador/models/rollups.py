@@ -44,8 +44,10 @@ class RollupCell(Measures, Model):
 
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
-    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"),
-                                               primary_key=True)
+    # No foreign key: an insert here would take a KEY SHARE lock on the member's row, and the points ledger
+    # then locks that row FOR UPDATE (deadlock between two writers). Deleting a member deletes its rows
+    # (services/analytics/rollups.py).
+    membership_id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(primary_key=True)  # NO_ID when not about a post
     network: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # NO_NETWORK when not about one
 
@@ -77,8 +79,10 @@ class Standing(Model):
     campaign_id: Mapped[int] = mapped_column(primary_key=True)
     network: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     team_id: Mapped[int] = mapped_column(primary_key=True)
-    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"),
-                                               primary_key=True)
+    # No foreign key: an insert here would take a KEY SHARE lock on the member's row, and the points ledger
+    # then locks that row FOR UPDATE (deadlock between two writers). Deleting a member deletes its rows
+    # (services/analytics/rollups.py).
+    membership_id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
     points: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     shares: Mapped[int] = mapped_column(default=0)

@@ -4,7 +4,8 @@ Revision ID: h9roll000001
 Revises: h8enum000001
 Create Date: 2026-12-05 03:10:00
 
-New tables only: nothing to rebuild on SQLite. Fill them with `flask ambassador rebuild-rollups`
+New tables only: nothing to rebuild on SQLite. No foreign key to membership (a KEY SHARE lock per insert
+would deadlock with the ledger's FOR UPDATE lock on the member); the service deletes a member's rows. Fill them with `flask ambassador rebuild-rollups`
 after upgrading (until then leaderboards read empty rollups).
 """
 import sqlalchemy as sa
@@ -31,8 +32,6 @@ def upgrade():
         sa.Column("clicks", sa.Integer(), nullable=False),
         sa.Column("engagement", sa.BigInteger(), nullable=False),
         sa.Column("reach", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(["membership_id"], ["membership.id"],
-                                name=op.f("fk_rollup_cell_membership_id_membership"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["org_id"], ["organization.id"],
                                 name=op.f("fk_rollup_cell_org_id_organization"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("org_id", "day", "membership_id", "post_id", "network", name=op.f("pk_rollup_cell")),
@@ -79,8 +78,6 @@ def upgrade():
         sa.Column("points", sa.BigInteger(), nullable=False),
         sa.Column("shares", sa.Integer(), nullable=False),
         sa.Column("clicks", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["membership_id"], ["membership.id"],
-                                name=op.f("fk_standing_membership_id_membership"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["org_id"], ["organization.id"],
                                 name=op.f("fk_standing_org_id_organization"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("org_id", "window", "campaign_id", "network", "team_id", "membership_id",

@@ -25,8 +25,8 @@ Engagement and potential reach: the engagement job adds what a network reported 
 snapshot, so re-applying a snapshot it already applied must be avoided by the caller (store the snapshot
 and the delta in the same transaction). Reach stays NULL (unknown) until a figure arrives.
 
-A deleted membership's cells and standings go with it (foreign-key cascade, as its ledger does) and
-are taken out of the post-day totals first; a deleted team's standings are removed.
+A deleted membership's cells are taken out of the post-day totals, then deleted with its standings (as
+its ledger goes by cascade); a deleted team's standings are removed.
 Not seen (run `flask ambassador rebuild-rollups --org <slug>` after them): rows removed by other
 database cascades (deleting a post deletes its shares and clicks), and a post moved to another campaign.
 """
@@ -316,12 +316,15 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _member_leaves(conn: sa.Connection, membership_id: int) -> None:
-    """A membership is deleted: its cells and standings go by cascade; take them out of the post-day totals."""
+    """A membership is deleted (its ledger goes by cascade): take its cells out of the post-day totals, then
+    delete its cells and standings."""
     rows = conn.execute(sa.select(CELL.c.org_id, CELL.c.day, CELL.c.post_id, CELL.c.network, CELL.c.campaign_id,
                                   *(-CELL.c[name] for name in _SUMS)).where(CELL.c.membership_id == membership_id))
     upsert(conn, POST_DAY, [{"org_id": r[0], "day": r[1], "post_id": r[2], "network": r[3], "campaign_id": r[4],
                              **dict(zip(_SUMS, r[5:], strict=True)), "reach": None} for r in rows],
            keys=("org_id", "day", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
+    conn.execute(sa.delete(CELL).where(CELL.c.membership_id == membership_id))
+    standings.forget_member(conn, membership_id)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -162,9 +162,13 @@ def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | No
     _insert_from_cells(conn, org_id=org_id, key=key, first=first, last=last)
 
 
+def forget_member(conn: sa.Connection, membership_id: int) -> None:
+    conn.execute(sa.delete(_STANDING).where(_STANDING.c.membership_id == membership_id))
+
+
 def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> None:
     """Rebuild one member's standings in every built window (after a status, kind or team change)."""
-    conn.execute(sa.delete(_STANDING).where(_STANDING.c.membership_id == membership_id))
+    forget_member(conn, membership_id)
     for w in _windows(conn, {org_id}, lock=True):
         _insert_from_cells(conn, org_id=org_id, key=w.window, first=w.first_day, last=w.last_day,
                            membership_id=membership_id)
