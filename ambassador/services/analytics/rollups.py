@@ -126,12 +126,24 @@ def _merged(deltas: Iterable[Delta], key) -> dict[tuple, dict]:
     return merged
 
 
+def _lock_members(conn: sa.Connection, ids: set[int]) -> None:
+    """PostgreSQL: lock the members first, in id order, as the points ledger does (services/community/points.py).
+
+    Every writer then takes member locks before the shared rollup rows (a post-day total is shared by
+    every member sharing that post), so two writers never hold one and wait for the other.
+    """
+    if conn.dialect.name == "postgresql" and ids:
+        conn.execute(sa.select(Membership.id).where(Membership.id.in_(sorted(ids))).order_by(Membership.id)
+                     .with_for_update())
+
+
 def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None:
     """Add `deltas` to the cells, the post-day totals and the standings (in the caller's transaction)."""
     deltas = [d for d in deltas if d.points or d.shares or d.clicks or d.engagement or d.reach]
     if not deltas:
         return
     conn = conn or db.session.connection()
+    _lock_members(conn, {d.membership_id for d in deltas})
     campaigns = _campaigns(conn, {d.post_id for d in deltas})
     deltas = [replace(d, campaign_id=campaigns.get(d.post_id, NO_ID)) for d in deltas]
     cells = _merged(deltas, lambda d: (d.org_id, d.day, d.membership_id, d.post_id, d.network))
