@@ -9,10 +9,9 @@ Definitions (the page says the same):
 * top posts — by counted clicks, then shares; top ambassadors — by points (leaderboard rules,
   members with points in the window only);
 * series — shares and clicks per org-local day;
-* earned media value — counted clicks per network valued with the organization's coefficients
-  (services/analytics/emv.py); potential impressions and engagements are unknown until they are fetched
-  (shown as unknown, adding nothing).
-Reach is not shown: networks only give potential reach, and we would have to say so.
+* earned media value — counted clicks, engagement and potential impressions (the followers of each
+  share's account) per network, valued with the organization's coefficients (services/analytics/emv.py);
+  a network with no figure read back is unknown and adds nothing (services/analytics/engagement.py).
 """
 from __future__ import annotations
 
