@@ -82,7 +82,7 @@ def test_overview_page_for_a_manager(client, login, make, org_a):
     html = body(client.get("/overview?period=7"))
     assert "Alpha launch" in html and "Active ambassadors: 1 of 2 shared at least once" in html
     assert "50%" in html and 'id="chart-trend"' in html
-    assert "potential reach" in html
+    assert "Potential impressions" in html and "Earned media value" in html
     html = body(client.get("/overview?period=custom&from=2026-03-10&to=2026-03-01"))
     assert "The end date must be on or after the start date." in html and 'aria-invalid="true"' in html
 
