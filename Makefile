@@ -62,6 +62,8 @@ bench: $(VENV)/.dev translations
 	$(BIN)/python bench/redirect.py
 	$(BIN)/python bench/redirect.py --database $(TEST_POSTGRES_URL)
 	$(BIN)/python bench/publish.py --database $(TEST_POSTGRES_URL)
+	$(BIN)/python bench/leaderboard.py
+	$(BIN)/python bench/leaderboard.py --database $(TEST_POSTGRES_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -72,6 +72,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
+    from .services.analytics import rollups
+
+    rollups.install()  # rollups and standings follow every event in its own transaction
+
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .infra.database import enable_sqlite_pragmas
 

@@ -73,6 +73,33 @@ def rotate_keys(batch_size: int) -> None:
         raise click.exceptions.Exit(1)
 
 
+@ambassador_cli.command("rebuild-rollups")
+@click.option("--org", "org_slug", default=None, help="Slug of one organization (default: every organization).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First org-local day to rebuild (resume a stopped run); default: the oldest activity.")
+@click.option("--batch-days", default=31, show_default=True, help="Days per batch (one transaction each).")
+def rebuild_rollups(org_slug: str | None, since, batch_days: int) -> None:
+    """Sum the rollups and leaderboard standings again from the ledger, shares and clicks (idempotent)."""
+    from .extensions import db
+    from .services.analytics import rebuild
+    from .services.org import organizations
+
+    orgs = organizations.all_ids() if org_slug is None else [organizations.id_for_slug(org_slug)]
+    if None in orgs:
+        raise click.ClickException(f"No organization {org_slug!r}.")
+    for org_id in orgs:
+        org = organizations.get(org_id)
+        click.echo(f"{org.slug}: rebuilding rollups")
+        for batch in rebuild.batches(org, since=since.date() if since else None, days=batch_days):
+            cells = rebuild.rebuild_batch(org=org, batch=batch)
+            db.session.commit()
+            click.echo(f"  {batch.first} .. {batch.last}: {cells} cells")
+        windows = rebuild.rebuild_standings(org=org)
+        db.session.commit()
+        click.echo(f"  standings: {', '.join(windows)}")
+    click.echo("Done.")
+
+
 @ambassador_cli.command("worker")
 def worker() -> None:
     """Run the periodic jobs (publishing, token refresh, …) until SIGTERM or SIGINT."""

@@ -25,6 +25,7 @@ JOBS: list[Job] = [
     Job("expire_posts", tasks.expire_posts, 5 * 60),
     Job("auto_share_campaigns", tasks.auto_share_campaigns, 5 * 60),
     Job("award_badges", tasks.award_badges, 15 * 60),
+    Job("roll_standings", tasks.roll_standings, 2 * 60),
     Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),
     Job("purge_throttle_counters", tasks.purge_throttle_counters, 60 * 60),
     Job("prune_user_sessions", tasks.prune_user_sessions, 6 * 60 * 60),

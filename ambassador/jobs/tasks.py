@@ -9,6 +9,7 @@ from datetime import datetime
 from threading import Event
 
 from ..infra import database, throttle
+from ..services.analytics import rebuild as rollup_rebuild
 from ..services.community import badges
 from ..services.nps import followups
 from ..services.org import organizations, sessions
@@ -88,3 +89,13 @@ def fetch_engagement(now: datetime | None = None) -> dict[str, int]:
 def refresh_follower_counts(now: datetime | None = None) -> dict[str, int]:
     """Potential reach: refresh follower counts a day old (services/publishing/followers.py)."""
     return followers.refresh_due(limit=FOLLOWERS_BATCH, now=now)
+
+
+def roll_standings(now: datetime | None = None) -> dict[str, int]:
+    """Rebuild the leaderboard standings windows whose org-local days moved on (services/analytics/standings.py),
+    one organization per transaction."""
+    rolled = 0
+    for org_id in organizations.all_ids():
+        database.begin_write()  # commits the previous organization's windows; SQLite: write lock first
+        rolled += rollup_rebuild.roll_standings(org=organizations.get(org_id), now=now)
+    return {"rolled": rolled}

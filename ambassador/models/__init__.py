@@ -57,6 +57,7 @@ from .organization import (
 )
 from .points import PointsEntry
 from .rewards import BadgeAward, Eligibility, Redemption, RedemptionStatus, Reward
+from .rollups import NO_ID, NO_NETWORK, RollupCell, RollupPostDay, Standing, StandingWindow
 from .sharing import Click, Share, ShareMethod, ShareStatus, TrackedLink
 from .throttle import ThrottleCounter
 from .user import User, UserSession
@@ -67,7 +68,9 @@ __all__ = [
     "EngagementSnapshot",
     "FOLLOW_UP_STATUSES", "FollowUp",
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
-    "MEMBER_STATUSES", "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
+    "MEMBER_STATUSES",
+    "NO_ID", "NO_NETWORK", "RollupCell", "RollupPostDay", "Standing", "StandingWindow",
+    "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",
     "PollResults", "Post", "PostCaption", "PostStatus", "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",
     "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareEngagement",

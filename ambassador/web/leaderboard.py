@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 
-from ..models import Role, Team
+from .. import networks
+from ..models import Campaign, Role, Team
 from ..services.analytics import leaderboard, periods, trends
 from ..services.analytics import overview as overview_service
 from . import charts
@@ -16,7 +17,7 @@ bp = Blueprint("leaderboard", __name__)
 bp.add_app_template_filter(money, "money")
 
 TOP_N = 20
-BOARD_PERIODS = ("7", "30", "all")
+BOARD_PERIODS = ("7", "30", "90", "quarter", "all")
 OVERVIEW_PERIODS = ("7", "30", "90")
 
 
@@ -31,27 +32,34 @@ def _window(allowed: tuple[str, ...], default: str) -> tuple[periods.Window, dic
 
 
 def _board_filters() -> dict:
-    """Team (only this organization's: another's is a 404) and kind from the query string."""
+    """Team and campaign (only this organization's: another's is a 404), kind and network from the query string."""
     team_id = request.args.get("team", type=int)
     team = scoped_or_404(Team, team_id) if team_id is not None else None
-    return {"team_id": team.id if team else None, "kind": leaderboard.clean_kind(request.args.get("kind"))}
+    campaign_id = request.args.get("campaign", type=int)
+    campaign = scoped_or_404(Campaign, campaign_id) if campaign_id is not None else None
+    network = request.args.get("network")
+    return {"team_id": team.id if team else None, "kind": leaderboard.clean_kind(request.args.get("kind")),
+            "campaign_id": campaign.id if campaign else None,
+            "network": network if network in networks.NETWORKS else None}
 
 
 @bp.route("/leaderboard")
 @member_required
 def index():
-    window, _errors = _window(BOARD_PERIODS, "30")
+    window, errors = _window(BOARD_PERIODS + ("custom",), "30")
     filters = _board_filters()
-    board = leaderboard.board(org_id=g.org.id, window=window, limit=TOP_N, me_id=g.membership.id, **filters)
-    return render_template("leaderboard/index.html", board=board, window=window, filters=filters,
-                           periods=BOARD_PERIODS, teams=leaderboard.org_teams(org_id=g.org.id))
+    board = leaderboard.board(org_id=g.org.id, window=window, limit=TOP_N, me_id=g.membership.id, compare=True,
+                              **filters)
+    return render_template("leaderboard/index.html", board=board, window=window, filters=filters, errors=errors,
+                           periods=BOARD_PERIODS, teams=leaderboard.org_teams(org_id=g.org.id),
+                           campaigns=leaderboard.org_campaigns(org_id=g.org.id), networks=networks.NETWORKS)
 
 
 @bp.route("/leaderboard.csv", defaults={"fmt": "csv"})
 @bp.route("/leaderboard.<any(xlsx):fmt>")
 @role_required(Role.MANAGER)
 def export(fmt: str):
-    window, _errors = _window(BOARD_PERIODS + ("90", "custom"), "30")
+    window, _errors = _window(BOARD_PERIODS + ("custom",), "30")
     rows = leaderboard.board_rows(org_id=g.org.id, window=window, **_board_filters())
     return send_table(leaderboard.board_table(name=f"leaderboard-{g.org.slug}-{window.key}", rows=rows), fmt)
 

@@ -135,3 +135,59 @@ def test_click_figures_say_how_clicks_are_counted(client, login, make, org_a, ap
             "bots and link previews are not counted.")
     for page in ("/leaderboard", "/overview"):
         assert rule in body(client.get(page)), page
+
+
+def test_campaign_and_network_filters(client, login, make, act, org_a):
+    other_post = make.post(make.campaign(org_a, title="Autumn"), title="Autumn post")
+    cas = make.member(org_a, name="Alpha Cas")
+    act.share(cas, other_post, utcnow() - timedelta(minutes=1), network="x")
+    act.click(cas, other_post, utcnow() - timedelta(minutes=1), network="x")
+    login(org_a.ann.user)
+    html = body(client.get(f"/leaderboard?period=all&campaign={other_post.campaign_id}"))
+    # Every ranked member is listed; in the campaign only Cas has shares and clicks.
+    rows = re.findall(r'<th scope="row">([^<]+?)\s*<.*?</th>\s*<td class="lb-teams">.*?</td>\s*<td class="lb-kind">.*?'
+                      r'</td>\s*<td class="num"><strong>(-?\d+)</strong></td>\s*<td class="num">(\d+)</td>', html, re.S)
+    assert ("Alpha Cas", "0", "1") in rows and ("Alpha Ann", "0", "0") in rows
+    assert "only points from shares and their clicks count" in html
+    assert f'<option value="{other_post.campaign_id}" selected>Autumn</option>' in html
+    x_board = body(client.get("/leaderboard?period=all&network=x"))
+    assert '<option value="x" selected>X</option>' in x_board
+    assert re.search(r"Alpha Cas\s*<", x_board)
+    # An unknown network is no filter; another organization's campaign is a 404.
+    assert ranked_names(client.get("/leaderboard?period=all&network=myspace")) == ranked_names(
+        client.get("/leaderboard?period=all"))
+    theirs = make.campaign(make.org())
+    assert client.get(f"/leaderboard?campaign={theirs.id}").status_code == 404
+
+
+def test_filter_controls_are_labelled(client, login, org_a):
+    login(org_a.ann.user)
+    html = body(client.get("/leaderboard"))
+    for control in ("period", "period-from", "period-to", "team", "kind", "campaign", "network"):
+        assert f'<label class="field__label" for="{control}">' in html, control
+        assert f'id="{control}"' in html, control
+    assert '<option value="90"' in html and '<option value="quarter"' in html and '<option value="custom"' in html
+
+
+def test_quarter_90_days_and_custom_range(client, login, act, org_a):
+    login(org_a.ann.user)
+    assert "Last 90 days" in body(client.get("/leaderboard?period=90"))
+    assert "This quarter" in body(client.get("/leaderboard?period=quarter"))
+    old = utcnow() - timedelta(days=40)
+    act.points(org_a.bob, 50, old)
+    day = old.date().isoformat()
+    custom = client.get(f"/leaderboard?period=custom&from={day}&to={day}")
+    assert ranked_names(custom)[0] == "Alpha Bob"
+    wrong = body(client.get("/leaderboard?period=custom&from=2026-02-10&to=2026-02-01"))
+    assert 'role="alert"' in wrong and 'aria-invalid="true"' in wrong
+
+
+def test_movement_since_the_previous_period(client, login, make, act, org_a):
+    # Last 7 days: Ann 12, Bob 0. The 7 days before: Bob 3 (8 days ago), Ann nothing.
+    login(org_a.ann.user)
+    html = body(client.get("/leaderboard?period=7"))
+    assert '<th scope="col" class="num">Change</th>' in html
+    assert re.search(r"Alpha Ann.*?<span class=\"badge badge--ok\">new</span>", html, re.S)
+    assert re.search(r"Alpha Bob.*?▼ </span>1<span class=\"visually-hidden\"> places down, was 1", html, re.S)
+    # All time has no previous period: no change column.
+    assert "Change</th>" not in body(client.get("/leaderboard?period=all"))

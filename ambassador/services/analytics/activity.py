@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from ...extensions import db
-from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Share, TrackedLink
-from ...models.points import SPENDING_REASONS
+from ...models import Click, Membership, PointsEntry, Post, Share, TrackedLink
 from ..community import points
+from . import leaderboard, periods
 
 HISTORY_LIMIT = 25
 
@@ -53,24 +53,15 @@ def total_clicks(membership: Membership) -> int:
 
 
 def rank(membership: Membership) -> tuple[int | None, int]:
-    """(my rank, members ranked) on the organization's all-time leaderboard.
+    """(my rank, members ranked) on the organization's all-time leaderboard, read from the rollups.
 
-    Rank = members of the organization with a higher total + 1 (ties share a rank).
-    Only active members with points are ranked.
+    Rank = members of the organization with a higher total + 1 (ties share a rank). Only active
+    members whose points do not add up to 0 are counted as ranked; a member at 0 has no rank yet.
     """
-    totals = (sa.select(PointsEntry.membership_id, sa.func.sum(PointsEntry.points).label("total"))
-              .join(Membership, PointsEntry.membership_id == Membership.id)
-              .where(PointsEntry.org_id == membership.org_id, Membership.status == MemberStatus.ACTIVE,
-                     PointsEntry.reason.notin_(SPENDING_REASONS))
-              .group_by(PointsEntry.membership_id)
-              .subquery())
-    mine = sa.select(totals.c.total).where(totals.c.membership_id == membership.id).scalar_subquery()
-    above, ranked, has_points = db.session.execute(sa.select(
-        sa.func.count().filter(totals.c.total > mine),
-        sa.func.count(),
-        sa.func.count().filter(totals.c.membership_id == membership.id),
-    )).one()
-    return (above + 1 if has_points else None), ranked
+    window = periods.all_time()
+    me = leaderboard.my_rank(org_id=membership.org_id, window=window, membership_id=membership.id)
+    ranked = leaderboard.members_with_points(org_id=membership.org_id, window=window)
+    return (me.rank if me is not None and me.points != 0 else None), ranked
 
 
 def summary(membership: Membership) -> Summary:

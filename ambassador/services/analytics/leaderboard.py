@@ -1,157 +1,88 @@
-"""Leaderboards derived from the points ledger, shares and counted clicks.
-
-* Who is ranked: every *active* member of the organization (any role); deactivated
-  members drop off the board while their ledger rows stay.
-* Ranks are competition ranks ("1, 2, 2, 4"): equal points, equal rank. Within a rank,
-  rows are listed by name.
-* Windows are whole org-local days (see services/analytics/periods.py); points, shares and clicks
-  are counted inside the same window.
-* A share counts when it left the platform: intent shares ("shared") and API shares
-  that were "published". Its moment is `published_at` for API shares, else `created_at`
-  (the same moment the points ledger uses).
-* All of it is one SQL query (GROUP BY subqueries + window functions): the top N rows
-  and, when asked for, the viewer's own row even when it lies outside the top N.
+"""Leaderboards: any window × team × kind × campaign × network, read from the standings when the window is
+one the worker keeps (all time, 7/30/90 days, this quarter) and summed from the rollup cells otherwise
+(a custom range, a day the worker has not rolled yet, a full export). Rules: services/analytics/boards.py.
 """
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import (
-    KINDS,
-    Click,
-    Membership,
-    MemberStatus,
-    PointsEntry,
-    Share,
-    Team,
-    TrackedLink,
-    User,
-)
-from ...models.organization import membership_team
-from ...models.points import SPENDING_REASONS
-from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
-from .exports import Table, query_rows, safe_cell
+from ...models import Campaign, Organization, Team
+from . import board_cells, board_standings, periods, standings
+from .boards import Board, BoardRow, Scope, clean_kind
+from .exports import BATCH, Table, query_rows, safe_cell
 from .periods import Window
 
-_TEAM_SEPARATOR = "\x1f"  # joins team names inside SQL; never typed by people
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    membership_id: int
-    rank: int
-    position: int
-    name: str
-    kind: str
-    teams: list[str]
-    points: int
-    shares: int
-    clicks: int
-
-
-@dataclass
-class Board:
-    rows: list[BoardRow] = field(default_factory=list)  # the top N
-    me: BoardRow | None = None  # the viewer, when ranked (inside or outside the top N)
-    total: int = 0  # how many members are ranked
-
-    @property
-    def me_outside_top(self) -> bool:
-        return self.me is not None and all(row.membership_id != self.me.membership_id for row in self.rows)
-
-
-def counted_shares(org_id: int, window: Window) -> list:
-    """Conditions selecting the organization's counted shares inside `window`."""
-    return [Share.org_id == org_id, Share.status.in_(COUNTED_SHARE_STATUSES), *window.contains(share_moment())]
-
-
-def counted_clicks(org_id: int, window: Window) -> list:
-    """Conditions for clicks (joined to their TrackedLink) of the organization inside `window`."""
-    return [Click.org_id == org_id, TrackedLink.org_id == org_id, *window.contains(Click.created_at)]
+__all__ = ["Board", "BoardRow", "Scope", "board", "board_csv", "clean_kind", "org_campaigns", "org_teams"]
 
 
 def org_teams(*, org_id: int) -> list[Team]:
     return list(db.session.scalars(sa.select(Team).where(Team.org_id == org_id).order_by(Team.name)))
 
 
-def clean_kind(kind: str | None) -> str | None:
-    return kind if kind in KINDS else None
+def org_campaigns(*, org_id: int) -> list[Campaign]:
+    return list(db.session.scalars(sa.select(Campaign).where(Campaign.org_id == org_id)
+                                   .order_by(Campaign.title, Campaign.id)))
 
 
-def _ranked(*, org_id: int, window: Window, team_id: int | None, kind: str | None):
-    """Subquery: one row per ranked member with points, shares, clicks, rank and list position."""
-    points = (sa.select(PointsEntry.membership_id.label("mid"), sa.func.sum(PointsEntry.points).label("n"))
-              .where(PointsEntry.org_id == org_id, PointsEntry.reason.notin_(SPENDING_REASONS),
-                     *window.contains(PointsEntry.created_at))
-              .group_by(PointsEntry.membership_id).subquery())
-    shares = (sa.select(Share.membership_id.label("mid"), sa.func.count(Share.id).label("n"))
-              .where(*counted_shares(org_id, window)).group_by(Share.membership_id).subquery())
-    clicks = (sa.select(TrackedLink.membership_id.label("mid"), sa.func.count(Click.id).label("n"))
-              .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-              .where(*counted_clicks(org_id, window)).group_by(TrackedLink.membership_id).subquery())
-    teams = (sa.select(sa.func.aggregate_strings(Team.name, _TEAM_SEPARATOR))
-             .join(membership_team, membership_team.c.team_id == Team.id)
-             .where(membership_team.c.membership_id == Membership.id, Team.org_id == org_id)
-             .correlate(Membership).scalar_subquery())
-    total_points = sa.func.coalesce(points.c.n, 0)
-    query = (
-        sa.select(
-            Membership.id.label("membership_id"), User.name.label("name"), User.email.label("email"),
-            Membership.kind.label("kind"), teams.label("teams"), total_points.label("points"),
-            sa.func.coalesce(shares.c.n, 0).label("shares"), sa.func.coalesce(clicks.c.n, 0).label("clicks"),
-            sa.func.rank().over(order_by=total_points.desc()).label("rank"),
-            sa.func.row_number().over(
-                order_by=(total_points.desc(), sa.func.lower(User.name), Membership.id)).label("position"),
-            sa.func.count().over().label("total"),
-        )
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(points, points.c.mid == Membership.id)
-        .outerjoin(shares, shares.c.mid == Membership.id)
-        .outerjoin(clicks, clicks.c.mid == Membership.id)
-        .where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE)
-    )
-    if kind:
-        query = query.where(Membership.kind == kind)
-    if team_id is not None:
-        in_team = (sa.select(membership_team.c.membership_id)
-                   .join(Team, Team.id == membership_team.c.team_id)
-                   .where(Team.id == team_id, Team.org_id == org_id))
-        query = query.where(Membership.id.in_(in_team))
-    return query.subquery()
+def standing_key(*, org_id: int, window: Window) -> str | None:
+    """The standings window holding exactly these days (None: sum the cells)."""
+    return standings.key_for(db.session.connection(), org_id=org_id, first=window.first_day, last=window.last_day)
 
 
-def _row(raw) -> BoardRow:
-    teams = sorted(raw.teams.split(_TEAM_SEPARATOR), key=str.lower) if raw.teams else []
-    return BoardRow(membership_id=raw.membership_id, rank=int(raw.rank), position=int(raw.position),
-                    name=raw.name or raw.email.split("@")[0], kind=raw.kind, teams=teams,
-                    points=int(raw.points), shares=int(raw.shares), clicks=int(raw.clicks))
+def _compare(result: Board, *, org_id: int, window: Window, scope: Scope) -> None:
+    org = db.session.get_one(Organization, org_id)
+    before = periods.previous(org, window)
+    if before is None:
+        return
+    ids = [row.membership_id for row in result.listed]
+    key = standing_key(org_id=org_id, window=before)
+    if key is not None:
+        ranks = board_standings.previous_ranks(org_id=org_id, key=key, scope=scope, membership_ids=ids)
+    else:
+        assert before.first_day is not None and before.last_day is not None
+        ranks = board_cells.previous_ranks(org_id=org_id, first=before.first_day, last=before.last_day, scope=scope,
+                                           membership_ids=ids)
+    for row in result.listed:
+        row.previous_rank = ranks.get(row.membership_id)
+    result.compared = True
 
 
 def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str | None = None,
-          limit: int | None = 20, me_id: int | None = None) -> Board:
-    """The ranked board: the top `limit` rows (all when None) plus the row of member `me_id`."""
-    ranked = _ranked(org_id=org_id, window=window, team_id=team_id, kind=clean_kind(kind))
-    query = sa.select(ranked).order_by(ranked.c.position)
-    if limit is not None:
-        keep = ranked.c.position <= limit
-        if me_id is not None:
-            keep = sa.or_(keep, ranked.c.membership_id == me_id)
-        query = query.where(keep)
-    result = Board()
-    for raw in db.session.execute(query):
-        row = _row(raw)
-        result.total = int(raw.total)
-        if row.membership_id == me_id:
-            result.me = row
-        if limit is None or row.position <= limit:
-            result.rows.append(row)
+          campaign_id: int | None = None, network: str | None = None, limit: int | None = 20,
+          me_id: int | None = None, compare: bool = False) -> Board:
+    """The top `limit` rows (all when None) plus the row of member `me_id`; with `compare`, each listed row's
+    rank in the period of equal length before."""
+    scope = Scope(team_id=team_id, kind=clean_kind(kind), campaign_id=campaign_id, network=network or None)
+    key = standing_key(org_id=org_id, window=window) if limit is not None else None
+    if key is not None and limit is not None:
+        result = board_standings.board(org_id=org_id, key=key, scope=scope, limit=limit, me_id=me_id)
+    else:
+        result = board_cells.board(org_id=org_id, first=window.first_day, last=window.last_day, scope=scope,
+                                   limit=limit, me_id=me_id)
+    if compare:
+        _compare(result, org_id=org_id, window=window, scope=scope)
     return result
+
+
+def my_rank(*, org_id: int, window: Window, membership_id: int, team_id: int | None = None,
+            kind: str | None = None, campaign_id: int | None = None, network: str | None = None) -> BoardRow | None:
+    """Only the member's own row (None when not ranked)."""
+    return board(org_id=org_id, window=window, team_id=team_id, kind=kind, campaign_id=campaign_id,
+                 network=network, limit=0, me_id=membership_id).me
+
+
+def members_with_points(*, org_id: int, window: Window) -> int:
+    """Ranked members whose points in the window do not add up to 0."""
+    key = standing_key(org_id=org_id, window=window)
+    if key is not None:
+        return board_standings.with_points(org_id=org_id, key=key, scope=Scope())
+    table = board_cells.ranked(org_id=org_id, first=window.first_day, last=window.last_day, scope=Scope())
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.points != 0)) or 0)
 
 
 def _csv_safe(value) -> str:
@@ -168,13 +99,22 @@ def _csv_row(row: BoardRow) -> list:
 
 
 def board_rows(*, org_id: int, window: Window, team_id: int | None = None, kind: str | None = None,
+               campaign_id: int | None = None, network: str | None = None,
                min_points: int | None = None) -> Iterator[BoardRow]:
-    """Every ranked member in board order, read from the database in batches (for exports of any size)."""
-    ranked = _ranked(org_id=org_id, window=window, team_id=team_id, kind=kind)
-    query = sa.select(ranked).order_by(ranked.c.position)
+    """Every ranked member in board order, summed from the rollup cells and read in batches (exports of any
+    size): team names are fetched once per batch."""
+    scope = Scope(team_id=team_id, kind=clean_kind(kind), campaign_id=campaign_id, network=network or None)
+    table = board_cells.ranked(org_id=org_id, first=window.first_day, last=window.last_day, scope=scope)
+    query = sa.select(table).order_by(table.c.position)
     if min_points is not None:
-        query = query.where(ranked.c.points >= min_points)
-    yield from query_rows(query, convert=_row)
+        query = query.where(table.c.points >= min_points)
+    batch: list = []
+    for raw in query_rows(query, convert=lambda raw: raw):
+        batch.append(raw)
+        if len(batch) == BATCH:
+            yield from board_cells.rows_of(org_id=org_id, raws=batch)
+            batch = []
+    yield from board_cells.rows_of(org_id=org_id, raws=batch)
 
 
 def board_table(*, name: str, rows: Iterable[BoardRow]) -> Table:

@@ -12,6 +12,9 @@ Definitions (the page says the same):
 * earned media value — counted clicks, engagement and potential impressions (the followers of each
   share's account) per network, valued with the organization's coefficients (services/analytics/emv.py);
   a network with no figure read back is unknown and adds nothing (services/analytics/engagement.py).
+
+Read from the rollups (services/analytics/rollups.py): totals, series, top posts and clicks per network from
+the post-day totals (a few hundred rows per window), the sharing ambassadors and the top five from the standings.
 """
 from __future__ import annotations
 
@@ -21,14 +24,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Click, Membership, MemberStatus, PointsEntry, Post, Role, Share, TrackedLink
-from ...models.points import SPENDING_REASONS
+from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, Post, Role, RollupCell, RollupPostDay, Standing
 from . import emv as emv_service
 from . import engagement, exports, leaderboard, trends
+from .boards import Board
 from .exports import query_rows
-from .leaderboard import Board, counted_clicks, counted_shares
 from .periods import Window
-from .trends import DayStat, Scope
+from .trends import DayStat
 
 TOP_POSTS = 5
 TOP_AMBASSADORS = 5
@@ -65,37 +67,59 @@ class Overview:
         return max([max(d.shares, d.clicks) for d in self.series] or [0])
 
 
+def _in_window(window: Window) -> list:
+    return [RollupPostDay.day >= window.first_day, RollupPostDay.day <= window.last_day] if window.bounded else []
+
+
+def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
+    """Active ambassadors with a counted share in the window: from the standings when the worker keeps the
+    window, else from the member cells."""
+    key = leaderboard.standing_key(org_id=org_id, window=window)
+    if key is not None:
+        sharers = sa.select(Standing.membership_id).where(
+            Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
+            Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.shares > 0)
+    else:
+        cells = [RollupCell.org_id == org_id, RollupCell.shares > 0]
+        if window.bounded:
+            cells += [RollupCell.day >= window.first_day, RollupCell.day <= window.last_day]
+        sharers = sa.select(RollupCell.membership_id).where(*cells)
+    return db.session.scalar(sa.select(sa.func.count(Membership.id))
+                             .where(*ambassador, Membership.id.in_(sharers))) or 0
+
+
 def _totals(org_id: int, window: Window):
-    """Shares, clicks, points and the two ambassador counts in one round trip."""
-    shares = sa.select(sa.func.count(Share.id)).where(*counted_shares(org_id, window))
-    clicks = (sa.select(sa.func.count(Click.id)).join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-              .where(*counted_clicks(org_id, window)))
-    points = (sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.points), 0))
-              .where(PointsEntry.org_id == org_id, PointsEntry.reason.notin_(SPENDING_REASONS),
-                     *window.contains(PointsEntry.created_at)))
+    """Shares, clicks, points and the two ambassador counts."""
+    sums = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(RollupPostDay.shares), 0).label("shares"),
+                  sa.func.coalesce(sa.func.sum(RollupPostDay.clicks), 0).label("clicks"),
+                  sa.func.coalesce(sa.func.sum(RollupPostDay.points), 0).label("points"))
+        .where(RollupPostDay.org_id == org_id, *_in_window(window))).one()
     ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
                   Membership.role == Role.AMBASSADOR]
-    ambassadors = sa.select(sa.func.count(Membership.id)).where(*ambassador)
-    sharers = sa.select(Share.membership_id).where(*counted_shares(org_id, window))
-    sharing = sa.select(sa.func.count(Membership.id)).where(*ambassador, Membership.id.in_(sharers))
-    return db.session.execute(sa.select(
-        shares.scalar_subquery().label("shares"), clicks.scalar_subquery().label("clicks"),
-        points.scalar_subquery().label("points"), ambassadors.scalar_subquery().label("ambassadors"),
-        sharing.scalar_subquery().label("sharing"),
-    )).one()
+    ambassadors = db.session.scalar(sa.select(sa.func.count(Membership.id)).where(*ambassador)) or 0
+    return Totals(shares=int(sums.shares), clicks=int(sums.clicks), points=int(sums.points),
+                  ambassadors=int(ambassadors), sharing=int(_sharing_ambassadors(org_id, window, ambassador)))
+
+
+@dataclass(frozen=True)
+class Totals:
+    shares: int
+    clicks: int
+    points: int
+    ambassadors: int
+    sharing: int
 
 
 def _top_posts_query(org_id: int, window: Window) -> sa.Select:
-    clicks = (sa.select(TrackedLink.post_id.label("pid"), sa.func.count(Click.id).label("n"))
-              .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-              .where(*counted_clicks(org_id, window)).group_by(TrackedLink.post_id).subquery())
-    shares = (sa.select(Share.post_id.label("pid"), sa.func.count(Share.id).label("n"))
-              .where(*counted_shares(org_id, window)).group_by(Share.post_id).subquery())
-    n_clicks, n_shares = sa.func.coalesce(clicks.c.n, 0), sa.func.coalesce(shares.c.n, 0)
-    return (sa.select(Post.id, Post.title, n_clicks.label("clicks"), n_shares.label("shares"))
-            .outerjoin(clicks, clicks.c.pid == Post.id).outerjoin(shares, shares.c.pid == Post.id)
-            .where(Post.org_id == org_id, sa.or_(clicks.c.n.is_not(None), shares.c.n.is_not(None)))
-            .order_by(n_clicks.desc(), n_shares.desc(), Post.id.desc()))
+    per_post = (sa.select(RollupPostDay.post_id.label("pid"), sa.func.sum(RollupPostDay.clicks).label("clicks"),
+                          sa.func.sum(RollupPostDay.shares).label("shares"))
+                .where(RollupPostDay.org_id == org_id, RollupPostDay.post_id != NO_ID, *_in_window(window))
+                .group_by(RollupPostDay.post_id).subquery())
+    return (sa.select(Post.id, Post.title, per_post.c.clicks, per_post.c.shares)
+            .join(per_post, per_post.c.pid == Post.id)
+            .where(Post.org_id == org_id, sa.or_(per_post.c.clicks > 0, per_post.c.shares > 0))
+            .order_by(per_post.c.clicks.desc(), per_post.c.shares.desc(), Post.id.desc()))
 
 
 def _post_stat(row) -> PostStat:
@@ -107,15 +131,15 @@ def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[Po
 
 
 def series(*, org_id: int, window: Window) -> list[DayStat]:
-    return trends.daily(scope=Scope(org_id=org_id), window=window)
+    return trends.daily(scope=trends.Scope(org_id=org_id), window=window)
 
 
 def clicks_by_network(*, org_id: int, window: Window) -> dict[str, int]:
     """Counted clicks in `window` per network of the tracked link they came through."""
-    rows = db.session.execute(sa.select(TrackedLink.network, sa.func.count(Click.id))
-                              .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-                              .where(*counted_clicks(org_id, window)).group_by(TrackedLink.network))
-    return {network: int(n) for network, n in rows}
+    rows = db.session.execute(sa.select(RollupPostDay.network, sa.func.sum(RollupPostDay.clicks))
+                              .where(RollupPostDay.org_id == org_id, RollupPostDay.network != NO_NETWORK,
+                                     *_in_window(window)).group_by(RollupPostDay.network))
+    return {network: int(n) for network, n in rows if n}
 
 
 def earned_media_value(*, org_id: int, window: Window, impressions: Mapping[str, int | None] | None = None,

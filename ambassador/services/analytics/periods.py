@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...models import Organization, utcnow
 from ..community.points import local_day
+from .standings import quarter_start
 
 # Longest custom window, in days (keeps the per-day series a readable size).
 MAX_CUSTOM_DAYS = 366
@@ -32,7 +33,7 @@ MAX_CUSTOM_DAYS = 366
 
 @dataclass(frozen=True)
 class Window:
-    key: str  # "all", "7", "30", "90" or "custom"
+    key: str  # "all", "7", "30", "90", "quarter", "custom" or "previous"
     first_day: date | None = None
     last_day: date | None = None
     # Local midnights as naive UTC: one per day plus the one after the last day.
@@ -90,14 +91,31 @@ def last_days(org: Organization, days: int, *, now: datetime | None = None) -> W
     return days_window(org, today - timedelta(days=days - 1), today, key=str(days))
 
 
+def this_quarter(org: Organization, *, now: datetime | None = None) -> Window:
+    """From the first day of the current calendar quarter (org-local) to today."""
+    today = local_day(org, now or utcnow())
+    return days_window(org, quarter_start(today), today, key="quarter")
+
+
+def previous(org: Organization, window: Window) -> Window | None:
+    """The period of equal length just before `window` (None for all time)."""
+    if window.first_day is None or window.last_day is None:
+        return None
+    length = (window.last_day - window.first_day).days + 1
+    return days_window(org, window.first_day - timedelta(days=length), window.first_day - timedelta(days=1),
+                       key="previous")
+
+
 def all_time() -> Window:
     return Window(key="all")
 
 
 def named_window(org: Organization, key: str | None, *, allowed: tuple[str, ...], default: str,
                  now: datetime | None = None) -> Window:
-    """A window from a name such as "7", "30", "90" or "all"; unknown names fall back to `default`."""
+    """A window from a name such as "7", "30", "90", "quarter" or "all"; unknown names fall back to `default`."""
     key = key if key in allowed else default
+    if key == "quarter":
+        return this_quarter(org, now=now)
     return all_time() if key == "all" else last_days(org, int(key), now=now)
 
 

@@ -22,14 +22,23 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Campaign, Click, Organization, PointsEntry, Post, Share, Team, TrackedLink
+from ...models import Campaign, Click, Organization, PointsEntry, Post, RollupPostDay, Share, Team, TrackedLink
 from ...models.organization import membership_team
 from ...models.points import SPENDING_REASONS
-from ...models.sharing import share_moment
-from .leaderboard import counted_clicks, counted_shares
+from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
 from .periods import Window, days_window
 
 TOP_CAMPAIGNS = 10
+
+
+def counted_shares(org_id: int, window: Window) -> list:
+    """Conditions selecting the organization's counted shares inside `window`."""
+    return [Share.org_id == org_id, Share.status.in_(COUNTED_SHARE_STATUSES), *window.contains(share_moment())]
+
+
+def counted_clicks(org_id: int, window: Window) -> list:
+    """Conditions for clicks (joined to their TrackedLink) of the organization inside `window`."""
+    return [Click.org_id == org_id, TrackedLink.org_id == org_id, *window.contains(Click.created_at)]
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,8 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
     """Counted shares and clicks (and, when asked, points earned) per org-local day of `window`."""
     if not window.bounded:
         return []
+    if scope == Scope(org_id=scope.org_id):
+        return _org_daily(org_id=scope.org_id, window=window)
     shares = _per_day(sa.select(share_moment().label("at")).where(*share_conditions(scope, window)), window)
     clicks = _per_day(clicks_query(Click.created_at.label("at")).where(*click_conditions(scope, window)), window)
     points: dict[int, int] = {}
@@ -150,6 +161,19 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
             .group_by(indexed.c.day))}
     return [DayStat(day=d, shares=shares.get(i, 0), clicks=clicks.get(i, 0), points=points.get(i, 0))
             for i, d in enumerate(window.days)]
+
+
+def _org_daily(*, org_id: int, window: Window) -> list[DayStat]:
+    """The organization's counted shares, clicks and earned points per day, from the post-day rollups
+    (services/analytics/rollups.py: a few hundred rows per window whatever the number of members)."""
+    rows = db.session.execute(
+        sa.select(RollupPostDay.day, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks),
+                  sa.func.sum(RollupPostDay.points))
+        .where(RollupPostDay.org_id == org_id, RollupPostDay.day >= window.first_day,
+               RollupPostDay.day <= window.last_day)
+        .group_by(RollupPostDay.day))
+    by_day = {day: (int(shares), int(clicks), int(points)) for day, shares, clicks, points in rows}
+    return [DayStat(day, *by_day.get(day, (0, 0, 0))) for day in window.days]
 
 
 def previous_window(org: Organization, window: Window) -> Window:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import NamedTuple, cast
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,8 +16,12 @@ from ...models import Click, Membership, MemberStatus, Organization, PointsEntry
 
 def local_day(org: Organization, at: datetime | None = None) -> date:
     """The organization's calendar day of a naive-UTC timestamp."""
-    at = at or utcnow()
-    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(org.timezone or "UTC")).date()
+    return zone_day(org.timezone, at or utcnow())
+
+
+def zone_day(zone: str | None, at: datetime) -> date:
+    """The calendar day in time zone `zone` (None: UTC) of a naive-UTC timestamp."""
+    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone or "UTC")).date()
 
 
 def _lock_members(membership_ids) -> None:
@@ -127,7 +131,8 @@ def award_clicks(awards: Sequence[ClickAward]) -> int:
             rows.append({"org_id": a.org.id, "membership_id": a.membership_id, "points": value, "reason": "click",
                          "click_id": a.click_id, "day": key[1], "created_at": a.at, "note": ""})
     if rows:
-        db.session.execute(sa.insert(cast(sa.Table, PointsEntry.__table__)), rows)
+        # An ORM bulk insert (one batched statement): the rollups see it (services/analytics/rollups.py).
+        db.session.execute(sa.insert(PointsEntry), rows)
     return len(rows)
 
 

@@ -18,6 +18,14 @@ def all_ids() -> list[int]:
     return list(db.session.scalars(sa.select(Organization.id).order_by(Organization.id)))
 
 
+def get(org_id: int) -> Organization:
+    return db.session.get_one(Organization, org_id)
+
+
+def id_for_slug(slug: str) -> int | None:
+    return db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug))
+
+
 def slugify(text: str, *, max_length: int = 63) -> str:
     normalized = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")

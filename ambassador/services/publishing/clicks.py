@@ -11,7 +11,8 @@ day (both checked against stored rows and within the batch). Two unique constrai
 the same rules against two processes racing: (link, visitor, hour bucket), and (link,
 visitor, day bucket, day slot), where the slot is the click's rank among the visitor's counted
 clicks on that link that day (0 .. cap-1), so a second writer choosing the same rank loses.
-Each counted click awards the link's member click points in the same transaction.
+Each counted click awards the link's member click points, and adds to the rollups
+(services/analytics/rollups.py), in the same transaction.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from ...extensions import db
 from ...infra.addresses import visitor_address
 from ...infra.click_buffer import ClickBuffer, shutdown_click_buffers  # noqa: F401  (re-exported)
 from ...models import Click, Organization, TrackedLink, utcnow
+from ..analytics import rollups
 from ..community import points
 from .tracked_links import LinkTarget
 
@@ -184,6 +186,8 @@ def write_clicks(pending: Sequence[PendingClick], *, cap: int | None = None) -> 
     if not pending:
         return 0
     stored = _insert(_to_count(pending, cap=daily_cap() if cap is None else cap))
+    # Only the rows the database inserted (RETURNING): a batch flushed twice adds nothing twice.
+    rollups.clicks_counted([rollups.ClickRow(c.org_id, c.link_id, c.at) for _, c in stored])
     if stored:
         org_ids = {c.org_id for _, c in stored}
         orgs = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}

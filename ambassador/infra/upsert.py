@@ -1,0 +1,27 @@
+"""INSERT … ON CONFLICT DO UPDATE that adds to counters, on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+_CHUNK = 400  # rows per statement: well under SQLite's bound-parameter limit
+
+
+def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, keys: Sequence[str],
+           adds: Sequence[str], nullable_adds: Sequence[str] = (), sets: Sequence[str] = ()) -> None:
+    """INSERT … ON CONFLICT (keys) DO UPDATE adding `adds` (and `nullable_adds`, where NULL means unknown)."""
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    values: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in adds}
+    for name in nullable_adds:
+        values[name] = sa.case((stmt.excluded[name].is_(None), table.c[name]),
+                               else_=sa.func.coalesce(table.c[name], 0) + stmt.excluded[name])
+    values.update({name: stmt.excluded[name] for name in sets})
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))  # one lock order: no deadlocks
+    for start in range(0, len(rows), _CHUNK):
+        conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values), rows[start:start + _CHUNK])

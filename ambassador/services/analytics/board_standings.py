@@ -1,0 +1,146 @@
+"""Boards read from the standings (services/analytics/standings.py): an index range of the top rows on
+(scope, points) and one indexed count for a rank, whatever the number of members.
+
+Members without a standing in the scope have 0 points; they rank after every positive total and before
+every negative one, listed by name (rules: services/analytics/boards.py).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Membership, MemberStatus, Standing, Team, User
+from ...models.organization import membership_team
+from .boards import Board, BoardRow, Scope, competition_ranks, display_name, team_names
+
+
+def _in_scope(org_id: int, key: str, scope: Scope) -> list:
+    conditions = [Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == scope.campaign_key,
+                  Standing.network == scope.network_key, Standing.team_id == scope.team_key]
+    if scope.kind:
+        conditions.append(Standing.kind == scope.kind)
+    return conditions
+
+
+def _ranked_members(org_id: int, scope: Scope) -> list:
+    conditions = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE]
+    if scope.kind:
+        conditions.append(Membership.kind == scope.kind)
+    if scope.team_id is not None:
+        conditions.append(Membership.id.in_(
+            sa.select(membership_team.c.membership_id).join(Team, Team.id == membership_team.c.team_id)
+            .where(Team.id == scope.team_id, Team.org_id == org_id)))
+    return conditions
+
+
+def _count(*conditions) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(*conditions)) or 0)
+
+
+def _named(query):
+    return (query.add_columns(User.name, User.email, Membership.kind.label("member_kind"))
+            .join(Membership, Membership.id == Standing.membership_id).join(User, User.id == Membership.user_id))
+
+
+def _positive(org_id: int, key: str, scope: Scope, limit: int) -> list:
+    """Every row with more than 0 points down to the limit-th one (its ties included), in board order."""
+    in_scope = _in_scope(org_id, key, scope)
+    threshold = db.session.scalar(sa.select(Standing.points).where(*in_scope, Standing.points > 0)
+                                  .order_by(Standing.points.desc()).offset(limit - 1).limit(1))
+    query = _named(sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks)
+                   .where(*in_scope, Standing.points > max(int(threshold or 1), 1) - 1))
+    return sorted(db.session.execute(query), key=lambda r: (-r.points, (r.name or "").lower(), r.membership_id))
+
+
+def _zero(org_id: int, key: str, scope: Scope, limit: int) -> list:
+    """Ranked members at 0 points (with or without a standing), by name."""
+    joined = sa.and_(Standing.membership_id == Membership.id, *_in_scope(org_id, key, Scope(
+        team_id=scope.team_id, campaign_id=scope.campaign_id, network=scope.network)))
+    query = (sa.select(Membership.id.label("membership_id"), sa.literal(0).label("points"),
+                       sa.func.coalesce(Standing.shares, 0).label("shares"),
+                       sa.func.coalesce(Standing.clicks, 0).label("clicks"),
+                       User.name, User.email, Membership.kind.label("member_kind"))
+             .join(User, User.id == Membership.user_id).outerjoin(Standing, joined)
+             .where(*_ranked_members(org_id, scope), sa.func.coalesce(Standing.points, 0) == 0)
+             .order_by(sa.func.lower(User.name), Membership.id).limit(limit))
+    return list(db.session.execute(query))
+
+
+def _negative(org_id: int, key: str, scope: Scope, limit: int) -> list:
+    query = _named(sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks)
+                   .where(*_in_scope(org_id, key, scope), Standing.points < 0)
+                   ).order_by(Standing.points.desc(), sa.func.lower(User.name), Standing.membership_id).limit(limit)
+    return list(db.session.execute(query))
+
+
+def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]]) -> list[BoardRow]:
+    return [BoardRow(membership_id=r.membership_id, rank=rank, position=start + i + 1,
+                     name=display_name(r.name, r.email), kind=r.member_kind, teams=teams.get(r.membership_id, []),
+                     points=int(r.points), shares=int(r.shares), clicks=int(r.clicks))
+            for i, (r, rank) in enumerate(zip(raws, ranks, strict=True))]
+
+
+def rank_of(org_id: int, key: str, scope: Scope, points: int, total: int) -> int:
+    """Competition rank of a total: 1 + members with more points (those at 0 included for a negative one)."""
+    in_scope = _in_scope(org_id, key, scope)
+    above = _count(*in_scope, Standing.points > points)
+    if points < 0:  # members without a standing are at 0, above this one
+        above += total - _count(*in_scope)
+    return above + 1
+
+
+def _my_row(org_id: int, key: str, scope: Scope, me_id: int, total: int) -> BoardRow | None:
+    member = db.session.execute(
+        sa.select(Membership.id.label("membership_id"), User.name, User.email, Membership.kind.label("member_kind"))
+        .join(User, User.id == Membership.user_id).where(Membership.id == me_id, *_ranked_members(org_id, scope))
+    ).one_or_none()
+    if member is None:
+        return None
+    mine = db.session.execute(sa.select(Standing.points, Standing.shares, Standing.clicks)
+                              .where(*_in_scope(org_id, key, scope), Standing.membership_id == me_id)).one_or_none()
+    points, shares, clicks = (int(mine.points), int(mine.shares), int(mine.clicks)) if mine else (0, 0, 0)
+    rank = rank_of(org_id, key, scope, points, total)
+    teams = team_names(org_id=org_id, membership_ids=[me_id])
+    return BoardRow(membership_id=me_id, rank=rank, position=rank, name=display_name(member.name, member.email),
+                    kind=member.member_kind, teams=teams[me_id], points=points, shares=shares, clicks=clicks)
+
+
+def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None) -> Board:
+    total = int(db.session.scalar(sa.select(sa.func.count(Membership.id))
+                                  .where(*_ranked_members(org_id, scope))) or 0)
+    positive = _positive(org_id, key, scope, limit)[:limit] if limit > 0 else []
+    ranks = competition_ranks([r.points for r in positive])
+    listed = list(positive)
+    if len(listed) < limit:
+        zero = _zero(org_id, key, scope, limit - len(listed))
+        ranks += [len(positive) + 1] * len(zero)
+        listed += zero
+    if len(listed) < limit:
+        negative = _negative(org_id, key, scope, limit - len(listed))
+        n_zero = total - _count(*_in_scope(org_id, key, scope), Standing.points != 0)
+        ranks += competition_ranks([r.points for r in negative], offset=len(positive) + n_zero)
+        listed += negative
+    teams = team_names(org_id=org_id, membership_ids=[r.membership_id for r in listed])
+    result = Board(rows=_rows(listed, ranks, 0, teams), total=total)
+    if me_id is not None:
+        result.me = next((row for row in result.rows if row.membership_id == me_id), None) or _my_row(
+            org_id, key, scope, me_id, total)
+    return result
+
+
+def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[int]) -> dict[int, int]:
+    """{member id: rank} in window `key` for the given members whose totals there are not all 0."""
+    if not membership_ids:
+        return {}
+    rows = db.session.execute(sa.select(Standing.membership_id, Standing.points)
+                              .where(*_in_scope(org_id, key, scope), Standing.membership_id.in_(membership_ids),
+                                     sa.or_(Standing.points != 0, Standing.shares != 0, Standing.clicks != 0)))
+    found = {mid: int(points) for mid, points in rows}
+    total = int(db.session.scalar(sa.select(sa.func.count(Membership.id))
+                                  .where(*_ranked_members(org_id, scope))) or 0)
+    by_points = {points: rank_of(org_id, key, scope, points, total) for points in set(found.values())}
+    return {mid: by_points[points] for mid, points in found.items()}
+
+
+def with_points(*, org_id: int, key: str, scope: Scope) -> int:
+    return _count(*_in_scope(org_id, key, scope), Standing.points != 0)

@@ -1,0 +1,372 @@
+"""Rollups: activity summed per org-local day × member × post × network, kept up to date as events arrive.
+
+When: **in the same transaction as the event.** A ledger entry, a share that starts (or stops) counting
+and a counted click change the rollup cells, the post-day totals and the standings in the transaction
+that writes the raw row, so a board never disagrees with the ledger, a rolled-back event rolls its
+increments back with it, and no queue or lag has to be explained to a member who just shared. The cost
+is a few indexed upserts per event (one statement per table for a whole click batch).
+
+How events are seen:
+* rows written through the ORM session (points awards, shares, status changes) — a session
+  `after_flush` listener (`install()`, wired in the app factory) turns each *inserted* PointsEntry /
+  Click, each Share that starts counting (intent "shared", API "published") and each counted Share that
+  stops counting or moves day into deltas;
+* ledger entries bulk-inserted through the ORM (`points.award_clicks`) — a `do_orm_execute` listener;
+* clicks bulk-inserted with ON CONFLICT DO NOTHING (the click buffer's flush) — the writer calls
+  `clicks_counted()` with the rows the database actually inserted (RETURNING).
+
+Idempotent: increments are keyed on the event's own unique row — only an INSERT that really happened
+(the ledger's unique (reason, source) keys, the click table's dedupe keys with ON CONFLICT DO NOTHING,
+a share's status transition) produces a delta, so a retried award, a share recorded again or a click
+batch flushed twice adds nothing. `rebuild-rollups` recomputes everything from the raw rows.
+
+Engagement and potential reach: the engagement job adds what a network reported with
+`add_engagement(share=…, engagement_delta=…, reach_delta=…, at=…)` — deltas against its previous
+snapshot, so re-applying a snapshot it already applied must be avoided by the caller (store the snapshot
+and the delta in the same transaction). Reach stays NULL (unknown) until a figure arrives.
+
+A deleted membership's cells are taken out of the post-day totals, then deleted with its standings (as
+its ledger goes by cascade); a deleted team's standings are removed.
+Not seen (run `flask ambassador rebuild-rollups --org <slug>` after them): rows removed by other
+database cascades (deleting a post deletes its shares and clicks), and a post moved to another campaign.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, NamedTuple, cast
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as AppSession
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from ...extensions import db
+from ...infra.upsert import upsert
+from ...models import (
+    NO_ID,
+    NO_NETWORK,
+    Click,
+    Membership,
+    Organization,
+    PointsEntry,
+    Post,
+    RollupCell,
+    RollupPostDay,
+    Share,
+    Team,
+    TrackedLink,
+)
+from ...models.points import SPENDING_REASONS
+from ...models.sharing import COUNTED_SHARE_STATUSES
+from ..community.points import zone_day
+from . import standings
+
+CELL = cast(sa.Table, RollupCell.__table__)
+POST_DAY = cast(sa.Table, RollupPostDay.__table__)
+_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A change to one cell. `reach` None = no figure (unknown stays unknown)."""
+
+    org_id: int
+    day: date
+    membership_id: int
+    post_id: int = NO_ID
+    network: str = NO_NETWORK
+    points: int = 0
+    shares: int = 0
+    clicks: int = 0
+    engagement: int = 0
+    reach: int | None = None
+    campaign_id: int = NO_ID  # filled in by apply() from the post
+
+
+class PointsRow(NamedTuple):
+    org_id: int
+    membership_id: int
+    points: int
+    reason: str
+    share_id: int | None
+    click_id: int | None
+    day: date
+
+
+class ClickRow(NamedTuple):
+    org_id: int
+    link_id: int
+    at: datetime
+
+
+def _campaigns(conn: sa.Connection, post_ids: set[int]) -> dict[int, int]:
+    ids = sorted(post_ids - {NO_ID})
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        found.update(conn.execute(sa.select(Post.id, Post.campaign_id)
+                                  .where(Post.id.in_(ids[start:start + _CHUNK]))).tuples().all())
+    return found
+
+
+_SUMS = ("points", "shares", "clicks", "engagement")
+
+
+def _merged(deltas: Iterable[Delta], key) -> dict[tuple, dict]:
+    merged: dict[tuple, dict] = {}
+    for d in deltas:
+        k = key(d)
+        row = merged.get(k)
+        if row is None:
+            merged[k] = row = {"campaign_id": d.campaign_id, "reach": None, **dict.fromkeys(_SUMS, 0)}
+        for name in _SUMS:
+            row[name] += getattr(d, name)
+        if d.reach is not None:
+            row["reach"] = (row["reach"] or 0) + d.reach
+    return merged
+
+
+def _lock_members(conn: sa.Connection, ids: set[int]) -> None:
+    """PostgreSQL: lock the members first, in id order, as the points ledger does (services/community/points.py).
+
+    Every writer then takes member locks before the shared rollup rows (a post-day total is shared by
+    every member sharing that post), so two writers never hold one and wait for the other.
+    """
+    if conn.dialect.name == "postgresql" and ids:
+        conn.execute(sa.select(Membership.id).where(Membership.id.in_(sorted(ids))).order_by(Membership.id)
+                     .with_for_update())
+
+
+def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None:
+    """Add `deltas` to the cells, the post-day totals and the standings (in the caller's transaction)."""
+    deltas = [d for d in deltas if d.points or d.shares or d.clicks or d.engagement or d.reach]
+    if not deltas:
+        return
+    conn = conn or db.session.connection()
+    _lock_members(conn, {d.membership_id for d in deltas})
+    campaigns = _campaigns(conn, {d.post_id for d in deltas})
+    deltas = [replace(d, campaign_id=campaigns.get(d.post_id, NO_ID)) for d in deltas]
+    cells = _merged(deltas, lambda d: (d.org_id, d.day, d.membership_id, d.post_id, d.network))
+    upsert(conn, CELL, [{"org_id": k[0], "day": k[1], "membership_id": k[2], "post_id": k[3], "network": k[4], **v}
+                         for k, v in cells.items()],
+           keys=("org_id", "day", "membership_id", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
+    posts = _merged(deltas, lambda d: (d.org_id, d.day, d.post_id, d.network))
+    upsert(conn, POST_DAY, [{"org_id": k[0], "day": k[1], "post_id": k[2], "network": k[3], **v}
+                             for k, v in posts.items()],
+           keys=("org_id", "day", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
+    standings.add(conn, [standings.Increment(d.org_id, d.day, d.membership_id, d.campaign_id, d.network,
+                                             d.points, d.shares, d.clicks)
+                         for d in deltas if d.points or d.shares or d.clicks])
+
+
+# --- from raw rows to deltas ---------------------------------------------------------------------
+
+
+def _zones(conn: sa.Connection, org_ids: set[int]) -> dict[int, str]:
+    return {oid: tz or "UTC" for oid, tz in conn.execute(
+        sa.select(Organization.id, Organization.timezone).where(Organization.id.in_(sorted(org_ids))))}
+
+
+def _links(conn: sa.Connection, link_ids: set[int]) -> dict[int, tuple[int, int, str]]:
+    """{link id: (membership id, post id, network)}."""
+    ids = sorted(link_ids)
+    found: dict[int, tuple[int, int, str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for row in conn.execute(sa.select(TrackedLink.id, TrackedLink.membership_id, TrackedLink.post_id,
+                                          TrackedLink.network).where(TrackedLink.id.in_(ids[start:start + _CHUNK]))):
+            found[row.id] = (row.membership_id, row.post_id, row.network)
+    return found
+
+
+def click_deltas(conn: sa.Connection, rows: Sequence[ClickRow], *, sign: int = 1) -> list[Delta]:
+    if not rows:
+        return []
+    zones, links = _zones(conn, {r.org_id for r in rows}), _links(conn, {r.link_id for r in rows})
+    deltas = []
+    for r in rows:
+        if r.link_id in links:
+            member, post, network = links[r.link_id]
+            deltas.append(Delta(r.org_id, zone_day(zones[r.org_id], r.at), member, post, network, clicks=sign))
+    return deltas
+
+
+def _sources(conn: sa.Connection, rows: Sequence[PointsRow]) -> tuple[dict[int, tuple[int, str]], dict[int, int]]:
+    """({share id: (post, network)}, {click id: link id}) for the entries' sources."""
+    share_ids = sorted({r.share_id for r in rows if r.share_id})
+    click_ids = sorted({r.click_id for r in rows if r.click_id})
+    shares: dict[int, tuple[int, str]] = {}
+    clicks: dict[int, int] = {}
+    for start in range(0, len(share_ids), _CHUNK):
+        for sid, post, network in conn.execute(sa.select(Share.id, Share.post_id, Share.network)
+                                               .where(Share.id.in_(share_ids[start:start + _CHUNK]))):
+            shares[sid] = (post, network)
+    for start in range(0, len(click_ids), _CHUNK):
+        clicks.update(conn.execute(sa.select(Click.id, Click.tracked_link_id)
+                                   .where(Click.id.in_(click_ids[start:start + _CHUNK]))).tuples().all())
+    return shares, clicks
+
+
+def points_deltas(conn: sa.Connection, rows: Sequence[PointsRow], *, sign: int = 1) -> list[Delta]:
+    """Earned points (spending left out), attributed to the post and network of their share or click."""
+    rows = [r for r in rows if r.reason not in SPENDING_REASONS and r.points]
+    if not rows:
+        return []
+    shares, clicks = _sources(conn, rows)
+    links = _links(conn, set(clicks.values()))
+    deltas = []
+    for r in rows:
+        post, network = NO_ID, NO_NETWORK
+        if r.share_id in shares:
+            post, network = shares[r.share_id]
+        elif r.click_id in clicks and clicks[r.click_id] in links:
+            _member, post, network = links[clicks[r.click_id]]
+        deltas.append(Delta(r.org_id, r.day, r.membership_id, post, network, points=sign * r.points))
+    return deltas
+
+
+class ShareState(NamedTuple):
+    counted: bool
+    moment: datetime
+
+
+def _share_delta(zones: dict[int, str], share: Share, state: ShareState, sign: int) -> Delta:
+    return Delta(share.org_id, zone_day(zones[share.org_id], state.moment), share.membership_id, share.post_id,
+                 share.network, shares=sign)
+
+
+ShareChange = tuple[Share, ShareState | None, ShareState | None]
+
+
+def share_deltas(conn: sa.Connection, changes: Sequence[ShareChange]) -> list[Delta]:
+    """(share, before, after) → -1 on the day it counted before, +1 on the day it counts now."""
+    changes = [c for c in changes if (c[1] and c[1].counted) or (c[2] and c[2].counted)]
+    if not changes:
+        return []
+    zones = _zones(conn, {share.org_id for share, _, _ in changes})
+    deltas = []
+    for share, before, after in changes:
+        if before == after:
+            continue
+        if before and before.counted:
+            deltas.append(_share_delta(zones, share, before, -1))
+        if after and after.counted:
+            deltas.append(_share_delta(zones, share, after, 1))
+    return deltas
+
+
+# --- the calls writers make ----------------------------------------------------------------------
+
+
+def clicks_counted(rows: Sequence[ClickRow]) -> None:
+    """Counted clicks just inserted by a bulk statement (the click buffer's flush)."""
+    conn = db.session.connection()
+    apply(click_deltas(conn, rows), conn=conn)
+
+
+def points_written(rows: Sequence[PointsRow]) -> None:
+    """Ledger entries just inserted by a bulk statement."""
+    conn = db.session.connection()
+    apply(points_deltas(conn, rows), conn=conn)
+
+
+def add_engagement(*, share: Share, engagement_delta: int, reach_delta: int | None, at: datetime) -> None:
+    """For the engagement job: add what the network reported since the last snapshot of `share` (likes +
+    reposts + replies + quotes…) and the change in potential reach (None: still unknown) on the org-local
+    day of `at`. Call it in the transaction that stores the snapshot."""
+    conn = db.session.connection()
+    zone = _zones(conn, {share.org_id})[share.org_id]
+    apply([Delta(share.org_id, zone_day(zone, at), share.membership_id, share.post_id, share.network,
+                 engagement=engagement_delta, reach=reach_delta)], conn=conn)
+
+
+# --- the session listener ------------------------------------------------------------------------
+
+
+def _state(status: Any, published_at: Any, created_at: Any) -> ShareState:
+    return ShareState(status in COUNTED_SHARE_STATUSES, published_at or created_at)
+
+
+def _before(share: Share) -> ShareState:
+    attrs = sa.inspect(share).attrs
+
+    def old(name: str) -> Any:
+        history = getattr(attrs, name).history
+        return history.deleted[0] if history.deleted else getattr(share, name)
+
+    return _state(old("status"), old("published_at"), old("created_at"))
+
+
+def _member_changed(member: Membership) -> bool:
+    attrs = sa.inspect(member).attrs
+    return any(getattr(attrs, name).history.has_changes() for name in ("status", "kind", "teams"))
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    points: list[PointsRow] = []
+    clicks: list[ClickRow] = []
+    shares: list[ShareChange] = []
+    members: list[Membership] = []
+    for obj in session.new:
+        if isinstance(obj, PointsEntry):
+            points.append(PointsRow(obj.org_id, obj.membership_id, obj.points, obj.reason, obj.share_id,
+                                    obj.click_id, obj.day))
+        elif isinstance(obj, Click):
+            clicks.append(ClickRow(obj.org_id, obj.tracked_link_id, obj.created_at))
+        elif isinstance(obj, Share):
+            shares.append((obj, None, _state(obj.status, obj.published_at, obj.created_at)))
+    for obj in session.dirty:
+        if isinstance(obj, Share):
+            shares.append((obj, _before(obj), _state(obj.status, obj.published_at, obj.created_at)))
+        elif isinstance(obj, Membership) and _member_changed(obj):
+            members.append(obj)
+    if not (points or clicks or shares or members):
+        return
+    conn = session.connection()
+    apply([*points_deltas(conn, points), *click_deltas(conn, clicks), *share_deltas(conn, shares)], conn=conn)
+    for member in members:
+        standings.refresh_member(conn, org_id=member.org_id, membership_id=member.id)
+
+
+def _member_leaves(conn: sa.Connection, membership_id: int) -> None:
+    """A membership is deleted (its ledger goes by cascade): take its cells out of the post-day totals, then
+    delete its cells and standings."""
+    rows = conn.execute(sa.select(CELL.c.org_id, CELL.c.day, CELL.c.post_id, CELL.c.network, CELL.c.campaign_id,
+                                  *(-CELL.c[name] for name in _SUMS)).where(CELL.c.membership_id == membership_id))
+    upsert(conn, POST_DAY, [{"org_id": r[0], "day": r[1], "post_id": r[2], "network": r[3], "campaign_id": r[4],
+                             **dict(zip(_SUMS, r[5:], strict=True)), "reach": None} for r in rows],
+           keys=("org_id", "day", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
+    conn.execute(sa.delete(CELL).where(CELL.c.membership_id == membership_id))
+    standings.forget_member(conn, membership_id)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    leaving = [obj.id for obj in session.deleted if isinstance(obj, Membership)]
+    teams = [obj.id for obj in session.deleted if isinstance(obj, Team)]
+    if not (leaving or teams):
+        return
+    conn = session.connection()
+    for membership_id in leaving:
+        _member_leaves(conn, membership_id)
+    if teams:
+        standings.forget_teams(conn, teams)
+
+
+def _on_execute(state: ORMExecuteState) -> Any:
+    """Ledger entries bulk-inserted through the ORM (`sa.insert(PointsEntry)` with a list of rows)."""
+    if not (state.is_insert and state.bind_mapper is not None and state.bind_mapper.class_ is PointsEntry):
+        return None
+    params: Any = state.parameters
+    rows: list[Any] = params if isinstance(params, list) else [params] if params else []
+    result = state.invoke_statement()
+    points_written([PointsRow(r["org_id"], r["membership_id"], r["points"], r["reason"], r.get("share_id"),
+                              r.get("click_id"), r["day"]) for r in rows])
+    return result
+
+
+def install() -> None:
+    """Listen to every Flask-SQLAlchemy session (the class: a scoped session made later is covered too)."""
+    if not sa.event.contains(AppSession, "after_flush", _after_flush):
+        sa.event.listen(AppSession, "after_flush", _after_flush)
+        sa.event.listen(AppSession, "before_flush", _before_flush)
+        sa.event.listen(AppSession, "do_orm_execute", _on_execute)
+

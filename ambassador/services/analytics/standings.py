@@ -1,0 +1,203 @@
+"""Standings: each active member's points, shares and counted clicks per window and scope, kept up to date.
+
+A window is one of WINDOWS ("all", the last 7/30/90 days, this quarter) or the period of equal length
+just before it ("7p", "30p", "90p", "quarterp": for movement). A scope is (campaign, network, team),
+each also "all" (NO_ID / NO_NETWORK / team 0). `standing_window` records the org-local days each
+window covers; a board whose days match a built window reads the standings (an index range on
+(scope, points)), anything else (a custom range, a window the worker has not rolled yet) is summed
+from the rollup cells.
+
+Kept up to date:
+* events: `add()` (called by rollups.apply in the event's transaction) adds to every built window
+  whose days contain the event's day, for every scope the event belongs to;
+* days leaving or joining a rolling window: `roll()` (the worker's `roll_standings` job, every few
+  minutes) rebuilds a window from the cells when its days changed (the org-local date moved on);
+* a member deactivated, reactivated, or whose kind or teams changed: `refresh_member()`.
+Only active members have standings. On PostgreSQL an event takes a share lock on the window rows it
+adds to and a rebuild an exclusive one, so a rebuild never loses an increment made while it ran.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import NamedTuple, cast
+
+import sqlalchemy as sa
+
+from ...infra.upsert import upsert
+from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, Standing, StandingWindow, utcnow
+from ...models.organization import membership_team
+
+WINDOWS = ("all", "7", "30", "90", "quarter")
+PREVIOUS = {"7": "7p", "30": "30p", "90": "90p", "quarter": "quarterp"}
+ALL_WINDOWS = WINDOWS + tuple(PREVIOUS.values())
+_STANDING = cast(sa.Table, Standing.__table__)
+_WINDOW = cast(sa.Table, StandingWindow.__table__)
+_SUMS = ("points", "shares", "clicks")
+
+
+class Increment(NamedTuple):
+    org_id: int
+    day: date
+    membership_id: int
+    campaign_id: int
+    network: str
+    points: int
+    shares: int
+    clicks: int
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def window_days(key: str, today: date) -> tuple[date | None, date | None]:
+    """The org-local days window `key` covers on `today` ((None, None) for all time)."""
+    if key == "all":
+        return None, None
+    current = key.removesuffix("p")
+    first = quarter_start(today) if current == "quarter" else today - timedelta(days=int(current) - 1)
+    if key == current:
+        return first, today
+    length = (today - first).days + 1
+    return first - timedelta(days=length), first - timedelta(days=1)
+
+
+def _scopes(inc: Increment, teams: Sequence[int]) -> list[tuple[int, str, int]]:
+    campaigns = [NO_ID] + ([inc.campaign_id] if inc.campaign_id != NO_ID else [])
+    nets = [NO_NETWORK] + ([inc.network] if inc.network != NO_NETWORK else [])
+    return [(c, n, t) for c in campaigns for n in nets for t in (0, *teams)]
+
+
+def _windows(conn: sa.Connection, org_ids: set[int], *, lock: bool) -> list[sa.Row]:
+    query = (sa.select(_WINDOW.c.org_id, _WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day)
+             .where(_WINDOW.c.org_id.in_(sorted(org_ids))).order_by(_WINDOW.c.org_id, _WINDOW.c.window))
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return list(conn.execute(query))
+
+
+def _members(conn: sa.Connection, ids: set[int]) -> tuple[dict[int, str], dict[int, list[int]]]:
+    """({active member id: kind}, {member id: team ids})."""
+    kinds = {mid: kind for mid, kind in conn.execute(
+        sa.select(Membership.id, Membership.kind).where(Membership.id.in_(sorted(ids)),
+                                                        Membership.status == MemberStatus.ACTIVE))}
+    teams: dict[int, list[int]] = defaultdict(list)
+    for mid, tid in conn.execute(sa.select(membership_team.c.membership_id, membership_team.c.team_id)
+                                 .where(membership_team.c.membership_id.in_(sorted(kinds)))):
+        teams[mid].append(tid)
+    return kinds, teams
+
+
+def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
+    """Add events to every built window containing their day, in every scope they belong to."""
+    if not increments:
+        return
+    windows = _windows(conn, {i.org_id for i in increments}, lock=True)
+    if not windows:
+        return
+    kinds, teams = _members(conn, {i.membership_id for i in increments})
+    rows: dict[tuple, dict] = {}
+    for inc in increments:
+        if inc.membership_id not in kinds:
+            continue
+        for w in windows:
+            if w.org_id != inc.org_id or (w.first_day is not None and not w.first_day <= inc.day <= w.last_day):
+                continue
+            for campaign, network, team in _scopes(inc, teams[inc.membership_id]):
+                key = (inc.org_id, w.window, campaign, network, team, inc.membership_id)
+                row = rows.setdefault(key, {"kind": kinds[inc.membership_id], **dict.fromkeys(_SUMS, 0)})
+                for name in _SUMS:
+                    row[name] += getattr(inc, name)
+    names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
+    upsert(conn, _STANDING, [dict(zip(names, key, strict=True), **row) for key, row in rows.items()],
+           keys=names, adds=_SUMS)
+
+
+def _insert_from_cells(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None,
+                       membership_id: int | None = None) -> None:
+    """Sum the window's cells into standings: every (campaign, network) scope, each also "all", for all teams
+    (team 0); then copy those rows to each of the member's teams."""
+    cell = RollupCell
+    where = [cell.org_id == org_id, Membership.status == MemberStatus.ACTIVE]
+    if first is not None and last is not None:
+        where += [cell.day >= first, cell.day <= last]
+    if membership_id is not None:
+        where.append(cell.membership_id == membership_id)
+    columns = ["org_id", "window", "campaign_id", "network", "team_id", "membership_id", "kind", *_SUMS]
+    for by_campaign in (False, True):
+        for by_network in (False, True):
+            campaign = cell.campaign_id if by_campaign else sa.literal(NO_ID)
+            network = cell.network if by_network else sa.literal(NO_NETWORK, sa.String)
+            query = (sa.select(sa.literal(org_id), sa.literal(key, sa.String), campaign, network, sa.literal(0),
+                               cell.membership_id, Membership.kind, sa.func.sum(cell.points),
+                               sa.func.sum(cell.shares), sa.func.sum(cell.clicks))
+                     .join(Membership, Membership.id == cell.membership_id).where(*where)
+                     .group_by(cell.membership_id, Membership.kind))
+            if by_campaign or by_network:
+                # Cells of a post (the only ones with a campaign and a network): a range of the campaign index.
+                query = query.where(cell.campaign_id > NO_ID)
+            if by_campaign:
+                query = query.group_by(cell.campaign_id)
+            if by_network:
+                query = query.group_by(cell.network)
+            conn.execute(sa.insert(_STANDING).from_select(columns, query))
+    everyone = [_STANDING.c.org_id == org_id, _STANDING.c.window == key, _STANDING.c.team_id == 0]
+    if membership_id is not None:
+        everyone.append(_STANDING.c.membership_id == membership_id)
+    per_team = (sa.select(*(membership_team.c.team_id if name == "team_id" else _STANDING.c[name] for name in columns))
+                .join(membership_team, membership_team.c.membership_id == _STANDING.c.membership_id)
+                .where(*everyone))
+    conn.execute(sa.insert(_STANDING).from_select(columns, per_team))
+
+
+def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None) -> None:
+    """(Re)build one window of one organization from the cells (the caller commits)."""
+    # Claim the window row first: on PostgreSQL this waits for events adding to it and holds them off.
+    upsert(conn, _WINDOW, [{"org_id": org_id, "window": key, "first_day": first, "last_day": last,
+                            "built_at": utcnow()}],
+           keys=("org_id", "window"), adds=(), sets=("first_day", "last_day", "built_at"))
+    conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window == key))
+    _insert_from_cells(conn, org_id=org_id, key=key, first=first, last=last)
+
+
+def forget_member(conn: sa.Connection, membership_id: int) -> None:
+    conn.execute(sa.delete(_STANDING).where(_STANDING.c.membership_id == membership_id))
+
+
+def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> None:
+    """Rebuild one member's standings in every built window (after a status, kind or team change)."""
+    forget_member(conn, membership_id)
+    for w in _windows(conn, {org_id}, lock=True):
+        _insert_from_cells(conn, org_id=org_id, key=w.window, first=w.first_day, last=w.last_day,
+                           membership_id=membership_id)
+
+
+def stale_windows(conn: sa.Connection, *, org_id: int, today: date) -> list[tuple[str, date | None, date | None]]:
+    """The windows whose days are not today's (or that were never built)."""
+    built = {w.window: (w.first_day, w.last_day) for w in _windows(conn, {org_id}, lock=False)}
+    wanted = {key: window_days(key, today) for key in ALL_WINDOWS}
+    return [(key, *days) for key, days in wanted.items() if key not in built or built[key] != days]
+
+
+def roll(conn: sa.Connection, *, org_id: int, today: date) -> int:
+    """Rebuild the windows whose days moved on; returns how many were rebuilt."""
+    stale = stale_windows(conn, org_id=org_id, today=today)
+    for key, first, last in stale:
+        build_window(conn, org_id=org_id, key=key, first=first, last=last)
+    return len(stale)
+
+
+def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date | None) -> str | None:
+    """The built window covering exactly these days, if any."""
+    condition: sa.ColumnElement[bool] = _WINDOW.c.first_day.is_(None)
+    if first is not None:
+        condition = sa.and_(_WINDOW.c.first_day == first, _WINDOW.c.last_day == last)
+    return conn.execute(sa.select(_WINDOW.c.window).where(_WINDOW.c.org_id == org_id, condition)
+                        .order_by(_WINDOW.c.window).limit(1)).scalar()
+
+
+def forget_teams(conn: sa.Connection, team_ids: Sequence[int]) -> None:
+    """Teams being deleted: their standings go."""
+    conn.execute(sa.delete(_STANDING).where(_STANDING.c.team_id.in_(sorted(team_ids))))
