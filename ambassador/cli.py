@@ -90,11 +90,12 @@ def rebuild_rollups(org_slug: str | None, since, batch_days: int) -> None:
     for org_id in orgs:
         org = organizations.get(org_id)
         click.echo(f"{org.slug}: rebuilding rollups")
-        for batch in rebuild.batches(org, since=since.date() if since else None, days=batch_days):
-            cells = rebuild.rebuild_batch(org=org, batch=batch)
+
+        def step(batch, cells: int) -> None:
             db.session.commit()
             click.echo(f"  {batch.first} .. {batch.last}: {cells} cells")
-        windows = rebuild.rebuild_standings(org=org)
+
+        windows = rebuild.rebuild(org=org, since=since.date() if since else None, days=batch_days, step=step)
         db.session.commit()
         click.echo(f"  standings: {', '.join(windows)}")
     click.echo("Done.")

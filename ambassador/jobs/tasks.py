@@ -94,8 +94,13 @@ def refresh_follower_counts(now: datetime | None = None) -> dict[str, int]:
 def roll_standings(now: datetime | None = None) -> dict[str, int]:
     """Rebuild the leaderboard standings windows whose org-local days moved on (services/analytics/standings.py),
     one organization per transaction."""
+    rebuilt = 0
+    for org_id in rollup_rebuild.queued_org_ids():  # organizations whose activity predates the rollups
+        database.begin_write()
+        rollup_rebuild.rebuild(org=organizations.get(org_id), step=lambda _batch, _cells: database.begin_write())
+        rebuilt += 1
     rolled = 0
     for org_id in organizations.all_ids():
         database.begin_write()  # commits the previous organization's windows; SQLite: write lock first
         rolled += rollup_rebuild.roll_standings(org=organizations.get(org_id), now=now)
-    return {"rolled": rolled}
+    return {"rebuilt": rebuilt, "rolled": rolled}

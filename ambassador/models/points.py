@@ -22,6 +22,7 @@ class PointsEntry(Model):
     __table_args__ = (
         sa.Index("ix_points_org_created", "org_id", "created_at"),
         sa.Index("ix_points_member_day_reason", "membership_id", "day", "reason"),
+        sa.Index("ix_points_member_created", "membership_id", "created_at"),
         # One entry per source row: re-running an award never pays twice.
         sa.UniqueConstraint("reason", "share_id"),
         sa.UniqueConstraint("reason", "click_id"),

@@ -58,10 +58,12 @@ class StandingWindow(Model):
     __tablename__ = "standing_window"
 
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
-    window: Mapped[str] = mapped_column(sa.String(12), primary_key=True)  # "all", "7", "7p", "quarter"…
+    # "all", "7", "7p", "quarter"… or "d:<first day>:<last day>" for a custom range someone looked at.
+    window: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
     first_day: Mapped[date | None]
     last_day: Mapped[date | None]
-    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    built_at: Mapped[datetime | None] = mapped_column(default=utcnow)  # None: asked for, not built yet
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Standing(Model):
@@ -70,12 +72,14 @@ class Standing(Model):
 
     __tablename__ = "standing"
     __table_args__ = (
-        sa.Index("ix_standing_scope_points", "org_id", "window", "campaign_id", "network", "team_id", "points"),
+        # Board order (points, then name, then id): the top N of a scope is the first N entries, no sort.
+        sa.Index("ix_standing_scope_order", "org_id", "window", "campaign_id", "network", "team_id",
+                 sa.desc("points"), "sort_name", "membership_id"),
         sa.Index("ix_standing_member", "membership_id"),
     )
 
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
-    window: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    window: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
     campaign_id: Mapped[int] = mapped_column(primary_key=True)
     network: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     team_id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +88,8 @@ class Standing(Model):
     # (services/analytics/rollups.py).
     membership_id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
+    # The member's name as boards order equal totals (services/analytics/standings.py sort_name()).
+    sort_name: Mapped[str] = mapped_column(sa.String(120), default="")
     points: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     shares: Mapped[int] = mapped_column(default=0)
     clicks: Mapped[int] = mapped_column(default=0)
@@ -100,3 +106,15 @@ class RollupPostDay(Measures, Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(primary_key=True)
     network: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+
+
+class RollupRebuild(Model):
+    """An organization whose rollups must be summed again from the raw rows (its activity predates them, or an
+    operator asked): the worker's `roll_standings` job does it, batch by batch, resuming from `next_day`.
+    While a row exists, boards say their figures are being prepared."""
+
+    __tablename__ = "rollup_rebuild"
+
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    next_day: Mapped[date | None]  # the first day not rebuilt yet (None: from the oldest activity)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,8 +5,9 @@ from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 
 from .. import networks
+from ..extensions import db
 from ..models import Campaign, Role, Team
-from ..services.analytics import leaderboard, periods, trends
+from ..services.analytics import leaderboard, periods, rebuild, trends
 from ..services.analytics import overview as overview_service
 from . import charts
 from .context import member_required, role_required, scoped_or_404
@@ -50,9 +51,12 @@ def index():
     filters = _board_filters()
     board = leaderboard.board(org_id=g.org.id, window=window, limit=TOP_N, me_id=g.membership.id, compare=True,
                               **filters)
+    leaderboard.remember_range(org_id=g.org.id, window=window)
+    db.session.commit()  # the custom range asked for (a GET that keeps a cache warm; nothing else is written)
     return render_template("leaderboard/index.html", board=board, window=window, filters=filters, errors=errors,
                            periods=BOARD_PERIODS, teams=leaderboard.org_teams(org_id=g.org.id),
-                           campaigns=leaderboard.org_campaigns(org_id=g.org.id), networks=networks.NETWORKS)
+                           campaigns=leaderboard.org_campaigns(org_id=g.org.id), networks=networks.NETWORKS,
+                           rebuilding=rebuild.rebuilding(g.org.id))
 
 
 @bp.route("/leaderboard.csv", defaults={"fmt": "csv"})
@@ -77,7 +81,7 @@ def overview():
              "teams": charts.breakdown(parts.teams), "campaigns": charts.breakdown(parts.campaigns)}
     return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
                            periods=OVERVIEW_PERIODS, compared=compared, parts=parts, specs=specs,
-                           top_campaigns=trends.TOP_CAMPAIGNS)
+                           top_campaigns=trends.TOP_CAMPAIGNS, rebuilding=rebuild.rebuilding(g.org.id))
 
 
 @bp.route("/overview/<any('top-posts', 'per-day', 'top-ambassadors'):table>.<any(csv, xlsx):fmt>")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Membership, MemberStatus, RollupCell, Team, User
 from ...models.organization import membership_team
-from .boards import Board, BoardRow, Scope, display_name, team_names
+from .boards import Board, BoardRow, Scope, display_name, sort_name, team_names
 
 
 def _totals(*, org_id: int, first: date | None, last: date | None, scope: Scope):
@@ -39,7 +39,7 @@ def ranked(*, org_id: int, first: date | None, last: date | None, scope: Scope):
             sa.func.coalesce(totals.c.shares, 0).label("shares"), sa.func.coalesce(totals.c.clicks, 0).label("clicks"),
             sa.or_(points != 0, totals.c.shares != 0, totals.c.clicks != 0).label("active"),
             sa.func.rank().over(order_by=points.desc()).label("rank"),
-            sa.func.row_number().over(order_by=(points.desc(), sa.func.lower(User.name), Membership.id))
+            sa.func.row_number().over(order_by=(points.desc(), sort_name(), Membership.id))
             .label("position"),
             sa.func.count().over().label("total"),
         )

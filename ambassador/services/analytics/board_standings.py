@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Membership, MemberStatus, Standing, Team, User
 from ...models.organization import membership_team
-from .boards import Board, BoardRow, Scope, competition_ranks, display_name, team_names
+from .boards import Board, BoardRow, Scope, competition_ranks, display_name, sort_name, team_names
 
 
 def _in_scope(org_id: int, key: str, scope: Scope) -> list:
@@ -43,13 +43,11 @@ def _named(query):
 
 
 def _positive(org_id: int, key: str, scope: Scope, limit: int) -> list:
-    """Every row with more than 0 points down to the limit-th one (its ties included), in board order."""
-    in_scope = _in_scope(org_id, key, scope)
-    threshold = db.session.scalar(sa.select(Standing.points).where(*in_scope, Standing.points > 0)
-                                  .order_by(Standing.points.desc()).offset(limit - 1).limit(1))
+    """The first `limit` rows with more than 0 points, in board order: the first entries of the scope's index."""
     query = _named(sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks)
-                   .where(*in_scope, Standing.points > max(int(threshold or 1), 1) - 1))
-    return sorted(db.session.execute(query), key=lambda r: (-r.points, (r.name or "").lower(), r.membership_id))
+                   .where(*_in_scope(org_id, key, scope), Standing.points > 0)
+                   .order_by(Standing.points.desc(), Standing.sort_name, Standing.membership_id).limit(limit))
+    return list(db.session.execute(query))
 
 
 def _zero(org_id: int, key: str, scope: Scope, limit: int) -> list:
@@ -62,14 +60,14 @@ def _zero(org_id: int, key: str, scope: Scope, limit: int) -> list:
                        User.name, User.email, Membership.kind.label("member_kind"))
              .join(User, User.id == Membership.user_id).outerjoin(Standing, joined)
              .where(*_ranked_members(org_id, scope), sa.func.coalesce(Standing.points, 0) == 0)
-             .order_by(sa.func.lower(User.name), Membership.id).limit(limit))
+             .order_by(sort_name(), Membership.id).limit(limit))
     return list(db.session.execute(query))
 
 
 def _negative(org_id: int, key: str, scope: Scope, limit: int) -> list:
     query = _named(sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks)
                    .where(*_in_scope(org_id, key, scope), Standing.points < 0)
-                   ).order_by(Standing.points.desc(), sa.func.lower(User.name), Standing.membership_id).limit(limit)
+                   ).order_by(Standing.points.desc(), sort_name(), Standing.membership_id).limit(limit)
     return list(db.session.execute(query))
 
 
@@ -80,12 +78,17 @@ def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]])
             for i, (r, rank) in enumerate(zip(raws, ranks, strict=True))]
 
 
-def rank_of(org_id: int, key: str, scope: Scope, points: int, total: int) -> int:
+def ranked_count(org_id: int, scope: Scope) -> int:
+    """How many members the board ranks."""
+    return int(db.session.scalar(sa.select(sa.func.count(Membership.id)).where(*_ranked_members(org_id, scope))) or 0)
+
+
+def rank_of(org_id: int, key: str, scope: Scope, points: int, total: int | None = None) -> int:
     """Competition rank of a total: 1 + members with more points (those at 0 included for a negative one)."""
     in_scope = _in_scope(org_id, key, scope)
     above = _count(*in_scope, Standing.points > points)
     if points < 0:  # members without a standing are at 0, above this one
-        above += total - _count(*in_scope)
+        above += (ranked_count(org_id, scope) if total is None else total) - _count(*in_scope)
     return above + 1
 
 
@@ -106,9 +109,8 @@ def _my_row(org_id: int, key: str, scope: Scope, me_id: int, total: int) -> Boar
 
 
 def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None) -> Board:
-    total = int(db.session.scalar(sa.select(sa.func.count(Membership.id))
-                                  .where(*_ranked_members(org_id, scope))) or 0)
-    positive = _positive(org_id, key, scope, limit)[:limit] if limit > 0 else []
+    total = ranked_count(org_id, scope)
+    positive = _positive(org_id, key, scope, limit) if limit > 0 else []
     ranks = competition_ranks([r.points for r in positive])
     listed = list(positive)
     if len(listed) < limit:
@@ -136,9 +138,7 @@ def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[
                               .where(*_in_scope(org_id, key, scope), Standing.membership_id.in_(membership_ids),
                                      sa.or_(Standing.points != 0, Standing.shares != 0, Standing.clicks != 0)))
     found = {mid: int(points) for mid, points in rows}
-    total = int(db.session.scalar(sa.select(sa.func.count(Membership.id))
-                                  .where(*_ranked_members(org_id, scope))) or 0)
-    by_points = {points: rank_of(org_id, key, scope, points, total) for points in set(found.values())}
+    by_points = {points: rank_of(org_id, key, scope, points) for points in set(found.values())}
     return {mid: by_points[points] for mid, points in found.items()}
 
 

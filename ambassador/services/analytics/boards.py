@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import KINDS, NO_ID, NO_NETWORK, Team
+from ...models import KINDS, NO_ID, NO_NETWORK, Team, User
 from ...models.organization import membership_team
 
 
@@ -74,6 +74,12 @@ class Board:
     @property
     def listed(self) -> list[BoardRow]:
         return self.rows + ([self.me] if self.me is not None and self.me_outside_top else [])
+
+
+def sort_name():
+    """How equal totals are listed: by name, case-insensitively (the same SQL in every board reader and in the
+    standings' `sort_name`)."""
+    return sa.func.lower(sa.func.coalesce(User.name, ""))
 
 
 def clean_kind(kind: str | None) -> str | None:

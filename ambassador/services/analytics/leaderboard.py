@@ -34,6 +34,24 @@ def standing_key(*, org_id: int, window: Window) -> str | None:
     return standings.key_for(db.session.connection(), org_id=org_id, first=window.first_day, last=window.last_day)
 
 
+def remember_range(*, org_id: int, window: Window) -> None:
+    """A custom range is being looked at: keep standings for it and for its previous period (the worker builds
+    them at its next roll, within minutes; until then its boards are summed from the cells). Writes a row:
+    the caller commits."""
+    if window.key != "custom" or window.first_day is None or window.last_day is None:
+        return
+    org = db.session.get_one(Organization, org_id)
+    conn = db.session.connection()
+    for days in (window, periods.previous(org, window)):
+        if days is None or days.first_day is None or days.last_day is None:
+            continue
+        key = standing_key(org_id=org_id, window=days)
+        if key is None:
+            standings.ask(conn, org_id=org_id, first=days.first_day, last=days.last_day)
+        elif key.startswith("d:"):
+            standings.touch(conn, org_id=org_id, key=key)
+
+
 def _compare(result: Board, *, org_id: int, window: Window, scope: Scope) -> None:
     org = db.session.get_one(Organization, org_id)
     before = periods.previous(org, window)

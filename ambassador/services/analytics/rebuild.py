@@ -5,12 +5,14 @@ sums them again from the ledger, the counted shares and the counted clicks — s
 and a rebuild stopped half-way resumes with `--since` the first unfinished day (or simply runs again).
 The caller commits after each batch. Then every standings window is rebuilt from the cells.
 
-Run it when the organization is quiet: an event written while its day's batch runs may be counted in
-the batch and again by its own increment (or not at all) on PostgreSQL. Running it again fixes that.
+Safe while events arrive: on PostgreSQL a batch first locks the rollup tables against writes (SHARE ROW
+EXCLUSIVE), so an event whose increment was applied is committed before the batch reads the raw rows, and
+one that comes later waits and adds its increment after the batch (its raw row was invisible to it): each
+event counted once. SQLite has one writer at a time: the batch runs between events.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,6 +28,7 @@ from ...models import (
     Organization,
     PointsEntry,
     Post,
+    RollupRebuild,
     Share,
     TrackedLink,
     utcnow,
@@ -82,24 +85,37 @@ def _insert(conn: sa.Connection, query: sa.Select, *, add: str) -> None:
 
 
 def _points(conn: sa.Connection, org: Organization, batch: Batch) -> None:
-    post_id = sa.func.coalesce(Share.post_id, TrackedLink.post_id, NO_ID)
-    network = sa.func.coalesce(Share.network, TrackedLink.network, NO_NETWORK)
-    campaign = sa.func.coalesce(Post.campaign_id, NO_ID)
+    """Earned points of the batch's days in three statements: entries for a share (its post and network), for a
+    click (its link's post and network) and the rest (no post, no network) — so most rows need no join."""
     # The created_at bounds (a day wider) let the (org, created_at) index find the rows; `day` decides.
     window = days_window(org, batch.first, batch.last)
     assert window.start is not None and window.end is not None
-    query = (sa.select(PointsEntry.org_id, PointsEntry.day, PointsEntry.membership_id, post_id, network, campaign,
-                       sa.func.sum(PointsEntry.points), sa.literal(0), sa.literal(0), sa.literal(0))
-             .outerjoin(Share, Share.id == PointsEntry.share_id)
-             .outerjoin(Click, Click.id == PointsEntry.click_id)
-             .outerjoin(TrackedLink, TrackedLink.id == Click.tracked_link_id)
-             .outerjoin(Post, Post.id == sa.func.coalesce(Share.post_id, TrackedLink.post_id))
-             .where(PointsEntry.org_id == org.id, PointsEntry.reason.notin_(SPENDING_REASONS),
-                    PointsEntry.created_at >= window.start - timedelta(days=2),
-                    PointsEntry.created_at < window.end + timedelta(days=2),
-                    PointsEntry.day >= batch.first, PointsEntry.day <= batch.last)
-             .group_by(PointsEntry.org_id, PointsEntry.day, PointsEntry.membership_id, post_id, network, campaign))
-    _insert(conn, query, add="points")
+    entries = [PointsEntry.org_id == org.id, PointsEntry.reason.notin_(SPENDING_REASONS),
+               PointsEntry.created_at >= window.start - timedelta(days=2),
+               PointsEntry.created_at < window.end + timedelta(days=2),
+               PointsEntry.day >= batch.first, PointsEntry.day <= batch.last]
+    keys = (PointsEntry.org_id, PointsEntry.day, PointsEntry.membership_id)
+    of_shares = (sa.select(*keys, Share.post_id, Share.network, Post.campaign_id, sa.func.sum(PointsEntry.points),
+                           sa.literal(0), sa.literal(0), sa.literal(0))
+                 .join(Share, Share.id == PointsEntry.share_id).join(Post, Post.id == Share.post_id)
+                 .where(*entries).group_by(*keys, Share.post_id, Share.network, Post.campaign_id))
+    of_clicks = (sa.select(*keys, TrackedLink.post_id, TrackedLink.network, Post.campaign_id,
+                           sa.func.sum(PointsEntry.points), sa.literal(0), sa.literal(0), sa.literal(0))
+                 .join(Click, Click.id == PointsEntry.click_id)
+                 .join(TrackedLink, TrackedLink.id == Click.tracked_link_id)
+                 .join(Post, Post.id == TrackedLink.post_id)
+                 .where(*entries).group_by(*keys, TrackedLink.post_id, TrackedLink.network, Post.campaign_id))
+    # The rest: no source, or one deleted since (the ledger keeps the points, its post and network are gone).
+    orphan = sa.or_(sa.and_(PointsEntry.share_id.is_(None), PointsEntry.click_id.is_(None)),
+                    sa.and_(PointsEntry.share_id.is_not(None),
+                            ~sa.exists().where(Share.id == PointsEntry.share_id)),
+                    sa.and_(PointsEntry.click_id.is_not(None),
+                            ~sa.exists().where(Click.id == PointsEntry.click_id)))
+    others = (sa.select(*keys, sa.literal(NO_ID), sa.literal(NO_NETWORK, sa.String), sa.literal(NO_ID),
+                        sa.func.sum(PointsEntry.points), sa.literal(0), sa.literal(0), sa.literal(0))
+              .where(*entries, orphan).group_by(*keys))
+    for query in (of_shares, of_clicks, others):
+        _insert(conn, query, add="points")
 
 
 def _shares_and_clicks(conn: sa.Connection, org: Organization, batch: Batch) -> None:
@@ -127,6 +143,8 @@ def rebuild_batch(*, org: Organization, batch: Batch) -> int:
     """Sum one run of days again from the raw rows; returns the number of cells written. Engagement and
     potential reach are not in the raw rows of this package: the cells' engagement and reach are kept."""
     conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE rollup_cell, rollup_post_day IN SHARE ROW EXCLUSIVE MODE")
     in_batch = [_CELL.c.org_id == org.id, _CELL.c.day >= batch.first, _CELL.c.day <= batch.last]
     kept = [dict(row._mapping) for row in conn.execute(
         sa.select(_CELL.c.org_id, _CELL.c.day, _CELL.c.membership_id, _CELL.c.post_id, _CELL.c.network,
@@ -155,6 +173,7 @@ def rebuild_standings(*, org: Organization, today: date | None = None) -> list[s
     """Rebuild every standings window of the organization from the cells; returns the window keys."""
     conn = db.session.connection()
     today = today or local_day(org, utcnow())
+    standings.forget_custom(conn, org_id=org.id)
     for key in standings.ALL_WINDOWS:
         first, last = standings.window_days(key, today)
         standings.build_window(conn, org_id=org.id, key=key, first=first, last=last)
@@ -164,3 +183,40 @@ def rebuild_standings(*, org: Organization, today: date | None = None) -> list[s
 def roll_standings(*, org: Organization, now=None) -> int:
     """The worker's step for one organization: rebuild the standings windows whose days moved on."""
     return standings.roll(db.session.connection(), org_id=org.id, today=local_day(org, now or utcnow()))
+
+
+def rebuilding(org_id: int) -> bool:
+    """Whether the organization's rollups are queued to be summed again (boards say their figures are not
+    complete yet)."""
+    return db.session.get(RollupRebuild, org_id) is not None
+
+
+def queue(org_id: int) -> None:
+    """Ask the worker to sum the organization's rollups again from the raw rows."""
+    if db.session.get(RollupRebuild, org_id) is None:
+        db.session.add(RollupRebuild(org_id=org_id))
+        db.session.flush()
+
+
+def rebuild(*, org: Organization, since: date | None = None, days: int = 31,
+            step: Callable[[Batch, int], None] = lambda _batch, _cells: None) -> list[str]:
+    """Sum every batch of days again, then every standings window; `step` runs after each batch (the caller
+    commits there, so a stopped rebuild resumes). A queued rebuild of the organization resumes where it
+    stopped and is taken off the queue at the end."""
+    queued = db.session.get(RollupRebuild, org.id)
+    if since is None and queued is not None:
+        since = queued.next_day
+    for batch in batches(org, since=since, days=days):
+        cells = rebuild_batch(org=org, batch=batch)
+        if queued is not None:
+            queued.next_day = batch.last + timedelta(days=1)
+        step(batch, cells)
+    windows = rebuild_standings(org=org)
+    if queued is not None:
+        db.session.delete(queued)
+    db.session.flush()
+    return windows
+
+
+def queued_org_ids() -> list[int]:
+    return list(db.session.scalars(sa.select(RollupRebuild.org_id).order_by(RollupRebuild.org_id)))

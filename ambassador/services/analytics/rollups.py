@@ -56,6 +56,7 @@ from ...models import (
     Share,
     Team,
     TrackedLink,
+    User,
 )
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES
@@ -306,6 +307,7 @@ def _after_flush(session: Session, _context: Any) -> None:
     clicks: list[ClickRow] = []
     shares: list[ShareChange] = []
     members: list[Membership] = []
+    renamed: list[int] = []
     for obj in session.new:
         if isinstance(obj, PointsEntry):
             points.append(PointsRow(obj.org_id, obj.membership_id, obj.points, obj.reason, obj.share_id,
@@ -319,9 +321,13 @@ def _after_flush(session: Session, _context: Any) -> None:
             shares.append((obj, _before(obj), _state(obj.status, obj.published_at, obj.created_at)))
         elif isinstance(obj, Membership) and _member_changed(obj):
             members.append(obj)
-    if not (points or clicks or shares or members):
+        elif isinstance(obj, User) and sa.inspect(obj).attrs.name.history.has_changes():
+            renamed.append(obj.id)
+    if not (points or clicks or shares or members or renamed):
         return
     conn = session.connection()
+    if renamed:
+        standings.rename(conn, user_ids=renamed)
     apply([*points_deltas(conn, points), *click_deltas(conn, clicks), *share_deltas(conn, shares)], conn=conn)
     for member in members:
         standings.refresh_member(conn, org_id=member.org_id, membership_id=member.id)

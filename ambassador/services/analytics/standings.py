@@ -24,10 +24,12 @@ from datetime import date, timedelta
 from typing import NamedTuple, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...infra.upsert import upsert
-from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, Standing, StandingWindow, utcnow
+from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, Standing, StandingWindow, User, utcnow
 from ...models.organization import membership_team
+from .boards import sort_name
 
 WINDOWS = ("all", "7", "30", "90", "quarter")
 PREVIOUS = {"7": "7p", "30": "30p", "90": "90p", "quarter": "quarterp"}
@@ -72,17 +74,18 @@ def _scopes(inc: Increment, teams: Sequence[int]) -> list[tuple[int, str, int]]:
 
 def _windows(conn: sa.Connection, org_ids: set[int], *, lock: bool) -> list[sa.Row]:
     query = (sa.select(_WINDOW.c.org_id, _WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day)
-             .where(_WINDOW.c.org_id.in_(sorted(org_ids))).order_by(_WINDOW.c.org_id, _WINDOW.c.window))
+             .where(_WINDOW.c.org_id.in_(sorted(org_ids)), _WINDOW.c.built_at.is_not(None))
+             .order_by(_WINDOW.c.org_id, _WINDOW.c.window))
     if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return list(conn.execute(query))
 
 
-def _members(conn: sa.Connection, ids: set[int]) -> tuple[dict[int, str], dict[int, list[int]]]:
-    """({active member id: kind}, {member id: team ids})."""
-    kinds = {mid: kind for mid, kind in conn.execute(
-        sa.select(Membership.id, Membership.kind).where(Membership.id.in_(sorted(ids)),
-                                                        Membership.status == MemberStatus.ACTIVE))}
+def _members(conn: sa.Connection, ids: set[int]) -> tuple[dict[int, tuple[str, str]], dict[int, list[int]]]:
+    """({active member id: (kind, sort name)}, {member id: team ids})."""
+    kinds = {mid: (kind, name) for mid, kind, name in conn.execute(
+        sa.select(Membership.id, Membership.kind, sort_name()).join(User, User.id == Membership.user_id)
+        .where(Membership.id.in_(sorted(ids)), Membership.status == MemberStatus.ACTIVE))}
     teams: dict[int, list[int]] = defaultdict(list)
     for mid, tid in conn.execute(sa.select(membership_team.c.membership_id, membership_team.c.team_id)
                                  .where(membership_team.c.membership_id.in_(sorted(kinds)))):
@@ -107,7 +110,8 @@ def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
                 continue
             for campaign, network, team in _scopes(inc, teams[inc.membership_id]):
                 key = (inc.org_id, w.window, campaign, network, team, inc.membership_id)
-                row = rows.setdefault(key, {"kind": kinds[inc.membership_id], **dict.fromkeys(_SUMS, 0)})
+                kind, name = kinds[inc.membership_id]
+                row = rows.setdefault(key, {"kind": kind, "sort_name": name, **dict.fromkeys(_SUMS, 0)})
                 for name in _SUMS:
                     row[name] += getattr(inc, name)
     names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
@@ -125,16 +129,17 @@ def _insert_from_cells(conn: sa.Connection, *, org_id: int, key: str, first: dat
         where += [cell.day >= first, cell.day <= last]
     if membership_id is not None:
         where.append(cell.membership_id == membership_id)
-    columns = ["org_id", "window", "campaign_id", "network", "team_id", "membership_id", "kind", *_SUMS]
+    columns = ["org_id", "window", "campaign_id", "network", "team_id", "membership_id", "kind", "sort_name", *_SUMS]
     for by_campaign in (False, True):
         for by_network in (False, True):
             campaign = cell.campaign_id if by_campaign else sa.literal(NO_ID)
             network = cell.network if by_network else sa.literal(NO_NETWORK, sa.String)
             query = (sa.select(sa.literal(org_id), sa.literal(key, sa.String), campaign, network, sa.literal(0),
-                               cell.membership_id, Membership.kind, sa.func.sum(cell.points),
+                               cell.membership_id, Membership.kind, sort_name(), sa.func.sum(cell.points),
                                sa.func.sum(cell.shares), sa.func.sum(cell.clicks))
-                     .join(Membership, Membership.id == cell.membership_id).where(*where)
-                     .group_by(cell.membership_id, Membership.kind))
+                     .join(Membership, Membership.id == cell.membership_id)
+                     .join(User, User.id == Membership.user_id).where(*where)
+                     .group_by(cell.membership_id, Membership.kind, User.name))
             if by_campaign or by_network:
                 # Cells of a post (the only ones with a campaign and a network): a range of the campaign index.
                 query = query.where(cell.campaign_id > NO_ID)
@@ -156,7 +161,7 @@ def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | No
     """(Re)build one window of one organization from the cells (the caller commits)."""
     # Claim the window row first: on PostgreSQL this waits for events adding to it and holds them off.
     upsert(conn, _WINDOW, [{"org_id": org_id, "window": key, "first_day": first, "last_day": last,
-                            "built_at": utcnow()}],
+                            "built_at": utcnow(), "asked_at": utcnow()}],
            keys=("org_id", "window"), adds=(), sets=("first_day", "last_day", "built_at"))
     conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window == key))
     _insert_from_cells(conn, org_id=org_id, key=key, first=first, last=last)
@@ -175,17 +180,66 @@ def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> N
 
 
 def stale_windows(conn: sa.Connection, *, org_id: int, today: date) -> list[tuple[str, date | None, date | None]]:
-    """The windows whose days are not today's (or that were never built)."""
+    """The kept windows whose days are not today's (or that were never built)."""
     built = {w.window: (w.first_day, w.last_day) for w in _windows(conn, {org_id}, lock=False)}
     wanted = {key: window_days(key, today) for key in ALL_WINDOWS}
     return [(key, *days) for key, days in wanted.items() if key not in built or built[key] != days]
 
 
+# Custom ranges: built by the worker once someone asks for one, kept up to date like the others while asked for
+# again within CUSTOM_KEPT, at most CUSTOM_MAX per organization (the least recently asked for go first).
+CUSTOM_KEPT = timedelta(days=7)
+CUSTOM_MAX = 12
+
+
+def custom_key(first: date, last: date) -> str:
+    return f"d:{first.isoformat()}:{last.isoformat()}"
+
+
+def ask(conn: sa.Connection, *, org_id: int, first: date, last: date) -> None:
+    """Someone looks at these days and no window holds them: the worker's next roll builds one."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(insert(_WINDOW).values(org_id=org_id, window=custom_key(first, last), first_day=first,
+                                        last_day=last, built_at=None, asked_at=utcnow())
+                 .on_conflict_do_nothing(index_elements=["org_id", "window"]))
+
+
+def touch(conn: sa.Connection, *, org_id: int, key: str) -> None:
+    """Someone looks at a custom window again: keep it (written at most once an hour)."""
+    now = utcnow()
+    conn.execute(sa.update(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window == key,
+                                          _WINDOW.c.asked_at < now - timedelta(hours=1)).values(asked_at=now))
+
+
+def forget_custom(conn: sa.Connection, *, org_id: int) -> None:
+    """Drop every custom window (after a rebuild of the cells: they are asked for again when looked at)."""
+    custom = [_STANDING.c.org_id == org_id, _STANDING.c.window.like("d:%")]
+    conn.execute(sa.delete(_STANDING).where(*custom))
+    conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.like("d:%")))
+
+
+def _custom(conn: sa.Connection, *, org_id: int) -> None:
+    """Build the custom windows asked for, drop those nobody asked for lately (and the oldest beyond the cap)."""
+    rows = list(conn.execute(sa.select(_WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day, _WINDOW.c.built_at,
+                                       _WINDOW.c.asked_at)
+                             .where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.like("d:%"))
+                             .order_by(_WINDOW.c.asked_at.desc())))
+    drop = [r.window for i, r in enumerate(rows) if i >= CUSTOM_MAX or r.asked_at < utcnow() - CUSTOM_KEPT]
+    if drop:
+        conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window.in_(drop)))
+        conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.in_(drop)))
+    for r in rows:
+        if r.window not in drop and r.built_at is None:
+            build_window(conn, org_id=org_id, key=r.window, first=r.first_day, last=r.last_day)
+
+
 def roll(conn: sa.Connection, *, org_id: int, today: date) -> int:
-    """Rebuild the windows whose days moved on; returns how many were rebuilt."""
+    """Rebuild the windows whose days moved on and the custom ranges asked for; returns how many named windows
+    were rebuilt."""
     stale = stale_windows(conn, org_id=org_id, today=today)
     for key, first, last in stale:
         build_window(conn, org_id=org_id, key=key, first=first, last=last)
+    _custom(conn, org_id=org_id)
     return len(stale)
 
 
@@ -194,10 +248,19 @@ def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date 
     condition: sa.ColumnElement[bool] = _WINDOW.c.first_day.is_(None)
     if first is not None:
         condition = sa.and_(_WINDOW.c.first_day == first, _WINDOW.c.last_day == last)
-    return conn.execute(sa.select(_WINDOW.c.window).where(_WINDOW.c.org_id == org_id, condition)
+    return conn.execute(sa.select(_WINDOW.c.window).where(_WINDOW.c.org_id == org_id, condition,
+                                                          _WINDOW.c.built_at.is_not(None))
                         .order_by(_WINDOW.c.window).limit(1)).scalar()
 
 
 def forget_teams(conn: sa.Connection, team_ids: Sequence[int]) -> None:
     """Teams being deleted: their standings go."""
     conn.execute(sa.delete(_STANDING).where(_STANDING.c.team_id.in_(sorted(team_ids))))
+
+
+def rename(conn: sa.Connection, *, user_ids: Sequence[int]) -> None:
+    """People renamed: their standings list them by the new name."""
+    conn.execute(sa.update(_STANDING).where(_STANDING.c.membership_id.in_(
+        sa.select(Membership.id).where(Membership.user_id.in_(sorted(user_ids)))))
+        .values(sort_name=sa.select(sort_name()).join(Membership, Membership.user_id == User.id)
+                .where(Membership.id == _STANDING.c.membership_id).scalar_subquery()))

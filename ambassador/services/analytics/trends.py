@@ -22,10 +22,22 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Campaign, Click, Organization, PointsEntry, Post, RollupPostDay, Share, Team, TrackedLink
+from ...models import (
+    Campaign,
+    Click,
+    Membership,
+    MemberStatus,
+    Organization,
+    PointsEntry,
+    Post,
+    Share,
+    Team,
+    TrackedLink,
+)
 from ...models.organization import membership_team
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
+from . import org_rollups
 from .periods import Window, days_window
 
 TOP_CAMPAIGNS = 10
@@ -145,7 +157,7 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
     """Counted shares and clicks (and, when asked, points earned) per org-local day of `window`."""
     if not window.bounded:
         return []
-    if scope == Scope(org_id=scope.org_id):
+    if _org_wide(scope):
         return _org_daily(org_id=scope.org_id, window=window)
     shares = _per_day(sa.select(share_moment().label("at")).where(*share_conditions(scope, window)), window)
     clicks = _per_day(clicks_query(Click.created_at.label("at")).where(*click_conditions(scope, window)), window)
@@ -164,15 +176,7 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
 
 
 def _org_daily(*, org_id: int, window: Window) -> list[DayStat]:
-    """The organization's counted shares, clicks and earned points per day, from the post-day rollups
-    (services/analytics/rollups.py: a few hundred rows per window whatever the number of members)."""
-    rows = db.session.execute(
-        sa.select(RollupPostDay.day, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks),
-                  sa.func.sum(RollupPostDay.points))
-        .where(RollupPostDay.org_id == org_id, RollupPostDay.day >= window.first_day,
-               RollupPostDay.day <= window.last_day)
-        .group_by(RollupPostDay.day))
-    by_day = {day: (int(shares), int(clicks), int(points)) for day, shares, clicks, points in rows}
+    by_day = org_rollups.daily(org_id=org_id, window=window)
     return [DayStat(day, *by_day.get(day, (0, 0, 0))) for day in window.days]
 
 
@@ -213,8 +217,15 @@ def names(column, key_column, keys: list, *where) -> dict:
     return {k: v for k, v in db.session.execute(sa.select(key_column, column).where(key_column.in_(keys), *where))}
 
 
+def _org_wide(scope: Scope) -> bool:
+    """The whole organization's figures: read from the rollups (services/analytics/org_rollups.py)."""
+    return scope == Scope(org_id=scope.org_id)
+
+
 def by_network(*, scope: Scope, window: Window, labels: dict[str, str]) -> list[Slice]:
     """Counted shares and clicks per network (`labels`: network code → name)."""
+    if _org_wide(scope):
+        return merge(*org_rollups.by_network(org_id=scope.org_id, window=window), labels)
     shares = grouped(sa.select(Share.network, sa.func.count(Share.id)).where(*share_conditions(scope, window))
                       .group_by(Share.network))
     clicks = grouped(clicks_query(TrackedLink.network, sa.func.count(Click.id))
@@ -224,22 +235,39 @@ def by_network(*, scope: Scope, window: Window, labels: dict[str, str]) -> list[
 
 def by_team(*, scope: Scope, window: Window, no_team: str) -> list[Slice]:
     """Per team of the sharing member (a member in several teams counts in each); key None, labelled
-    `no_team`, for members in no team."""
-    team = membership_team.c.team_id
-    shares = grouped(sa.select(team, sa.func.count(Share.id))
-                      .outerjoin(membership_team, membership_team.c.membership_id == Share.membership_id)
-                      .where(*share_conditions(scope, window)).group_by(team))
-    clicks = grouped(clicks_query(team, sa.func.count(Click.id))
-                      .outerjoin(membership_team, membership_team.c.membership_id == TrackedLink.membership_id)
-                      .where(*click_conditions(scope, window)).group_by(team))
+    `no_team`, for members in no team. Active members only, as on the leaderboard (a deactivated member
+    is in no team's figures)."""
+    if _org_wide(scope):
+        shares, clicks = org_rollups.by_team(org_id=scope.org_id, window=window)
+    else:
+        shares, clicks = _by_team_raw(scope=scope, window=window)
     ids = [k for k in set(shares) | set(clicks) if k is not None]
     labels = names(Team.name, Team.id, ids, Team.org_id == scope.org_id)
     labels[None] = no_team
     return merge(shares, clicks, labels)
 
 
+def _by_team_raw(*, scope: Scope, window: Window) -> tuple[dict, dict]:
+    team = membership_team.c.team_id
+    shares = grouped(sa.select(team, sa.func.count(Share.id))
+                      .join(Membership, Membership.id == Share.membership_id)
+                      .outerjoin(membership_team, membership_team.c.membership_id == Share.membership_id)
+                      .where(*share_conditions(scope, window), Membership.status == MemberStatus.ACTIVE)
+                      .group_by(team))
+    clicks = grouped(clicks_query(team, sa.func.count(Click.id))
+                      .join(Membership, Membership.id == TrackedLink.membership_id)
+                      .outerjoin(membership_team, membership_team.c.membership_id == TrackedLink.membership_id)
+                      .where(*click_conditions(scope, window), Membership.status == MemberStatus.ACTIVE)
+                      .group_by(team))
+    return shares, clicks
+
+
 def by_campaign(*, scope: Scope, window: Window, limit: int = TOP_CAMPAIGNS) -> list[Slice]:
     """The top campaigns by counted clicks, then shares."""
+    if _org_wide(scope):
+        shares, clicks = org_rollups.by_campaign(org_id=scope.org_id, window=window)
+        labels = names(Campaign.title, Campaign.id, list(set(shares) | set(clicks)), Campaign.org_id == scope.org_id)
+        return merge(shares, clicks, labels)[:limit]
     shares = grouped(sa.select(Post.campaign_id, sa.func.count(Share.id)).join(Post, Post.id == Share.post_id)
                       .where(*share_conditions(scope, window)).group_by(Post.campaign_id))
     clicks = grouped(clicks_query(Post.campaign_id, sa.func.count(Click.id)).join(Post, Post.id == TrackedLink.post_id)

@@ -68,3 +68,82 @@ def test_batches_cover_every_day_once(db, make, act):
         days += [batch.first + timedelta(days=i) for i in range((batch.last - batch.first).days + 1)]
     assert days[0] == datetime(2026, 1, 1).date() and days[-1] == datetime(2026, 3, 1).date()
     assert len(days) == len(set(days)) == 60
+
+
+def test_a_custom_range_gets_standings_once_asked_for_and_goes_when_nobody_looks(db, make, act, monkeypatch):
+    org = make.org(timezone="UTC")
+    ann, bob = make.member(org, name="Ann"), make.member(org, name="Bob")
+    now = datetime(2026, 11, 20, 12)
+    act.points(ann, 4, now - timedelta(days=12))
+    act.points(bob, 3, now - timedelta(days=11))
+    act.points(bob, 9, now - timedelta(days=18))  # before the range, inside its previous period
+    window = periods.days_window(org, (now - timedelta(days=14)).date(), (now - timedelta(days=8)).date())
+    before = leaderboard.board(org_id=org.id, window=window, compare=True)  # summed from the cells
+    assert leaderboard.standing_key(org_id=org.id, window=window) is None
+    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: now)
+    leaderboard.remember_range(org_id=org.id, window=window)
+    assert leaderboard.standing_key(org_id=org.id, window=window) is None  # asked for, not built yet
+    rebuild.roll_standings(org=org, now=now)
+    key = leaderboard.standing_key(org_id=org.id, window=window)
+    assert key == standings.custom_key(window.first_day, window.last_day)
+    act.points(bob, 2, now - timedelta(days=9))  # an increment inside the kept range
+    after = leaderboard.board(org_id=org.id, window=window, compare=True)
+    assert [(r.name, r.points, r.rank, r.previous_rank) for r in before.rows] == [
+        ("Ann", 4, 1, None), ("Bob", 3, 2, 1)]
+    assert [(r.name, r.points, r.rank, r.previous_rank) for r in after.rows] == [
+        ("Bob", 5, 1, 1), ("Ann", 4, 2, None)]
+    # Nobody looks for CUSTOM_KEPT: the next roll drops it (and its previous period), and the board is summed
+    # from the cells again, with the same figures.
+    later = now + standings.CUSTOM_KEPT + timedelta(hours=1)
+    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: later)
+    rebuild.roll_standings(org=org, now=later)
+    assert leaderboard.standing_key(org_id=org.id, window=window) is None
+    assert not [k for k in _windows(db, org) if k.startswith("d:")]
+    again = leaderboard.board(org_id=org.id, window=window, compare=True)
+    assert [(r.name, r.points, r.rank) for r in again.rows] == [("Bob", 5, 1), ("Ann", 4, 2)]
+
+
+def test_at_most_custom_max_ranges_are_kept(db, make, act, monkeypatch):
+    org = make.org(timezone="UTC")
+    make.member(org, name="Ann")
+    now = datetime(2026, 11, 20, 12)
+    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: now)
+    first = now.date() - timedelta(days=200)
+    for i in range(standings.CUSTOM_MAX + 3):
+        day = first + timedelta(days=3 * i)
+        standings.ask(db.session.connection(), org_id=org.id, first=day, last=day)
+    rebuild.roll_standings(org=org, now=now)
+    assert len([k for k in _windows(db, org) if k.startswith("d:")]) == standings.CUSTOM_MAX
+
+
+def test_equal_totals_are_listed_by_name_and_a_rename_moves_them(db, make, act):
+    org = make.org(timezone="UTC")
+    people = [make.member(org, name=name) for name in ("Cas", "ann", "Bob")]
+    for member in people:
+        act.points(member, 5, datetime(2026, 11, 19, 9))
+    rebuild.rebuild_standings(org=org)
+    board = leaderboard.board(org_id=org.id, window=periods.all_time())
+    assert leaderboard.standing_key(org_id=org.id, window=periods.all_time()) == "all"
+    assert [(r.name, r.rank) for r in board.rows] == [("ann", 1), ("Bob", 1), ("Cas", 1)]
+    people[0].user.name = "Aaron"
+    db.session.flush()
+    assert [r.name for r in leaderboard.board(org_id=org.id, window=periods.all_time()).rows] == [
+        "Aaron", "ann", "Bob"]
+
+
+def test_an_organization_from_before_the_rollups_is_summed_by_the_worker(db, make, act, app):
+    from ambassador.jobs import tasks
+    from ambassador.models import RollupRebuild
+
+    org = make.org(timezone="UTC")
+    ann = make.member(org, name="Ann")
+    act.points(ann, 7, datetime(2026, 11, 1, 9))
+    db.session.execute(sa.delete(RollupCell))  # as after the upgrade: raw rows, no rollups, queued
+    db.session.add(RollupRebuild(org_id=org.id))
+    db.session.commit()
+    assert rebuild.rebuilding(org.id)
+    assert leaderboard.board(org_id=org.id, window=periods.all_time()).rows[0].points == 0
+    result = tasks.roll_standings()
+    assert result["rebuilt"] == 1
+    assert not rebuild.rebuilding(org.id)
+    assert leaderboard.board(org_id=org.id, window=periods.all_time()).rows[0].points == 7

@@ -1,0 +1,91 @@
+"""The organization-wide figures of the overview read from the rollups (services/analytics/rollups.py), so
+their cost depends on the number of days and posts, not on the number of members, shares or clicks:
+
+* per day, per network and per campaign: the post-day totals (a few hundred rows per window);
+* per team: the standings of the window when the worker keeps it (each active member's totals, copied to
+  each of their teams), else the member cells of the window's days joined to the teams (custom ranges).
+A member in several teams counts in each; members in no team are under the key None; only active members
+count (as on the leaderboard).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, RollupPostDay, Standing
+from ...models.organization import membership_team
+from . import standings
+from .periods import Window
+
+
+def _days(column, window: Window) -> list:
+    return [column >= window.first_day, column <= window.last_day] if window.bounded else []
+
+
+def daily(*, org_id: int, window: Window) -> dict[date, tuple[int, int, int]]:
+    """{day: (counted shares, counted clicks, earned points)} for the days with any."""
+    rows = db.session.execute(
+        sa.select(RollupPostDay.day, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks),
+                  sa.func.sum(RollupPostDay.points))
+        .where(RollupPostDay.org_id == org_id, *_days(RollupPostDay.day, window))
+        .group_by(RollupPostDay.day))
+    return {day: (int(shares), int(clicks), int(points)) for day, shares, clicks, points in rows}
+
+
+def _pairs(rows: Iterable) -> tuple[dict, dict]:
+    shares: dict = {}
+    clicks: dict = {}
+    for key, n_shares, n_clicks in rows:
+        if n_shares:
+            shares[key] = int(n_shares)
+        if n_clicks:
+            clicks[key] = int(n_clicks)
+    return shares, clicks
+
+
+def by_network(*, org_id: int, window: Window) -> tuple[dict, dict]:
+    """({network: counted shares}, {network: counted clicks})."""
+    return _pairs(db.session.execute(
+        sa.select(RollupPostDay.network, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks))
+        .where(RollupPostDay.org_id == org_id, RollupPostDay.network != NO_NETWORK,
+               *_days(RollupPostDay.day, window))
+        .group_by(RollupPostDay.network)))
+
+
+def by_campaign(*, org_id: int, window: Window) -> tuple[dict, dict]:
+    """({campaign id: counted shares}, {campaign id: counted clicks})."""
+    return _pairs(db.session.execute(
+        sa.select(RollupPostDay.campaign_id, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks))
+        .where(RollupPostDay.org_id == org_id, RollupPostDay.campaign_id != NO_ID,
+               *_days(RollupPostDay.day, window))
+        .group_by(RollupPostDay.campaign_id)))
+
+
+def by_team(*, org_id: int, window: Window) -> tuple[dict, dict]:
+    """({team id or None: counted shares}, {team id or None: counted clicks}) of the sharing members."""
+    key = standings.key_for(db.session.connection(), org_id=org_id, first=window.first_day, last=window.last_day)
+    if key is not None:
+        in_window = [Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
+                     Standing.network == NO_NETWORK]
+        teams = db.session.execute(
+            sa.select(Standing.team_id, sa.func.sum(Standing.shares), sa.func.sum(Standing.clicks))
+            .where(*in_window, Standing.team_id != 0).group_by(Standing.team_id)).all()
+        no_team = db.session.execute(
+            sa.select(sa.literal(None), sa.func.sum(Standing.shares), sa.func.sum(Standing.clicks))
+            .where(*in_window, Standing.team_id == 0,
+                   ~sa.exists().where(membership_team.c.membership_id == Standing.membership_id))).all()
+        return _pairs([*teams, *no_team])
+    cells = (sa.select(RollupCell.membership_id, sa.func.sum(RollupCell.shares).label("shares"),
+                       sa.func.sum(RollupCell.clicks).label("clicks"))
+             .join(Membership, Membership.id == RollupCell.membership_id)
+             .where(RollupCell.org_id == org_id, RollupCell.campaign_id != NO_ID, *_days(RollupCell.day, window),
+                    Membership.status == MemberStatus.ACTIVE)
+             .group_by(RollupCell.membership_id).subquery())
+    team = membership_team.c.team_id
+    return _pairs(db.session.execute(
+        sa.select(team, sa.func.sum(cells.c.shares), sa.func.sum(cells.c.clicks))
+        .select_from(cells).outerjoin(membership_team, membership_team.c.membership_id == cells.c.membership_id)
+        .group_by(team)))
