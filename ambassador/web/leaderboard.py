@@ -5,7 +5,7 @@ from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 
 from ..models import Role, Team
-from ..services.analytics import leaderboard, periods, trends
+from ..services.analytics import engagement, leaderboard, periods, trends
 from ..services.analytics import overview as overview_service
 from . import charts
 from .context import member_required, role_required, scoped_or_404
@@ -65,10 +65,11 @@ def overview():
     compared = trends.compare(org=g.org, scope=scope, window=window, current=report.series)
     parts = trends.breakdowns(scope=scope, window=window, network_labels=charts.network_labels(),
                               no_team=_("No team"))
-    specs = {"trend": charts.comparison(compared), "networks": charts.breakdown(parts.networks),
+    engaged = engagement.compare_daily(org=g.org, scope=scope, window=window)
+    specs = {"trend": charts.comparison(compared, engaged), "networks": charts.breakdown(parts.networks),
              "teams": charts.breakdown(parts.teams), "campaigns": charts.breakdown(parts.campaigns)}
     return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
-                           periods=OVERVIEW_PERIODS, compared=compared, parts=parts, specs=specs,
+                           periods=OVERVIEW_PERIODS, compared=compared, engaged=engaged, parts=parts, specs=specs,
                            top_campaigns=trends.TOP_CAMPAIGNS)
 
 

@@ -1,5 +1,5 @@
-"""Charts through the test client: each chart's JSON spec, its data table, the placeholders for
-figures that do not exist yet, the curators' post and campaign analytics pages and who may see them."""
+"""Charts through the test client: each chart's JSON spec, its data table, what is said when a figure is
+unknown, the curators' post and campaign analytics pages and who may see them."""
 from __future__ import annotations
 
 import json
@@ -80,9 +80,10 @@ def test_overview_charts_and_their_tables(client, login, world):
     assert table_rows(html, "chart-campaigns") == [["Alpha spring", "2", "1"]]
     assert spec(html, "chart-networks")["labels"] == ["LinkedIn", "X"]
     assert 'role="img"' in html and "<figcaption" in html and 'class="chart__data"' in html
-    # Engagement comes from another part of Ambassador: a marked slot, no figure.
-    slot = re.search(r"<p[^>]*data-engagement-slot>(.*?)</p>", html, re.S).group(1)
-    assert "Not yet available" in slot and not re.search(r"\d", slot)
+    # No share was read back from a network: no engagement line, and the page says it is unknown (not 0).
+    note = re.search(r"<p[^>]*data-engagement-note>(.*?)</p>", html, re.S).group(1)
+    assert "unknown, not 0" in note and "data-engagement-compare" not in html
+    assert len(rows[-1]) == 6  # no engagement columns
 
 
 def test_overview_without_activity_shows_empty_breakdowns(client, login, make):
@@ -142,7 +143,11 @@ def test_post_and_campaign_analytics_for_curators_and_managers(client, login, wo
     assert re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td><td class="num">(\d+)</td>',
                       html.split('data-table="ambassadors"')[1].split("</table>")[0]) == [
         ("Alpha Ann", "1", "2"), ("Alpha Bob", "1", "0")]
-    assert "Not yet available" in html and "Potential reach" in html and "Earned media value" in html
+    # Intent shares only: engagement and potential reach are unknown (never 0); the EMV values the clicks.
+    assert re.search(r'data-stat="engagement"><span class="muted">unknown</span>', html)
+    assert re.search(r'data-stat="reach"><span class="muted">unknown</span>', html)
+    assert "2 shares went through share links" in html and "LinkedIn 1, X 1." in html
+    assert "Not yet available" not in html and "data-emv-formula" in html
     assert 'id="chart-posts"' not in html
     # "Since it was created" (the default) starts on the post's day: the click 8 days before it is not in it.
     assert 'data-stat="clicks">1<' in body(client.get(f"/posts/{post.id}/analytics"))
