@@ -171,3 +171,34 @@ def test_another_organizations_post_and_campaign_are_not_found(client, login, ma
     assert client.get(f"/campaigns/{world['campaign'].id}/analytics").status_code == 404
     html = body(client.get("/overview?period=7"))
     assert "Alpha" not in html
+
+
+def test_overview_draws_engagement_against_the_previous_period(client, login, db, make, act):
+    from ambassador.services.analytics import periods, trends
+
+    from ..services.analytics.engagement_data import Recorder
+
+    org = make.org(timezone="Europe/Brussels")
+    manager = make.member(org, role="manager")
+    ann = make.member(org, name="Ann")
+    post = make.post(make.campaign(org))
+    rec = Recorder(db, act)
+    x, bluesky = rec.account(ann, "x", 800), rec.account(ann, "bluesky", 120)
+    now = utcnow()
+    current = [rec.api_share(ann, post, x, now - timedelta(days=4), readings=4, now=now),
+               rec.api_share(ann, post, bluesky, now - timedelta(days=2), readings=2, now=now)]
+    before = rec.api_share(ann, post, x, now - timedelta(days=10), readings=2, now=now - timedelta(days=8))
+    window = periods.last_days(org, 7)
+    previous = trends.previous_window(org, window)
+    login(manager.user)
+    html = body(client.get("/overview?period=7"))
+    trend = spec(html, "chart-trend")
+    lines = {d["style"]: d["data"] for d in trend["datasets"]}
+    assert lines["engagement"] == rec.daily(current, window.days, org.timezone)
+    assert lines["engagement-previous"] == rec.daily([before], previous.days, org.timezone)
+    rows = table_rows(html, "chart-trend")
+    assert [int(r[3]) for r in rows] == lines["engagement"]
+    assert [int(r[7]) for r in rows] == lines["engagement-previous"]
+    total = sum(m.engagement for m in current)
+    assert re.search(rf"data-engagement-compare>Engagement: <strong class=\"num\">{total}</strong> · previous period: "
+                     rf"{before.engagement}<", html)
