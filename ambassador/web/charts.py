@@ -29,8 +29,8 @@ def _days(days: Sequence[DayStat]) -> list[str]:
 
 
 def comparison(data: Comparison, engagement: DailyComparison | None = None) -> dict:
-    """Shares and counted clicks per day, this period (solid) against the previous one (dashed); engagement too
-    when given and known in either period (an unknown period's days are gaps, not zeros)."""
+    """Shares and counted clicks per day, this period (solid) against the previous one (dashed); engagement too,
+    for each period where it is known (an unknown period has no line, not a line of zeros)."""
     datasets = [
         {"label": _("Shares"), "style": "shares", "data": [d.shares for d in data.current]},
         {"label": _("Counted clicks"), "style": "clicks", "data": [d.clicks for d in data.current]},
@@ -39,10 +39,11 @@ def comparison(data: Comparison, engagement: DailyComparison | None = None) -> d
         {"label": _("Counted clicks, previous period"), "style": "clicks-previous",
          "data": [d.clicks for d in data.previous]},
     ]
-    if engagement is not None and engagement.known:
-        datasets += [{"label": _("Engagement"), "style": "engagement", "data": engagement.current.values},
-                     {"label": _("Engagement, previous period"), "style": "engagement-previous",
-                      "data": engagement.previous.values}]
+    if engagement is not None and engagement.current.known:
+        datasets.append({"label": _("Engagement"), "style": "engagement", "data": engagement.current.values})
+    if engagement is not None and engagement.previous.known:
+        datasets.append({"label": _("Engagement, previous period"), "style": "engagement-previous",
+                         "data": engagement.previous.values})
     return {"type": "line", "labels": _days(data.current), "datasets": datasets,
             "y": {"title": _("Per day"), "integer": True}}
 
