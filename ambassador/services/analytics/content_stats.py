@@ -6,7 +6,11 @@ overview (services/analytics/trends.py); every figure on a page is counted in th
 "since it was created" (the post's or campaign's first org-local day to today, at most the last
 ``periods.MAX_CUSTOM_DAYS`` days), or the last 30 or 90 days. Top ambassadors: by counted clicks
 on their links, then shares, then name; members who left included (what they did still counts
-for the content). Every table is one grouped query, scoped to the organization.
+for the content). Engagement and potential reach are those of the window's counted shares
+(services/analytics/engagement.py: unknown is None, never 0; a post deleted on the network keeps its
+last figures), engagement per day adds up to them; earned media value is valued as on the overview
+(emv.of_counts). Every table is one grouped query, scoped to the organization, so a page sends the
+same number of statements however many shares it counts.
 """
 from __future__ import annotations
 
