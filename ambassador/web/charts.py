@@ -13,6 +13,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from .. import networks
+from ..services.analytics.engagement import DailyComparison, DailyEngagement
 from ..services.analytics.trends import Comparison, DayStat, Slice
 from ..services.nps.results import Bucket
 
@@ -27,28 +28,35 @@ def _days(days: Sequence[DayStat]) -> list[str]:
     return [format_date(d.day, DAY_FORMAT) for d in days]
 
 
-def comparison(data: Comparison) -> dict:
-    """Shares and counted clicks per day, this period (solid) against the previous one (dashed)."""
-    return {
-        "type": "line", "labels": _days(data.current),
-        "datasets": [
-            {"label": _("Shares"), "style": "shares", "data": [d.shares for d in data.current]},
-            {"label": _("Counted clicks"), "style": "clicks", "data": [d.clicks for d in data.current]},
-            {"label": _("Shares, previous period"), "style": "shares-previous",
-             "data": [d.shares for d in data.previous]},
-            {"label": _("Counted clicks, previous period"), "style": "clicks-previous",
-             "data": [d.clicks for d in data.previous]},
-        ],
-        "y": {"title": _("Per day"), "integer": True},
-    }
+def comparison(data: Comparison, engagement: DailyComparison | None = None) -> dict:
+    """Shares and counted clicks per day, this period (solid) against the previous one (dashed); engagement too,
+    for each period where it is known (an unknown period has no line, not a line of zeros)."""
+    datasets = [
+        {"label": _("Shares"), "style": "shares", "data": [d.shares for d in data.current]},
+        {"label": _("Counted clicks"), "style": "clicks", "data": [d.clicks for d in data.current]},
+        {"label": _("Shares, previous period"), "style": "shares-previous",
+         "data": [d.shares for d in data.previous]},
+        {"label": _("Counted clicks, previous period"), "style": "clicks-previous",
+         "data": [d.clicks for d in data.previous]},
+    ]
+    if engagement is not None and engagement.current.known:
+        datasets.append({"label": _("Engagement"), "style": "engagement", "data": engagement.current.values})
+    if engagement is not None and engagement.previous.known:
+        datasets.append({"label": _("Engagement, previous period"), "style": "engagement-previous",
+                         "data": engagement.previous.values})
+    return {"type": "line", "labels": _days(data.current), "datasets": datasets,
+            "y": {"title": _("Per day"), "integer": True}}
 
 
-def daily(days: Sequence[DayStat], *, points: bool = False) -> dict:
-    """Shares and counted clicks per day (and points earned, when asked: on the same axis, one scale for all)."""
+def daily(days: Sequence[DayStat], *, points: bool = False, engagement: DailyEngagement | None = None) -> dict:
+    """Shares and counted clicks per day (and points earned, and engagement when known, when asked: on the same
+    axis, one scale for all)."""
     datasets = [{"label": _("Shares"), "style": "shares", "data": [d.shares for d in days]},
                 {"label": _("Counted clicks"), "style": "clicks", "data": [d.clicks for d in days]}]
     if points:
         datasets.append({"label": _("Points earned"), "style": "points", "data": [d.points for d in days]})
+    if engagement is not None and engagement.known:
+        datasets.append({"label": _("Engagement"), "style": "engagement", "data": engagement.values})
     return {"type": "line", "labels": _days(days), "datasets": datasets, "y": {"title": _("Per day"), "integer": True}}
 
 

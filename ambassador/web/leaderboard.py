@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from .. import networks
 from ..extensions import db
 from ..models import Campaign, Role, Team
-from ..services.analytics import leaderboard, periods, rebuild, trends
+from ..services.analytics import engagement, leaderboard, periods, rebuild, trends
 from ..services.analytics import overview as overview_service
 from . import charts
 from .context import member_required, role_required, scoped_or_404
@@ -77,10 +77,11 @@ def overview():
     compared = trends.compare(org=g.org, scope=scope, window=window, current=report.series)
     parts = trends.breakdowns(scope=scope, window=window, network_labels=charts.network_labels(),
                               no_team=_("No team"))
-    specs = {"trend": charts.comparison(compared), "networks": charts.breakdown(parts.networks),
+    engaged = engagement.compare_daily(org=g.org, scope=scope, window=window)
+    specs = {"trend": charts.comparison(compared, engaged), "networks": charts.breakdown(parts.networks),
              "teams": charts.breakdown(parts.teams), "campaigns": charts.breakdown(parts.campaigns)}
     return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
-                           periods=OVERVIEW_PERIODS, compared=compared, parts=parts, specs=specs,
+                           periods=OVERVIEW_PERIODS, compared=compared, engaged=engaged, parts=parts, specs=specs,
                            top_campaigns=trends.TOP_CAMPAIGNS, rebuilding=rebuild.rebuilding(g.org.id))
 
 

@@ -1,5 +1,5 @@
-"""Charts through the test client: each chart's JSON spec, its data table, the placeholders for
-figures that do not exist yet, the curators' post and campaign analytics pages and who may see them."""
+"""Charts through the test client: each chart's JSON spec, its data table, what is said when a figure is
+unknown, the curators' post and campaign analytics pages and who may see them."""
 from __future__ import annotations
 
 import json
@@ -80,9 +80,10 @@ def test_overview_charts_and_their_tables(client, login, world):
     assert table_rows(html, "chart-campaigns") == [["Alpha spring", "2", "1"]]
     assert spec(html, "chart-networks")["labels"] == ["LinkedIn", "X"]
     assert 'role="img"' in html and "<figcaption" in html and 'class="chart__data"' in html
-    # Engagement comes from another part of Ambassador: a marked slot, no figure.
-    slot = re.search(r"<p[^>]*data-engagement-slot>(.*?)</p>", html, re.S).group(1)
-    assert "Not yet available" in slot and not re.search(r"\d", slot)
+    # No share was read back from a network: no engagement line, and the page says it is unknown (not 0).
+    note = re.search(r"<p[^>]*data-engagement-note>(.*?)</p>", html, re.S).group(1)
+    assert "unknown, not 0" in note and "data-engagement-compare" not in html
+    assert len(rows[-1]) == 6  # no engagement columns
 
 
 def test_overview_without_activity_shows_empty_breakdowns(client, login, make):
@@ -142,7 +143,11 @@ def test_post_and_campaign_analytics_for_curators_and_managers(client, login, wo
     assert re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td><td class="num">(\d+)</td>',
                       html.split('data-table="ambassadors"')[1].split("</table>")[0]) == [
         ("Alpha Ann", "1", "2"), ("Alpha Bob", "1", "0")]
-    assert "Not yet available" in html and "Potential reach" in html and "Earned media value" in html
+    # Intent shares only: engagement and potential reach are unknown (never 0); the EMV values the clicks.
+    assert re.search(r'data-stat="engagement"><span class="muted">unknown</span>', html)
+    assert re.search(r'data-stat="reach"><span class="muted">unknown</span>', html)
+    assert "2 shares went through share links" in html and "LinkedIn 1, X 1." in html
+    assert "Not yet available" not in html and "data-emv-formula" in html
     assert 'id="chart-posts"' not in html
     # "Since it was created" (the default) starts on the post's day: the click 8 days before it is not in it.
     assert 'data-stat="clicks">1<' in body(client.get(f"/posts/{post.id}/analytics"))
@@ -166,3 +171,34 @@ def test_another_organizations_post_and_campaign_are_not_found(client, login, ma
     assert client.get(f"/campaigns/{world['campaign'].id}/analytics").status_code == 404
     html = body(client.get("/overview?period=7"))
     assert "Alpha" not in html
+
+
+def test_overview_draws_engagement_against_the_previous_period(client, login, db, make, act):
+    from ambassador.services.analytics import periods, trends
+
+    from ..services.analytics.engagement_data import Recorder
+
+    org = make.org(timezone="Europe/Brussels")
+    manager = make.member(org, role="manager")
+    ann = make.member(org, name="Ann")
+    post = make.post(make.campaign(org))
+    rec = Recorder(db, act)
+    x, bluesky = rec.account(ann, "x", 800), rec.account(ann, "bluesky", 120)
+    now = utcnow()
+    current = [rec.api_share(ann, post, x, now - timedelta(days=4), readings=4, now=now),
+               rec.api_share(ann, post, bluesky, now - timedelta(days=2), readings=2, now=now)]
+    before = rec.api_share(ann, post, x, now - timedelta(days=10), readings=2, now=now - timedelta(days=8))
+    window = periods.last_days(org, 7)
+    previous = trends.previous_window(org, window)
+    login(manager.user)
+    html = body(client.get("/overview?period=7"))
+    trend = spec(html, "chart-trend")
+    lines = {d["style"]: d["data"] for d in trend["datasets"]}
+    assert lines["engagement"] == rec.daily(current, window.days, org.timezone)
+    assert lines["engagement-previous"] == rec.daily([before], previous.days, org.timezone)
+    rows = table_rows(html, "chart-trend")
+    assert [int(r[3]) for r in rows] == lines["engagement"]
+    assert [int(r[7]) for r in rows] == lines["engagement-previous"]
+    total = sum(m.engagement for m in current)
+    assert re.search(rf"data-engagement-compare>Engagement: <strong class=\"num\">{total}</strong> · previous period: "
+                     rf"{before.engagement}<", html)

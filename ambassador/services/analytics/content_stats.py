@@ -1,12 +1,16 @@
-"""Analytics for curators: one post's or one campaign's shares, counted clicks, networks,
-top ambassadors and days.
+"""Analytics for curators: one post's or one campaign's shares, counted clicks, engagement, potential
+reach, earned media value, networks, top ambassadors and days.
 
 Definitions (the pages say the same): shares and counted clicks as on the leaderboard and the
 overview (services/analytics/trends.py); every figure on a page is counted in the same window —
 "since it was created" (the post's or campaign's first org-local day to today, at most the last
 ``periods.MAX_CUSTOM_DAYS`` days), or the last 30 or 90 days. Top ambassadors: by counted clicks
 on their links, then shares, then name; members who left included (what they did still counts
-for the content). Every table is one grouped query, scoped to the organization.
+for the content). Engagement and potential reach are those of the window's counted shares
+(services/analytics/engagement.py: unknown is None, never 0; a post deleted on the network keeps its
+last figures), engagement per day adds up to them; earned media value is valued as on the overview
+(emv.of_counts). Every table is one grouped query, scoped to the organization, so a page sends the
+same number of statements however many shares it counts.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Campaign, Click, Membership, Organization, Post, Share, TrackedLink, User, utcnow
 from ..community.points import local_day
-from . import trends
+from . import emv as emv_service
+from . import engagement, trends
+from .engagement import DailyEngagement, NetworkEngagement, ReachFigures
 from .periods import MAX_CUSTOM_DAYS, Window, days_window, last_days
 from .trends import DayStat, Scope, Slice
 
@@ -32,6 +38,7 @@ class AmbassadorStat:
     name: str
     shares: int
     clicks: int
+    figures: ReachFigures = field(default_factory=ReachFigures)  # engagement and potential reach
 
 
 @dataclass
@@ -43,6 +50,10 @@ class ContentStats:
     ambassadors: list[AmbassadorStat] = field(default_factory=list)
     series: list[DayStat] = field(default_factory=list)
     posts: list[Slice] = field(default_factory=list)  # a campaign's posts (empty for a post)
+    reach: list[NetworkEngagement] = field(default_factory=list)  # engagement and potential reach per network
+    reach_total: ReachFigures = field(default_factory=ReachFigures)
+    engagement: DailyEngagement | None = None  # engagement per day of the window
+    emv: emv_service.EmvResult | None = None
 
 
 def content_window(org: Organization, *, key: str | None, since: datetime, now: datetime | None = None) -> Window:
@@ -55,19 +66,29 @@ def content_window(org: Organization, *, key: str | None, since: datetime, now: 
     return days_window(org, first, today, key="since")
 
 
-def top_ambassadors(*, scope: Scope, window: Window, limit: int = TOP_AMBASSADORS) -> list[AmbassadorStat]:
-    shares = (sa.select(Share.membership_id.label("mid"), sa.func.count(Share.id).label("n"))
-              .where(*trends.share_conditions(scope, window)).group_by(Share.membership_id).subquery())
+def ambassadors_query(*, scope: Scope, window: Window) -> sa.Select:
+    """Every member with counted shares or clicks in the window, best first, with `engagement.by_member`'s
+    columns (shares, engagement, potential reach …) and `clicks`."""
+    figures = engagement.by_member(scope=scope, window=window)
     clicks = (trends.clicks_query(TrackedLink.membership_id.label("mid"), sa.func.count(Click.id).label("n"))
               .where(*trends.click_conditions(scope, window)).group_by(TrackedLink.membership_id).subquery())
-    n_shares, n_clicks = sa.func.coalesce(shares.c.n, 0), sa.func.coalesce(clicks.c.n, 0)
-    query = (sa.select(Membership.id, User.name, n_shares.label("shares"), n_clicks.label("clicks"))
-             .join(User, User.id == Membership.user_id)
-             .outerjoin(shares, shares.c.mid == Membership.id).outerjoin(clicks, clicks.c.mid == Membership.id)
-             .where(Membership.org_id == scope.org_id, sa.or_(shares.c.n.is_not(None), clicks.c.n.is_not(None)))
-             .order_by(n_clicks.desc(), n_shares.desc(), sa.func.lower(User.name), Membership.id).limit(limit))
-    return [AmbassadorStat(membership_id=r.id, name=r.name, shares=int(r.shares), clicks=int(r.clicks))
-            for r in db.session.execute(query)]
+    n_shares, n_clicks = sa.func.coalesce(figures.c.shares, 0), sa.func.coalesce(clicks.c.n, 0)
+    return (sa.select(Membership.id, User.name, n_clicks.label("clicks"),
+                      *[column for column in figures.c if column.name != "membership_id"])
+            .join(User, User.id == Membership.user_id)
+            .outerjoin(figures, figures.c.membership_id == Membership.id)
+            .outerjoin(clicks, clicks.c.mid == Membership.id)
+            .where(Membership.org_id == scope.org_id, sa.or_(figures.c.shares.is_not(None), clicks.c.n.is_not(None)))
+            .order_by(n_clicks.desc(), n_shares.desc(), sa.func.lower(User.name), Membership.id))
+
+
+def ambassador_stat(row) -> AmbassadorStat:
+    return AmbassadorStat(membership_id=row.id, name=row.name, shares=int(row.shares or 0), clicks=int(row.clicks),
+                          figures=engagement.member_figures(row))
+
+
+def top_ambassadors(*, scope: Scope, window: Window, limit: int = TOP_AMBASSADORS) -> list[AmbassadorStat]:
+    return [ambassador_stat(r) for r in db.session.execute(ambassadors_query(scope=scope, window=window).limit(limit))]
 
 
 def by_post(*, scope: Scope, window: Window) -> list[Slice]:
@@ -80,20 +101,40 @@ def by_post(*, scope: Scope, window: Window) -> list[Slice]:
     return trends.merge(shares, clicks, trends.names(Post.title, Post.id, ids, Post.org_id == scope.org_id))
 
 
-def _stats(*, scope: Scope, window: Window, network_labels: dict[str, str]) -> ContentStats:
-    series = trends.daily(scope=scope, window=window)
+def network_stats(*, scope: Scope, window: Window, network_labels: dict[str, str]) -> ContentStats:
+    """Shares and counted clicks, engagement and potential reach per network, and the earned media value."""
+    networks = trends.by_network(scope=scope, window=window, labels=network_labels)
+    reach = engagement.by_network(scope=scope, window=window, labels=network_labels)
+    valued = engagement.reach_of(reach)
     return ContentStats(
-        window=window, shares=sum(d.shares for d in series), clicks=sum(d.clicks for d in series),
-        networks=trends.by_network(scope=scope, window=window, labels=network_labels),
-        ambassadors=top_ambassadors(scope=scope, window=window), series=series)
+        window=window, networks=networks, reach=reach, reach_total=engagement.total(reach),
+        emv=emv_service.of_counts(org_id=scope.org_id, clicks={str(n.key): n.clicks for n in networks},
+                                  impressions=valued.impressions, engagements=valued.engagements))
+
+
+def _stats(*, scope: Scope, window: Window, network_labels: dict[str, str]) -> ContentStats:
+    stats = network_stats(scope=scope, window=window, network_labels=network_labels)
+    stats.series = trends.daily(scope=scope, window=window)
+    stats.shares, stats.clicks = sum(d.shares for d in stats.series), sum(d.clicks for d in stats.series)
+    stats.engagement = engagement.daily(scope=scope, window=window)
+    stats.ambassadors = top_ambassadors(scope=scope, window=window)
+    return stats
+
+
+def post_scope(post: Post) -> Scope:
+    return Scope(org_id=post.org_id, post_id=post.id)
+
+
+def campaign_scope(campaign: Campaign) -> Scope:
+    return Scope(org_id=campaign.org_id, campaign_id=campaign.id)
 
 
 def post_stats(*, post: Post, window: Window, network_labels: dict[str, str]) -> ContentStats:
-    return _stats(scope=Scope(org_id=post.org_id, post_id=post.id), window=window, network_labels=network_labels)
+    return _stats(scope=post_scope(post), window=window, network_labels=network_labels)
 
 
 def campaign_stats(*, campaign: Campaign, window: Window, network_labels: dict[str, str]) -> ContentStats:
-    scope = Scope(org_id=campaign.org_id, campaign_id=campaign.id)
+    scope = campaign_scope(campaign)
     stats = _stats(scope=scope, window=window, network_labels=network_labels)
     stats.posts = by_post(scope=scope, window=window)
     return stats

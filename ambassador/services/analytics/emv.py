@@ -208,6 +208,18 @@ def emv(*, org_id: int, figures: Mapping[str, Figures], unvalued_clicks: int = 0
     return compute(coefficients=coefficients(org_id=org_id), figures=figures, unvalued_clicks=unvalued_clicks)
 
 
+def of_counts(*, org_id: int, clicks: Mapping[str, int], impressions: Mapping[str, int | None],
+              engagements: Mapping[str, int | None]) -> EmvResult:
+    """EMV from per-network counts: counted clicks (a network missing has 0; channels without coefficients —
+    WhatsApp, email, copied links — are counted as not valued), potential impressions and engagements (a network
+    missing or None is unknown). What the overview and the post and campaign pages all value."""
+    figures = {network: Figures(impressions=impressions.get(network), clicks=clicks.get(network, 0),
+                                engagements=engagements.get(network))
+               for network in EMV_NETWORKS}
+    unvalued = sum(n for network, n in clicks.items() if network not in EMV_NETWORKS)
+    return emv(org_id=org_id, figures=figures, unvalued_clicks=unvalued)
+
+
 def _clean_amount(raw, *, field_name: str) -> Decimal:
     try:
         amount = Decimal(str(raw).strip()) if raw is not None else None

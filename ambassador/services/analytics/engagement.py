@@ -4,20 +4,30 @@
 share, the latest engagement total the network reported (None: unknown) and the account's follower
 count (potential reach, None: unknown). Unknown is never 0; a post deleted on the network keeps its
 last figures and says it was deleted.
+
+For a window's counted shares (the organization's, a post's, a campaign's — trends.Scope):
+* `by_network` / `per_network`: per network, the latest figures summed (engagement = likes + reposts +
+  replies + quotes of the shares read back, deleted posts' last figures included) and potential
+  impressions (each share's account followers, a share counted once per share); `by_member` the same per
+  member. A figure no share has is None (unknown), else the sum of the known ones.
+* `daily`: engagement per org-local day — what the networks reported as new that day on those shares (each
+  reading's increase over the share's previous one), so the days add up to the latest figures. None
+  (unknown) when no share of the window was read back.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Share, ShareEngagement, SocialAccount
-from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
+from ...models import EngagementSnapshot, Organization, Share, ShareEngagement, ShareMethod, SocialAccount
 from ...providers import registry
+from . import trends
 from .periods import Window
+from .trends import Scope
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,8 @@ class ShareFigures:
         return sum(known) if known else None
 
 
-def _reports(provider: str, scopes: str) -> bool:
+def reports(provider: str, scopes: str) -> bool:
+    """Does `provider` report engagement for an account granted `scopes` (space-separated)?"""
     cls = registry.all_classes().get(provider)
     if cls is None:
         return False
@@ -57,7 +68,7 @@ def _query(org_id: int) -> sa.Select:
 
 
 def _figures(row) -> ShareFigures:
-    return ShareFigures(share_id=row.id, reported=_reports(row.provider, row.scopes or ""), likes=row.likes,
+    return ShareFigures(share_id=row.id, reported=reports(row.provider, row.scopes or ""), likes=row.likes,
                         reposts=row.reposts, replies=row.replies, quotes=row.quotes, impressions=row.impressions,
                         fetched_at=row.fetched_at, deleted_at=row.deleted_at, followers=row.followers_count)
 
@@ -86,6 +97,128 @@ def latest_by_share(*, org_id: int, since: datetime | None = None, batch: int = 
         last = rows[-1].id
 
 
+FIGURES = ("likes", "reposts", "replies", "quotes", "impressions")
+_ENGAGEMENT = ("likes", "reposts", "replies", "quotes")  # impressions are reach, not engagement
+
+
+def _known(values: Sequence[int | None]) -> int | None:
+    """The sum of the known values; None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+@dataclass
+class ReachFigures:
+    """Engagement and potential reach of some counted shares. None: unknown (no share has the figure)."""
+
+    shares: int = 0  # counted shares
+    linked: int = 0  # of which published through a linked account
+    unreported: int = 0  # linked shares whose network does not report engagement for the account (LinkedIn)
+    waiting: int = 0  # linked shares on a reporting network, not read back yet
+    read: int = 0  # figures read back at least once
+    deleted: int = 0  # marked deleted on the network: their last figures still count (never as 0)
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None  # as the network reports them (X), not potential
+    engagement: int | None = None  # likes + reposts + replies + quotes of the shares read back
+    reach: int | None = None  # potential reach: Σ followers of each share's account
+    reach_known: int = 0  # shares whose account's follower count is known
+
+    @property
+    def reach_unknown(self) -> int:
+        return self.shares - self.reach_known
+
+    @property
+    def intent(self) -> int:
+        """Shares through a share link (no linked account): the network tells nothing about them."""
+        return self.shares - self.linked
+
+    def add(self, other: ReachFigures) -> None:
+        for name in ("shares", "linked", "unreported", "waiting", "read", "deleted", "reach_known"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in (*FIGURES, "engagement", "reach"):
+            setattr(self, name, _known([getattr(self, name), getattr(other, name)]))
+
+
+@dataclass
+class NetworkEngagement(ReachFigures):
+    network: str = ""
+    label: str = ""
+
+
+def _aggregates() -> list:
+    """Per group of shares: the figures ReachFigures holds, summed in SQL (labelled as its fields)."""
+    read = ShareEngagement.fetched_at.is_not(None)
+    total = sum((sa.func.coalesce(getattr(ShareEngagement, name), 0) for name in _ENGAGEMENT), sa.literal(0))
+    unread = sa.and_(ShareEngagement.fetched_at.is_(None), ShareEngagement.deleted_at.is_(None))
+    columns = [sa.func.count(Share.id).label("shares"),
+               sa.func.count(sa.case((Share.method == ShareMethod.API, 1))).label("linked"),
+               sa.func.count(sa.case((sa.and_(Share.method == ShareMethod.API, unread), 1))).label("unread"),
+               sa.func.count(ShareEngagement.fetched_at).label("read"),
+               sa.func.count(ShareEngagement.deleted_at).label("deleted"),
+               sa.func.sum(sa.case((read, total))).label("engagement"),
+               sa.func.sum(SocialAccount.followers_count).label("reach"),
+               sa.func.count(SocialAccount.followers_count).label("reach_known")]
+    for name in FIGURES:
+        column = getattr(ShareEngagement, name)
+        columns += [sa.func.sum(column).label(name), sa.func.count(column).label(f"{name}_known")]
+    return columns
+
+
+def _counted(scope: Scope, window: Window, *columns) -> sa.Select:
+    """SELECT `columns` over the counted shares of `scope` in `window`, their account and latest figures."""
+    return (sa.select(*columns).select_from(Share)
+            .outerjoin(SocialAccount, sa.and_(SocialAccount.id == Share.account_id,
+                                              SocialAccount.org_id == scope.org_id))
+            .outerjoin(ShareEngagement, sa.and_(ShareEngagement.share_id == Share.id,
+                                                ShareEngagement.org_id == scope.org_id))
+            .where(*trends.share_conditions(scope, window)))
+
+
+def _reach_figures(row, *, reported: bool | None) -> ReachFigures:
+    """`reported`: does the group's network report engagement for its accounts (None: no account)."""
+    linked, unread = int(row.linked or 0), int(row.unread or 0)  # None: an outer-joined member without shares
+    return ReachFigures(
+        shares=int(row.shares or 0), linked=linked, unreported=linked if reported is False else 0,
+        waiting=unread if reported else 0, read=int(row.read or 0), deleted=int(row.deleted or 0),
+        engagement=int(row.engagement or 0) if row.read else None,
+        reach=int(row.reach or 0) if row.reach_known else None, reach_known=int(row.reach_known or 0),
+        **{name: int(getattr(row, name) or 0) if getattr(row, f"{name}_known") else None for name in FIGURES})
+
+
+def by_network(*, scope: Scope, window: Window, labels: Mapping[str, str] | None = None) -> list[NetworkEngagement]:
+    """Per network of the counted shares in `window`: one grouped query (by network and kind of account)."""
+    query = _counted(scope, window, Share.network, SocialAccount.provider, SocialAccount.scopes,
+                     *_aggregates()).group_by(Share.network, SocialAccount.provider, SocialAccount.scopes)
+    rows: dict[str, NetworkEngagement] = {}
+    for row in db.session.execute(query):
+        reported = None if row.provider is None else reports(row.provider, row.scopes or "")
+        network = rows.setdefault(row.network, NetworkEngagement(
+            network=row.network, label=(labels or {}).get(row.network, row.network)))
+        network.add(_reach_figures(row, reported=reported))
+    return sorted(rows.values(), key=lambda n: (-n.shares, n.label.lower()))
+
+
+def by_member(*, scope: Scope, window: Window) -> sa.Subquery:
+    """A subquery of ReachFigures' columns per member (`membership_id`) for joining to a list of members."""
+    return (_counted(scope, window, Share.membership_id.label("membership_id"), *_aggregates())
+            .group_by(Share.membership_id).subquery())
+
+
+def member_figures(row) -> ReachFigures:
+    """ReachFigures from a row carrying `by_member`'s columns (reported or not is not told per member)."""
+    return _reach_figures(row, reported=None)
+
+
+def total(rows: Sequence[ReachFigures]) -> ReachFigures:
+    summed = ReachFigures()
+    for row in rows:
+        summed.add(row)
+    return summed
+
+
 @dataclass(frozen=True)
 class NetworkReach:
     """Per network, for the counted shares of a window: engagement and potential impressions, each None when no
@@ -95,24 +228,66 @@ class NetworkReach:
     impressions: dict[str, int | None]
 
 
+def reach_of(rows: Sequence[NetworkEngagement]) -> NetworkReach:
+    """What earned media value takes from `by_network`: the networks with shares through linked accounts."""
+    linked = [row for row in rows if row.linked]
+    return NetworkReach(engagements={row.network: row.engagement for row in linked},
+                        impressions={row.network: row.reach for row in linked})
+
+
 def per_network(*, org_id: int, window: Window) -> NetworkReach:
     """Engagement (last figures read, deleted posts included) and potential impressions (each share's account
-    followers) of the shares published through linked accounts in `window`, per network: one grouped query."""
-    read = ShareEngagement.fetched_at.is_not(None)
-    total = sum((sa.func.coalesce(column, 0) for column in (ShareEngagement.likes, ShareEngagement.reposts,
-                                                              ShareEngagement.replies, ShareEngagement.quotes)),
-                sa.literal(0))
-    rows = db.session.execute(
-        sa.select(Share.network, sa.func.sum(sa.case((read, total))), sa.func.count(ShareEngagement.fetched_at),
-                  sa.func.sum(SocialAccount.followers_count), sa.func.count(SocialAccount.followers_count))
-        .join(SocialAccount, SocialAccount.id == Share.account_id)
-        .outerjoin(ShareEngagement, ShareEngagement.share_id == Share.id)
-        .where(Share.org_id == org_id, SocialAccount.org_id == org_id, Share.status.in_(COUNTED_SHARE_STATUSES),
-               *window.contains(share_moment()))
-        .group_by(Share.network))
-    engagements: dict[str, int | None] = {}
-    impressions: dict[str, int | None] = {}
-    for network, engaged, n_read, followers, n_known in rows:
-        engagements[network] = int(engaged or 0) if n_read else None
-        impressions[network] = int(followers or 0) if n_known else None
-    return NetworkReach(engagements=engagements, impressions=impressions)
+    followers) of the organization's shares published through linked accounts in `window`, per network."""
+    return reach_of(by_network(scope=Scope(org_id=org_id), window=window))
+
+
+@dataclass(frozen=True)
+class DailyEngagement:
+    """Engagement per day of a window: new likes, reposts, replies and quotes the networks reported that day on
+    the window's counted shares. `known` False: no share was read back (the days are unknown, not 0)."""
+
+    window: Window
+    days: list[int]
+    known: bool
+
+    @property
+    def values(self) -> list[int | None]:
+        return list(self.days) if self.known else [None] * len(self.days)
+
+    @property
+    def total(self) -> int | None:
+        return sum(self.days) if self.known else None
+
+
+def daily(*, scope: Scope, window: Window) -> DailyEngagement:
+    """Per org-local day of `window`: the increase of each share's engagement at each reading (its first reading
+    whole), summed per day; one query (a window function over each share's snapshots)."""
+    if not window.bounded:
+        return DailyEngagement(window=window, days=[], known=False)
+    snapshot = EngagementSnapshot
+    figures = sum((sa.func.coalesce(getattr(snapshot, name), 0) for name in _ENGAGEMENT), sa.literal(0))
+    before = sa.func.lag(figures).over(partition_by=snapshot.share_id, order_by=(snapshot.taken_at, snapshot.id))
+    steps = (sa.select(snapshot.taken_at.label("at"), (figures - sa.func.coalesce(before, 0)).label("gain"))
+             .join(Share, Share.id == snapshot.share_id)
+             .where(snapshot.org_id == scope.org_id, *trends.share_conditions(scope, window)).subquery())
+    indexed = (sa.select(window.day_index(steps.c.at).label("day"), steps.c.gain)
+               .where(steps.c.at >= window.start).subquery())
+    rows = db.session.execute(sa.select(indexed.c.day, sa.func.sum(indexed.c.gain)).group_by(indexed.c.day)).all()
+    gains = {int(day): int(gain or 0) for day, gain in rows if day is not None}
+    return DailyEngagement(window=window, days=[gains.get(i, 0) for i in range(len(window.days))], known=bool(rows))
+
+
+@dataclass(frozen=True)
+class DailyComparison:
+    current: DailyEngagement
+    previous: DailyEngagement
+
+    @property
+    def known(self) -> bool:
+        return self.current.known or self.previous.known
+
+
+def compare_daily(*, org: Organization, scope: Scope, window: Window) -> DailyComparison:
+    """`daily` for `window` and for the previous period (trends.previous_window), day by day."""
+    return DailyComparison(current=daily(scope=scope, window=window),
+                           previous=daily(scope=scope, window=trends.previous_window(org, window)))

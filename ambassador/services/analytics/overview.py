@@ -146,12 +146,8 @@ def earned_media_value(*, org_id: int, window: Window, impressions: Mapping[str,
                        engagements: Mapping[str, int | None] | None = None) -> emv_service.EmvResult:
     """EMV of the window: counted clicks per network, with potential impressions and engagements when given
     (per network; a network missing from them is unknown)."""
-    clicks = clicks_by_network(org_id=org_id, window=window)
-    figures = {network: emv_service.Figures(impressions=(impressions or {}).get(network), clicks=clicks.get(network, 0),
-                                    engagements=(engagements or {}).get(network))
-               for network in emv_service.EMV_NETWORKS}
-    unvalued = sum(n for network, n in clicks.items() if network not in emv_service.EMV_NETWORKS)
-    return emv_service.emv(org_id=org_id, figures=figures, unvalued_clicks=unvalued)
+    return emv_service.of_counts(org_id=org_id, clicks=clicks_by_network(org_id=org_id, window=window),
+                                 impressions=impressions or {}, engagements=engagements or {})
 
 
 def overview(*, org_id: int, window: Window) -> Overview:

@@ -14,6 +14,8 @@
     "shares-previous": {color: "#818cf8", point: "circle", dash: [6, 4]},
     "clicks-previous": {color: "#5eead4", point: "triangle", dash: [6, 4]},
     "points": {color: "#b45309", point: "rectRot"},
+    "engagement": {color: "#a21caf", point: "rect"},
+    "engagement-previous": {color: "#e879f9", point: "rect", dash: [6, 4]},
     "nps": {color: "#4338ca", point: "circle"},
     "band-low": {color: "rgba(67, 56, 202, 0)", point: "rect", band: true},
     "band-high": {color: "rgba(67, 56, 202, 0)", point: "rect", band: true, fill: "-1"}
