@@ -386,6 +386,10 @@ def main() -> int:
         sql = Sql(engine.dialect.name, utcnow().strftime("%Y-%m-%d %H:%M:%S"), zone)
         if args.reuse:
             org_id, team_ids, campaign_ids, logins = reused_objects(app)
+            with engine.connect() as conn:
+                args.members, args.shares, args.clicks, args.ledger = (
+                    conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+                    for table in ("membership", "share", "click", "points_entry"))
             generate_seconds = build_seconds = 0.0
         else:
             print(f"{name}: generating the data set", flush=True)

@@ -13,10 +13,12 @@ from flask_migrate import downgrade, upgrade
 from ambassador import create_app
 from ambassador.extensions import db
 
-# Indexes with a descending column (alembic's compare reports them as changed on every run).
+# Indexes with a descending column or an expression (alembic's compare reports them as changed on every run):
+# what their definition must say, in this order.
 EXPRESSION_INDEXES = {
-    "ix_standing_scope_order": ("standing", ["org_id", "window", "campaign_id", "network", "team_id", "points DESC",
-                                             "sort_name", "membership_id"]),
+    "ix_standing_scope_order": ("standing", ["org_id", "window", "campaign_id", "network", "team_id", "points desc",
+                                             "sort_name", "membership_id", "kind"]),
+    "ix_user_sort_name": ("user", ["lower(", "coalesce(", "name"]),
 }
 
 
@@ -26,6 +28,9 @@ def _expression_index(change) -> bool:
                for c in changes)
 
 
+# SQLite cannot reflect expression indexes: the check above reads their definitions instead.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_migrations_apply_cleanly_and_match_models(empty_database_url):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database_url)
     migrations = os.path.join(os.path.dirname(__file__), "..", "migrations")
@@ -37,16 +42,16 @@ def test_migrations_apply_cleanly_and_match_models(empty_database_url):
             diff = [change for change in compare_metadata(context, db.metadata) if not _expression_index(change)]
         assert diff == [], f"models and migrations differ; run `flask db migrate`: {diff}"
         # Alembic cannot compare indexes with a DESC column: check their columns and order here.
-        for name, (table, columns) in EXPRESSION_INDEXES.items():
-            found = {ix["name"]: ix for ix in sa.inspect(engine).get_indexes(table)}
-            assert name in found, name
-            assert [c for c in found[name]["column_names"] if c] == [c.split()[0] for c in columns]
+        for name, (table, parts) in EXPRESSION_INDEXES.items():
             with engine.connect() as conn:
                 definition = conn.scalar(sa.text(
                     "SELECT indexdef FROM pg_indexes WHERE indexname = :name" if engine.dialect.name == "postgresql"
                     else "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"), {"name": name})
-            listed = definition[definition.rindex("(") + 1:definition.rindex(")")]
-            assert [c.strip().replace('"', "") for c in listed.split(",")] == columns
+            assert definition, name
+            text = definition.lower().replace('"', "")
+            at = text.index(f"on {table}") if f"on {table}" in text else text.index(f"on public.{table}")
+            for part in parts:
+                at = text.index(part, at) + len(part)  # each part, in order
         downgrade(directory=migrations, revision="base")
         remaining = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()

@@ -113,7 +113,9 @@ class Team(Model):
 class Membership(Model):
     __tablename__ = "membership"
     __table_args__ = (sa.UniqueConstraint("org_id", "user_id"), one_of("role", Role), one_of("kind", MemberKind),
-                      one_of("status", MemberStatus))
+                      one_of("status", MemberStatus),
+                      # Boards and the overview count the members they rank (of a kind, a role) from the index alone.
+                      sa.Index("ix_membership_org_status_kind", "org_id", "status", "kind", "role"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)

@@ -61,6 +61,10 @@ class User(UserMixin, Model):
         return self.name or self.email.split("@")[0]
 
 
+
+# Boards list members at equal points by name (services/analytics/boards.py sort_name): in this order.
+sa.Index("ix_user_sort_name", sa.func.lower(sa.func.coalesce(User.name, "")))
+
 class UserSession(Model):
     """One signed-in browser: revocable server-side (logout, password change, reset) and expiring.
 

@@ -88,8 +88,12 @@ def upgrade():
     )
     op.create_index("ix_standing_scope_order", "standing",
                     ["org_id", "window", "campaign_id", "network", "team_id", sa.text("points DESC"), "sort_name",
-                     "membership_id"])
+                     "membership_id", "kind"])
+    # Boards and the overview count the members they rank (of a kind, a role) from the index alone.
+    op.create_index("ix_membership_org_status_kind", "membership", ["org_id", "status", "kind", "role"])
     op.create_index("ix_standing_member", "standing", ["membership_id"])
+    op.create_index("ix_standing_team_sums", "standing",
+                    ["org_id", "window", "campaign_id", "network", "team_id", "shares", "clicks"])
     op.create_table(
         "rollup_rebuild",
         sa.Column("org_id", sa.Integer(), nullable=False),
@@ -103,13 +107,18 @@ def upgrade():
     # (jobs/tasks.py roll_standings), and boards say so meanwhile.
     op.execute("INSERT INTO rollup_rebuild (org_id, next_day, requested_at) SELECT id, NULL, CURRENT_TIMESTAMP "
                "FROM organization")
+    # Boards list members at equal points by name (services/analytics/boards.py sort_name).
+    op.create_index("ix_user_sort_name", "user", [sa.text("lower(coalesce(name, ''))")])
     # "My activity" and the points history read one member's ledger in time order.
     op.create_index("ix_points_member_created", "points_entry", ["membership_id", "created_at"])
 
 
 def downgrade():
+    op.drop_index("ix_user_sort_name", table_name="user")
     op.drop_index("ix_points_member_created", table_name="points_entry")
+    op.drop_index("ix_membership_org_status_kind", table_name="membership")
     op.drop_table("rollup_rebuild")
+    op.drop_index("ix_standing_team_sums", table_name="standing")
     op.drop_index("ix_standing_member", table_name="standing")
     op.drop_index("ix_standing_scope_order", table_name="standing")
     op.drop_table("standing")

@@ -6,6 +6,10 @@ every negative one, listed by name (rules: services/analytics/boards.py).
 """
 from __future__ import annotations
 
+import threading
+import time
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 
 from ...extensions import db
@@ -50,18 +54,26 @@ def _positive(org_id: int, key: str, scope: Scope, limit: int) -> list:
     return list(db.session.execute(query))
 
 
-def _zero(org_id: int, key: str, scope: Scope, limit: int) -> list:
-    """Ranked members at 0 points (with or without a standing), by name."""
-    joined = sa.and_(Standing.membership_id == Membership.id, *_in_scope(org_id, key, Scope(
-        team_id=scope.team_id, campaign_id=scope.campaign_id, network=scope.network)))
-    query = (sa.select(Membership.id.label("membership_id"), sa.literal(0).label("points"),
-                       sa.func.coalesce(Standing.shares, 0).label("shares"),
-                       sa.func.coalesce(Standing.clicks, 0).label("clicks"),
-                       User.name, User.email, Membership.kind.label("member_kind"))
-             .join(User, User.id == Membership.user_id).outerjoin(Standing, joined)
-             .where(*_ranked_members(org_id, scope), sa.func.coalesce(Standing.points, 0) == 0)
-             .order_by(sort_name(), Membership.id).limit(limit))
-    return list(db.session.execute(query))
+def _zero(org_id: int, key: str, scope: Scope, limit: int, nonzero: int) -> list:
+    """Ranked members at 0 points (with or without a standing), by name: the first `limit + nonzero` ranked
+    members by name (an index on people's names), less those whose points are not 0 (`nonzero` at most)."""
+    named = list(db.session.execute(
+        sa.select(Membership.id.label("membership_id"), User.name, User.email, Membership.kind.label("member_kind"))
+        .join(User, User.id == Membership.user_id).where(*_ranked_members(org_id, scope))
+        .order_by(sort_name(), Membership.id).limit(limit + nonzero)))
+    mine = {row.membership_id: row for row in db.session.execute(
+        sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks)
+        .where(*_in_scope(org_id, key, Scope(team_id=scope.team_id, campaign_id=scope.campaign_id,
+                                             network=scope.network)),
+               Standing.membership_id.in_([row.membership_id for row in named])))}
+    rows = []
+    for row in named:
+        standing = mine.get(row.membership_id)
+        if standing is None or standing.points == 0:
+            rows.append(SimpleNamespace(membership_id=row.membership_id, points=0, name=row.name, email=row.email,
+                                        member_kind=row.member_kind, shares=standing.shares if standing else 0,
+                                        clicks=standing.clicks if standing else 0))
+    return rows[:limit]
 
 
 def _negative(org_id: int, key: str, scope: Scope, limit: int) -> list:
@@ -78,18 +90,53 @@ def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]])
             for i, (r, rank) in enumerate(zip(raws, ranks, strict=True))]
 
 
+# How many members a board ranks ("rank 12 of 100,000"): counting 100,000 index entries takes ~10 ms, so each
+# process keeps the figure for COUNT_SECONDS; a membership written in this process forgets them at once
+# (rollups' session listener), one written by another process shows within COUNT_SECONDS.
+COUNT_SECONDS = 60.0
+_counts: dict[tuple, tuple[float, int]] = {}
+_counts_lock = threading.Lock()
+
+
+def forget_counts() -> None:
+    with _counts_lock:
+        _counts.clear()
+
+
 def ranked_count(org_id: int, scope: Scope) -> int:
     """How many members the board ranks."""
-    return int(db.session.scalar(sa.select(sa.func.count(Membership.id)).where(*_ranked_members(org_id, scope))) or 0)
+    key = (org_id, scope.team_id, scope.kind)
+    now = time.monotonic()
+    with _counts_lock:
+        kept = _counts.get(key)
+    if kept is not None and now - kept[0] < COUNT_SECONDS:
+        return kept[1]
+    count = int(db.session.scalar(sa.select(sa.func.count()).select_from(Membership)
+                                  .where(*_ranked_members(org_id, scope))) or 0)
+    with _counts_lock:
+        _counts[key] = (now, count)
+    return count
+
+
+def ranks_of(org_id: int, key: str, scope: Scope, totals: set[int], total: int | None = None) -> dict[int, int]:
+    """{total: competition rank} — 1 + members with more points (those at 0 included for a negative total) —
+    counted in one pass over the scope's index entries above the lowest of them."""
+    if not totals:
+        return {}
+    in_scope = _in_scope(org_id, key, scope)
+    ordered = sorted(totals)
+    counts = db.session.execute(sa.select(*(sa.func.count().filter(Standing.points > value) for value in ordered))
+                                .where(*in_scope, Standing.points > ordered[0])).one()
+    above = dict(zip(ordered, (int(n) for n in counts), strict=True))
+    if ordered[0] < 0:  # members without a standing are at 0, above the negative totals
+        missing = (ranked_count(org_id, scope) if total is None else total) - _count(*in_scope)
+        above = {value: n + (missing if value < 0 else 0) for value, n in above.items()}
+    return {value: n + 1 for value, n in above.items()}
 
 
 def rank_of(org_id: int, key: str, scope: Scope, points: int, total: int | None = None) -> int:
-    """Competition rank of a total: 1 + members with more points (those at 0 included for a negative one)."""
-    in_scope = _in_scope(org_id, key, scope)
-    above = _count(*in_scope, Standing.points > points)
-    if points < 0:  # members without a standing are at 0, above this one
-        above += (ranked_count(org_id, scope) if total is None else total) - _count(*in_scope)
-    return above + 1
+    """Competition rank of one total (see ranks_of)."""
+    return ranks_of(org_id, key, scope, {points}, total)[points]
 
 
 def _my_row(org_id: int, key: str, scope: Scope, me_id: int, total: int) -> BoardRow | None:
@@ -114,7 +161,8 @@ def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None)
     ranks = competition_ranks([r.points for r in positive])
     listed = list(positive)
     if len(listed) < limit:
-        zero = _zero(org_id, key, scope, limit - len(listed))
+        negatives = _count(*_in_scope(org_id, key, scope), Standing.points < 0)
+        zero = _zero(org_id, key, scope, limit - len(listed), nonzero=len(positive) + negatives)
         ranks += [len(positive) + 1] * len(zero)
         listed += zero
     if len(listed) < limit:
@@ -138,7 +186,7 @@ def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[
                               .where(*_in_scope(org_id, key, scope), Standing.membership_id.in_(membership_ids),
                                      sa.or_(Standing.points != 0, Standing.shares != 0, Standing.clicks != 0)))
     found = {mid: int(points) for mid, points in rows}
-    by_points = {points: rank_of(org_id, key, scope, points) for points in set(found.values())}
+    by_points = ranks_of(org_id, key, scope, set(found.values()))
     return {mid: by_points[points] for mid, points in found.items()}
 
 

@@ -3,7 +3,8 @@ their cost depends on the number of days and posts, not on the number of members
 
 * per day, per network and per campaign: the post-day totals (a few hundred rows per window);
 * per team: the standings of the window when the worker keeps it (each active member's totals, copied to
-  each of their teams), else the member cells of the window's days joined to the teams (custom ranges).
+  each of their teams, or to the "no team" scope), else the member cells of the window's days joined to the
+  teams (custom ranges not looked at before).
 A member in several teams counts in each; members in no team are under the key None; only active members
 count (as on the leaderboard).
 """
@@ -70,14 +71,11 @@ def by_team(*, org_id: int, window: Window) -> tuple[dict, dict]:
     if key is not None:
         in_window = [Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
                      Standing.network == NO_NETWORK]
-        teams = db.session.execute(
+        rows = db.session.execute(
             sa.select(Standing.team_id, sa.func.sum(Standing.shares), sa.func.sum(Standing.clicks))
-            .where(*in_window, Standing.team_id != 0).group_by(Standing.team_id)).all()
-        no_team = db.session.execute(
-            sa.select(sa.literal(None), sa.func.sum(Standing.shares), sa.func.sum(Standing.clicks))
-            .where(*in_window, Standing.team_id == 0,
-                   ~sa.exists().where(membership_team.c.membership_id == Standing.membership_id))).all()
-        return _pairs([*teams, *no_team])
+            .where(*in_window, Standing.team_id != 0).group_by(Standing.team_id))
+        return _pairs((None if team == standings.NO_TEAM else team, n_shares, n_clicks)
+                      for team, n_shares, n_clicks in rows)
     cells = (sa.select(RollupCell.membership_id, sa.func.sum(RollupCell.shares).label("shares"),
                        sa.func.sum(RollupCell.clicks).label("clicks"))
              .join(Membership, Membership.id == RollupCell.membership_id)

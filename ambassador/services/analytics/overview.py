@@ -84,7 +84,7 @@ def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
         if window.bounded:
             cells += [RollupCell.day >= window.first_day, RollupCell.day <= window.last_day]
         sharers = sa.select(RollupCell.membership_id).where(*cells)
-    return db.session.scalar(sa.select(sa.func.count(Membership.id))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Membership)
                              .where(*ambassador, Membership.id.in_(sharers))) or 0
 
 
@@ -97,7 +97,7 @@ def _totals(org_id: int, window: Window):
         .where(RollupPostDay.org_id == org_id, *_in_window(window))).one()
     ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
                   Membership.role == Role.AMBASSADOR]
-    ambassadors = db.session.scalar(sa.select(sa.func.count(Membership.id)).where(*ambassador)) or 0
+    ambassadors = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(*ambassador)) or 0
     return Totals(shares=int(sums.shares), clicks=int(sums.clicks), points=int(sums.points),
                   ambassadors=int(ambassadors), sharing=int(_sharing_ambassadors(org_id, window, ambassador)))
 

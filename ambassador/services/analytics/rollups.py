@@ -58,10 +58,11 @@ from ...models import (
     TrackedLink,
     User,
 )
+from ...models.organization import membership_team
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES
 from ..community.points import zone_day
-from . import standings
+from . import board_standings, standings
 
 CELL = cast(sa.Table, RollupCell.__table__)
 POST_DAY = cast(sa.Table, RollupPostDay.__table__)
@@ -303,6 +304,15 @@ def _member_changed(member: Membership) -> bool:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
+    orphaned = session.info.pop("rollups_team_members", None)
+    if orphaned:  # members of a deleted team: those left in no team join the "no team" scope
+        conn = session.connection()
+        still = set(conn.execute(sa.select(membership_team.c.membership_id)
+                                 .where(membership_team.c.membership_id.in_(sorted(orphaned)))).scalars())
+        if orphaned - still:
+            standings.left_without_team(conn, membership_ids=sorted(orphaned - still))
+    if any(isinstance(obj, Membership) for group in (session.new, session.dirty, session.deleted) for obj in group):
+        board_standings.forget_counts()  # members joined, left or changed: boards count them again
     points: list[PointsRow] = []
     clicks: list[ClickRow] = []
     shares: list[ShareChange] = []
@@ -355,6 +365,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         _member_leaves(conn, membership_id)
     if teams:
         standings.forget_teams(conn, teams)
+        session.info.setdefault("rollups_team_members", set()).update(conn.execute(
+            sa.select(membership_team.c.membership_id).where(membership_team.c.team_id.in_(teams))).scalars())
 
 
 def _on_execute(state: ORMExecuteState) -> Any:

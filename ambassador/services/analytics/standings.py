@@ -66,10 +66,14 @@ def window_days(key: str, today: date) -> tuple[date | None, date | None]:
     return first - timedelta(days=length), first - timedelta(days=1)
 
 
+# Team scopes: 0 = every member; NO_TEAM = members in no team (the overview's "no team" slice), one row each.
+NO_TEAM = -1
+
+
 def _scopes(inc: Increment, teams: Sequence[int]) -> list[tuple[int, str, int]]:
     campaigns = [NO_ID] + ([inc.campaign_id] if inc.campaign_id != NO_ID else [])
     nets = [NO_NETWORK] + ([inc.network] if inc.network != NO_NETWORK else [])
-    return [(c, n, t) for c in campaigns for n in nets for t in (0, *teams)]
+    return [(c, n, t) for c in campaigns for n in nets for t in (0, *(teams or [NO_TEAM]))]
 
 
 def _windows(conn: sa.Connection, org_ids: set[int], *, lock: bool) -> list[sa.Row]:
@@ -155,6 +159,23 @@ def _insert_from_cells(conn: sa.Connection, *, org_id: int, key: str, first: dat
                 .join(membership_team, membership_team.c.membership_id == _STANDING.c.membership_id)
                 .where(*everyone))
     conn.execute(sa.insert(_STANDING).from_select(columns, per_team))
+    _copy_to_no_team(conn, columns, everyone)
+
+
+def _copy_to_no_team(conn: sa.Connection, columns: list[str], everyone: list) -> None:
+    """The every-member rows of members in no team, copied to the NO_TEAM scope."""
+    teamless = ~sa.exists().where(membership_team.c.membership_id == _STANDING.c.membership_id)
+    conn.execute(sa.insert(_STANDING).from_select(columns, sa.select(
+        *(sa.literal(NO_TEAM) if name == "team_id" else _STANDING.c[name] for name in columns))
+        .where(*everyone, teamless)))
+
+
+def left_without_team(conn: sa.Connection, *, membership_ids: Sequence[int]) -> None:
+    """Members whose last team was deleted: their rows join the NO_TEAM scope."""
+    columns = ["org_id", "window", "campaign_id", "network", "team_id", "membership_id", "kind", "sort_name", *_SUMS]
+    conn.execute(sa.delete(_STANDING).where(_STANDING.c.team_id == NO_TEAM,
+                                            _STANDING.c.membership_id.in_(sorted(membership_ids))))
+    _copy_to_no_team(conn, columns, [_STANDING.c.team_id == 0, _STANDING.c.membership_id.in_(sorted(membership_ids))])
 
 
 def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None) -> None:

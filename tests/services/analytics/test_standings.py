@@ -147,3 +147,31 @@ def test_an_organization_from_before_the_rollups_is_summed_by_the_worker(db, mak
     assert result["rebuilt"] == 1
     assert not rebuild.rebuilding(org.id)
     assert leaderboard.board(org_id=org.id, window=periods.all_time()).rows[0].points == 7
+
+
+def test_shares_per_team_follow_a_deleted_team_into_no_team(db, make, act):
+    from ambassador.services.analytics import trends
+
+    org = make.org(timezone="UTC")
+    north, south = make.team(org, name="North"), make.team(org, name="South")
+    ann = make.member(org, name="Ann", teams=[north])
+    bob = make.member(org, name="Bob", teams=[north, south])
+    cas = make.member(org, name="Cas")
+    post = make.post(make.campaign(org))
+    day = datetime(2026, 11, 19, 9)
+    for member, count in ((ann, 1), (bob, 2), (cas, 3)):
+        for _ in range(count):
+            act.share(member, post, day, network="x")
+    rebuild.rebuild_standings(org=org)
+    window = periods.all_time()
+    assert leaderboard.standing_key(org_id=org.id, window=window) == "all"
+
+    def shares_per_team():
+        rows = trends.by_team(scope=trends.Scope(org_id=org.id), window=window, no_team="none")
+        return {row.label: row.shares for row in rows}
+
+    assert shares_per_team() == {"North": 3, "South": 2, "none": 3}
+    db.session.delete(north)
+    db.session.flush()
+    db.session.expire_all()
+    assert shares_per_team() == {"South": 2, "none": 4}  # Ann is in no team now
