@@ -296,13 +296,14 @@ def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[i
         figures["first view"] = {"custom 7d board (from the cells)": measure(
             lambda i: leaderboard.board(org_id=org_id, window=custom, limit=20, me_id=picks[i], compare=True),
             **kw)}
-        from ambassador.services.analytics import rebuild
+        from ambassador.jobs import tasks
 
         leaderboard.remember_range(org_id=org_id, window=custom)
-        started = time.perf_counter()
-        rebuild.roll_standings(org=org, now=None)
         db.session.commit()
-        figures["worker"] = {"custom 7d standings built (s × 1000)": (time.perf_counter() - started) * 1000}
+        started = time.perf_counter()
+        tasks.roll_standings()  # what the worker runs every 2 minutes (it vacuums what it built)
+        db.session.commit()
+        figures["worker"] = {"custom 7d and its previous period built (ms)": (time.perf_counter() - started) * 1000}
         for wkey, window in windows.items():
             for skey, scope in scopes.items():
                 figures["board"][f"{wkey} × {skey}"] = measure(

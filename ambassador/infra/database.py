@@ -51,3 +51,13 @@ def changed_rows(statement: sa.Executable) -> int:
     """Run an UPDATE or DELETE in the session; how many rows it changed (a conditional UPDATE's "did I win")."""
     result = cast(CursorResult, db.session.execute(statement))
     return result.rowcount
+
+
+def vacuum(table: str) -> None:
+    """PostgreSQL: VACUUM ANALYZE `table` now (outside any transaction), so index-only scans work on rows just
+    written in bulk without waiting for autovacuum. Nothing to do on SQLite."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')

@@ -103,4 +103,7 @@ def roll_standings(now: datetime | None = None) -> dict[str, int]:
     for org_id in organizations.all_ids():
         database.begin_write()  # commits the previous organization's windows; SQLite: write lock first
         rolled += rollup_rebuild.roll_standings(org=organizations.get(org_id), now=now)
+    if rebuilt or rolled:
+        database.begin_write()  # commit the last organization's windows, then
+        database.vacuum("standing")  # boards read the new rows from the indexes alone (PostgreSQL)
     return {"rebuilt": rebuilt, "rolled": rolled}

@@ -239,7 +239,7 @@ def forget_custom(conn: sa.Connection, *, org_id: int) -> None:
     conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.like("d:%")))
 
 
-def _custom(conn: sa.Connection, *, org_id: int) -> None:
+def _custom(conn: sa.Connection, *, org_id: int) -> int:
     """Build the custom windows asked for, drop those nobody asked for lately (and the oldest beyond the cap)."""
     rows = list(conn.execute(sa.select(_WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day, _WINDOW.c.built_at,
                                        _WINDOW.c.asked_at)
@@ -249,19 +249,20 @@ def _custom(conn: sa.Connection, *, org_id: int) -> None:
     if drop:
         conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window.in_(drop)))
         conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.in_(drop)))
+    built = 0
     for r in rows:
         if r.window not in drop and r.built_at is None:
             build_window(conn, org_id=org_id, key=r.window, first=r.first_day, last=r.last_day)
+            built += 1
+    return built
 
 
 def roll(conn: sa.Connection, *, org_id: int, today: date) -> int:
-    """Rebuild the windows whose days moved on and the custom ranges asked for; returns how many named windows
-    were rebuilt."""
+    """Rebuild the windows whose days moved on and build the custom ranges asked for; returns how many."""
     stale = stale_windows(conn, org_id=org_id, today=today)
     for key, first, last in stale:
         build_window(conn, org_id=org_id, key=key, first=first, last=last)
-    _custom(conn, org_id=org_id)
-    return len(stale)
+    return len(stale) + _custom(conn, org_id=org_id)
 
 
 def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date | None) -> str | None:
