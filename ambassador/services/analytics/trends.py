@@ -17,7 +17,7 @@ Every figure is grouped in SQL (one query per table, no query per row) and scope
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -37,8 +37,8 @@ from ...models import (
 from ...models.organization import membership_team
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
-from . import org_rollups
-from .periods import Window, days_window
+from . import org_rollups, periods
+from .periods import Window
 
 TOP_CAMPAIGNS = 10
 
@@ -182,11 +182,10 @@ def _org_daily(*, org_id: int, window: Window) -> list[DayStat]:
 
 def previous_window(org: Organization, window: Window) -> Window:
     """The same number of whole days, ending the day before `window` starts (a bounded window only)."""
-    if window.first_day is None or window.last_day is None:
+    previous = periods.previous(org, window)
+    if previous is None:
         raise ValueError("the previous period of an unbounded window")
-    length = (window.last_day - window.first_day).days + 1
-    last = window.first_day - timedelta(days=1)
-    return days_window(org, last - timedelta(days=length - 1), last, key="previous")
+    return previous
 
 
 def compare(*, org: Organization, scope: Scope, window: Window,
