@@ -36,7 +36,8 @@ from ambassador.models import (
     utcnow,
 )
 from ambassador.providers.base import Engagement, MetricsResult
-from ambassador.services.analytics import leaderboard, overview, periods, rebuild
+from ambassador.services.analytics import engagement, leaderboard, overview, periods, rebuild
+from ambassador.services.analytics.trends import Scope
 from ambassador.services.publishing import clicks as click_writer
 from ambassador.services.publishing import metrics
 
@@ -162,7 +163,7 @@ def _check_board(db, org, evts, window, *, me, limit, **scope) -> None:
             context, row.membership_id)
 
 
-def _check_overview(db, org, evts, window) -> None:
+def _check_overview(db, org, evts, window, readings: list) -> None:
     report = overview.overview(org_id=org.id, window=window)
     sums, _active = raw_boards.totals(evts, first=window.first_day, last=window.last_day, campaign_id=None,
                                       network=None)
@@ -171,6 +172,15 @@ def _check_overview(db, org, evts, window) -> None:
     if window.bounded:
         assert sum(day.shares for day in report.series) == report.shares
         assert sum(day.clicks for day in report.series) == report.clicks
+        # The overview's engagement line: per day, what that day's readings added (shares of any day).
+        alive = set(db.session.scalars(sa.select(Share.id).where(Share.org_id == org.id)))
+        mine = [r for r in readings if r.share_id in alive]
+        per_day: dict = defaultdict(int)
+        for (day, _post, _network), gain in _gains(org, mine).items():
+            per_day[day] += gain
+        days = engagement.daily(scope=Scope(org_id=org.id), window=window)
+        assert days.known == any(r.at < window.end for r in mine), window.key
+        assert days.days == [per_day.get(day, 0) for day in window.days], window.key
 
 
 def _scopes(rng: random.Random, teams, campaigns) -> list[dict]:
@@ -213,7 +223,7 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
         for scope in _scopes(rng, teams, campaigns):
             _check_board(db, org, evts, window, me=rng.choice(members), limit=rng.choice([1, 3, 20]), **scope)
         if window.key != "all":
-            _check_overview(db, org, evts, window)
+            _check_overview(db, org, evts, window, readings)
 
 
 def _gains(org, readings: list) -> dict[tuple, int]:
