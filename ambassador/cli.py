@@ -79,7 +79,8 @@ def rotate_keys(batch_size: int) -> None:
               help="First org-local day to rebuild (resume a stopped run); default: the oldest activity.")
 @click.option("--batch-days", default=31, show_default=True, help="Days per batch (one transaction each).")
 def rebuild_rollups(org_slug: str | None, since, batch_days: int) -> None:
-    """Sum the rollups and leaderboard standings again from the ledger, shares and clicks (idempotent)."""
+    """Sum the rollups and leaderboard standings again from the ledger, shares, clicks and engagement snapshots
+    (idempotent)."""
     from .extensions import db
     from .services.analytics import rebuild
     from .services.org import organizations

@@ -1,7 +1,8 @@
 """Demo engagement and potential reach: a few ambassadors with linked accounts, shares those accounts
 published over the last month, and the figures the networks "reported" as snapshots (one post deleted on
-the network, LinkedIn reporting nothing), so the screens that show engagement and reach have something true
-to the rules to show. No network is called: nothing here holds a token, and nothing is due for reading."""
+the network, LinkedIn reporting nothing), stored as the engagement job stores them (so the rollups hold the
+engagement gained each day), so the screens that show engagement and reach have something true to the rules
+to show. No network is called: nothing here holds a token, and nothing is due for reading."""
 from __future__ import annotations
 
 import random
@@ -10,7 +11,6 @@ from datetime import datetime, timedelta
 from ..extensions import db
 from ..models import (
     Audience,
-    EngagementSnapshot,
     MemberKind,
     Membership,
     Organization,
@@ -22,7 +22,8 @@ from ..models import (
     ShareStatus,
     SocialAccount,
 )
-from ..services.publishing import linked_shares, tracked_links
+from ..providers.base import Engagement, MetricsResult
+from ..services.publishing import linked_shares, metrics, tracked_links
 
 SEED = 20261205
 # (member email, network, handle, followers: None = the network gives no count)
@@ -80,7 +81,11 @@ def _published(*, org: Organization, membership: Membership, account: SocialAcco
 
 def _figures(*, share: Share, at: datetime, now: datetime, rng: random.Random, impressions: bool,
              deleted: bool) -> None:
+    """Readings stored as the engagement job stores them (metrics.store: latest figures, snapshots, rollups)."""
     row = ShareEngagement(share_id=share.id, org_id=share.org_id, created_at=at, next_fetch_at=None)
+    db.session.add(row)
+    db.session.flush()
+    due = [metrics.Due(share.id, share.external_id or "", at)]
     likes = reposts = replies = quotes = seen = 0
     for hours in HOURS:
         taken = at + timedelta(hours=hours)
@@ -93,11 +98,8 @@ def _figures(*, share: Share, at: datetime, now: datetime, rng: random.Random, i
         seen += rng.randint(40, 400)
         figures = {"likes": likes, "reposts": reposts, "replies": replies, "quotes": quotes,
                    "impressions": seen if impressions else None}
-        db.session.add(EngagementSnapshot(org_id=share.org_id, share_id=share.id, taken_at=taken, **figures))
-        for name, value in figures.items():
-            setattr(row, name, value)
-        row.fetched_at = taken
+        metrics.store(due, MetricsResult(found={due[0].external_id: Engagement(**figures)}), now=taken)
     if deleted:
-        row.deleted_at = min(at + timedelta(hours=30), now)
-    db.session.add(row)
+        metrics.store(due, MetricsResult(deleted={due[0].external_id}), now=min(at + timedelta(hours=30), now))
+    row.next_fetch_at = None  # nothing is due for reading: the demo holds no token
     db.session.flush()

@@ -32,8 +32,10 @@ class RollupCell(Measures, Model):
     """Activity per org-local day × member × post × network (campaign kept alongside for filtering).
 
     points: earned points (spending left out); shares: counted shares; clicks: counted clicks;
-    engagement: what the networks report (filled by the engagement job); reach: potential reach,
-    NULL while unknown (never 0 for unknown).
+    engagement: likes + reposts + replies + quotes the networks reported as new on that day for the member's
+    shares of that post on that network (readings taken that day, whatever day the share went out; added
+    by the engagement job, summed again from the snapshots by a rebuild); reach: not fed (potential reach
+    is a figure of each share, read from the shares), NULL = unknown (never 0 for unknown).
     """
 
     __tablename__ = "rollup_cell"

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.demo import seed
-from ambassador.models import EngagementSnapshot, Share, ShareEngagement, SocialAccount, utcnow
+from ambassador.models import EngagementSnapshot, RollupPostDay, Share, ShareEngagement, SocialAccount, utcnow
 from ambassador.services.analytics import engagement
 
 
@@ -35,3 +35,13 @@ def test_demo_has_reach_engagement_and_what_networks_do_not_give(db, demo_org):
     for earlier, later in zip(snapshots, snapshots[1:], strict=False):
         if earlier.share_id == later.share_id:
             assert later.likes >= earlier.likes and later.taken_at > earlier.taken_at
+
+
+def test_demo_rollups_hold_the_engagement_its_readings_gained(db, demo_org):
+    """The demo stores its readings as the engagement job does: the organization's post-day totals add up to the
+    latest figures of its shares (every reading is in the past), so the overview's engagement line is drawn."""
+    latest = [row.total for row in db.session.scalars(
+        sa.select(ShareEngagement).where(ShareEngagement.org_id == demo_org.id))]
+    gained = db.session.scalar(sa.select(sa.func.sum(RollupPostDay.engagement))
+                               .where(RollupPostDay.org_id == demo_org.id))
+    assert gained == sum(t for t in latest if t is not None) > 0

@@ -188,17 +188,24 @@ def test_overview_draws_engagement_against_the_previous_period(client, login, db
     current = [rec.api_share(ann, post, x, now - timedelta(days=4), readings=4, now=now),
                rec.api_share(ann, post, bluesky, now - timedelta(days=2), readings=2, now=now)]
     before = rec.api_share(ann, post, x, now - timedelta(days=10), readings=2, now=now - timedelta(days=8))
+    # Shared in the previous period, it gains 40 likes this week: counted this week, on the day of that reading.
+    gained = {**before.readings[-1][1], "likes": before.readings[-1][1]["likes"] + 40}
+    rec.read(before, now - timedelta(days=1), gained)
     window = periods.last_days(org, 7)
     previous = trends.previous_window(org, window)
     login(manager.user)
     html = body(client.get("/overview?period=7"))
     trend = spec(html, "chart-trend")
     lines = {d["style"]: d["data"] for d in trend["datasets"]}
-    assert lines["engagement"] == rec.daily(current, window.days, org.timezone)
+    assert lines["engagement"] == rec.daily(rec.made, window.days, org.timezone)
+    assert lines["engagement-previous"] == rec.daily(rec.made, previous.days, org.timezone)
     assert lines["engagement-previous"] == rec.daily([before], previous.days, org.timezone)
+    assert sum(lines["engagement"]) == sum(m.engagement for m in current) + 40
     rows = table_rows(html, "chart-trend")
     assert [int(r[3]) for r in rows] == lines["engagement"]
     assert [int(r[7]) for r in rows] == lines["engagement-previous"]
-    total = sum(m.engagement for m in current)
-    assert re.search(rf"data-engagement-compare>Engagement: <strong class=\"num\">{total}</strong> · previous period: "
-                     rf"{before.engagement}<", html)
+    now_total, before_total = sum(lines["engagement"]), sum(lines["engagement-previous"])
+    assert re.search(rf"data-engagement-compare>Engagement: <strong class=\"num\">{now_total}</strong> · "
+                     rf"previous period: {before_total}<", html)
+    note = re.search(r"<p[^>]*data-engagement-note>(.*?)</p>", html, re.S).group(1)
+    assert "gained that day, whichever day they went out" in note

@@ -146,7 +146,8 @@ def check_page(html: str, world, post_ids: set[int], first_day):
     engagement = next(d for d in series["datasets"] if d["style"] == "engagement")
     expected_days = rec.daily(made, window.days, org.timezone)
     assert engagement["data"] == expected_days
-    assert sum(engagement["data"]) == stat(html, "engagement")  # the days add up to the total
+    # Since the post (campaign) was created, every share and every reading is in the window: the days add up.
+    assert sum(engagement["data"]) == stat(html, "engagement")
     table = [number(row[3]) for row in rows_of(html, 'data-chart-table="series"')]
     assert table == expected_days
 
@@ -202,7 +203,7 @@ def test_unknown_reach_and_engagement_are_written_unknown(client, login, db, mak
     assert stat(html, "engagement") is None and stat(html, "reach") is None
     assert network_rows(html)["linkedin"]["reach"] is None and network_rows(html)["linkedin"]["engagement"] is None
     assert [d["style"] for d in chart(html, "chart-series")["datasets"]] == ["shares", "clicks"]  # no line of 0s
-    assert "none of these shares was read back from the networks yet" in html
+    assert "none of these shares had been read back from the networks by the end of this period" in html
     assert all(row[3] == "unknown" for row in rows_of(html, 'data-chart-table="series"'))
     people = rows_of(html, 'data-table="ambassadors"')
     assert people == [["Only LinkedIn", "2", "0", "unknown", "unknown"]]

@@ -8,7 +8,9 @@ overview (services/analytics/trends.py); every figure on a page is counted in th
 on their links, then shares, then name; members who left included (what they did still counts
 for the content). Engagement and potential reach are those of the window's counted shares
 (services/analytics/engagement.py: unknown is None, never 0; a post deleted on the network keeps its
-last figures), engagement per day adds up to them; earned media value is valued as on the overview
+last figures); engagement per day is what the content's shares of any day gained on each day of the
+window (readings taken that day), as on the overview — "since it was created" the days add up to the
+engagement, over 30 or 90 days they also hold older shares' gains; earned media value is valued as on the overview
 (emv.of_counts). Every table is one grouped query, scoped to the organization, so a page sends the
 same number of statements however many shares it counts.
 """

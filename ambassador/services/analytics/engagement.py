@@ -1,8 +1,8 @@
 """Engagement and potential reach as read back from the networks, per share (DESIGN.md §7).
 
-`figures_for_shares` feeds the members' share lists; `latest_by_share` is what rollups take in: per
-share, the latest engagement total the network reported (None: unknown) and the account's follower
-count (potential reach, None: unknown). Unknown is never 0; a post deleted on the network keeps its
+`figures_for_shares` feeds the members' share lists; `latest_by_share` streams, per share, the latest
+engagement figures the network reported (None: unknown) and the account's follower count (potential
+reach, None: unknown). Unknown is never 0; a post deleted on the network keeps its
 last figures and says it was deleted.
 
 For a window's counted shares (the organization's, a post's, a campaign's — trends.Scope):
@@ -10,9 +10,15 @@ For a window's counted shares (the organization's, a post's, a campaign's — tr
   replies + quotes of the shares read back, deleted posts' last figures included) and potential
   impressions (each share's account followers, a share counted once per share); `by_member` the same per
   member. A figure no share has is None (unknown), else the sum of the known ones.
-* `daily`: engagement per org-local day — what the networks reported as new that day on those shares (each
-  reading's increase over the share's previous one), so the days add up to the latest figures. None
-  (unknown) when no share of the window was read back.
+* `daily` is not about the window's shares but about the window's days: a day's engagement is the engagement
+  gained on that day — each reading taken that day (a stored snapshot), its increase in likes + reposts +
+  replies + quotes over the share's previous reading (the first reading whole; an unlike makes it
+  negative) — for the shares of the organization (or of the post, campaign or member), whatever day they
+  went out. The same definition for every scope: the organization's is read from the rollups (the day's
+  post totals, kept by the engagement job), the others from the snapshots. Over a window that holds every
+  share and every reading the days add up to the latest figures; otherwise they also hold what older
+  shares gained in the window. None (unknown) when no share of the scope had been read back by the
+  window's last day.
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import EngagementSnapshot, Organization, Share, ShareEngagement, ShareMethod, SocialAccount
 from ...providers import registry
-from . import trends
+from . import org_rollups, trends
 from .periods import Window
 from .trends import Scope
 
@@ -83,7 +89,7 @@ def figures_for_shares(*, org_id: int, share_ids: Sequence[int]) -> dict[int, Sh
 
 def latest_by_share(*, org_id: int, since: datetime | None = None, batch: int = 1000) -> Iterator[ShareFigures]:
     """Every share with figures read back (optionally read since `since`), in share id order, streamed in
-    batches: what rollups add up as engagement and potential reach."""
+    batches."""
     query = _query(org_id).where(ShareEngagement.fetched_at.is_not(None)).order_by(Share.id)
     if since is not None:
         query = query.where(ShareEngagement.fetched_at >= since)
@@ -243,8 +249,9 @@ def per_network(*, org_id: int, window: Window) -> NetworkReach:
 
 @dataclass(frozen=True)
 class DailyEngagement:
-    """Engagement per day of a window: new likes, reposts, replies and quotes the networks reported that day on
-    the window's counted shares. `known` False: no share was read back (the days are unknown, not 0)."""
+    """Engagement per day of a window: the likes, reposts, replies and quotes the networks reported as new by the
+    readings taken that day, on the scope's shares of any day. `known` False: no share of the scope had been read
+    back by the window's last day (the days are unknown, not 0)."""
 
     window: Window
     days: list[int]
@@ -260,21 +267,41 @@ class DailyEngagement:
 
 
 def daily(*, scope: Scope, window: Window) -> DailyEngagement:
-    """Per org-local day of `window`: the increase of each share's engagement at each reading (its first reading
-    whole), summed per day; one query (a window function over each share's snapshots)."""
+    """Per org-local day of `window`: the engagement gained that day — each reading's increase over its share's
+    previous one (the first reading whole), for the scope's shares whatever day they went out, summed per day.
+
+    The organization's (no post, campaign or member): one grouped query on the rollups' post-day totals (a few
+    hundred rows, whatever the number of shares) and one indexed look for a reading. A post's, a campaign's
+    or a member's: one query over their shares' snapshots (a window function gives each reading's previous one).
+    """
     if not window.bounded:
         return DailyEngagement(window=window, days=[], known=False)
+    if trends.org_wide(scope):
+        by_day = org_rollups.engagement_daily(org_id=scope.org_id, window=window)
+        return DailyEngagement(window=window, days=[by_day.get(day, 0) for day in window.days],
+                               known=_read_by(scope.org_id, window))
     snapshot = EngagementSnapshot
     figures = sum((sa.func.coalesce(getattr(snapshot, name), 0) for name in _ENGAGEMENT), sa.literal(0))
     before = sa.func.lag(figures).over(partition_by=snapshot.share_id, order_by=(snapshot.taken_at, snapshot.id))
     steps = (sa.select(snapshot.taken_at.label("at"), (figures - sa.func.coalesce(before, 0)).label("gain"))
              .join(Share, Share.id == snapshot.share_id)
-             .where(snapshot.org_id == scope.org_id, *trends.share_conditions(scope, window)).subquery())
-    indexed = (sa.select(window.day_index(steps.c.at).label("day"), steps.c.gain)
-               .where(steps.c.at >= window.start).subquery())
+             .where(snapshot.org_id == scope.org_id, snapshot.taken_at < window.end,
+                    *trends.narrowed(scope, [Share.org_id == scope.org_id], post=Share.post_id,
+                                     member=Share.membership_id))
+             .subquery())
+    # Readings before the window fall on no day (NULL): they only tell that the scope was read back by then.
+    day = sa.case((steps.c.at < window.start, None), else_=window.day_index(steps.c.at))
+    indexed = sa.select(day.label("day"), steps.c.gain).subquery()
     rows = db.session.execute(sa.select(indexed.c.day, sa.func.sum(indexed.c.gain)).group_by(indexed.c.day)).all()
     gains = {int(day): int(gain or 0) for day, gain in rows if day is not None}
     return DailyEngagement(window=window, days=[gains.get(i, 0) for i in range(len(window.days))], known=bool(rows))
+
+
+def _read_by(org_id: int, window: Window) -> bool:
+    """Had any share of the organization been read back by the window's last day? (An indexed look at the
+    organization's snapshots, stopping at the first one.)"""
+    return db.session.scalar(sa.select(sa.exists().where(EngagementSnapshot.org_id == org_id,
+                                                         EngagementSnapshot.taken_at < window.end))) or False
 
 
 @dataclass(frozen=True)

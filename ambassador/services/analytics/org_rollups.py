@@ -1,7 +1,8 @@
 """The organization-wide figures of the overview read from the rollups (services/analytics/rollups.py), so
 their cost depends on the number of days and posts, not on the number of members, shares or clicks:
 
-* per day, per network and per campaign: the post-day totals (a few hundred rows per window);
+* per day (shares, counted clicks, points, engagement), per network and per campaign: the post-day totals (a
+  few hundred rows per window);
 * per team: the standings of the window when the worker keeps it (each active member's totals, copied to
   each of their teams, or to the "no team" scope), else the member cells of the window's days joined to the
   teams (custom ranges not looked at before).
@@ -34,6 +35,16 @@ def daily(*, org_id: int, window: Window) -> dict[date, tuple[int, int, int]]:
         .where(RollupPostDay.org_id == org_id, *_days(RollupPostDay.day, window))
         .group_by(RollupPostDay.day))
     return {day: (int(shares), int(clicks), int(points)) for day, shares, clicks, points in rows}
+
+
+def engagement_daily(*, org_id: int, window: Window) -> dict[date, int]:
+    """{day: engagement gained that day} for the days with post totals: the increases of the readings the
+    engagement job took that day, on the organization's shares of any day (services/analytics/engagement.py)."""
+    rows = db.session.execute(
+        sa.select(RollupPostDay.day, sa.func.sum(RollupPostDay.engagement))
+        .where(RollupPostDay.org_id == org_id, *_days(RollupPostDay.day, window))
+        .group_by(RollupPostDay.day))
+    return {day: int(gained or 0) for day, gained in rows}
 
 
 def _pairs(rows: Iterable) -> tuple[dict, dict]:

@@ -1,9 +1,14 @@
 """Rebuild the rollups of one organization from the raw rows (`flask ambassador rebuild-rollups`).
 
 Batched by runs of org-local days: each batch deletes the cells and post-day totals of its days and
-sums them again from the ledger, the counted shares and the counted clicks — so a batch is safe to redo,
-and a rebuild stopped half-way resumes with `--since` the first unfinished day (or simply runs again).
-The caller commits after each batch. Then every standings window is rebuilt from the cells.
+sums them again from the ledger, the counted shares, the counted clicks and the engagement snapshots — so a
+batch is safe to redo, and a rebuild stopped half-way resumes with `--since` the first unfinished day (or
+simply runs again). The caller commits after each batch. Then every standings window is rebuilt from the cells.
+
+Engagement is summed as the engagement job adds it (services/publishing/metrics.py): each snapshot's increase
+in likes + reposts + replies + quotes over its share's previous snapshot (the first one whole), on the
+org-local day it was taken. Potential reach is not kept in the rollups (services/analytics/rollups.py): `reach`
+stays NULL.
 
 Safe while events arrive: on PostgreSQL a batch first locks the rollup tables against writes (SHARE ROW
 EXCLUSIVE), so an event whose increment was applied is committed before the batch reads the raw rows, and
@@ -15,16 +20,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
-from ...infra.upsert import upsert
 from ...models import (
     NO_ID,
     NO_NETWORK,
     Click,
+    EngagementSnapshot,
     Organization,
     PointsEntry,
     Post,
@@ -52,16 +58,19 @@ class Batch:
 
 
 def _activity_days(org: Organization, edge) -> list[date]:
-    """The org-local days of the oldest (edge=min) or newest (max) ledger entry, counted share and click."""
+    """The org-local days of the oldest (edge=min) or newest (max) ledger entry, counted share, click and
+    engagement reading."""
     moments = [db.session.scalar(sa.select(edge(PointsEntry.created_at)).where(PointsEntry.org_id == org.id)),
                db.session.scalar(sa.select(edge(share_moment())).where(Share.org_id == org.id)),
-               db.session.scalar(sa.select(edge(Click.created_at)).where(Click.org_id == org.id))]
+               db.session.scalar(sa.select(edge(Click.created_at)).where(Click.org_id == org.id)),
+               db.session.scalar(sa.select(edge(EngagementSnapshot.taken_at))
+                                 .where(EngagementSnapshot.org_id == org.id))]
     ledger_day = db.session.scalar(sa.select(edge(PointsEntry.day)).where(PointsEntry.org_id == org.id))
     return [local_day(org, at) for at in moments if at is not None] + ([ledger_day] if ledger_day else [])
 
 
 def first_day(org: Organization) -> date | None:
-    """The org-local day of the organization's oldest ledger entry, share or click."""
+    """The org-local day of the organization's oldest ledger entry, share, click or engagement reading."""
     return min(_activity_days(org, sa.func.min), default=None)
 
 
@@ -139,26 +148,51 @@ def _shares_and_clicks(conn: sa.Connection, org: Organization, batch: Batch) -> 
         _insert(conn, clicks, add="clicks")
 
 
+_ENGAGEMENT = ("likes", "reposts", "replies", "quotes")  # impressions are reach, not engagement
+
+
+def _engagement_of(snapshot) -> sa.ColumnElement:
+    return sum((sa.func.coalesce(snapshot.c[name], 0) for name in _ENGAGEMENT), sa.literal(0))
+
+
+def _engagement(conn: sa.Connection, org: Organization, batch: Batch) -> None:
+    """Engagement gained on the batch's days, in one statement: each snapshot taken on those days, its increase
+    over its share's previous snapshot (found through the (share, taken_at) index), on its org-local day."""
+    window = days_window(org, batch.first, batch.last)
+    assert window.start is not None and window.end is not None
+    taken = cast(sa.Table, EngagementSnapshot.__table__)
+    snap, prev = taken.alias("snap"), taken.alias("prev")
+    earlier = sa.or_(prev.c.taken_at < snap.c.taken_at,
+                     sa.and_(prev.c.taken_at == snap.c.taken_at, prev.c.id < snap.c.id))
+    before = (sa.select(_engagement_of(prev)).where(prev.c.share_id == snap.c.share_id, earlier)
+              .order_by(prev.c.taken_at.desc(), prev.c.id.desc()).limit(1).scalar_subquery())
+    day = sa.case(*[(snap.c.taken_at < end, sa.literal(d, sa.Date))
+                    for d, end in zip(window.days, window.boundaries[1:], strict=True)])
+    keys = (Share.org_id, Share.membership_id, Share.post_id, Share.network, Post.campaign_id)
+    gains = (sa.select(day.label("day"), *keys, (_engagement_of(snap) - sa.func.coalesce(before, 0)).label("gain"))
+             .select_from(snap).join(Share, Share.id == snap.c.share_id).join(Post, Post.id == Share.post_id)
+             .where(snap.c.org_id == org.id, Share.org_id == org.id, snap.c.taken_at >= window.start,
+                    snap.c.taken_at < window.end)
+             .subquery())
+    columns = (gains.c.org_id, gains.c.day, gains.c.membership_id, gains.c.post_id, gains.c.network,
+               gains.c.campaign_id)
+    _insert(conn, sa.select(*columns, sa.literal(0), sa.literal(0), sa.literal(0), sa.func.sum(gains.c.gain))
+            .group_by(*columns), add="engagement")
+
+
 def rebuild_batch(*, org: Organization, batch: Batch) -> int:
-    """Sum one run of days again from the raw rows; returns the number of cells written. Engagement and
-    potential reach are not in the raw rows of this package: the cells' engagement and reach are kept."""
+    """Sum one run of days again from the raw rows (engagement from the snapshots); returns the number of cells
+    written."""
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("LOCK TABLE rollup_cell, rollup_post_day IN SHARE ROW EXCLUSIVE MODE")
     in_batch = [_CELL.c.org_id == org.id, _CELL.c.day >= batch.first, _CELL.c.day <= batch.last]
-    kept = [dict(row._mapping) for row in conn.execute(
-        sa.select(_CELL.c.org_id, _CELL.c.day, _CELL.c.membership_id, _CELL.c.post_id, _CELL.c.network,
-                  _CELL.c.campaign_id, _CELL.c.engagement, _CELL.c.reach)
-        .where(*in_batch, sa.or_(_CELL.c.engagement != 0, _CELL.c.reach.is_not(None))))]
     conn.execute(sa.delete(_CELL).where(*in_batch))
     conn.execute(sa.delete(_POST_DAY).where(_POST_DAY.c.org_id == org.id, _POST_DAY.c.day >= batch.first,
                                             _POST_DAY.c.day <= batch.last))
     _points(conn, org, batch)
     _shares_and_clicks(conn, org, batch)
-    if kept:
-        upsert(conn, _CELL, [{**row, "points": 0, "shares": 0, "clicks": 0} for row in kept],
-               keys=("org_id", "day", "membership_id", "post_id", "network"), adds=("engagement",),
-               sets=("reach",))
+    _engagement(conn, org, batch)
     sums = [sa.func.sum(_CELL.c[name]) for name in ("points", "shares", "clicks", "engagement")]
     reach = sa.func.sum(_CELL.c.reach)
     conn.execute(sa.insert(_POST_DAY).from_select(

@@ -18,17 +18,23 @@ How events are seen:
 Idempotent: increments are keyed on the event's own unique row — only an INSERT that really happened
 (the ledger's unique (reason, source) keys, the click table's dedupe keys with ON CONFLICT DO NOTHING,
 a share's status transition) produces a delta, so a retried award, a share recorded again or a click
-batch flushed twice adds nothing. `rebuild-rollups` recomputes everything from the raw rows.
+batch flushed twice adds nothing. `rebuild-rollups` recomputes everything from the raw rows (engagement from
+the snapshots).
 
-Engagement and potential reach: the engagement job adds what a network reported with
-`add_engagement(share=…, engagement_delta=…, reach_delta=…, at=…)` — deltas against its previous
-snapshot, so re-applying a snapshot it already applied must be avoided by the caller (store the snapshot
-and the delta in the same transaction). Reach stays NULL (unknown) until a figure arrives.
+Engagement: the engagement job (services/publishing/metrics.py) calls `engagement_gained()` in the
+transaction that stores a snapshot, with each new snapshot's increase over the share's previous figures
+(likes + reposts + replies + quotes, unknown ones adding nothing, as services/analytics/engagement.py counts
+them), on the org-local day the reading was taken. It compares with the share's latest figures under the
+share's lock and skips a reading older than (or the same as) the one stored, so a retried reading adds nothing;
+a post deleted on the network stores no snapshot and keeps its last figures (no drop to zero).
+Potential reach is not kept here: it is each share's account followers as last read, a figure of the share,
+not of a day, and every page reads it from the shares (engagement.by_network); `reach` stays NULL (unknown).
 
 A deleted membership's cells are taken out of the post-day totals, then deleted with its standings (as
 its ledger goes by cascade); a deleted team's standings are removed.
 Not seen (run `flask ambassador rebuild-rollups --org <slug>` after them): rows removed by other
-database cascades (deleting a post deletes its shares and clicks), and a post moved to another campaign.
+database cascades (deleting a post deletes its shares, their clicks and engagement snapshots), and a post moved
+to another campaign.
 """
 from __future__ import annotations
 
@@ -71,7 +77,7 @@ _CHUNK = 400
 
 @dataclass(frozen=True)
 class Delta:
-    """A change to one cell. `reach` None = no figure (unknown stays unknown)."""
+    """A change to one cell. `reach` None = no figure (unknown stays unknown; nothing feeds it, see above)."""
 
     org_id: int
     day: date
@@ -271,14 +277,39 @@ def points_written(rows: Sequence[PointsRow]) -> None:
     apply(points_deltas(conn, rows), conn=conn)
 
 
-def add_engagement(*, share: Share, engagement_delta: int, reach_delta: int | None, at: datetime) -> None:
-    """For the engagement job: add what the network reported since the last snapshot of `share` (likes +
-    reposts + replies + quotes…) and the change in potential reach (None: still unknown) on the org-local
-    day of `at`. Call it in the transaction that stores the snapshot."""
+class EngagementGain(NamedTuple):
+    share_id: int
+    at: datetime  # when the reading was taken (naive UTC)
+    gain: int  # its increase over the share's previous reading (negative: unliked, a reply removed …)
+
+
+def _shares(conn: sa.Connection, share_ids: set[int]) -> dict[int, tuple[int, int, int, str]]:
+    """{share id: (org id, membership id, post id, network)}."""
+    ids = sorted(share_ids)
+    found: dict[int, tuple[int, int, int, str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for row in conn.execute(sa.select(Share.id, Share.org_id, Share.membership_id, Share.post_id, Share.network)
+                                .where(Share.id.in_(ids[start:start + _CHUNK]))):
+            found[row.id] = (row.org_id, row.membership_id, row.post_id, row.network)
+    return found
+
+
+def engagement_gained(gains: Sequence[EngagementGain]) -> None:
+    """For the engagement job, in the transaction that stores the snapshots: add each reading's increase to its
+    share's cell (member, post, network) on the org-local day it was taken. The caller adds a reading once (it
+    compares with the share's latest figures under the share's lock)."""
+    gains = [g for g in gains if g.gain]
+    if not gains:
+        return
     conn = db.session.connection()
-    zone = _zones(conn, {share.org_id})[share.org_id]
-    apply([Delta(share.org_id, zone_day(zone, at), share.membership_id, share.post_id, share.network,
-                 engagement=engagement_delta, reach=reach_delta)], conn=conn)
+    shares = _shares(conn, {g.share_id for g in gains})
+    zones = _zones(conn, {org_id for org_id, _member, _post, _network in shares.values()})
+    deltas = []
+    for g in gains:
+        if g.share_id in shares:
+            org_id, member, post, network = shares[g.share_id]
+            deltas.append(Delta(org_id, zone_day(zones[org_id], g.at), member, post, network, engagement=g.gain))
+    apply(deltas, conn=conn)
 
 
 # --- the session listener ------------------------------------------------------------------------

@@ -115,16 +115,16 @@ class Breakdowns:
 
 def share_conditions(scope: Scope, window: Window) -> list:
     """Counted shares of `scope` inside `window`."""
-    return _narrowed(scope, counted_shares(scope.org_id, window), post=Share.post_id, member=Share.membership_id)
+    return narrowed(scope, counted_shares(scope.org_id, window), post=Share.post_id, member=Share.membership_id)
 
 
 def click_conditions(scope: Scope, window: Window) -> list:
     """Counted clicks of `scope` inside `window` (the query joins Click to its TrackedLink)."""
-    return _narrowed(scope, counted_clicks(scope.org_id, window), post=TrackedLink.post_id,
+    return narrowed(scope, counted_clicks(scope.org_id, window), post=TrackedLink.post_id,
                      member=TrackedLink.membership_id)
 
 
-def _narrowed(scope: Scope, where: list, *, post, member) -> list:
+def narrowed(scope: Scope, where: list, *, post, member) -> list:
     """`where` plus the scope's post, campaign and member (`post`, `member`: the rows' columns)."""
     if scope.post_id is not None:
         where.append(post == scope.post_id)
@@ -157,7 +157,7 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
     """Counted shares and clicks (and, when asked, points earned) per org-local day of `window`."""
     if not window.bounded:
         return []
-    if _org_wide(scope):
+    if org_wide(scope):
         return _org_daily(org_id=scope.org_id, window=window)
     shares = _per_day(sa.select(share_moment().label("at")).where(*share_conditions(scope, window)), window)
     clicks = _per_day(clicks_query(Click.created_at.label("at")).where(*click_conditions(scope, window)), window)
@@ -216,14 +216,14 @@ def names(column, key_column, keys: list, *where) -> dict:
     return {k: v for k, v in db.session.execute(sa.select(key_column, column).where(key_column.in_(keys), *where))}
 
 
-def _org_wide(scope: Scope) -> bool:
+def org_wide(scope: Scope) -> bool:
     """The whole organization's figures: read from the rollups (services/analytics/org_rollups.py)."""
     return scope == Scope(org_id=scope.org_id)
 
 
 def by_network(*, scope: Scope, window: Window, labels: dict[str, str]) -> list[Slice]:
     """Counted shares and clicks per network (`labels`: network code → name)."""
-    if _org_wide(scope):
+    if org_wide(scope):
         return merge(*org_rollups.by_network(org_id=scope.org_id, window=window), labels)
     shares = grouped(sa.select(Share.network, sa.func.count(Share.id)).where(*share_conditions(scope, window))
                       .group_by(Share.network))
@@ -236,7 +236,7 @@ def by_team(*, scope: Scope, window: Window, no_team: str) -> list[Slice]:
     """Per team of the sharing member (a member in several teams counts in each); key None, labelled
     `no_team`, for members in no team. Active members only, as on the leaderboard (a deactivated member
     is in no team's figures)."""
-    if _org_wide(scope):
+    if org_wide(scope):
         shares, clicks = org_rollups.by_team(org_id=scope.org_id, window=window)
     else:
         shares, clicks = _by_team_raw(scope=scope, window=window)
@@ -263,7 +263,7 @@ def _by_team_raw(*, scope: Scope, window: Window) -> tuple[dict, dict]:
 
 def by_campaign(*, scope: Scope, window: Window, limit: int = TOP_CAMPAIGNS) -> list[Slice]:
     """The top campaigns by counted clicks, then shares."""
-    if _org_wide(scope):
+    if org_wide(scope):
         shares, clicks = org_rollups.by_campaign(org_id=scope.org_id, window=window)
         labels = names(Campaign.title, Campaign.id, list(set(shares) | set(clicks)), Campaign.org_id == scope.org_id)
         return merge(shares, clicks, labels)[:limit]

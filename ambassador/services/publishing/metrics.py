@@ -9,6 +9,13 @@ How: due shares are claimed by pushing their `next_fetch_at` a lease ahead (a co
 workers never take the same share), grouped per account, and read in the batches each network allows
 (the adapter's `metrics_batch`). Rate limits and refused grants are handled as for publishing
 (network_reads.py). These functions commit: they are the outermost unit of work of the worker's job.
+
+Rollups: a stored snapshot adds its increase over the share's previous figures (likes + reposts + replies +
+quotes) to the rollups on the org-local day of the reading, in the same transaction
+(analytics/rollups.engagement_gained). Added once: the share's row is read under its lock (FOR UPDATE on
+PostgreSQL; SQLite has one writer at a time) and a reading taken no later than the one already stored (the
+same reading stored again, or a worker that overran its lease and lost to a newer reading) is skipped. A
+deleted post stores no snapshot: it keeps its last figures and adds nothing.
 """
 from __future__ import annotations
 
@@ -35,6 +42,7 @@ from ...models import (
     utcnow,
 )
 from ...providers.base import Engagement, MetricsResult, ProviderError
+from ..analytics import rollups
 from . import network_reads
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,7 @@ LATER_EVERY = timedelta(days=1)
 FOLLOW_FOR = timedelta(days=30)
 LEASE = timedelta(minutes=15)
 FIGURES = ("likes", "reposts", "replies", "quotes", "impressions")
+ENGAGEMENT = FIGURES[:4]  # impressions are reach, not engagement
 
 
 def next_fetch_at(published_at: datetime, now: datetime) -> datetime | None:
@@ -119,7 +128,9 @@ def claim_due(*, limit: int, now: datetime | None = None) -> dict[int, list[int]
 
 
 @dataclass(frozen=True)
-class _Due:
+class Due:
+    """A claimed share to read: its id, its id on the network and when it went out."""
+
     share_id: int
     external_id: str
     published_at: datetime
@@ -134,7 +145,7 @@ def fetch_for_account(account_id: int, share_ids: list[int], *, now: datetime | 
         return counts
     rows = db.session.execute(sa.select(Share.id, Share.external_id, Share.published_at, Share.created_at)
                               .where(Share.id.in_(share_ids), Share.account_id == account_id)).all()
-    due = [_Due(row.id, row.external_id, row.published_at or row.created_at) for row in rows if row.external_id]
+    due = [Due(row.id, row.external_id, row.published_at or row.created_at) for row in rows if row.external_id]
     opened = network_reads.open_account(account, now=now)
     if opened is None:
         begin_write()
@@ -163,31 +174,37 @@ def fetch_for_account(account_id: int, share_ids: list[int], *, now: datetime | 
             counts[f"error_{exc.kind.value}"] += len(due) - start
             return counts
         begin_write()
-        counts.update(_store(chunk, result, now=now))
+        counts.update(store(chunk, result, now=now))
         db.session.commit()
     return counts
 
 
-def _rows(due: list[_Due]) -> dict[int, ShareEngagement]:
-    found = db.session.scalars(sa.select(ShareEngagement).where(
-        ShareEngagement.share_id.in_([d.share_id for d in due]))).all()
-    return {row.share_id: row for row in found}
+def _rows(due: list[Due], *, lock: bool = False) -> dict[int, ShareEngagement]:
+    """The shares' rows as the database has them now (`lock`: FOR UPDATE, in share id order)."""
+    query = (sa.select(ShareEngagement).where(ShareEngagement.share_id.in_([d.share_id for d in due]))
+             .order_by(ShareEngagement.share_id).execution_options(populate_existing=True))
+    if lock:
+        query = query.with_for_update()
+    return {row.share_id: row for row in db.session.scalars(query)}
 
 
-def _release(due: list[_Due], *, at: datetime | None, now: datetime) -> None:
+def _release(due: list[Due], *, at: datetime | None, now: datetime) -> None:
     """Give claimed shares back: due at `at` (a rate limit's end), or now."""
     for row in _rows(due).values():
         row.next_fetch_at = max(at or now, now)
 
 
-def _stop(due: list[_Due]) -> None:
+def _stop(due: list[Due]) -> None:
     for row in _rows(due).values():
         row.next_fetch_at = None
 
 
-def _store(chunk: list[_Due], result: MetricsResult, *, now: datetime) -> Counter:
+def store(chunk: list[Due], result: MetricsResult, *, now: datetime) -> Counter:
+    """Store what the network answered for `chunk`, read at `now`: latest figures, a snapshot where they
+    changed and its increase in the rollups, all in the caller's transaction."""
     counts: Counter = Counter()
-    rows = _rows(chunk)
+    rows = _rows(chunk, lock=True)
+    gains: list[rollups.EngagementGain] = []
     for item in chunk:
         row = rows.get(item.share_id)
         if row is None:
@@ -197,22 +214,37 @@ def _store(chunk: list[_Due], result: MetricsResult, *, now: datetime) -> Counte
             row.next_fetch_at = None
             counts["deleted"] += 1
             continue
+        if row.fetched_at is not None and row.fetched_at >= now:
+            counts["already_read"] += 1  # this reading, or a later one, is stored already: nothing to add
+            continue
         row.next_fetch_at = next_fetch_at(item.published_at, now)
         figures = result.found.get(item.external_id)
         if figures is None:
             counts["unknown"] += 1  # not reported this time (neither figures nor deleted): ask again later
             continue
-        counts["changed" if _record(row, figures, now=now) else "unchanged"] += 1
+        gain = _record(row, figures, now=now)
+        counts["unchanged" if gain is None else "changed"] += 1
+        if gain:
+            gains.append(rollups.EngagementGain(row.share_id, now, gain))
+    rollups.engagement_gained(gains)
     return counts
 
 
-def _record(row: ShareEngagement, figures: Engagement, *, now: datetime) -> bool:
-    """Update the latest figures; a snapshot when one changed (or on the first reading). True when stored."""
+def _engagement(figures) -> int:
+    """Likes + reposts + replies + quotes, unknown ones adding nothing (as analytics/engagement.py counts)."""
+    return sum(getattr(figures, name) or 0 for name in ENGAGEMENT)
+
+
+def _record(row: ShareEngagement, figures: Engagement, *, now: datetime) -> int | None:
+    """Update the latest figures; a snapshot when one changed (or on the first reading). Returns the snapshot's
+    increase in engagement over the previous figures (the first reading whole), None when nothing was stored."""
     new = {name: getattr(figures, name) for name in FIGURES}
     changed = row.fetched_at is None or any(getattr(row, name) != value for name, value in new.items())
+    before = _engagement(row)  # the figures of the share's previous snapshot (none yet: 0)
     for name, value in new.items():
         setattr(row, name, value)
     row.fetched_at = now
-    if changed:
-        db.session.add(EngagementSnapshot(org_id=row.org_id, share_id=row.share_id, taken_at=now, **new))
-    return changed
+    if not changed:
+        return None
+    db.session.add(EngagementSnapshot(org_id=row.org_id, share_id=row.share_id, taken_at=now, **new))
+    return _engagement(figures) - before

@@ -1,9 +1,10 @@
 """Shares with engagement read back (snapshots, latest figures, deleted posts) and what the tests expect of them,
 computed here in plain Python from the rows the test wrote, independently of the services.
 
-`Recorder.api_share` writes a published API share through a linked account, its snapshots (one per reading, as
-services/publishing/metrics.py stores them) and its `share_engagement` row; `Recorder.intent_share` a share
-through a share link. Every share is remembered (`Made`) with what it should count for.
+`Recorder.api_share` writes a published API share through a linked account and stores each of its readings the
+way the engagement job does (services/publishing/metrics.py `store`: latest figures, a snapshot when a figure
+changed, the increase in the rollups); `Recorder.intent_share` a share through a share link. Every share is
+remembered (`Made`) with the readings the test asked for, and the expectations are computed from those.
 """
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from ambassador.models import EngagementSnapshot, Membership, Post, Share, ShareEngagement, SocialAccount
+from ambassador.models import Membership, Post, Share, ShareEngagement, SocialAccount
+from ambassador.providers.base import Engagement, MetricsResult
 from ambassador.services.analytics import emv
+from ambassador.services.publishing import metrics
 
 ENGAGEMENT = ("likes", "reposts", "replies", "quotes")
 REPORTING = {"x", "bluesky", "mastodon"}  # linkedin: does not report engagement for members' accounts
@@ -81,13 +84,15 @@ class Recorder:
         share = self.act.share(member, post, at, network=account.provider, method="api", status="published",
                                published_at=at)
         share.account_id = account.id
+        share.external_id = f"post-{share.id}"
+        self.db.session.add(ShareEngagement(share_id=share.id, org_id=share.org_id, next_fetch_at=None))
+        self.db.session.flush()
         made = Made(share=share, name=member.user.name, network=account.provider, api=True,
                     followers=account.followers_count, deleted=deleted)
         reported = dict.fromkeys((*ENGAGEMENT, "impressions"), 0) if figures is None else dict(figures)
         limit = (now or at + timedelta(days=30)) - at
         for taken, step in history or []:
-            made.readings.append((taken, dict(step)))
-            self.db.session.add(EngagementSnapshot(org_id=share.org_id, share_id=share.id, taken_at=taken, **step))
+            self.read(made, taken, step)
         for n in range(readings):
             taken = at + min(timedelta(hours=1 + n * 17), limit - timedelta(minutes=readings - n))
             step = {name: (None if value is None else value + self.rng.randint(0, 6))
@@ -95,20 +100,23 @@ class Recorder:
             if n == readings - 1 and readings > 2 and step.get("likes") is not None:
                 step["likes"] = max(0, step["likes"] - 9)  # someone unliked: the day's gain can be negative
             reported = step
-            made.readings.append((taken, dict(step)))
-            self.db.session.add(EngagementSnapshot(org_id=share.org_id, share_id=share.id, taken_at=taken, **step))
-        row = ShareEngagement(share_id=share.id, org_id=share.org_id, next_fetch_at=None)
-        if made.readings:
-            taken, last = made.readings[-1]
-            for name, value in last.items():
-                setattr(row, name, value)
-            row.fetched_at = taken
+            self.read(made, taken, step)
         if deleted:
-            row.deleted_at = (made.readings[-1][0] if made.readings else at) + timedelta(minutes=1)
-        self.db.session.add(row)
+            gone = (made.readings[-1][0] if made.readings else at) + timedelta(minutes=1)
+            self._store(share, MetricsResult(deleted={share.external_id}), gone)
+        self.db.session.get_one(ShareEngagement, share.id).next_fetch_at = None  # the job leaves it alone
         self.db.session.flush()
         self.made.append(made)
         return made
+
+    def read(self, made: Made, taken: datetime, figures: dict) -> None:
+        """The network reports `figures` for `made`'s share at `taken` (stored as the engagement job does)."""
+        made.readings.append((taken, dict(figures)))
+        self._store(made.share, MetricsResult(found={made.share.external_id: Engagement(**figures)}), taken)
+
+    def _store(self, share: Share, result: MetricsResult, now: datetime) -> None:
+        metrics.store([metrics.Due(share.id, share.external_id, share.published_at)], result, now=now)
+        self.db.session.flush()
 
     # Expectations ------------------------------------------------------------------------------------------
 
@@ -133,12 +141,14 @@ class Recorder:
 
     @staticmethod
     def daily(made: list[Made], days: list[date], timezone: str) -> list[int]:
+        """Per day: the increases of the readings taken that day (org-local), whatever day the share went out."""
         zone, index = ZoneInfo(timezone), {d: i for i, d in enumerate(days)}
         out = [0] * len(days)
         for m in made:
             for at, gain in m.gains():
                 local = at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
-                out[index[local]] += gain
+                if local in index:
+                    out[index[local]] += gain
         return out
 
     @staticmethod

@@ -1,5 +1,6 @@
-"""Engagement and potential reach of a window's counted shares, per network and per day, for the organization, a
-post or a campaign (services/analytics/engagement.py): hand-built readings with known answers."""
+"""Engagement and potential reach of a window's counted shares per network, and engagement gained per day, for the
+organization, a post, a campaign or a member (services/analytics/engagement.py): hand-built readings with known
+answers, stored as the engagement job stores them (the organization's days are read from the rollups it feeds)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -42,7 +43,7 @@ def week(db, make, act):
     rec.api_share(ann, other_post, linkedin, datetime(2026, 3, 4, 9, 0))  # never read: LinkedIn gives nothing
     rec.api_share(bob, other_post, facebook, datetime(2026, 3, 4, 9, 0))
     rec.intent_share(ann, post, datetime(2026, 3, 5, 9, 0), "x")
-    # Shared in the previous period: read then (day 1 of it) and again this week (not counted this week).
+    # Shared in the previous period: read then (day 1 of it) and again this week (counted on the day of that reading).
     rec.api_share(ann, other_post, x, datetime(2026, 2, 23, 9, 0), history=[
         (datetime(2026, 2, 23, 10, 0), figures(likes=2)), (datetime(2026, 3, 2, 10, 0), figures(likes=9))])
     stranger = make.member(make.org(timezone="Europe/Brussels"))
@@ -50,25 +51,52 @@ def week(db, make, act):
                                 rec.account(stranger, "x", 5), datetime(2026, 3, 2, 9, 0),
                                 history=[(datetime(2026, 3, 2, 10, 0), figures(likes=50))])
     window = periods.days_window(org, date(2026, 3, 1), date(2026, 3, 7))
-    return {"org": org, "campaign": campaign, "post": post, "window": window}
+    return {"org": org, "campaign": campaign, "post": post, "other_post": other_post, "ann": ann, "bob": bob,
+            "rec": rec, "window": window}
 
 
-def test_engagement_per_day_is_each_readings_increase(week):
-    org, window = week["org"], week["window"]
+def test_engagement_per_day_is_what_that_days_readings_added(week):
+    org, window, rec = week["org"], week["window"], week["rec"]
+    post, other_post = week["post"], week["other_post"]
     days = engagement.daily(scope=Scope(org_id=org.id), window=window)
-    assert days.known and days.values == [5, 4 + 3, -2, 0, 0, 0, 0] and days.total == 10
+    # Day 0: 5 likes. Day 1: +3 likes and a repost, the 3 of the share deleted later, and the +7 the share of the
+    # previous period gained that day. Day 2: two unliked (the reading at 23:30 local).
+    assert days.known and days.values == [5, 4 + 3 + 7, -2, 0, 0, 0, 0] and days.total == 17
+    assert days.values == rec.daily(rec.made, window.days, org.timezone)
     compared = engagement.compare_daily(org=org, scope=Scope(org_id=org.id), window=window)
-    assert compared.previous.values == [0, 2, 0, 0, 0, 0, 0]  # 23 Feb; its later increase is outside that period
+    assert compared.previous.values == [0, 2, 0, 0, 0, 0, 0]  # 23 Feb, that share's first reading
     assert compared.current.values == days.values and compared.known
-    post = engagement.daily(scope=Scope(org_id=org.id, post_id=week["post"].id), window=window)
-    assert post.values == days.values  # the other post's shares of the week were never read
+    scoped = {
+        "post": Scope(org_id=org.id, post_id=post.id),
+        "other post": Scope(org_id=org.id, post_id=other_post.id),
+        "campaign": Scope(org_id=org.id, campaign_id=week["campaign"].id),
+        "Ann": Scope(org_id=org.id, membership_id=week["ann"].id),
+        "Bob": Scope(org_id=org.id, membership_id=week["bob"].id),
+    }
+    mine = {
+        "post": rec.of({post.id}), "other post": rec.of({other_post.id}), "campaign": rec.of({post.id}),
+        "Ann": [m for m in rec.made if m.name == "Ann"], "Bob": [m for m in rec.made if m.name == "Bob"],
+    }
+    got = {name: engagement.daily(scope=scope, window=window).values for name, scope in scoped.items()}
+    assert got == {name: rec.daily(made, window.days, org.timezone) for name, made in mine.items()}
+    assert got["post"] == [5, 4 + 3, -2, 0, 0, 0, 0] and got["other post"] == [0, 7, 0, 0, 0, 0, 0]
+    # The organization's days (from the rollups) are its posts' days (from the snapshots) added up.
+    assert days.values == [a + b for a, b in zip(got["post"], got["other post"], strict=True)]
 
 
-def test_engagement_per_day_is_unknown_when_nothing_was_read(week):
+def test_engagement_per_day_is_unknown_until_a_share_was_read_back(week, make, act):
     org = week["org"]
-    empty = periods.days_window(org, date(2026, 3, 4), date(2026, 3, 7))  # LinkedIn, Facebook and a share link
-    days = engagement.daily(scope=Scope(org_id=org.id), window=empty)
-    assert not days.known and days.values == [None] * 4 and days.total is None
+    before = periods.days_window(org, date(2026, 2, 1), date(2026, 2, 7))  # before the first reading
+    days = engagement.daily(scope=Scope(org_id=org.id), window=before)
+    assert not days.known and days.values == [None] * 7 and days.total is None
+    # Once shares are read back, a day whose readings added nothing gained 0 (known).
+    quiet = periods.days_window(org, date(2026, 3, 4), date(2026, 3, 7))
+    days = engagement.daily(scope=Scope(org_id=org.id), window=quiet)
+    assert days.known and days.values == [0] * 4 and days.total == 0
+    assert engagement.daily(scope=Scope(org_id=org.id, post_id=week["other_post"].id), window=quiet).known
+    silent = make.post(week["campaign"], title="Only a share link")
+    act.share(week["ann"], silent, datetime(2026, 3, 5, 9, 0), network="x")
+    assert not engagement.daily(scope=Scope(org_id=org.id, post_id=silent.id), window=quiet).known
     assert not engagement.daily(scope=Scope(org_id=org.id), window=periods.all_time()).known
 
 

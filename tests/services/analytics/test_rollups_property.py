@@ -6,27 +6,40 @@ its ledger points, bulk-inserted) and through the ORM, members in several teams,
 standings windows built part-way (so both the increments and the rebuilds are exercised). Then boards of
 every window × team × kind × campaign × network, with the viewer's row and movement, are compared with
 tests/services/analytics/raw_boards.py, and so are the overview's totals.
+
+Published API shares are also read back from the networks, stored as the engagement job stores them (rising and
+falling figures, unknown ones, the same reading stored twice, posts deleted on the network): the rollups'
+engagement per day equals the readings' increases computed here, and a rebuild from the snapshots gives the
+cells the readings gave.
 """
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from ambassador.models import (
+    EngagementSnapshot,
     MemberKind,
     MemberStatus,
     RollupCell,
     RollupPostDay,
     Share,
+    ShareEngagement,
     ShareStatus,
     Standing,
     utcnow,
 )
-from ambassador.services.analytics import leaderboard, overview, periods, rebuild
+from ambassador.providers.base import Engagement, MetricsResult
+from ambassador.services.analytics import engagement, leaderboard, overview, periods, rebuild
+from ambassador.services.analytics.trends import Scope
 from ambassador.services.publishing import clicks as click_writer
+from ambassador.services.publishing import metrics
 
 from . import raw_boards
 
@@ -53,7 +66,42 @@ def _world(rng: random.Random, make, act):
     return org, teams, members, campaigns, posts
 
 
-def _activity(rng: random.Random, db, act, members, posts, count: int) -> None:
+ENGAGEMENT = ("likes", "reposts", "replies", "quotes")
+
+
+class Reading(NamedTuple):
+    org_id: int
+    share_id: int
+    post_id: int
+    network: str
+    at: datetime
+    figures: dict
+
+
+def _read_back(rng: random.Random, db, share: Share, readings: list) -> None:
+    """Readings of `share` stored as the engagement job stores them (metrics.store), each remembered in `readings`:
+    figures rise and fall, some are unknown (None), a reading is sometimes stored twice (a retry: added once), and
+    the post is sometimes deleted on the network."""
+    share.external_id = f"p{share.id}"
+    db.session.add(ShareEngagement(share_id=share.id, org_id=share.org_id, next_fetch_at=None))
+    db.session.flush()
+    due = [metrics.Due(share.id, share.external_id, share.published_at)]
+    at, figures = share.published_at, dict.fromkeys((*ENGAGEMENT, "impressions"), 0)
+    for _ in range(rng.randint(1, 6)):
+        at += timedelta(hours=rng.randint(1, 40), minutes=rng.randint(0, 59))
+        figures = {name: None if rng.random() < 0.1 else max(0, (value or 0) + rng.randint(-2, 9))
+                   for name, value in figures.items()}
+        result = MetricsResult(found={share.external_id: Engagement(**figures)})
+        metrics.store(due, result, now=at)
+        readings.append(Reading(share.org_id, share.id, share.post_id, share.network, at, dict(figures)))
+        if rng.random() < 0.2:
+            assert metrics.store(due, result, now=at) == {"already_read": 1}
+    if rng.random() < 0.2:  # deleted on the network: its last figures stay, nothing is taken back
+        metrics.store(due, MetricsResult(deleted={share.external_id}), now=at + timedelta(hours=1))
+    db.session.flush()
+
+
+def _activity(rng: random.Random, db, act, members, posts, count: int, readings: list | None = None) -> None:
     for _ in range(count):
         member, post, network = rng.choice(members), rng.choice(posts), rng.choice(NETWORKS)
         roll = rng.random()
@@ -66,6 +114,8 @@ def _activity(rng: random.Random, db, act, members, posts, count: int) -> None:
             published = at + timedelta(days=rng.randint(0, 3)) if status == ShareStatus.PUBLISHED else None
             share = act.share(member, post, at, network=network, method="api" if published else "intent",
                               status=status, published_at=published)
+            if published and readings is not None and rng.random() < 0.7:
+                _read_back(rng, db, share, readings)
             if rng.random() < 0.1:  # a counted share that stops counting, or a scheduled one that goes out
                 share.status = ShareStatus.FAILED if share.status in (ShareStatus.SHARED, ShareStatus.PUBLISHED) \
                     else ShareStatus.PUBLISHED
@@ -113,7 +163,7 @@ def _check_board(db, org, evts, window, *, me, limit, **scope) -> None:
             context, row.membership_id)
 
 
-def _check_overview(db, org, evts, window) -> None:
+def _check_overview(db, org, evts, window, readings: list) -> None:
     report = overview.overview(org_id=org.id, window=window)
     sums, _active = raw_boards.totals(evts, first=window.first_day, last=window.last_day, campaign_id=None,
                                       network=None)
@@ -122,6 +172,15 @@ def _check_overview(db, org, evts, window) -> None:
     if window.bounded:
         assert sum(day.shares for day in report.series) == report.shares
         assert sum(day.clicks for day in report.series) == report.clicks
+        # The overview's engagement line: per day, what that day's readings added (shares of any day).
+        alive = set(db.session.scalars(sa.select(Share.id).where(Share.org_id == org.id)))
+        mine = [r for r in readings if r.share_id in alive]
+        per_day: dict = defaultdict(int)
+        for (day, _post, _network), gain in _gains(org, mine).items():
+            per_day[day] += gain
+        days = engagement.daily(scope=Scope(org_id=org.id), window=window)
+        assert days.known == any(r.at < window.end for r in mine), window.key
+        assert days.days == [per_day.get(day, 0) for day in window.days], window.key
 
 
 def _scopes(rng: random.Random, teams, campaigns) -> list[dict]:
@@ -140,14 +199,15 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
     monkeypatch.setattr("ambassador.services.analytics.rebuild.utcnow", lambda: NOW)
     org, teams, members, campaigns, posts = _world(rng, make, act)
     windows = _windows(rng, org)
-    _activity(rng, db, act, members, posts, rng.randint(10, 40))
+    readings: list[Reading] = []
+    _activity(rng, db, act, members, posts, rng.randint(10, 40), readings)
     if seed % 3:  # standings built part-way: the rest arrives as increments
         rebuild.rebuild_standings(org=org)
     if seed % 2:  # the custom range looked at: the worker keeps standings for it and its previous period
         leaderboard.remember_range(org_id=org.id, window=windows[-1])
         rebuild.roll_standings(org=org, now=NOW)
         assert (leaderboard.standing_key(org_id=org.id, window=windows[-1]) or "").startswith("d:")
-    _activity(rng, db, act, members, posts, rng.randint(10, 40))
+    _activity(rng, db, act, members, posts, rng.randint(10, 40), readings)
     if seed % 3 == 2:  # a member's team and kind change, another is deactivated, one leaves, a team goes
         members[0].teams = [teams[1]]
         members[0].kind = MemberKind.EXTERNAL if members[0].kind == MemberKind.INTERNAL else MemberKind.INTERNAL
@@ -163,7 +223,24 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
         for scope in _scopes(rng, teams, campaigns):
             _check_board(db, org, evts, window, me=rng.choice(members), limit=rng.choice([1, 3, 20]), **scope)
         if window.key != "all":
-            _check_overview(db, org, evts, window)
+            _check_overview(db, org, evts, window, readings)
+
+
+def _gains(org, readings: list) -> dict[tuple, int]:
+    """{(org-local day, post, network): engagement gained}: each reading's likes + reposts + replies + quotes (unknown
+    ones adding nothing) less its share's previous reading's (the first whole), on the org-local day it was taken —
+    from the test's own list of readings."""
+    zone = ZoneInfo(org.timezone or "UTC")
+    previous: dict[int, int] = {}
+    out: dict[tuple, int] = defaultdict(int)
+    for reading in readings:
+        if reading.org_id != org.id:
+            continue
+        total = sum(reading.figures[name] or 0 for name in ENGAGEMENT)
+        day = reading.at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+        out[(day, reading.post_id, reading.network)] += total - previous.get(reading.share_id, 0)
+        previous[reading.share_id] = total
+    return {key: gain for key, gain in out.items() if gain}
 
 
 def _snapshot(db, org) -> dict:
@@ -175,8 +252,9 @@ def _snapshot(db, org) -> dict:
 
     return {
         "cells": rows(RollupCell, ("day", "membership_id", "post_id", "network", "campaign_id"),
-                      ("points", "shares", "clicks")),
-        "post_days": rows(RollupPostDay, ("day", "post_id", "network"), ("points", "shares", "clicks")),
+                      ("points", "shares", "clicks", "engagement", "reach")),
+        "post_days": rows(RollupPostDay, ("day", "post_id", "network"),
+                          ("points", "shares", "clicks", "engagement", "reach")),
         "standings": rows(Standing, ("window", "campaign_id", "network", "team_id", "membership_id", "kind"),
                           ("points", "shares", "clicks")),
     }
@@ -188,9 +266,20 @@ def test_rebuild_equals_incremental(seed, db, make, act, monkeypatch):
     monkeypatch.setattr("ambassador.services.analytics.rebuild.utcnow", lambda: NOW)
     org, _teams, members, _campaigns, posts = _world(rng, make, act)
     rebuild.rebuild_standings(org=org, today=NOW.date())
-    _activity(rng, db, act, members, posts, 60)
+    readings: list[Reading] = []
+    _activity(rng, db, act, members, posts, 60, readings)
     incremental = _snapshot(db, org)
-    assert incremental["cells"] and incremental["standings"]
+    assert incremental["cells"] and incremental["standings"] and readings
+    # What the engagement job added is each reading's increase on its day (computed from the test's readings);
+    # potential reach is not kept in the rollups (unknown, never 0).
+    assert {key: row[3] for key, row in incremental["post_days"].items() if row[3]} == _gains(org, readings)
+    assert all(row[4] is None for table in ("cells", "post_days") for row in incremental[table].values())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EngagementSnapshot)
+                             .where(EngagementSnapshot.org_id == org.id)) <= len(readings)
+    # Rollups lost (or from before the engagement job fed them): the rebuild sums everything again, engagement
+    # from the snapshots.
+    for model in (RollupCell, RollupPostDay):
+        db.session.execute(sa.delete(model).where(model.org_id == org.id))
     for batch in rebuild.batches(org, days=rng.choice([1, 7, 31])):
         rebuild.rebuild_batch(org=org, batch=batch)
     rebuild.rebuild_standings(org=org, today=NOW.date())
