@@ -17,7 +17,9 @@ class EngagementSnapshot(Model):
     """What the network reported for one share at one moment (stored only when a figure changed)."""
 
     __tablename__ = "engagement_snapshot"
-    __table_args__ = (sa.Index("ix_engagement_snapshot_share_taken", "share_id", "taken_at"),)
+    __table_args__ = (sa.Index("ix_engagement_snapshot_share_taken", "share_id", "taken_at"),
+                      # The organization's readings in time order: rebuilds and "was anything read by then?".
+                      sa.Index("ix_engagement_snapshot_org_taken", "org_id", "taken_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)

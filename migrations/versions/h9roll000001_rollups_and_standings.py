@@ -109,11 +109,14 @@ def upgrade():
                "FROM organization")
     # Boards list members at equal points by name (services/analytics/boards.py sort_name).
     op.create_index("ix_user_sort_name", "user", [sa.text("lower(coalesce(name, ''))")])
+    # The organization's engagement readings in time order (rebuilds, the overview's engagement line).
+    op.create_index("ix_engagement_snapshot_org_taken", "engagement_snapshot", ["org_id", "taken_at"])
     # "My activity" and the points history read one member's ledger in time order.
     op.create_index("ix_points_member_created", "points_entry", ["membership_id", "created_at"])
 
 
 def downgrade():
+    op.drop_index("ix_engagement_snapshot_org_taken", table_name="engagement_snapshot")
     op.drop_index("ix_user_sort_name", table_name="user")
     op.drop_index("ix_points_member_created", table_name="points_entry")
     op.drop_index("ix_membership_org_status_kind", table_name="membership")
