@@ -1,11 +1,11 @@
-"""The short-link redirect /s/<code>: count the click (buffered), send the visitor on."""
+"""The short-link redirect /s/<code>: queue the click (buffered; the worker counts it), send the visitor on."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request
 
 from ..extensions import db
 from ..infra import bots
-from ..services.publishing import clicks, tracked_links
+from ..services.publishing import click_sink, clicks, tracked_links
 
 bp = Blueprint("links", __name__)
 
@@ -28,8 +28,8 @@ def follow(code: str):
         # The visitor is the address alone: a new user agent per request is not a new visitor.
         click = clicks.pending_click(target, salt=current_app.config["CLICK_SALT"], ip=request.remote_addr,
                                      referrer=request.headers.get("Referer"))
-        if clicks.submit(current_app, click):
-            db.session.commit()  # by hand: the hottest route writes only when the click is not buffered
+        if click_sink.submit(current_app, click):
+            db.session.commit()  # by hand: the hottest route writes only when the click is not buffered (tests)
     # Only ever the stored destination: nothing from the request goes into the Location.
     # A bare 302 (no HTML body): this is the hottest route of the app.
     return current_app.response_class(status=302, headers=[("Location", target.destination), *REDIRECT_HEADERS])
