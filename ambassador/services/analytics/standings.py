@@ -26,7 +26,17 @@ from typing import NamedTuple, cast
 import sqlalchemy as sa
 
 from ...infra.upsert import upsert
-from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, Standing, StandingWindow, utcnow
+from ...models import (
+    NO_ID,
+    NO_NETWORK,
+    Membership,
+    MemberStatus,
+    Organization,
+    RollupCell,
+    Standing,
+    StandingWindow,
+    utcnow,
+)
 from ...models.organization import membership_team
 
 WINDOWS = ("all", "7", "30", "90", "quarter")
@@ -181,8 +191,22 @@ def stale_windows(conn: sa.Connection, *, org_id: int, today: date) -> list[tupl
     return [(key, *days) for key, days in wanted.items() if key not in built or built[key] != days]
 
 
+def lock_windows(conn: sa.Connection, *, org_id: int) -> None:
+    """PostgreSQL, before rebuilding windows: one rebuild per organization at a time (its organization row,
+    FOR NO KEY UPDATE, which inserts referring to it do not wait for), then every window row of it
+    exclusively, in the order events take their share locks (`_windows`: by window key). Without, two
+    workers' roll_standings and the events between them deadlocked (tests/test_several_machines.py)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(Organization.id).where(Organization.id == org_id).with_for_update(key_share=True))
+        conn.execute(sa.select(_WINDOW.c.window).where(_WINDOW.c.org_id == org_id)
+                     .order_by(_WINDOW.c.org_id, _WINDOW.c.window).with_for_update())
+
+
 def roll(conn: sa.Connection, *, org_id: int, today: date) -> int:
     """Rebuild the windows whose days moved on; returns how many were rebuilt."""
+    if not stale_windows(conn, org_id=org_id, today=today):
+        return 0  # the usual case: nothing to lock
+    lock_windows(conn, org_id=org_id)
     stale = stale_windows(conn, org_id=org_id, today=today)
     for key, first, last in stale:
         build_window(conn, org_id=org_id, key=key, first=first, last=last)
