@@ -43,6 +43,9 @@ INBOX = cast(sa.Table, ClickInbox.__table__)
 DRAIN_LOCK_KEY = 0x616D62_636C6B  # "amb" "clk"
 
 
+DRAIN_ALL = 10_000  # rows per batch when counting at once (CLICK_BUFFER_SYNC)
+
+
 class Drained(NamedTuple):
     taken: int  # inbox rows taken (and deleted)
     stored: int  # counted clicks stored
@@ -65,9 +68,12 @@ def append(pending: Sequence[PendingClick]) -> int:
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection  # psycopg's, inside the session's transaction
         assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
+        try:
+            with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except connection.dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy would raise it: the buffer retries
+            raise sa.exc.OperationalError(_COPY, None, exc) from exc
     else:
         db.session.execute(sa.insert(INBOX), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
     return len(rows)
@@ -117,9 +123,6 @@ def count_now(pending: Sequence[PendingClick]) -> int:
     while (drained := drain_batch(DRAIN_ALL)) is not None and drained.taken:
         stored += drained.stored
     return stored
-
-
-DRAIN_ALL = 10_000
 
 
 def submit(app, click: PendingClick) -> bool:

@@ -294,3 +294,19 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(sink_a
     assert state(sink_app)["inbox"] == 50 and state(sink_app)["clicks"] == 0
     assert run_drain(sink_app) == {"batches": 1, "taken": 50, "stored": 50}
     assert state(sink_app) == {"inbox": 0, "clicks": 50, "points": 50, "rollup_clicks": 50, "board_equals_raw": True}
+
+
+def test_a_batch_the_database_refuses_raises_as_sqlalchemy_errors_do_and_stays_in_the_buffer(sink_app, monkeypatch):
+    """PostgreSQL's COPY bypasses SQLAlchemy: its errors are raised as SQLAlchemy's (the buffer retries those
+    with backoff), and the batch stays in the buffer for its next round (here: a value too long for its column)."""
+    if sink_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite does not enforce string lengths")
+    monkeypatch.setattr("ambassador.infra.click_buffer.WRITE_ATTEMPTS", 1)
+    link_ids = seed_links(sink_app, 1)
+    bad = clicks_for(sink_app, link_ids, 1)[0]._replace(network="x" * 40)  # network is String(16)
+    with sink_app.app_context(), pytest.raises(sa.exc.DBAPIError):
+        click_sink.append([bad])
+    buffer = ClickBuffer(sink_app, write=click_sink.append)
+    buffer._start = lambda: None  # no flusher thread: flush by hand
+    buffer.submit(bad)
+    assert buffer.flush() == 0 and len(buffer) == 1 and state(sink_app)["inbox"] == 0
