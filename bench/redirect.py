@@ -56,8 +56,8 @@ def parse_args():
     p.add_argument("--database", help="PostgreSQL server URL (a throwaway database is created there); "
                                       "default: a SQLite file in a temp dir")
     p.add_argument("--links", type=int, default=200)
-    p.add_argument("--rounds", type=int, default=5, help="alternating /ping and /s/<code> rounds (at least 3)")
-    p.add_argument("--seconds", type=int, default=5, help="length of one route's round (whole seconds)")
+    p.add_argument("--rounds", type=int, default=10, help="alternating /ping and /s/<code> rounds (at least 3)")
+    p.add_argument("--seconds", type=int, default=3, help="length of one route's round (whole seconds)")
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--threads", type=int, default=1, help="wrk threads")
     p.add_argument("--workers", type=int, default=2)
