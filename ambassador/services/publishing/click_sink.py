@@ -41,8 +41,6 @@ from .clicks import PendingClick, write_clicks
 INBOX = cast(sa.Table, ClickInbox.__table__)
 # Any fixed 64-bit number, the same in every process: the lock "one drain at a time" (PostgreSQL).
 DRAIN_LOCK_KEY = 0x616D62_636C6B  # "amb" "clk"
-
-
 DRAIN_ALL = 10_000  # rows per batch when counting at once (CLICK_BUFFER_SYNC)
 
 
