@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint test-sqlite test-postgres bench worker translations messages clean
+.PHONY: run test lint test-sqlite test-postgres bench bench-tools worker translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,14 @@ test-sqlite: $(VENV)/.dev translations
 test-postgres: $(VENV)/.dev translations
 	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -q
 
-bench: $(VENV)/.dev translations
+# The redirect bench drives gunicorn with wrk (Debian's package): installed here when missing and possible
+# (root with apt-get); otherwise bench/redirect.py warns and falls back to its Python load generator.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null 2>&1; } \
+	  || echo "warning: wrk is not installed and could not be (apt-get install wrk); bench/redirect.py falls back to Python"
+
+bench: $(VENV)/.dev translations bench-tools
 	$(BIN)/python bench/redirect.py
 	$(BIN)/python bench/redirect.py --database $(TEST_POSTGRES_URL)
 	$(BIN)/python bench/publish.py --database $(TEST_POSTGRES_URL)

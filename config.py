@@ -123,10 +123,14 @@ class Config:
     PASSWORD_RESET_TTL_SECONDS = 2 * 60 * 60
     EMAIL_VERIFICATION_TTL_SECONDS = 2 * 24 * 60 * 60
 
-    # Clicks are buffered in-process and written in batches.
+    # Clicks: the web process buffers them and appends each batch to the click inbox (one insert) every
+    # CLICK_FLUSH_INTERVAL seconds; the worker's drain_clicks job counts the inbox every
+    # CLICK_DRAIN_INTERVAL_SECONDS in batches of CLICK_DRAIN_BATCH (services/publishing/click_sink.py).
     CLICK_FLUSH_INTERVAL = float(os.environ.get("CLICK_FLUSH_INTERVAL", "1.0"))
     CLICK_FLUSH_BATCH = int(os.environ.get("CLICK_FLUSH_BATCH", "500"))
-    CLICK_BUFFER_SYNC = False  # tests write clicks synchronously
+    CLICK_DRAIN_INTERVAL_SECONDS = float(os.environ.get("CLICK_DRAIN_INTERVAL_SECONDS", "2"))
+    CLICK_DRAIN_BATCH = int(os.environ.get("CLICK_DRAIN_BATCH", "1000"))
+    CLICK_BUFFER_SYNC = False  # tests queue and count each click at once, in the request
     # A visitor (one address; IPv6: one /64) counts once per link per hour and at most this many
     # times per link per UTC day: a household or office behind one address may click a few times.
     CLICKS_PER_ADDRESS_PER_LINK_PER_DAY = int(os.environ.get("CLICKS_PER_ADDRESS_PER_LINK_PER_DAY", "3"))

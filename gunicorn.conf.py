@@ -36,8 +36,8 @@ logger_class = RedactingLogger
 
 
 def worker_exit(server, worker):
-    """Runs in the worker process as it exits: write the clicks still in its buffer."""
-    from ambassador.services.publishing.clicks import shutdown_click_buffers
+    """Runs in the worker process as it exits: write the clicks still in its buffer to the click inbox."""
+    from ambassador.services.publishing.click_sink import shutdown_click_buffers
 
     stored = shutdown_click_buffers()
     if stored:

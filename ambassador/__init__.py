@@ -92,7 +92,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from .access_log import install_dev_server_redaction
-    from .services.publishing.clicks import install_click_buffer
+    from .services.publishing.click_sink import install_click_buffer
     from .web.context import install_context
     from .web.errors import install_error_handlers
     from .web.security import install_security_headers

@@ -5,6 +5,10 @@ writes batches every CLICK_FLUSH_INTERVAL seconds, or sooner once CLICK_FLUSH_BA
 clicks wait. The thread starts on first use, so a process forked after import (gunicorn
 workers) starts its own; a changed os.getpid() means we are such a child and start afresh.
 `shutdown()` drains what is left: called from gunicorn's worker_exit hook and at exit.
+
+The writer is the click sink's `append` (services/publishing/click_sink.py): one multi-row insert
+per batch. What sits in the deque is in this process's memory only: a SIGKILL loses it (normally at
+most CLICK_FLUSH_INTERVAL seconds' worth); a graceful stop does not.
 """
 from __future__ import annotations
 
@@ -32,9 +36,12 @@ _buffers: weakref.WeakSet[ClickBuffer] = weakref.WeakSet()
 
 
 class ClickBuffer:
-    def __init__(self, app, *, write: Callable[[Sequence], int]):
+    def __init__(self, app, *, write: Callable[[Sequence], int], write_sync: Callable[[Sequence], int] | None = None):
+        """`write` stores a flushed batch (its own session, committed here); `write_sync`, used instead under
+        CLICK_BUFFER_SYNC, writes one click in the caller's session (the caller commits)."""
         self.app = app
         self.write = write
+        self.write_sync = write_sync or write
         self._reset()
         _buffers.add(self)
 
@@ -63,7 +70,7 @@ class ClickBuffer:
     def submit(self, click) -> bool:
         """Queue a click; True when written synchronously (the caller's session, caller commits)."""
         if self.sync:
-            self.write([click])
+            self.write_sync([click])
             return True
         if self._pid != os.getpid():
             self._reset()

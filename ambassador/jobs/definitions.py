@@ -20,6 +20,8 @@ class Job:
 
 JOBS: list[Job] = [
     Job("dispatch_due_shares", tasks.dispatch_due_shares, "DISPATCH_INTERVAL_SECONDS"),
+    # Every few seconds: click counts, points and leaderboards lag the redirect by this much (and the flush).
+    Job("drain_clicks", tasks.drain_clicks, "CLICK_DRAIN_INTERVAL_SECONDS"),
     Job("refresh_expiring_tokens", tasks.refresh_expiring_tokens, 10 * 60),
     Job("warn_expiring_linkedin_tokens", tasks.warn_expiring_linkedin_tokens, 6 * 60 * 60),
     Job("expire_posts", tasks.expire_posts, 5 * 60),

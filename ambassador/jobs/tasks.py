@@ -13,7 +13,7 @@ from ..services.analytics import rebuild as rollup_rebuild
 from ..services.community import badges
 from ..services.nps import followups
 from ..services.org import organizations, sessions
-from ..services.publishing import account_upkeep, auto_share, followers, linked_shares, metrics
+from ..services.publishing import account_upkeep, auto_share, click_sink, followers, linked_shares, metrics
 from . import publisher
 
 ENGAGEMENT_BATCH = 2000  # shares claimed per run (X reads 100 a call, Bluesky 25, Facebook 50, Mastodon 20)
@@ -26,6 +26,22 @@ shutdown_requested = Event()
 def dispatch_due_shares(now: datetime | None = None) -> dict[str, int]:
     """Publish the API shares that are due (jobs/publisher.py, services/publishing/dispatch.py)."""
     return publisher.dispatch_due_shares(now=now, stop=shutdown_requested)
+
+
+def drain_clicks() -> dict[str, int]:
+    """Count the clicks the web processes queued in the click inbox (services/publishing/click_sink.py), batch
+    by batch until it is empty or the worker is asked to stop. Each batch is one transaction: its counted
+    clicks, their points and rollups, and the removal of its inbox rows are committed together."""
+    totals: Counter = Counter()
+    while not shutdown_requested.is_set():
+        database.begin_write()  # commits the previous batch
+        drained = click_sink.drain_batch()
+        if drained is None:  # another worker is draining: the inbox is in hand
+            break
+        totals.update(batches=1, taken=drained.taken, stored=drained.stored)
+        if drained.taken < click_sink.drain_limit():
+            break
+    return dict(totals)
 
 
 def refresh_expiring_tokens(now: datetime | None = None) -> dict[str, int]:

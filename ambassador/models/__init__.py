@@ -58,14 +58,14 @@ from .organization import (
 from .points import PointsEntry
 from .rewards import BadgeAward, Eligibility, Redemption, RedemptionStatus, Reward
 from .rollups import NO_ID, NO_NETWORK, RollupCell, RollupPostDay, RollupRebuild, Standing, StandingWindow
-from .sharing import Click, Share, ShareMethod, ShareStatus, TrackedLink
+from .sharing import Click, ClickInbox, Share, ShareMethod, ShareStatus, TrackedLink
 from .throttle import ThrottleCounter
 from .user import User, UserSession
 
 __all__ = [
     "AUDIENCES", "AccountStatus", "AppRateLimit", "AspectScore", "Audience", "AutoShareOptIn", "BadgeAward",
-    "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "Eligibility", "EmvChange", "EmvRate", "EmvSettings",
-    "EngagementSnapshot",
+    "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "ClickInbox", "Eligibility", "EmvChange",
+    "EmvRate", "EmvSettings", "EngagementSnapshot",
     "FOLLOW_UP_STATUSES", "FollowUp",
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
     "MEMBER_STATUSES",

@@ -143,3 +143,25 @@ class Click(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tracked_link: Mapped[TrackedLink] = relationship()
+
+
+class ClickInbox(Model):
+    """A click the redirect accepted, waiting for the worker to count it (services/publishing/click_sink.py).
+
+    The web process only appends here (one multi-row insert per flushed batch); the worker's `drain_clicks`
+    job takes rows in id order, applies the counting rules, stores the counted `Click` rows, awards their
+    points and updates the rollups, and deletes the rows it took, all in one transaction. No foreign keys and
+    no index but the primary key: the insert stays the cheapest write there is, and a click on a link deleted
+    meanwhile is dropped when drained.
+    """
+
+    __tablename__ = "click_inbox"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    org_id: Mapped[int]
+    tracked_link_id: Mapped[int]
+    membership_id: Mapped[int]
+    network: Mapped[str] = mapped_column(sa.String(16))
+    visitor_hash: Mapped[str] = mapped_column(sa.String(64))
+    referrer_host: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_at: Mapped[datetime]

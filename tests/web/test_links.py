@@ -1,8 +1,11 @@
 import sqlalchemy as sa
 
+from ambassador.jobs import tasks
 from ambassador.models import Click, PointsEntry
 from ambassador.services.community import points
-from ambassador.services.publishing.clicks import shutdown_click_buffers, visitor_hash
+from ambassador.services.publishing import click_sink
+from ambassador.services.publishing.click_sink import shutdown_click_buffers
+from ambassador.services.publishing.clicks import visitor_hash
 from ambassador.services.publishing.tracked_links import link_cache
 
 from ..services.publishing.test_tracked_links import make_link
@@ -130,7 +133,7 @@ def test_trusted_proxy_forwarded_address_is_the_visitor(make, db, app, monkeypat
     assert stored == visitor_hash(salt=app.config["CLICK_SALT"], ip="203.0.113.50")
 
 
-def test_buffered_mode_counts_after_the_shutdown_flush(client, make, db, app, monkeypatch):
+def test_buffered_clicks_reach_the_inbox_at_shutdown_and_count_when_drained(client, make, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "CLICK_BUFFER_SYNC", False)
     monkeypatch.setitem(app.config, "CLICK_FLUSH_INTERVAL", 3600)
     monkeypatch.setitem(app.config, "CLICK_FLUSH_BATCH", 1000)
@@ -138,9 +141,11 @@ def test_buffered_mode_counts_after_the_shutdown_flush(client, make, db, app, mo
     for ua, address in ((CHROME, "203.0.113.1"), (IPHONE, "203.0.113.2"), (IPHONE, "203.0.113.1"),
                         ("Twitterbot/1.0", "203.0.113.3")):
         assert follow(client, link, ua=ua, environ_base={"REMOTE_ADDR": address}).status_code == 302
-    assert clicks_on(db, link) == 0  # queued, not yet written
+    assert clicks_on(db, link) == 0 and click_sink.waiting() == 0  # in the process's buffer
     shutdown_click_buffers()
-    assert clicks_on(db, link) == 2
+    assert clicks_on(db, link) == 0 and click_sink.waiting() == 3  # in the inbox (the bot was never queued)
+    assert tasks.drain_clicks() == {"batches": 1, "taken": 3, "stored": 2}  # the worker's job
+    assert clicks_on(db, link) == 2 and click_sink.waiting() == 0
     assert db.session.scalar(sa.select(sa.func.count(PointsEntry.id)).where(
         PointsEntry.membership_id == link.membership_id)) == 2
 

@@ -207,6 +207,7 @@ def rebuild_standings(*, org: Organization, today: date | None = None) -> list[s
     """Rebuild every standings window of the organization from the cells; returns the window keys."""
     conn = db.session.connection()
     today = today or local_day(org, utcnow())
+    standings.lock_windows(conn, org_id=org.id)
     standings.forget_custom(conn, org_id=org.id)
     for key in standings.ALL_WINDOWS:
         first, last = standings.window_days(key, today)

@@ -6,13 +6,19 @@ that writes the raw row, so a board never disagrees with the ledger, a rolled-ba
 increments back with it, and no queue or lag has to be explained to a member who just shared. The cost
 is a few indexed upserts per event (one statement per table for a whole click batch).
 
+Clicks are the exception to "no lag": the redirect only queues a click (services/publishing/click_sink.py),
+and the `Click` row — with its points and rollup increments, in one transaction — is written when the
+worker's `drain_clicks` job takes it from the inbox, every CLICK_DRAIN_INTERVAL_SECONDS (2 s by default).
+So click counts, click points and the boards that show them lag the redirect by up to CLICK_FLUSH_INTERVAL
++ CLICK_DRAIN_INTERVAL_SECONDS (a few seconds); without a running worker they do not move at all.
+
 How events are seen:
 * rows written through the ORM session (points awards, shares, status changes) — a session
   `after_flush` listener (`install()`, wired in the app factory) turns each *inserted* PointsEntry /
   Click, each Share that starts counting (intent "shared", API "published") and each counted Share that
   stops counting or moves day into deltas;
 * ledger entries bulk-inserted through the ORM (`points.award_clicks`) — a `do_orm_execute` listener;
-* clicks bulk-inserted with ON CONFLICT DO NOTHING (the click buffer's flush) — the writer calls
+* clicks bulk-inserted with ON CONFLICT DO NOTHING (the worker's drain of the click inbox) — the writer calls
   `clicks_counted()` with the rows the database actually inserted (RETURNING).
 
 Idempotent: increments are keyed on the event's own unique row — only an INSERT that really happened

@@ -27,7 +27,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...infra.upsert import upsert
-from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, Standing, StandingWindow, User, utcnow
+from ...models import (
+    NO_ID,
+    NO_NETWORK,
+    Membership,
+    MemberStatus,
+    Organization,
+    RollupCell,
+    Standing,
+    StandingWindow,
+    User,
+    utcnow,
+)
 from ...models.organization import membership_team
 from .boards import sort_name
 
@@ -257,8 +268,29 @@ def _custom(conn: sa.Connection, *, org_id: int) -> int:
     return built
 
 
+def lock_windows(conn: sa.Connection, *, org_id: int) -> None:
+    """PostgreSQL, before rebuilding windows: one rebuild per organization at a time (its organization row,
+    FOR NO KEY UPDATE, which inserts referring to it do not wait for), then every window row of it
+    exclusively, in the order events take their share locks (`_windows`: by window key). Without, two
+    workers' roll_standings and the events between them deadlocked (tests/test_several_machines.py)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(Organization.id).where(Organization.id == org_id).with_for_update(key_share=True))
+        conn.execute(sa.select(_WINDOW.c.window).where(_WINDOW.c.org_id == org_id)
+                     .order_by(_WINDOW.c.org_id, _WINDOW.c.window).with_for_update())
+
+
+def _custom_due(conn: sa.Connection, *, org_id: int) -> bool:
+    """A custom range to build, one nobody asked for lately, or more than CUSTOM_MAX of them."""
+    rows = conn.execute(sa.select(_WINDOW.c.built_at, _WINDOW.c.asked_at)
+                        .where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.like("d:%"))).all()
+    return len(rows) > CUSTOM_MAX or any(r.built_at is None or r.asked_at < utcnow() - CUSTOM_KEPT for r in rows)
+
+
 def roll(conn: sa.Connection, *, org_id: int, today: date) -> int:
     """Rebuild the windows whose days moved on and build the custom ranges asked for; returns how many."""
+    if not stale_windows(conn, org_id=org_id, today=today) and not _custom_due(conn, org_id=org_id):
+        return 0  # the usual case: nothing to lock
+    lock_windows(conn, org_id=org_id)
     stale = stale_windows(conn, org_id=org_id, today=today)
     for key, first, last in stale:
         build_window(conn, org_id=org_id, key=key, first=first, last=last)

@@ -1,8 +1,9 @@
-"""Counting clicks on tracked links without making the redirect wait on the database.
+"""Counting clicks on tracked links: the rules, applied by the worker as it drains the click sink.
 
-The redirect only appends a `PendingClick` to an in-process buffer; a background thread
-writes the buffer in batches (`write_clicks`), in its own app context and session. With
-CLICK_BUFFER_SYNC (tests) the request writes through the same `write_clicks` at once.
+The redirect only queues a `PendingClick` (services/publishing/click_sink.py: an in-process buffer
+flushed into the `click_inbox` table); the worker's `drain_clicks` job, every few seconds, hands
+each batch of the inbox to `write_clicks`, so click counts, points and leaderboards lag the redirect
+by a few seconds (CLICK_FLUSH_INTERVAL + CLICK_DRAIN_INTERVAL_SECONDS).
 
 `write_clicks` is where the counting rules live. A visitor is the address (IPv6: its /64
 network), never the user agent, which the visitor chooses freely. A visitor counts once per
@@ -12,7 +13,8 @@ the same rules against two processes racing: (link, visitor, hour bucket), and (
 visitor, day bucket, day slot), where the slot is the click's rank among the visitor's counted
 clicks on that link that day (0 .. cap-1), so a second writer choosing the same rank loses.
 Each counted click awards the link's member click points, and adds to the rollups
-(services/analytics/rollups.py), in the same transaction.
+(services/analytics/rollups.py), in the same transaction (the drain's, which also deletes the
+inbox rows it counted: a batch is counted once).
 """
 from __future__ import annotations
 
@@ -30,7 +32,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...infra.addresses import visitor_address
-from ...infra.click_buffer import ClickBuffer, shutdown_click_buffers  # noqa: F401  (re-exported)
 from ...models import Click, Organization, TrackedLink, utcnow
 from ..analytics import rollups
 from ..community import points
@@ -195,17 +196,3 @@ def write_clicks(pending: Sequence[PendingClick], *, cap: int | None = None) -> 
                              for click_id, c in stored])
     db.session.flush()
     return len(stored)
-
-
-def submit(app, click: PendingClick) -> bool:
-    """Hand a click to the app's buffer; True when it was written in this request's session."""
-    return click_buffer(app).submit(click)
-
-
-def click_buffer(app) -> ClickBuffer:
-    return app.extensions["click_buffer"]
-
-
-def install_click_buffer(app) -> None:
-    """One buffer per app (per process); flushed in batches and on shutdown."""
-    app.extensions["click_buffer"] = ClickBuffer(app, write=write_clicks)

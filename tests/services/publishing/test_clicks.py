@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from ambassador.infra.click_buffer import ClickBuffer
 from ambassador.models import Click, PointsEntry
 from ambassador.services.community import points
-from ambassador.services.publishing import clicks
+from ambassador.services.publishing import click_sink, clicks
 from ambassador.services.publishing.clicks import hour_bucket, pending_click, visitor_hash, write_clicks
 from ambassador.services.publishing.tracked_links import resolve
 
@@ -265,5 +265,5 @@ def test_a_forked_child_starts_its_own_buffer_and_flusher(async_app, make, db):
 def test_sync_mode_writes_in_the_callers_session(app, make, db):
     link = make_link(make)
     assert app.config["CLICK_BUFFER_SYNC"] is True
-    assert clicks.submit(app, pend(link)) is True
+    assert click_sink.submit(app, pend(link)) is True
     assert count_clicks(db, link) == 1
