@@ -369,8 +369,8 @@ def main() -> int:
         f"{p.rate:.0f}→{r.rate:.0f}, {p.cpu_per_request * 1e6:.0f}→{r.cpu_per_request * 1e6:.0f}, {r.load:.1f}"
         for p, r in pairs))
     met = throughput >= 0.8 and cpu >= 0.8 and p99["redirect"] <= 2 * p99["ping"]
-    print(f"redirect/floor throughput ratio: {throughput:.2f} (median of {len(pairs)} paired rounds; goal >= 0.8)")
-    print(f"redirect/floor cpu ratio: {cpu:.2f} (/ping's worker CPU per request ÷ the redirect's; goal >= 0.8)")
+    print(f"redirect/floor throughput ratio: {throughput:.3f} (median of {len(pairs)} paired rounds; goal >= 0.8)")
+    print(f"redirect/floor cpu ratio: {cpu:.3f} (/ping's worker CPU per request ÷ the redirect's; goal >= 0.8)")
     print(f"redirect p99 / floor p99: {p99['redirect'] * 1000:.2f} ms / {p99['ping'] * 1000:.2f} ms = "
           f"{p99['redirect'] / p99['ping']:.2f} (goal <= 2); goals {'met' if met else 'NOT met'}")
     print(f"drain (worker's drain_clicks, run once after the rounds): {queued} inbox rows in {drain_wall:.1f} s, "

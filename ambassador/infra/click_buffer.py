@@ -62,7 +62,7 @@ class ClickBuffer:
 
     @property
     def batch_size(self) -> int:
-        return max(1, int(self.app.config.get("CLICK_FLUSH_BATCH", 500)))
+        return max(1, int(self.app.config.get("CLICK_FLUSH_BATCH", 5000)))
 
     def __len__(self) -> int:
         return len(self._pending)

@@ -114,6 +114,16 @@ def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list
     start = min(_day_start(min(c.at for c in pending)), min(c.at for c in pending) - DEDUPE_WINDOW)
     end = max(_day_start(max(c.at for c in pending)) + timedelta(days=1), max(c.at for c in pending) + DEDUPE_WINDOW)
     pairs = sorted({(c.link_id, c.visitor_hash) for c in pending})
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The pairs as a relation joined to the unique index: a nested loop of index probes whatever the
+        # table's size and statistics. (A long row-value IN list was planned as a scan that grew with the
+        # table: 0.17 s a batch of 1,000 at 20,000 clicks, 1 s at 80,000.)
+        rows = db.session.execute(_NEAR_PG, {
+            "links": [link for link, _ in pairs], "visitors": [visitor for _, visitor in pairs],
+            "first_hour": hour_bucket(start), "last_hour": hour_bucket(end), "start": start, "end": end})
+        for link_id, visitor, at in rows:
+            counted[(link_id, visitor)].append(at)
+        return counted
     for chunk in _chunks(pairs):
         rows = db.session.execute(
             sa.select(Click.tracked_link_id, Click.visitor_hash, Click.created_at).where(
@@ -123,6 +133,13 @@ def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list
         for link_id, visitor, at in rows:
             counted[(link_id, visitor)].append(at)
     return counted
+
+
+_NEAR_PG = sa.text(
+    "SELECT c.tracked_link_id, c.visitor_hash, c.created_at"
+    " FROM unnest(CAST(:links AS integer[]), CAST(:visitors AS varchar[])) AS pair (link_id, visitor)"
+    " JOIN click c ON c.tracked_link_id = pair.link_id AND c.visitor_hash = pair.visitor"
+    " WHERE c.hour_bucket BETWEEN :first_hour AND :last_hour AND c.created_at >= :start AND c.created_at < :end")
 
 
 class CountedClick(NamedTuple):
