@@ -56,7 +56,7 @@ def changed_rows(statement: sa.Executable) -> int:
 def vacuum(table: str) -> None:
     """PostgreSQL: VACUUM ANALYZE `table` now (outside any transaction), so index-only scans work on rows just
     written in bulk without waiting for autovacuum. Nothing to do on SQLite."""
-    engine = db.engine
+    engine = db.engine.engine  # the Engine itself, also where the app is bound to one connection (tests)
     if engine.dialect.name != "postgresql":
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
