@@ -72,9 +72,9 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    from .services.analytics import rollups
+    from .services.analytics import rollup_listeners
 
-    rollups.install()  # rollups and standings follow every event in its own transaction
+    rollup_listeners.install()  # rollups and standings follow every event in its own transaction
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .infra.database import enable_sqlite_pragmas

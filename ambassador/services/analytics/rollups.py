@@ -14,9 +14,9 @@ So click counts, click points and the boards that show them lag the redirect by 
 
 How events are seen:
 * rows written through the ORM session (points awards, shares, status changes) — a session
-  `after_flush` listener (`install()`, wired in the app factory) turns each *inserted* PointsEntry /
-  Click, each Share that starts counting (intent "shared", API "published") and each counted Share that
-  stops counting or moves day into deltas;
+  `after_flush` listener (services/analytics/rollup_listeners.py, installed by the app factory) turns each
+  *inserted* PointsEntry / Click, each Share that starts counting (intent "shared", API "published") and
+  each counted Share that stops counting or moves day into deltas;
 * ledger entries bulk-inserted through the ORM (`points.award_clicks`) — a `do_orm_execute` listener;
 * clicks bulk-inserted with ON CONFLICT DO NOTHING (the worker's drain of the click inbox) — the writer calls
   `clicks_counted()` with the rows the database actually inserted (RETURNING).
@@ -47,11 +47,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
-from flask_sqlalchemy.session import Session as AppSession
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from ...extensions import db
 from ...infra.upsert import upsert
@@ -61,20 +59,15 @@ from ...models import (
     Click,
     Membership,
     Organization,
-    PointsEntry,
     Post,
     RollupCell,
     RollupPostDay,
     Share,
-    Team,
     TrackedLink,
-    User,
 )
-from ...models.organization import membership_team
 from ...models.points import SPENDING_REASONS
-from ...models.sharing import COUNTED_SHARE_STATUSES
 from ..community.points import zone_day
-from . import board_standings, standings
+from . import standings
 
 CELL = cast(sa.Table, RollupCell.__table__)
 POST_DAY = cast(sa.Table, RollupPostDay.__table__)
@@ -123,7 +116,7 @@ def _campaigns(conn: sa.Connection, post_ids: set[int]) -> dict[int, int]:
     return found
 
 
-_SUMS = ("points", "shares", "clicks", "engagement")
+SUMS = ("points", "shares", "clicks", "engagement")
 
 
 def _merged(deltas: Iterable[Delta], key) -> dict[tuple, dict]:
@@ -132,8 +125,8 @@ def _merged(deltas: Iterable[Delta], key) -> dict[tuple, dict]:
         k = key(d)
         row = merged.get(k)
         if row is None:
-            merged[k] = row = {"campaign_id": d.campaign_id, "reach": None, **dict.fromkeys(_SUMS, 0)}
-        for name in _SUMS:
+            merged[k] = row = {"campaign_id": d.campaign_id, "reach": None, **dict.fromkeys(SUMS, 0)}
+        for name in SUMS:
             row[name] += getattr(d, name)
         if d.reach is not None:
             row["reach"] = (row["reach"] or 0) + d.reach
@@ -163,11 +156,11 @@ def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None
     cells = _merged(deltas, lambda d: (d.org_id, d.day, d.membership_id, d.post_id, d.network))
     upsert(conn, CELL, [{"org_id": k[0], "day": k[1], "membership_id": k[2], "post_id": k[3], "network": k[4], **v}
                          for k, v in cells.items()],
-           keys=("org_id", "day", "membership_id", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
+           keys=("org_id", "day", "membership_id", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
     posts = _merged(deltas, lambda d: (d.org_id, d.day, d.post_id, d.network))
     upsert(conn, POST_DAY, [{"org_id": k[0], "day": k[1], "post_id": k[2], "network": k[3], **v}
                              for k, v in posts.items()],
-           keys=("org_id", "day", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
+           keys=("org_id", "day", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
     standings.add(conn, [standings.Increment(d.org_id, d.day, d.membership_id, d.campaign_id, d.network,
                                              d.points, d.shares, d.clicks)
                          for d in deltas if d.points or d.shares or d.clicks])
@@ -316,112 +309,3 @@ def engagement_gained(gains: Sequence[EngagementGain]) -> None:
             org_id, member, post, network = shares[g.share_id]
             deltas.append(Delta(org_id, zone_day(zones[org_id], g.at), member, post, network, engagement=g.gain))
     apply(deltas, conn=conn)
-
-
-# --- the session listener ------------------------------------------------------------------------
-
-
-def _state(status: Any, published_at: Any, created_at: Any) -> ShareState:
-    return ShareState(status in COUNTED_SHARE_STATUSES, published_at or created_at)
-
-
-def _before(share: Share) -> ShareState:
-    attrs = sa.inspect(share).attrs
-
-    def old(name: str) -> Any:
-        history = getattr(attrs, name).history
-        return history.deleted[0] if history.deleted else getattr(share, name)
-
-    return _state(old("status"), old("published_at"), old("created_at"))
-
-
-def _member_changed(member: Membership) -> bool:
-    attrs = sa.inspect(member).attrs
-    return any(getattr(attrs, name).history.has_changes() for name in ("status", "kind", "teams"))
-
-
-def _after_flush(session: Session, _context: Any) -> None:
-    orphaned = session.info.pop("rollups_team_members", None)
-    if orphaned:  # members of a deleted team: those left in no team join the "no team" scope
-        conn = session.connection()
-        still = set(conn.execute(sa.select(membership_team.c.membership_id)
-                                 .where(membership_team.c.membership_id.in_(sorted(orphaned)))).scalars())
-        if orphaned - still:
-            standings.left_without_team(conn, membership_ids=sorted(orphaned - still))
-    if any(isinstance(obj, Membership) for group in (session.new, session.dirty, session.deleted) for obj in group):
-        board_standings.forget_counts()  # members joined, left or changed: boards count them again
-    points: list[PointsRow] = []
-    clicks: list[ClickRow] = []
-    shares: list[ShareChange] = []
-    members: list[Membership] = []
-    renamed: list[int] = []
-    for obj in session.new:
-        if isinstance(obj, PointsEntry):
-            points.append(PointsRow(obj.org_id, obj.membership_id, obj.points, obj.reason, obj.share_id,
-                                    obj.click_id, obj.day))
-        elif isinstance(obj, Click):
-            clicks.append(ClickRow(obj.org_id, obj.tracked_link_id, obj.created_at))
-        elif isinstance(obj, Share):
-            shares.append((obj, None, _state(obj.status, obj.published_at, obj.created_at)))
-    for obj in session.dirty:
-        if isinstance(obj, Share):
-            shares.append((obj, _before(obj), _state(obj.status, obj.published_at, obj.created_at)))
-        elif isinstance(obj, Membership) and _member_changed(obj):
-            members.append(obj)
-        elif isinstance(obj, User) and sa.inspect(obj).attrs.name.history.has_changes():
-            renamed.append(obj.id)
-    if not (points or clicks or shares or members or renamed):
-        return
-    conn = session.connection()
-    if renamed:
-        standings.rename(conn, user_ids=renamed)
-    apply([*points_deltas(conn, points), *click_deltas(conn, clicks), *share_deltas(conn, shares)], conn=conn)
-    for member in members:
-        standings.refresh_member(conn, org_id=member.org_id, membership_id=member.id)
-
-
-def _member_leaves(conn: sa.Connection, membership_id: int) -> None:
-    """A membership is deleted (its ledger goes by cascade): take its cells out of the post-day totals, then
-    delete its cells and standings."""
-    rows = conn.execute(sa.select(CELL.c.org_id, CELL.c.day, CELL.c.post_id, CELL.c.network, CELL.c.campaign_id,
-                                  *(-CELL.c[name] for name in _SUMS)).where(CELL.c.membership_id == membership_id))
-    upsert(conn, POST_DAY, [{"org_id": r[0], "day": r[1], "post_id": r[2], "network": r[3], "campaign_id": r[4],
-                             **dict(zip(_SUMS, r[5:], strict=True)), "reach": None} for r in rows],
-           keys=("org_id", "day", "post_id", "network"), adds=_SUMS, nullable_adds=("reach",))
-    conn.execute(sa.delete(CELL).where(CELL.c.membership_id == membership_id))
-    standings.forget_member(conn, membership_id)
-
-
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    leaving = [obj.id for obj in session.deleted if isinstance(obj, Membership)]
-    teams = [obj.id for obj in session.deleted if isinstance(obj, Team)]
-    if not (leaving or teams):
-        return
-    conn = session.connection()
-    for membership_id in leaving:
-        _member_leaves(conn, membership_id)
-    if teams:
-        standings.forget_teams(conn, teams)
-        session.info.setdefault("rollups_team_members", set()).update(conn.execute(
-            sa.select(membership_team.c.membership_id).where(membership_team.c.team_id.in_(teams))).scalars())
-
-
-def _on_execute(state: ORMExecuteState) -> Any:
-    """Ledger entries bulk-inserted through the ORM (`sa.insert(PointsEntry)` with a list of rows)."""
-    if not (state.is_insert and state.bind_mapper is not None and state.bind_mapper.class_ is PointsEntry):
-        return None
-    params: Any = state.parameters
-    rows: list[Any] = params if isinstance(params, list) else [params] if params else []
-    result = state.invoke_statement()
-    points_written([PointsRow(r["org_id"], r["membership_id"], r["points"], r["reason"], r.get("share_id"),
-                              r.get("click_id"), r["day"]) for r in rows])
-    return result
-
-
-def install() -> None:
-    """Listen to every Flask-SQLAlchemy session (the class: a scoped session made later is covered too)."""
-    if not sa.event.contains(AppSession, "after_flush", _after_flush):
-        sa.event.listen(AppSession, "after_flush", _after_flush)
-        sa.event.listen(AppSession, "before_flush", _before_flush)
-        sa.event.listen(AppSession, "do_orm_execute", _on_execute)
-

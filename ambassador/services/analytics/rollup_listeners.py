@@ -1,0 +1,152 @@
+"""How the rollups see events written through the ORM (services/analytics/rollups.py says what they hold and
+why they follow events in the event's own transaction): session listeners, installed once by the app factory.
+
+* rows written through the session (points awards, shares, status changes) — `after_flush` turns each inserted
+  PointsEntry / Click, each Share that starts counting and each counted Share that stops counting or moves day
+  into deltas; member status, kind, team and name changes refresh that member's standings;
+* ledger entries bulk-inserted through the ORM (`points.award_clicks`) — `do_orm_execute`;
+* a deleted membership's cells leave the post-day totals, then go with its standings; a deleted team's standings
+  go, and its members left in no team join the "no team" scope — `before_flush` / `after_flush`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as AppSession
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from ...infra.upsert import upsert
+from ...models import (
+    Click,
+    Membership,
+    PointsEntry,
+    Share,
+    Team,
+    User,
+)
+from ...models.organization import membership_team
+from ...models.sharing import COUNTED_SHARE_STATUSES
+from . import board_standings, standings
+from .rollups import (
+    CELL,
+    POST_DAY,
+    SUMS,
+    ClickRow,
+    PointsRow,
+    ShareChange,
+    ShareState,
+    apply,
+    click_deltas,
+    points_deltas,
+    points_written,
+    share_deltas,
+)
+
+# --- the session listener ------------------------------------------------------------------------
+
+
+def _state(status: Any, published_at: Any, created_at: Any) -> ShareState:
+    return ShareState(status in COUNTED_SHARE_STATUSES, published_at or created_at)
+
+
+def _before(share: Share) -> ShareState:
+    attrs = sa.inspect(share).attrs
+
+    def old(name: str) -> Any:
+        history = getattr(attrs, name).history
+        return history.deleted[0] if history.deleted else getattr(share, name)
+
+    return _state(old("status"), old("published_at"), old("created_at"))
+
+
+def _member_changed(member: Membership) -> bool:
+    attrs = sa.inspect(member).attrs
+    return any(getattr(attrs, name).history.has_changes() for name in ("status", "kind", "teams"))
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    orphaned = session.info.pop("rollups_team_members", None)
+    if orphaned:  # members of a deleted team: those left in no team join the "no team" scope
+        conn = session.connection()
+        still = set(conn.execute(sa.select(membership_team.c.membership_id)
+                                 .where(membership_team.c.membership_id.in_(sorted(orphaned)))).scalars())
+        if orphaned - still:
+            standings.left_without_team(conn, membership_ids=sorted(orphaned - still))
+    if any(isinstance(obj, Membership) for group in (session.new, session.dirty, session.deleted) for obj in group):
+        board_standings.forget_counts()  # members joined, left or changed: boards count them again
+    points: list[PointsRow] = []
+    clicks: list[ClickRow] = []
+    shares: list[ShareChange] = []
+    members: list[Membership] = []
+    renamed: list[int] = []
+    for obj in session.new:
+        if isinstance(obj, PointsEntry):
+            points.append(PointsRow(obj.org_id, obj.membership_id, obj.points, obj.reason, obj.share_id,
+                                    obj.click_id, obj.day))
+        elif isinstance(obj, Click):
+            clicks.append(ClickRow(obj.org_id, obj.tracked_link_id, obj.created_at))
+        elif isinstance(obj, Share):
+            shares.append((obj, None, _state(obj.status, obj.published_at, obj.created_at)))
+    for obj in session.dirty:
+        if isinstance(obj, Share):
+            shares.append((obj, _before(obj), _state(obj.status, obj.published_at, obj.created_at)))
+        elif isinstance(obj, Membership) and _member_changed(obj):
+            members.append(obj)
+        elif isinstance(obj, User) and sa.inspect(obj).attrs.name.history.has_changes():
+            renamed.append(obj.id)
+    if not (points or clicks or shares or members or renamed):
+        return
+    conn = session.connection()
+    if renamed:
+        standings.rename(conn, user_ids=renamed)
+    apply([*points_deltas(conn, points), *click_deltas(conn, clicks), *share_deltas(conn, shares)], conn=conn)
+    for member in members:
+        standings.refresh_member(conn, org_id=member.org_id, membership_id=member.id)
+
+
+def _member_leaves(conn: sa.Connection, membership_id: int) -> None:
+    """A membership is deleted (its ledger goes by cascade): take its cells out of the post-day totals, then
+    delete its cells and standings."""
+    rows = conn.execute(sa.select(CELL.c.org_id, CELL.c.day, CELL.c.post_id, CELL.c.network, CELL.c.campaign_id,
+                                  *(-CELL.c[name] for name in SUMS)).where(CELL.c.membership_id == membership_id))
+    upsert(conn, POST_DAY, [{"org_id": r[0], "day": r[1], "post_id": r[2], "network": r[3], "campaign_id": r[4],
+                             **dict(zip(SUMS, r[5:], strict=True)), "reach": None} for r in rows],
+           keys=("org_id", "day", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
+    conn.execute(sa.delete(CELL).where(CELL.c.membership_id == membership_id))
+    standings.forget_member(conn, membership_id)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    leaving = [obj.id for obj in session.deleted if isinstance(obj, Membership)]
+    teams = [obj.id for obj in session.deleted if isinstance(obj, Team)]
+    if not (leaving or teams):
+        return
+    conn = session.connection()
+    for membership_id in leaving:
+        _member_leaves(conn, membership_id)
+    if teams:
+        standings.forget_teams(conn, teams)
+        session.info.setdefault("rollups_team_members", set()).update(conn.execute(
+            sa.select(membership_team.c.membership_id).where(membership_team.c.team_id.in_(teams))).scalars())
+
+
+def _on_execute(state: ORMExecuteState) -> Any:
+    """Ledger entries bulk-inserted through the ORM (`sa.insert(PointsEntry)` with a list of rows)."""
+    if not (state.is_insert and state.bind_mapper is not None and state.bind_mapper.class_ is PointsEntry):
+        return None
+    params: Any = state.parameters
+    rows: list[Any] = params if isinstance(params, list) else [params] if params else []
+    result = state.invoke_statement()
+    points_written([PointsRow(r["org_id"], r["membership_id"], r["points"], r["reason"], r.get("share_id"),
+                              r.get("click_id"), r["day"]) for r in rows])
+    return result
+
+
+def install() -> None:
+    """Listen to every Flask-SQLAlchemy session (the class: a scoped session made later is covered too)."""
+    if not sa.event.contains(AppSession, "after_flush", _after_flush):
+        sa.event.listen(AppSession, "after_flush", _after_flush)
+        sa.event.listen(AppSession, "before_flush", _before_flush)
+        sa.event.listen(AppSession, "do_orm_execute", _on_execute)
+
