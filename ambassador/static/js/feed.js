@@ -30,7 +30,9 @@
     tabs.forEach(function (tab, i) {
       tab.setAttribute("role", "tab");
       panels[i].setAttribute("role", "tabpanel");
-      panels[i].setAttribute("aria-labelledby", tab.id);
+      // Named "LinkedIn – <post title>": every card has a LinkedIn panel, each name must be unique.
+      var title = area.closest("article[aria-labelledby]");
+      panels[i].setAttribute("aria-labelledby", tab.id + (title ? " " + title.getAttribute("aria-labelledby") : ""));
       tab.addEventListener("click", function () { select(i, false); });
       tab.addEventListener("keydown", function (event) {
         var next = null;
