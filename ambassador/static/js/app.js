@@ -7,27 +7,63 @@
   }
 
   onReady(function () {
-    // Mobile navigation toggle.
-    document.querySelectorAll("[data-nav-toggle]").forEach(function (btn) {
-      btn.addEventListener("click", function () {
-        var nav = document.getElementById(btn.getAttribute("aria-controls"));
-        var open = nav.classList.toggle("is-open");
-        btn.setAttribute("aria-expanded", open ? "true" : "false");
+    // The phone's navigation (a button that shows #main-nav) and the drop-down menus (details.menu, also
+    // inside that navigation): one menu open at a time; a click elsewhere or focus moving out closes them;
+    // Escape closes the innermost one and, when focus was inside it, puts focus back on its button.
+    var navs = Array.prototype.slice.call(document.querySelectorAll("[data-nav-toggle]")).map(function (btn) {
+      return { button: btn, panel: document.getElementById(btn.getAttribute("aria-controls")) };
+    });
+    var menus = Array.prototype.slice.call(document.querySelectorAll("details.menu"));
+
+    function setNav(nav, open) {
+      nav.panel.classList.toggle("is-open", open);
+      nav.button.setAttribute("aria-expanded", open ? "true" : "false");
+      if (!open) menus.forEach(function (menu) { if (nav.panel.contains(menu)) menu.open = false; });
+    }
+    function navHolds(nav, node) { return nav.panel.contains(node) || nav.button.contains(node); }
+    function closeWhenLeft(container, holds, close) {
+      // relatedTarget is where focus goes; null (a click on nothing focusable) is left to the click handler.
+      container.addEventListener("focusout", function (event) {
+        if (event.relatedTarget && !holds(event.relatedTarget)) close();
+      });
+    }
+
+    navs.forEach(function (nav) {
+      nav.button.addEventListener("click", function () { setNav(nav, !nav.panel.classList.contains("is-open")); });
+      [nav.button, nav.panel].forEach(function (part) {
+        closeWhenLeft(part, function (node) { return navHolds(nav, node); }, function () {
+          if (nav.panel.classList.contains("is-open")) setNav(nav, false);
+        });
       });
     });
-
-    // Drop-down menus (details.menu): one open at a time, closed by a click elsewhere or Escape.
-    var menus = Array.prototype.slice.call(document.querySelectorAll("details.menu"));
     menus.forEach(function (menu) {
       menu.addEventListener("toggle", function () {
         if (menu.open) menus.forEach(function (other) { if (other !== menu) other.open = false; });
       });
+      closeWhenLeft(menu, function (node) { return menu.contains(node); }, function () { menu.open = false; });
     });
     document.addEventListener("click", function (event) {
       menus.forEach(function (menu) { if (menu.open && !menu.contains(event.target)) menu.open = false; });
+      navs.forEach(function (nav) {
+        if (nav.panel.classList.contains("is-open") && !navHolds(nav, event.target)) setNav(nav, false);
+      });
     });
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") menus.forEach(function (menu) { menu.open = false; });
+      if (event.key !== "Escape") return;
+      var focus = document.activeElement;
+      var openMenus = menus.filter(function (menu) { return menu.open; });
+      if (openMenus.length) {
+        openMenus.forEach(function (menu) {
+          menu.open = false;
+          if (menu.contains(focus)) menu.querySelector("summary").focus();
+        });
+        return;
+      }
+      navs.forEach(function (nav) {
+        if (!nav.panel.classList.contains("is-open")) return;
+        setNav(nav, false);
+        if (navHolds(nav, focus)) nav.button.focus();
+      });
     });
 
     // Confirm destructive actions.
