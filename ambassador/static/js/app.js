@@ -66,6 +66,43 @@
       });
     });
 
+    // A table wider than its box scrolls sideways (phones): keyboard users reach it with Tab and scroll it
+    // with the arrow keys, and screen readers name it after its caption or section (a group, not a region:
+    // a second landmark named like its section would be ambiguous). Rechecked on resize and when a
+    // <details> opens (a hidden table has no width).
+    var captions = 0;
+    function nameOf(wrap) {
+      var caption = wrap.querySelector("caption");
+      if (caption) {
+        if (!caption.id) caption.id = "table-caption-" + (captions += 1);
+        return caption.id;
+      }
+      var section = wrap.closest("[aria-labelledby]");
+      return section ? section.getAttribute("aria-labelledby") : null;
+    }
+    function markScrollables() {
+      document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+        var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+        if (scrolls && !wrap.hasAttribute("tabindex")) {
+          var name = nameOf(wrap);
+          wrap.tabIndex = 0;
+          wrap.setAttribute("data-scroll-focus", "");
+          if (name) { wrap.setAttribute("role", "group"); wrap.setAttribute("aria-labelledby", name); }
+        } else if (!scrolls && wrap.hasAttribute("data-scroll-focus")) {
+          ["tabindex", "data-scroll-focus", "role", "aria-labelledby"].forEach(function (a) { wrap.removeAttribute(a); });
+        }
+      });
+    }
+    var pending = false;
+    function markSoon() {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; markScrollables(); });
+    }
+    markScrollables();
+    window.addEventListener("resize", markSoon);
+    document.addEventListener("toggle", markSoon, true);
+
     // Confirm destructive actions.
     document.querySelectorAll("[data-confirm]").forEach(function (el) {
       el.addEventListener("click", function (event) {
