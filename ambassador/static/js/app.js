@@ -103,6 +103,13 @@
     window.addEventListener("resize", markSoon);
     document.addEventListener("toggle", markSoon, true);
 
+    // Announce what a page has just made (e.g. the new short link after sharing): <p role="status"
+    // aria-live="polite" data-announce="text">, filled a moment after load, as screen readers read
+    // changes to a live region, not what it held when the page came.
+    document.querySelectorAll("[data-announce]").forEach(function (region) {
+      setTimeout(function () { region.textContent = region.getAttribute("data-announce"); }, 300);
+    });
+
     // Confirm destructive actions.
     document.querySelectorAll("[data-confirm]").forEach(function (el) {
       el.addEventListener("click", function (event) {
