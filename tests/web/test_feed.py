@@ -132,6 +132,7 @@ def test_copy_link_shows_the_short_link_to_copy(client, login, db, member, post)
     page = client.get(response.headers["Location"])
     link = db.session.scalar(sa.select(TrackedLink).where(TrackedLink.membership_id == member.id))
     html = page.get_data(as_text=True)
+    assert "Shared via Copy link" in html and "+5 points" in html  # the page confirms it, like the card
     assert f'data-copy="http://localhost/s/{link.code}"' in html
     assert "Look #employee http://localhost/s/" in html
 
