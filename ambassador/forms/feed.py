@@ -27,6 +27,8 @@ class FeedFilterForm(FlaskForm):
         csrf = False
 
     campaign = SelectField(_l("Campaign"), coerce=int, validators=[Optional()])
+    order = SelectField(_l("Order"), choices=[("newest", _l("Newest first")), ("unshared", _l("Not shared yet first"))],
+                        validators=[Optional()])
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -134,6 +134,8 @@ class SocialProvider(ABC):
     # "oauth": redirect to the network; "instance_oauth": ask the instance first (Mastodon);
     # "app_password": a form with handle + app password (Bluesky).
     connect_style: ClassVar[str] = "oauth"
+    # The server settings (environment variables) that turn the network on: what an admin is told to set.
+    settings: ClassVar[tuple[str, ...]] = ()
     can_refresh: ClassVar[bool] = True
     # True when publishing the same share twice cannot create two posts (Mastodon's
     # Idempotency-Key, Bluesky's fixed record key): a share left by a dead worker may be retried.

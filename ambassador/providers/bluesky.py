@@ -126,6 +126,7 @@ class BlueskyProvider(SocialProvider):
     name = "bluesky"
     label = "Bluesky"
     connect_style = "app_password"
+    settings = ("BLUESKY_ENABLED",)
     can_refresh = True
     # A fixed record key per share: a second create cannot make a second post.
     idempotent_publish = True

@@ -71,6 +71,7 @@ class FacebookProvider(SocialProvider):
     name = "facebook"
     label = "Facebook Pages"
     connect_style = "oauth"
+    settings = ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET")
     can_refresh = False
     metrics_batch = MAX_IDS
 

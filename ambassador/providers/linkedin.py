@@ -80,6 +80,7 @@ class LinkedInProvider(SocialProvider):
     name = "linkedin"
     label = "LinkedIn"
     connect_style = "oauth"
+    settings = ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET")
     # Only approved partners get refresh tokens; refresh_now() calls refresh() only when one
     # is stored, and refresh() says REAUTH when it cannot renew.
     can_refresh = True

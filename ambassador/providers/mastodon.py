@@ -75,6 +75,7 @@ class MastodonProvider(SocialProvider):
     name = "mastodon"
     label = "Mastodon"
     connect_style = "instance_oauth"
+    settings = ("MASTODON_ENABLED",)
     can_refresh = False
     # Statuses carry an Idempotency-Key, which Mastodon remembers for one hour once it stored it.
     idempotent_publish = True

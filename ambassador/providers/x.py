@@ -52,6 +52,7 @@ class XProvider(SocialProvider):
     name = "x"
     label = "X"
     connect_style = "oauth"
+    settings = ("X_CLIENT_ID", "X_CLIENT_SECRET")
     can_refresh = True
     metrics_batch = MAX_IDS
 

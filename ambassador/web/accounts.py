@@ -31,7 +31,7 @@ from ..infra.urls import absolute_url
 from ..models import AccountStatus, SocialAccount, utcnow
 from ..providers import registry
 from ..providers.base import ErrorKind, ProviderError, SocialProvider
-from ..services.publishing import mastodon_apps, oauth_flow, social_accounts
+from ..services.publishing import mastodon_apps, network_offers, oauth_flow, social_accounts
 from ..services.publishing.oauth_flow import ConnectError
 from .context import member_required, scoped_or_404
 from .security import content_security_policy
@@ -113,8 +113,10 @@ def _authorize(provider: SocialProvider, service_url: str = "") -> str:
 @member_required
 def index():
     providers = registry.enabled(current_app.config)
-    rows = [_row(account, providers) for account in social_accounts.accounts_for(g.membership)]
-    return render_template("accounts/index.html", rows=rows, providers=providers)
+    accounts = social_accounts.accounts_for(g.membership)
+    offers = network_offers.network_offers(accounts=accounts, config=current_app.config)
+    return render_template("accounts/index.html", rows=[_row(account, providers) for account in accounts],
+                           offers=offers, callback_url=callback_url)
 
 
 @bp.route("/connect/<provider_name>", methods=["GET", "POST"])

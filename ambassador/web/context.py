@@ -10,7 +10,9 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Membership, MemberStatus, Organization, Role, User
+from ..services.content import approval
 from ..services.org import sessions
+from . import avatars
 
 
 def load_user(user_id: str) -> User | None:
@@ -55,6 +57,16 @@ def _resolve_membership() -> None:
         session["org_id"] = chosen.org_id
 
 
+def review_waiting() -> int:
+    """Posts waiting for review in the current organization, for the Review menu: counted once per request,
+    and only when a template asks (the menu shows it to managers only)."""
+    if "review_waiting" not in g:
+        membership = getattr(g, "membership", None)
+        g.review_waiting = (approval.pending_count(org=membership.organization)
+                            if membership is not None and membership.has_role(Role.MANAGER) else 0)
+    return g.review_waiting
+
+
 def install_context(app: Flask) -> None:
     @app.before_request
     def _load_context():
@@ -76,6 +88,8 @@ def install_context(app: Flask) -> None:
             "NETWORKS": networks.NETWORKS,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "get_locale": get_locale,
+            "review_waiting": review_waiting,
+            "avatar": avatars.avatar,
         }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -13,7 +13,7 @@ from ..forms.content import from_utc
 from ..forms.feed import AccountShareForm, AutoShareForm, FeedFilterForm, ShareForm
 from ..services.analytics import activity as activity_service
 from ..services.analytics import periods, trends
-from ..services.publishing import auto_share, linked_shares, sharing, social_accounts
+from ..services.publishing import auto_share, linked_shares, share_state, sharing, social_accounts
 from ..services.publishing import feed as feed_service
 from . import charts
 from .context import member_required
@@ -63,16 +63,50 @@ def _live_post_or_404(post_id: int):
     return post
 
 
+def _feed_order(form: FeedFilterForm) -> str:
+    """The order asked for in the query string (then remembered for the session), else the remembered one."""
+    if "order" in request.args and not form.order.errors:
+        session["feed_order"] = form.order.data
+    order = session.get("feed_order", "newest")
+    order = order if order in feed_service.FEED_ORDERS else "newest"
+    form.order.data = order
+    return order
+
+
 @bp.route("/feed")
 @member_required
 def index():
     campaigns = feed_service.feed_campaigns(membership=g.membership)
     form = FeedFilterForm(request.args, campaigns=campaigns)
-    campaign_id = form.campaign.data if form.validate() and form.campaign.data else None
+    form.validate()
+    campaign_id = form.campaign.data if not form.campaign.errors and form.campaign.data else None
+    order = _feed_order(form)
     page = feed_service.feed_page(membership=g.membership, page=request.args.get("page", 1, type=int),
-                                  per_page=current_app.config["POSTS_PER_PAGE"], campaign_id=campaign_id)
-    return render_template("feed/index.html", page=page, form=form, campaigns=campaigns, campaign_id=campaign_id,
-                           **_account_context())
+                                  per_page=current_app.config["POSTS_PER_PAGE"], campaign_id=campaign_id,
+                                  order=order)
+    posts = list(page.items)
+    receipt = None
+    if request.args.get("shared", type=int):
+        receipt = share_state.receipt(membership=g.membership, share_id=request.args.get("shared", type=int))
+        # The card of the post just shared comes first when this page does not hold it (e.g. "not shared yet first").
+        if receipt is not None and receipt.share.post not in posts and _live(receipt.share.post_id):
+            posts.insert(0, receipt.share.post)
+    states = share_state.share_states(membership=g.membership, post_ids=[p.id for p in posts])
+    return render_template("feed/index.html", page=page, posts=posts, states=states, receipt=receipt, form=form,
+                           campaigns=campaigns, campaign_id=campaign_id, order=order, **_account_context())
+
+
+def _live(post_id: int) -> bool:
+    return feed_service.live_post(membership=g.membership, post_id=post_id) is not None
+
+
+@bp.route("/feed/posts/<int:post_id>/shares")
+@member_required
+def share_status(post_id: int):
+    """The card's share status alone: the feed's script fetches it after a share opened the network's page."""
+    post = _live_post_or_404(post_id)
+    states = share_state.share_states(membership=g.membership, post_ids=[post.id])
+    return render_template("feed/share_status.html", post=post, state=states[post.id])
 
 
 @bp.route("/feed/posts/<int:post_id>/share-through-accounts", methods=["POST"])
@@ -135,6 +169,8 @@ def share(post_id: int, network: str):
             result = sharing.share_post(membership=g.membership, post=post, network=network,
                                         caption=form.caption.data)
         if call.ok:
+            if result.intent_url and request.form.get("then") == "card":  # without script: the card confirms first
+                return redirect(url_for("feed.index", shared=result.share.id, _anchor=f"post-{post.id}"), code=303)
             if result.intent_url:
                 return redirect(result.intent_url, code=303)
             return redirect(url_for("feed.shared", share_id=result.share.id), code=303)
@@ -147,8 +183,9 @@ def shared(share_id: int):
     share = sharing.own_share(membership=g.membership, share_id=share_id)
     if share is None:
         abort(404)
+    states = share_state.share_states(membership=g.membership, post_ids=[share.post_id])
     return render_template("feed/shared.html", share=share, network=networks.get(share.network),
-                           url=sharing.short_url(share.tracked_link.code))
+                           url=sharing.short_url(share.tracked_link.code), state=states[share.post_id])
 
 
 @bp.route("/me/activity")

@@ -58,7 +58,7 @@ def test_page_offers_only_configured_networks(signed_in):
     for label in ("Connect Chirp", "Connect ProNet", "Connect Tootville", "Connect Skyline"):
         assert label in html
     assert "Connect Facebook Pages" not in html and "/me/accounts/connect/facebook" not in html
-    assert "Facebook Pages you manage connect here" in html
+    assert "Your admin has not enabled Facebook Pages yet" in html
     assert signed_in.get("/me/accounts/connect/facebook").status_code == 404
     assert signed_in.get("/me/accounts/connect/nope").status_code == 404
 
@@ -396,3 +396,63 @@ def test_bluesky_round_trip_against_its_contract_pds(member, login, db, allow_ht
     assert (account.external_id, account.handle, account.service_url) == ("did:plc:alice123", "@alice.test",
                                                                           pds.base_url)
     assert "abcd-efgh-ijkl-mnop" not in (account.refresh_token_enc or "") + str(account.extra)
+
+
+# --- every network, with its state (the real adapters and settings) --------------------------------------
+
+def _network_row(html: str, key: str) -> str:
+    start = html.index(f'id="network-{key}"')
+    return html[start:html.index("</li>", start)]
+
+
+@pytest.fixture
+def only_mastodon_and_bluesky(app, monkeypatch):
+    """A server like the review's: no LinkedIn, X or Facebook app; Mastodon and Bluesky on."""
+    for key in ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET", "X_CLIENT_ID", "FACEBOOK_APP_ID",
+                "FACEBOOK_APP_SECRET"):
+        monkeypatch.setitem(app.config, key, "")
+    monkeypatch.setitem(app.config, "MASTODON_ENABLED", True)
+    monkeypatch.setitem(app.config, "BLUESKY_ENABLED", True)
+
+
+def test_every_network_is_listed_with_what_the_member_can_do(client, login, member, only_mastodon_and_bluesky):
+    login(member.user)
+    html = client.get("/me/accounts").get_data(as_text=True)
+    for key in ("linkedin", "x", "facebook", "mastodon", "bluesky", "whatsapp", "xing", "email", "copy"):
+        assert f'id="network-{key}"' in html
+    linkedin = _network_row(html, "linkedin")
+    assert "Your admin has not enabled LinkedIn yet" in linkedin
+    assert "You can still share to LinkedIn from the feed" in linkedin
+    assert "/me/accounts/connect/linkedin" not in linkedin and "How to enable" not in linkedin  # not an admin
+    assert "Connect Mastodon" in _network_row(html, "mastodon")
+    assert "Connect Bluesky" in _network_row(html, "bluesky")
+    facebook = _network_row(html, "facebook")
+    assert "Your admin has not enabled Facebook Pages yet" in facebook
+    assert "does not allow prefilled text or rewards" in facebook
+    assert "share from the feed with the WhatsApp button" in _network_row(html, "whatsapp")
+    assert "get your own link from the feed" in _network_row(html, "copy")
+    assert "Enabling networks" not in html and "LINKEDIN_CLIENT_ID" not in html
+
+
+def test_admins_get_the_set_up_steps_of_networks_not_enabled(client, login, make, only_mastodon_and_bluesky):
+    admin = make.member(make.org(), role="admin")
+    login(admin.user)
+    html = client.get("/me/accounts").get_data(as_text=True)
+    assert 'href="#setup-linkedin"' in _network_row(html, "linkedin")
+    setup = html[html.index('id="setup-linkedin"'):]
+    setup = setup[:setup.index("</section>")]
+    assert "<code>LINKEDIN_CLIENT_ID</code>, <code>LINKEDIN_CLIENT_SECRET</code>" in setup
+    assert "http://localhost/me/accounts/callback/linkedin" in setup
+    assert 'id="setup-facebook"' in html and 'id="setup-x"' in html
+    assert 'id="setup-mastodon"' not in html  # enabled: nothing to set up
+
+
+def test_a_configured_network_offers_its_connect_button_and_counts_accounts(client, login, db, member, app,
+                                                                             monkeypatch, only_mastodon_and_bluesky):
+    monkeypatch.setitem(app.config, "LINKEDIN_CLIENT_ID", "id")
+    monkeypatch.setitem(app.config, "LINKEDIN_CLIENT_SECRET", "secret")
+    add_account(db, member, "linkedin")
+    login(member.user)
+    linkedin = _network_row(client.get("/me/accounts").get_data(as_text=True), "linkedin")
+    assert "1 account connected" in linkedin and "Connect another LinkedIn account" in linkedin
+    assert 'href="/me/accounts/connect/linkedin"' in linkedin and "not enabled" not in linkedin

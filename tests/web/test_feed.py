@@ -8,6 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import PointsEntry, Share, TrackedLink, utcnow
+from ambassador.services.publishing import linked_shares
+
+from .account_shares_data import link_account
 
 
 @pytest.fixture
@@ -129,6 +132,7 @@ def test_copy_link_shows_the_short_link_to_copy(client, login, db, member, post)
     page = client.get(response.headers["Location"])
     link = db.session.scalar(sa.select(TrackedLink).where(TrackedLink.membership_id == member.id))
     html = page.get_data(as_text=True)
+    assert "Shared via Copy link" in html and "+5 points" in html  # the page confirms it, like the card
     assert f'data-copy="http://localhost/s/{link.code}"' in html
     assert "Look #employee http://localhost/s/" in html
 
@@ -209,3 +213,92 @@ def test_my_activity_when_empty(client, login, member):
     login(member.user)
     html = client.get("/me/activity").get_data(as_text=True)
     assert "You have not shared anything yet" in html and 'data-stat="rank">–<' in html
+
+
+# Share feedback on the card -----------------------------------------------------------------------
+
+
+def _card(html: str, post_id: int) -> str:
+    start = html.index(f'id="post-{post_id}"')
+    return html[start:html.index("</article>", start)]
+
+
+def test_a_card_says_not_shared_yet_then_shared_with_network_time_and_points(client, login, db, member, post):
+    login(member.user)
+    card = _card(client.get("/feed").get_data(as_text=True), post.id)
+    assert "Not shared yet" in card and "Shared on" not in card
+    client.post(f"/feed/posts/{post.id}/share/linkedin", data={"caption": "Our spring menu is here"})
+    card = _card(client.get("/feed").get_data(as_text=True), post.id)
+    assert "Not shared yet" not in card
+    assert "Shared on LinkedIn" in card and "+5 points" in card
+    assert "Each click on your link earns 1 point." in card
+    share = db.session.scalar(sa.select(Share).where(Share.membership_id == member.id))
+    assert f'datetime="{share.created_at.isoformat()}Z"' in card and f'data-latest="{share.id}"' in card
+
+
+def test_without_script_the_share_comes_back_to_the_card_with_the_next_step(client, login, db, member, post):
+    login(member.user)
+    response = client.post(f"/feed/posts/{post.id}/share/linkedin",
+                           data={"caption": "Our spring menu is here", "then": "card"})
+    assert response.status_code == 303
+    share = db.session.scalar(sa.select(Share).where(Share.membership_id == member.id))
+    assert response.headers["Location"] == f"/feed?shared={share.id}#post-{post.id}"
+    card = _card(client.get(response.headers["Location"]).get_data(as_text=True), post.id)
+    assert "Shared on LinkedIn" in card and "+5 points" in card
+    assert "Continue on LinkedIn" in card and 'href="https://www.linkedin.com/sharing/share-offsite/?url=' in card
+    # LinkedIn takes only the link: the text to paste there is on the card.
+    assert f"Our spring menu is here #employee http://localhost/s/{share.tracked_link.code}</textarea>" in card
+
+
+def test_the_share_form_comes_back_to_the_card_unless_the_script_takes_over(client, login, member, post):
+    login(member.user)
+    html = client.get("/feed").get_data(as_text=True)
+    assert html.count('<input type="hidden" name="then" value="card">') == 7  # every network with a share page
+    assert 'src="/static/js/share_status.js"' in html
+
+
+def test_someone_elses_share_gives_no_receipt(client, login, make, org, post):
+    colleague = make.member(org)
+    login(colleague.user)
+    location = client.post(f"/feed/posts/{post.id}/share/linkedin", data={"then": "card"}).headers["Location"]
+    client.post("/logout")
+    login(make.member(org).user)
+    card = _card(client.get(location).get_data(as_text=True), post.id)
+    assert "Continue on LinkedIn" not in card and "Not shared yet" in card
+
+
+def test_the_status_fragment_follows_the_share(client, login, db, make, member, post):
+    login(member.user)
+    before = client.get(f"/feed/posts/{post.id}/shares")
+    assert before.status_code == 200 and 'data-latest="0"' in before.get_data(as_text=True)
+    client.post(f"/feed/posts/{post.id}/share/facebook", data={})
+    html = client.get(f"/feed/posts/{post.id}/shares").get_data(as_text=True)
+    assert "Shared on Facebook" in html and "rules forbid rewards" in html and "point" not in html.split("rewards")[1]
+    assert "<html" not in html  # a fragment, not a page
+    other = make.post(make.campaign(make.org()))
+    assert client.get(f"/feed/posts/{other.id}/shares").status_code == 404
+
+
+def test_feed_order_not_shared_yet_first_is_remembered(client, login, make, member, campaign, post):
+    newer = make.post(campaign, title="Terrace opens", published_at=utcnow())
+    login(member.user)
+    client.post(f"/feed/posts/{newer.id}/share/x", data={"caption": "Terrace!"})
+    html = client.get("/feed").get_data(as_text=True)
+    assert html.index("Terrace opens") < html.index("New spring menu")
+    html = client.get("/feed?order=unshared").get_data(as_text=True)
+    assert html.index("New spring menu") < html.index("Terrace opens")
+    assert '<option selected value="unshared">' in html
+    html = client.get("/feed").get_data(as_text=True)  # remembered
+    assert html.index("New spring menu") < html.index("Terrace opens")
+    html = client.get("/feed?order=newest").get_data(as_text=True)
+    assert html.index("Terrace opens") < html.index("New spring menu")
+    assert client.get("/feed?order=nonsense").status_code == 200  # ignored, not an error
+
+
+def test_a_scheduled_share_shows_on_the_card_with_the_points_it_will_earn(client, login, db, member, post):
+    account = link_account(db, member, "mastodon")
+    linked_shares.create_api_share(membership=member, post=post, account=account, caption=None,
+                                   at=utcnow() + timedelta(days=1))
+    login(member.user)
+    card = _card(client.get("/feed").get_data(as_text=True), post.id)
+    assert "Planned for Mastodon" in card and "will earn 5 points when it goes out" in card

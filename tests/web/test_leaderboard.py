@@ -30,8 +30,12 @@ def body(response) -> str:
     return response.get_data(as_text=True)
 
 
+# A ranked row's name cell, past the member's avatar (initials in a circle).
+NAME_CELL = r'<th scope="row">(?:<span class="person"><span class="avatar[^"]*" aria-hidden="true">[^<]*</span><span>)?'
+
+
 def ranked_names(response) -> list[str]:
-    return [name.strip() for name in re.findall(r'<th scope="row">([^<]+)', body(response))]
+    return [name.strip() for name in re.findall(NAME_CELL + r'([^<]+)', body(response))]
 
 
 def test_leaderboard_page_for_an_ambassador(client, login, org_a):
@@ -145,7 +149,7 @@ def test_campaign_and_network_filters(client, login, make, act, org_a):
     login(org_a.ann.user)
     html = body(client.get(f"/leaderboard?period=all&campaign={other_post.campaign_id}"))
     # Every ranked member is listed; in the campaign only Cas has shares and clicks.
-    rows = re.findall(r'<th scope="row">([^<]+?)\s*<.*?</th>\s*<td class="lb-teams">.*?</td>\s*<td class="lb-kind">.*?'
+    rows = re.findall(NAME_CELL + r'([^<]+?)\s*<.*?</th>\s*<td class="lb-teams">.*?</td>\s*<td class="lb-kind">.*?'
                       r'</td>\s*<td class="num"><strong>(-?\d+)</strong></td>\s*<td class="num">(\d+)</td>', html, re.S)
     assert ("Alpha Cas", "0", "1") in rows and ("Alpha Ann", "0", "0") in rows
     assert "only points from shares and their clicks count" in html

@@ -116,3 +116,27 @@ def test_campaigns_page(client, make, login, with_teams):
             made += 1
         counts.append(statements_for(client, "/campaigns", "Campaign 000"))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("order", ["newest", "unshared"])
+def test_feed_page(app, client, make, login, monkeypatch, order):
+    """The feed with each card's share status (networks, points): one query for the whole page."""
+    from ambassador.services.publishing import sharing
+
+    org = make.org(points_share=5)
+    member = make.member(org)
+    teams = [make.team(org) for _ in range(2)]
+    member.teams = list(teams)
+    campaign = make.campaign(org, teams=list(teams))
+    for n in range(SIZES[-1] + 5):
+        post = make.post(campaign, title=f"Post {n:03}", teams=teams[: n % 2 + 1])
+        if n % 3:
+            sharing.share_post(membership=member, post=post, network=("linkedin", "x", "facebook")[n % 3],
+                               caption=None)
+    login(member.user)
+    counts = []
+    for size in SIZES:
+        monkeypatch.setitem(app.config, "POSTS_PER_PAGE", size)
+        counts.append(statements_for(client, f"/feed?order={order}", "Not shared yet"))
+    assert "Shared on" in client.get(f"/feed?order={order}").get_data(as_text=True)  # the 50 hold shared ones
+    assert counts[0] == counts[1], counts

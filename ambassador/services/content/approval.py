@@ -104,3 +104,9 @@ def pending(*, org: Organization) -> list[Post]:
     return list(db.session.scalars(
         sa.select(Post).where(Post.org_id == org.id, Post.status == PostStatus.PENDING_APPROVAL)
         .order_by(Post.updated_at, Post.id)))
+
+
+def pending_count(*, org: Organization) -> int:
+    """How many posts wait for a manager's review (the Review menu's count): one indexed count."""
+    return db.session.scalar(sa.select(sa.func.count(Post.id)).where(
+        Post.org_id == org.id, Post.status == PostStatus.PENDING_APPROVAL)) or 0

@@ -27,7 +27,7 @@ from ...models import (
 )
 from ...models.content import campaign_team, post_team
 from ...models.organization import membership_team
-from . import sharing
+from . import share_state, sharing
 
 
 def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership_id: int):
@@ -64,16 +64,26 @@ def _live_where(query: sa.Select, *, membership: Membership, now: datetime | Non
     return query.join(Campaign, Post.campaign_id == Campaign.id).where(*conditions)
 
 
-def live_posts(*, membership: Membership, now: datetime | None = None, campaign_id: int | None = None) -> sa.Select:
-    """SELECT of the posts live for `membership`, newest first, campaign joined and eager-loaded."""
+def live_posts(*, membership: Membership, now: datetime | None = None, campaign_id: int | None = None,
+               order: str = "newest") -> sa.Select:
+    """SELECT of the posts live for `membership`, campaign joined and eager-loaded: newest first, or with
+    order "unshared" the posts the member has not shared (nor planned) yet first, newest first within each."""
     query = _live_where(sa.select(Post), membership=membership, now=now, campaign_id=campaign_id)
-    return (query.options(contains_eager(Post.campaign), selectinload(Post.captions))
-            .order_by(Post.published_at.desc(), Post.id.desc()))
+    query = query.options(contains_eager(Post.campaign), selectinload(Post.captions))
+    if order == "unshared":
+        query = query.order_by(share_state.not_shared_yet_first(membership=membership))
+    return query.order_by(Post.published_at.desc(), Post.id.desc())
 
 
-def feed_page(*, membership: Membership, page: int, per_page: int, campaign_id: int | None = None):
+FEED_ORDERS = ("newest", "unshared")
+
+
+def feed_page(*, membership: Membership, page: int, per_page: int, campaign_id: int | None = None,
+              order: str = "newest"):
     """One page of the feed (a Flask-SQLAlchemy Pagination of posts)."""
-    query = live_posts(membership=membership, campaign_id=campaign_id)
+    if order not in FEED_ORDERS:
+        raise ValueError(f"unknown feed order {order!r}")
+    query = live_posts(membership=membership, campaign_id=campaign_id, order=order)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

@@ -82,7 +82,12 @@
     document.querySelectorAll(".account-share__form").forEach(setupAccountShare);
     document.querySelectorAll("[data-copy-caption]").forEach(function (button) {
       button.addEventListener("click", function () {
-        if (navigator.clipboard) navigator.clipboard.writeText(textToPaste(button)).catch(function () {});
+        // The card says whether it worked (share_status.js listens).
+        function tell(ok) {
+          button.form.dispatchEvent(new CustomEvent("share:caption-copy", {bubbles: true, detail: {ok: ok}}));
+        }
+        if (!navigator.clipboard) { tell(false); return; }
+        navigator.clipboard.writeText(textToPaste(button)).then(function () { tell(true); }, function () { tell(false); });
       });
     });
   });
