@@ -67,6 +67,7 @@ def install_context(app: Flask) -> None:
         from flask_babel import get_locale
 
         from .. import networks
+        from ..services.content.posts import counting_rules
         from .i18n import LANGUAGE_NAMES
 
         return {
@@ -76,6 +77,7 @@ def install_context(app: Flask) -> None:
             "NETWORKS": networks.NETWORKS,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "get_locale": get_locale,
+            "counting_rules": counting_rules,
         }
 
 
