@@ -48,7 +48,8 @@ def test_an_image_survives_a_validation_error_and_is_saved_on_the_next_try(app, 
     assert response.status_code == 200 and "Too long for X" in page and _post_count(db, org) == 0
     token = _hidden(page, "pending_image")
     assert token, "the held image's token goes back in the form"
-    assert "Your image is kept" in page
+    assert "The post is not saved: 1 field needs a change. Your image is kept." in page
+    assert '<a href="#caption_x">Caption for X</a>' in page
     thumb = client.get(f"/posts/held-image/{token}")
     assert thumb.status_code == 200 and thumb.data == PNG and "private" in thumb.headers["Cache-Control"]
     assert f'src="/posts/held-image/{token}"' in page

@@ -58,6 +58,7 @@
       drawText(textBox, hasText ? composed[0].text : "");
       textBox.hidden = !hasText;
       preview.querySelector("[data-preview-empty]").hidden = hasText;
+      preview.classList.toggle("net-preview--empty", !hasText);
     }
 
     function updateAll() { captions.forEach(updateCaption); }
@@ -84,6 +85,7 @@
       cards.forEach(function (card) {
         card.querySelector("[data-card-host]").textContent = host;
         card.querySelector("[data-card-title]").textContent = title;
+        card.querySelector("[data-card-placeholder]").hidden = !!(host || title);
         var description = card.querySelector("[data-card-description]");
         if (description) description.textContent = field("preview_description").value.trim();
         var img = card.querySelector("[data-card-image]");
