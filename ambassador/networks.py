@@ -116,13 +116,12 @@ def get(key: str) -> Network:
     return NETWORKS[key]
 
 
-def counting_rules(*, placeholder_url: str, max_caption: int) -> dict:
+def counting_rules(*, max_caption: int) -> dict:
     """The counting rules as data, for static/js/count.js: the browser counts by this table, not a copy."""
     return {
         "url_pattern": URL_PATTERN,
         "tco_length": TCO_LENGTH,
         "x_light_ranges": [list(r) for r in X_LIGHT_RANGES],
-        "placeholder_url": placeholder_url,
         "networks": {key: {"label": n.label, "limit": n.limit or max_caption, "counter": n.counter}
                      for key, n in NETWORKS.items()},
     }

@@ -129,7 +129,7 @@ def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None, hel
                             preview_title=form.preview_title.data or "",
                             preview_description=form.preview_description.data or "", image_url=image_url)
     return render_template("content/post_form.html", form=form, campaign=campaign, post=post, held=held,
-                           previews=previews, card=card, disclosures=list(dict.fromkeys(disclosures)))
+                           previews=previews, card=card, short_link=drafts.short_link_stand_in())
 
 
 def _hold_image(form: PostForm) -> tuple[PendingImage | None, ContentError | None]:

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ... import networks
 from ...infra import uploads
 from ...models import Organization, User
-from ..publishing import sharing
+from ..publishing import sharing, tracked_links
 from .campaigns import ContentError
 from .posts import clean_hashtags
 
@@ -47,6 +47,11 @@ def hold_image(*, org: Organization, user: User, upload, token: str,
         uploads.delete_file(held.path)
         return None
     return held
+
+
+def short_link_stand_in() -> str:
+    """What the previews show for each ambassador's own short link: one exactly as long."""
+    return tracked_links.placeholder_short_url()
 
 
 def lenient_hashtags(text: str) -> str:

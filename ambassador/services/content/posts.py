@@ -24,7 +24,7 @@ from ...models import (
     PostStatus,
     User,
 )
-from ..publishing import sharing, tracked_links
+from ..publishing import sharing
 from .campaigns import ContentError, check_window, org_teams
 
 MAX_CAPTION = 5000  # for networks without a limit of their own (email)
@@ -118,9 +118,8 @@ def audience_disclosures(org: Organization, audience: str) -> dict[str, str]:
 
 
 def counting_rules() -> dict:
-    """networks.counting_rules() with this deployment's short link, for the browser's counters."""
-    return networks.counting_rules(placeholder_url=tracked_links.placeholder_short_url(),
-                                   max_caption=MAX_CAPTION)
+    """networks.counting_rules() with the limit of networks that have none, for the browser's counters."""
+    return networks.counting_rules(max_caption=MAX_CAPTION)
 
 
 def fill_missing_preview(data: PostInput) -> None:

@@ -1,6 +1,6 @@
 // How each network counts a caption, and the text a share puts together, for the live counters and
-// the post editor's previews. The rules (URL pattern, t.co length, X weights, limits, the short link's
-// placeholder) are ambassador/networks.py's counting_rules(), read from <script id="counting-rules">
+// the post editor's previews. The rules (URL pattern, t.co length, X weights, limits) are
+// ambassador/networks.py's counting_rules(), read from <script id="counting-rules">
 // in base.html, so there is one table. tests/services/content/caption_cases.json holds the cases both
 // implementations must count alike: test_caption_rules.py runs them against Python, and
 // tests/e2e/test_post_editor.py against this file in Chromium.
@@ -18,8 +18,7 @@
       url: new RegExp(data.url_pattern, "g"),
       tco: new Array(data.tco_length + 1).join("x"),
       light: data.x_light_ranges,
-      networks: data.networks,
-      placeholderUrl: data.placeholder_url
+      networks: data.networks
     };
     return rules;
   }
@@ -113,10 +112,10 @@
     return url ? (body + " " + url).trim() : body;
   }
 
-  // sharing.compose for the editor: the text that goes out (placeholder short link) and its length.
-  function compose(network, caption, hashtags, disclosure) {
+  // sharing.compose for the editor: the text that goes out (with `url`, a short link's stand-in) and its length.
+  function compose(network, caption, hashtags, disclosure, url) {
     var net = current().networks[network];
-    var text = composeText(caption, hashtags, disclosure, current().placeholderUrl);
+    var text = composeText(caption, hashtags, disclosure, url);
     return { text: text, length: count(net.counter, text), limit: net.limit };
   }
 

@@ -43,7 +43,8 @@
       var tags = T.cleanHashtags(hashtags ? hashtags.value : "");
       var list = disclosures();
       // The counter holds for every kind of member who may share it: the longest text counts.
-      var composed = list.map(function (d) { return T.compose(input.getAttribute("data-compose"), input.value, tags, d); });
+      var url = form.getAttribute("data-short-link");
+      var composed = list.map(function (d) { return T.compose(input.getAttribute("data-compose"), input.value, tags, d, url); });
       var used = Math.max.apply(null, composed.map(function (c) { return c.length; }));
       var limit = composed[0].limit;
       var out = form.querySelector('[data-counter-for="' + input.id + '"]');

@@ -10,7 +10,7 @@ import pytest
 
 from ambassador import networks
 from ambassador.services.content import drafts, posts
-from ambassador.services.publishing import sharing, tracked_links
+from ambassador.services.publishing import sharing
 
 CASES = json.loads((Path(__file__).parent / "caption_cases.json").read_text(encoding="utf-8"))
 
@@ -46,5 +46,3 @@ def test_rules_table_is_what_the_python_counters_use(app):
     assert [tuple(r) for r in rules["x_light_ranges"]] == list(networks.X_LIGHT_RANGES)
     assert rules["networks"]["x"] == {"label": "X", "limit": 280, "counter": "x"}
     assert rules["networks"]["email"]["limit"] == posts.MAX_CAPTION
-    with app.test_request_context():
-        assert rules["placeholder_url"] == tracked_links.placeholder_short_url()
