@@ -42,10 +42,15 @@ def editor_org(live_server):
 
 @pytest.fixture
 def curator(new_context, editor_org):
+    """The curator on a new post's form; fails the test on a script error or a CSP refusal in the console."""
     page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     log_in(page, "curator@editor.test", PASSWORD)
     page.goto(f"/campaigns/{editor_org['campaign']}/posts/new")
-    return page
+    yield page
+    assert errors == []
 
 
 def _counter(page, network: str) -> int:
@@ -148,3 +153,21 @@ def test_teams_are_filtered_and_ticked_by_keyboard(curator, live_server, editor_
     with live_server.session() as session:
         post = session.scalar(sa.select(Post).where(Post.org_id == editor_org["org"], Post.title == "For Ghent"))
         assert [t.name for t in post.teams] == ["Ghent"]
+
+
+def test_without_javascript_the_image_is_kept_and_teams_are_plain_checkboxes(new_context, editor_org):
+    page = new_context(java_script_enabled=False).new_page()
+    log_in(page, "curator@editor.test", PASSWORD)
+    page.goto(f"/campaigns/{editor_org['campaign']}/posts/new")
+    expect(page.get_by_role("searchbox", name="Find a team")).to_be_hidden()
+    expect(page.get_by_label("Ghent North")).to_be_visible()
+    page.get_by_label("Link", exact=True).fill("https://bakery.example/no-js")
+    page.get_by_label("Image", exact=True).set_input_files(
+        files=[{"name": "bread.png", "mimeType": "image/png", "buffer": PNG}])
+    page.get_by_label("Caption for X", exact=True).fill("Hello")
+    page.get_by_role("button", name="Save", exact=True).click()  # no title: refused
+    expect(page.get_by_role("alert")).to_contain_text("Your image is kept.")
+    expect(page.locator("[data-image-thumb]")).to_have_attribute("src", re.compile(r"^/posts/held-image/"))
+    # The server's own count and preview stand in for the live ones.
+    expect(page.locator('[data-preview-for="caption_x"] [data-preview-text]')).to_contain_text("Hello #employee")
+    expect(page.locator('[data-counter-for="caption_x"]')).to_have_text(re.compile(r"^\d+ / 280$"))
