@@ -14,9 +14,12 @@ from urllib.parse import quote, urlencode
 import regex
 
 # A URL ends before trailing punctuation ("see https://x.example/a." counts the dot as text),
-# as twitter-text and Mastodon's extractor do.
-URL_RE = re.compile(r"https?://\S+?(?=[.,:;!?'\")\]]*(?:\s|$))")
+# as twitter-text and Mastodon's extractor do. The same pattern text is JavaScript's (counting_rules()).
+URL_PATTERN = r"""https?://\S+?(?=[.,:;!?'")\]]*(?:\s|$))"""
+URL_RE = re.compile(URL_PATTERN)
 TCO_LENGTH = 23  # X and Mastodon count every URL as 23 characters
+# twitter-text v3: code points in these ranges weigh 1 on X, everything else (CJK, emoji…) 2.
+X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 # Mastodon counts a remote mention (@user@domain) as just "@user"; usernames are ASCII letters,
 # digits and underscores (static/js/count.js keeps the same pattern).
 REMOTE_MENTION_RE = re.compile(r"(?<![\w@])(@[A-Za-z0-9_]+)@[\w.-]+\.\w+", re.UNICODE)
@@ -24,11 +27,8 @@ EMOJI_RE = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e
 
 
 def _x_weight(char: str) -> int:
-    # twitter-text v3: these ranges weigh 1, everything else (CJK, emoji…) 2.
     cp = ord(char)
-    if cp <= 4351 or 8192 <= cp <= 8205 or 8208 <= cp <= 8223 or 8242 <= cp <= 8247:
-        return 1
-    return 2
+    return 1 if any(low <= cp <= high for low, high in X_LIGHT_RANGES) else 2
 
 
 def _x_weight_text(text: str) -> int:
@@ -76,6 +76,7 @@ class Network:
     prefill_text: bool = True  # may the share carry our text?
     earns_points: bool = True
     intent: str | None = None  # template of the share-intent URL; None = copy only
+    link_card: bool = True  # does the network show the link's preview card under the text?
 
     def length(self, text: str) -> int:
         return COUNTERS[self.counter](text)
@@ -102,7 +103,7 @@ NETWORKS: dict[str, Network] = {
         Network("bluesky", "Bluesky", 300, counter="graphemes", intent="https://bsky.app/intent/compose?text={text}"),
         Network("whatsapp", "WhatsApp", 4096, intent="https://wa.me/?text={text}"),
         Network("xing", "XING", 420, intent="https://www.xing.com/spi/shares/new?url={url}"),
-        Network("email", "Email", None, intent="email"),
+        Network("email", "Email", None, intent="email", link_card=False),
         Network("copy", "Copy link", None, intent=None),
     )
 }
@@ -115,6 +116,22 @@ def get(key: str) -> Network:
     return NETWORKS[key]
 
 
+def counting_rules(*, max_caption: int) -> dict:
+    """The counting rules as data, for static/js/count.js: the browser counts by this table, not a copy."""
+    return {
+        "url_pattern": URL_PATTERN,
+        "tco_length": TCO_LENGTH,
+        "x_light_ranges": [list(r) for r in X_LIGHT_RANGES],
+        "networks": {key: {"label": n.label, "limit": n.limit or max_caption, "counter": n.counter}
+                     for key, n in NETWORKS.items()},
+    }
+
+
+def normalize_newlines(text: str) -> str:
+    """A browser sends a textarea's line breaks as CRLF but counts (and shows) them as one "\\n"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _has_token(text: str, token: str) -> bool:
     """Is `token` (a hashtag, a disclosure) already in `text` as a whole word, not as part of a longer one?"""
     pattern = r"(?<![\w#@])" + re.escape(token) + r"(?![\w])"
@@ -122,8 +139,11 @@ def _has_token(text: str, token: str) -> bool:
 
 
 def compose_text(*, caption: str, disclosure: str, url: str, hashtags: str = "") -> str:
-    """The text that goes out: caption, hashtags and disclosure (kept), then the link."""
-    caption = caption.strip()
+    """The text that goes out: caption, hashtags and disclosure (kept), then the link.
+
+    static/js/count.js (composeText) puts it together by the same steps for the editor's live preview.
+    """
+    caption = normalize_newlines(caption).strip()
     parts = [caption]
     tags: list[str] = []
     for tag in hashtags.split():

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -19,6 +20,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import networks
 from ..models import Audience, CampaignStatus
@@ -40,6 +42,13 @@ def from_utc(value: datetime | None, tz: str) -> datetime | None:
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
+def _teams():
+    # Checkboxes (templates/_macros.html team_picker adds a filter box), not a Ctrl-click list box.
+    return SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
+                               description=_l("Leave all unticked for everyone."),
+                               widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+
 def _when(label):
     return DateTimeLocalField(label, format=TIME_FORMAT, validators=[Optional()])
 
@@ -47,6 +56,13 @@ def _when(label):
 class ContentForm(FlaskForm):
     def set_team_choices(self, teams) -> None:
         self.teams.choices = [(t.id, t.name) for t in teams]
+
+    def fill_from(self, obj, **overrides) -> None:
+        """Fill from `obj`, then `overrides` (local times, team ids): WTForms prefers an attribute of
+        `obj` to a keyword of the same name, which showed UTC times and no ticked teams."""
+        self.process(obj=obj)
+        for name, value in overrides.items():
+            getattr(self, name).data = value
 
 
 class CampaignForm(ContentForm):
@@ -58,15 +74,14 @@ class CampaignForm(ContentForm):
                                                                                       _l("Active")),
                                                 (CampaignStatus.ARCHIVED,
                                                  _l("Archived"))], default=CampaignStatus.DRAFT)
-    teams = SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
-                                description=_l("Leave empty for everyone."))
+    teams = _teams()
     auto_share = BooleanField(_l("Offer auto-share"), description=_l(
         "Ambassadors may opt in: each new post is queued to their next free slot, and they can edit or cancel "
         "it before it goes out."))
 
     def fill(self, campaign, tz: str) -> None:
-        self.process(obj=campaign, starts_at=from_utc(campaign.starts_at, tz),
-                     ends_at=from_utc(campaign.ends_at, tz), teams=[t.id for t in campaign.teams])
+        self.fill_from(campaign, starts_at=from_utc(campaign.starts_at, tz),
+                       ends_at=from_utc(campaign.ends_at, tz), teams=[t.id for t in campaign.teams])
 
     def to_input(self, tz: str) -> CampaignInput:
         return CampaignInput(title=self.title.data or "", description=self.description.data or "",
@@ -85,6 +100,7 @@ class PostForm(ContentForm):
     preview_image_url = URLField(_l("Preview image address"), validators=[Optional(), Length(max=2048)])
     image = FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP; replaces the preview image."))
     remove_image = BooleanField(_l("Remove the uploaded image"))
+    pending_image = HiddenField()  # the image held by an earlier submission that did not save
     hashtags = StringField(_l("Hashtags"), validators=[Length(max=300)],
                            description=_l("Added to every caption, e.g. #ghent #jobs."))
     visible_from = _when(_l("Visible from"))
@@ -92,8 +108,7 @@ class PostForm(ContentForm):
     audience = RadioField(_l("Audience"), default=Audience.EVERYONE, choices=[
         (Audience.EVERYONE, _l("Everyone (internal and external ambassadors)")), (Audience.INTERNAL,
                                                                                   _l("Internal only"))])
-    teams = SelectMultipleField(_l("Target teams"), coerce=int, validate_choice=False,
-                                description=_l("Leave empty for everyone."))
+    teams = _teams()
     save = SubmitField(_l("Save"))
 
     def caption_fields(self):
@@ -101,8 +116,8 @@ class PostForm(ContentForm):
 
     def fill(self, post, tz: str) -> None:
         captions = {f"caption_{c.network}": c.text for c in post.captions}
-        self.process(obj=post, visible_from=from_utc(post.visible_from, tz),
-                     expires_at=from_utc(post.expires_at, tz), teams=[t.id for t in post.teams], **captions)
+        self.fill_from(post, visible_from=from_utc(post.visible_from, tz),
+                       expires_at=from_utc(post.expires_at, tz), teams=[t.id for t in post.teams], **captions)
 
     def to_input(self, tz: str) -> PostInput:
         return PostInput(
@@ -112,7 +127,7 @@ class PostForm(ContentForm):
             visible_from=to_utc(self.visible_from.data, tz), expires_at=to_utc(self.expires_at.data, tz),
             audience=self.audience.data, team_ids=list(self.teams.data or []),
             captions={key: getattr(self, f"caption_{key}").data or "" for key in networks.CAPTION_NETWORKS},
-            image=self.image.data or None, remove_image=bool(self.remove_image.data))
+            remove_image=bool(self.remove_image.data))
 
 
 for _key in networks.CAPTION_NETWORKS:

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import time
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..errors import ServiceError
 
@@ -18,6 +21,10 @@ SIGNATURES = {
     "webp": (b"RIFF",),  # + "WEBP" at offset 8, checked below
 }
 MIME = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+# An image chosen on a form that did not save yet is held here, one folder per (organization, person),
+# until the form is saved or PENDING_MAX_AGE has passed (the purge_pending_uploads job).
+PENDING_FOLDER = "pending"
+PENDING_MAX_AGE = 24 * 60 * 60
 
 
 class UploadError(ServiceError):
@@ -79,3 +86,70 @@ def delete_file(relative: str | None) -> None:
             os.remove(path)
         except OSError:
             current_app.logger.warning("could not delete %s", path)
+
+
+@dataclass
+class PendingImage:
+    token: str  # signed (path, organization, person): goes back in the form's hidden field
+    path: str  # relative to UPLOAD_FOLDER
+    mimetype: str
+
+
+def _pending_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pending-upload")
+
+
+def _pending_folder(org_id: int, user_id: int) -> str:
+    return os.path.join(PENDING_FOLDER, f"org-{org_id}", f"user-{user_id}")
+
+
+def hold_image(file_storage, *, org_id: int, user_id: int) -> PendingImage:
+    """Check and store an image chosen on a form that may not save this time (UploadError if refused)."""
+    stored = store_image(file_storage, folder=_pending_folder(org_id, user_id))
+    token = _pending_signer().dumps({"path": stored.path, "org": org_id, "user": user_id})
+    return PendingImage(token=token, path=stored.path, mimetype=stored.mimetype)
+
+
+def pending_image(token: str, *, org_id: int, user_id: int) -> PendingImage | None:
+    """The held image a token names, only for the organization and person it was held for, while it lasts."""
+    try:
+        data = _pending_signer().loads(token, max_age=PENDING_MAX_AGE)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or data.get("org") != org_id or data.get("user") != user_id:
+        return None
+    path = data.get("path")
+    if not isinstance(path, str) or os.path.dirname(path) != _pending_folder(org_id, user_id) \
+            or absolute_path(path) is None:
+        return None
+    return PendingImage(token=token, path=path, mimetype=mimetype_for(path))
+
+
+def keep_pending(pending: PendingImage, *, folder: str) -> StoredFile:
+    """Copy a held image to its final folder; the held copy stays until the saving change is committed
+    (then delete_file), so a save that fails after this still has it for the re-rendered form."""
+    source = absolute_path(pending.path)
+    if source is None:
+        raise UploadError(_l("The image you chose earlier is no longer available; choose it again."))
+    relative = os.path.join(folder, os.path.basename(pending.path))
+    target = os.path.join(current_app.config["UPLOAD_FOLDER"], relative)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(source, target)
+    return StoredFile(path=relative, mimetype=pending.mimetype)
+
+
+def purge_pending(*, now: float | None = None, max_age: int = PENDING_MAX_AGE) -> int:
+    """Delete held images older than max_age (forms abandoned after an error); returns how many."""
+    root = os.path.join(current_app.config["UPLOAD_FOLDER"], PENDING_FOLDER)
+    cutoff = (time.time() if now is None else now) - max_age
+    removed = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                if os.path.getmtime(path) < cutoff:
+                    os.remove(path)
+                    removed += 1
+            except OSError:  # deleted meanwhile by a save or another worker
+                continue
+    return removed

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime
 from threading import Event
 
-from ..infra import database, throttle
+from ..infra import database, throttle, uploads
 from ..services.analytics import rebuild as rollup_rebuild
 from ..services.community import badges
 from ..services.nps import followups
@@ -84,6 +84,11 @@ def purge_throttle_counters(now: datetime | None = None) -> dict[str, int]:
     """Delete login and form throttle counters that count nothing any more (infra/throttle.py)."""
     database.begin_write()
     return {"purged": throttle.purge_expired(now)}
+
+
+def purge_pending_uploads() -> dict[str, int]:
+    """Delete images held for post forms that were never saved (infra/uploads.py, a day old)."""
+    return {"deleted": uploads.purge_pending()}
 
 
 def prune_user_sessions() -> dict[str, int]:

@@ -10,8 +10,9 @@ from flask_login import current_user
 from .. import networks
 from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
 from ..infra import open_graph, uploads
+from ..infra.uploads import PendingImage
 from ..models import CAMPAIGN_STATUSES, Audience, Campaign, Post, Role
-from ..services.content import approval
+from ..services.content import approval, drafts
 from ..services.content import campaigns as campaign_service
 from ..services.content import posts as post_service
 from ..services.content.campaigns import ContentError
@@ -35,7 +36,7 @@ def _helpers():
 
     return {"compose": networks.compose_text, "link_host": lambda url: urlsplit(url).hostname or "",
             "local": local, "caption_report": post_service.caption_report,
-            "audience_disclosures": post_service.audience_disclosures}
+            "audience_disclosures": post_service.audience_disclosures, "preview_parts": drafts.preview_parts}
 
 
 # Campaigns -------------------------------------------------------------------------------------
@@ -114,10 +115,33 @@ def edit_post(post_id: int):
     return _post_form(post.campaign, post)
 
 
-def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None):
+def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None, held: PendingImage | None = None):
     disclosures = post_service.audience_disclosures(g.org, form.audience.data or Audience.EVERYONE).values()
-    extras = post_service.caption_extras(hashtags=form.hashtags.data or "", disclosures=disclosures)
-    return render_template("content/post_form.html", form=form, campaign=campaign, post=post, extras=extras)
+    captions = {key: getattr(form, f"caption_{key}").data or "" for key in networks.CAPTION_NETWORKS}
+    previews = drafts.caption_previews(captions=captions, hashtags=form.hashtags.data or "", disclosures=disclosures)
+    if held is not None:
+        image_url = url_for("content.pending_image", token=held.token)
+    elif post is not None and post.image_path and not form.remove_image.data:
+        image_url = url_for("content.media", post_id=post.id)
+    else:
+        image_url = form.preview_image_url.data or ""
+    card = drafts.link_card(link_url=form.link_url.data or "", title=form.title.data or "",
+                            preview_title=form.preview_title.data or "",
+                            preview_description=form.preview_description.data or "", image_url=image_url)
+    return render_template("content/post_form.html", form=form, campaign=campaign, post=post, held=held,
+                           previews=previews, card=card, short_link=drafts.short_link_stand_in())
+
+
+def _hold_image(form: PostForm) -> tuple[PendingImage | None, ContentError | None]:
+    """Hold the submission's image (new, or held before) so a failed save does not lose it."""
+    try:
+        held = drafts.hold_image(org=g.org, user=current_user, upload=form.image.data,
+                                 token=form.pending_image.data or "", discard=bool(form.remove_image.data))
+    except ContentError as exc:
+        form.pending_image.data = ""
+        return None, exc
+    form.pending_image.data = held.token if held else ""
+    return held, None
 
 
 def _post_form(campaign: Campaign, post: Post | None):
@@ -125,10 +149,12 @@ def _post_form(campaign: Campaign, post: Post | None):
     form.set_team_choices(g.org.teams)
     if post is not None and request.method == "GET":
         form.fill(post, _tz())
+    held, image_error = _hold_image(form) if form.is_submitted() else (None, None)
     if form.is_submitted() and form.fetch_preview.data:
         _fill_preview(form)
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and image_error is None:
         data = form.to_input(_tz())
+        data.image = held
         post_service.fill_missing_preview(data)
         with service_call(form, on_form=True) as call:
             saved, stale = post_service.save_post(org=g.org, campaign=campaign, author=current_user,
@@ -136,10 +162,26 @@ def _post_form(campaign: Campaign, post: Post | None):
             back_to_review = approval.after_edit(post=saved, membership=g.membership, org=g.org)
         if call.ok:
             uploads.delete_file(stale)
+            uploads.delete_file(held.path if held else None)
             flash(_("The post is saved and goes back to a manager for review.") if back_to_review
                   else _("The post is saved."), "success")
             return redirect(url_for("content.post", post_id=saved.id))
-    return _render_post_form(form, campaign, post)
+    if image_error is not None:
+        show_error(image_error, form=form, on_form=True)
+    return _render_post_form(form, campaign, post, held)
+
+
+@bp.route("/posts/held-image/<token>")
+@curator_required
+def pending_image(token: str):
+    """The thumbnail of an image held across a failed submission: only for the person who chose it."""
+    held = uploads.pending_image(token, org_id=g.org.id, user_id=current_user.id)
+    path = uploads.absolute_path(held.path) if held else None
+    if held is None or path is None:
+        abort(404)
+    response = send_file(path, mimetype=held.mimetype, max_age=600)
+    response.cache_control.private = True
+    return response
 
 
 def _fill_preview(form: PostForm) -> None:

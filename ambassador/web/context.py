@@ -79,6 +79,7 @@ def install_context(app: Flask) -> None:
         from flask_babel import get_locale
 
         from .. import networks
+        from ..services.content.posts import counting_rules
         from .i18n import LANGUAGE_NAMES
 
         return {
@@ -90,6 +91,7 @@ def install_context(app: Flask) -> None:
             "get_locale": get_locale,
             "review_waiting": review_waiting,
             "avatar": avatars.avatar,
+            "counting_rules": counting_rules,
         }
 
 

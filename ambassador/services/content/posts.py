@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -46,7 +45,7 @@ class PostInput:
     audience: str = Audience.EVERYONE
     team_ids: list[int] = field(default_factory=list)
     captions: dict[str, str] = field(default_factory=dict)
-    image: object | None = None  # a werkzeug FileStorage, or None
+    image: uploads.PendingImage | None = None  # held by drafts.hold_image; kept when the post saves
     remove_image: bool = False
 
 
@@ -118,16 +117,9 @@ def audience_disclosures(org: Organization, audience: str) -> dict[str, str]:
     return {kind: org.disclosure_for(kind) for kind in kinds}
 
 
-def caption_extras(*, hashtags: str, disclosures: Iterable[str]) -> dict[str, int]:
-    """caption_extra for every caption network, with the hashtags as typed (ignored when invalid),
-    for the disclosure that adds the most (the counter must hold for every member who shares)."""
-    try:
-        tags = clean_hashtags(hashtags)
-    except ContentError:
-        tags = ""
-    disclosures = set(disclosures) or {""}
-    return {key: max(caption_extra(network=key, hashtags=tags, disclosure=d) for d in disclosures)
-            for key in networks.CAPTION_NETWORKS}
+def counting_rules() -> dict:
+    """networks.counting_rules() with the limit of networks that have none, for the browser's counters."""
+    return networks.counting_rules(max_caption=MAX_CAPTION)
 
 
 def fill_missing_preview(data: PostInput) -> None:
@@ -218,7 +210,7 @@ def _validate(*, org: Organization, data: PostInput) -> dict:
 def _set_captions(post: Post, captions: dict[str, str]) -> None:
     existing = {c.network: c for c in post.captions}
     for key in networks.CAPTION_NETWORKS:
-        text = (captions.get(key) or "").strip()
+        text = networks.normalize_newlines(captions.get(key) or "").strip()
         if text and key in existing:
             existing[key].text = text
         elif text:
@@ -237,11 +229,11 @@ def save_post(*, org: Organization, campaign: Campaign, author: User | None, dat
         raise ValueError("campaign or post of another organization")
     cleaned = _validate(org=org, data=data)
     stored = None
-    if data.image is not None and getattr(data.image, "filename", None):
+    if data.image is not None:
         try:
-            stored = uploads.store_image(data.image, folder=f"org-{org.id}/posts")
+            stored = uploads.keep_pending(data.image, folder=f"org-{org.id}/posts")
         except uploads.UploadError as exc:
-            raise ContentError({"image": exc.args[0] if exc.args else _l("The image was not accepted.")}) from None
+            raise ContentError({"image": exc.args[0]}) from None
     if post is None:
         post = Post(org_id=org.id, campaign_id=campaign.id, created_by_id=author.id if author else None,
                     status=PostStatus.DRAFT)

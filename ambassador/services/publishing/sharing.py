@@ -127,7 +127,7 @@ def compose(*, network: str, caption: str, hashtags: str, disclosure: str, url: 
     out. An intent share on a network that takes no prefilled text sends no text at all.
     """
     net = networks.get(network)
-    caption = caption.strip()
+    caption = networks.normalize_newlines(caption).strip()
     text = ""
     if method == ShareMethod.API or net.prefill_text:
         url = tracked_links.placeholder_short_url() if url is None else url

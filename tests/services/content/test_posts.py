@@ -164,45 +164,61 @@ def _files(app):
     return {os.path.join(d, f) for d, _, fs in os.walk(app.config["UPLOAD_FOLDER"]) for f in fs}
 
 
+def _held(org, name="a.png"):
+    """An image as the post form holds it before saving (drafts.hold_image)."""
+    return uploads.hold_image(FileStorage(io.BytesIO(PNG), filename=name), org_id=org.id, user_id=1)
+
+
 def test_image_stored_only_when_everything_is_valid(app, oc, db):
     org, campaign = oc
+    held = _held(org)
     before = _files(app)
-    image = FileStorage(io.BytesIO(PNG), filename="a.png")
-    _errors(org, campaign, _data(title="", image=image))
-    assert _files(app) == before
-    bad = FileStorage(io.BytesIO(b"GIF? no, text"), filename="a.png")
-    assert "image" in _errors(org, campaign, _data(image=bad))
-    assert _files(app) == before
-    post, _ = posts.save_post(org=org, campaign=campaign, author=None,
-                              data=_data(image=FileStorage(io.BytesIO(PNG), filename="a.png")))
-    assert uploads.absolute_path(post.image_path) in _files(app)
+    _errors(org, campaign, _data(title="", image=held))
+    assert _files(app) == before and uploads.absolute_path(held.path)  # still held for the next try
+    post, _ = posts.save_post(org=org, campaign=campaign, author=None, data=_data(image=held))
+    assert post.image_path.startswith(f"org-{org.id}/posts/")
+    with open(uploads.absolute_path(post.image_path), "rb") as handle:
+        assert handle.read() == PNG
 
 
-def test_flush_failure_removes_the_new_file(app, oc, db, monkeypatch):
+def test_flush_failure_removes_the_new_file_and_keeps_the_held_one(app, oc, db, monkeypatch):
     org, campaign = oc
+    held = _held(org)
     before = _files(app)
 
     def boom():
         raise RuntimeError("database went away")
     monkeypatch.setattr(posts.db.session, "flush", boom)
     with pytest.raises(RuntimeError):
-        posts.save_post(org=org, campaign=campaign, author=None,
-                        data=_data(image=FileStorage(io.BytesIO(PNG), filename="a.png")))
-    assert _files(app) == before
+        posts.save_post(org=org, campaign=campaign, author=None, data=_data(image=held))
+    assert _files(app) == before and uploads.absolute_path(held.path)
+
+
+def test_held_image_gone_is_a_field_error(app, oc, db):
+    org, campaign = oc
+    held = _held(org)
+    uploads.delete_file(held.path)
+    assert "image" in _errors(org, campaign, _data(image=held))
 
 
 def test_replacing_image_returns_the_stale_file(app, oc):
     org, campaign = oc
-    post, _ = posts.save_post(org=org, campaign=campaign, author=None,
-                              data=_data(image=FileStorage(io.BytesIO(PNG), filename="a.png")))
+    post, _ = posts.save_post(org=org, campaign=campaign, author=None, data=_data(image=_held(org)))
     old = post.image_path
     post, stale = posts.save_post(org=org, campaign=campaign, author=None, post=post,
-                                  data=_data(image=FileStorage(io.BytesIO(PNG), filename="b.png")))
+                                  data=_data(image=_held(org, "b.png")))
     assert stale == old and post.image_path != old
     uploads.delete_file(stale)
     assert uploads.absolute_path(old) is None
     post, stale = posts.save_post(org=org, campaign=campaign, author=None, post=post, data=_data(remove_image=True))
     assert post.image_path is None and stale
+
+
+def test_captions_are_stored_with_the_line_breaks_a_browser_counts(oc):
+    org, campaign = oc
+    post, _ = posts.save_post(org=org, campaign=campaign, author=None,
+                              data=_data(captions={"x": "One\r\nTwo\rThree\n"}))
+    assert post.caption_for("x") == "One\nTwo\nThree"
 
 
 def test_fill_missing_preview_only_when_nothing_typed(monkeypatch):
