@@ -93,7 +93,8 @@ def retag_now(survey: Survey) -> int:
 def survey(survey_id: int):
     """The old address of a survey's insights: its hub's "Responses & insights" section, filters kept."""
     item = scoped_or_404(Survey, survey_id)
-    return redirect(url_for("surveys.responses", survey_id=item.id, **request.args.to_dict()), 301)
+    kept = {key: request.args[key] for key in ("group", "theme", "page") if key in request.args}
+    return redirect(url_for("surveys.responses", survey_id=item.id, **kept), 301)
 
 
 @bp.route("/surveys/<int:survey_id>/retag", methods=["POST"])

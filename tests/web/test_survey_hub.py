@@ -70,6 +70,9 @@ def test_old_addresses_lead_to_the_hub_sections(client, db, login, manager, make
     for old, new in moved.items():
         response = client.get(old)
         assert response.status_code == 301 and response.location == new, old
+    # Only the page's own filters travel: url_for's own keywords in a query string are not obeyed
+    odd = client.get(f"/insights/surveys/{survey.id}?theme=3&survey_id=9&_external=1&_scheme=javascript")
+    assert odd.status_code == 301 and odd.location == f"/surveys/{survey.id}/responses?theme=3"
 
 
 def test_too_few_answers_instead_of_a_margin_and_no_italics(client, db, login, manager, make):
