@@ -47,6 +47,8 @@ def test_every_section_is_a_tab_of_the_same_hub(client, db, login, manager, make
         assert [label for label, _ in tabs] == list(SECTIONS), path
         assert [on for _, on in tabs] == [i == current for i in range(5)], path
         assert "Winkel survey" in html
+        if path.endswith("/responses"):
+            assert html.count("No comments yet.") == 1  # one empty state, not four empty keyword cards
     # One menu entry for everything NPS; no "Insights" entry any more
     nav = client.get("/surveys").get_data(as_text=True)
     menu = re.search(r'<details class="menu navmenu">\s*<summary class="is-current">Manage</summary>(.*?)</details>',
