@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -67,6 +68,22 @@ class InviteUploadForm(FlaskForm):
     file = FileField(_l("Customer list (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))],
                      description=_l("Columns: email, name, language, segment, store, employee. Header row, "
                                     "comma or semicolon separated, UTF-8."))
+
+
+class ReminderForm(FlaskForm):
+    """Per survey: one reminder N days after the invitation, or none."""
+
+    days = SelectField(_l("Remind invitees who have not answered"), default="",
+                       description=_l("One reminder email per person, with the same one-click score links. "
+                                      "Never a second one, never to people who answered or unsubscribed."))
+
+    def fill_choices(self, low: int, high: int) -> None:
+        self.days.choices = [("", _l("No reminder"))] + [
+            (str(n), ngettext("After %(num)d day", "After %(num)d days", n)) for n in range(low, high + 1)]
+
+    @property
+    def value(self) -> int | None:
+        return int(self.days.data) if self.days.data else None
 
 
 class ConfirmForm(FlaskForm):

@@ -11,7 +11,7 @@ from threading import Event
 from ..infra import database, throttle, uploads
 from ..services.analytics import rebuild as rollup_rebuild
 from ..services.community import badges
-from ..services.nps import followups
+from ..services.nps import followups, reminders
 from ..services.org import organizations, sessions
 from ..services.publishing import account_upkeep, auto_share, click_sink, followers, linked_shares, metrics
 from . import publisher
@@ -72,6 +72,19 @@ def award_badges() -> dict[str, int]:
         database.begin_write()  # commits the previous organization's awards; SQLite: write lock first
         awarded += badges.evaluate_all(org_id=org_id)
     return {"awarded": awarded}
+
+
+def send_survey_reminders(now: datetime | None = None) -> dict[str, int]:
+    """One reminder per unanswered survey invitation, N days after it (services/nps/reminders.py); each
+    reminder is committed with its outbox row before the next."""
+    sent = skipped = 0
+    for invitation_id in reminders.due_reminders(now=now):
+        database.begin_write()  # commits the previous reminder; SQLite: the write lock first
+        if reminders.remind(invitation_id=invitation_id, now=now):
+            sent += 1
+        else:
+            skipped += 1
+    return {"sent": sent, "skipped": skipped}
 
 
 def open_detractor_followups() -> dict[str, int]:

@@ -44,6 +44,8 @@ class Survey(Model):
     # Thank-you messages per group and language: {"promoter": {"en": ...}, "passive": …, "detractor": …}
     thank_you: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     invite_promoters: Mapped[bool] = mapped_column(default=True)  # invite 9–10 to join as ambassadors
+    # Email one reminder to invitees who have not answered this many days after their invitation; None: off.
+    remind_after_days: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -94,6 +96,7 @@ class SurveyInvitation(Model):
     employee: Mapped[str] = mapped_column(sa.String(120), default="")
     sent_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the one reminder (services/nps/reminders.py); never sent twice
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     respondent: Mapped[Respondent] = relationship()

@@ -1,7 +1,8 @@
 """HTML blueprints, one module per area."""
 # discussions, ideas and polls have no blueprint of their own: importing them adds their routes to
 # community.bp (web/community.py does not import them, so they can import it without a cycle);
-# content_analytics likewise adds the post and campaign analytics pages to content.bp.
+# content_analytics likewise adds the post and campaign analytics pages to content.bp, and survey_hub
+# the sections of a survey's hub to surveys.bp.
 from . import (  # noqa: F401
     accounts,
     auth,
@@ -23,6 +24,7 @@ from . import (  # noqa: F401
     promoters,
     rewards,
     scheduled,
+    survey_hub,
     survey_public,
     surveys,
 )

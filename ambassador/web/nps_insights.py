@@ -1,18 +1,19 @@
-"""NPS insights for managers: themes and their keywords, a survey's keywords, theme counts,
-tag corrections and key drivers."""
+"""NPS insights for managers: the organization's themes and their keywords, retagging and tag corrections.
+
+A survey's keywords, theme counts, key drivers and answers are its hub's "Responses & insights" section
+(web/survey_hub.py); the old /insights addresses redirect there.
+"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms.nps_insights import GROUP_LABELS, GROUP_SHORT, ThemeForm
 from ..models import Role, Survey, SurveyResponse, Theme
-from ..services.nps import drivers as nps_drivers
 from ..services.nps import text
 from ..services.nps import themes as nps_themes
 from .context import role_required, scoped_or_404
@@ -29,8 +30,8 @@ def _labels():
 @bp.route("/")
 @role_required(Role.MANAGER)
 def index():
-    return render_template("nps_insights/index.html", surveys=nps_themes.surveys_overview(org_id=g.org.id),
-                           themes=nps_themes.org_themes(org_id=g.org.id))
+    """Insights were a menu of their own; each survey's are now a section of its hub (web/survey_hub.py)."""
+    return redirect(url_for("surveys.index"), 301)
 
 
 def _save_theme(form: ThemeForm, theme: Theme | None) -> bool:
@@ -75,7 +76,7 @@ def delete_theme(theme_id: int):
     return redirect(url_for(".themes"))
 
 
-def _retag(survey: Survey) -> int:
+def retag_now(survey: Survey) -> int:
     """Bring automatic tags up to date (answers may have arrived since); never touches corrections."""
     try:  # by hand, not service_call: a concurrent tagging is not an error for the manager, just 0 changes
         with db.session.begin_nested():
@@ -90,27 +91,18 @@ def _retag(survey: Survey) -> int:
 @bp.route("/surveys/<int:survey_id>")
 @role_required(Role.MANAGER)
 def survey(survey_id: int):
+    """The old address of a survey's insights: its hub's "Responses & insights" section, filters kept."""
     item = scoped_or_404(Survey, survey_id)
-    _retag(item)
-    group = request.args.get("group") if request.args.get("group") in text.GROUPS else None
-    theme_id = request.args.get("theme", type=int)
-    theme = scoped_or_404(Theme, theme_id) if theme_id is not None else None
-    answers = nps_themes.answers_page(survey=item, group=group, theme_id=theme.id if theme else None,
-                                      page=request.args.get("page", 1, type=int))
-    return render_template(
-        "nps_insights/survey.html", survey=item, keywords=text.survey_keywords(survey=item),
-        table=nps_themes.theme_counts(survey=item), drivers=nps_drivers.key_drivers(survey=item),
-        answers=answers, tags=nps_themes.tags_of(org_id=g.org.id, response_ids=[r.id for r in answers.items]),
-        themes=nps_themes.org_themes(org_id=g.org.id), group=group, theme=theme,
-        lang=str(get_locale() or "en"), min_n=nps_drivers.MIN_RESPONSES)
+    kept = {key: request.args[key] for key in ("group", "theme", "page") if key in request.args}
+    return redirect(url_for("surveys.responses", survey_id=item.id, **kept), 301)
 
 
 @bp.route("/surveys/<int:survey_id>/retag", methods=["POST"])
 @role_required(Role.MANAGER)
 def retag(survey_id: int):
-    changes = _retag(scoped_or_404(Survey, survey_id))
+    changes = retag_now(scoped_or_404(Survey, survey_id))
     flash(_("Answers tagged again: %(n)s changes. Your corrections were kept.", n=changes), "success")
-    return redirect(url_for(".survey", survey_id=survey_id))
+    return redirect(url_for("surveys.responses", survey_id=survey_id))
 
 
 def _answer(survey_id: int, response_id: int) -> SurveyResponse:
@@ -123,7 +115,7 @@ def _answer(survey_id: int, response_id: int) -> SurveyResponse:
 def _back(survey_id: int, response_id: int):
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith(("//", "/\\")) or urlsplit(target).netloc:
-        target = url_for(".survey", survey_id=survey_id)
+        target = url_for("surveys.responses", survey_id=survey_id)
     return redirect(f"{target}#answer-{response_id}")
 
 

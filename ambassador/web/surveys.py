@@ -1,5 +1,7 @@
-"""NPS surveys for managers: the list, creating and editing, sending invitations, results.
+"""NPS surveys for managers: the list, creating and editing (a survey's "Settings"), its overview (results).
 
+Each survey is one hub with tabs (templates/surveys/_hub.html): Overview, Responses & insights,
+Follow-ups, Invitations & reminders, Settings; web/survey_hub.py adds the middle three to this blueprint.
 Every page is for managers of the current organization; another organization's survey is a 404.
 """
 from __future__ import annotations
@@ -8,11 +10,11 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..forms.surveys import GROUP_LABELS, LANGUAGE_LABELS, STATUS_LABELS, InviteUploadForm, SurveyForm
+from ..forms.surveys import GROUP_LABELS, LANGUAGE_LABELS, STATUS_LABELS, SurveyForm
 from ..infra.urls import absolute_url
 from ..models import Role, Survey
-from ..services.nps import invitations, surveys
 from ..services.nps import results as nps_results
+from ..services.nps import surveys
 from . import charts
 from .context import role_required, scoped_or_404
 from .service_call import service_call
@@ -25,7 +27,7 @@ manager_required = role_required(Role.MANAGER)
 def _labels():
     return {"STATUS_LABELS": STATUS_LABELS, "GROUP_LABELS": GROUP_LABELS, "LANGUAGE_LABELS": LANGUAGE_LABELS,
             "LANGUAGES": surveys.LANGUAGES, "GROUPS": surveys.GROUPS, "MAX_ASPECTS": surveys.MAX_ASPECTS,
-            "SMALL_SAMPLE": nps_results.SMALL_SAMPLE}
+            "SMALL_SAMPLE": nps_results.SMALL_SAMPLE, "MIN_FOR_MARGIN": nps_results.MIN_FOR_MARGIN}
 
 
 @bp.route("/surveys")
@@ -84,14 +86,9 @@ def _results_page(survey: Survey | None, **extra):
     return render_template("surveys/results.html", survey=survey, report=report, specs=specs, **extra)
 
 
-@bp.route("/surveys/<int:survey_id>/invite", methods=["GET", "POST"])
+@bp.route("/surveys/<int:survey_id>/invite")
 @manager_required
 def invite(survey_id: int):
+    """The old address of the invitations page: now the hub's "Invitations & reminders" section."""
     survey = scoped_or_404(Survey, survey_id)
-    form, report = InviteUploadForm(), None
-    if form.validate_on_submit():
-        with service_call(form, field="file"):
-            report = invitations.invite_from_csv(org=g.org, actor=g.membership, survey=survey,
-                                                        data=form.file.data.read())
-    return render_template("surveys/invite.html", form=form, survey=survey, report=report,
-                           rate=nps_results.response_rate(org_id=g.org.id, survey_id=survey.id))
+    return redirect(url_for("surveys.invitations_section", survey_id=survey.id), 301)

@@ -33,7 +33,12 @@ CURATOR = AMBASSADOR + [("campaigns", "/campaigns", None), ("campaign", "/campai
                         ("campaign-analytics", "/campaigns", r"^/campaigns/\d+$", r"^/campaigns/\d+/analytics$"),
                         ("new-campaign", "/campaigns/new", None)]
 MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None),
-                     ("nps-results", "/surveys/results", None), ("members", "/members", None),
+                     ("nps-results", "/surveys/results", None), ("surveys", "/surveys", None),
+                     ("survey-overview", "/surveys", r"^/surveys/\d+$"),
+                     ("survey-responses", "/surveys", r"^/surveys/\d+$", r"^/surveys/\d+/responses$"),
+                     ("survey-follow-ups", "/surveys", r"^/surveys/\d+$", r"^/surveys/\d+/follow-ups$"),
+                     ("survey-invitations", "/surveys", r"^/surveys/\d+$", r"^/surveys/\d+/invitations$"),
+                     ("members", "/members", None),
                      ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
                      ("emv-settings", "/settings/earned-media-value", None)]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None), ("outbox", "/outbox", None)]

@@ -97,8 +97,12 @@ def test_overview_without_activity_shows_empty_breakdowns(client, login, make):
 def test_nps_trend_chart_has_the_margin_as_a_band(client, login, db, make):
     manager = make.member(make.org(name="Bakkerij"), role="manager")
     survey = make_survey(make, db, org=manager.organization, title="Winkel")
-    for score in (10, 10, 9, 8, 2):
+    now = utcnow()
+    for score in (10, 10, 9, 8, 2) * 2:
         db.session.add(SurveyResponse(org_id=survey.org_id, survey_id=survey.id, score=score, group=nps_group(score)))
+    # The first answer, three weeks ago: the trend starts there, the weeks between are gaps
+    db.session.add(SurveyResponse(org_id=survey.org_id, survey_id=survey.id, score=10, group="promoter",
+                                  created_at=now - timedelta(weeks=3)))
     db.session.flush()
     login(manager.user)
     for url in (f"/surveys/{survey.id}", "/surveys/results"):
@@ -106,11 +110,14 @@ def test_nps_trend_chart_has_the_margin_as_a_band(client, login, db, make):
         weeks = spec(html, "chart-nps-weeks")
         low, high, nps = (d["data"] for d in weeks["datasets"])
         assert [d["style"] for d in weeks["datasets"]] == ["band-low", "band-high", "nps"]
-        assert nps[-1] == 40.0 and nps[:-1] == [None] * 11  # weeks without answers are gaps, not zeros
-        # ±70.1 around +40 (p = 0.6, d = 0.2, n = 5), cut at the scale's end (+100).
-        assert (low[-1], high[-1]) == (round(40 - 1.96 * 100 * (0.64 / 5) ** 0.5, 1), 100)
+        assert nps == [100.0, None, None, 40.0]  # weeks without answers are gaps, not zeros; none before the first
+        # ±39.2 around +40 (p = 0.6, d = 0.2, n = 10); one answer has no band at all (too few for a margin)
+        assert (low[-1], high[-1]) == (round(40 - 1.96 * 100 * (0.64 / 10) ** 0.5, 1),
+                                       round(40 + 1.96 * 100 * (0.64 / 10) ** 0.5, 1))
+        assert low[0] is None and high[0] is None
         assert weeks["y"]["scale"] == "nps"
-        assert len(table_rows(html, "chart-nps-weeks")) == 12 and len(table_rows(html, "chart-nps-months")) == 12
+        months = 1 if (now - timedelta(weeks=3)).month == now.month else 2
+        assert len(table_rows(html, "chart-nps-weeks")) == 4 and len(table_rows(html, "chart-nps-months")) == months
 
 
 def test_my_activity_trend(client, login, world):

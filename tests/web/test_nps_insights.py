@@ -67,7 +67,7 @@ def test_survey_page_shows_keywords_themes_and_drivers(client, db, make, login):
     for i in range(10):
         response(db, item, 10 if i % 2 else 3, "De levering was snel" if i % 2 else "La livraison était lente",
                  "nl" if i % 2 else "fr", aspects={"Speed": 9 if i % 2 else 2})
-    body = client.get(f"/insights/surveys/{item.id}").get_data(as_text=True)
+    body = client.get(f"/surveys/{item.id}/responses").get_data(as_text=True)
     assert "Winter survey" in body
     assert "levering" in body and "livraison" in body  # keywords
     assert ">Delivery</a>" in body  # the theme table, tagged on page load
@@ -83,11 +83,11 @@ def test_answers_are_paginated_and_filtered_by_group(client, db, make, login):
     for i in range(22):
         response(db, item, 9, f"Promoter comment number {i:02d}", "en")
     response(db, item, 1, "The only detractor", "en")
-    first = client.get(f"/insights/surveys/{item.id}").get_data(as_text=True)
-    assert f"/insights/surveys/{item.id}?page=2" in first and "The only detractor" in first  # newest first
-    second = client.get(f"/insights/surveys/{item.id}?page=2").get_data(as_text=True)
+    first = client.get(f"/surveys/{item.id}/responses").get_data(as_text=True)
+    assert f"/surveys/{item.id}/responses?page=2" in first and "The only detractor" in first  # newest first
+    second = client.get(f"/surveys/{item.id}/responses?page=2").get_data(as_text=True)
     assert "Promoter comment number 00" in second and "Promoter comment number 21" not in second
-    detractors = client.get(f"/insights/surveys/{item.id}?group=detractor").get_data(as_text=True)
+    detractors = client.get(f"/surveys/{item.id}/responses?group=detractor").get_data(as_text=True)
     assert "The only detractor" in detractors and "Promoter comment number" not in detractors
 
 
@@ -95,7 +95,7 @@ def test_not_enough_data_is_said(client, db, make, login):
     member = _manager(make, login)
     item = survey(db, member.organization, aspects=("Price",))
     response(db, item, 9, "ok", "en", aspects={"Price": 8})
-    body = client.get(f"/insights/surveys/{item.id}").get_data(as_text=True)
+    body = client.get(f"/surveys/{item.id}/responses").get_data(as_text=True)
     assert "not enough data" in body
 
 
@@ -106,25 +106,25 @@ def test_manual_corrections_through_the_page_survive_retagging(client, db, make,
     price = theme(db, org, "Price", "price")
     item = survey(db, org)
     answer = response(db, item, 4, "The staff ignored me", "en")
-    client.get(f"/insights/surveys/{item.id}")
+    client.get(f"/surveys/{item.id}/responses")
     assert _tags(db, answer) == {("Service", "auto", False)}
 
     url = f"/insights/surveys/{item.id}/answers/{answer.id}/tags"
-    page = f"/insights/surveys/{item.id}?group=detractor"
+    page = f"/surveys/{item.id}/responses?group=detractor"
     back = client.post(url, data={"theme_id": service.id, "action": "remove", "next": page})
     assert back.status_code == 302 and back.location.endswith(f"{page}#answer-{answer.id}")
     client.post(url, data={"theme_id": price.id, "action": "add"})
     assert client.post(f"/insights/surveys/{item.id}/retag").status_code == 302
-    client.get(f"/insights/surveys/{item.id}")
+    client.get(f"/surveys/{item.id}/responses")
     db.session.expire_all()
     assert _tags(db, answer) == {("Service", "manual", True), ("Price", "manual", False)}
-    body = client.get(f"/insights/surveys/{item.id}?theme={price.id}").get_data(as_text=True)
+    body = client.get(f"/surveys/{item.id}/responses?theme={price.id}").get_data(as_text=True)
     assert "The staff ignored me" in body and "<s>Service</s> · removed by hand" in body
-    by_service = client.get(f"/insights/surveys/{item.id}?theme={service.id}").get_data(as_text=True)
+    by_service = client.get(f"/surveys/{item.id}/responses?theme={service.id}").get_data(as_text=True)
     assert "The staff ignored me" not in by_service
 
     evil = client.post(url, data={"theme_id": price.id, "action": "add", "next": "//evil.example/x"})
-    assert evil.location.startswith(f"/insights/surveys/{item.id}")
+    assert evil.location.startswith(f"/surveys/{item.id}/responses")
     client.post(f"/insights/surveys/{item.id}/answers/{answer.id}/reset")
     db.session.expire_all()
     assert _tags(db, answer) == {("Service", "auto", False)}
@@ -140,9 +140,9 @@ def test_tenant_isolation(client, db, make, login):
     my_theme = theme(db, mine.organization, "Mine", "secretword")
     my_answer = response(db, my_survey, 9, "nice", "en")
 
-    assert "Their secret survey" not in client.get("/insights/").get_data(as_text=True)
+    assert "Their secret survey" not in client.get("/surveys").get_data(as_text=True)
     assert "Secret theme" not in client.get("/insights/themes").get_data(as_text=True)
-    assert client.get(f"/insights/surveys/{their_survey.id}").status_code == 404
+    assert client.get(f"/surveys/{their_survey.id}/responses").status_code == 404
     assert client.post(f"/insights/surveys/{their_survey.id}/retag").status_code == 404
     assert client.get(f"/insights/themes/{their_theme.id}").status_code == 404
     assert client.post(f"/insights/themes/{their_theme.id}", data={"name": "x", "keywords": "y"}).status_code == 404
@@ -153,8 +153,8 @@ def test_tenant_isolation(client, db, make, login):
     assert client.post(f"/insights/surveys/{my_survey.id}/answers/{my_answer.id}/tags",
                        data={"theme_id": their_theme.id}).status_code == 404
     assert client.post(f"/insights/surveys/{their_survey.id}/answers/{their_answer.id}/reset").status_code == 404
-    page = client.get(f"/insights/surveys/{my_survey.id}?theme={my_theme.id}").get_data(as_text=True)
+    page = client.get(f"/surveys/{my_survey.id}/responses?theme={my_theme.id}").get_data(as_text=True)
     assert "secretword everywhere" not in page
     # My theme with the same keyword never tags their answer.
     assert _tags(db, their_answer) == set()
-    assert client.get(f"/insights/surveys/{my_survey.id}?theme={their_theme.id}").status_code == 404
+    assert client.get(f"/surveys/{my_survey.id}/responses?theme={their_theme.id}").status_code == 404

@@ -58,7 +58,7 @@ def test_list_and_results_show_the_score_counts_and_margin(client, db, login, ma
     listing = client.get("/surveys").get_data(as_text=True)
     assert "Winkel survey" in listing and "+40" in listing
     results = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
-    assert "+40" in results and "±" in results
+    assert "+40" in results and "too few answers" in results and "±70" not in results  # 5 answers: no margin
     assert "Promoters (9–10): 3 (60%)" in results and "Detractors (0–6): 1 (20%)" in results
     assert "Small sample" in results and "Sofie" in results and "Gent" in results
     assert f"/survey/{survey.public_token}" in results and "&lt;iframe" in results
@@ -72,7 +72,7 @@ def test_upload_sends_invitations_with_a_per_row_report(client, db, login, manag
     survey = make_survey(make, db, org=manager.organization)
     login(manager.user)
     data = "\ufeffemail;name;language\nan@example.test;An;nl\nbad;Bad;nl\n".encode()
-    page = client.post(f"/surveys/{survey.id}/invite", data={"file": (io.BytesIO(data), "klanten.csv")},
+    page = client.post(f"/surveys/{survey.id}/invitations", data={"file": (io.BytesIO(data), "klanten.csv")},
                        content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "1 invitation sent" in html and "1 row rejected" in html
@@ -80,7 +80,7 @@ def test_upload_sends_invitations_with_a_per_row_report(client, db, login, manag
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))
                              .where(OutboxEmail.org_id == manager.org_id)) == 1
     closed = make_survey(make, db, org=manager.organization, status="closed")
-    refused = client.post(f"/surveys/{closed.id}/invite", data={"file": (io.BytesIO(data), "klanten.csv")},
+    refused = client.post(f"/surveys/{closed.id}/invitations", data={"file": (io.BytesIO(data), "klanten.csv")},
                           content_type="multipart/form-data")
     assert "Open the survey before sending invitations." in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(SurveyInvitation.id))
@@ -95,7 +95,7 @@ def test_upload_of_a_broken_customer_list_explains_and_sends_nothing(client, db,
                                                                      message):
     survey = make_survey(make, db, org=manager.organization)
     login(manager.user)
-    page = client.post(f"/surveys/{survey.id}/invite", data={"file": (io.BytesIO(data), "klanten.csv")},
+    page = client.post(f"/surveys/{survey.id}/invitations", data={"file": (io.BytesIO(data), "klanten.csv")},
                        content_type="multipart/form-data")
     assert page.status_code == 200 and message in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(SurveyInvitation.id))
@@ -106,18 +106,23 @@ def test_ambassadors_may_not_manage_surveys(client, db, login, make):
     member = make.member(make.org())
     survey = make_survey(make, db, org=member.organization)
     login(member.user)
-    for path in ("/surveys", "/surveys/new", f"/surveys/{survey.id}", "/surveys/results"):
-        assert client.get(path).status_code == 403
+    for path in ("/surveys", "/surveys/new", f"/surveys/{survey.id}", "/surveys/results",
+                 f"/surveys/{survey.id}/responses", f"/surveys/{survey.id}/follow-ups",
+                 f"/surveys/{survey.id}/invitations"):
+        assert client.get(path).status_code == 403, path
+    assert client.post(f"/surveys/{survey.id}/reminders", data={"days": "3"}).status_code == 403
 
 
 def test_another_organizations_surveys_are_not_found_and_never_leak(client, db, login, manager, make):
     theirs = make_survey(make, db, title="Secret survey of another org")
     _answers(db, theirs, [0, 0, 1], store="Secret store")
     login(manager.user)
-    for path in (f"/surveys/{theirs.id}", f"/surveys/{theirs.id}/edit", f"/surveys/{theirs.id}/invite"):
+    for path in (f"/surveys/{theirs.id}", f"/surveys/{theirs.id}/edit", f"/surveys/{theirs.id}/invite",
+                 f"/surveys/{theirs.id}/invitations", f"/surveys/{theirs.id}/responses",
+                 f"/surveys/{theirs.id}/follow-ups", f"/insights/surveys/{theirs.id}"):
         assert client.get(path).status_code == 404, path
     assert client.post(f"/surveys/{theirs.id}/edit", data=_form(title="Hacked")).status_code == 404
-    assert client.post(f"/surveys/{theirs.id}/invite", data={"file": (io.BytesIO(b"email\na@b.test\n"), "x.csv")},
+    assert client.post(f"/surveys/{theirs.id}/invitations", data={"file": (io.BytesIO(b"email\na@b.test\n"), "x.csv")},
                        content_type="multipart/form-data").status_code == 404
     db.session.refresh(theirs)
     assert theirs.title == "Secret survey of another org"

@@ -138,6 +138,22 @@ def follow_up_query(*, org: Organization, status: str = "", assignee: str = "", 
     return stmt.order_by(resolved_last, FollowUp.due_at, FollowUp.id)
 
 
+def status_counts(*, org: Organization, survey_id: int, now: datetime | None = None) -> dict[str, int]:
+    """A survey's follow-ups per status, plus "overdue" (unresolved past the due date)."""
+    late = sa.case((sa.and_(FollowUp.status != FollowUpStatus.RESOLVED, FollowUp.due_at < (now or utcnow())), 1),
+                   else_=0)
+    rows = db.session.execute(sa.select(FollowUp.status, sa.func.count(), sa.func.coalesce(sa.func.sum(late), 0))
+                              .join(SurveyResponse, FollowUp.response_id == SurveyResponse.id)
+                              .where(FollowUp.org_id == org.id, SurveyResponse.group == "detractor",
+                                     SurveyResponse.survey_id == survey_id)
+                              .group_by(FollowUp.status))
+    counts = dict.fromkeys(FOLLOW_UP_STATUSES, 0) | {"overdue": 0}
+    for status, n, overdue in rows:
+        counts[status] = int(n)
+        counts["overdue"] += int(overdue)
+    return counts
+
+
 def count_overdue(*, org: Organization, now: datetime | None = None) -> int:
     return db.session.scalar(sa.select(sa.func.count(FollowUp.id))
                              .join(SurveyResponse, FollowUp.response_id == SurveyResponse.id)

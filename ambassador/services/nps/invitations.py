@@ -164,21 +164,24 @@ def score_links(invitation: SurveyInvitation) -> list[tuple[int, str]]:
             for score in range(11)]
 
 
-def send_invitation(*, invitation: SurveyInvitation) -> bool:
-    """Email one invitation in the respondent's language; never to someone who unsubscribed."""
+def send_invitation(*, invitation: SurveyInvitation, reminder: bool = False) -> bool:
+    """Email one invitation (or its reminder: the same one-click links, a reminder's subject and first line)
+    in the respondent's language; never to someone who unsubscribed. A reminder leaves `sent_at` as it was."""
     respondent, survey = invitation.respondent, invitation.survey
     if respondent.unsubscribed_at is not None:
         return False
     org = db.session.get_one(Organization, invitation.org_id)
     lang = surveys.choose_language(respondent.language, org.default_locale)
     with force_locale(lang):
-        subject = str(_l("%(org)s would like your opinion", org=org.name))
+        subject = str(_l("Reminder: %(org)s would like your opinion", org=org.name) if reminder
+                      else _l("%(org)s would like your opinion", org=org.name))
     send_email(to=respondent.email, subject=subject, template="survey_invitation", org_id=org.id, locale=lang,
                org=org, survey=survey, respondent=respondent, question=surveys.question_text(survey, lang),
-               links=score_links(invitation),
+               links=score_links(invitation), reminder=reminder,
                page_link=absolute_url("survey_public.invitation", token=invitation.token),
                unsubscribe_link=absolute_url("survey_public.unsubscribe", token=invitation.token))
-    invitation.sent_at = utcnow()
+    if not reminder:
+        invitation.sent_at = utcnow()
     db.session.flush()
     return True
 

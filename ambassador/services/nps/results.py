@@ -7,11 +7,16 @@ Definitions (the results page says the same):
 * Margin of error (95%): with p_p and p_d the promoter and detractor shares of n answers,
   the standard error of NPS is ``sqrt((p_p + p_d − (p_p − p_d)²) / n) × 100`` (the variance of
   a variable that is +1 for a promoter, 0 for a passive and −1 for a detractor), and the
-  margin is ``1.96 × SE`` NPS points. Below ``SMALL_SAMPLE`` (30) answers the page adds a
-  "small sample" note: the normal approximation behind ±1.96 SE is then rough.
+  margin is ``1.96 × SE`` NPS points. Below ``MIN_FOR_MARGIN`` (10) answers there is no margin:
+  the page says "too few answers". With n < 10 the normal approximation behind ±1.96 SE breaks
+  down — one answer moves the score by more than 10 points, the interval runs past the −100…+100
+  scale (2 answers, one promoter and one detractor: ±139) and a segment whose answers all fall in
+  one group gets ±0, which reads as certainty. From 10 answers the widest possible margin is ±62.
+  Below ``SMALL_SAMPLE`` (30) answers the overall score also gets a "small sample" note.
 * Response rate: invitations answered / invitations sent (emailed). Answers given on the
   public page have no invitation and are counted separately.
-* Trend: per week (Monday to Sunday) and per month, in the organization's time zone — the
+* Trend: per week (Monday to Sunday) and per month, from the period of the first answer (no
+  empty periods before it; at most the last 12), in the organization's time zone — the
   buckets are local midnights converted to UTC, so they are exact across daylight saving
   and the same on SQLite and PostgreSQL.
 Every count is aggregated in SQL, scoped to the organization.
@@ -30,6 +35,7 @@ from ..analytics.periods import local_midnight_utc
 from ..community.points import local_day
 
 SMALL_SAMPLE = 30
+MIN_FOR_MARGIN = 10  # fewer answers: "too few answers" instead of a ± (see the module's docstring)
 Z_95 = 1.96
 TREND_WEEKS = 12
 TREND_MONTHS = 12
@@ -71,9 +77,14 @@ class NpsScore:
 
     @property
     def margin(self) -> float | None:
-        """Half-width of the 95% interval, in NPS points."""
+        """Half-width of the 95% interval, in NPS points; None below MIN_FOR_MARGIN answers."""
         se = self.standard_error
-        return None if se is None else Z_95 * se
+        return None if se is None or self.too_few else Z_95 * se
+
+    @property
+    def too_few(self) -> bool:
+        """Some answers, but too few for a margin of error."""
+        return 0 < self.responses < MIN_FOR_MARGIN
 
     @property
     def small_sample(self) -> bool:
@@ -105,6 +116,7 @@ class Results:
     weeks: list[Bucket] = field(default_factory=list)
     months: list[Bucket] = field(default_factory=list)
     breakdowns: dict[str, list[Bucket]] = field(default_factory=dict)
+    first_answer_at: datetime | None = None
 
 
 def _counts(group=SurveyResponse.group):
@@ -183,16 +195,31 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+def first_answer_at(*, org_id: int, survey_id: int | None = None) -> datetime | None:
+    return db.session.scalar(sa.select(sa.func.min(SurveyResponse.created_at)).where(*_scope(org_id, survey_id)))
+
+
 def trend(*, org: Organization, unit: str, survey_id: int | None = None, now: datetime | None = None,
           count: int | None = None) -> list[Bucket]:
-    """NPS per local week or month, oldest first, the current one last (empty periods included)."""
+    """NPS per local week or month, oldest first, the current one last.
+
+    The first period is the one of the first answer (at most `count` periods back): empty periods
+    between answers are kept, none before them; no answers → no periods.
+    """
+    first = first_answer_at(org_id=org.id, survey_id=survey_id)
+    if first is None:
+        return []
     today = local_day(org, now or utcnow())
+    first_day = min(local_day(org, first), today)
     if unit == "week":
         starts = _week_starts(today, count or TREND_WEEKS)
+        first_start = first_day - timedelta(days=first_day.weekday())
         after_last = starts[-1] + timedelta(weeks=1)
     else:
         starts = _month_starts(today, count or TREND_MONTHS)
+        first_start = first_day.replace(day=1)
         after_last = _next_month(starts[-1])
+    starts = [start for start in starts if start >= first_start]
     bounds = [local_midnight_utc(org, day) for day in [*starts, after_last]]
     at = SurveyResponse.created_at
     index = sa.case(*[(at < bound, i) for i, bound in enumerate(bounds[1:])], else_=None).label("idx")
@@ -213,4 +240,5 @@ def results(*, org: Organization, survey_id: int | None = None, now: datetime | 
         weeks=trend(org=org, unit="week", survey_id=survey_id, now=now),
         months=trend(org=org, unit="month", survey_id=survey_id, now=now),
         breakdowns={k: breakdown(org_id=org.id, by=k, survey_id=survey_id) for k in kinds},
+        first_answer_at=first_answer_at(org_id=org.id, survey_id=survey_id),
     )

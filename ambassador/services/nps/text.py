@@ -3,7 +3,7 @@
 Keywords: YAKE picks the candidate words of each group's comments (per language, stop words left
 out), the Snowball stemmer of that language merges variants ("vriendelijk", "vriendelijke",
 "vriendelijkheid" → one stem), and a keyword is ranked by how many answers mention it, shown in
-its most frequent written form.
+its most frequent written form; stems of different languages shown as the same word are one keyword.
 
 Themes: a response gets a theme when a stem of one of the theme's keywords (a word or a short
 phrase) is among the stems of its comment — in the response's language, and in the other two
@@ -127,10 +127,36 @@ def _add_mentions(found: dict[str, Keyword], texts: list[str], lang: str, candid
                 kw.responses += 1
 
 
-def _ranked(found: dict[str, Keyword], top: int) -> list[Keyword]:
+def _most_frequent_form(forms: Counter) -> str:
+    return sorted(forms.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0][0]
+
+
+def _same_word_merged(found: dict[str, Keyword]) -> list[Keyword]:
+    """One keyword per written word: stems of different languages that show as the same word are one.
+
+    English stems "service" to "servic", Dutch keeps "service": without this the list showed "service"
+    twice. Each answer is stemmed in its own language only, so the merged stems count different answers
+    and their counts add up exactly.
+    """
+    by_word: dict[str, Keyword] = {}
     for kw in found.values():
-        kw.word = sorted(kw.forms.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0][0]
-    return sorted(found.values(), key=lambda k: (-k.responses, k.relevance, k.word))[:top]
+        shown = _most_frequent_form(kw.forms).casefold()
+        into = by_word.get(shown)
+        if into is None:
+            by_word[shown] = Keyword(stem=kw.stem, word=shown, responses=kw.responses, relevance=kw.relevance,
+                                     forms=Counter(kw.forms))
+        else:
+            into.responses += kw.responses
+            into.relevance = min(into.relevance, kw.relevance)
+            into.forms.update(kw.forms)
+    return list(by_word.values())
+
+
+def _ranked(found: dict[str, Keyword], top: int) -> list[Keyword]:
+    merged = _same_word_merged(found)
+    for kw in merged:
+        kw.word = _most_frequent_form(kw.forms)
+    return sorted(merged, key=lambda k: (-k.responses, k.relevance, k.word))[:top]
 
 
 def extract_keywords(comments: list[tuple[str, str]], *, top: int = 15) -> list[Keyword]:

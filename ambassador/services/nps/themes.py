@@ -160,16 +160,6 @@ def theme_counts(*, survey: Survey) -> ThemeTable:
     return ThemeTable(rows=rows, commented=commented)
 
 
-def surveys_overview(*, org_id: int) -> list[tuple[Survey, int, int]]:
-    """The organization's surveys, newest first, with their number of answers and of comments."""
-    commented = sa.func.count(sa.case((SurveyResponse.comment != "", 1)))
-    rows = db.session.execute(
-        sa.select(Survey, sa.func.count(SurveyResponse.id), commented)
-        .outerjoin(SurveyResponse, sa.and_(SurveyResponse.survey_id == Survey.id, SurveyResponse.org_id == org_id))
-        .where(Survey.org_id == org_id).group_by(Survey.id).order_by(Survey.created_at.desc(), Survey.id.desc()))
-    return [(survey, answers, comments) for survey, answers, comments in rows]
-
-
 def answers_page(*, survey: Survey, group: str | None = None, theme_id: int | None = None, page: int = 1,
                  per_page: int = 20):
     """The survey's answers with a comment or a tag, newest first; by group and by (not removed) theme."""

@@ -54,8 +54,14 @@ def test_margin_of_error_values():
     assert score.small_sample is False
     # One promoter and one detractor: the widest spread, SE = sqrt(1/2) × 100
     pair = NpsScore(responses=2, promoters=1, detractors=1)
-    assert pair.margin == pytest.approx(1.96 * 70.7107, abs=0.001)
-    assert pair.small_sample is True
+    assert pair.standard_error == pytest.approx(70.7107, abs=0.001)
+    # ±139 would run past the whole −100…+100 scale: below MIN_FOR_MARGIN answers there is no margin
+    assert (pair.margin, pair.too_few, pair.small_sample) == (None, True, True)
+    assert NpsScore(responses=1, promoters=1).margin is None  # not "±0": one answer is no certainty
+    nine = NpsScore(responses=9, promoters=5, detractors=4)
+    assert nine.margin is None and nine.too_few
+    ten = NpsScore(responses=10, promoters=5, detractors=5)
+    assert ten.margin == pytest.approx(1.96 * 100 * math.sqrt(1 / 10)) and not ten.too_few  # the widest: ±62
     # Everyone agrees: no spread at all
     assert NpsScore(responses=10, promoters=10).margin == 0
     assert NpsScore(responses=29, passives=29).small_sample and not NpsScore(responses=30, passives=30).small_sample
@@ -160,3 +166,32 @@ def test_results_of_one_organization_never_include_another(db, make):
     assert nps_results.scores_by_survey(org_id=org.id).keys() == {mine.id}
     one = nps_results.results(org=org, survey_id=mine.id, now=datetime(2025, 3, 12))
     assert "survey" not in one.breakdowns
+
+
+def test_the_trend_starts_at_the_first_answer(db, make):
+    org = make.org(timezone="Europe/Brussels")
+    survey = _survey(db, org)
+    now = datetime(2025, 3, 12, 10)  # Wednesday
+    assert nps_results.trend(org=org, unit="week", survey_id=survey.id, now=now) == []  # no answers, no periods
+    assert nps_results.results(org=org, survey_id=survey.id, now=now).months == []
+
+    _answer(db, survey, 9, at=datetime(2025, 3, 12, 9))  # a survey created today: one period each
+    weeks = nps_results.trend(org=org, unit="week", survey_id=survey.id, now=now)
+    months = nps_results.trend(org=org, unit="month", survey_id=survey.id, now=now)
+    assert [(b.start, b.score.responses) for b in weeks] == [(date(2025, 3, 10), 1)]
+    assert [(b.start, b.score.responses) for b in months] == [(date(2025, 3, 1), 1)]
+
+    # Monday 17 Feb 00:30 in Brussels (Sunday 23:30 UTC): the first week is the 17th's; the empty weeks between stay
+    _answer(db, survey, 3, at=datetime(2025, 2, 16, 23, 30))
+    other = _survey(db, org, "Other")
+    _answer(db, other, 5, at=datetime(2024, 6, 1))  # another survey's older answer does not move this start
+    weeks = nps_results.trend(org=org, unit="week", survey_id=survey.id, now=now)
+    assert [b.start for b in weeks] == [date(2025, 2, 17), date(2025, 2, 24), date(2025, 3, 3), date(2025, 3, 10)]
+    assert [b.score.responses for b in weeks] == [1, 0, 0, 1]
+    months = nps_results.trend(org=org, unit="month", survey_id=survey.id, now=now)
+    assert [(b.start, b.score.responses) for b in months] == [(date(2025, 2, 1), 1), (date(2025, 3, 1), 1)]
+    # all surveys together start with the oldest answer, at most TREND_MONTHS back
+    everything = nps_results.trend(org=org, unit="month", now=now)
+    assert everything[0].start == date(2024, 6, 1) and len(everything) == 10
+    report = nps_results.results(org=org, survey_id=survey.id, now=now)
+    assert report.first_answer_at == datetime(2025, 2, 16, 23, 30)

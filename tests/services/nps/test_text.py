@@ -222,3 +222,28 @@ def test_deleting_a_theme_deletes_its_tags(db, make):
     themes.delete_theme(theme=service)
     assert themes.tags_of(org_id=org.id, response_ids=[answer.id])[answer.id] == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseTag)) == 0
+
+
+def test_the_same_word_from_two_languages_is_one_keyword_with_both_counts():
+    # English stems "service" to "servic", Dutch keeps "service": two stems, one word on the page
+    assert text.stem("service", "en") != text.stem("service", "nl")
+    comments = [("Great service, lovely staff.", "en"), ("Friendly service and staff.", "en"),
+                ("Super service, we komen terug!", "nl"), ("Snelle service, lekker eten.", "nl"),
+                ("Service impeccable, personnel accueillant.", "fr")]
+    keywords = text.extract_keywords(comments, top=30)
+    shown = [kw.word.casefold() for kw in keywords]
+    assert shown.count("service") == 1 and len(shown) == len(set(shown))
+    service = next(kw for kw in keywords if kw.word.casefold() == "service")
+    assert service.responses == 5  # every answer that says it, whatever its language
+
+
+def test_survey_keyword_lists_have_no_duplicate_words(db, make):
+    item = survey(db, make.org())
+    for comment, language in [("Great service", "en"), ("Good service here", "en"), ("Super service", "nl"),
+                              ("Service top", "nl"), ("Service rapide", "fr")]:
+        response(db, item, 10, comment, language)
+    keywords = text.survey_keywords(survey=item)
+    for group in ("all", "promoter"):
+        words = [kw.word.casefold() for kw in keywords[group]]
+        assert len(words) == len(set(words)), (group, words)
+        assert next(kw.responses for kw in keywords[group] if kw.word.casefold() == "service") == 5
