@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -109,7 +109,8 @@ def survey(survey_id: int):
 @role_required(Role.MANAGER)
 def retag(survey_id: int):
     changes = _retag(scoped_or_404(Survey, survey_id))
-    flash(_("Answers tagged again: %(n)s changes. Your corrections were kept.", n=changes), "success")
+    flash(ngettext("Answers tagged again: %(num)d change. Your corrections were kept.",
+                   "Answers tagged again: %(num)d changes. Your corrections were kept.", changes), "success")
     return redirect(url_for(".survey", survey_id=survey_id))
 
 
