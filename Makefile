@@ -25,7 +25,7 @@ translations: $(VENV)/.runtime
 	$(BIN)/python -m ambassador.translations.compile
 
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv bench tests" -o ambassador/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --ignore-dirs=".venv bench tests" -o ambassador/translations/messages.pot .
 	$(BIN)/pybabel -q update -i ambassador/translations/messages.pot -d ambassador/translations --no-fuzzy-matching
 
 # Links in posts and emails point at the dev server (infra/urls.py builds them over PUBLIC_BASE_URL),

@@ -2,6 +2,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
@@ -69,7 +70,7 @@ class QueueTimes:
                 raise ValidationError(_l("“%(value)s” is not a time: use HH:MM, e.g. 08:30,12:15,17:45.", value=part))
             times.add(f"{int(match.group(1)):02d}:{match.group(2)}")
         if len(times) > MAX_QUEUE_TIMES:
-            raise ValidationError(_l("At most %(n)d times.", n=MAX_QUEUE_TIMES))
+            raise ValidationError(lazy_ngettext("At most %(num)d time.", "At most %(num)d times.", MAX_QUEUE_TIMES))
         field.data = ",".join(sorted(times))
 
 

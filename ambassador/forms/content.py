@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -70,10 +71,10 @@ class CampaignForm(ContentForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     starts_at = _when(_l("Starts"))
     ends_at = _when(_l("Ends"))
-    status = SelectField(_l("Status"), choices=[(CampaignStatus.DRAFT, _l("Draft")), (CampaignStatus.ACTIVE,
-                                                                                      _l("Active")),
-                                                (CampaignStatus.ARCHIVED,
-                                                 _l("Archived"))], default=CampaignStatus.DRAFT)
+    status = SelectField(_l("Status"), choices=[(CampaignStatus.DRAFT, _l("Draft")),
+                                                (CampaignStatus.ACTIVE, lazy_pgettext("campaign", "Active")),
+                                                (CampaignStatus.ARCHIVED, _l("Archived"))],
+                         default=CampaignStatus.DRAFT)
     teams = _teams()
     auto_share = BooleanField(_l("Offer auto-share"), description=_l(
         "Ambassadors may opt in: each new post is queued to their next free slot, and they can edit or cancel "

@@ -1,5 +1,6 @@
 """Forms of the follow-up area: filters, notes, status and due date, assignment, passives, privacy."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
@@ -8,7 +9,7 @@ from ..models import FollowUpStatus
 from ..services.nps.followups import BODY_MAX, LINK_MAX, NOTE_MAX, SUBJECT_MAX
 from .members import CheckboxesField
 
-STATUS_LABELS = {FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.CONTACTED: _l("Contacted"),
+STATUS_LABELS = {FollowUpStatus.OPEN: lazy_pgettext("follow-up", "Open"), FollowUpStatus.CONTACTED: _l("Contacted"),
                  FollowUpStatus.RESOLVED: _l("Resolved")}
 GROUP_LABELS = {"promoter": _l("Promoter"), "passive": _l("Passive"), "detractor": _l("Detractor")}
 

@@ -1,5 +1,6 @@
 """Forms of the members area: filters, editing a member, invitations, CSV import, accepting and joining."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
@@ -13,10 +14,10 @@ from .validators import EmailAddress
 
 KIND_LABELS = {MemberKind.INTERNAL: _l("Internal (employee)"),
                MemberKind.EXTERNAL: _l("External (customer, partner, fan)")}
-STATUS_LABELS = {MemberStatus.ACTIVE: _l("Active"), MemberStatus.PENDING: _l("Waiting for approval"),
-                 MemberStatus.DEACTIVATED: _l("Deactivated")}
-INVITATION_STATUS_LABELS = {"valid": _l("Pending"), "used": _l("Accepted"), "expired": _l("Expired"),
-                            "revoked": _l("Revoked")}
+STATUS_LABELS = {MemberStatus.ACTIVE: lazy_pgettext("member", "Active"),
+                 MemberStatus.PENDING: _l("Waiting for approval"), MemberStatus.DEACTIVATED: _l("Deactivated")}
+INVITATION_STATUS_LABELS = {"valid": _l("Pending"), "used": _l("Accepted"),
+                            "expired": lazy_pgettext("invitation", "Expired"), "revoked": _l("Revoked")}
 SOURCE_LABELS = {"invite": _l("Invitation"), "csv": _l("CSV import"), "join": _l("Join link"),
                  "signup": _l("Created the organization"), "demo": _l("Demo data"), "nps": _l("NPS survey")}
 
@@ -84,7 +85,8 @@ class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     password = PasswordField(_l("Choose a password"),
                              validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
-                             description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+                             description=lazy_ngettext("At least %(num)d character.", "At least %(num)d characters.",
+                                                       MIN_PASSWORD_LENGTH))
 
 
 class JoinSignupForm(AcceptInvitationForm):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext, lazy_pgettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -12,7 +12,8 @@ from ..models import SurveyStatus
 from ..services.nps.surveys import GROUPS, LANGUAGES, MAX_ASPECTS, MAX_COMMENT, SurveyData
 
 LANGUAGE_LABELS = {"en": _l("English"), "nl": _l("Dutch"), "fr": _l("French")}
-STATUS_LABELS = {SurveyStatus.DRAFT: _l("Draft"), SurveyStatus.OPEN: _l("Open"), SurveyStatus.CLOSED: _l("Closed")}
+STATUS_LABELS = {SurveyStatus.DRAFT: _l("Draft"), SurveyStatus.OPEN: lazy_pgettext("survey", "Open"),
+                 SurveyStatus.CLOSED: lazy_pgettext("survey", "Closed")}
 STATUS_CHOICES = [(SurveyStatus.DRAFT, _l("Draft: not taking answers yet")), (SurveyStatus.OPEN,
                                                                               _l("Open: taking answers")),
                   (SurveyStatus.CLOSED, _l("Closed: no more answers"))]
@@ -95,7 +96,8 @@ def parse_details(formdata, aspects) -> tuple[str, dict[int, int | None], dict[s
     comment = formdata.get("comment", "")
     errors: dict[str, str] = {}
     if len(comment) > MAX_COMMENT:
-        errors["comment"] = str(_l("Keep your answer under %(n)d characters.", n=MAX_COMMENT))
+        errors["comment"] = str(lazy_ngettext("Keep your answer under %(num)d character.",
+                                              "Keep your answer under %(num)d characters.", MAX_COMMENT))
     scores: dict[int, int | None] = {}
     for aspect in aspects:
         raw = (formdata.get(f"aspect_{aspect.id}") or "").strip()

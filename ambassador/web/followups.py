@@ -10,6 +10,7 @@ import json
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..extensions import db
 from ..forms.followups import (
@@ -141,7 +142,8 @@ def passives():
                                                  subject=form.subject.data, body=form.body.data or "",
                                                  link=form.link.data or "", survey_id=survey_id)
         if call.ok:
-            flash(_("Message sent to %(num)d people.", num=message.recipient_count), "success")
+            flash(ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.",
+                           message.recipient_count), "success")
             return redirect(url_for("followups.passives", survey=survey_id))
     return render_template("followups/passives.html", form=form, rows=rows, surveys=_surveys(), survey_id=survey_id,
                            messages=followups.passive_messages(org=g.org))

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -101,7 +102,8 @@ def survey(survey_id: int):
 @role_required(Role.MANAGER)
 def retag(survey_id: int):
     changes = retag_now(scoped_or_404(Survey, survey_id))
-    flash(_("Answers tagged again: %(n)s changes. Your corrections were kept.", n=changes), "success")
+    flash(ngettext("Answers tagged again: %(num)d change. Your corrections were kept.",
+                   "Answers tagged again: %(num)d changes. Your corrections were kept.", changes), "success")
     return redirect(url_for("surveys.responses", survey_id=survey_id))
 
 

@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
@@ -69,8 +70,9 @@ def redeem(reward_id: int):
     with service_call() as call:
         redemption = redemptions.redeem(membership=g.membership, reward=reward)
     if call.ok:
-        flash(_("You redeemed “%(title)s” for %(points)d points. The team will be in touch.",
-                title=redemption.reward_title, points=redemption.points), "success")
+        flash(ngettext("You redeemed “%(title)s” for %(num)d point. The team will be in touch.",
+                       "You redeemed “%(title)s” for %(num)d points. The team will be in touch.",
+                       redemption.points, title=redemption.reward_title), "success")
     return redirect(url_for("rewards.index", _anchor="history"), code=303)
 
 

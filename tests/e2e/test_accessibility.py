@@ -180,6 +180,11 @@ def focused(page: Page) -> dict:
     }""")
 
 
+def seen(page: Page) -> dict:
+    """What has focus: its tag, visible name and whether it is visible."""
+    return {k: focused(page)[k] for k in ("tag", "name", "visible")}
+
+
 def tab_to(page: Page, text: str, *, limit: int = 40) -> None:
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -207,11 +212,11 @@ def test_escape_in_an_open_menu_closes_it_and_returns_focus_to_its_button(new_co
     page = open_manage_menu_by_keyboard(new_context)
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {"tag": "a", "name": "Review", "visible": True}
+    assert seen(page) == {"tag": "a", "name": "Review", "visible": True}
 
     page.keyboard.press("Escape")
     expect(manage_menu(page)).not_to_have_attribute("open", "")
-    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {"tag": "summary", "name": "Manage", "visible": True}
+    assert seen(page) == {"tag": "summary", "name": "Manage", "visible": True}
     page.keyboard.press("Tab")  # on from the menu button, not from a hidden link
     assert focused(page)["name"] == "Marc Janssens"
 
@@ -259,7 +264,7 @@ def test_phone_navigation_closes_with_escape_and_when_focus_leaves(new_context, 
     assert focused(page)["name"] == "Content"
     page.keyboard.press("Escape")
     expect(manage_menu(page)).not_to_have_attribute("open", "")
-    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {"tag": "summary", "name": "Manage", "visible": True}
+    assert seen(page) == {"tag": "summary", "name": "Manage", "visible": True}
     page.keyboard.press("Escape")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(nav).to_be_hidden()
@@ -272,7 +277,7 @@ def test_phone_navigation_closes_with_escape_and_when_focus_leaves(new_context, 
     page.keyboard.press("Enter")
     tab_to(page, "Members")
     page.keyboard.press("Tab")
-    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {"tag": "a", "name": "Marc Janssens", "visible": True}
+    assert seen(page) == {"tag": "a", "name": "Marc Janssens", "visible": True}
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(nav).to_be_hidden()
     expect(manage_menu(page)).not_to_have_attribute("open", "")

@@ -192,6 +192,6 @@ def test_movement_since_the_previous_period(client, login, make, act, org_a):
     html = body(client.get("/leaderboard?period=7"))
     assert '<th scope="col" class="num">Change</th>' in html
     assert re.search(r"Alpha Ann.*?<span class=\"badge badge--ok\">new</span>", html, re.S)
-    assert re.search(r"Alpha Bob.*?▼ </span>1<span class=\"visually-hidden\"> places down, was 1", html, re.S)
+    assert re.search(r"Alpha Bob.*?▼ 1</span><span class=\"visually-hidden\">1 place down, was 1", html, re.S)
     # All time has no previous period: no change column.
     assert "Change</th>" not in body(client.get("/leaderboard?period=all"))

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...models import Organization, utcnow
 from ..community.points import local_day
@@ -138,7 +139,7 @@ def custom_window(org: Organization, raw_from: str | None, raw_to: str | None) -
         if last < first:
             errors["to"] = _l("The end date must be on or after the start date.")
         elif (last - first).days + 1 > MAX_CUSTOM_DAYS:
-            errors["to"] = _l("Choose at most %(days)d days.", days=MAX_CUSTOM_DAYS)
+            errors["to"] = lazy_ngettext("Choose at most %(num)d day.", "Choose at most %(num)d days.", MAX_CUSTOM_DAYS)
     if errors or first is None or last is None:
         return None, errors
     return days_window(org, first, last), {}

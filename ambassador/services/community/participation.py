@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ...errors import ServiceError
@@ -39,7 +40,8 @@ def clean_text(value: str | None, *, field: str, max_length: int, required: bool
     if required and not text:
         raise CommunityError({field: _l("This field is required.")})
     if len(text) > max_length:
-        raise CommunityError({field: _l("Use at most %(n)d characters.", n=max_length)})
+        raise CommunityError({field: lazy_ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.",
+                                                   max_length)})
     return text
 
 

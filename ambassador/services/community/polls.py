@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...extensions import db
 from ...models import Membership, Organization, Poll, PollBallot, PollChoice, PollOption, utcnow
@@ -41,8 +42,9 @@ def _options(labels: list[str]) -> list[str]:
     cleaned = [" ".join((label or "").split()) for label in labels]
     cleaned = [label for label in cleaned if label]
     if not MIN_OPTIONS <= len(cleaned) <= MAX_OPTIONS:
-        raise CommunityError({"options": _l("Give between %(low)d and %(high)d options.",
-                                            low=MIN_OPTIONS, high=MAX_OPTIONS)})
+        raise CommunityError({"options": lazy_ngettext("Give between %(low)d and %(num)d option.",
+                                                       "Give between %(low)d and %(num)d options.",
+                                                       MAX_OPTIONS, low=MIN_OPTIONS)})
     if any(len(label) > 200 for label in cleaned):
         raise CommunityError({"options": _l("Keep each option under 200 characters.")})
     if len({label.casefold() for label in cleaned}) != len(cleaned):

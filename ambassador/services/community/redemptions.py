@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import joinedload
 
 from ...errors import ServiceError
@@ -74,8 +75,10 @@ def redeem(*, membership: Membership, reward: Reward) -> Redemption:
         raise RedemptionError(problem)
     balance = points.balance(membership.id)
     if balance < reward.points_cost:
-        raise RedemptionError(_l("Not enough points: this reward costs %(cost)d points and you have %(balance)d.",
-                                 cost=reward.points_cost, balance=balance))
+        raise RedemptionError(lazy_ngettext(
+            "Not enough points: this reward costs %(num)d point and you have %(balance)d.",
+            "Not enough points: this reward costs %(num)d points and you have %(balance)d.",
+            reward.points_cost, balance=balance))
     _take_one(reward)
     redemption = Redemption(org_id=reward.org_id, reward_id=reward.id, membership_id=membership.id,
                             points=reward.points_cost, reward_title=reward.title)

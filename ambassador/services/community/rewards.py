@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -55,7 +56,7 @@ def _validate(*, org: Organization, data: RewardInput) -> tuple[dict[str, str], 
     if not data.title.strip():
         errors["title"] = _l("Give the reward a name.")
     elif len(data.title.strip()) > 160:
-        errors["title"] = _l("Use at most %(n)d characters.", n=160)
+        errors["title"] = lazy_ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", 160)
     if data.points_cost is None or not 0 < data.points_cost <= MAX_COST:
         errors["points_cost"] = _l("Enter a number of points between 1 and %(max)d.", max=MAX_COST)
     if data.stock is not None and not 0 <= data.stock <= MAX_STOCK:

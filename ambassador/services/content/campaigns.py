@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import selectinload
 
 from ...errors import ServiceError
@@ -69,7 +70,7 @@ def _validate(data: CampaignInput) -> None:
     if not data.title.strip():
         errors["title"] = _l("Give the campaign a title.")
     elif len(data.title.strip()) > 160:
-        errors["title"] = _l("At most %(n)d characters.", n=160)
+        errors["title"] = lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.", 160)
     if data.status not in CAMPAIGN_STATUSES:
         errors["status"] = _l("Unknown status.")
     try:

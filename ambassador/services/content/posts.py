@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ... import networks
 from ...extensions import db
@@ -147,9 +148,10 @@ def check_captions(*, captions: dict[str, str], hashtags: str, disclosure: str) 
         used = shared_length(network=key, caption=text, hashtags=hashtags, disclosure=disclosure)
         limit = net.limit or MAX_CAPTION
         if used > limit:
-            errors[f"caption_{key}"] = _l(
-                "Too long for %(network)s: %(used)d of %(limit)d characters, counting hashtags, "
-                "disclosure and link.", network=net.label, used=used, limit=limit)
+            errors[f"caption_{key}"] = lazy_ngettext(
+                "Too long for %(network)s: %(used)d of %(num)d character, counting hashtags, disclosure and link.",
+                "Too long for %(network)s: %(used)d of %(num)d characters, counting hashtags, disclosure and link.",
+                limit, network=net.label, used=used)
     return errors
 
 
@@ -180,7 +182,7 @@ def _validate(*, org: Organization, data: PostInput) -> dict:
     if not data.title.strip():
         errors["title"] = _l("Give the post a title.")
     elif len(data.title.strip()) > 200:
-        errors["title"] = _l("At most %(n)d characters.", n=200)
+        errors["title"] = lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.", 200)
     if data.audience not in AUDIENCES:
         errors["audience"] = _l("Unknown audience.")
     for name, check in (("link_url", clean_link), ("hashtags", clean_hashtags)):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -191,7 +192,8 @@ def add_note(*, actor: Membership, follow_up: FollowUp, text: str) -> FollowUpNo
     if not text:
         raise FollowUpError(_l("Write a note first."))
     if len(text) > NOTE_MAX:
-        raise FollowUpError(_l("Keep the note under %(n)d characters.", n=NOTE_MAX))
+        raise FollowUpError(lazy_ngettext("Keep the note under %(num)d character.",
+                                          "Keep the note under %(num)d characters.", NOTE_MAX))
     note = FollowUpNote(follow_up=follow_up, author_membership_id=actor.id, text=text)
     db.session.add(note)
     db.session.flush()
@@ -271,11 +273,13 @@ def passives(*, org: Organization, survey_id: int | None = None, limit: int = 50
 def _check_message(subject: str, body: str, link: str) -> tuple[str, str, str]:
     subject, body, link = (subject or "").strip(), (body or "").strip(), (link or "").strip()
     if not subject or len(subject) > SUBJECT_MAX:
-        raise FollowUpError(_l("Give the email a subject (at most %(n)d characters).", n=SUBJECT_MAX))
+        raise FollowUpError(lazy_ngettext("Give the email a subject (at most %(num)d character).",
+                                            "Give the email a subject (at most %(num)d characters).", SUBJECT_MAX))
     if not body and not link:
         raise FollowUpError(_l("Write a message or give a link."))
     if len(body) > BODY_MAX:
-        raise FollowUpError(_l("Keep the message under %(n)d characters.", n=BODY_MAX))
+        raise FollowUpError(lazy_ngettext("Keep the message under %(num)d character.",
+                                            "Keep the message under %(num)d characters.", BODY_MAX))
     if link and (len(link) > LINK_MAX or not link.lower().startswith(("https://", "http://"))):
         raise FollowUpError(_l("The link must be a web address starting with https://."))
     return subject, body, link

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 
 from ...errors import ServiceError
@@ -98,7 +98,8 @@ def _check_row(org: Organization, row: dict) -> tuple[str, str]:
         raise RowError(_l("Unknown language “%(lang)s”: use en, nl or fr.", lang=row.get("language")))
     for column, limit in LIMITS.items():
         if len(row.get(column) or "") > limit:
-            raise RowError(_l("The %(column)s is longer than %(n)d characters.", column=column, n=limit))
+            raise RowError(lazy_ngettext("The %(column)s is longer than %(num)d character.",
+                                         "The %(column)s is longer than %(num)d characters.", limit, column=column))
     return email, language
 
 

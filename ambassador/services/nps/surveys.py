@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -121,7 +122,8 @@ def _apply(survey: Survey, data: SurveyData) -> None:
 def _apply_aspects(survey: Survey, labels: list[dict]) -> None:
     """Slot i is the aspect at position i; emptying a slot removes that aspect (and its ratings)."""
     if len(labels) > MAX_ASPECTS:
-        raise SurveyError(_l("At most %(n)d extra questions.", n=MAX_ASPECTS))
+        raise SurveyError(lazy_ngettext("At most %(num)d extra question.", "At most %(num)d extra questions.",
+                                        MAX_ASPECTS))
     existing = {aspect.position: aspect for aspect in survey.aspects}
     for position, label in enumerate(labels):
         cleaned = _clean_texts(label)
@@ -306,7 +308,8 @@ def save_details(*, response: SurveyResponse, comment: str, aspect_scores: dict[
     _check_open(survey)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise SurveyError(_l("Keep your answer under %(n)d characters.", n=MAX_COMMENT))
+        raise SurveyError(lazy_ngettext("Keep your answer under %(num)d character.",
+                                        "Keep your answer under %(num)d characters.", MAX_COMMENT))
     aspect_ids = {aspect.id for aspect in survey.aspects}
     if set(aspect_scores) - aspect_ids:
         raise SurveyError(_l("Unknown question."))

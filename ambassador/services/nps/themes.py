@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -49,9 +50,10 @@ def _checked(*, org_id: int, name: str, keywords_text: str, exclude_id: int | No
     if not keywords:
         errors["keywords"] = _l("Add at least one keyword.")
     elif len(keywords) > MAX_KEYWORDS:
-        errors["keywords"] = _l("At most %(n)s keywords.", n=MAX_KEYWORDS)
+        errors["keywords"] = lazy_ngettext("At most %(num)d keyword.", "At most %(num)d keywords.", MAX_KEYWORDS)
     elif any(len(k) > KEYWORD_LENGTH or not words(k) for k in keywords):
-        errors["keywords"] = _l("Each keyword needs letters and at most %(n)s characters.", n=KEYWORD_LENGTH)
+        errors["keywords"] = lazy_ngettext("Each keyword needs letters and at most %(num)d character.",
+                                           "Each keyword needs letters and at most %(num)d characters.", KEYWORD_LENGTH)
     if errors:
         raise ThemeError(errors)
     return name, keywords

@@ -23,6 +23,7 @@ import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -119,7 +120,8 @@ def read_rows(data: bytes, *, aliases: dict[str, str] | None = None,
         row = {key: value.strip() for key, value in zip(header, values, strict=False) if key}
         rows.append((reader.line_num, row))
         if len(rows) > max_rows:
-            raise CsvFileError(_l("The file has more than %(n)d rows; split it up.", n=max_rows))
+            raise CsvFileError(lazy_ngettext("The file has more than %(num)d row; split it up.",
+                                             "The file has more than %(num)d rows; split it up.", max_rows))
     return rows
 
 
@@ -128,8 +130,10 @@ def _unreadable(exc: csv.Error, *, line: int) -> CsvFileError:
     never closed (strict mode: otherwise it would silently swallow every following row), stray text."""
     reason = str(exc)
     if "field larger than field limit" in reason:
-        return CsvFileError(_l("A field is longer than %(limit)d characters (row %(row)d). Check the file's "
-                               "columns and quotes.", limit=csv.field_size_limit(), row=line))
+        return CsvFileError(lazy_ngettext(
+            "A field is longer than %(num)d character (row %(row)d). Check the file's columns and quotes.",
+            "A field is longer than %(num)d characters (row %(row)d). Check the file's columns and quotes.",
+            csv.field_size_limit(), row=line))
     if "unexpected end of data" in reason:
         return CsvFileError(_l("Row %(row)d opens a quote (\") that is never closed, so the rows after it cannot "
                                "be read. Close the quote or remove it, then upload again.", row=line))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from zxcvbn import zxcvbn
 
 from ...errors import ServiceError
@@ -80,9 +81,11 @@ def check_password(password: str, *, email: str = "", name: str = "") -> None:
     """Raise PasswordError with a message the person can act on, or return when the password is acceptable."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordError(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        raise PasswordError(lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.",
+                                          MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordError(_l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
+        raise PasswordError(lazy_ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.",
+                                          MAX_PASSWORD_LENGTH))
     lowered = password.lower()
     email_local = (email or "").strip().lower().split("@", 1)[0]
     if email_local and len(email_local) >= 3 and email_local in lowered:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -33,7 +34,8 @@ def _checked_name(*, org: Organization, name: str, team: Team | None = None) -> 
     if not name:
         raise TeamError(_l("Give the team a name."))
     if len(name) > MAX_TEAM_NAME:
-        raise TeamError(_l("Use at most %(n)d characters.", n=MAX_TEAM_NAME))
+        raise TeamError(lazy_ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.",
+                                      MAX_TEAM_NAME))
     other = find_team(org=org, name=name)
     if other is not None and (team is None or other.id != team.id):
         raise TeamError(_l("There is already a team called %(name)s.", name=other.name))

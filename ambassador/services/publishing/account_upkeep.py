@@ -11,7 +11,7 @@ import math
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ... import networks
 from ...extensions import db
@@ -99,6 +99,7 @@ def _send_expiry_warning(account: SocialAccount, *, days: int) -> None:
     user = account.membership.user
     label = networks.NETWORKS[account.provider].label if account.provider in networks.NETWORKS else account.provider
     send_email(to=user.email, org_id=account.org_id, locale=user.locale,
-               subject=_l("Your %(network)s connection ends in %(days)d days", network=label, days=days),
+               subject=lazy_ngettext("Your %(network)s connection ends in %(num)d day",
+                                     "Your %(network)s connection ends in %(num)d days", days, network=label),
                template="account_expiring", account=account, user=user, network=label, days=days,
                expires_at=account.token_expires_at, link=absolute_url("accounts.index"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ... import networks
 from ...errors import ServiceError
@@ -100,9 +101,11 @@ class ComposedText:
     def problem(self) -> str | None:
         """Why this text cannot go out (for the person next to the caption field), or None."""
         if self.limit is not None and self.length > self.limit:
-            return _l("Too long for %(network)s: %(used)d characters with the link and hashtags; "
-                      "the limit is %(limit)d. Shorten the caption.",
-                      network=self.network.label, used=self.length, limit=self.limit)
+            return lazy_ngettext("Too long for %(network)s: %(num)d character with the link and hashtags; "
+                                 "the limit is %(limit)d. Shorten the caption.",
+                                 "Too long for %(network)s: %(num)d characters with the link and hashtags; "
+                                 "the limit is %(limit)d. Shorten the caption.",
+                                 self.length, network=self.network.label, limit=self.limit)
         if len(self.text) > MAX_CAPTION_CHARS:
             return _l("This caption is too long.")
         return None
