@@ -26,6 +26,8 @@ STANDALONE_NUMBERS = {
     "Passives (7–8): %(n)d (%(p)d%%)": "a figure after a colon and a percentage",
     "Detractors (0–6): %(n)d (%(p)d%%)": "a figure after a colon and a percentage",
     "Not yet: %(value)d of %(goal)d": "a fraction of progress: “Not yet: 40 of 100”",
+    "Teams shown: %(shown)s of %(total)s. Ticked: %(ticked)s.":
+        "figures after colons, filled in by the browser as the list is filtered",
     "By campaign (top %(n)d)": "“top 5”: the noun (campaign) is outside the count",
     "Enter a number of points between 1 and %(max)d.": "a bound at the end of the sentence",
     "Enter a stock between 0 and %(max)d, or leave it empty for unlimited.": "a bound; no noun follows it",

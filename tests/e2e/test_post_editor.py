@@ -138,7 +138,7 @@ def test_teams_are_filtered_and_ticked_by_keyboard(curator, live_server, editor_
     box.fill("ghe")
     visible = curator.locator("[data-team-picker] li:visible")
     expect(visible).to_have_count(2)
-    expect(curator.locator("[data-team-filter-status]")).to_contain_text("2 of 8 teams shown")
+    expect(curator.locator("[data-team-filter-status]")).to_contain_text("Teams shown: 2 of 8.")
     box.press("Enter")  # filters, does not send the form
     expect(curator).to_have_url(re.compile(r"/posts/new$"))
     box.press("Tab")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -32,8 +32,9 @@ BATCH = 200  # invitations per survey per run; the next run takes the rest
 def set_reminder(*, survey: Survey, days: int | None) -> Survey:
     """Turn reminders on (`days` after the invitation) or off (None)."""
     if days is not None and not MIN_DAYS <= days <= MAX_DAYS:
-        raise surveys.SurveyError(_l("Choose between %(low)d and %(high)d days, or no reminder.",
-                                     low=MIN_DAYS, high=MAX_DAYS), field="days")
+        raise surveys.SurveyError(lazy_ngettext("Choose between %(low)d and %(num)d day, or no reminder.",
+                                                "Choose between %(low)d and %(num)d days, or no reminder.",
+                                                MAX_DAYS, low=MIN_DAYS), field="days")
     survey.remind_after_days = days
     db.session.flush()
     return survey
