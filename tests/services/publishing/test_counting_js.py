@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ambassador import networks
+from ambassador.services.content.posts import MAX_CAPTION
 
 COUNT_JS = Path(networks.__file__).parent / "static" / "js" / "count.js"
 TEXTS = [
@@ -35,11 +36,14 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 @pytest.mark.skipif(shutil.which("node") is None and not IN_CI, reason="needs Node.js to run the browser's counter")
 @pytest.mark.parametrize("kind", sorted(networks.COUNTERS))
 def test_the_browser_counts_like_the_server(kind):
-    script = (f"const count = require({json.dumps(str(COUNT_JS))});"
-              "const texts = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              f"process.stdout.write(JSON.stringify(texts.map(t => count({json.dumps(kind)}, t))));")
-    result = subprocess.run(["node", "-e", script], input=json.dumps(TEXTS), capture_output=True, text=True,
-                            check=True, timeout=60)
+    # The page hands count.js the server's rules table (base.html's #counting-rules); here configure() does.
+    rules = networks.counting_rules(max_caption=MAX_CAPTION)
+    script = (f"const api = require({json.dumps(str(COUNT_JS))});"
+              "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "api.configure(input.rules);"
+              f"process.stdout.write(JSON.stringify(input.texts.map(t => api.count({json.dumps(kind)}, t))));")
+    result = subprocess.run(["node", "-e", script], input=json.dumps({"rules": rules, "texts": TEXTS}),
+                            capture_output=True, text=True, check=True, timeout=60)
     browser = json.loads(result.stdout)
     server = [networks.COUNTERS[kind](text) for text in TEXTS]
     assert dict(zip(TEXTS, browser, strict=True)) == dict(zip(TEXTS, server, strict=True))
