@@ -116,6 +116,7 @@ def test_a_brand_colour_themes_every_page_through_a_cached_stylesheet(client, ad
     href = f"/org/new-bakery/theme.css?v={branding.theme_version(org)}"
     assert f'href="{href}"' in html
     assert not re.search(r"\sstyle=", html)  # the CSP allows no inline style
+    assert '<span class="brand__logo brand__mark" aria-hidden="true">N</span>' in html  # no logo: the initial
 
     css = client.get(href)
     assert css.status_code == 200 and css.mimetype == "text/css"
@@ -187,3 +188,15 @@ def test_an_ambassador_with_nothing_to_share_is_sent_to_connect_accounts(client,
     login(make.member(make.org()).user)
     html = client.get("/feed").get_data(as_text=True)
     assert "Nothing to share right now." in html and 'href="/me/accounts">Connect your accounts' in html
+
+
+def test_a_status_tab_without_campaigns_says_so_rather_than_no_campaigns_yet(client, admin, make):
+    make.campaign(admin.organization, status="active")
+    html = client.get("/campaigns?status=archived").get_data(as_text=True)
+    assert "No campaign has this status." in html and "No campaigns yet" not in html
+
+
+def test_the_join_page_wears_the_inviting_organizations_colours(client, make):
+    org = make.org(name="Shop", slug="shop", brand_color="#0f766e")
+    html = client.get(f"/join/{org.join_token}").get_data(as_text=True)
+    assert f'href="/org/shop/theme.css?v={branding.theme_version(org)}"' in html
