@@ -100,10 +100,15 @@ def index():
 
 
 def _getting_started() -> dict:
-    """Admins get the organization's checklist; everyone else their own "Get set up" panel (one at a time)."""
+    """Admins get the organization's checklist; everyone else their own "Get set up" panel (one at a time).
+    Once hidden, nothing is queried."""
     if g.membership.has_role(Role.ADMIN):
-        return {"checklist": onboarding.admin_checklist(org=g.org, config=current_app.config), "member_setup": None}
-    return {"checklist": None, "member_setup": onboarding.member_setup(membership=g.membership, user=current_user)}
+        hidden = g.org.setup_dismissed_at is not None
+        return {"checklist": None if hidden else onboarding.admin_checklist(org=g.org, config=current_app.config),
+                "member_setup": None}
+    hidden = g.membership.setup_dismissed_at is not None
+    return {"checklist": None,
+            "member_setup": None if hidden else onboarding.member_setup(membership=g.membership, user=current_user)}
 
 
 @bp.route("/feed/setup/dismiss", methods=["POST"])
