@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ambassador.services.org import branding
+
 CSS = Path(__file__).resolve().parents[1] / "ambassador" / "static" / "css"
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b|var\(--[\w-]+\)")
 TEXT, GRAPHIC = 4.5, 3.0
@@ -40,14 +42,17 @@ def declared(name: str, selector: str, prop: str) -> str:
     raise LookupError(f"{name}: no {prop} for {selector}")
 
 
-def colour(name: str, selector: str, prop: str) -> str:
-    """The colour in a declaration (also inside a shorthand: border, outline), custom properties resolved."""
+def colour(name: str, selector: str, prop: str, theme: dict[str, str] | None = None) -> str:
+    """The colour in a declaration (also inside a shorthand: border, outline), custom properties resolved
+    (from `theme`, an organization's theme.css custom properties, before app.css's :root)."""
     value = declared(name, selector, prop)
     match = COLOUR.search(value)
     if match is None:
         raise LookupError(f"{name}: {selector} {{ {prop}: {value} }} has no colour")
     token = match.group()
     if token.startswith("var("):
+        if theme and token[4:-1] in theme:
+            return theme[token[4:-1]]
         return colour("app.css", ":root", token[4:-1])
     return token if len(token) == 7 else "#" + "".join(c * 2 for c in token[1:])
 
@@ -56,18 +61,8 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
 
 
-def luminance(hex_colour: str) -> float:
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb(hex_colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def ratio(a: str, b: str) -> float:
-    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
+# The product's own WCAG formula (it themes organizations' colours); test_ratio_matches_known_values anchors it.
+ratio = branding.contrast
 
 
 def faded(fg: str, bg: str, opacity: float) -> str:
@@ -134,3 +129,37 @@ def test_my_shares_counts_are_readable_in_the_state_tabs():
         bg = colour("app.css", tab_bg, "background")
         fg = faded(colour("app.css", tab, "color"), bg, count_opacity)
         assert ratio(fg, bg) >= TEXT, f"{tab}: the count {fg} on {bg} is {ratio(fg, bg):.2f}:1"
+
+
+# What an organization's colour changes (theme.css overrides app.css's --brand* custom properties).
+BRAND_PAIRS = [
+    ("a button", ("app.css", ".button", "color"), ("app.css", ".button", "background")),
+    ("a hovered button", ("app.css", ".button:hover", "color"), ("app.css", ".button:hover", "background")),
+    ("a link on a card", ("app.css", "a", "color"), CARD),
+    ("a link on the page", ("app.css", "a", "color"), PAGE),
+    ("a hovered link", ("app.css", "a:hover", "color"), CARD),
+    ("a ghost button", ("app.css", ".button--ghost", "color"), ("app.css", ".button--ghost", "background")),
+    ("the current menu entry", ("app.css", '.mainnav a[aria-current="page"]', "color"),
+     ("app.css", '.mainnav a[aria-current="page"]', "background")),
+    ("the current tab", ("app.css", '.tabs a[aria-current="page"]', "color"),
+     ("app.css", '.tabs a[aria-current="page"]', "background")),
+    ("a brand badge", ("app.css", ".badge--brand", "color"), ("app.css", ".badge--brand", "background")),
+    ("a flash message's link", ("app.css", "a", "color"), ("app.css", ".flash", "background")),
+]
+BRAND_COLOURS = ["#ffcc00", "#ffffff", "#00ff00", "#38bdf8", "#a4441f", "#4338ca", "#000000", "#ff0000", "#777777"]
+
+
+def theme_properties(brand: str) -> dict[str, str]:
+    """The custom properties an organization with this colour gets, read from its served stylesheet text."""
+    org = type("Org", (), {"brand_color": brand, "slug": "test"})()
+    return dict(re.findall(r"(--[\w-]+): (#[0-9a-f]{6});", branding.theme_css(org)))
+
+
+@pytest.mark.parametrize("brand", BRAND_COLOURS)
+@pytest.mark.parametrize(("what", "fg", "bg"), BRAND_PAIRS, ids=[p[0] for p in BRAND_PAIRS])
+def test_an_organizations_colour_keeps_every_brand_pair_readable(brand, what, fg, bg):
+    theme = theme_properties(brand)
+    assert set(theme) == {"--brand", "--brand-dark", "--brand-soft", "--brand-fill", "--on-brand-fill"}
+    fg_colour, bg_colour = colour(*fg, theme=theme), colour(*bg, theme=theme)
+    assert ratio(fg_colour, bg_colour) >= TEXT, (
+        f"{brand}, {what}: {fg_colour} on {bg_colour} is {ratio(fg_colour, bg_colour):.2f}:1")

@@ -42,7 +42,7 @@ from ..models import (
     utcnow,
 )
 from ..services.community import points
-from ..services.org import accounts
+from ..services.org import accounts, branding
 from ..services.org.organizations import create_organization
 from ..services.publishing import sharing, tracked_links
 from . import community, engagement
@@ -50,6 +50,7 @@ from .images import banner_png
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Brasserie & Co"
+DEMO_BRAND_COLOR = "#a4441f"
 DEFAULT_PASSWORD = "ambassador-demo"
 SEED = 20240417
 HISTORY_DAYS = 30
@@ -192,6 +193,7 @@ def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None
                               default_locale="en", disclosure="#employee")
     org.timezone = "Europe/Brussels"
     org.posts_require_approval = True
+    branding.set_brand_color(org=org, value=DEMO_BRAND_COLOR)  # the brasserie's terracotta themes its pages
     memberships = _create_memberships(org=org, users=members)
     posts = _create_content(org=org, memberships=memberships, now=now)
     _create_history(org=org, memberships=memberships, posts=posts, now=now, rng=rng)

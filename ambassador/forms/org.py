@@ -19,6 +19,9 @@ class OrgSettingsForm(FlaskForm):
     slug = StringField(_l("Short name (slug)"), validators=[DataRequired(), Length(max=63)],
                        description=_l("Lowercase letters, digits and dashes; used in addresses."))
     logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP; leave empty to keep the current logo."))
+    brand_color = StringField(_l("Brand colour"), validators=[Optional(), Length(max=7)],
+                              description=_l("A hexadecimal colour such as #0a7d55, for buttons, links and the "
+                                             "header. Leave empty for Ambassador's own colours."))
     default_locale = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), TimeZone()],
                            description=_l("Days for daily caps and leaderboards are counted in this zone."))

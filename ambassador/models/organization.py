@@ -64,6 +64,11 @@ class Organization(Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
     logo_path: Mapped[str | None] = mapped_column(sa.String(255))
+    # The admin's brand colour, "#rrggbb" (None: the product's own); services/org/branding.py derives
+    # the accessible variants the per-organization stylesheet uses.
+    brand_color: Mapped[str | None] = mapped_column(sa.String(7))
+    # When an admin hid the getting-started checklist (None: shown until every step is done).
+    setup_dismissed_at: Mapped[datetime | None]
     default_locale: Mapped[str] = mapped_column(sa.String(5), default="en")
     # Days (for daily caps and leaderboard windows) are counted in this zone.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
@@ -125,6 +130,9 @@ class Membership(Model):
     status: Mapped[str] = mapped_column(sa.String(16), default=MemberStatus.ACTIVE)
     # Preferred local times for "add to my queue", e.g. "08:30,12:15,17:45" (member's time zone).
     queue_times: Mapped[str] = mapped_column(sa.String(120), default="08:30,12:15,17:45")
+    # The "Get set up" panel on the feed: when the member saved their queue times, when they hid the panel.
+    queue_times_chosen_at: Mapped[datetime | None]
+    setup_dismissed_at: Mapped[datetime | None]
     # Where the member came from: invite, join, csv, signup, demo …
     source: Mapped[str] = mapped_column(sa.String(32), default="invite")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,6 +23,8 @@ class User(UserMixin, Model):
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str | None] = mapped_column(sa.String(5))
+    # When the person chose their language themselves (profile or the footer's switch); None: never did.
+    locale_chosen_at: Mapped[datetime | None]
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
     # Bumped on every password change: voids password reset links made before it.
     session_version: Mapped[int] = mapped_column(default=1)

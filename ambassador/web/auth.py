@@ -22,6 +22,7 @@ from ..models import MemberStatus
 from ..services.org import (
     accounts,
     email_verification,
+    onboarding,
     password_reset,
 )
 from ..services.org import (
@@ -222,6 +223,7 @@ def set_language(code: str):
     if current_user.is_authenticated:
         with service_call():
             current_user.locale = code
+            onboarding.language_chosen(current_user)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -236,8 +238,10 @@ def profile():
             current_user.name = form.name.data
             current_user.locale = form.locale.data or None
             current_user.timezone = form.timezone.data
+            onboarding.language_chosen(current_user)
             if g.membership is not None:
                 g.membership.queue_times = form.queue_times.data
+                onboarding.queue_times_chosen(g.membership)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, sessions=user_sessions.live_sessions(current_user),

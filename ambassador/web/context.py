@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import Membership, MemberStatus, Organization, Role, User
 from ..services.content import approval
-from ..services.org import sessions
+from ..services.org import branding, sessions
 from . import avatars
 
 
@@ -70,7 +70,7 @@ def review_waiting() -> int:
 def install_context(app: Flask) -> None:
     @app.before_request
     def _load_context():
-        if request.endpoint in ("static", "links.follow", "health.healthz", "health.floor"):
+        if request.endpoint in ("static", "links.follow", "health.healthz", "health.floor", "org.theme"):
             return
         _resolve_membership()
 
@@ -92,6 +92,7 @@ def install_context(app: Flask) -> None:
             "review_waiting": review_waiting,
             "avatar": avatars.avatar,
             "counting_rules": counting_rules,
+            "theme_version": branding.theme_version,
         }
 
 

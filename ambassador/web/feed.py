@@ -11,8 +11,10 @@ from flask_login import current_user
 from .. import networks
 from ..forms.content import from_utc
 from ..forms.feed import AccountShareForm, AutoShareForm, FeedFilterForm, ShareForm
+from ..models import Role
 from ..services.analytics import activity as activity_service
 from ..services.analytics import periods, trends
+from ..services.org import onboarding
 from ..services.publishing import auto_share, linked_shares, share_state, sharing, social_accounts
 from ..services.publishing import feed as feed_service
 from . import charts
@@ -93,7 +95,29 @@ def index():
             posts.insert(0, receipt.share.post)
     states = share_state.share_states(membership=g.membership, post_ids=[p.id for p in posts])
     return render_template("feed/index.html", page=page, posts=posts, states=states, receipt=receipt, form=form,
-                           campaigns=campaigns, campaign_id=campaign_id, order=order, **_account_context())
+                           campaigns=campaigns, campaign_id=campaign_id, order=order, **_account_context(),
+                           **_getting_started())
+
+
+def _getting_started() -> dict:
+    """Admins get the organization's checklist; everyone else their own "Get set up" panel (one at a time).
+    Once hidden, nothing is queried."""
+    if g.membership.has_role(Role.ADMIN):
+        hidden = g.org.setup_dismissed_at is not None
+        return {"checklist": None if hidden else onboarding.admin_checklist(org=g.org, config=current_app.config),
+                "member_setup": None}
+    hidden = g.membership.setup_dismissed_at is not None
+    return {"checklist": None,
+            "member_setup": None if hidden else onboarding.member_setup(membership=g.membership, user=current_user)}
+
+
+@bp.route("/feed/setup/dismiss", methods=["POST"])
+@member_required
+def dismiss_setup():
+    with service_call():
+        onboarding.dismiss_member_setup(membership=g.membership)
+    flash(_("The set-up list is hidden. Your accounts and profile stay in the Me menu."), "info")
+    return redirect(url_for("feed.index"))
 
 
 def _live(post_id: int) -> bool:

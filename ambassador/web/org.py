@@ -1,7 +1,7 @@
 """Organization settings and teams (admins only), and the organization's logo."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -11,8 +11,8 @@ from ..infra.uploads import absolute_path, mimetype_for
 from ..infra.urls import absolute_url
 from ..models import Organization, Role, Team
 from ..services.analytics import emv
+from ..services.org import branding, onboarding, teams
 from ..services.org import settings as org_settings
-from ..services.org import teams
 from .context import role_required, scoped_or_404
 from .service_call import service_call
 
@@ -32,12 +32,41 @@ def settings():
         values = org_settings.OrgSettings(**{key: form.data[key] for key in org_settings.OrgSettings.fields()})
         with service_call(form) as call:
             org_settings.update_settings(org=g.org, settings=values)
+            theme = branding.set_brand_color(org=g.org, value=form.brand_color.data)
             if form.logo.data:
                 org_settings.set_logo(org=g.org, file_storage=form.logo.data)
         if call.ok:
             flash(_("Settings saved."), "success")
+            if theme is not None and theme.adjusted:
+                flash(_("%(colour)s is too light for text on a white page: links and text use the darker "
+                        "%(text)s, buttons keep your colour.", colour=theme.chosen, text=theme.text), "info")
             return redirect(url_for("org.settings"))
-    return render_template("org/settings.html", form=form, join_url=join_link(g.org.join_token))
+    theme = branding.theme_for(g.org.brand_color) if g.org.brand_color else None
+    return render_template("org/settings.html", form=form, join_url=join_link(g.org.join_token), theme=theme)
+
+
+@bp.route("/org/<slug>/theme.css")
+def theme(slug: str):
+    """The organization's colours as CSS custom properties (public, like the logo: join pages use it too).
+
+    Linked with ?v=<version>: cached for a year and revalidated by ETag; a new colour is a new address."""
+    org = branding.organization_by_slug(slug)
+    if org is None or not org.brand_color:
+        abort(404)
+    response = Response(branding.theme_css(org), mimetype="text/css")
+    response.set_etag(branding.theme_version(org))
+    response.cache_control.public = True
+    response.cache_control.max_age = 31536000 if request.args.get("v") == branding.theme_version(org) else 300
+    return response.make_conditional(request)
+
+
+@bp.route("/setup/dismiss", methods=["POST"])
+@admin_required
+def dismiss_checklist():
+    with service_call():
+        onboarding.dismiss_checklist(org=g.org)
+    flash(_("The getting-started list is hidden. Every step stays on the settings and members pages."), "info")
+    return redirect(url_for("feed.index"))
 
 
 @bp.route("/settings/earned-media-value", methods=["GET", "POST"])

@@ -40,13 +40,13 @@ def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership
     return sa.or_(~anyone.exists(), mine.exists())
 
 
-def _live_where(query: sa.Select, *, membership: Membership, now: datetime | None,
-                campaign_id: int | None) -> sa.Select:
-    """Join the campaign and keep only what is live for the member."""
+def live_in_org(*, org_id: int, now: datetime | None = None) -> list:
+    """The conditions (Post joined to its Campaign) of a post live for someone in the organization:
+    published, in its window, in an active campaign in its window; the feed adds audience and teams."""
     now = now or utcnow()
-    conditions = [
-        Post.org_id == membership.org_id,
-        Campaign.org_id == membership.org_id,
+    return [
+        Post.org_id == org_id,
+        Campaign.org_id == org_id,
         Post.status == PostStatus.APPROVED,
         Post.published_at.is_not(None),
         sa.or_(Post.visible_from.is_(None), Post.visible_from <= now),
@@ -54,6 +54,14 @@ def _live_where(query: sa.Select, *, membership: Membership, now: datetime | Non
         Campaign.status == CampaignStatus.ACTIVE,
         sa.or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
         sa.or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
+    ]
+
+
+def _live_where(query: sa.Select, *, membership: Membership, now: datetime | None,
+                campaign_id: int | None) -> sa.Select:
+    """Join the campaign and keep only what is live for the member."""
+    conditions = [
+        *live_in_org(org_id=membership.org_id, now=now),
         targets_member(post_team, "post_id", Post.id, membership.id),
         targets_member(campaign_team, "campaign_id", Campaign.id, membership.id),
     ]
