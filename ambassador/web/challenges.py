@@ -19,8 +19,15 @@ BOARD_SIZE = 20
 
 
 @bp.app_context_processor
-def _challenge_texts():
-    return {"challenge_texts": texts}
+def _challenge_helpers():
+    """`challenge_texts` (labels, rules, score units) and `challenge_notices()` (the feed's notices: running
+    challenges with the viewer's position, recent winners), computed only where a template calls it."""
+    def challenge_notices():
+        found = setup.notices(org_id=g.org.id)
+        mine = {c.id: scores.board(c, limit=0, me_id=g.membership.id).me for c in found.running}
+        return found, mine
+
+    return {"challenge_texts": texts, "challenge_notices": challenge_notices}
 
 
 @bp.route("/challenges")

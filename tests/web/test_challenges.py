@@ -99,3 +99,24 @@ def test_no_challenge_url_reaches_another_organization(db, make, login, client, 
                          ("post", f"/challenges/{item.id}/delete")]:
         assert getattr(client, method)(path, data=fields(org)).status_code == 404, path
     assert "Ours" not in text(client.get("/challenges"))
+
+
+def test_the_feed_announces_running_challenges_and_winners(db, make, act, login, client, org):
+    from ambassador.services.challenges import runs
+
+    ann, bob = make.member(org, name="Ann"), make.member(org, name="Bob")
+    act.share(ann, make.post(make.campaign(org)), utcnow() - timedelta(days=1))
+    today = points.local_day(org)
+    running = Challenge(org_id=org.id, title="Now on", goal="shares", status="running", first_day=today,
+                        last_day=today)
+    ended = Challenge(org_id=org.id, title="Last week", goal="shares", status="running",
+                      first_day=today - timedelta(days=2), last_day=today - timedelta(days=1))
+    db.session.add_all([running, ended])
+    db.session.flush()
+    assert runs.end(challenge_id=ended.id)
+    login(bob.user)
+    page = text(client.get("/feed"))
+    assert "“Last week” has ended." in page and "Winner: Ann" in page
+    assert "Now on" in page and "you are #1 (0 shares)" in page
+    final = text(client.get(f"/challenges/{ended.id}"))
+    assert "<strong>Ann</strong> — 1 share" in final and "You are #2 of 2 with 0 shares." in final

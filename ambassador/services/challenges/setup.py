@@ -28,6 +28,7 @@ from ...models import (
     Organization,
     Reward,
     Team,
+    utcnow,
 )
 from ..community.points import local_day
 
@@ -203,3 +204,25 @@ def visible(*, challenge: Challenge, staff: bool) -> bool:
 def rewards_for_prizes(*, org_id: int) -> list[Reward]:
     return list(db.session.scalars(sa.select(Reward).where(Reward.org_id == org_id, Reward.active.is_(True))
                                    .order_by(Reward.title, Reward.id)))
+
+
+@dataclass
+class Notices:
+    running: list[Challenge]
+    ended: list[Challenge]
+    winners: dict[int, list[ChallengeWinner]]
+
+
+NOTICE_DAYS = 7
+
+
+def notices(*, org_id: int, limit: int = 3) -> Notices:
+    """For the feed: the running challenges and those that ended in the last NOTICE_DAYS days, with winners."""
+    since = utcnow() - timedelta(days=NOTICE_DAYS)
+    running = list(db.session.scalars(sa.select(Challenge).where(
+        Challenge.org_id == org_id, Challenge.status == ChallengeStatus.RUNNING)
+        .order_by(Challenge.last_day, Challenge.id).limit(limit)))
+    ended = list(db.session.scalars(sa.select(Challenge).where(
+        Challenge.org_id == org_id, Challenge.status == ChallengeStatus.ENDED, Challenge.ended_at >= since)
+        .order_by(Challenge.ended_at.desc(), Challenge.id.desc()).limit(limit)))
+    return Notices(running=running, ended=ended, winners=winners_of([c.id for c in ended]))
