@@ -47,6 +47,7 @@ def detail(challenge_id: int):
     board = scores.board(challenge, limit=BOARD_SIZE, me_id=g.membership.id)
     return render_template("challenges/detail.html", challenge=challenge, board=board, staff=staff,
                            winners=setup.winners_of([challenge.id])[challenge.id],
+                           days_left=setup.days_left(challenge=challenge, org=g.org),
                            click_cap=current_app.config.get("CLICKS_PER_ADDRESS_PER_LINK_PER_DAY", 3))
 
 

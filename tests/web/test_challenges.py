@@ -54,7 +54,7 @@ def test_a_manager_creates_publishes_and_members_see_the_live_board(db, make, ac
     client.post("/logout")
     login(ann.user)
     page = text(client.get(f"/challenges/{item.id}"))
-    assert "You are #1 of 2 with 1 share." in page
+    assert "You are #1 of 2 with 1 share." in page and "7 days left, today included." in page
     assert '<progress value="1" max="5"' in page and "1 share of 5" in page
     assert "Facebook shares never count" in page and "Equal scores share a rank" in page
     assert "Spring sprint" in text(client.get("/challenges"))

@@ -201,6 +201,11 @@ def visible(*, challenge: Challenge, staff: bool) -> bool:
     return staff or challenge.status != ChallengeStatus.DRAFT
 
 
+def days_left(*, challenge: Challenge, org: Organization) -> int:
+    """Whole org-local days until the end, today included (0 once over)."""
+    return max(0, (challenge.last_day - max(local_day(org), challenge.first_day)).days + 1)
+
+
 def rewards_for_prizes(*, org_id: int) -> list[Reward]:
     return list(db.session.scalars(sa.select(Reward).where(Reward.org_id == org_id, Reward.active.is_(True))
                                    .order_by(Reward.title, Reward.id)))
