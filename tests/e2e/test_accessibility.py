@@ -66,6 +66,12 @@ def _post_editor_with_errors(page: Page, demo: Demo) -> None:
     expect(page.locator(".field--error").first).to_be_visible()
 
 
+def _open_challenge(page: Page, title: str) -> None:
+    page.goto("/challenges")
+    page.get_by_role("link", name=title).click()
+    page.wait_for_load_state()
+
+
 def _answer_survey(page: Page, demo: Demo) -> None:
     page.goto(f"/survey/{demo.survey_token}")
     page.get_by_role("button", name="9 out of 10").click()
@@ -89,6 +95,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("leaderboard", "/leaderboard"),
         ("rewards", "/rewards"),
         ("community", "/community/ideas"),
+        ("challenges", "/challenges"),
+        ("running challenge", lambda page, demo: _open_challenge(page, "Spring share sprint")),
     ]),
     "curator": (CURATOR, [
         ("campaigns", "/campaigns"),
@@ -103,6 +111,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("surveys", "/surveys"),
         ("survey results", lambda page, demo: page.goto(f"/surveys/{demo.survey_id}")),
         ("follow-ups", "/follow-ups"),
+        ("new challenge", "/challenges/new"),
+        ("ended team challenge", lambda page, demo: _open_challenge(page, "Click cup")),
     ]),
     "admin": (ADMIN, [
         ("settings", "/settings"),
@@ -211,7 +221,8 @@ def test_escape_in_an_open_menu_closes_it_and_returns_focus_to_its_button(new_co
 
     page.keyboard.press("Escape")
     expect(manage_menu(page)).not_to_have_attribute("open", "")
-    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {"tag": "summary", "name": "Manage", "visible": True}
+    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {
+        "tag": "summary", "name": "Manage", "visible": True}
     page.keyboard.press("Tab")  # on from the menu button, not from a hidden link
     assert focused(page)["name"] == "Marc Janssens"
 
@@ -259,7 +270,8 @@ def test_phone_navigation_closes_with_escape_and_when_focus_leaves(new_context, 
     assert focused(page)["name"] == "Content"
     page.keyboard.press("Escape")
     expect(manage_menu(page)).not_to_have_attribute("open", "")
-    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {"tag": "summary", "name": "Manage", "visible": True}
+    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {
+        "tag": "summary", "name": "Manage", "visible": True}
     page.keyboard.press("Escape")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(nav).to_be_hidden()
@@ -272,7 +284,8 @@ def test_phone_navigation_closes_with_escape_and_when_focus_leaves(new_context, 
     page.keyboard.press("Enter")
     tab_to(page, "Members")
     page.keyboard.press("Tab")
-    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {"tag": "a", "name": "Marc Janssens", "visible": True}
+    assert {k: focused(page)[k] for k in ("tag", "name", "visible")} == {
+        "tag": "a", "name": "Marc Janssens", "visible": True}
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(nav).to_be_hidden()
     expect(manage_menu(page)).not_to_have_attribute("open", "")
