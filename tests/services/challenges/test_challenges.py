@@ -238,3 +238,56 @@ def test_publish_once_and_running_rules_are_fixed(db, make, org):
     assert item.title == "Renamed" and item.goal == "shares"
     with pytest.raises(ValueError):
         setup.save_challenge(org=make.org(), data=form(), author=author, challenge=item)
+
+
+def test_two_workers_at_once_start_and_end_a_challenge_once(own_app):
+    """Real concurrent transactions (threads with their own connections and commits): PostgreSQL's row locks, and
+    SQLite's write lock taken first, let one worker move the challenge; the other finds nothing to do."""
+    import threading
+
+    from ambassador.extensions import db as ext_db
+
+    from ..analytics.leaderboard_data import Activity
+
+    with own_app.app_context():
+        act = Activity(ext_db)
+        org = act.org(name="Race Org")
+        ann = act.member(org, name="Ann")
+        act.share(ann, act.post(act.campaign(org)), utcnow() - timedelta(days=1))
+        prize = Reward(org_id=org.id, title="Mug", points_cost=5, stock=1)
+        ext_db.session.add(prize)
+        ext_db.session.flush()
+        item = challenge(ext_db, act, org, status="scheduled", days_ago=2, reward=prize)
+        ext_db.session.commit()
+        org_id, item_id = org.id, item.id
+    start = threading.Barrier(2)
+    results: list[dict] = []
+    crashed: list[BaseException] = []
+
+    def worker() -> None:
+        with own_app.app_context():
+            try:
+                start.wait(timeout=30)
+                results.append(tasks.advance_challenges())
+                ext_db.session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                ext_db.session.rollback()
+                crashed.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert crashed == []
+    assert sorted(r["started"] for r in results) == [0, 1] and sorted(r["ended"] for r in results) == [0, 1]
+    with own_app.app_context():
+        def count(model, *where) -> int:
+            return ext_db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+        assert count(ChallengeWinner, ChallengeWinner.challenge_id == item_id) == 1
+        assert count(ChallengePrize, ChallengePrize.challenge_id == item_id) == 1
+        assert count(Redemption, Redemption.org_id == org_id) == 1
+        assert count(Announcement, Announcement.org_id == org_id) == 1
+        assert count(OutboxEmail, OutboxEmail.org_id == org_id) == 1
+        assert ext_db.session.scalar(sa.select(Reward.stock).where(Reward.org_id == org_id)) == 0
