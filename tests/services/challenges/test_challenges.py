@@ -291,3 +291,20 @@ def test_two_workers_at_once_start_and_end_a_challenge_once(own_app):
         assert count(Announcement, Announcement.org_id == org_id) == 1
         assert count(OutboxEmail, OutboxEmail.org_id == org_id) == 1
         assert ext_db.session.scalar(sa.select(Reward.stock).where(Reward.org_id == org_id)) == 0
+
+
+def test_announcements_wait_once_per_event_until_delivered(db, make, org):
+    from ambassador.services.community import announcements
+
+    other = make.org(name="Elsewhere")
+    assert announcements.announce(org_id=org.id, topic="challenge_ended", ref="challenge:1", title="Ended",
+                                  text="Winner: Ann", url="https://amb.example/challenges/1")
+    assert not announcements.announce(org_id=org.id, topic="challenge_ended", ref="challenge:1", title="Again",
+                                      text="Again", url="https://amb.example/challenges/1")
+    announcements.announce(org_id=other.id, topic="challenge_ended", ref="challenge:2", title="Theirs", text="x",
+                           url="https://amb.example/challenges/2")
+    waiting = announcements.pending()
+    assert [(a.title, a.org_id) for a in waiting] == [("Ended", org.id), ("Theirs", other.id)]
+    assert [a.title for a in announcements.of_org(org_id=org.id)] == ["Ended"]
+    announcements.delivered(announcement_id=waiting[0].id)
+    assert [a.title for a in announcements.pending()] == ["Theirs"]
