@@ -124,6 +124,10 @@ def _individual_ranked(challenge: Challenge, org: Organization):
     if _has_chosen_teams(challenge):
         query = query.where(Membership.id.in_(sa.select(membership_team.c.membership_id)
                                               .where(membership_team.c.team_id.in_(_chosen_teams(challenge)))))
+    elif challenge.mode == ChallengeMode.TEAM:  # every team competes: members without a team do not
+        query = query.where(Membership.id.in_(sa.select(membership_team.c.membership_id)
+                                              .join(Team, Team.id == membership_team.c.team_id)
+                                              .where(Team.org_id == org.id)))
     return query.subquery()
 
 

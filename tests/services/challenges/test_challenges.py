@@ -174,7 +174,9 @@ def test_a_team_win_gives_each_eligible_member_the_prize_and_nobody_wins_with_ze
     red, blue = make.team(org, "Red"), make.team(org, "Blue")
     ann, bob = make.member(org, name="Ann", teams=[red]), make.member(org, name="Bob", teams=[red])
     make.member(org, name="Cid", teams=[blue])
+    loner = make.member(org, name="Lone Wolf")  # no team: scores, but takes no part in a team challenge
     act.share(ann, post, utcnow() - timedelta(days=1))
+    act.share(loner, post, utcnow() - timedelta(days=1))
     team = challenge(db, make, org, mode="team", days_ago=2, reward=prize)
     empty = challenge(db, make, org, goal="clicks", days_ago=2, reward=prize)
     assert runs.end(challenge_id=team.id) and runs.end(challenge_id=empty.id)
@@ -182,6 +184,8 @@ def test_a_team_win_gives_each_eligible_member_the_prize_and_nobody_wins_with_ze
     assert setup.winners_of([empty.id])[empty.id] == []
     owners = db.session.scalars(sa.select(ChallengePrize.membership_id).where(ChallengePrize.challenge_id == team.id))
     assert sorted(owners) == sorted([ann.id, bob.id])
+    mailed = set(db.session.scalars(sa.select(OutboxEmail.to).where(OutboxEmail.org_id == org.id)))
+    assert mailed == {ann.user.email, bob.user.email}  # the winning team's members; not the member without a team
     assert "No winner" in db.session.scalars(sa.select(Announcement.text).where(
         Announcement.ref == f"challenge:{empty.id}")).one()
 
