@@ -126,7 +126,8 @@ def test_status_checks_are_added_without_losing_rows(empty_database_url):
 
         upgrade(directory=migrations, revision="h8enum000001")
         assert _counts(engine) == before
-        wanted = {c.name for t in db.metadata.tables.values() for c in t.constraints
+        present = set(sa.inspect(engine).get_table_names())  # tables of later revisions bring their own checks
+        wanted = {c.name for t in db.metadata.tables.values() if t.name in present for c in t.constraints
                   if isinstance(c, sa.CheckConstraint)}
         assert _checks(engine) == wanted
         with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):

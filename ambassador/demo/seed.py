@@ -45,7 +45,7 @@ from ..services.community import points
 from ..services.org import accounts, branding
 from ..services.org.organizations import create_organization
 from ..services.publishing import sharing, tracked_links
-from . import community, engagement
+from . import challenges, community, engagement
 from .images import banner_png
 
 DEMO_SLUG = "demo"
@@ -199,6 +199,7 @@ def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None
     _create_history(org=org, memberships=memberships, posts=posts, now=now, rng=rng)
     engagement.create(org=org, memberships=memberships, posts=posts, now=now)  # linked accounts, reach, figures
     community.create(org=org, memberships=memberships, now=now)  # NPS, community, rewards, badges
+    challenges.create(org=org, memberships=memberships, now=now)  # running, ended and upcoming challenges
     return DemoResult(org=org, created=True, logins=demo_logins(org=org))
 
 

@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..extensions import db
+
 _CHUNK = 400  # rows per statement: well under SQLite's bound-parameter limit
 
 
@@ -25,3 +27,12 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, keys: Sequ
     rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))  # one lock order: no deadlocks
     for start in range(0, len(rows), _CHUNK):
         conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values), rows[start:start + _CHUNK])
+
+
+def insert_ignoring_duplicates(model, values: dict, *, keys: Sequence[str]) -> bool:
+    """INSERT … ON CONFLICT (keys) DO NOTHING through the session; True when the row was inserted."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = model.__table__
+    inserted = db.session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+                                  .returning(table.c[keys[0]])).first()
+    return inserted is not None

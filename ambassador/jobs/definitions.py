@@ -27,6 +27,8 @@ JOBS: list[Job] = [
     Job("expire_posts", tasks.expire_posts, 5 * 60),
     Job("auto_share_campaigns", tasks.auto_share_campaigns, 5 * 60),
     Job("award_badges", tasks.award_badges, 15 * 60),
+    # Within minutes of an organization's midnight: challenges start and end, winners are announced.
+    Job("advance_challenges", tasks.advance_challenges, 5 * 60),
     Job("roll_standings", tasks.roll_standings, 2 * 60),
     Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),
     Job("send_survey_reminders", tasks.send_survey_reminders, 15 * 60),

@@ -10,6 +10,7 @@ from threading import Event
 
 from ..infra import database, throttle, uploads
 from ..services.analytics import rebuild as rollup_rebuild
+from ..services.challenges import runs as challenge_runs
 from ..services.community import badges
 from ..services.nps import followups, reminders
 from ..services.org import organizations, sessions
@@ -72,6 +73,12 @@ def award_badges() -> dict[str, int]:
         database.begin_write()  # commits the previous organization's awards; SQLite: write lock first
         awarded += badges.evaluate_all(org_id=org_id)
     return {"awarded": awarded}
+
+
+def advance_challenges(now: datetime | None = None) -> dict[str, int]:
+    """Start challenges on their first day, end them after their last: winners, prizes, announcements
+    (services/challenges/runs.py; each challenge in its own transaction, moved once however many workers run)."""
+    return challenge_runs.advance(now)
 
 
 def send_survey_reminders(now: datetime | None = None) -> dict[str, int]:

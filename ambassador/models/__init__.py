@@ -1,6 +1,16 @@
 """All models, imported so Alembic and the app see one metadata."""
 from .accounts import AccountStatus, AppRateLimit, OAuthClient, SocialAccount
 from .base import utcnow
+from .challenges import (
+    Announcement,
+    Challenge,
+    ChallengeGoal,
+    ChallengeKind,
+    ChallengeMode,
+    ChallengePrize,
+    ChallengeStatus,
+    ChallengeWinner,
+)
 from .community import (
     Idea,
     IdeaComment,
@@ -63,7 +73,9 @@ from .throttle import ThrottleCounter
 from .user import User, UserSession
 
 __all__ = [
-    "AUDIENCES", "AccountStatus", "AppRateLimit", "AspectScore", "Audience", "AutoShareOptIn", "BadgeAward",
+    "AUDIENCES", "AccountStatus", "Announcement", "Challenge", "ChallengeGoal", "ChallengeKind", "ChallengeMode",
+    "ChallengePrize", "ChallengeStatus", "ChallengeWinner", "AppRateLimit", "AspectScore", "Audience",
+    "AutoShareOptIn", "BadgeAward",
     "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "ClickInbox", "Eligibility", "EmvChange",
     "EmvRate", "EmvSettings", "EngagementSnapshot",
     "FOLLOW_UP_STATUSES", "FollowUp",

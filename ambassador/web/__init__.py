@@ -6,6 +6,7 @@
 from . import (  # noqa: F401
     accounts,
     auth,
+    challenges,
     community,
     content,
     content_analytics,
@@ -34,5 +35,5 @@ BLUEPRINTS = [
     content.bp, feed.bp, links.bp, leaderboard.bp,  # publish, share, track, rank
     scheduled.bp, accounts.bp,  # sharing through linked accounts
     surveys.bp, survey_public.bp, nps_insights.bp, followups.bp, promoters.bp,  # NPS
-    community.bp, rewards.bp,  # keeping ambassadors engaged
+    community.bp, rewards.bp, challenges.bp,  # keeping ambassadors engaged
 ]

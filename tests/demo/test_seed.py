@@ -8,8 +8,10 @@ import sqlalchemy as sa
 
 from ambassador.demo import seed
 from ambassador.models import (
+    Announcement,
     AspectScore,
     Campaign,
+    Challenge,
     Click,
     FollowUp,
     Idea,
@@ -38,6 +40,7 @@ from ambassador.models import (
     utcnow,
 )
 from ambassador.models.rewards import BadgeAward, Redemption, Reward
+from ambassador.services.challenges import scores, setup
 from ambassador.services.community import points
 
 COUNTED = (Organization, User, Membership, Team, Campaign, Post, PostCaption, TrackedLink, Share, Click, PointsEntry,
@@ -174,13 +177,26 @@ def test_community_and_rewards(db, demo_org):
     assert topic.pinned and len(topic.messages) >= 3
     catalogue = _of(db, Reward, demo_org)
     assert len(catalogue) == 3 and sum(r.stock is not None for r in catalogue) == 1
-    [redemption] = _of(db, Redemption, demo_org)
+    [redemption] = [r for r in _of(db, Redemption, demo_org) if r.points]  # prizes of challenges cost 0
     assert redemption.status == "fulfilled" and redemption.membership.role == "ambassador"
     entry = db.session.scalar(sa.select(PointsEntry).where(PointsEntry.ref == f"redemption:{redemption.id}"))
     assert entry.points == -redemption.points and points.balance(redemption.membership_id) >= 0
     awarded = {(b.membership_id, b.badge) for b in _of(db, BadgeAward, demo_org)}
     assert (redemption.membership_id, "first_reward") in awarded
     assert {"first_share", "first_idea"} <= {badge for _m, badge in awarded}
+
+
+def test_challenges_running_ended_and_upcoming(db, demo_org):
+    by_title = {c.title: c for c in _of(db, Challenge, demo_org)}
+    running, ended = by_title["Spring share sprint"], by_title["Click cup"]
+    assert (running.status, ended.status, by_title["Survey month"].status) == ("running", "ended", "scheduled")
+    board = scores.board(running, limit=None)
+    assert board.entries[0].score > 0 and board.sum > 0  # progress from the seeded shares
+    winners = setup.winners_of([ended.id])[ended.id]
+    assert winners and all(w.team_id for w in winners)
+    prizes = [r for r in _of(db, Redemption, demo_org) if r.points == 0]
+    assert prizes and all(r.reward_title == "Coffee and cake" for r in prizes)
+    assert db.session.scalar(sa.select(sa.func.count(Announcement.id)).where(Announcement.org_id == demo_org.id)) == 1
 
 
 def _history(db, org) -> list[tuple]:

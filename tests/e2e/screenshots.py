@@ -28,7 +28,8 @@ DEFAULT_PASSWORD = "ambassador-demo"
 ANONYMOUS = [("home", "/", None), ("login", "/login", None), ("signup", "/signup", None),
              ("forgot-password", "/password/forgot", None)]
 AMBASSADOR = [("feed", "/feed", None), ("activity", "/me/activity", None), ("leaderboard", "/leaderboard", None),
-              ("profile", "/profile", None)]
+              ("profile", "/profile", None), ("challenges", "/challenges", None),
+              ("challenge", "/challenges", r"^/challenges/\d+$")]
 CURATOR = AMBASSADOR + [("campaigns", "/campaigns", None), ("campaign", "/campaigns", r"^/campaigns/\d+$"),
                         ("campaign-analytics", "/campaigns", r"^/campaigns/\d+$", r"^/campaigns/\d+/analytics$"),
                         ("new-campaign", "/campaigns/new", None)]

@@ -66,6 +66,12 @@ def _post_editor_with_errors(page: Page, demo: Demo) -> None:
     expect(page.locator(".field--error").first).to_be_visible()
 
 
+def _open_challenge(page: Page, title: str) -> None:
+    page.goto("/challenges")
+    page.get_by_role("link", name=title).click()
+    page.wait_for_load_state()
+
+
 def _answer_survey(page: Page, demo: Demo) -> None:
     page.goto(f"/survey/{demo.survey_token}")
     page.get_by_role("button", name="9 out of 10").click()
@@ -89,6 +95,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("leaderboard", "/leaderboard"),
         ("rewards", "/rewards"),
         ("community", "/community/ideas"),
+        ("challenges", "/challenges"),
+        ("running challenge", lambda page, demo: _open_challenge(page, "Spring share sprint")),
     ]),
     "curator": (CURATOR, [
         ("campaigns", "/campaigns"),
@@ -103,6 +111,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("surveys", "/surveys"),
         ("survey results", lambda page, demo: page.goto(f"/surveys/{demo.survey_id}")),
         ("follow-ups", "/follow-ups"),
+        ("new challenge", "/challenges/new"),
+        ("ended team challenge", lambda page, demo: _open_challenge(page, "Click cup")),
     ]),
     "admin": (ADMIN, [
         ("settings", "/settings"),
