@@ -1,7 +1,7 @@
 """Challenges: the contests, their eligible teams, winners and prizes, and the chat announcement outbox
 
 Revision ID: h11chal0001
-Revises: h11nps000001
+Revises: h11brand0001
 Create Date: 2026-12-05 09:25:08
 
 New tables only (nothing existing changes): challenge, challenge_team, challenge_winner, challenge_prize,
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'h11chal0001'
-down_revision = 'h11nps000001'
+down_revision = 'h11brand0001'
 branch_labels = None
 depends_on = None
 
