@@ -154,19 +154,23 @@ def release(share_id: int, *, worker_id: str, at: datetime, **values) -> None:
     db.session.commit()
 
 
-def mark_sending(share_id: int, *, worker_id: str, now: datetime) -> bool:
-    """Record (and commit) that the network is about to be called; False if the lease is not ours.
+def mark_sending(share_ids: Collection[int], *, worker_id: str, now: datetime) -> set[int]:
+    """Record (and commit) that the network is about to be called for these shares; the ids still ours.
 
     Only a share marked here can have reached the network, so only such a share can become
     "unconfirmed" when its worker dies. The update is conditional: a lease that ran out (and was
-    perhaps recovered and claimed by another worker) is not sent.
+    perhaps recovered and claimed by another worker) is not sent. One statement for the whole batch:
+    the worker marks the shares it hands to its free threads, which call the network at once.
     """
     db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
-    marked = database.changed_rows(
-        sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+    if not share_ids:
+        return set()
+    begin_write()
+    marked = set(db.session.scalars(
+        sa.update(Share).where(Share.id.in_(sorted(share_ids)), Share.status == ShareStatus.PUBLISHING,
                                Share.lease_owner == worker_id,
                                Share.lease_expires_at > now)
-        .values(sending_at=utcnow()).execution_options(synchronize_session=False)) == 1
+        .values(sending_at=utcnow()).returning(Share.id).execution_options(synchronize_session=False)))
     db.session.commit()
     return marked
 
