@@ -19,9 +19,10 @@ import secrets
 import socket
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from threading import Event
+from threading import Condition, Event, Thread
 
 from flask import Flask, current_app
 
@@ -45,6 +46,104 @@ def worker_identity() -> str:
     return _worker_id
 
 
+class _Recorder:
+    """Records the outcomes of the calls that ended, many per transaction: in a thread of its own (its own
+    app context, so its own session and connection) while the claiming thread goes on claiming, or, with
+    PUBLISH_THREADS=1, in the claiming thread when `step` is called. Until its outcome is recorded, a
+    share's account counts as busy (a 429 not yet written down must still hold the account's next share)."""
+
+    def __init__(self, app: Flask, *, worker_id: str, now: datetime | None, threaded: bool):
+        self.app, self.worker_id, self.now = app, worker_id, now
+        self.counts: Counter = Counter()
+        self.pending: dict[int, int] = {}  # share id → account id: sent, not recorded yet
+        self.ended_calls: list[dispatch.Sent] = []
+        self.recording = self.closed = False
+        self.freed = False  # accounts became free (outcomes recorded) since the claiming thread last looked
+        self.changed = Condition()
+        self.thread = Thread(target=self._run, name="publish-recorder", daemon=True) if threaded else None
+        if self.thread is not None:
+            self.thread.start()
+
+    def sending(self, outbound: dispatch.Outbound) -> None:
+        with self.changed:
+            self.pending[outbound.share_id] = outbound.account_id
+
+    def ended(self, sent: dispatch.Sent) -> None:
+        with self.changed:
+            self.ended_calls.append(sent)
+            self.changed.notify_all()
+
+    def busy_accounts(self) -> set[int]:
+        with self.changed:
+            return set(self.pending.values())
+
+    def unrecorded(self) -> bool:
+        with self.changed:
+            return bool(self.ended_calls) or self.recording
+
+    def step(self) -> None:
+        """Inline: record what ended. Threaded: nothing (the recorder's thread does it)."""
+        if self.thread is None:
+            self._record_next()
+
+    def drain(self) -> None:
+        """Return once every call that ended is recorded."""
+        if self.thread is None:
+            self._record_next()
+            return
+        with self.changed:
+            self.changed.wait_for(lambda: not (self.ended_calls or self.recording) or not self.thread.is_alive())
+
+    def close(self) -> None:
+        """Record what is left, then stop."""
+        if self.thread is None:
+            self._record_next()
+            return
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+        self.thread.join()
+
+    def _record_next(self) -> None:
+        with self.changed:
+            batch, self.ended_calls = self.ended_calls, []
+            self.recording = bool(batch)
+        if not batch:
+            return
+        outcomes: dict[int, str] = {}
+        try:
+            outcomes = dispatch.record_outcomes(batch, worker_id=self.worker_id, now=self.now)
+        finally:
+            with self.changed:
+                self.counts.update(outcomes.values())
+                self.counts["record_rounds"] += 1
+                for sent in batch:
+                    self.pending.pop(sent.share_id, None)
+                self.recording = False
+                self.freed = True
+                self.changed.notify_all()
+
+    def notify(self, _future: Future | None = None) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait(self, in_flight: Collection[Future]) -> list[Future]:
+        """Wait until a call ends or, threaded, accounts become free; the calls that ended."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.freed or any(future.done() for future in in_flight))
+            self.freed = False
+        return [future for future in in_flight if future.done()]
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while True:
+                with self.changed:
+                    self.changed.wait_for(lambda: self.ended_calls or self.closed)
+                    if self.closed and not self.ended_calls:
+                        return
+                self._record_next()
+
+
 def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None,
                         stop: Event | None = None) -> dict[str, int]:
     """Recover expired leases, then claim, prepare, send and record due shares, keeping the threads busy,
@@ -55,60 +154,58 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
     worker_id = worker_identity()
     counts: Counter = Counter(recovered=0, claimed=0)
     in_flight: dict[Future, int] = {}  # → its share's account
-    finished: list[dispatch.Sent] = []  # calls that ended, not recorded yet
-    accounts: dict[int, int] = {}  # share id → account id, for the shares sent and not recorded yet
-    # PUBLISH_THREADS=1: every call in this thread (a test's session shares one connection)
+    # PUBLISH_THREADS=1: every call and record in this thread (a test's session shares one connection)
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="publish") if threads > 1 else None
+    recorder = _Recorder(app, worker_id=worker_id, now=now, threaded=pool is not None)
 
     def send(outbound: dispatch.Outbound) -> Future:
+        recorder.sending(outbound)
         if pool is not None:
-            return pool.submit(dispatch.send, outbound)
-        future: Future = Future()
+            future = pool.submit(dispatch.send, outbound)
+            future.add_done_callback(recorder.notify)  # wakes the claiming thread
+            return future
+        future = Future()
         future.set_result(dispatch.send(outbound))
         return future
 
-    def record() -> None:
-        if finished:
-            counts.update(dispatch.record_outcomes(finished, worker_id=worker_id, now=now).values())
-            counts["record_rounds"] += 1
-            for one in finished:
-                del accounts[one.share_id]
-            finished.clear()
+    def stopping() -> bool:
+        return stop is not None and stop.is_set()
 
     next_recovery = 0.0
     refill = max(threads // CLAIM_FOR_EVERY, 1)
     try:
         while True:
             free = threads - len(in_flight)
-            held_back = bool(finished)  # accounts left out of this claim until their outcome is recorded
-            if not (stop is not None and stop.is_set()) and (free >= refill or not in_flight):
+            held_back = recorder.unrecorded()  # accounts left out of this claim until their outcome is recorded
+            if not stopping() and (free >= refill or not in_flight):
                 if time.monotonic() >= next_recovery:
                     counts["recovered"] += dispatch.recover_leases(now=now)
                     next_recovery = time.monotonic() + RECOVERY_INTERVAL_SECONDS
-                # The threads first, the records after (while the new calls are out): an account whose call
-                # ended but is not recorded yet (a 429 not yet written down) counts as busy.
-                busy = set(in_flight.values()) | {accounts[one.share_id] for one in finished}
-                claimed = dispatch.claim_next(worker_id=worker_id, limit=free, busy_accounts=busy, now=now)
+                claimed = dispatch.claim_next(worker_id=worker_id, limit=free, busy_accounts=recorder.busy_accounts(),
+                                              now=now)
                 counts["claim_rounds"] += 1
                 counts["claimed"] += len(claimed)
                 if claimed:
                     ready, settled = dispatch.prepare(list(claimed), worker_id=worker_id, now=now, stop=stop)
                     counts.update(settled.values())
                     for outbound in ready:
-                        in_flight[send(outbound)] = accounts[outbound.share_id] = outbound.account_id
-            record()
+                        in_flight[send(outbound)] = outbound.account_id
+            recorder.step()
             if not in_flight:
-                if held_back and not (stop is not None and stop.is_set()):
-                    continue  # claim once more: their next shares may be due
+                recorder.drain()
+                if held_back and not stopping():
+                    continue  # claim once more: their next shares may be due now
                 break
-            done, _running = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
+            # A call that ends frees a thread; an outcome recorded frees an account (its next share may go).
+            for future in recorder.wait(in_flight):
                 del in_flight[future]
-                finished.append(future.result())
+                recorder.ended(future.result())
     finally:
         if pool is not None:
             pool.shutdown(wait=True)  # the calls in flight end; what they said is recorded below
-        finished.extend(future.result() for future in in_flight
-                        if not future.cancelled() and future.exception() is None)
-        record()
+        for future in in_flight:
+            if not future.cancelled() and future.exception() is None:
+                recorder.ended(future.result())
+        recorder.close()
+    counts.update(recorder.counts)
     return dict(counts)

@@ -18,6 +18,7 @@ These functions commit: they run as the outermost unit of work of the worker's j
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -68,16 +69,23 @@ class Outbound:
 # --- preparing claimed shares -------------------------------------------------------------------
 
 
+@functools.cache
+def _load_statement() -> sa.Select:
+    """Built once (its cache key too): the worker runs it for every batch."""
+    return (sa.select(Share, feed.share_is_live(sa.bindparam("now", type_=sa.DateTime())),
+                      rate_limits.app_limit_until())
+            .where(Share.id.in_(sa.bindparam("ids", expanding=True))).order_by(Share.id)
+            .options(joinedload(Share.account), joinedload(Share.membership).joinedload(Membership.user),
+                     joinedload(Share.membership).joinedload(Membership.organization), joinedload(Share.post),
+                     joinedload(Share.tracked_link))
+            .execution_options(populate_existing=True))
+
+
 def _load(share_ids: Sequence[int], now: datetime) -> list[tuple[Share, bool, datetime | None]]:
     """The shares with what publishing reads of them, in one statement (each lazy load would be a round trip):
     [(share, whether its post is live for its member, the app-wide rate limit over its account)]."""
     return [tuple(row) for row in db.session.execute(
-        sa.select(Share, feed.share_is_live(now), rate_limits.app_limit_until())
-        .where(Share.id.in_(sorted(share_ids))).order_by(Share.id)
-        .options(joinedload(Share.account), joinedload(Share.membership).joinedload(Membership.user),
-                 joinedload(Share.membership).joinedload(Membership.organization), joinedload(Share.post),
-                 joinedload(Share.tracked_link))
-        .execution_options(populate_existing=True)).unique()]
+        _load_statement(), {"ids": sorted(share_ids), "now": now}).unique()]
 
 
 def _check(share: Share, *, worker_id: str, now: datetime, stop: StopFlag | None, live: bool,

@@ -42,7 +42,8 @@ def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership
     return sa.or_(~anyone.exists(), mine.exists())
 
 
-def _live_conditions(*, org_id, membership_id, internal, now: datetime) -> list[sa.ColumnElement[bool]]:
+def _live_conditions(*, org_id, membership_id, internal,
+                     now: datetime | sa.BindParameter) -> list[sa.ColumnElement[bool]]:
     """The feed's one rule for "live for this member" (Post and Campaign joined). The member is given by
     values (one member) or by columns of a joined Membership (many at once: `live_share_ids`);
     `internal` is a bool or a SQL condition."""
@@ -77,12 +78,13 @@ def _live_where(query: sa.Select, *, membership: Membership, now: datetime | Non
     return query.join(Campaign, Post.campaign_id == Campaign.id).where(*conditions)
 
 
-def share_is_live(now: datetime | None = None) -> sa.Exists:
+def share_is_live(now: datetime | sa.BindParameter | None = None) -> sa.Exists:
     """EXISTS, for a Share row of the enclosing query: its post is live for its member right now (the rule
     of `live_post`, so a batch of shares is checked within the statement that loads them)."""
     member = sa.orm.aliased(Membership)
     conditions = _live_conditions(org_id=member.org_id, membership_id=member.id,
-                                  internal=member.kind == MemberKind.INTERNAL, now=now or utcnow())
+                                  internal=member.kind == MemberKind.INTERNAL,
+                                  now=now if now is not None else utcnow())
     return (sa.select(sa.literal(1)).select_from(Post).join(Campaign, Post.campaign_id == Campaign.id)
             .join(member, member.id == Share.membership_id)
             .where(Post.id == Share.post_id, *conditions).exists())

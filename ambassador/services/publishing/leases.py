@@ -103,9 +103,11 @@ def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account:
         else:
             candidates = _due(now)
         locked = candidates.order_by(*order).limit(limit).with_for_update(skip_locked=True, of=Share)
-        ids = list(db.session.scalars(locked))
-        claimed = dict(db.session.execute(claim.where(Share.id.in_(ids)).returning(Share.id, Share.account_id)).tuples(
-        ).all()) if ids else {}
+        # One statement: WITH locked AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … FROM locked RETURNING. A CTE
+        # that locks is evaluated once; an IN (subquery) may be run again per row and take more than `limit`.
+        chosen = locked.cte("chosen")
+        claimed = dict(db.session.execute(claim.where(Share.id == chosen.c.id)
+                                          .returning(Share.id, Share.account_id)).tuples().all())
     else:
         query = (_first_of_each_account(now, limit=limit, busy_accounts=busy_accounts) if one_per_account
                  else _due(now).order_by(*order).limit(limit))
@@ -162,16 +164,17 @@ def mark_sending(share_ids: Collection[int], *, worker_id: str, now: datetime) -
     perhaps recovered and claimed by another worker) is not sent. One statement for the whole batch:
     the worker marks the shares it hands to its free threads, which call the network at once.
     """
-    db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
     if not share_ids:
+        db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
         return set()
-    begin_write()
+    if db.session.get_bind().dialect.name == "sqlite":
+        begin_write()  # after this thread's reads, a write could not wait its turn
     marked = set(db.session.scalars(
         sa.update(Share).where(Share.id.in_(sorted(share_ids)), Share.status == ShareStatus.PUBLISHING,
                                Share.lease_owner == worker_id,
                                Share.lease_expires_at > now)
         .values(sending_at=utcnow()).returning(Share.id).execution_options(synchronize_session=False)))
-    db.session.commit()
+    db.session.commit()  # with what came before (refreshed tokens): kept whatever happens next
     return marked
 
 
