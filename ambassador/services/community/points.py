@@ -85,21 +85,22 @@ def award_share(*, share: Share) -> PointsEntry | None:
     return award_shares([share]).get(share.id)
 
 
-def award_shares(shares: Sequence[Share]) -> dict[int, PointsEntry]:
+def award_shares(shares: Sequence[Share], *, members_locked: bool = False) -> dict[int, PointsEntry]:
     """Points for several shares in one go (the worker records its published shares in batches): each pays
     once, in time order, within its member's daily share cap (per organization, in its local day); none
     for networks whose rules forbid rewards (Facebook). Returns {share id: its entry}, for the shares paid
     now or before; a share the cap or the network leaves unpaid is not in it.
 
-    The members are locked first (in id order), so the "already paid?" and "room under the cap?" checks
-    see every award committed before ours.
+    The members are locked first (in id order; `members_locked`: the caller did), so the "already paid?" and
+    "room under the cap?" checks see every award committed before ours.
     """
     shares = [s for s in shares if networks.get(s.network).earns_points]
     orgs = {org_id: db.session.get_one(Organization, org_id) for org_id in sorted({s.org_id for s in shares})}
     shares = [s for s in shares if orgs[s.org_id].points_share > 0]
     if not shares:
         return {}
-    lock_members(s.membership_id for s in shares)
+    if not members_locked:
+        lock_members(s.membership_id for s in shares)
     entries = {entry.share_id or 0: entry for entry in db.session.scalars(sa.select(PointsEntry).where(
         PointsEntry.reason == "share", PointsEntry.share_id.in_([s.id for s in shares])))}
     unpaid = sorted((s for s in shares if s.id not in entries),

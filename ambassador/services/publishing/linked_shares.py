@@ -190,11 +190,12 @@ def discard_unconfirmed(*, share: Share) -> None:
         raise PublishError(_l("Only a share waiting for your confirmation can be discarded."))
 
 
-def award_published(shares: Sequence[Share]) -> int:
+def award_published(shares: Sequence[Share], *, members_locked: bool = False) -> int:
     """Points for published API shares: once per (member, post, network), none for Facebook; how many were paid.
 
     One share of a (member, post, network) already rewarded (an intent share, an earlier API share), or an
-    earlier one of the same batch, earns nothing more."""
+    earlier one of the same batch, earns nothing more. `members_locked`: the caller locked their members
+    (points.lock_members)."""
     rewarded = rewarded_pairs(shares)
     payable: list[Share] = []
     for share in sorted(shares, key=lambda s: (s.published_at or s.created_at, s.id)):
@@ -202,7 +203,7 @@ def award_published(shares: Sequence[Share]) -> int:
         if key not in rewarded:
             rewarded.add(key)
             payable.append(share)
-    return len(points.award_shares(payable)) if payable else 0
+    return len(points.award_shares(payable, members_locked=members_locked)) if payable else 0
 
 
 # --- sharing one post through several of the member's accounts -------------------------------------

@@ -158,7 +158,7 @@ def _apply(by_id: dict[int, Sent], shares: dict[int, Share], *, now: datetime, w
                 share, one.error or ProviderError(ErrorKind.UNKNOWN_OUTCOME, "No outcome was recorded."), now)
         share.lease_owner = share.lease_expires_at = None
     if published:
-        award_published(published)  # points only now that the network confirmed it
+        award_published(published, members_locked=True)  # points only now that the network confirmed it
     return outcomes
 
 

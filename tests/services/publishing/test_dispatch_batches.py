@@ -109,11 +109,11 @@ def test_a_recording_that_fails_transiently_is_tried_again(db, make, network, me
     sent = sent_batch(db, make, member, 2)
     real, tries = outcomes.award_published, []
 
-    def deadlock_then_award(shares):
+    def deadlock_then_award(shares, **kw):
         tries.append(len(shares))
         if len(tries) < 3:
             raise sa.exc.OperationalError("UPDATE …", {}, Exception("deadlock detected"))
-        return real(shares)
+        return real(shares, **kw)
 
     monkeypatch.setattr(outcomes, "award_published", deadlock_then_award)
     with caplog.at_level(logging.WARNING):
@@ -130,7 +130,7 @@ def test_a_recording_that_keeps_failing_gives_up_and_leaves_the_lease_to_recover
     [sent] = sent_batch(db, make, member, 1)
     tries = []
 
-    def always_locked(shares):
+    def always_locked(shares, **kw):
         tries.append(1)
         raise sa.exc.OperationalError("UPDATE …", {}, Exception("database is locked"))
 
@@ -146,10 +146,10 @@ def test_one_share_that_cannot_be_recorded_does_not_hold_back_the_others(db, mak
     poisoned = sent[1].share_id
     real = outcomes.award_published
 
-    def refuse_one(shares):
+    def refuse_one(shares, **kw):
         if any(s.id == poisoned for s in shares):
             raise sa.exc.IntegrityError("INSERT …", {}, Exception("violates a constraint"))
-        return real(shares)
+        return real(shares, **kw)
 
     monkeypatch.setattr(outcomes, "award_published", refuse_one)
     recorded = dispatch.record_outcomes(sent, worker_id=WORKER)
