@@ -2,15 +2,17 @@
 kept fed. What is claimed, prepared, sent and recorded is services/publishing/dispatch.py's business;
 this module only knows about processes and threads.
 
-The calling thread does all the database work and the pool only calls the networks: each time threads
-free up (a quarter of them, or all when none is busy), the calling thread records the outcomes of the
-calls that ended (in one transaction), claims as many due shares as there are free threads (at most
-one per account, none of an account this worker has in flight), prepares them (a few statements for the
-whole batch, marking them sending) and hands each to a thread. So the database work is done per batch,
-not per share, and the batches grow by themselves when the calling thread falls behind. It never waits
-for a slow account before claiming more. The job returns when nothing is in flight and nothing more
-could be claimed, or, once `stop` is set, when the calls in flight have ended and been recorded (the
-shares claimed but not yet sent are handed back unsent).
+Two threads do the database work and the pool only calls the networks. Each time threads free up (a
+quarter of them, or all when none is busy), the calling thread claims as many due shares as there are
+free threads (at most one per account, none of an account this worker has in flight or whose outcome is
+not recorded yet), prepares them (a few statements for the whole batch, marking them sending) and hands
+each to a thread. A recorder thread (its own app context, so its own session and connection) records the
+outcomes of the calls that ended, all that ended since it last looked in one transaction. So the
+database work is done per batch, not per share, and the batches grow by themselves when the database
+falls behind; the database pool needs two connections (config.py's publishing_pool_options gives it
+PUBLISH_THREADS + 1). It never waits for a slow account before claiming more. The job returns when
+nothing is in flight and nothing more could be claimed, or, once `stop` is set, when the calls in flight
+have ended and been recorded (the shares claimed but not yet sent are handed back unsent).
 """
 from __future__ import annotations
 
