@@ -75,7 +75,7 @@ def _published(*, org: Organization, membership: Membership, account: SocialAcco
                   published_at=at, account_id=account.id, external_id=f"demo-{post.id}-{account.id}")
     db.session.add(share)
     db.session.flush()
-    linked_shares.award_published(share)
+    linked_shares.award_published([share])
     return share
 
 

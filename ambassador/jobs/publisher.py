@@ -1,14 +1,18 @@
 """The publishing job's machinery: this worker's name on its leases, and a pool of PUBLISH_THREADS threads
-kept fed. What is claimed and how one share is published is services/publishing/dispatch.py's business;
+kept fed. What is claimed, prepared, sent and recorded is services/publishing/dispatch.py's business;
 this module only knows about processes and threads.
 
-The calling thread claims and the pool publishes: each time threads free up (a quarter of them, or all
-when none is busy), it claims as many due shares as there are free threads (at most one per account,
-none of an account this worker has in flight) and hands each to a thread, which publishes it in an app
-context of its own (so its own session and connection: the database pool must hold PUBLISH_THREADS + 1
-connections, see config.py's publishing_pool_options). It never waits for a slow account before claiming more. The job
-returns when nothing is in flight and nothing more could be claimed, or, once `stop` is set, when the
-calls in flight have ended (the shares claimed but not yet sent are handed back unsent).
+Two threads do the database work and the pool only calls the networks. Each time threads free up (a
+quarter of them, or all when none is busy), the calling thread claims as many due shares as there are
+free threads (at most one per account, none of an account this worker has in flight or whose outcome is
+not recorded yet), prepares them (a few statements for the whole batch, marking them sending) and hands
+each to a thread. A recorder thread (its own app context, so its own session and connection) records the
+outcomes of the calls that ended, all that ended since it last looked in one transaction. So the
+database work is done per batch, not per share, and the batches grow by themselves when the database
+falls behind; the database pool needs two connections (config.py's publishing_pool_options gives it
+PUBLISH_THREADS + 1). It never waits for a slow account before claiming more. The job returns when
+nothing is in flight and nothing more could be claimed, or, once `stop` is set, when the calls in flight
+have ended and been recorded (the shares claimed but not yet sent are handed back unsent).
 """
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ import secrets
 import socket
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from threading import Event
+from threading import Condition, Event, Thread
 
 from flask import Flask, current_app
 
@@ -43,52 +48,166 @@ def worker_identity() -> str:
     return _worker_id
 
 
-def _publish_in_context(app: Flask, share_id: int, worker_id: str, stop: Event | None) -> str:
-    with app.app_context():  # its own app context, so its own session and connection
-        return dispatch.publish_one(share_id, worker_id=worker_id, stop=stop)
+class _Recorder:
+    """Records the outcomes of the calls that ended, many per transaction: in a thread of its own (its own
+    app context, so its own session and connection) while the claiming thread goes on claiming, or, with
+    PUBLISH_THREADS=1, in the claiming thread when `step` is called. Until its outcome is recorded, a
+    share's account counts as busy (a 429 not yet written down must still hold the account's next share)."""
+
+    def __init__(self, app: Flask, *, worker_id: str, now: datetime | None, threaded: bool):
+        self.app, self.worker_id, self.now = app, worker_id, now
+        self.counts: Counter = Counter()
+        self.pending: dict[int, int] = {}  # share id → account id: sent, not recorded yet
+        self.ended_calls: list[dispatch.Sent] = []
+        self.recording = self.closed = False
+        self.freed = False  # accounts became free (outcomes recorded) since the claiming thread last looked
+        self.changed = Condition()
+        self.thread = Thread(target=self._run, name="publish-recorder", daemon=True) if threaded else None
+        if self.thread is not None:
+            self.thread.start()
+
+    def sending(self, outbound: dispatch.Outbound) -> None:
+        with self.changed:
+            self.pending[outbound.share_id] = outbound.account_id
+
+    def ended(self, sent: dispatch.Sent) -> None:
+        with self.changed:
+            self.ended_calls.append(sent)
+            self.changed.notify_all()
+
+    def busy_accounts(self) -> set[int]:
+        with self.changed:
+            return set(self.pending.values())
+
+    def unrecorded(self) -> bool:
+        with self.changed:
+            return bool(self.ended_calls) or self.recording
+
+    def step(self) -> None:
+        """Inline: record what ended. Threaded: nothing (the recorder's thread does it)."""
+        if self.thread is None:
+            self._record_next()
+
+    def drain(self) -> None:
+        """Return once every call that ended is recorded."""
+        if self.thread is None:
+            self._record_next()
+            return
+        with self.changed:
+            self.changed.wait_for(lambda: not (self.ended_calls or self.recording) or not self.thread.is_alive())
+
+    def close(self) -> None:
+        """Record what is left, then stop."""
+        if self.thread is None:
+            self._record_next()
+            return
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+        self.thread.join()
+
+    def _record_next(self) -> None:
+        with self.changed:
+            batch, self.ended_calls = self.ended_calls, []
+            self.recording = bool(batch)
+        if not batch:
+            return
+        outcomes: dict[int, str] = {}
+        try:
+            outcomes = dispatch.record_outcomes(batch, worker_id=self.worker_id, now=self.now)
+        finally:
+            with self.changed:
+                self.counts.update(outcomes.values())
+                self.counts["record_rounds"] += 1
+                for sent in batch:
+                    self.pending.pop(sent.share_id, None)
+                self.recording = False
+                self.freed = True
+                self.changed.notify_all()
+
+    def notify(self, _future: Future | None = None) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait(self, in_flight: Collection[Future]) -> list[Future]:
+        """Wait until a call ends or, threaded, accounts become free; the calls that ended."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.freed or any(future.done() for future in in_flight))
+            self.freed = False
+        return [future for future in in_flight if future.done()]
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while True:
+                with self.changed:
+                    self.changed.wait_for(lambda: self.ended_calls or self.closed)
+                    if self.closed and not self.ended_calls:
+                        return
+                self._record_next()
 
 
 def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None,
                         stop: Event | None = None) -> dict[str, int]:
-    """Recover expired leases, then claim and publish due shares, keeping the threads busy, until nothing
-    more is due (or `stop` is set); returns counts (recovered, claimed, claim_rounds and the outcomes)."""
+    """Recover expired leases, then claim, prepare, send and record due shares, keeping the threads busy,
+    until nothing more is due (or `stop` is set); returns counts (recovered, claimed, claim_rounds, the
+    outcomes and record_rounds: the transactions that recorded them)."""
     app = app or current_app._get_current_object()
     threads = max(int(app.config["PUBLISH_THREADS"]), 1)
     worker_id = worker_identity()
     counts: Counter = Counter(recovered=0, claimed=0)
-    in_flight: dict[Future, int | None] = {}  # → its share's account
+    in_flight: dict[Future, int] = {}  # → its share's account
+    # PUBLISH_THREADS=1: every call and record in this thread (a test's session shares one connection)
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="publish") if threads > 1 else None
+    recorder = _Recorder(app, worker_id=worker_id, now=now, threaded=pool is not None)
 
-    def publish(share_id: int) -> Future:
+    def send(outbound: dispatch.Outbound) -> Future:
+        recorder.sending(outbound)
         if pool is not None:
-            return pool.submit(_publish_in_context, app, share_id, worker_id, stop)
-        # PUBLISH_THREADS=1: in this thread and its app context (a test's session shares one connection)
-        future: Future = Future()
-        future.set_result(dispatch.publish_one(share_id, worker_id=worker_id, stop=stop))
+            future = pool.submit(dispatch.send, outbound)
+            future.add_done_callback(recorder.notify)  # wakes the claiming thread
+            return future
+        future = Future()
+        future.set_result(dispatch.send(outbound))
         return future
+
+    def stopping() -> bool:
+        return stop is not None and stop.is_set()
 
     next_recovery = 0.0
     refill = max(threads // CLAIM_FOR_EVERY, 1)
     try:
         while True:
             free = threads - len(in_flight)
-            if not (stop is not None and stop.is_set()) and (free >= refill or not in_flight):
+            held_back = recorder.unrecorded()  # accounts left out of this claim until their outcome is recorded
+            if not stopping() and (free >= refill or not in_flight):
                 if time.monotonic() >= next_recovery:
                     counts["recovered"] += dispatch.recover_leases(now=now)
                     next_recovery = time.monotonic() + RECOVERY_INTERVAL_SECONDS
-                claimed = dispatch.claim_next(worker_id=worker_id, limit=free,
-                                              busy_accounts={a for a in in_flight.values() if a is not None}, now=now)
+                claimed = dispatch.claim_next(worker_id=worker_id, limit=free, busy_accounts=recorder.busy_accounts(),
+                                              now=now)
                 counts["claim_rounds"] += 1
                 counts["claimed"] += len(claimed)
-                for share_id, account_id in claimed.items():
-                    in_flight[publish(share_id)] = account_id
+                if claimed:
+                    ready, settled = dispatch.prepare(list(claimed), worker_id=worker_id, now=now, stop=stop)
+                    counts.update(settled.values())
+                    for outbound in ready:
+                        in_flight[send(outbound)] = outbound.account_id
+            recorder.step()
             if not in_flight:
+                recorder.drain()
+                if held_back and not stopping():
+                    continue  # claim once more: their next shares may be due now
                 break
-            done, _running = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
+            # A call that ends frees a thread; an outcome recorded frees an account (its next share may go).
+            for future in recorder.wait(in_flight):
                 del in_flight[future]
-                counts[future.result()] += 1
+                recorder.ended(future.result())
     finally:
         if pool is not None:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True)  # the calls in flight end; what they said is recorded below
+        for future in in_flight:
+            if not future.cancelled() and future.exception() is None:
+                recorder.ended(future.result())
+        recorder.close()
+    counts.update(recorder.counts)
     return dict(counts)

@@ -24,7 +24,7 @@ def zone_day(zone: str | None, at: datetime) -> date:
     return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone or "UTC")).date()
 
 
-def _lock_members(membership_ids) -> None:
+def lock_members(membership_ids) -> None:
     """Serialize awards per member on PostgreSQL so two requests cannot both fill the cap.
 
     Always in id order, so two writers locking several members cannot deadlock.
@@ -35,7 +35,7 @@ def _lock_members(membership_ids) -> None:
 
 
 def _lock_member(membership_id: int) -> None:
-    _lock_members([membership_id])
+    lock_members([membership_id])
 
 
 def earned_today(*, membership_id: int, reason: str, day: date) -> int:
@@ -82,11 +82,47 @@ def award_for(*, org: Organization, membership_id: int, reason: str, points: int
 
 def award_share(*, share: Share) -> PointsEntry | None:
     """Points for a share (none for networks whose rules forbid rewards, e.g. Facebook); pays once."""
-    if not networks.get(share.network).earns_points:
-        return None
-    org = db.session.get_one(Organization, share.org_id)
-    return _award(org=org, membership_id=share.membership_id, reason="share", base=org.points_share,
-                  cap=org.daily_share_points_cap, at=share.published_at or share.created_at, share_id=share.id)
+    return award_shares([share]).get(share.id)
+
+
+def award_shares(shares: Sequence[Share], *, members_locked: bool = False) -> dict[int, PointsEntry]:
+    """Points for several shares in one go (the worker records its published shares in batches): each pays
+    once, in time order, within its member's daily share cap (per organization, in its local day); none
+    for networks whose rules forbid rewards (Facebook). Returns {share id: its entry}, for the shares paid
+    now or before; a share the cap or the network leaves unpaid is not in it.
+
+    The members are locked first (in id order; `members_locked`: the caller did), so the "already paid?" and
+    "room under the cap?" checks see every award committed before ours.
+    """
+    shares = [s for s in shares if networks.get(s.network).earns_points]
+    orgs = {org_id: db.session.get_one(Organization, org_id) for org_id in sorted({s.org_id for s in shares})}
+    shares = [s for s in shares if orgs[s.org_id].points_share > 0]
+    if not shares:
+        return {}
+    if not members_locked:
+        lock_members(s.membership_id for s in shares)
+    entries = {entry.share_id or 0: entry for entry in db.session.scalars(sa.select(PointsEntry).where(
+        PointsEntry.reason == "share", PointsEntry.share_id.in_([s.id for s in shares])))}
+    unpaid = sorted((s for s in shares if s.id not in entries),
+                    key=lambda s: (s.published_at or s.created_at, s.id))
+    days = {s.id: local_day(orgs[s.org_id], s.published_at or s.created_at) for s in unpaid}
+    earned: dict[tuple[int, date], int] = defaultdict(int)
+    if unpaid:
+        earned.update({(member, day): total for member, day, total in db.session.execute(
+            sa.select(PointsEntry.membership_id, PointsEntry.day, sa.func.sum(PointsEntry.points))
+            .where(PointsEntry.reason == "share", PointsEntry.membership_id.in_({s.membership_id for s in unpaid}),
+                   PointsEntry.day.in_(set(days.values())))
+            .group_by(PointsEntry.membership_id, PointsEntry.day))})
+    for s in unpaid:
+        org, key = orgs[s.org_id], (s.membership_id, days[s.id])
+        value = min(org.points_share, org.daily_share_points_cap - earned[key])
+        if value > 0:
+            earned[key] += value
+            entries[s.id] = PointsEntry(org_id=org.id, membership_id=s.membership_id, points=value, reason="share",
+                                        day=key[1], created_at=s.published_at or s.created_at, share_id=s.id)
+            db.session.add(entries[s.id])
+    db.session.flush()  # one flush: the rollups see every new entry (and the shares' changes) at once
+    return entries
 
 
 class ClickAward(NamedTuple):
@@ -107,7 +143,7 @@ def award_clicks(awards: Sequence[ClickAward]) -> int:
     awards = [a for a in awards if networks.get(a.network).earns_points and a.org.points_click > 0]
     if not awards:
         return 0
-    _lock_members(a.membership_id for a in awards)
+    lock_members(a.membership_id for a in awards)
     # A deactivated member's old links still redirect, but no longer earn points.
     active = set(db.session.scalars(sa.select(Membership.id).where(
         Membership.id.in_({a.membership_id for a in awards}), Membership.status == MemberStatus.ACTIVE)))

@@ -1,67 +1,53 @@
 """The worker's side of publishing: claim due API shares, publish each at most once, record the outcome.
 
-DESIGN.md §5. The claim is committed before the network is called, and each share is marked
-*sending* (committed) right before its own call, so a worker that dies mid-batch leaves only the
-share it was sending "unconfirmed"; the rest of its lease goes back to the queue
-(services/publishing/leases.py: claiming, marking, lease recovery).
+DESIGN.md §5. The claim is committed before the network is called, and a share is marked *sending*
+(committed) right before its own call, so a worker that dies leaves only the shares it was sending
+"unconfirmed"; the rest of its lease goes back to the queue (services/publishing/leases.py: claiming,
+marking, lease recovery).
 
-What each `ProviderError` kind does (providers/base.py):
-- RETRY: scheduled again after exponential backoff with full jitter (honouring retry_at); failed
-  once PUBLISH_MAX_ATTEMPTS claims were spent.
-- RATE_LIMITED: scheduled again at retry_at, not counted as an attempt; the account (or, when
-  app_wide, the whole app on that network/instance) waits too, so no other share of it is claimed.
-- REAUTH: the account is marked needs_reconnect (its owner is emailed) and the share waits,
-  scheduled but not claimable, until the account is reconnected; if the post's window ends first,
-  the expire_posts job fails it ("the account needed reconnecting"). A transient error never
-  disconnects an account.
-- REJECTED: failed with the network's reason. CONFIG: failed, logged as an error for the admin.
-- UNKNOWN_OUTCOME, and any unexpected exception raised by the adapter: unconfirmed, never re-posted
-  by itself.
+Three steps, so that the database work is done for many shares at once and the network calls need no
+database at all (jobs/publisher.py runs them: the claiming thread prepares and records, the pool's
+threads only call the networks):
+- `prepare`: the claimed shares loaded in one statement (account, member, post, link, whether the post
+  is still live for the member, an app-wide rate limit), the checks and the credentials of each, then the
+  ones to send marked *sending* in one statement; what settles without a call (released, failed, blocked…) is done;
+- `send`: one network call, no database (any thread);
+- `outcomes.record_outcomes`: what the networks said, many shares per transaction.
 
-These functions commit: they run as the outermost unit of work of the worker's job. The job
-(jobs/publisher.py) names the worker and keeps its threads fed: it claims here as threads free up
-(one share per account, none of an account it has in flight) and publishes each share in a thread.
+These functions commit: they run as the outermost unit of work of the worker's job.
 """
 from __future__ import annotations
 
+import functools
 import logging
-import random
-from collections.abc import Collection
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from flask import current_app
+import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...infra import crypto
 from ...infra.database import begin_write
-from ...models import AccountStatus, MemberStatus, Share, ShareStatus, SocialAccount, utcnow
+from ...models import AccountStatus, Membership, MemberStatus, Share, ShareStatus, SocialAccount, utcnow
 from ...providers import registry
-from ...providers.base import ErrorKind, ProviderError, PublishRequest, PublishResult
+from ...providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, PublishResult, SocialProvider
 from . import feed, rate_limits, social_accounts
-from .leases import (
-    claim_next_shares,
-    is_idempotent,
-    mark_sending,
-    recover_expired_leases,
-    release,
+from .leases import claim_next_shares, mark_sending, recover_expired_leases, release
+from .outcomes import (  # noqa: F401 - the names callers know dispatch by
+    CONFIG_MESSAGE,
+    MIN_RATE_LIMIT_WAIT,
+    Sent,
+    backoff_delay,
+    fail,
+    record_outcome,
+    record_outcomes,
 )
-from .linked_shares import award_published
 from .sharing import share_language, short_url, text_with_current_link
 
 log = logging.getLogger(__name__)
-
-MAX_BACKOFF_SECONDS = 6 * 60 * 60
-CONFIG_MESSAGE = "A configuration problem stopped this share; an admin has been told."
-MIN_RATE_LIMIT_WAIT = timedelta(seconds=2)
-
-
-def backoff_delay(attempt: int, *, base: float, cap: float = MAX_BACKOFF_SECONDS,
-                  rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
-    ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
-    return timedelta(seconds=(rng or random).uniform(0, ceiling))
 
 
 class StopFlag(Protocol):
@@ -70,182 +56,173 @@ class StopFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
-# --- publishing one claimed share -----------------------------------------------------------
+@dataclass(frozen=True)
+class Outbound:
+    """A share marked sending, with all its network call needs: no database object, so any thread may send it."""
+    share_id: int
+    account_id: int
+    provider: SocialProvider
+    account: AccountContext
+    request: PublishRequest
 
 
-def _fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
-    share.status = ShareStatus.FAILED
-    share.error = message[:2000]
-    share.error_kind = kind.value if kind else None
-    share.next_attempt_at = None
-    return "failed"
+# --- preparing claimed shares -------------------------------------------------------------------
 
 
-def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = None,
-                    stop: StopFlag | None = None) -> str:
-    """Publish one share this worker claimed; returns the outcome (published, retry, failed …)."""
-    # What publishing reads of it, in the same statement (each lazy load would be a round trip).
-    share = db.session.get(Share, share_id, populate_existing=True, options=[
-        joinedload(Share.account), joinedload(Share.membership), joinedload(Share.post),
-        joinedload(Share.tracked_link)])
-    now = now or utcnow()
-    if share is None or share.status != ShareStatus.PUBLISHING or share.lease_owner != worker_id:
-        log.warning("share %s: not ours any more, skipped", share_id)
-        return "lost"
+@functools.cache
+def _load_statement() -> sa.Select:
+    """Built once (its cache key too): the worker runs it for every batch."""
+    return (sa.select(Share, feed.share_is_live(sa.bindparam("now", type_=sa.DateTime())),
+                      rate_limits.app_limit_until())
+            .where(Share.id.in_(sa.bindparam("ids", expanding=True))).order_by(Share.id)
+            .options(joinedload(Share.account), joinedload(Share.membership).joinedload(Membership.user),
+                     joinedload(Share.membership).joinedload(Membership.organization), joinedload(Share.post),
+                     joinedload(Share.tracked_link))
+            .execution_options(populate_existing=True))
+
+
+def _load(share_ids: Sequence[int], now: datetime) -> list[tuple[Share, bool, datetime | None]]:
+    """The shares with what publishing reads of them, in one statement (each lazy load would be a round trip):
+    [(share, whether its post is live for its member, the app-wide rate limit over its account)]."""
+    return [tuple(row) for row in db.session.execute(
+        _load_statement(), {"ids": sorted(share_ids), "now": now}).unique()]
+
+
+def _check(share: Share, *, worker_id: str, now: datetime, stop: StopFlag | None, live: bool,
+           app_until: datetime | None) -> tuple[str, dict] | str | None:
+    """None when the share may be sent; else its outcome: ("released", release's values) when it goes back
+    to the queue unsent, "failed: <reason>", or "lost" (not ours any more)."""
     account = share.account
+    if share.status != ShareStatus.PUBLISHING or share.lease_owner != worker_id:
+        log.warning("share %s: not ours any more, skipped", share.id)
+        return "lost"
     if stop is not None and stop.is_set() or share.lease_expires_at is None or share.lease_expires_at <= now:
-        release(share_id, worker_id=worker_id, at=now)  # nothing was sent: give it back
-        return "released"
+        return "released", {"at": now}  # nothing was sent: give it back
     if (share.membership.status != MemberStatus.ACTIVE or account is None
             or account.status == AccountStatus.DISCONNECTED):
-        reason = "The member or the account is no longer active."
-    elif feed.live_post(membership=share.membership, post_id=share.post_id) is None:
-        reason = "The post was withdrawn or its window ended before it went out."
-    elif account.status != AccountStatus.ACTIVE:
-        release(share_id, worker_id=worker_id, at=now, error_kind=ErrorKind.REAUTH.value,
-                 error="The account needs reconnecting.")
-        return "blocked"
-    elif (until := rate_limits.limited_until(account, now)) is not None:
-        release(share_id, worker_id=worker_id, at=until)
-        return "rate_limited"
-    else:
-        return _send(share, account, worker_id=worker_id, now=now)
+        return "failed: The member or the account is no longer active."
+    if not live:
+        return "failed: The post was withdrawn or its window ended before it went out."
+    if account.status != AccountStatus.ACTIVE:
+        return "blocked", {"at": now, "error_kind": ErrorKind.REAUTH.value, "error": "The account needs reconnecting."}
+    if (until := rate_limits.limited_until_with(account, now, app_until=app_until)) is not None:
+        return "rate_limited", {"at": until}
+    return None
+
+
+def _credentials(share: Share, account: SocialAccount, *, now: datetime,
+                 adapters: dict[str, SocialProvider]) -> tuple[SocialProvider, AccountContext] | ProviderError:
+    """The adapter and the decrypted (refreshed when they expire soon) credentials, or why there are none:
+    whatever fails here, surely nothing was posted."""
+    if account.token_expires_at is not None and account.token_expires_at - social_accounts.REFRESH_MARGIN <= now:
+        begin_write()  # the refresh will write the new tokens
+    try:
+        if account.provider not in adapters:
+            adapters[account.provider] = registry.get(account.provider)
+        return adapters[account.provider], social_accounts.access_context(account, now=now)
+    except (KeyError, crypto.SecretError) as exc:
+        return ProviderError(ErrorKind.CONFIG, f"{account.provider}: {exc!r}")
+    except ProviderError as exc:
+        # Refreshing the token failed: nothing was posted, whatever the kind says about the refresh.
+        if exc.kind is ErrorKind.REAUTH:
+            db.session.commit()  # refresh_now marked the account and emailed its owner
+        return (exc if exc.kind in (ErrorKind.REAUTH, ErrorKind.RATE_LIMITED, ErrorKind.CONFIG)
+                else ProviderError(ErrorKind.RETRY, exc.message, retry_at=exc.retry_at))
+    except Exception as exc:  # noqa: BLE001 - before publishing: surely nothing was posted
+        log.exception("share %s: could not get credentials for account %s", share.id, account.id)
+        return ProviderError(ErrorKind.RETRY, f"Could not get credentials ({exc.__class__.__name__}).")
+
+
+def _request(share: Share) -> PublishRequest:
+    post = share.post
+    return PublishRequest(text=text_with_current_link(share), link_url=short_url(share.tracked_link.code),
+                          title=post.preview_title or post.title, description=post.preview_description,
+                          idempotency_key=share.idempotency_key or "", language=share_language(share))
+
+
+def prepare(share_ids: Sequence[int], *, worker_id: str, now: datetime | None = None,
+            stop: StopFlag | None = None) -> tuple[list[Outbound], dict[int, str]]:
+    """Get claimed shares ready to send: ([the ones marked sending], {share id: outcome of the others}).
+
+    The others are settled here without a call: given back to the queue (stopping, lease ran out, the
+    account needs reconnecting or waits out a rate limit), failed (member or account gone, post no
+    longer live), or refused before sending (no credentials) and recorded as such. Commits.
+    """
+    now = now or utcnow()
+    loaded = _load(share_ids, now)
+    outcomes: dict[int, str] = {share_id: "lost" for share_id in set(share_ids) - {s.id for s, *_ in loaded}}
+    adapters: dict[str, SocialProvider] = {}
+    ready: dict[int, Outbound] = {}
+    refused: list[Sent] = []
+    settle: list[tuple[int, tuple[str, dict] | str]] = []
+    for share, live, app_until in loaded:
+        verdict = _check(share, worker_id=worker_id, now=now, stop=stop, live=live, app_until=app_until)
+        if verdict is not None:
+            settle.append((share.id, verdict))
+            continue
+        account = share.account
+        assert account is not None  # _check
+        request = _request(share)  # before _credentials, which may commit (and so expire what was loaded)
+        account_id, found = account.id, _credentials(share, account, now=now, adapters=adapters)
+        if isinstance(found, ProviderError):
+            refused.append(Sent(share.id, error=found))
+        else:
+            ready[share.id] = Outbound(share.id, account_id, found[0], found[1], request)
+    for share_id, verdict in settle:
+        outcomes[share_id] = _settle_unsent(share_id, verdict, worker_id=worker_id, now=now)
+    marked = mark_sending(ready, worker_id=worker_id, now=now)  # commits
+    for share_id in ready.keys() - marked:
+        log.warning("share %s: lease lost before sending; not sent", share_id)
+        outcomes[share_id] = "lost"
+    outcomes.update(record_outcomes(refused, worker_id=worker_id, now=now))
+    return [outbound for share_id, outbound in ready.items() if share_id in marked], outcomes
+
+
+def _settle_unsent(share_id: int, verdict: tuple[str, dict] | str, *, worker_id: str, now: datetime) -> str:
+    if isinstance(verdict, tuple):
+        outcome, values = verdict
+        release(share_id, worker_id=worker_id, **values)
+        return outcome
+    if verdict == "lost":
+        return verdict
     begin_write()  # still ours: the lease has time left, so recovery leaves it alone
-    outcome = _fail(share, reason)
+    share = db.session.get_one(Share, share_id)
+    outcome = fail(share, verdict.removeprefix("failed: "))
     share.lease_owner = share.lease_expires_at = None
     db.session.commit()
     return outcome
 
 
-def _send(share: Share, account: SocialAccount, *, worker_id: str, now: datetime) -> str:
-    share_id = share.id
-    if account.token_expires_at is not None and account.token_expires_at - social_accounts.REFRESH_MARGIN <= now:
-        begin_write()  # the refresh will write the new tokens
-    refusal: ProviderError | None = None
-    try:
-        provider = registry.get(account.provider)
-        context = social_accounts.access_context(account, now=now)
-    except (KeyError, crypto.SecretError) as exc:
-        refusal = ProviderError(ErrorKind.CONFIG, f"{account.provider}: {exc!r}")
-    except ProviderError as exc:
-        # Refreshing the token failed: nothing was posted, whatever the kind says about the refresh.
-        refusal = (exc if exc.kind in (ErrorKind.REAUTH, ErrorKind.RATE_LIMITED, ErrorKind.CONFIG)
-                   else ProviderError(ErrorKind.RETRY, exc.message, retry_at=exc.retry_at))
-    except Exception as exc:  # noqa: BLE001 - before publishing: surely nothing was posted
-        log.exception("share %s: could not get credentials for account %s", share_id, account.id)
-        refusal = ProviderError(ErrorKind.RETRY, f"Could not get credentials ({exc.__class__.__name__}).")
-    if refusal is not None:
-        if refusal.kind is ErrorKind.REAUTH:
-            db.session.commit()  # refresh_now marked the account and emailed its owner
-        return record_outcome(share_id, worker_id=worker_id, error=refusal, now=now)
-    post = share.post
-    request = PublishRequest(text=text_with_current_link(share), link_url=short_url(share.tracked_link.code),
-                             title=post.preview_title or post.title, description=post.preview_description,
-                             idempotency_key=share.idempotency_key or "", language=share_language(share))
-    # Refreshed tokens are committed; no transaction is held during the network call.
-    if not mark_sending(share_id, worker_id=worker_id, now=now):
-        log.warning("share %s: lease lost before sending; not sent", share_id)
-        return "lost"
+# --- sending ------------------------------------------------------------------------------------
+
+
+def send(outbound: Outbound) -> Sent:
+    """The network call for one prepared share; touches no database (any thread may run it)."""
     result: PublishResult | None = None
     error = None
     try:
-        result = provider.publish(account=context, request=request)
+        result = outbound.provider.publish(account=outbound.account, request=outbound.request)
     except ProviderError as exc:
         error = exc
     except Exception as exc:  # noqa: BLE001 - the request may have left: be conservative
-        log.exception("share %s: unexpected error from the %s adapter", share_id, account.provider)
+        log.exception("share %s: unexpected error from the %s adapter", outbound.share_id, outbound.provider.name)
         error = ProviderError(ErrorKind.UNKNOWN_OUTCOME,
                               f"Unexpected error while publishing ({exc.__class__.__name__}).")
     if result is None and error is None:
         error = ProviderError(ErrorKind.UNKNOWN_OUTCOME, "The network adapter returned no post id.")
-    return record_outcome(share_id, worker_id=worker_id, result=result, error=error, now=now)
+    return Sent(outbound.share_id, result, error)
 
 
-def record_outcome(share_id: int, *, worker_id: str, result: PublishResult | None = None,
-                   error: ProviderError | None = None, now: datetime | None = None) -> str:
-    """Write what the network said, in a fresh transaction, and commit."""
-    db.session.rollback()
-    begin_write()
-    now = now or utcnow()
-    share = db.session.get(Share, share_id, with_for_update=True, populate_existing=True)
-    if share is None:  # deleted meanwhile (its organization or member was removed)
-        db.session.rollback()
-        return "lost"
-    ours = share.status == ShareStatus.PUBLISHING and share.lease_owner == worker_id
-    if result is not None and share.status in (ShareStatus.PUBLISHING, ShareStatus.UNCONFIRMED, ShareStatus.SCHEDULED):
-        outcome = _published(share, result, now)  # it went out, whoever held the lease meanwhile
-    elif not ours:
-        log.warning("share %s: lease lost before recording %s; left as %s", share_id, error or result, share.status)
-        db.session.rollback()
-        return "lost"
-    else:
-        outcome = _apply_error(share, error or ProviderError(ErrorKind.UNKNOWN_OUTCOME, "No outcome was recorded."),
-                               now)
-    share.lease_owner = share.lease_expires_at = None
-    db.session.commit()
-    return outcome
+def publish_claimed(share_id: int, *, worker_id: str, now: datetime | None = None,
+                    stop: StopFlag | None = None) -> str:
+    """Publish one share this worker claimed, all three steps in this thread; returns the outcome."""
+    ready, outcomes = prepare([share_id], worker_id=worker_id, now=now, stop=stop)
+    if share_id in outcomes:
+        return outcomes[share_id]
+    return record_outcomes([send(ready[0])], worker_id=worker_id, now=now)[share_id]
 
 
-def _published(share: Share, result: PublishResult, now: datetime) -> str:
-    share.status = ShareStatus.PUBLISHED
-    share.external_id = (result.external_id or "")[:255] or None
-    share.external_url = (result.url or "")[:2048] or None
-    share.published_at = now
-    share.error = share.error_kind = share.next_attempt_at = None
-    award_published(share)  # points only now that the network confirmed it
-    return "published"
-
-
-def _reschedule(share: Share, at: datetime, *, counted: bool) -> None:
-    share.status = ShareStatus.SCHEDULED
-    share.next_attempt_at = at
-    if not counted:
-        share.attempts = max(share.attempts - 1, 0)
-
-
-def _apply_error(share: Share, error: ProviderError, now: datetime) -> str:
-    config = current_app.config
-    account = share.account
-    kind = error.kind
-    share.error_kind = kind.value
-    share.error = (error.message or kind.value)[:2000]
-    if kind is ErrorKind.RATE_LIMITED:
-        until = error.retry_at or now + timedelta(seconds=config["PUBLISH_BACKOFF_SECONDS"])
-        # Reset headers have whole-second resolution (and clocks differ): never retry sooner than
-        # a moment from now, or a reset "already past" would make every worker hammer the network.
-        until = max(until, now + MIN_RATE_LIMIT_WAIT)
-        if account is not None:
-            rate_limits.defer(account, until, app_wide=error.app_wide)
-        _reschedule(share, until, counted=False)
-        return "rate_limited"
-    if kind is ErrorKind.RETRY and share.attempts > 1 and is_idempotent(share.network) \
-            and not is_idempotent(share.network, since=share.scheduled_at, now=now):
-        # An earlier attempt may have gone through and the network forgot its idempotency key.
-        kind = ErrorKind.UNKNOWN_OUTCOME
-        share.error_kind = kind.value
-    if kind is ErrorKind.RETRY:
-        if share.attempts >= config["PUBLISH_MAX_ATTEMPTS"]:
-            return _fail(share, f"Gave up after {share.attempts} attempts: {share.error}", kind)
-        at = now + backoff_delay(share.attempts, base=config["PUBLISH_BACKOFF_SECONDS"])
-        _reschedule(share, max(at, error.retry_at or at), counted=True)
-        return "retry"
-    if kind is ErrorKind.REAUTH:
-        if account is not None:
-            social_accounts.mark_needs_reconnect(account, reason=error.message)
-        share.error = "The account needs reconnecting."
-        _reschedule(share, now, counted=False)  # waits, unclaimable, until the account is active again
-        return "blocked"
-    if kind is ErrorKind.CONFIG:
-        log.error("share %s: configuration problem on %s: %s", share.id, share.network, error.message)
-        return _fail(share, CONFIG_MESSAGE, kind)
-    if kind is ErrorKind.REJECTED:
-        return _fail(share, f"The network refused the post: {error.message}", kind)
-    share.status = ShareStatus.UNCONFIRMED  # UNKNOWN_OUTCOME: a person decides; never re-posted by itself
-    share.next_attempt_at = None
-    return "unconfirmed"
-
-
-# --- the worker's loop: claim, publish one ---------------------------------------------------------
+# --- the worker's loop: claim, prepare, send, record ------------------------------------------------
 
 
 def recover_leases(*, now: datetime | None = None) -> int:
@@ -259,13 +236,3 @@ def claim_next(*, worker_id: str, limit: int, busy_accounts: Collection[int] = (
     it has in flight (so an account's shares go out one after another, and a 429 holds back the rest);
     commits. Returns {share id: account id}."""
     return claim_next_shares(worker_id=worker_id, limit=limit, busy_accounts=busy_accounts, now=now)
-
-
-def publish_one(share_id: int, *, worker_id: str, stop: StopFlag | None) -> str:
-    """Publish one claimed share; its outcome, or "error" when publishing crashed (its lease is recovered)."""
-    try:
-        return publish_claimed(share_id, worker_id=worker_id, stop=stop)
-    except Exception:  # noqa: BLE001 - one share's trouble must not stop the others
-        log.exception("share %s: publishing crashed; its lease will be recovered", share_id)
-        db.session.rollback()
-        return "error"

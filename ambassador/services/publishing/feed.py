@@ -6,6 +6,7 @@ longer live (expired, archived, another team, internal-only…) can never be sha
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from ...models import (
     Post,
     PostStatus,
     Role,
+    Share,
     utcnow,
 )
 from ...models.content import campaign_team, post_team
@@ -40,10 +42,10 @@ def targets_member(link_table: sa.Table, owner_column: str, owner_id, membership
     return sa.or_(~anyone.exists(), mine.exists())
 
 
-def live_in_org(*, org_id: int, now: datetime | None = None) -> list:
+def live_in_org(*, org_id, now: datetime | sa.BindParameter | None = None) -> list[sa.ColumnElement[bool]]:
     """The conditions (Post joined to its Campaign) of a post live for someone in the organization:
     published, in its window, in an active campaign in its window; the feed adds audience and teams."""
-    now = now or utcnow()
+    now = now if now is not None else utcnow()
     return [
         Post.org_id == org_id,
         Campaign.org_id == org_id,
@@ -57,19 +59,49 @@ def live_in_org(*, org_id: int, now: datetime | None = None) -> list:
     ]
 
 
+def _live_conditions(*, org_id, membership_id, internal,
+                     now: datetime | sa.BindParameter) -> list[sa.ColumnElement[bool]]:
+    """The feed's one rule for "live for this member" (Post and Campaign joined). The member is given by
+    values (one member) or by columns of a joined Membership (many at once: `live_share_ids`);
+    `internal` is a bool or a SQL condition."""
+    conditions = [
+        *live_in_org(org_id=org_id, now=now),
+        targets_member(post_team, "post_id", Post.id, membership_id),
+        targets_member(campaign_team, "campaign_id", Campaign.id, membership_id),
+    ]
+    if isinstance(internal, bool):
+        if not internal:
+            conditions.append(Post.audience == Audience.EVERYONE)
+    else:
+        conditions.append(sa.or_(internal, Post.audience == Audience.EVERYONE))
+    return conditions
+
+
 def _live_where(query: sa.Select, *, membership: Membership, now: datetime | None,
                 campaign_id: int | None) -> sa.Select:
     """Join the campaign and keep only what is live for the member."""
-    conditions = [
-        *live_in_org(org_id=membership.org_id, now=now),
-        targets_member(post_team, "post_id", Post.id, membership.id),
-        targets_member(campaign_team, "campaign_id", Campaign.id, membership.id),
-    ]
-    if membership.kind != MemberKind.INTERNAL:
-        conditions.append(Post.audience == Audience.EVERYONE)
+    conditions = _live_conditions(org_id=membership.org_id, membership_id=membership.id,
+                                  internal=membership.kind == MemberKind.INTERNAL, now=now or utcnow())
     if campaign_id is not None:
         conditions.append(Post.campaign_id == campaign_id)
     return query.join(Campaign, Post.campaign_id == Campaign.id).where(*conditions)
+
+
+def share_is_live(now: datetime | sa.BindParameter | None = None) -> sa.Exists:
+    """EXISTS, for a Share row of the enclosing query: its post is live for its member right now (the rule
+    of `live_post`, so a batch of shares is checked within the statement that loads them)."""
+    member = sa.orm.aliased(Membership)
+    conditions = _live_conditions(org_id=member.org_id, membership_id=member.id,
+                                  internal=member.kind == MemberKind.INTERNAL,
+                                  now=now if now is not None else utcnow())
+    return (sa.select(sa.literal(1)).select_from(Post).join(Campaign, Post.campaign_id == Campaign.id)
+            .join(member, member.id == Share.membership_id)
+            .where(Post.id == Share.post_id, *conditions).exists())
+
+
+def live_share_ids(share_ids: Collection[int], *, now: datetime | None = None) -> set[int]:
+    """Which of these shares' posts are live for their member right now."""
+    return set(db.session.scalars(sa.select(Share.id).where(Share.id.in_(sorted(share_ids)), share_is_live(now))))
 
 
 def live_posts(*, membership: Membership, now: datetime | None = None, campaign_id: int | None = None,

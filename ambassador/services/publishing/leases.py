@@ -14,6 +14,7 @@ These functions commit: the worker's job is their outermost unit of work.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -46,7 +47,7 @@ def is_idempotent(network: str, *, since: datetime | None = None, now: datetime 
     return window is None or since is None or (now or utcnow()) - since < window
 
 
-def _due(now: datetime, *columns: sa.ColumnElement) -> sa.Select:
+def _due(now: datetime | sa.BindParameter, *columns: sa.ColumnElement) -> sa.Select:
     app_limit = sa.and_(AppRateLimit.provider == SocialAccount.provider,
                         AppRateLimit.service_url == SocialAccount.service_url)
     return (sa.select(Share.id, *columns)
@@ -63,7 +64,8 @@ def _due(now: datetime, *columns: sa.ColumnElement) -> sa.Select:
 HEAD_PER_CLAIM = 8
 
 
-def _first_of_each_account(now: datetime, *, limit: int, busy_accounts: Collection[int]) -> sa.Select:
+def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.ColumnElement[int],
+                           busy_accounts: Collection[int] | sa.BindParameter) -> sa.Select:
     """The ids of up to `limit` due shares, each its account's earliest, none of `busy_accounts`'s, earliest first.
 
     Only the head of the queue is ranked (a top-N, not a sort of every due share): among the earliest
@@ -72,7 +74,9 @@ def _first_of_each_account(now: datetime, *, limit: int, busy_accounts: Collecti
     these ids name.
     """
     head = _due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"))
-    if busy_accounts:
+    if isinstance(busy_accounts, sa.BindParameter):
+        head = head.where(Share.account_id.not_in(busy_accounts))
+    elif busy_accounts:
         head = head.where(Share.account_id.not_in(list(busy_accounts)))
     queue = head.order_by(Share.next_attempt_at, Share.id).limit(HEAD_PER_CLAIM * limit).subquery()
     rank = sa.func.row_number().over(partition_by=queue.c.account_id, order_by=(queue.c.due_at, queue.c.id))
@@ -93,19 +97,14 @@ def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account:
              .execution_options(synchronize_session=False))
     order = (Share.next_attempt_at, Share.id)
     claimed: dict[int, int | None]
-    if db.session.get_bind().dialect.name == "postgresql":
-        if one_per_account:
-            # Twice as many candidates as wanted: a worker that finds the first ones locked by another
-            # takes the next ones instead of coming back empty.
-            firsts = _first_of_each_account(now, limit=2 * limit, busy_accounts=busy_accounts)
-            candidates = sa.select(Share.id).where(Share.id.in_(firsts.scalar_subquery()),
-                                                   Share.status == ShareStatus.SCHEDULED)
-        else:
-            candidates = _due(now)
-        locked = candidates.order_by(*order).limit(limit).with_for_update(skip_locked=True, of=Share)
-        ids = list(db.session.scalars(locked))
-        claimed = dict(db.session.execute(claim.where(Share.id.in_(ids)).returning(Share.id, Share.account_id)).tuples(
-        ).all()) if ids else {}
+    if db.session.get_bind().dialect.name == "postgresql" and one_per_account:
+        claimed = dict(db.session.execute(_claim_next_statement(), {
+            "now": now, "busy": sorted(busy_accounts), "claim_limit": limit, "worker_id": worker_id,
+            "lease_until": lease_until}).tuples().all())
+    elif db.session.get_bind().dialect.name == "postgresql":
+        chosen = _due(now).order_by(*order).limit(limit).with_for_update(skip_locked=True, of=Share).cte("chosen")
+        claimed = dict(db.session.execute(claim.where(Share.id == chosen.c.id)
+                                          .returning(Share.id, Share.account_id)).tuples().all())
     else:
         query = (_first_of_each_account(now, limit=limit, busy_accounts=busy_accounts) if one_per_account
                  else _due(now).order_by(*order).limit(limit))
@@ -115,6 +114,28 @@ def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account:
                    if database.changed_rows(claim.where(Share.id == share_id)) == 1}
     db.session.commit()
     return claimed
+
+
+@functools.cache
+def _claim_next_statement() -> sa.Update:
+    """PostgreSQL's claim of each account's first due share, built once (its cache key too: the worker runs
+    it as often as its threads free up): WITH chosen AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … FROM chosen
+    RETURNING (a CTE that locks is evaluated once; an IN (subquery) may be run again per row and take more
+    than the limit). Parameters: now, busy (account ids), claim_limit, worker_id, lease_until."""
+    now = sa.bindparam("now", type_=sa.DateTime())
+    limit = sa.bindparam("claim_limit", type_=sa.Integer())
+    # Twice as many candidates as wanted: a worker that finds the first ones locked by another
+    # takes the next ones instead of coming back empty.
+    firsts = _first_of_each_account(now, limit=2 * limit, busy_accounts=sa.bindparam("busy", expanding=True))
+    chosen = (sa.select(Share.id).where(Share.id.in_(firsts.scalar_subquery()), Share.status == ShareStatus.SCHEDULED)
+              .order_by(Share.next_attempt_at, Share.id).limit(limit)
+              .with_for_update(skip_locked=True, of=Share).cte("chosen"))
+    return (sa.update(Share).where(Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now,
+                                   Share.id == chosen.c.id)
+            .values(status=ShareStatus.PUBLISHING, lease_owner=sa.bindparam("worker_id", type_=sa.String()),
+                    lease_expires_at=sa.bindparam("lease_until", type_=sa.DateTime()), sending_at=None,
+                    attempts=Share.attempts + 1)
+            .returning(Share.id, Share.account_id).execution_options(synchronize_session=False))
 
 
 def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None) -> list[int]:
@@ -154,20 +175,25 @@ def release(share_id: int, *, worker_id: str, at: datetime, **values) -> None:
     db.session.commit()
 
 
-def mark_sending(share_id: int, *, worker_id: str, now: datetime) -> bool:
-    """Record (and commit) that the network is about to be called; False if the lease is not ours.
+def mark_sending(share_ids: Collection[int], *, worker_id: str, now: datetime) -> set[int]:
+    """Record (and commit) that the network is about to be called for these shares; the ids still ours.
 
     Only a share marked here can have reached the network, so only such a share can become
     "unconfirmed" when its worker dies. The update is conditional: a lease that ran out (and was
-    perhaps recovered and claimed by another worker) is not sent.
+    perhaps recovered and claimed by another worker) is not sent. One statement for the whole batch:
+    the worker marks the shares it hands to its free threads, which call the network at once.
     """
-    db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
-    marked = database.changed_rows(
-        sa.update(Share).where(Share.id == share_id, Share.status == ShareStatus.PUBLISHING,
+    if not share_ids:
+        db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
+        return set()
+    if db.session.get_bind().dialect.name == "sqlite":
+        begin_write()  # after this thread's reads, a write could not wait its turn
+    marked = set(db.session.scalars(
+        sa.update(Share).where(Share.id.in_(sorted(share_ids)), Share.status == ShareStatus.PUBLISHING,
                                Share.lease_owner == worker_id,
                                Share.lease_expires_at > now)
-        .values(sending_at=utcnow()).execution_options(synchronize_session=False)) == 1
-    db.session.commit()
+        .values(sending_at=utcnow()).returning(Share.id).execution_options(synchronize_session=False)))
+    db.session.commit()  # with what came before (refreshed tokens): kept whatever happens next
     return marked
 
 

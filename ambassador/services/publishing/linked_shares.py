@@ -8,6 +8,7 @@ status "scheduled" with a due time, then "publishing" while a worker holds it, t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,7 +36,7 @@ from ...providers import registry
 from ...providers.base import ErrorKind
 from ..community import points
 from . import feed, social_accounts, tracked_links
-from .sharing import ShareError, already_rewarded, compose_share, short_url
+from .sharing import ShareError, compose_share, rewarded_pairs, short_url
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
 ACTIVE_STATUSES = (ShareStatus.SCHEDULED, ShareStatus.PUBLISHING, ShareStatus.PUBLISHED, ShareStatus.UNCONFIRMED)
@@ -179,7 +180,7 @@ def confirm_unconfirmed(*, share: Share, url: str | None = None) -> None:
     if not _transition(share, allowed=(ShareStatus.UNCONFIRMED,), status=ShareStatus.PUBLISHED, published_at=utcnow(),
                        external_url=url[:2048] or None, error=None, lease_owner=None, lease_expires_at=None):
         raise PublishError(_l("Only a share waiting for your confirmation can be confirmed."))
-    award_published(share)
+    award_published([share])
 
 
 def discard_unconfirmed(*, share: Share) -> None:
@@ -189,11 +190,20 @@ def discard_unconfirmed(*, share: Share) -> None:
         raise PublishError(_l("Only a share waiting for your confirmation can be discarded."))
 
 
-def award_published(share: Share):
-    """Points for a published API share: once per (member, post, network), none for Facebook."""
-    if already_rewarded(membership_id=share.membership_id, post_id=share.post_id, network=share.network):
-        return None
-    return points.award_share(share=share)
+def award_published(shares: Sequence[Share], *, members_locked: bool = False) -> int:
+    """Points for published API shares: once per (member, post, network), none for Facebook; how many were paid.
+
+    One share of a (member, post, network) already rewarded (an intent share, an earlier API share), or an
+    earlier one of the same batch, earns nothing more. `members_locked`: the caller locked their members
+    (points.lock_members)."""
+    rewarded = rewarded_pairs(shares)
+    payable: list[Share] = []
+    for share in sorted(shares, key=lambda s: (s.published_at or s.created_at, s.id)):
+        key = (share.membership_id, share.post_id, share.network)
+        if key not in rewarded:
+            rewarded.add(key)
+            payable.append(share)
+    return len(points.award_shares(payable, members_locked=members_locked)) if payable else 0
 
 
 # --- sharing one post through several of the member's accounts -------------------------------------

@@ -7,6 +7,7 @@ cannot be dropped by editing the caption and the raw post link never leaves the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -156,6 +157,19 @@ def already_rewarded(*, membership_id: int, post_id: int, network: str) -> bool:
         .where(PointsEntry.reason == "share", Share.membership_id == membership_id, Share.post_id == post_id,
                Share.network == network)
         .limit(1)) is not None
+
+
+def rewarded_pairs(shares: Sequence[Share]) -> set[tuple[int, int, str]]:
+    """Which of these shares' (member, post, network) already earned share points, through any share."""
+    if not shares:
+        return set()
+    wanted = {(s.membership_id, s.post_id, s.network) for s in shares}
+    rows = db.session.execute(
+        sa.select(Share.membership_id, Share.post_id, Share.network).distinct().select_from(PointsEntry)
+        .join(Share, PointsEntry.share_id == Share.id)
+        .where(PointsEntry.reason == "share", Share.membership_id.in_({m for m, _p, _n in wanted}),
+               Share.post_id.in_({p for _m, p, _n in wanted}))).tuples()
+    return {row for row in rows if row in wanted}
 
 
 def _lock_link(link: TrackedLink) -> None:

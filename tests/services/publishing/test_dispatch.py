@@ -289,7 +289,7 @@ def test_a_lease_that_ran_out_and_was_claimed_again_is_not_sent_by_its_first_own
     expire_leases(db)
     leases.recover_expired_leases()
     assert leases.claim_due_shares(worker_id=WORKER, limit=10) == [share.id]
-    assert not leases.mark_sending(share.id, worker_id="slow-worker", now=utcnow())
+    assert not leases.mark_sending([share.id], worker_id="slow-worker", now=utcnow())
     assert dispatch.publish_claimed(share.id, worker_id=WORKER) == "published"
     assert len(network.calls) == 1
 
