@@ -1,5 +1,6 @@
 """Boards read from the standings (services/analytics/standings.py): an index range of the top rows on
-(scope, points) and one indexed count for a rank, whatever the number of members.
+(scope, points), and a rank summed from the scope's standing counts (services/analytics/standing_counts.py: members
+per points total), whatever the number of members.
 
 Members without a standing in the scope have 0 points; they rank after every positive total and before
 every negative one, listed by name (rules: services/analytics/boards.py).
@@ -13,8 +14,9 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Membership, MemberStatus, Standing, Team, User
+from ...models import Membership, MemberStatus, Standing, StandingCount, Team, User
 from ...models.organization import membership_team
+from . import standing_counts
 from .boards import Board, BoardRow, Scope, competition_ranks, display_name, sort_name, team_names
 
 
@@ -35,10 +37,6 @@ def _ranked_members(org_id: int, scope: Scope) -> list:
             sa.select(membership_team.c.membership_id).join(Team, Team.id == membership_team.c.team_id)
             .where(Team.id == scope.team_id, Team.org_id == org_id)))
     return conditions
-
-
-def _count(*conditions) -> int:
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(*conditions)) or 0)
 
 
 def _named(query):
@@ -120,16 +118,13 @@ def ranked_count(org_id: int, scope: Scope) -> int:
 
 def ranks_of(org_id: int, key: str, scope: Scope, totals: set[int], total: int | None = None) -> dict[int, int]:
     """{total: competition rank} — 1 + members with more points (those at 0 included for a negative total) —
-    counted in one pass over the scope's index entries above the lowest of them."""
+    summed in one pass over the scope's standing counts above the lowest of them."""
     if not totals:
         return {}
-    in_scope = _in_scope(org_id, key, scope)
-    ordered = sorted(totals)
-    counts = db.session.execute(sa.select(*(sa.func.count().filter(Standing.points > value) for value in ordered))
-                                .where(*in_scope, Standing.points > ordered[0])).one()
-    above = dict(zip(ordered, (int(n) for n in counts), strict=True))
-    if ordered[0] < 0:  # members without a standing are at 0, above the negative totals
-        missing = (ranked_count(org_id, scope) if total is None else total) - _count(*in_scope)
+    above = standing_counts.above(org_id, key, scope, totals)
+    if min(totals) < 0:  # members without a standing are at 0, above the negative totals
+        missing = (ranked_count(org_id, scope) if total is None else total) - standing_counts.members(
+            org_id, key, scope)
         above = {value: n + (missing if value < 0 else 0) for value, n in above.items()}
     return {value: n + 1 for value, n in above.items()}
 
@@ -161,13 +156,13 @@ def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None)
     ranks = competition_ranks([r.points for r in positive])
     listed = list(positive)
     if len(listed) < limit:
-        negatives = _count(*_in_scope(org_id, key, scope), Standing.points < 0)
+        negatives = standing_counts.members(org_id, key, scope, StandingCount.points < 0)
         zero = _zero(org_id, key, scope, limit - len(listed), nonzero=len(positive) + negatives)
         ranks += [len(positive) + 1] * len(zero)
         listed += zero
     if len(listed) < limit:
         negative = _negative(org_id, key, scope, limit - len(listed))
-        n_zero = total - _count(*_in_scope(org_id, key, scope), Standing.points != 0)
+        n_zero = total - standing_counts.members(org_id, key, scope, StandingCount.points != 0)
         ranks += competition_ranks([r.points for r in negative], offset=len(positive) + n_zero)
         listed += negative
     teams = team_names(org_id=org_id, membership_ids=[r.membership_id for r in listed])
@@ -191,4 +186,4 @@ def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[
 
 
 def with_points(*, org_id: int, key: str, scope: Scope) -> int:
-    return _count(*_in_scope(org_id, key, scope), Standing.points != 0)
+    return standing_counts.members(org_id, key, scope, StandingCount.points != 0)
