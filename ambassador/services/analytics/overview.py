@@ -76,9 +76,16 @@ def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
     window, else from the member cells."""
     key = leaderboard.standing_key(org_id=org_id, window=window)
     if key is not None:
-        sharers = sa.select(Standing.membership_id).where(
-            Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
-            Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.shares > 0)
+        # Standings exist for active members only: the sharers are one range of the (scope, shares) index,
+        # counted without a join, less the few sharers who are not ambassadors (managers, curators, admins).
+        sharing = [Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
+                   Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.shares > 0]
+        everyone = db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(*sharing)) or 0
+        others = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Standing)
+            .join(Membership, Membership.id == Standing.membership_id)
+            .where(*sharing, Membership.org_id == org_id, Membership.role != Role.AMBASSADOR)) or 0
+        return int(everyone) - int(others)
     else:
         cells = [RollupCell.org_id == org_id, RollupCell.shares > 0]
         if window.bounded:
