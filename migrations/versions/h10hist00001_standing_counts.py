@@ -30,13 +30,17 @@ def upgrade():
         sa.Column("points", sa.BigInteger(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("members", sa.Integer(), nullable=False),
+        sa.Column("shares", sa.BigInteger(), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), nullable=False),
+        sa.Column("sharers", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["org_id"], ["organization.id"],
                                 name=op.f("fk_standing_count_org_id_organization"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("org_id", "window", "campaign_id", "network", "team_id", "points", "kind",
                                 name=op.f("pk_standing_count")),
     )
-    op.execute('INSERT INTO standing_count (org_id, "window", campaign_id, network, team_id, points, kind, members) '
-               'SELECT org_id, "window", campaign_id, network, team_id, points, kind, count(*) FROM standing '
+    op.execute('INSERT INTO standing_count (org_id, "window", campaign_id, network, team_id, points, kind, members, '
+               'shares, clicks, sharers) SELECT org_id, "window", campaign_id, network, team_id, points, kind, count(*), '
+               'sum(shares), sum(clicks), count(CASE WHEN shares > 0 THEN 1 END) FROM standing '
                'GROUP BY org_id, "window", campaign_id, network, team_id, points, kind')
 
 

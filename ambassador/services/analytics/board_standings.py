@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -92,7 +94,8 @@ def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]])
 # process keeps the figure for COUNT_SECONDS; a membership written in this process forgets them at once
 # (rollups' session listener), one written by another process shows within COUNT_SECONDS.
 COUNT_SECONDS = 60.0
-_counts: dict[tuple, tuple[float, int]] = {}
+T = TypeVar("T")
+_counts: dict[tuple, tuple[float, Any]] = {}
 _counts_lock = threading.Lock()
 
 
@@ -101,19 +104,23 @@ def forget_counts() -> None:
         _counts.clear()
 
 
-def ranked_count(org_id: int, scope: Scope) -> int:
-    """How many members the board ranks."""
-    key = (org_id, scope.team_id, scope.kind)
+def kept(key: tuple, compute: Callable[[], T]) -> T:
+    """A figure about the members (how many, who has which role) kept COUNT_SECONDS by this process."""
     now = time.monotonic()
     with _counts_lock:
-        kept = _counts.get(key)
-    if kept is not None and now - kept[0] < COUNT_SECONDS:
-        return kept[1]
-    count = int(db.session.scalar(sa.select(sa.func.count()).select_from(Membership)
-                                  .where(*_ranked_members(org_id, scope))) or 0)
+        found = _counts.get(key)
+    if found is not None and now - found[0] < COUNT_SECONDS:
+        return found[1]
+    value = compute()
     with _counts_lock:
-        _counts[key] = (now, count)
-    return count
+        _counts[key] = (now, value)
+    return value
+
+
+def ranked_count(org_id: int, scope: Scope) -> int:
+    """How many members the board ranks."""
+    return kept(("ranked", org_id, scope.team_id, scope.kind), lambda: int(db.session.scalar(
+        sa.select(sa.func.count()).select_from(Membership).where(*_ranked_members(org_id, scope))) or 0))
 
 
 def ranks_of(org_id: int, key: str, scope: Scope, totals: set[int], total: int | None = None) -> dict[int, int]:

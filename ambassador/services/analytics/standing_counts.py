@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import cast
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...infra.upsert import upsert
-from ...models import Standing, StandingCount
+from ...models import NO_ID, NO_NETWORK, Standing, StandingCount
 from .boards import Scope
 
 _COUNT = cast(sa.Table, StandingCount.__table__)
@@ -33,29 +33,43 @@ KEYS = ("org_id", "window", "campaign_id", "network", "team_id", "points", "kind
 _SCOPE = ("org_id", "window", "campaign_id", "network", "team_id")
 
 
-def moved(conn: sa.Connection, changes: Iterable[tuple[tuple, str, int | None, int]]) -> None:
-    """Standings changed by events: (scope key (org, window, campaign, network, team), kind, points before or None
-    for a new row, points after)."""
-    deltas: dict[tuple, int] = defaultdict(int)
+SUMS = ("members", "shares", "clicks", "sharers")
+
+
+class Totals(NamedTuple):
+    points: int
+    shares: int
+    clicks: int
+
+
+def moved(conn: sa.Connection, changes: Iterable[tuple[tuple, str, Totals | None, Totals]]) -> None:
+    """Standings changed by events: (scope key (org, window, campaign, network, team), kind, totals before or None
+    for a new row, totals after)."""
+    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for scope, kind, before, after in changes:
         if before == after:
             continue
-        if before is not None:
-            deltas[(*scope, before, kind)] -= 1
-        deltas[(*scope, after, kind)] += 1
-    rows = [dict(zip(KEYS, key, strict=True), members=n) for key, n in deltas.items() if n]
-    upsert(conn, _COUNT, rows, keys=KEYS, adds=("members",))
+        for totals, sign in ((before, -1), (after, 1)):
+            if totals is not None:
+                sums = deltas[(*scope, totals.points, kind)]
+                for i, n in enumerate((1, totals.shares, totals.clicks, int(totals.shares > 0))):
+                    sums[i] += sign * n
+    rows = [dict(zip(KEYS, key, strict=True), **dict(zip(SUMS, sums, strict=True)))
+            for key, sums in deltas.items() if any(sums)]
+    upsert(conn, _COUNT, rows, keys=KEYS, adds=SUMS)
 
 
 def recount(conn: sa.Connection, where: list, *, sign: int) -> None:
     """Add (sign +1) or subtract (-1) the standings matching `where` to or from the counts, in one statement."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     columns = [_STANDING.c[name] for name in KEYS]
+    sums = (sa.func.count(), sa.func.sum(_STANDING.c.shares), sa.func.sum(_STANDING.c.clicks),
+            sa.func.count(sa.case((_STANDING.c.shares > 0, 1))))
     # WHERE is never empty: SQLite needs one to read ON CONFLICT after INSERT … SELECT.
-    query = sa.select(*columns, sign * sa.func.count()).where(sa.true(), *where).group_by(*columns)
-    stmt = insert(_COUNT).from_select([*KEYS, "members"], query)
+    query = sa.select(*columns, *(sign * n for n in sums)).where(sa.true(), *where).group_by(*columns)
+    stmt = insert(_COUNT).from_select([*KEYS, *SUMS], query)
     conn.execute(stmt.on_conflict_do_update(index_elements=list(KEYS),
-                                            set_={"members": _COUNT.c.members + stmt.excluded.members}))
+                                            set_={name: _COUNT.c[name] + stmt.excluded[name] for name in SUMS}))
 
 
 def forget(conn: sa.Connection, *, org_id: int | None = None, windows: list[str] | None = None,
@@ -94,6 +108,21 @@ def members(org_id: int, key: str, scope: Scope, *conditions) -> int:
     """How many standings of the scope (with points matching `conditions`)."""
     return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StandingCount.members), 0))
                                  .where(*_in_scope(org_id, key, scope), *conditions)) or 0)
+
+
+def per_team(org_id: int, key: str) -> list[tuple[int, int, int]]:
+    """[(team id, shares, clicks)] of the window's team scopes (every campaign and network; NO_TEAM included)."""
+    return [(int(team), int(shares or 0), int(clicks or 0)) for team, shares, clicks in db.session.execute(
+        sa.select(StandingCount.team_id, sa.func.sum(StandingCount.shares), sa.func.sum(StandingCount.clicks))
+        .where(StandingCount.org_id == org_id, StandingCount.window == key, StandingCount.campaign_id == NO_ID,
+               StandingCount.network == NO_NETWORK, StandingCount.team_id != 0)
+        .group_by(StandingCount.team_id))]
+
+
+def sharers(org_id: int, key: str) -> int:
+    """Members with a counted share in the window (every campaign, network and team)."""
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StandingCount.sharers), 0))
+                                 .where(*_in_scope(org_id, key, Scope()))) or 0)
 
 
 def above(org_id: int, key: str, scope: Scope, totals: set[int]) -> dict[int, int]:

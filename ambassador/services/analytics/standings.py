@@ -133,25 +133,28 @@ def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
                 for name in _SUMS:
                     row[name] += getattr(inc, name)
     names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
-    before = _points_before(conn, list(rows))
+    before = _totals_before(conn, list(rows))
     upsert(conn, _STANDING, [dict(zip(names, key, strict=True), **row) for key, row in rows.items()],
            keys=names, adds=_SUMS)
-    standing_counts.moved(conn, ((key[:5], row["kind"], before.get(key), before.get(key, 0) + row["points"])
-                                 for key, row in rows.items()))
+    zero = standing_counts.Totals(0, 0, 0)
+    standing_counts.moved(conn, (
+        (key[:5], row["kind"], before.get(key),
+         standing_counts.Totals(*(n + row[name] for n, name in zip(before.get(key, zero), _SUMS, strict=True))))
+        for key, row in rows.items()))
 
 
 _KEY_CHUNK = 150  # standing keys per statement (6 parameters each)
 
 
-def _points_before(conn: sa.Connection, keys: list[tuple]) -> dict[tuple, int]:
-    """{standing key: its points} for the keys that have a row (read under the members' locks: rollups.apply)."""
+def _totals_before(conn: sa.Connection, keys: list[tuple]) -> dict[tuple, standing_counts.Totals]:
+    """{standing key: its totals} for the keys that have a row (read under the members' locks: rollups.apply)."""
     columns = [_STANDING.c[name] for name in ("org_id", "window", "campaign_id", "network", "team_id",
                                                "membership_id")]
-    found: dict[tuple, int] = {}
+    found: dict[tuple, standing_counts.Totals] = {}
     for start in range(0, len(keys), _KEY_CHUNK):
-        for row in conn.execute(sa.select(*columns, _STANDING.c.points)
+        for row in conn.execute(sa.select(*columns, *(_STANDING.c[name] for name in _SUMS))
                                 .where(sa.tuple_(*columns).in_(keys[start:start + _KEY_CHUNK]))):
-            found[tuple(row[:6])] = int(row.points)
+            found[tuple(row[:6])] = standing_counts.Totals(*(int(n) for n in row[6:]))
     return found
 
 

@@ -5,8 +5,9 @@ status (some published later, some moved back out of "published"), clicks throug
 its ledger points, bulk-inserted) and through the ORM, members in several teams, deactivated members, and
 standings windows built part-way (so both the increments and the rebuilds are exercised). Then boards of
 every window × team × kind × campaign × network, with the viewer's row and movement, are compared with
-tests/services/analytics/raw_boards.py, and so are the overview's totals; the standing counts (members per points
-total, what ranks are summed from) equal the standings they count.
+tests/services/analytics/raw_boards.py, and so are the overview's totals; the standing counts (members, shares,
+clicks and sharers per points total: what ranks and the overview's team figures are summed from) equal the
+standings they count.
 
 Published API shares are also read back from the networks, stored as the engagement job stores them (rising and
 falling figures, unknown ones, the same reading stored twice, posts deleted on the network): the rollups'
@@ -231,14 +232,17 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
 
 def _counts(db, org) -> tuple[dict, dict]:
     """(the standing counts kept, the same counted from the standings): {(window, campaign, network, team, points,
-    kind): members}, counts at 0 left out."""
+    kind): (members, shares, clicks, sharers)}, counts at 0 left out."""
     keys = ("window", "campaign_id", "network", "team_id", "points", "kind")
-    kept = {tuple(r[:-1]): r[-1] for r in db.session.execute(
-        sa.select(*(getattr(StandingCount, k) for k in keys), StandingCount.members)
+    kept = {tuple(r[:6]): tuple(r[6:]) for r in db.session.execute(
+        sa.select(*(getattr(StandingCount, k) for k in keys), StandingCount.members, StandingCount.shares,
+                  StandingCount.clicks, StandingCount.sharers)
         .where(StandingCount.org_id == org.id, StandingCount.members != 0))}
     columns = [getattr(Standing, k) for k in keys]
-    counted = {tuple(r[:-1]): r[-1] for r in db.session.execute(
-        sa.select(*columns, sa.func.count()).where(Standing.org_id == org.id).group_by(*columns))}
+    counted = {tuple(r[:6]): tuple(r[6:]) for r in db.session.execute(
+        sa.select(*columns, sa.func.count(), sa.func.sum(Standing.shares), sa.func.sum(Standing.clicks),
+                  sa.func.count(sa.case((Standing.shares > 0, 1))))
+        .where(Standing.org_id == org.id).group_by(*columns))}
     return kept, counted
 
 
