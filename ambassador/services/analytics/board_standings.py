@@ -142,19 +142,20 @@ def rank_of(org_id: int, key: str, scope: Scope, points: int, total: int | None 
 
 
 def _my_row(org_id: int, key: str, scope: Scope, me_id: int, total: int) -> BoardRow | None:
+    """The member's row (teams not filled in), None when the board does not rank them: one statement for the
+    member and their standing, one for the rank."""
+    mine = sa.and_(*_in_scope(org_id, key, scope), Standing.membership_id == Membership.id)
     member = db.session.execute(
-        sa.select(Membership.id.label("membership_id"), User.name, User.email, Membership.kind.label("member_kind"))
-        .join(User, User.id == Membership.user_id).where(Membership.id == me_id, *_ranked_members(org_id, scope))
-    ).one_or_none()
+        sa.select(User.name, User.email, Membership.kind.label("member_kind"), Standing.points, Standing.shares,
+                  Standing.clicks)
+        .join(User, User.id == Membership.user_id).outerjoin(Standing, mine)
+        .where(Membership.id == me_id, *_ranked_members(org_id, scope))).one_or_none()
     if member is None:
         return None
-    mine = db.session.execute(sa.select(Standing.points, Standing.shares, Standing.clicks)
-                              .where(*_in_scope(org_id, key, scope), Standing.membership_id == me_id)).one_or_none()
-    points, shares, clicks = (int(mine.points), int(mine.shares), int(mine.clicks)) if mine else (0, 0, 0)
+    points, shares, clicks = (int(member.points or 0), int(member.shares or 0), int(member.clicks or 0))
     rank = rank_of(org_id, key, scope, points, total)
-    teams = team_names(org_id=org_id, membership_ids=[me_id])
     return BoardRow(membership_id=me_id, rank=rank, position=rank, name=display_name(member.name, member.email),
-                    kind=member.member_kind, teams=teams[me_id], points=points, shares=shares, clicks=clicks)
+                    kind=member.member_kind, teams=[], points=points, shares=shares, clicks=clicks)
 
 
 def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None) -> Board:
@@ -172,11 +173,13 @@ def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None)
         n_zero = total - standing_counts.members(org_id, key, scope, StandingCount.points != 0)
         ranks += competition_ranks([r.points for r in negative], offset=len(positive) + n_zero)
         listed += negative
-    teams = team_names(org_id=org_id, membership_ids=[r.membership_id for r in listed])
+    ids = [r.membership_id for r in listed]
+    me = _my_row(org_id, key, scope, me_id, total) if me_id is not None and me_id not in ids else None
+    teams = team_names(org_id=org_id, membership_ids=ids + ([me.membership_id] if me else []))
     result = Board(rows=_rows(listed, ranks, 0, teams), total=total)
-    if me_id is not None:
-        result.me = next((row for row in result.rows if row.membership_id == me_id), None) or _my_row(
-            org_id, key, scope, me_id, total)
+    if me is not None:
+        me.teams = teams[me.membership_id]
+    result.me = me or next((row for row in result.rows if row.membership_id == me_id), None)
     return result
 
 

@@ -338,6 +338,19 @@ def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date 
                         .order_by(_WINDOW.c.window).limit(1)).scalar()
 
 
+def keys_for(conn: sa.Connection, *, org_id: int,
+             spans: Sequence[tuple[date | None, date | None]]) -> list[str | None]:
+    """key_for() of several spans of days in one statement (the organization's built windows, a few dozen)."""
+    built = conn.execute(sa.select(_WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day)
+                         .where(_WINDOW.c.org_id == org_id, _WINDOW.c.built_at.is_not(None))
+                         .order_by(_WINDOW.c.window)).all()
+
+    def covers(w: sa.Row, first: date | None, last: date | None) -> bool:
+        return w.first_day is None if first is None else (w.first_day, w.last_day) == (first, last)
+
+    return [next((w.window for w in built if covers(w, first, last)), None) for first, last in spans]
+
+
 def forget_teams(conn: sa.Connection, team_ids: Sequence[int]) -> None:
     """Teams being deleted: their standings go."""
     conn.execute(sa.delete(_STANDING).where(_STANDING.c.team_id.in_(sorted(team_ids))))
