@@ -4,7 +4,8 @@ GROUP BY over the raw ledger — on a data set this script generates with SQL on
     python bench/leaderboard.py                      # SQLite: 10k members, 1M ledger rows
     python bench/leaderboard.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
                                                      # PostgreSQL: 100k members (20 teams), 200k shares,
-                                                     # 1M clicks, 10M ledger rows
+                                                     # 1M clicks, 10M ledger rows; one share in ten
+                                                     # through a linked account, with engagement read back
 
 Steps: generate (generate_series on PostgreSQL, a recursive CTE on SQLite; foreign-key triggers and the
 ledger's indexes are off while PostgreSQL loads, then built once), rebuild the rollups and standings with
@@ -91,8 +92,8 @@ class Sql:
             return f"(TIMESTAMP '{self.now}' - ({expr}) * INTERVAL '1 minute')"
         return f"datetime('{self.now}', '-' || ({expr}) || ' minutes')"
 
-    def plus_hour(self, expr: str) -> str:
-        return f"({expr} + INTERVAL '1 hour')" if self.pg else f"datetime({expr}, '+1 hour')"
+    def plus_hour(self, expr: str, hours: int = 1) -> str:
+        return f"({expr} + INTERVAL '{hours} hour')" if self.pg else f"datetime({expr}, '+{hours} hour')"
 
     def day(self, expr: str) -> str:
         if self.pg:
@@ -173,6 +174,7 @@ def generate(engine: sa.Engine, sql: Sql, org_id: int, team_ids: list[int], post
             CASE WHEN {api} THEN 'api' ELSE 'intent' END, CASE WHEN {api} THEN 'published' ELSE 'shared' END, '',
             {moment}, CASE WHEN {api} THEN {sql.plus_hour(moment)} END, 0, {'false' if sql.pg else '0'}
             FROM tracked_link""")
+        generate_engagement(run, sql)
         prefix, series = sql.series(c_count)
         run("clicks", f"""{prefix} INSERT INTO click (org_id, tracked_link_id, visitor_hash, hour_bucket, day_bucket,
             day_slot, referrer_host, created_at) SELECT {org_id}, {link_base} + (i % {s_count}), 'v' || i, i, i / 24, 0,
@@ -197,6 +199,34 @@ def generate(engine: sa.Engine, sql: Sql, org_id: int, team_ids: list[int], post
             conn.exec_driver_sql("SET session_replication_role = origin")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("ANALYZE")
+
+
+def generate_engagement(run: Callable[[str, str], None], sql: Sql) -> None:
+    """The API shares (one in ten) go through linked accounts, one per member and network, with follower counts
+    (potential reach; one account in seven unknown); those not on LinkedIn (which reports nothing) get figures read
+    back: two snapshots each (an hour, then six hours after publishing; quotes and impressions only where the
+    network gives them, a post in fifty deleted) and their latest figures."""
+    now = sql.minutes_ago("0")
+    run("linked accounts", f"""INSERT INTO social_account (org_id, membership_id, provider, external_id, handle,
+        display_name, profile_url, service_url, scopes, extra, status, followers_count, followers_fetched_at,
+        created_at, updated_at) SELECT org_id, membership_id, network, 'bench-' || membership_id || '-' || network,
+        '', '', '', '', '', '{{}}', 'active', CASE WHEN membership_id % 7 = 0 THEN NULL
+        ELSE (membership_id * 37) % 5000 END, {now}, {now}, {now} FROM share WHERE method = 'api'
+        GROUP BY org_id, membership_id, network""")
+    run("shares' accounts", """UPDATE share SET account_id = (SELECT a.id FROM social_account a
+        WHERE a.membership_id = share.membership_id AND a.provider = share.network) WHERE method = 'api'""")
+    read = "method = 'api' AND network <> 'linkedin'"
+    quotes = "CASE WHEN network IN ('x', 'bluesky') THEN {} END"
+    impressions = "CASE WHEN network = 'x' THEN {} END"
+    for hours, half in ((1, " / 2"), (6, "")):
+        run(f"snapshots +{hours} h", f"""INSERT INTO engagement_snapshot (org_id, share_id, taken_at, likes, reposts,
+            replies, quotes, impressions) SELECT org_id, id, {sql.plus_hour('published_at', hours)}, (id % 40){half},
+            (id % 7){half}, (id % 5){half}, {quotes.format(f'(id % 3){half}')},
+            {impressions.format(f'(id % 40) * 30{half}')} FROM share WHERE {read}""")
+    run("share engagement", f"""INSERT INTO share_engagement (share_id, org_id, likes, reposts, replies, quotes,
+        impressions, fetched_at, next_fetch_at, deleted_at, created_at) SELECT id, org_id, id % 40, id % 7, id % 5,
+        {quotes.format('id % 3')}, {impressions.format('(id % 40) * 30')}, {sql.plus_hour('published_at', 6)}, NULL,
+        CASE WHEN id % 50 = 0 THEN {sql.plus_hour('published_at', 7)} END, published_at FROM share WHERE {read}""")
 
 
 def _drop_ledger_indexes(conn) -> list[str]:

@@ -19,6 +19,7 @@ EXPRESSION_INDEXES = {
     "ix_standing_scope_order": ("standing", ["org_id", "window", "campaign_id", "network", "team_id", "points desc",
                                              "sort_name", "membership_id", "kind"]),
     "ix_user_sort_name": ("user", ["lower(", "coalesce(", "name"]),
+    "ix_share_org_method_moment": ("share", ["org_id", "method", "coalesce(", "published_at", "created_at"]),
 }
 
 

@@ -67,7 +67,16 @@ from .organization import (
 )
 from .points import PointsEntry
 from .rewards import BadgeAward, Eligibility, Redemption, RedemptionStatus, Reward
-from .rollups import NO_ID, NO_NETWORK, RollupCell, RollupPostDay, RollupRebuild, Standing, StandingWindow
+from .rollups import (
+    NO_ID,
+    NO_NETWORK,
+    RollupCell,
+    RollupPostDay,
+    RollupRebuild,
+    Standing,
+    StandingCount,
+    StandingWindow,
+)
 from .sharing import Click, ClickInbox, Share, ShareMethod, ShareStatus, TrackedLink
 from .throttle import ThrottleCounter
 from .user import User, UserSession
@@ -81,7 +90,8 @@ __all__ = [
     "FOLLOW_UP_STATUSES", "FollowUp",
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
     "MEMBER_STATUSES",
-    "NO_ID", "NO_NETWORK", "RollupCell", "RollupPostDay", "RollupRebuild", "Standing", "StandingWindow",
+    "NO_ID", "NO_NETWORK", "RollupCell", "RollupPostDay", "RollupRebuild", "Standing", "StandingCount",
+    "StandingWindow",
     "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",
     "PollResults", "Post", "PostCaption", "PostStatus", "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",

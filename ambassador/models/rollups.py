@@ -100,6 +100,30 @@ class Standing(Model):
     clicks: Mapped[int] = mapped_column(default=0)
 
 
+class StandingCount(Model):
+    """How many standings of one window and scope hold each points total, per kind (and their shares, clicks and
+    sharers): "my rank" is 1 + the members above a total, a sum over a few hundred of these rows instead of a count
+    over up to 100,000 standings.
+    Kept with the standings in the same transaction (services/analytics/standing_counts.py); a row may fall to
+    0 members and stay until its window is rebuilt."""
+
+    __tablename__ = "standing_count"
+
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    window: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    network: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    team_id: Mapped[int] = mapped_column(primary_key=True)
+    # Points before kind: "members above a total" is one range of the key, with or without a kind filter.
+    points: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    members: Mapped[int] = mapped_column(default=0)
+    # Sums over those standings: the overview's shares and clicks per team, and its sharing members.
+    shares: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    sharers: Mapped[int] = mapped_column(default=0)  # standings with shares > 0
+
+
 class RollupPostDay(Measures, Model):
     """The same activity per org-local day × post × network, without the member: the overview's totals,
     series and top posts sum a few hundred rows instead of every member's cells."""

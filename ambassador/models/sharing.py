@@ -62,7 +62,11 @@ class TrackedLink(Model):
 
 class Share(Model):
     __tablename__ = "share"
-    __table_args__ = (sa.Index("ix_share_org_created", "org_id", "created_at"), one_of("method", ShareMethod),
+    __table_args__ = (sa.Index("ix_share_org_created", "org_id", "created_at"),
+                      # The window's shares of one method by the moment they count (share_moment()): the earned
+                      # media value reads the linked ones (services/analytics/engagement.py per_network).
+                      sa.Index("ix_share_org_method_moment", "org_id", "method",
+                               sa.text("coalesce(published_at, created_at)")), one_of("method", ShareMethod),
                       one_of("status", ShareStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)

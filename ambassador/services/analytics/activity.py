@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from ...extensions import db
-from ...models import Click, Membership, PointsEntry, Post, Share, TrackedLink
+from ...models import Click, Membership, PointsEntry, Post, RollupCell, Share, TrackedLink
 from ..community import points
 from . import leaderboard, periods
 
@@ -46,10 +46,11 @@ def shares_page(*, membership: Membership, page: int, per_page: int):
 
 
 def total_clicks(membership: Membership) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Click.id))
-        .join(TrackedLink, Click.tracked_link_id == TrackedLink.id)
-        .where(Click.org_id == membership.org_id, TrackedLink.membership_id == membership.id)) or 0
+    """The member's counted clicks, summed from their rollup cells (the (member, day) index: one row per day ×
+    post × network they had activity on) rather than counted over every click of their links."""
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(RollupCell.clicks), 0))
+        .where(RollupCell.membership_id == membership.id, RollupCell.org_id == membership.org_id)) or 0)
 
 
 def rank(membership: Membership) -> tuple[int | None, int]:

@@ -1,5 +1,6 @@
 """Boards read from the standings (services/analytics/standings.py): an index range of the top rows on
-(scope, points) and one indexed count for a rank, whatever the number of members.
+(scope, points), and a rank summed from the scope's standing counts (services/analytics/standing_counts.py: members
+per points total), whatever the number of members.
 
 Members without a standing in the scope have 0 points; they rank after every positive total and before
 every negative one, listed by name (rules: services/analytics/boards.py).
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Membership, MemberStatus, Standing, Team, User
+from ...models import Membership, MemberStatus, Standing, StandingCount, Team, User
 from ...models.organization import membership_team
+from . import standing_counts
 from .boards import Board, BoardRow, Scope, competition_ranks, display_name, sort_name, team_names
 
 
@@ -35,10 +39,6 @@ def _ranked_members(org_id: int, scope: Scope) -> list:
             sa.select(membership_team.c.membership_id).join(Team, Team.id == membership_team.c.team_id)
             .where(Team.id == scope.team_id, Team.org_id == org_id)))
     return conditions
-
-
-def _count(*conditions) -> int:
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(*conditions)) or 0)
 
 
 def _named(query):
@@ -94,7 +94,8 @@ def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]])
 # process keeps the figure for COUNT_SECONDS; a membership written in this process forgets them at once
 # (rollups' session listener), one written by another process shows within COUNT_SECONDS.
 COUNT_SECONDS = 60.0
-_counts: dict[tuple, tuple[float, int]] = {}
+T = TypeVar("T")
+_counts: dict[tuple, tuple[float, Any]] = {}
 _counts_lock = threading.Lock()
 
 
@@ -103,33 +104,34 @@ def forget_counts() -> None:
         _counts.clear()
 
 
-def ranked_count(org_id: int, scope: Scope) -> int:
-    """How many members the board ranks."""
-    key = (org_id, scope.team_id, scope.kind)
+def kept(key: tuple, compute: Callable[[], T]) -> T:
+    """A figure about the members (how many, who has which role) kept COUNT_SECONDS by this process."""
     now = time.monotonic()
     with _counts_lock:
-        kept = _counts.get(key)
-    if kept is not None and now - kept[0] < COUNT_SECONDS:
-        return kept[1]
-    count = int(db.session.scalar(sa.select(sa.func.count()).select_from(Membership)
-                                  .where(*_ranked_members(org_id, scope))) or 0)
+        found = _counts.get(key)
+    if found is not None and now - found[0] < COUNT_SECONDS:
+        return found[1]
+    value = compute()
     with _counts_lock:
-        _counts[key] = (now, count)
-    return count
+        _counts[key] = (now, value)
+    return value
+
+
+def ranked_count(org_id: int, scope: Scope) -> int:
+    """How many members the board ranks."""
+    return kept(("ranked", org_id, scope.team_id, scope.kind), lambda: int(db.session.scalar(
+        sa.select(sa.func.count()).select_from(Membership).where(*_ranked_members(org_id, scope))) or 0))
 
 
 def ranks_of(org_id: int, key: str, scope: Scope, totals: set[int], total: int | None = None) -> dict[int, int]:
     """{total: competition rank} — 1 + members with more points (those at 0 included for a negative total) —
-    counted in one pass over the scope's index entries above the lowest of them."""
+    summed in one pass over the scope's standing counts above the lowest of them."""
     if not totals:
         return {}
-    in_scope = _in_scope(org_id, key, scope)
-    ordered = sorted(totals)
-    counts = db.session.execute(sa.select(*(sa.func.count().filter(Standing.points > value) for value in ordered))
-                                .where(*in_scope, Standing.points > ordered[0])).one()
-    above = dict(zip(ordered, (int(n) for n in counts), strict=True))
-    if ordered[0] < 0:  # members without a standing are at 0, above the negative totals
-        missing = (ranked_count(org_id, scope) if total is None else total) - _count(*in_scope)
+    above = standing_counts.above(org_id, key, scope, totals)
+    if min(totals) < 0:  # members without a standing are at 0, above the negative totals
+        missing = (ranked_count(org_id, scope) if total is None else total) - standing_counts.members(
+            org_id, key, scope)
         above = {value: n + (missing if value < 0 else 0) for value, n in above.items()}
     return {value: n + 1 for value, n in above.items()}
 
@@ -140,19 +142,20 @@ def rank_of(org_id: int, key: str, scope: Scope, points: int, total: int | None 
 
 
 def _my_row(org_id: int, key: str, scope: Scope, me_id: int, total: int) -> BoardRow | None:
+    """The member's row (teams not filled in), None when the board does not rank them: one statement for the
+    member and their standing, one for the rank."""
+    mine = sa.and_(*_in_scope(org_id, key, scope), Standing.membership_id == Membership.id)
     member = db.session.execute(
-        sa.select(Membership.id.label("membership_id"), User.name, User.email, Membership.kind.label("member_kind"))
-        .join(User, User.id == Membership.user_id).where(Membership.id == me_id, *_ranked_members(org_id, scope))
-    ).one_or_none()
+        sa.select(User.name, User.email, Membership.kind.label("member_kind"), Standing.points, Standing.shares,
+                  Standing.clicks)
+        .join(User, User.id == Membership.user_id).outerjoin(Standing, mine)
+        .where(Membership.id == me_id, *_ranked_members(org_id, scope))).one_or_none()
     if member is None:
         return None
-    mine = db.session.execute(sa.select(Standing.points, Standing.shares, Standing.clicks)
-                              .where(*_in_scope(org_id, key, scope), Standing.membership_id == me_id)).one_or_none()
-    points, shares, clicks = (int(mine.points), int(mine.shares), int(mine.clicks)) if mine else (0, 0, 0)
+    points, shares, clicks = (int(member.points or 0), int(member.shares or 0), int(member.clicks or 0))
     rank = rank_of(org_id, key, scope, points, total)
-    teams = team_names(org_id=org_id, membership_ids=[me_id])
     return BoardRow(membership_id=me_id, rank=rank, position=rank, name=display_name(member.name, member.email),
-                    kind=member.member_kind, teams=teams[me_id], points=points, shares=shares, clicks=clicks)
+                    kind=member.member_kind, teams=[], points=points, shares=shares, clicks=clicks)
 
 
 def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None) -> Board:
@@ -161,20 +164,22 @@ def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None)
     ranks = competition_ranks([r.points for r in positive])
     listed = list(positive)
     if len(listed) < limit:
-        negatives = _count(*_in_scope(org_id, key, scope), Standing.points < 0)
+        negatives = standing_counts.members(org_id, key, scope, StandingCount.points < 0)
         zero = _zero(org_id, key, scope, limit - len(listed), nonzero=len(positive) + negatives)
         ranks += [len(positive) + 1] * len(zero)
         listed += zero
     if len(listed) < limit:
         negative = _negative(org_id, key, scope, limit - len(listed))
-        n_zero = total - _count(*_in_scope(org_id, key, scope), Standing.points != 0)
+        n_zero = total - standing_counts.members(org_id, key, scope, StandingCount.points != 0)
         ranks += competition_ranks([r.points for r in negative], offset=len(positive) + n_zero)
         listed += negative
-    teams = team_names(org_id=org_id, membership_ids=[r.membership_id for r in listed])
+    ids = [r.membership_id for r in listed]
+    me = _my_row(org_id, key, scope, me_id, total) if me_id is not None and me_id not in ids else None
+    teams = team_names(org_id=org_id, membership_ids=ids + ([me.membership_id] if me else []))
     result = Board(rows=_rows(listed, ranks, 0, teams), total=total)
-    if me_id is not None:
-        result.me = next((row for row in result.rows if row.membership_id == me_id), None) or _my_row(
-            org_id, key, scope, me_id, total)
+    if me is not None:
+        me.teams = teams[me.membership_id]
+    result.me = me or next((row for row in result.rows if row.membership_id == me_id), None)
     return result
 
 
@@ -191,4 +196,4 @@ def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[
 
 
 def with_points(*, org_id: int, key: str, scope: Scope) -> int:
-    return _count(*_in_scope(org_id, key, scope), Standing.points != 0)
+    return standing_counts.members(org_id, key, scope, StandingCount.points != 0)

@@ -194,10 +194,15 @@ def _reach_figures(row, *, reported: bool | None) -> ReachFigures:
         **{name: int(getattr(row, name) or 0) if getattr(row, f"{name}_known") else None for name in FIGURES})
 
 
-def by_network(*, scope: Scope, window: Window, labels: Mapping[str, str] | None = None) -> list[NetworkEngagement]:
-    """Per network of the counted shares in `window`: one grouped query (by network and kind of account)."""
+def by_network(*, scope: Scope, window: Window, labels: Mapping[str, str] | None = None,
+               linked_only: bool = False) -> list[NetworkEngagement]:
+    """Per network of the counted shares in `window`: one grouped query (by network and kind of account).
+    `linked_only`: only the shares published through a linked account (method "api": the only ones with an account
+    and figures read back), found through the (org, method, moment) index instead of every share of the window."""
     query = _counted(scope, window, Share.network, SocialAccount.provider, SocialAccount.scopes,
                      *_aggregates()).group_by(Share.network, SocialAccount.provider, SocialAccount.scopes)
+    if linked_only:
+        query = query.where(Share.method == ShareMethod.API)
     rows: dict[str, NetworkEngagement] = {}
     for row in db.session.execute(query):
         reported = None if row.provider is None else reports(row.provider, row.scopes or "")
@@ -244,7 +249,7 @@ def reach_of(rows: Sequence[NetworkEngagement]) -> NetworkReach:
 def per_network(*, org_id: int, window: Window) -> NetworkReach:
     """Engagement (last figures read, deleted posts included) and potential impressions (each share's account
     followers) of the organization's shares published through linked accounts in `window`, per network."""
-    return reach_of(by_network(scope=Scope(org_id=org_id), window=window))
+    return reach_of(by_network(scope=Scope(org_id=org_id), window=window, linked_only=True))
 
 
 @dataclass(frozen=True)

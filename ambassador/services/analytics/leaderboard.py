@@ -52,13 +52,9 @@ def remember_range(*, org_id: int, window: Window) -> None:
             standings.touch(conn, org_id=org_id, key=key)
 
 
-def _compare(result: Board, *, org_id: int, window: Window, scope: Scope) -> None:
-    org = db.session.get_one(Organization, org_id)
-    before = periods.previous(org, window)
-    if before is None:
-        return
+def _compare(result: Board, *, org_id: int, before: Window, key: str | None, scope: Scope) -> None:
+    """Each listed row's rank in `before` (read from its standings window `key`, else summed from the cells)."""
     ids = [row.membership_id for row in result.listed]
-    key = standing_key(org_id=org_id, window=before)
     if key is not None:
         ranks = board_standings.previous_ranks(org_id=org_id, key=key, scope=scope, membership_ids=ids)
     else:
@@ -76,14 +72,17 @@ def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str 
     """The top `limit` rows (all when None) plus the row of member `me_id`; with `compare`, each listed row's
     rank in the period of equal length before."""
     scope = Scope(team_id=team_id, kind=clean_kind(kind), campaign_id=campaign_id, network=network or None)
-    key = standing_key(org_id=org_id, window=window) if limit is not None else None
+    before = periods.previous(db.session.get_one(Organization, org_id), window) if compare else None
+    spans = [(w.first_day, w.last_day) for w in ((window, before) if before else (window,))]
+    keys = standings.keys_for(db.session.connection(), org_id=org_id, spans=spans)
+    key = keys[0] if limit is not None else None
     if key is not None and limit is not None:
         result = board_standings.board(org_id=org_id, key=key, scope=scope, limit=limit, me_id=me_id)
     else:
         result = board_cells.board(org_id=org_id, first=window.first_day, last=window.last_day, scope=scope,
                                    limit=limit, me_id=me_id)
-    if compare:
-        _compare(result, org_id=org_id, window=window, scope=scope)
+    if before is not None:
+        _compare(result, org_id=org_id, before=before, key=keys[1], scope=scope)
     return result
 
 

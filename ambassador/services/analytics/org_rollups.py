@@ -3,9 +3,9 @@ their cost depends on the number of days and posts, not on the number of members
 
 * per day (shares, counted clicks, points, engagement), per network and per campaign: the post-day totals (a
   few hundred rows per window);
-* per team: the standings of the window when the worker keeps it (each active member's totals, copied to
-  each of their teams, or to the "no team" scope), else the member cells of the window's days joined to the
-  teams (custom ranges not looked at before).
+* per team: the standing counts of the window when the worker keeps it (the sums of each active member's
+  totals, copied to each of their teams, or to the "no team" scope: services/analytics/standing_counts.py),
+  else the member cells of the window's days joined to the teams (custom ranges not looked at before).
 A member in several teams counts in each; members in no team are under the key None; only active members
 count (as on the leaderboard).
 """
@@ -17,9 +17,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, RollupPostDay, Standing
+from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, RollupPostDay
 from ...models.organization import membership_team
-from . import standings
+from . import standing_counts, standings
 from .periods import Window
 
 
@@ -80,13 +80,8 @@ def by_team(*, org_id: int, window: Window) -> tuple[dict, dict]:
     """({team id or None: counted shares}, {team id or None: counted clicks}) of the sharing members."""
     key = standings.key_for(db.session.connection(), org_id=org_id, first=window.first_day, last=window.last_day)
     if key is not None:
-        in_window = [Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
-                     Standing.network == NO_NETWORK]
-        rows = db.session.execute(
-            sa.select(Standing.team_id, sa.func.sum(Standing.shares), sa.func.sum(Standing.clicks))
-            .where(*in_window, Standing.team_id != 0).group_by(Standing.team_id))
         return _pairs((None if team == standings.NO_TEAM else team, n_shares, n_clicks)
-                      for team, n_shares, n_clicks in rows)
+                      for team, n_shares, n_clicks in standing_counts.per_team(org_id, key))
     cells = (sa.select(RollupCell.membership_id, sa.func.sum(RollupCell.shares).label("shares"),
                        sa.func.sum(RollupCell.clicks).label("clicks"))
              .join(Membership, Membership.id == RollupCell.membership_id)

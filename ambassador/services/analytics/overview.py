@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, Post, Role, RollupCell, RollupPostDay, Standing
+from . import board_standings, engagement, exports, leaderboard, standing_counts, trends
 from . import emv as emv_service
-from . import engagement, exports, leaderboard, trends
 from .boards import Board
 from .exports import query_rows
 from .periods import Window
@@ -76,9 +76,16 @@ def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
     window, else from the member cells."""
     key = leaderboard.standing_key(org_id=org_id, window=window)
     if key is not None:
-        sharers = sa.select(Standing.membership_id).where(
+        # Standings exist for active members only: the sharers are summed from the standing counts, less the
+        # few sharers who are not ambassadors (managers, curators, admins), looked up by their ids.
+        others = board_standings.kept(("not ambassadors", org_id), lambda: list(db.session.scalars(
+            sa.select(Membership.id).where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
+                                           Membership.role != Role.AMBASSADOR))))
+        sharing_others = db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(
             Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
-            Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.shares > 0)
+            Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.membership_id.in_(others),
+            Standing.shares > 0)) or 0 if others else 0
+        return standing_counts.sharers(org_id, key) - int(sharing_others)
     else:
         cells = [RollupCell.org_id == org_id, RollupCell.shares > 0]
         if window.bounded:
@@ -97,7 +104,9 @@ def _totals(org_id: int, window: Window):
         .where(RollupPostDay.org_id == org_id, *_in_window(window))).one()
     ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
                   Membership.role == Role.AMBASSADOR]
-    ambassadors = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(*ambassador)) or 0
+    # Kept a minute by this process, as the boards' member counts (services/analytics/board_standings.py).
+    ambassadors = board_standings.kept(("ambassadors", org_id), lambda: int(db.session.scalar(
+        sa.select(sa.func.count()).select_from(Membership).where(*ambassador)) or 0))
     return Totals(shares=int(sums.shares), clicks=int(sums.clicks), points=int(sums.points),
                   ambassadors=int(ambassadors), sharing=int(_sharing_ambassadors(org_id, window, ambassador)))
 

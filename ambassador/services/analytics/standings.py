@@ -13,8 +13,10 @@ Kept up to date:
 * days leaving or joining a rolling window: `roll()` (the worker's `roll_standings` job, every few
   minutes) rebuilds a window from the cells when its days changed (the org-local date moved on);
 * a member deactivated, reactivated, or whose kind or teams changed: `refresh_member()`.
-Only active members have standings. On PostgreSQL an event takes a share lock on the window rows it
-adds to and a rebuild an exclusive one, so a rebuild never loses an increment made while it ran.
+Every change to the standings also changes the standing counts (members per points total, what ranks are
+summed from: services/analytics/standing_counts.py) in the same transaction. Only active members have standings.
+On PostgreSQL an event takes a share lock on the window rows it adds to and a rebuild an exclusive one, so a
+rebuild never loses an increment made while it ran.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from ...models import (
     utcnow,
 )
 from ...models.organization import membership_team
+from . import standing_counts
 from .boards import sort_name
 
 WINDOWS = ("all", "7", "30", "90", "quarter")
@@ -130,8 +133,29 @@ def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
                 for name in _SUMS:
                     row[name] += getattr(inc, name)
     names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
+    before = _totals_before(conn, list(rows))
     upsert(conn, _STANDING, [dict(zip(names, key, strict=True), **row) for key, row in rows.items()],
            keys=names, adds=_SUMS)
+    zero = standing_counts.Totals(0, 0, 0)
+    standing_counts.moved(conn, (
+        (key[:5], row["kind"], before.get(key),
+         standing_counts.Totals(*(n + row[name] for n, name in zip(before.get(key, zero), _SUMS, strict=True))))
+        for key, row in rows.items()))
+
+
+_KEY_CHUNK = 150  # standing keys per statement (6 parameters each)
+
+
+def _totals_before(conn: sa.Connection, keys: list[tuple]) -> dict[tuple, standing_counts.Totals]:
+    """{standing key: its totals} for the keys that have a row (read under the members' locks: rollups.apply)."""
+    columns = [_STANDING.c[name] for name in ("org_id", "window", "campaign_id", "network", "team_id",
+                                               "membership_id")]
+    found: dict[tuple, standing_counts.Totals] = {}
+    for start in range(0, len(keys), _KEY_CHUNK):
+        for row in conn.execute(sa.select(*columns, *(_STANDING.c[name] for name in _SUMS))
+                                .where(sa.tuple_(*columns).in_(keys[start:start + _KEY_CHUNK]))):
+            found[tuple(row[:6])] = standing_counts.Totals(*(int(n) for n in row[6:]))
+    return found
 
 
 def _insert_from_cells(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None,
@@ -184,9 +208,11 @@ def _copy_to_no_team(conn: sa.Connection, columns: list[str], everyone: list) ->
 def left_without_team(conn: sa.Connection, *, membership_ids: Sequence[int]) -> None:
     """Members whose last team was deleted: their rows join the NO_TEAM scope."""
     columns = ["org_id", "window", "campaign_id", "network", "team_id", "membership_id", "kind", "sort_name", *_SUMS]
-    conn.execute(sa.delete(_STANDING).where(_STANDING.c.team_id == NO_TEAM,
-                                            _STANDING.c.membership_id.in_(sorted(membership_ids))))
+    teamless = [_STANDING.c.team_id == NO_TEAM, _STANDING.c.membership_id.in_(sorted(membership_ids))]
+    standing_counts.recount(conn, teamless, sign=-1)
+    conn.execute(sa.delete(_STANDING).where(*teamless))
     _copy_to_no_team(conn, columns, [_STANDING.c.team_id == 0, _STANDING.c.membership_id.in_(sorted(membership_ids))])
+    standing_counts.recount(conn, teamless, sign=1)
 
 
 def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None) -> None:
@@ -197,9 +223,11 @@ def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | No
            keys=("org_id", "window"), adds=(), sets=("first_day", "last_day", "built_at"))
     conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window == key))
     _insert_from_cells(conn, org_id=org_id, key=key, first=first, last=last)
+    standing_counts.rebuild_window(conn, org_id=org_id, key=key)
 
 
 def forget_member(conn: sa.Connection, membership_id: int) -> None:
+    standing_counts.recount(conn, [_STANDING.c.membership_id == membership_id], sign=-1)
     conn.execute(sa.delete(_STANDING).where(_STANDING.c.membership_id == membership_id))
 
 
@@ -209,6 +237,7 @@ def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> N
     for w in _windows(conn, {org_id}, lock=True):
         _insert_from_cells(conn, org_id=org_id, key=w.window, first=w.first_day, last=w.last_day,
                            membership_id=membership_id)
+    standing_counts.recount(conn, [_STANDING.c.membership_id == membership_id], sign=1)
 
 
 def stale_windows(conn: sa.Connection, *, org_id: int, today: date) -> list[tuple[str, date | None, date | None]]:
@@ -247,6 +276,7 @@ def forget_custom(conn: sa.Connection, *, org_id: int) -> None:
     """Drop every custom window (after a rebuild of the cells: they are asked for again when looked at)."""
     custom = [_STANDING.c.org_id == org_id, _STANDING.c.window.like("d:%")]
     conn.execute(sa.delete(_STANDING).where(*custom))
+    standing_counts.forget(conn, org_id=org_id, window_like="d:%")
     conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.like("d:%")))
 
 
@@ -259,6 +289,7 @@ def _custom(conn: sa.Connection, *, org_id: int) -> int:
     drop = [r.window for i, r in enumerate(rows) if i >= CUSTOM_MAX or r.asked_at < utcnow() - CUSTOM_KEPT]
     if drop:
         conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window.in_(drop)))
+        standing_counts.forget(conn, org_id=org_id, windows=drop)
         conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.in_(drop)))
     built = 0
     for r in rows:
@@ -307,9 +338,23 @@ def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date 
                         .order_by(_WINDOW.c.window).limit(1)).scalar()
 
 
+def keys_for(conn: sa.Connection, *, org_id: int,
+             spans: Sequence[tuple[date | None, date | None]]) -> list[str | None]:
+    """key_for() of several spans of days in one statement (the organization's built windows, a few dozen)."""
+    built = conn.execute(sa.select(_WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day)
+                         .where(_WINDOW.c.org_id == org_id, _WINDOW.c.built_at.is_not(None))
+                         .order_by(_WINDOW.c.window)).all()
+
+    def covers(w: sa.Row, first: date | None, last: date | None) -> bool:
+        return w.first_day is None if first is None else (w.first_day, w.last_day) == (first, last)
+
+    return [next((w.window for w in built if covers(w, first, last)), None) for first, last in spans]
+
+
 def forget_teams(conn: sa.Connection, team_ids: Sequence[int]) -> None:
     """Teams being deleted: their standings go."""
     conn.execute(sa.delete(_STANDING).where(_STANDING.c.team_id.in_(sorted(team_ids))))
+    standing_counts.forget(conn, team_ids=sorted(team_ids))
 
 
 def rename(conn: sa.Connection, *, user_ids: Sequence[int]) -> None:

@@ -5,7 +5,9 @@ status (some published later, some moved back out of "published"), clicks throug
 its ledger points, bulk-inserted) and through the ORM, members in several teams, deactivated members, and
 standings windows built part-way (so both the increments and the rebuilds are exercised). Then boards of
 every window × team × kind × campaign × network, with the viewer's row and movement, are compared with
-tests/services/analytics/raw_boards.py, and so are the overview's totals.
+tests/services/analytics/raw_boards.py, and so are the overview's totals; the standing counts (members, shares,
+clicks and sharers per points total: what ranks and the overview's team figures are summed from) equal the
+standings they count.
 
 Published API shares are also read back from the networks, stored as the engagement job stores them (rising and
 falling figures, unknown ones, the same reading stored twice, posts deleted on the network): the rollups'
@@ -33,6 +35,7 @@ from ambassador.models import (
     ShareEngagement,
     ShareStatus,
     Standing,
+    StandingCount,
     utcnow,
 )
 from ambassador.providers.base import Engagement, MetricsResult
@@ -218,12 +221,34 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
         db.session.flush()
         db.session.expire_all()
         teams[0] = make.team(org)
+    _check_counts(db, org)
     evts = raw_boards.events(db.session, org)
     for window in windows:
         for scope in _scopes(rng, teams, campaigns):
             _check_board(db, org, evts, window, me=rng.choice(members), limit=rng.choice([1, 3, 20]), **scope)
         if window.key != "all":
             _check_overview(db, org, evts, window, readings)
+
+
+def _counts(db, org) -> tuple[dict, dict]:
+    """(the standing counts kept, the same counted from the standings): {(window, campaign, network, team, points,
+    kind): (members, shares, clicks, sharers)}, counts at 0 left out."""
+    keys = ("window", "campaign_id", "network", "team_id", "points", "kind")
+    kept = {tuple(r[:6]): tuple(r[6:]) for r in db.session.execute(
+        sa.select(*(getattr(StandingCount, k) for k in keys), StandingCount.members, StandingCount.shares,
+                  StandingCount.clicks, StandingCount.sharers)
+        .where(StandingCount.org_id == org.id, StandingCount.members != 0))}
+    columns = [getattr(Standing, k) for k in keys]
+    counted = {tuple(r[:6]): tuple(r[6:]) for r in db.session.execute(
+        sa.select(*columns, sa.func.count(), sa.func.sum(Standing.shares), sa.func.sum(Standing.clicks),
+                  sa.func.count(sa.case((Standing.shares > 0, 1))))
+        .where(Standing.org_id == org.id).group_by(*columns))}
+    return kept, counted
+
+
+def _check_counts(db, org) -> None:
+    kept, counted = _counts(db, org)
+    assert kept == counted
 
 
 def _gains(org, readings: list) -> dict[tuple, int]:
@@ -257,6 +282,8 @@ def _snapshot(db, org) -> dict:
                           ("points", "shares", "clicks", "engagement", "reach")),
         "standings": rows(Standing, ("window", "campaign_id", "network", "team_id", "membership_id", "kind"),
                           ("points", "shares", "clicks")),
+        # At 0 points: standings whose sums came back to 0 stay until a rebuild (left out above too).
+        "counts": {key: n for key, n in _counts(db, org)[0].items() if key[4] != 0},
     }
 
 
@@ -269,7 +296,8 @@ def test_rebuild_equals_incremental(seed, db, make, act, monkeypatch):
     readings: list[Reading] = []
     _activity(rng, db, act, members, posts, 60, readings)
     incremental = _snapshot(db, org)
-    assert incremental["cells"] and incremental["standings"] and readings
+    assert incremental["cells"] and incremental["standings"] and incremental["counts"] and readings
+    _check_counts(db, org)
     # What the engagement job added is each reading's increase on its day (computed from the test's readings);
     # potential reach is not kept in the rollups (unknown, never 0).
     assert {key: row[3] for key, row in incremental["post_days"].items() if row[3]} == _gains(org, readings)
