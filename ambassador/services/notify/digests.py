@@ -1,8 +1,9 @@
 """Email digests, by each member's choice: daily, weekly (the default) or off.
 
-When: the worker's hourly `send_digests` job sends a member's digest once the member's local time (their
-own time zone, User.timezone) has passed DIGEST_LOCAL_HOUR — every day for "daily", from Monday at that hour
-for "weekly". A period is named by its local day ("2026-12-05") or ISO week ("2026-W49").
+When: the worker's hourly `send_digests` job sends a member's digest in its first run after DIGEST_LOCAL_HOUR
+in the member's own time zone (User.timezone) — every day for "daily", on Mondays for "weekly" (a worker
+down all day skips that period rather than mailing at night). A period is named by its local day
+("2026-12-05") or ISO week ("2026-W49").
 
 Exactly once per period: each member is claimed by a conditional UPDATE (`digest_period` is not this
 period yet) in the same transaction as the outbox row, so two workers running at once send one digest.
@@ -69,8 +70,8 @@ def period_key(frequency: str, local: datetime, *, hour: int) -> str | None:
     if frequency == DigestFrequency.DAILY:
         return local.date().isoformat() if local.hour >= hour else None
     if frequency == DigestFrequency.WEEKLY:
-        if local.weekday() == 0 and local.hour < hour:
-            return None  # Monday before the hour: last week's digest went out, this week's is not due yet
+        if local.weekday() != 0 or local.hour < hour:
+            return None  # Mondays only: a member who joins on a Thursday waits for Monday
         year, week, _day = local.isocalendar()
         return f"{year}-W{week:02d}"
     return None

@@ -35,7 +35,9 @@ def test_period_keys_follow_the_local_hour_and_the_iso_week():
     assert digests.period_key("daily", monday, hour=8) == "2026-12-07"
     assert digests.period_key("weekly", monday_early, hour=8) is None
     assert digests.period_key("weekly", monday, hour=8) == "2026-W50"
-    assert digests.period_key("weekly", datetime(2026, 12, 13, 23, 0), hour=8) == "2026-W50"  # Sunday: same week
+    assert digests.period_key("weekly", datetime(2026, 12, 7, 23, 0), hour=8) == "2026-W50"
+    assert digests.period_key("weekly", datetime(2026, 12, 8, 9, 0), hour=8) is None  # Mondays only
+    assert digests.period_key("daily", datetime(2026, 12, 8, 23, 59), hour=8) == "2026-12-08"
     assert digests.period_key("off", monday, hour=8) is None
 
 
@@ -125,6 +127,9 @@ def test_members_are_read_in_batches(db, make, monkeypatch):
     monkeypatch.setattr(digests, "BATCH", 2)
     org = make.org()
     members = [make.member(org) for _ in range(5)]
+    for m in members:
+        m.digest_frequency = "daily"
+    db.session.flush()
     batches = list(digests.due())
     assert [len(b) for b in batches] == [2, 2, 1]
     assert sorted(mid for b in batches for mid, _ in b) == sorted(m.id for m in members)

@@ -168,16 +168,18 @@ def test_a_stale_claim_goes_back_to_the_queue(app, db, make, chat):
     assert tasks.deliver_webhooks(now=now + webhook_delivery.CLAIM_TTL + timedelta(minutes=1)) == {"sent": 1}
 
 
-def test_weekly_results_are_posted_once_per_week(app, db, make, chat, monkeypatch):
-    monkeypatch.setitem(app.config, "DIGEST_LOCAL_HOUR", 0)
+def test_weekly_results_are_posted_once_per_week(app, db, make, chat):
     org = make.org(name="Lumière")
     webhooks.add_endpoint(org=org, kind="slack", url=chat.url(SLACK_PATH))
     member = make.member(org, name="Sam Sharer")
     sharing.share_post(membership=member, post=make.post(make.campaign(org)), network="x", caption=None)
     db.session.commit()
-    assert tasks.post_weekly_results() == {"posted": 1}
-    assert tasks.post_weekly_results() == {"posted": 0}
+    today = utcnow()
+    monday = today.replace(hour=10) + timedelta(days=(7 - today.weekday()) % 7)  # this or the coming Monday
+    assert tasks.post_weekly_results(now=monday - timedelta(days=1)) == {"posted": 0}  # Sunday: not yet
+    assert tasks.post_weekly_results(now=monday) == {"posted": 1}
+    assert tasks.post_weekly_results(now=monday + timedelta(hours=1)) == {"posted": 0}  # once a week
     [delivery] = [d for d in _deliveries(db, org) if d.event_kind == "results"]
     assert delivery.text.startswith("Last 7 days at Lumière: 1 share, 0 counted clicks,")
     assert "Top ambassador: Sam Sharer" in delivery.text
-    assert results.week_due(org, utcnow()) is not None
+    assert results.week_due(org, monday) is not None
