@@ -59,3 +59,13 @@ def test_a_forged_or_foreign_token_is_refused(db, make, client):
     assert client.post(f"/digest/unsubscribe/{token}x").status_code == 404
     assert client.get("/digest/unsubscribe/eyJtIjoxfQ.forged").status_code == 404
     assert db.session.get(Membership, me.id).digest_frequency == "weekly"
+
+
+def test_the_outbox_shows_a_digest_with_its_unsubscribe_headers(db, make, login):
+    org = make.org()
+    admin = make.member(org, role="admin")
+    make.post(make.campaign(org), title="Fresh news")
+    assert digests.send_digest(membership_id=admin.id, period="2026-W49") == "sent"
+    page = login(admin.user).get("/outbox").get_data(as_text=True)
+    assert "Your week at" in page and "Fresh news" in page
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in page
