@@ -40,7 +40,6 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 @dataclass(frozen=True)
 class Request:
-    delivery_id: int
     kind: str
     url: str
     payload: dict[str, Any]
@@ -137,7 +136,7 @@ def prepare(delivery_id: int) -> Request | None:
     if endpoint.disabled_at is not None:
         return None
     org = db.session.get_one(Organization, delivery.org_id)
-    return Request(delivery_id=delivery.id, kind=endpoint.kind, url=crypto.decrypt(endpoint.url_encrypted),
+    return Request(kind=endpoint.kind, url=crypto.decrypt(endpoint.url_encrypted),
                    payload=payload(endpoint.kind, delivery.text, delivery.link, button=_button(org)))
 
 
@@ -175,17 +174,16 @@ def disable(endpoint: WebhookEndpoint, *, reason: str, now: datetime) -> None:
 
 
 def send_test(*, org: Organization, endpoint: WebhookEndpoint, link: str) -> Outcome:
-    """Post a test message now (from the settings page) and keep it in the list of deliveries."""
+    """Post a test message now (from the settings page) and keep it in the list of deliveries. The POST comes
+    before any write, so no transaction (nor SQLite's write lock) is held while the service answers."""
     with force_locale(org.default_locale):
         text = str(_l("Test message from %(org)s: this channel will receive new campaigns, challenges and "
                       "weekly results.", org=org.name))
-    delivery = WebhookDelivery(org_id=org.id, endpoint_id=endpoint.id, event_kind="test", text=text, link=link,
-                               status=DeliveryStatus.SENDING, attempts=1, claimed_at=utcnow())
-    db.session.add(delivery)
-    db.session.flush()
-    outcome = post(Request(delivery_id=delivery.id, kind=endpoint.kind, url=crypto.decrypt(endpoint.url_encrypted),
+    outcome = post(Request(kind=endpoint.kind, url=crypto.decrypt(endpoint.url_encrypted),
                            payload=payload(endpoint.kind, text, link, button=_button(org))))
     now = utcnow()
+    delivery = WebhookDelivery(org_id=org.id, endpoint_id=endpoint.id, event_kind="test", text=text, link=link,
+                               attempts=1, next_attempt_at=now)
     if outcome.ok:
         delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
         endpoint.last_success_at, endpoint.disabled_at, endpoint.disabled_reason = now, None, None
@@ -193,6 +191,6 @@ def send_test(*, org: Organization, endpoint: WebhookEndpoint, link: str) -> Out
         delivery.status, delivery.last_error = DeliveryStatus.FAILED, outcome.summary[:500]
         if outcome.gone:
             disable(endpoint, reason=outcome.summary, now=now)
-    delivery.claimed_at = None
+    db.session.add(delivery)
     db.session.flush()
     return outcome
