@@ -143,7 +143,9 @@ def prepare(delivery_id: int) -> Request | None:
 def record(delivery_id: int, outcome: Outcome | None, *, now: datetime | None = None) -> str:
     """Write what the attempt gave; returns the delivery's new status. The caller commits."""
     now = now or utcnow()
-    delivery = db.session.get_one(WebhookDelivery, delivery_id)
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return "removed"  # its webhook was removed meanwhile (the delivery went with it)
     db.session.refresh(delivery)
     endpoint = delivery.endpoint
     if outcome is None:  # the endpoint was disabled after this was queued

@@ -183,3 +183,16 @@ def test_weekly_results_are_posted_once_per_week(app, db, make, chat):
     assert delivery.text.startswith("Last 7 days at Lumière: 1 share, 0 counted clicks,")
     assert "Top ambassador: Sam Sharer" in delivery.text
     assert results.week_due(org, monday) is not None
+
+
+def test_a_webhook_removed_after_the_claim_ends_the_run_quietly(app, db, make, chat):
+    org = make.org()
+    endpoint = webhooks.add_endpoint(org=org, kind="slack", url=chat.url(SLACK_PATH))
+    webhooks.notify(org, webhooks.EVENT_RESULTS, "Results", "")
+    db.session.commit()
+    [claimed] = webhook_delivery.claim_due()
+    webhooks.remove_endpoint(endpoint=endpoint)  # an admin removes it while the worker holds the claim
+    db.session.commit()
+    assert webhook_delivery.prepare(claimed) is None
+    assert webhook_delivery.record(claimed, None) == "removed"
+    assert chat.received == []
