@@ -182,6 +182,14 @@ class Config:
     PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PUBLISH_MAX_ATTEMPTS", "6"))
     PUBLISH_BACKOFF_SECONDS = float(os.environ.get("PUBLISH_BACKOFF_SECONDS", "30"))
     DISPATCH_INTERVAL_SECONDS = float(os.environ.get("DISPATCH_INTERVAL_SECONDS", "15"))
+    # Email digests go out from this local hour on (each member's time zone); weekly ones on Mondays.
+    DIGEST_LOCAL_HOUR = int(os.environ.get("DIGEST_LOCAL_HOUR", "8"))
+    # Slack / Microsoft Teams incoming webhooks: the hosts an admin may enter ("*." = any subdomain).
+    SLACK_WEBHOOK_HOSTS = os.environ.get("SLACK_WEBHOOK_HOSTS", "hooks.slack.com")
+    TEAMS_WEBHOOK_HOSTS = os.environ.get(
+        "TEAMS_WEBHOOK_HOSTS", "*.webhook.office.com,*.logic.azure.com,*.environment.api.powerplatform.com")
+    # WEBHOOKS_ALLOW_HTTP=1 allows http:// and loopback webhook URLs (stand-in servers); off in production.
+    WEBHOOKS_ALLOW_HTTP = _bool("WEBHOOKS_ALLOW_HTTP", False)
     # Run the scheduler inside the web process (single-process demo only; never multi-worker gunicorn).
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
 
@@ -222,6 +230,7 @@ class TestConfig(Config):
     CLICK_BUFFER_SYNC = True
     PUBLIC_BASE_URL = ""  # not inherited from the environment of the machine running the tests
     PROVIDERS_ALLOW_HTTP = False  # as production: tests with http stand-ins turn it on in their own fixture
+    WEBHOOKS_ALLOW_HTTP = False  # likewise
 
 
 CONFIGS = {

@@ -19,7 +19,7 @@ REDACTED = "[redacted]"
 # /invite/<token>, /join/<token>, /promoters/join/<token>, /password/reset/<token>, /survey/<token>,
 # /survey/i/<token>, /survey/r/<key>[/thanks], /survey/unsubscribe/<token>, and verification links.
 _SECRET_SEGMENT = re.compile(
-    r"(?P<prefix>/(?:invite|join|password/reset|survey(?:/i|/r|/unsubscribe)?|verify|email/verify|confirm)/)"
+    r"(?P<prefix>/(?:invite|join|password/reset|survey(?:/i|/r|/unsubscribe)?|verify|email/verify|confirm|digest/unsubscribe)/)"
     r"(?P<token>[^/?#\s\"']+)")
 _SECRET_QUERY = re.compile(r"(?P<prefix>[?&](?:code|state|token|key|access_token|id_token|password)=)"
                            r"(?P<token>[^&#\s\"']+)", re.IGNORECASE)

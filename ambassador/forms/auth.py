@@ -79,6 +79,9 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("", _l("Browser's choice"))] + LANGUAGE_CHOICES)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), TimeZone()])
     # The member's queue in the current organization (Membership.queue_times); removed without one.
+    digest_frequency = SelectField(
+        _l("Email digest"), choices=[("daily", _l("Daily")), ("weekly", _l("Weekly")), ("off", _l("Off"))],
+        description=_l("New posts to share and your results, in the morning (your time zone); weekly on Mondays."))
     queue_times = StringField(_l("My queue times"), validators=[Length(max=120), QueueTimes()],
                               description=_l("“Add to my queue” posts at the next of these times (your time zone), "
                                              "e.g. 08:30,12:15,17:45."))

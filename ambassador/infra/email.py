@@ -1,7 +1,9 @@
 """Outgoing email: always kept in the outbox, sent through SMTP when configured."""
 from __future__ import annotations
 
+import json
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
 
 from flask import current_app, render_template
@@ -12,8 +14,9 @@ from ..models import OutboxEmail, utcnow
 
 
 def send_email(*, to: str, subject: str, template: str, org_id: int | None = None, locale: str | None = None,
-               **context) -> OutboxEmail:
+               headers: Mapping[str, str] | None = None, **context) -> OutboxEmail:
     """Render `templates/emails/<template>.txt` (+ .html if present), keep it, send it if SMTP is set.
+    `headers` are added to the message (e.g. List-Unsubscribe) and kept with it in the outbox.
 
     The caller commits; SMTP failures are recorded on the row, never raised at the person.
     """
@@ -24,7 +27,8 @@ def send_email(*, to: str, subject: str, template: str, org_id: int | None = Non
             body_html = render_template(f"emails/{template}.html", **context)
         except Exception:  # noqa: BLE001 - the HTML part is optional
             body_html = None
-    message = OutboxEmail(org_id=org_id, to=to, subject=subject, body_text=body_text, body_html=body_html)
+    message = OutboxEmail(org_id=org_id, to=to, subject=subject, body_text=body_text, body_html=body_html,
+                          headers=json.dumps(dict(headers)) if headers else None)
     db.session.add(message)
     db.session.flush()
     if current_app.config.get("MAIL_SERVER"):
@@ -36,12 +40,19 @@ def send_email(*, to: str, subject: str, template: str, org_id: int | None = Non
     return message
 
 
+def extra_headers(message: OutboxEmail) -> dict[str, str]:
+    """The headers kept with a message besides From/To/Subject."""
+    return json.loads(message.headers) if message.headers else {}
+
+
 def _deliver(message: OutboxEmail) -> None:
     cfg = current_app.config
     mail = EmailMessage()
     mail["From"] = cfg["MAIL_DEFAULT_SENDER"]
     mail["To"] = message.to
     mail["Subject"] = message.subject
+    for name, value in extra_headers(message).items():
+        mail[name] = value
     mail.set_content(message.body_text)
     if message.body_html:
         mail.add_alternative(message.body_html, subtype="html")

@@ -38,6 +38,10 @@ JOBS: list[Job] = [
     # Hourly reads in a share's first 48 hours need a run well within the hour.
     Job("fetch_engagement", tasks.fetch_engagement, 10 * 60),
     Job("refresh_follower_counts", tasks.refresh_follower_counts, 60 * 60),
+    # Hourly: each member's digest goes out in the first run after the local hour in their time zone.
+    Job("send_digests", tasks.send_digests, 60 * 60),
+    Job("post_weekly_results", tasks.post_weekly_results, 60 * 60),
+    Job("deliver_webhooks", tasks.deliver_webhooks, 60),
 ]
 
 

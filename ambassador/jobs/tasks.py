@@ -8,10 +8,12 @@ from collections import Counter
 from datetime import datetime
 from threading import Event
 
+from ..extensions import db
 from ..infra import database, throttle, uploads
 from ..services.analytics import rebuild as rollup_rebuild
 from ..services.challenges import runs as challenge_runs
 from ..services.community import badges
+from ..services.notify import digest_content, digests, results, webhook_delivery
 from ..services.nps import followups, reminders
 from ..services.org import organizations, sessions
 from ..services.publishing import account_upkeep, auto_share, click_sink, followers, linked_shares, metrics
@@ -148,3 +150,42 @@ def roll_standings(now: datetime | None = None) -> dict[str, int]:
         database.begin_write()  # commit the last organization's windows, then
         database.vacuum("standing")  # boards read the new rows from the indexes alone (PostgreSQL)
     return {"rebuilt": rebuilt, "rolled": rolled}
+
+
+def send_digests(now: datetime | None = None) -> dict[str, int]:
+    """Email each member's digest once per day or week, from the local hour in their time zone
+    (services/notify/digests.py); each digest is committed with its claim before the next."""
+    counts: Counter = Counter()
+    facts = digest_content.OrgFacts()  # figures shared by an organization's members, read once per run
+    for batch in digests.due(now=now):
+        for membership_id, period in batch:
+            if shutdown_requested.is_set():
+                return dict(counts)
+            database.begin_write()  # commits the previous digest; SQLite: the write lock first
+            counts[digests.send_digest(membership_id=membership_id, period=period, now=now, facts=facts)] += 1
+    return dict(counts)
+
+
+def deliver_webhooks(now: datetime | None = None) -> dict[str, int]:
+    """Send the queued Slack/Teams messages (services/notify/webhook_delivery.py): claims committed first, each
+    POST made outside any transaction, its result committed on its own (retries are queued with backoff)."""
+    counts: Counter = Counter()
+    database.begin_write()
+    claimed = webhook_delivery.claim_due(now=now)
+    db.session.commit()
+    for delivery_id in claimed:
+        request = webhook_delivery.prepare(delivery_id)
+        db.session.commit()  # no transaction (nor SQLite lock) held during the HTTP call
+        outcome = webhook_delivery.post(request) if request is not None else None
+        database.begin_write()
+        counts[webhook_delivery.record(delivery_id, outcome, now=now)] += 1
+    return dict(counts)
+
+
+def post_weekly_results(now: datetime | None = None) -> dict[str, int]:
+    """Once a week per organization, its results to its chat channels (services/notify/results.py)."""
+    posted = 0
+    for org_id in organizations.all_ids():
+        database.begin_write()
+        posted += results.post_week(organizations.get(org_id), now=now)
+    return {"posted": posted}

@@ -40,6 +40,7 @@ from .content import (
 from .emv import EmvChange, EmvRate, EmvSettings
 from .engagement import EngagementSnapshot, ShareEngagement
 from .followups import FOLLOW_UP_STATUSES, FollowUp, FollowUpNote, FollowUpStatus, PassiveMessage
+from .notify import DELIVERY_STATUSES, WEBHOOK_KINDS, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookKind
 from .nps import (
     AspectScore,
     Respondent,
@@ -56,6 +57,7 @@ from .organization import (
     MEMBER_STATUSES,
     ROLE_RANK,
     ROLES,
+    DigestFrequency,
     Invitation,
     MemberKind,
     Membership,
@@ -85,7 +87,8 @@ __all__ = [
     "AUDIENCES", "AccountStatus", "Announcement", "Challenge", "ChallengeGoal", "ChallengeKind", "ChallengeMode",
     "ChallengePrize", "ChallengeStatus", "ChallengeWinner", "AppRateLimit", "AspectScore", "Audience",
     "AutoShareOptIn", "BadgeAward",
-    "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "ClickInbox", "Eligibility", "EmvChange",
+    "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "ClickInbox", "DELIVERY_STATUSES", "DeliveryStatus",
+    "DigestFrequency", "Eligibility", "EmvChange",
     "EmvRate", "EmvSettings", "EngagementSnapshot",
     "FOLLOW_UP_STATUSES", "FollowUp",
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
@@ -98,6 +101,7 @@ __all__ = [
     "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareEngagement",
     "ShareMethod", "ShareStatus",
     "SocialAccount", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "SurveyStatus", "TAG_SOURCES",
-    "TagSource", "Team", "Theme", "ThrottleCounter", "Topic", "TrackedLink", "User", "UserSession", "nps_group",
+    "TagSource", "Team", "Theme", "ThrottleCounter", "Topic", "TrackedLink", "User", "UserSession", "WEBHOOK_KINDS",
+    "WebhookDelivery", "WebhookEndpoint", "WebhookKind", "nps_group",
     "utcnow",
 ]

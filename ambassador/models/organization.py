@@ -35,6 +35,12 @@ class MemberStatus(enum.StrEnum):
     DEACTIVATED = "deactivated"
 
 
+class DigestFrequency(enum.StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
 ROLES = tuple(Role)
 KINDS = tuple(MemberKind)
 MEMBER_STATUSES = tuple(MemberStatus)
@@ -90,6 +96,8 @@ class Organization(Model):
     join_requires_approval: Mapped[bool] = mapped_column(default=False)
     join_enabled: Mapped[bool] = mapped_column(default=True)
     join_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    # The ISO week ("2026-W49") whose results were last posted to Slack/Teams (services/notify/results.py).
+    results_period: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization", order_by="Team.name")
@@ -118,7 +126,7 @@ class Team(Model):
 class Membership(Model):
     __tablename__ = "membership"
     __table_args__ = (sa.UniqueConstraint("org_id", "user_id"), one_of("role", Role), one_of("kind", MemberKind),
-                      one_of("status", MemberStatus),
+                      one_of("status", MemberStatus), one_of("digest_frequency", DigestFrequency),
                       # Boards and the overview count the members they rank (of a kind, a role) from the index alone.
                       sa.Index("ix_membership_org_status_kind", "org_id", "status", "kind", "role"))
 
@@ -135,6 +143,11 @@ class Membership(Model):
     setup_dismissed_at: Mapped[datetime | None]
     # Where the member came from: invite, join, csv, signup, demo …
     source: Mapped[str] = mapped_column(sa.String(32), default="invite")
+    # Email digest (services/notify/digests.py): "daily", "weekly" or "off"; the period last sent
+    # ("2026-12-05" or "2026-W49", claimed by a conditional UPDATE) and when.
+    digest_frequency: Mapped[str] = mapped_column(sa.String(8), default="weekly", server_default="weekly")
+    digest_period: Mapped[str | None] = mapped_column(sa.String(10))
+    digest_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="memberships")
@@ -189,6 +202,8 @@ class OutboxEmail(Model):
     subject: Mapped[str] = mapped_column(sa.String(255))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
+    # Extra headers as JSON (e.g. List-Unsubscribe and List-Unsubscribe-Post on digests).
+    headers: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)

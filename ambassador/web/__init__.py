@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     leaderboard,
     links,
     members,
+    notify,
     nps_insights,
     org,
     polls,
@@ -36,4 +37,5 @@ BLUEPRINTS = [
     scheduled.bp, accounts.bp,  # sharing through linked accounts
     surveys.bp, survey_public.bp, nps_insights.bp, followups.bp, promoters.bp,  # NPS
     community.bp, rewards.bp, challenges.bp,  # keeping ambassadors engaged
+    notify.bp,  # digests, chat webhooks
 ]

@@ -19,6 +19,7 @@ from ..forms.auth import (
     SignupForm,
 )
 from ..models import MemberStatus
+from ..services.notify import digests
 from ..services.org import (
     accounts,
     email_verification,
@@ -230,11 +231,13 @@ def set_language(code: str):
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user, queue_times=g.membership.queue_times if g.membership else "")
+    form = ProfileForm(obj=current_user, queue_times=g.membership.queue_times if g.membership else "",
+                       digest_frequency=g.membership.digest_frequency if g.membership else "weekly")
     if g.membership is None:
         del form.queue_times
+        del form.digest_frequency
     if form.validate_on_submit():
-        with service_call():
+        with service_call(form) as call:
             current_user.name = form.name.data
             current_user.locale = form.locale.data or None
             current_user.timezone = form.timezone.data
@@ -242,8 +245,10 @@ def profile():
             if g.membership is not None:
                 g.membership.queue_times = form.queue_times.data
                 onboarding.queue_times_chosen(g.membership)
-        flash(_("Your profile is saved."), "success")
-        return redirect(url_for("auth.profile"))
+                digests.set_frequency(membership=g.membership, frequency=form.digest_frequency.data)
+        if call.ok:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, sessions=user_sessions.live_sessions(current_user),
                            device_label=user_sessions.device_label,
                            current_session=user_sessions.session_id(current_user.session_token))

@@ -21,6 +21,7 @@ from ..forms.members import (
     team_choices,
     template_labels,
 )
+from ..infra.email import extra_headers
 from ..infra.urls import absolute_url
 from ..models import Invitation, Membership, OutboxEmail, Role
 from ..services.org import imports, invitations, members, teams
@@ -163,4 +164,4 @@ def import_csv():
 def outbox():
     stmt = sa.select(OutboxEmail).where(OutboxEmail.org_id == g.org.id).order_by(OutboxEmail.id.desc())
     page = db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
-    return render_template("members/outbox.html", page=page)
+    return render_template("members/outbox.html", page=page, extra_headers=extra_headers)

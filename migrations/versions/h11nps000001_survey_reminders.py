@@ -1,7 +1,7 @@
 """Survey reminders: a per-survey "remind after N days" and when each invitation was reminded
 
 Revision ID: h11nps000001
-Revises: h10sink00001
+Revises: h10hist00001
 Create Date: 2026-12-05 09:00:00
 
 Two nullable columns (no table rebuild on SQLite): survey.remind_after_days (None = no reminders) and
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'h11nps000001'
-down_revision = 'h10sink00001'
+down_revision = 'h10hist00001'
 branch_labels = None
 depends_on = None
 

@@ -249,3 +249,20 @@ def test_demo_posts_have_real_banner_images(db, app):
         assert path is not None
         with open(path, "rb") as handle:
             assert uploads.sniff_image(handle.read(16)) == "png"
+
+
+def test_a_daily_digest_is_in_the_outbox_and_the_worker_does_not_send_it_again(app, db, demo_org, monkeypatch):
+    from ambassador.jobs import tasks
+    from ambassador.models import OutboxEmail
+
+    def digests_in_outbox():
+        return db.session.scalars(sa.select(OutboxEmail).where(
+            OutboxEmail.org_id == demo_org.id, OutboxEmail.headers.is_not(None))).all()
+
+    [mail] = digests_in_outbox()
+    assert mail.to == "ambassador1@demo.test" and mail.subject == f"Your day at {demo_org.name}"
+    assert "new posts to share" in mail.body_text and "Your last 7 days" in mail.body_text
+    assert "List-Unsubscribe=One-Click" in mail.headers and mail.body_html
+    monkeypatch.setitem(app.config, "DIGEST_LOCAL_HOUR", 0)  # every daily digest is due now
+    tasks.send_digests()
+    assert len(digests_in_outbox()) == 1  # Emma's period is taken; the others are weekly, sent on Mondays

@@ -42,7 +42,8 @@ MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None
                      ("members", "/members", None),
                      ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
                      ("emv-settings", "/settings/earned-media-value", None)]
-ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None), ("outbox", "/outbox", None)]
+ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None),
+                   ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None)]
 # (label, email, pages); email None = not logged in
 USERS = [
     ("anonymous", None, ANONYMOUS),

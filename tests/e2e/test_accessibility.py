@@ -117,6 +117,7 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
     "admin": (ADMIN, [
         ("settings", "/settings"),
         ("members", "/members"),
+        ("slack & teams", "/settings/chat"),
     ]),
 }
 

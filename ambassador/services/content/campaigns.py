@@ -5,13 +5,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy.orm import selectinload
 
 from ...errors import ServiceError
 from ...extensions import db
+from ...infra.urls import absolute_url
 from ...models import CAMPAIGN_STATUSES, Campaign, CampaignStatus, Organization, Post, PostStatus, Team, User
+from ..notify import webhooks
 from ..org.organizations import slugify
 
 SLUG_LENGTH = 70
@@ -90,6 +92,17 @@ def _apply(campaign: Campaign, *, org: Organization, data: CampaignInput) -> Non
     campaign.teams = org_teams(org=org, team_ids=data.team_ids)
 
 
+def _announce(campaign: Campaign, *, org: Organization) -> None:
+    """The campaign went live: tell the organization's chat channels (and its teams' channels, when it targets
+    teams), queued in this transaction (services/notify/webhooks.py)."""
+    if not webhooks.has_endpoints(org):
+        return
+    with force_locale(org.default_locale):
+        text = str(_l("New campaign at %(org)s: %(title)s", org=org.name, title=campaign.title))
+    webhooks.notify(org, webhooks.EVENT_CAMPAIGN, text, absolute_url("feed.index", campaign=campaign.id),
+                    team_ids=[team.id for team in campaign.teams] or None)
+
+
 def create_campaign(*, org: Organization, author: User | None, data: CampaignInput) -> Campaign:
     _validate(data)
     campaign = Campaign(org_id=org.id, created_by_id=author.id if author else None)
@@ -101,6 +114,8 @@ def create_campaign(*, org: Organization, author: User | None, data: CampaignInp
             with db.session.begin_nested():
                 db.session.add(campaign)
                 db.session.flush()
+            if campaign.status == CampaignStatus.ACTIVE:
+                _announce(campaign, org=org)
             return campaign
         except sa.exc.IntegrityError:
             continue
@@ -110,8 +125,11 @@ def create_campaign(*, org: Organization, author: User | None, data: CampaignInp
 def update_campaign(*, campaign: Campaign, org: Organization, data: CampaignInput) -> Campaign:
     """The slug stays: it is in every tracked link's utm_campaign already handed out."""
     _validate(data)
+    was_live = campaign.status == CampaignStatus.ACTIVE
     _apply(campaign, org=org, data=data)
     db.session.flush()
+    if campaign.status == CampaignStatus.ACTIVE and not was_live:
+        _announce(campaign, org=org)
     return campaign
 
 
