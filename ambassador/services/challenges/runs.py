@@ -40,6 +40,7 @@ from ...models import (
 )
 from ..community import announcements
 from ..community.points import zone_day
+from ..notify import webhooks
 from . import scores
 from .texts import score_text
 
@@ -144,8 +145,13 @@ def _announce(challenge: Challenge, leaders: list[scores.Entry], *, winners: set
     url = absolute_url("challenges.detail", challenge_id=challenge.id)
     with force_locale(org.default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         title = _("Challenge “%(title)s” has ended", title=challenge.title)
-        announcements.announce(org_id=org.id, topic="challenge_ended", ref=f"challenge:{challenge.id}", title=title,
-                               text=winners_line(challenge, leaders), url=url)
+        line = winners_line(challenge, leaders)
+        if announcements.announce(org_id=org.id, topic="challenge_ended", ref=f"challenge:{challenge.id}",
+                                  title=title, text=line, url=url):
+            # The chat channels' outbox (services/notify) takes it in this transaction: handed over, not pending.
+            webhooks.notify(org, webhooks.EVENT_CHALLENGE_ENDED, f"{title}. {line}", url,
+                            team_ids=[team.id for team in challenge.teams] or None)
+            announcements.handed_over(org_id=org.id, topic="challenge_ended", ref=f"challenge:{challenge.id}")
     for membership, user, score in _scorers(challenge, winners):
         locale = user.locale or org.default_locale
         with force_locale(locale):

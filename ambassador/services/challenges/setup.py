@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ...errors import ServiceError
 from ...extensions import db
 from ...infra import database
+from ...infra.urls import absolute_url
 from ...models import (
     Challenge,
     ChallengeGoal,
@@ -31,6 +33,7 @@ from ...models import (
     utcnow,
 )
 from ..community.points import local_day
+from ..notify import webhooks
 
 MAX_DAYS = 366
 MAX_TARGET = 10_000_000
@@ -152,7 +155,19 @@ def publish(*, challenge: Challenge) -> Challenge:
     db.session.refresh(challenge)
     if moved != 1:
         raise ChallengeError(_l("Only a draft can be published."))
+    _announce_published(challenge)
     return challenge
+
+
+def _announce_published(challenge: Challenge) -> None:
+    """Tell the organization's chat channels (those of the challenge's teams too), queued in this transaction."""
+    org = db.session.get_one(Organization, challenge.org_id)
+    if not webhooks.has_endpoints(org):
+        return
+    with force_locale(org.default_locale):
+        text = str(_l("New challenge at %(org)s: %(title)s", org=org.name, title=challenge.title))
+    webhooks.notify(org, webhooks.EVENT_CHALLENGE, text, absolute_url("challenges.detail", challenge_id=challenge.id),
+                    team_ids=[team.id for team in challenge.teams] or None)
 
 
 def delete_draft(*, challenge: Challenge) -> None:

@@ -1,9 +1,9 @@
 """Announcements for the organization's chat channels (Slack/Teams): the one place events go to be posted there.
 
 `announce()` records the message in the `announcement` table in the caller's transaction — at most once per
-(topic, ref), so an event announced twice (a retried job) is posted once — and whatever delivers chat messages
-(the Slack/Teams webhook delivery of services/notify) reads `pending()` and calls `delivered()` for each one it
-posted. Until a delivery is configured the rows wait; they lose nothing.
+(topic, ref), so an event announced twice (a retried job) is posted once. The challenges hand each new one to the
+Slack/Teams outbox of services/notify (`webhooks.notify`) in the same transaction and mark it `handed_over`;
+`pending()` / `delivered()` serve a deliverer that reads the rows itself.
 """
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ def pending(*, limit: int = 100) -> list[Announcement]:
 def delivered(*, announcement_id: int, at: datetime | None = None) -> None:
     db.session.execute(sa.update(Announcement).where(Announcement.id == announcement_id)
                        .values(delivered_at=at or utcnow()).execution_options(synchronize_session=False))
+
+
+def handed_over(*, org_id: int, topic: str, ref: str) -> None:
+    """The event's message was queued for the chat webhooks in this transaction (services/notify): not pending."""
+    db.session.execute(sa.update(Announcement).where(Announcement.org_id == org_id, Announcement.topic == topic,
+                                                     Announcement.ref == ref, Announcement.delivered_at.is_(None))
+                       .values(delivered_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def of_org(*, org_id: int, topic: str | None = None, limit: int = 20) -> list[Announcement]:

@@ -3,8 +3,7 @@
 exactly when its event does). The worker sends them (services/notify/webhook_delivery.py).
 
 Events: a campaign goes live (services/content/campaigns.py), the week's results (services/notify/results.py),
-and — for the challenges being built — a new challenge: call
-``notify(org, EVENT_CHALLENGE, text, link, team_ids=...)`` where a challenge is created.
+a challenge is published and a challenge ends with its winners (services/challenges/).
 
 URLs are secrets (whoever holds one posts to the channel): encrypted at rest (infra/crypto.py), shown by
 host and last characters. Only https URLs on the configured hosts are accepted (SLACK_WEBHOOK_HOSTS,
@@ -27,7 +26,8 @@ from ...infra.safe_http import UnsafeURL, check_public_url
 from ...models import DeliveryStatus, Organization, Team, WebhookDelivery, WebhookEndpoint, WebhookKind
 
 EVENT_CAMPAIGN = "campaign_live"
-EVENT_CHALLENGE = "challenge_new"  # for the challenges feature: call notify() when one is created
+EVENT_CHALLENGE = "challenge_new"
+EVENT_CHALLENGE_ENDED = "challenge_ended"
 EVENT_RESULTS = "results"
 EVENT_TEST = "test"
 MAX_ENDPOINTS = 20  # per organization

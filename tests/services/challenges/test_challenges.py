@@ -19,12 +19,15 @@ from ambassador.models import (
     Reward,
     Survey,
     SurveyResponse,
+    WebhookDelivery,
     utcnow,
 )
 from ambassador.services.challenges import runs, scores, setup
 from ambassador.services.challenges.setup import ChallengeError, ChallengeInput
-from ambassador.services.community import points
+from ambassador.services.community import announcements, points
+from ambassador.services.notify import webhooks
 from ambassador.services.publishing.tracked_links import link_for
+from tests.services.notify.fake_chat import SLACK_PATH
 
 from ...web.test_links import CHROME, follow
 
@@ -298,8 +301,6 @@ def test_two_workers_at_once_start_and_end_a_challenge_once(own_app):
 
 
 def test_announcements_wait_once_per_event_until_delivered(db, make, org):
-    from ambassador.services.community import announcements
-
     other = make.org(name="Elsewhere")
     assert announcements.announce(org_id=org.id, topic="challenge_ended", ref="challenge:1", title="Ended",
                                   text="Winner: Ann", url="https://amb.example/challenges/1")
@@ -312,3 +313,28 @@ def test_announcements_wait_once_per_event_until_delivered(db, make, org):
     assert [a.title for a in announcements.of_org(org_id=org.id)] == ["Ended"]
     announcements.delivered(announcement_id=waiting[0].id)
     assert [a.title for a in announcements.pending()] == ["Theirs"]
+
+
+def test_publishing_and_ending_a_challenge_queue_one_chat_message_each(db, make, act, org, post, chat):
+
+    north, south = make.team(org), make.team(org)
+    everyone = webhooks.add_endpoint(org=org, kind="slack", url=chat.url(SLACK_PATH))
+    north_hook = webhooks.add_endpoint(org=org, kind="slack", url=chat.url(SLACK_PATH) + "?north", team_id=north.id)
+    webhooks.add_endpoint(org=org, kind="slack", url=chat.url(SLACK_PATH) + "?south", team_id=south.id)
+    ann = make.member(org, name="Ann", teams=[north])
+    act.share(ann, post, utcnow() - timedelta(days=1))
+    item = challenge(db, make, org, status="draft", days_ago=2, length=2, teams=[north])
+    setup.publish(challenge=item)
+
+    def queued():
+        return [(d.event_kind, d.endpoint_id, d.text) for d in db.session.scalars(
+            sa.select(WebhookDelivery).where(WebhookDelivery.org_id == org.id).order_by(WebhookDelivery.id))]
+
+    assert [(kind, hook) for kind, hook, _ in queued()] == [("challenge_new", everyone.id),
+                                                            ("challenge_new", north_hook.id)]  # not south's
+    assert tasks.advance_challenges() == {"started": 1, "ended": 1}  # its days are past: started, then ended
+    ended = [(hook, text) for kind, hook, text in queued() if kind == "challenge_ended"]
+    assert [hook for hook, _ in ended] == [everyone.id, north_hook.id]
+    assert all("Ann" in text and item.title in text for _, text in ended)
+    assert runs.end(challenge_id=item.id) is False and len(queued()) == 4  # once
+    assert announcements.pending() == []  # handed over to the chat outbox, not waiting
