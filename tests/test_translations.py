@@ -28,6 +28,20 @@ STANDALONE_NUMBERS = {
     "Not yet: %(value)d of %(goal)d": "a fraction of progress: “Not yet: 40 of 100”",
     "Teams shown: %(shown)s of %(total)s. Ticked: %(ticked)s.":
         "figures after colons, filled in by the browser as the list is filtered",
+    "Enter a target between 1 and %(max)d, or leave it empty.": "a bound at the end of the sentence",
+    "Clicks on your tracked links count when a person clicks: bots and link previews never count, one click per "
+    "visitor per link per hour, and at most %(cap)d a day per visitor and link.": "a cap followed by “a day”",
+    "Points earned count as on the leaderboard (spending them does not lower your score), within the daily caps: "
+    "%(share_cap)d for shares and %(click_cap)d for clicks.": "caps after a colon, each with its own noun phrase",
+    "Top ambassador: %(name)s (%(points)s).": "points arrive already counted (ngettext “%(num)d points”)",
+    "your team is #%(rank)d": "a position (“#3”)",
+    "you are #%(rank)d": "a position (“#3”)",
+    "Your team %(team)s is #%(rank)d of %(total)d with %(score)s.": "a position out of a total, like “Page 2 of 5”",
+    "You are #%(rank)d of %(total)d with %(score)s.": "a position out of a total, like “Page 2 of 5”",
+    "Rank %(rank)d of %(ranked)d": "a position out of a total, like “Page 2 of 5”",
+    "%(score)s of %(target)d": "a fraction of progress: “40 of 100”",
+    "%(score)d of %(target)d": "a fraction of progress: “40 of 100”",
+    "Target: %(target)d — the bars show how close each participant is.": "a figure after a colon",
     "By campaign (top %(n)d)": "“top 5”: the noun (campaign) is outside the count",
     "Enter a number of points between 1 and %(max)d.": "a bound at the end of the sentence",
     "Enter a stock between 0 and %(max)d, or leave it empty for unlimited.": "a bound; no noun follows it",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -38,6 +38,10 @@ from ..notify import webhooks
 MAX_DAYS = 366
 MAX_TARGET = 10_000_000
 EDITABLE = (ChallengeStatus.DRAFT, ChallengeStatus.SCHEDULED)
+
+
+def _at_most(limit: int):
+    return lazy_ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", limit)
 
 
 class ChallengeError(ServiceError):
@@ -70,7 +74,8 @@ def _validate_days(data: ChallengeInput, *, today: date, errors: dict[str, str],
     if data.last_day < data.first_day:
         errors["last_day"] = _l("The challenge must end on or after its first day.")
     elif (data.last_day - data.first_day).days + 1 > MAX_DAYS:
-        errors["last_day"] = _l("A challenge lasts at most %(days)d days.", days=MAX_DAYS)
+        errors["last_day"] = lazy_ngettext("A challenge lasts at most %(num)d day.",
+                                           "A challenge lasts at most %(num)d days.", MAX_DAYS)
     elif data.last_day < today:
         errors["last_day"] = _l("The last day has already passed: choose today or a later day.")
     if was is None and data.first_day < today - timedelta(days=MAX_DAYS):
@@ -83,9 +88,9 @@ def _validate(*, org: Organization, data: ChallengeInput, was: Challenge | None)
     if not title:
         errors["title"] = _l("Give the challenge a name.")
     elif len(title) > 160:
-        errors["title"] = _l("Use at most %(n)d characters.", n=160)
+        errors["title"] = _at_most(160)
     if len(data.description) > 5000:
-        errors["description"] = _l("Use at most %(n)d characters.", n=5000)
+        errors["description"] = _at_most(5000)
     if data.goal not in tuple(ChallengeGoal):
         errors["goal"] = _l("Choose what the challenge counts.")
     if data.mode not in tuple(ChallengeMode):
@@ -141,7 +146,9 @@ def _retitle(challenge: Challenge, data: ChallengeInput) -> Challenge:
         raise ChallengeError(_l("This challenge has ended: it can no longer be changed."))
     title = data.title.strip()
     if not title or len(title) > 160:
-        raise ChallengeError({"title": _l("Give the challenge a name (at most %(n)d characters).", n=160)})
+        raise ChallengeError({"title": lazy_ngettext(
+            "Give the challenge a name (at most %(num)d character).",
+            "Give the challenge a name (at most %(num)d characters).", 160)})
     challenge.title, challenge.description = title, data.description.strip()[:5000]
     db.session.flush()
     return challenge

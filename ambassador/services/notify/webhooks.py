@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -95,7 +96,8 @@ def add_endpoint(*, org: Organization, kind: str, url: str, team_id: int | None 
         raise WebhookError(_l("Choose one of your teams."), field="team_id")
     count = db.session.scalar(sa.select(sa.func.count()).where(WebhookEndpoint.org_id == org.id)) or 0
     if count >= MAX_ENDPOINTS:
-        raise WebhookError(_l("At most %(n)d webhooks per organization.", n=MAX_ENDPOINTS))
+        raise WebhookError(lazy_ngettext("At most %(num)d webhook per organization.",
+                                         "At most %(num)d webhooks per organization.", MAX_ENDPOINTS))
     endpoint = WebhookEndpoint(org_id=org.id, team_id=team_id, kind=kind, url_encrypted=crypto.encrypt(url),
                                url_hint=hint(url))
     db.session.add(endpoint)
