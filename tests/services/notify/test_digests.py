@@ -146,7 +146,7 @@ def test_managers_weekly_digest_has_the_organizations_week(db, make):
     assert digests.send_digest(membership_id=manager.id, period="2026-W49") == "sent"  # no new post, a busy week
     [mail] = _mails(db, org)
     assert "Lumière this week" in mail.body_text
-    assert "1 of 1 ambassadors shared" in mail.body_text  # the manager is not counted as an ambassador
+    assert "1 of 1 ambassador shared" in mail.body_text  # the manager is not counted as an ambassador
     assert "Sam Sharer" in mail.body_text and "Spring sale" in mail.body_text
     # The ambassador's weekly digest has no manager summary; with no new post but a share, it still goes.
     assert digests.send_digest(membership_id=ambassador.id, period="2026-W49") == "sent"
