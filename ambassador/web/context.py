@@ -80,6 +80,7 @@ def install_context(app: Flask) -> None:
 
         from .. import networks
         from ..services.content.posts import counting_rules
+        from ..services.publishing.tracked_links import placeholder_short_url
         from .i18n import LANGUAGE_NAMES
 
         return {
@@ -92,6 +93,7 @@ def install_context(app: Flask) -> None:
             "review_waiting": review_waiting,
             "avatar": avatars.avatar,
             "counting_rules": counting_rules,
+            "short_link_stand_in": placeholder_short_url,
             "theme_version": branding.theme_version,
         }
 

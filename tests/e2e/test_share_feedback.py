@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from ambassador.models import Campaign, Membership, Post, PostCaption, Share, utcnow
 from ambassador.services.org import accounts
 from ambassador.services.org.organizations import create_organization
+from ambassador.services.publishing import sharing
 
 from .conftest import log_in
 from .test_share_flow import follow_to
@@ -113,3 +114,25 @@ def test_the_card_confirms_a_share_without_script(new_context, live_server, feed
     go_on = card.get_by_role("link", name=re.compile("Continue on LinkedIn"))
     assert go_on.get_attribute("href").startswith("https://www.linkedin.com/sharing/share-offsite/?url=")
     assert go_on.get_attribute("target") == "_blank"
+
+
+def test_the_feed_counter_counts_what_the_server_sends(new_context, live_server, feedback_org):
+    """The ambassador's caption counter composes the text as the server does: a hashtag the post adds is not
+    counted twice when the caption already has it, and the count matches the server's refusal."""
+    page = new_context().new_page()
+    org_id, email = feedback_org
+    log_in(page, email, PASSWORD)
+    card = page.locator("article", has_text="Sourdough is back")
+    post_id = card.get_attribute("id").split("-")[-1]
+    card.locator(f"#tab-{post_id}-x").click()
+    caption = card.get_by_label("Your caption for X", exact=True)
+    counter = card.locator(f'[data-counter-for="{caption.get_attribute("id")}"]')
+    caption.fill("Fresh #bread " + "a" * 240)
+    # caption 253 + " #employee" 10 + " " + short link stand-in; #bread is in the caption, so not added again
+    shown = int(counter.inner_text().split("/")[0])
+    with live_server.session() as session:
+        post = session.scalars(sa.select(Post).where(Post.org_id == org_id, Post.title == "Sourdough is back")).one()
+        server = sharing.compose(network="x", caption="Fresh #bread " + "a" * 240, hashtags=post.hashtags,
+                                 disclosure="#employee").length
+    assert shown == server
+    expect(counter).to_have_class(re.compile("counter--over"))  # 253 + 10 + 24 > 280

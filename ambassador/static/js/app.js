@@ -131,14 +131,24 @@
     });
 
     // Live character counters: <textarea data-limit="280" data-counter="x"> + <span data-counter-for=id>.
+    // With data-compose (a network), the text that goes out is put together as the server does (caption,
+    // the post's hashtags unless the caption has them, the disclosure, a short link's stand-in) and counted
+    // whole; otherwise the caption is counted plus data-extra, what the server said the rest adds.
     document.querySelectorAll("[data-limit]").forEach(function (input) {
       var out = document.querySelector('[data-counter-for="' + input.id + '"]');
       if (!out) return;
       var limit = parseInt(input.getAttribute("data-limit"), 10);
       var kind = input.getAttribute("data-counter") || "chars";
+      var network = input.getAttribute("data-compose");
+      function measure() {
+        if (network && window.ambassadorText) {
+          return window.ambassadorText.compose(network, input.value, input.getAttribute("data-hashtags") || "",
+            input.getAttribute("data-disclosure") || "", input.getAttribute("data-url") || "").length;
+        }
+        return window.ambassadorCount(kind, input.value) + parseInt(input.getAttribute("data-extra") || "0", 10);
+      }
       function update() {
-        var extra = parseInt(input.getAttribute("data-extra") || "0", 10);
-        var used = window.ambassadorCount(kind, input.value) + extra;
+        var used = measure();
         out.textContent = used + " / " + limit;
         out.classList.toggle("counter--over", used > limit);
       }
