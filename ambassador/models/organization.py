@@ -92,6 +92,8 @@ class Organization(Model):
     points_vote: Mapped[int] = mapped_column(default=1)
     points_survey: Mapped[int] = mapped_column(default=5)
     daily_community_points_cap: Mapped[int] = mapped_column(default=30)
+    # Employee NPS: no figure, comment or keyword is shown for fewer answers than this (never below 3).
+    enps_min_group: Mapped[int] = mapped_column(default=5, server_default="5")
     posts_require_approval: Mapped[bool] = mapped_column(default=False)
     join_requires_approval: Mapped[bool] = mapped_column(default=False)
     join_enabled: Mapped[bool] = mapped_column(default=True)
