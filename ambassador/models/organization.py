@@ -143,6 +143,8 @@ class Membership(Model):
     # The "Get set up" panel on the feed: when the member saved their queue times, when they hid the panel.
     queue_times_chosen_at: Mapped[datetime | None]
     setup_dismissed_at: Mapped[datetime | None]
+    # Asked to be nudged towards sharing (offered to employee-NPS promoters; it records no score).
+    share_nudge_at: Mapped[datetime | None]
     # Where the member came from: invite, join, csv, signup, demo …
     source: Mapped[str] = mapped_column(sa.String(32), default="invite")
     # Email digest (services/notify/digests.py): "daily", "weekly" or "off"; the period last sent

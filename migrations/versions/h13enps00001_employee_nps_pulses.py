@@ -18,6 +18,7 @@ depends_on = None
 
 def upgrade():
     op.add_column("organization", sa.Column("enps_min_group", sa.Integer(), nullable=False, server_default="5"))
+    op.add_column("membership", sa.Column("share_nudge_at", sa.DateTime(), nullable=True))
     op.create_table(
         "pulse",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -141,5 +142,7 @@ def downgrade():
     op.drop_table("pulse_aspect")
     op.drop_table("pulse_team")
     op.drop_table("pulse")
+    with op.batch_alter_table("membership") as batch:
+        batch.drop_column("share_nudge_at")
     with op.batch_alter_table("organization") as batch:
         batch.drop_column("enps_min_group")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Organization, Pulse, PulseAnswer, PulseAspectAnswer, PulseRound, Team
+from ...models import Organization, Pulse, PulseAnswer, PulseAspectAnswer, PulseParticipation, PulseRound, Team
 from .drivers import MIN_RESPONSES, pearson
 from .pulses import MIN_GROUP_FLOOR
 from .results import NpsScore, _counts, _score
@@ -82,6 +82,8 @@ class PulseResults:
     comments: list[str] = field(default_factory=list)
     keywords: list[Keyword] = field(default_factory=list)
     drivers: list[AspectDriver] = field(default_factory=list)
+    asked: int = 0  # members asked in the chosen round(s), all teams (participation, never answers)
+    answered: int = 0
 
     @property
     def visible(self) -> bool:
@@ -125,7 +127,7 @@ def visible_units(*, pulse: Pulse, org: Organization) -> dict[int, list[Unit]]:
     return {rid: units_of_round(rid, by_team, k) for rid, by_team in cells(pulse=pulse).items()}
 
 
-def _total(units: list[Unit]) -> NpsScore:
+def total_of(units: list[Unit]) -> NpsScore:
     score = NpsScore()
     for unit in units:
         score = _add(score, unit.score)
@@ -178,12 +180,17 @@ def pulse_results(*, pulse: Pulse, org: Organization, round_id: int | None = Non
     trend = []
     for rnd in pulse.rounds:
         units = [u for u in by_round.get(rnd.id, []) if in_scope(u)]
-        total = _total(units)
+        total = total_of(units)
         trend.append(RoundTrendPoint(round=rnd, score=total if total.responses >= k else None))
     scope = [u for r in rounds for u in by_round.get(r.id, []) if in_scope(u)]
-    overall = _total(scope)
+    overall = total_of(scope)
+    asked, answered = db.session.execute(
+        sa.select(sa.func.count(PulseParticipation.id),
+                  sa.func.coalesce(sa.func.sum(sa.case((PulseParticipation.answered.is_(True), 1), else_=0)), 0))
+        .where(PulseParticipation.org_id == org.id, PulseParticipation.round_id.in_([r.id for r in rounds]))).one()
     result = PulseResults(threshold=k, round_id=round_id, team_id=team_id,
-                          overall=overall if overall.responses >= k else None, trend=trend)
+                          overall=overall if overall.responses >= k else None, trend=trend,
+                          asked=int(asked), answered=int(answered))
     if result.overall is None:
         return result
     if team_id is None:

@@ -218,3 +218,16 @@ def set_min_group(*, org: Organization, value) -> int:
     org.enps_min_group = number
     db.session.flush()
     return number
+
+
+def ask_for_sharing_nudge(*, membership: Membership, now: datetime | None = None) -> None:
+    """A member (offered on a promoter's thank-you page) asks to be led towards sharing: the feed shows its
+    "Get set up" steps again and a "start here" nudge. Only the wish is stored — no score, no pulse."""
+    membership.share_nudge_at = membership.share_nudge_at or now or utcnow()
+    membership.setup_dismissed_at = None
+    db.session.flush()
+
+
+def dismiss_sharing_nudge(*, membership: Membership) -> None:
+    membership.share_nudge_at = None
+    db.session.flush()
