@@ -20,7 +20,7 @@ from ..forms.pulses import (
     PulseForm,
     ThresholdForm,
 )
-from ..models import Pulse, PulseParticipation, Role, Team
+from ..models import Membership, Pulse, PulseParticipation, Role, Team
 from ..services.nps import pulse_compare, pulse_results, pulses
 from ..services.nps import results as nps_results
 from .context import member_required, role_required, scoped_or_404
@@ -115,35 +115,70 @@ def answer(pulse_id: int | None = None):
     participation = _my_open_participation(pulse_id)
     if participation is None:
         return render_template("pulses/answer.html", participation=None, form=None)
+    return _answer_page(participation, g.membership, lambda: url_for("pulses.thanks"))
+
+
+def _answer_page(participation: PulseParticipation, membership: Membership, thanks_url):
+    """The answer form of one participation; on success the thank-you page (the promoter flag in the session)."""
     pulse = participation.round.pulse
+    lang = str(get_locale() or "en")
     form = PulseAnswerForm()
+    if request.method == "GET" and request.args.get("score", type=int) in range(11):
+        form.score.data = str(request.args.get("score", type=int))  # the score clicked in the email
     if form.validate_on_submit():
         aspects = {a.id: request.form.get(f"aspect_{a.id}", "") for a in pulse.aspects}
         with service_call(form, field="score") as call:
-            row = pulses.answer(participation=participation, membership=g.membership, score=form.score.data,
-                                comment=form.comment.data or "", aspect_scores=aspects,
-                                language=str(get_locale() or "en"))
+            row = pulses.answer(participation=participation, membership=membership, score=form.score.data,
+                                comment=form.comment.data or "", aspect_scores=aspects, language=lang)
             promoter = row.group == "promoter"
         if call.ok:
             session[PROMOTER_KEY] = promoter
-            return redirect(url_for("pulses.thanks"))
-    lang = str(get_locale() or "en")
+            return redirect(thanks_url())
     return render_template("pulses/answer.html", participation=participation, pulse=pulse, form=form, lang=lang,
                            question=pulses.text_in(pulse.question, lang, pulses.DEFAULT_QUESTION),
                            open_question=pulses.text_in(pulse.open_question, lang),
-                           threshold=pulse_results.min_group(g.org))
+                           threshold=pulse_results.min_group(membership.organization))
+
+
+def _by_token_or_404(token: str) -> PulseParticipation:
+    participation = db.session.scalar(sa.select(PulseParticipation).where(PulseParticipation.token == token))
+    if participation is None:
+        abort(404)
+    return participation
+
+
+@bp.route("/pulse/t/<token>", methods=["GET", "POST"])
+def by_token(token: str):
+    """The email's link: the answer page with the clicked score chosen; "Send" records it (a link checker
+    opening the link answers nothing). The token stands for the member, no sign-in needed."""
+    participation = _by_token_or_404(token)
+    membership = db.session.get_one(Membership, participation.membership_id)
+    if participation.answered or not pulses.is_open(participation.round, membership.organization):
+        return render_template("pulses/answer.html", participation=None, form=None, done=participation.answered)
+    return _answer_page(participation, membership, lambda: url_for("pulses.token_thanks", token=token))
+
+
+@bp.route("/pulse/t/<token>/thanks", methods=["GET", "POST"])
+def token_thanks(token: str):
+    participation = _by_token_or_404(token)
+    return _thanks_page(db.session.get_one(Membership, participation.membership_id), participation.answered)
 
 
 @bp.route("/pulse/thanks", methods=["GET", "POST"])
 @member_required
 def thanks():
-    promoter = bool(session.get(PROMOTER_KEY))
+    return _thanks_page(g.membership, True)
+
+
+def _thanks_page(membership: Membership, answered: bool):
+    """Thank you; a promoter (flag kept in their own session, never stored) may ask for the sharing guide."""
+    promoter = bool(session.get(PROMOTER_KEY)) and answered
     form = PromoterOptInForm()
     if request.method == "POST":
         if not promoter or not form.validate_on_submit():
             abort(400)
         with service_call() as call:
-            pulses.ask_for_sharing_nudge(membership=g.membership)
+            pulses.ask_for_sharing_nudge(membership=membership)
         if call.ok:
             session.pop(PROMOTER_KEY, None)
             flash(_("Welcome aboard! Start here: share one of these posts."), "success")

@@ -2,9 +2,12 @@
 once, and a promoter may ask to be led to sharing."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from ambassador.models import Pulse, PulseAnswer, PulseParticipation
+from ambassador.jobs import tasks
+from ambassador.models import OutboxEmail, Pulse, PulseAnswer, PulseParticipation, utcnow
 
 
 def _setup(make):
@@ -77,3 +80,29 @@ def test_a_promoter_can_ask_for_the_sharing_nudge_and_others_cannot(db, make, cl
     assert "Hide this guide" in client.get("/feed").get_data(as_text=True)  # the guide stays until hidden
     client.post("/pulse/nudge/dismiss")
     assert "Hide this guide" not in client.get("/feed").get_data(as_text=True)
+
+
+def test_the_emailed_link_opens_the_answer_with_the_score_chosen_and_send_records_it(db, make, client, login):
+    org, team, small, manager, people = _setup(make)
+    login(manager.user)
+    client.post("/pulses", data={"title": "P", "teams": [small.id], "recurrence": "monthly", "days_open": 10})
+    client.post("/logout")
+    pulse = db.session.scalar(sa.select(Pulse).where(Pulse.org_id == org.id))
+    assert tasks.run_employee_pulses() == {"opened": 0, "sent": 1, "reminded": 0}
+    assert tasks.run_employee_pulses() == {"opened": 0, "sent": 0, "reminded": 0}  # never twice
+    mail = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.org_id == org.id)).one()
+    assert mail.to == people[-1].user.email and "anonymous" in mail.body_text
+    participation = db.session.scalar(sa.select(PulseParticipation))
+    link = f"/pulse/t/{participation.token}?score=9"
+    assert link in mail.body_text.replace("http://localhost", "")
+    page = client.get(link).get_data(as_text=True)
+    assert 'value="9" checked' in page and not participation.answered  # opening the link answers nothing
+    later = utcnow() + timedelta(days=6)
+    assert tasks.run_employee_pulses(now=later)["reminded"] == 1
+    assert client.post(f"/pulse/t/{participation.token}", data={"score": "9"}).status_code == 302
+    db.session.refresh(participation)
+    assert participation.answered
+    assert tasks.run_employee_pulses(now=later)["reminded"] == 0
+    assert tasks.run_employee_pulses(now=utcnow() + timedelta(days=32))["opened"] == 1  # monthly: the next round
+    db.session.refresh(pulse)
+    assert [r.number for r in pulse.rounds] == [1, 2]

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...errors import ServiceError
 from ...extensions import db
+from ...infra.database import changed_rows
 from ...infra.tokens import new_token
 from ...models import (
     MemberKind,
@@ -189,11 +190,9 @@ def answer(*, participation: PulseParticipation, membership: Membership, score, 
             raise PulseError(_l("Unknown aspect."), field="aspects")
         ratings[int(aspect_id)] = _checked_score(raw, f"aspect_{aspect_id}")
     # Claim the participation first (a conditional UPDATE): a second tab or a double click loses here.
-    claimed = db.session.scalar(
-        sa.update(PulseParticipation).where(PulseParticipation.id == participation.id,
-                                            PulseParticipation.answered.is_(False))
-        .values(answered=True).returning(PulseParticipation.id).execution_options(synchronize_session=False))
-    if claimed is None:
+    if not changed_rows(sa.update(PulseParticipation).where(PulseParticipation.id == participation.id,
+                                                            PulseParticipation.answered.is_(False))
+                        .values(answered=True).execution_options(synchronize_session=False)):
         raise PulseError(_l("You have already answered this round. Thank you!"))
     db.session.refresh(participation)
     row = PulseAnswer(org_id=org.id, round_id=rnd.id, team_id=_answer_team(rnd.pulse, membership), score=value,
