@@ -74,12 +74,13 @@ def threshold():
 def results(pulse_id: int):
     pulse = scoped_or_404(Pulse, pulse_id)
     round_ids = {r.id for r in pulse.rounds}
-    team_ids = {t.id for t in pulse.teams}
+    teams = pulse_results.pulse_teams(pulse)
+    team_ids = {t.id for t in teams}
     round_id = request.args.get("round", type=int)
     team_id = request.args.get("team", type=int)
     report = pulse_results.pulse_results(pulse=pulse, org=g.org, round_id=round_id if round_id in round_ids else None,
                                          team_id=team_id if team_id in team_ids else None)
-    return render_template("pulses/results.html", pulse=pulse, report=report, open_form=OpenRoundForm(),
+    return render_template("pulses/results.html", pulse=pulse, report=report, open_form=OpenRoundForm(), teams=teams,
                            lang=str(get_locale() or "en"))
 
 

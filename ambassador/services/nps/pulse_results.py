@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Organization, Pulse, PulseAnswer, PulseAspectAnswer, PulseParticipation, PulseRound, Team
+from ...models.organization import membership_team
 from .drivers import MIN_RESPONSES, pearson
 from .pulses import MIN_GROUP_FLOOR
 from .results import NpsScore, _counts, _score
@@ -164,6 +165,18 @@ def _drivers(pulse: Pulse, condition) -> list[AspectDriver]:
     return drivers
 
 
+def pulse_teams(pulse: Pulse) -> list[Team]:
+    """The teams a pulse is about: those chosen, or (none chosen) the teams of the members it asked."""
+    if pulse.teams:
+        return list(pulse.teams)
+    asked = (sa.select(membership_team.c.team_id)
+             .join(PulseParticipation, PulseParticipation.membership_id == membership_team.c.membership_id)
+             .join(PulseRound, PulseRound.id == PulseParticipation.round_id)
+             .where(PulseRound.pulse_id == pulse.id))
+    return list(db.session.scalars(sa.select(Team).where(Team.org_id == pulse.org_id, Team.id.in_(asked))
+                                   .order_by(Team.name)))
+
+
 def pulse_results(*, pulse: Pulse, org: Organization, round_id: int | None = None,
                   team_id: int | None = None) -> PulseResults:
     """What a manager may see for the chosen round (None: all) and team (None: all teams)."""
@@ -200,7 +213,7 @@ def pulse_results(*, pulse: Pulse, org: Organization, round_id: int | None = Non
         result.teams = sorted((TeamRow(t, team_names.get(t, "") if t is not None else OTHER, s)
                                for t, s in per_team.items()), key=lambda row: (row.team_id is None, row.name))
         shown = {t for t in per_team if t is not None}
-        result.hidden_teams = sorted(t.name for t in pulse.teams if t.id not in shown)
+        result.hidden_teams = sorted(t.name for t in pulse_teams(pulse) if t.id not in shown)
     condition = _answer_filter(scope)
     rows = db.session.execute(sa.select(PulseAnswer.comment, PulseAnswer.language)
                               .where(PulseAnswer.org_id == org.id, condition, PulseAnswer.comment != "")
