@@ -80,7 +80,10 @@ def results(pulse_id: int):
     team_id = request.args.get("team", type=int)
     report = pulse_results.pulse_results(pulse=pulse, org=g.org, round_id=round_id if round_id in round_ids else None,
                                          team_id=team_id if team_id in team_ids else None)
+    themes = (pulse_results.detractor_themes(pulse=pulse, org=g.org, round_id=report.round_id, team_id=report.team_id)
+              if report.round_id and report.team_id else None)
     return render_template("pulses/results.html", pulse=pulse, report=report, open_form=OpenRoundForm(), teams=teams,
+                           detractor_themes=themes,
                            lang=str(get_locale() or "en"))
 
 

@@ -99,3 +99,18 @@ def test_what_is_hidden_at_five(db, small_org):
     everything = pulse_results(pulse=pulse, org=org)
     assert everything.overall.responses == 14 + 14  # round 3 (3 answers) is not counted at all
     assert [p.score is None for p in everything.trend] == [False, False, True]
+
+
+def test_detractor_themes_only_for_a_team_shown_on_its_own_with_enough_detractors(db, small_org):
+    from ambassador.services.nps.pulse_results import detractor_themes
+
+    org, pulse, teams, rounds = small_org
+    org.enps_min_group = 3
+    first = rounds[0]
+    themes = detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["A"].id)
+    assert themes and all(kw.responses >= 1 for kw in themes)  # A: 7 answers, 5 detractors
+    assert "workload" in {kw.word.lower() for kw in themes}
+    assert detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["C"].id) == []  # 2 answers
+    assert detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["B"].id) == []  # pooled with C
+    org.enps_min_group = 6  # A has 5 detractors: fewer than the threshold
+    assert detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["A"].id) == []
