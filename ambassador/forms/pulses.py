@@ -23,18 +23,24 @@ class PulseForm(FlaskForm):
     recurrence = SelectField(_l("How often"), choices=list(RECURRENCE_LABELS.items()),
                              default=PulseRecurrence.QUARTERLY)
     days_open = IntegerField(_l("Days each round takes answers"), default=14)
-    question = StringField(_l("Question (leave empty for the standard eNPS question in each member's language)"),
-                           validators=[Optional(), Length(max=300)])
-    open_question = StringField(_l("Open question (optional)"), validators=[Optional(), Length(max=300)])
+    # Per language (each member sees theirs, else English); an empty question: the standard eNPS question.
+    question_en = StringField(_l("Question in English (empty: the standard eNPS question)"),
+                              validators=[Optional(), Length(max=300)])
+    question_nl = StringField(_l("Question in Dutch"), validators=[Optional(), Length(max=300)])
+    question_fr = StringField(_l("Question in French"), validators=[Optional(), Length(max=300)])
+    open_question_en = StringField(_l("Open question in English (optional)"), validators=[Optional(), Length(max=300)])
+    open_question_nl = StringField(_l("Open question in Dutch"), validators=[Optional(), Length(max=300)])
+    open_question_fr = StringField(_l("Open question in French"), validators=[Optional(), Length(max=300)])
     aspects = TextAreaField(_l("Aspects to rate 0–10 (optional, one per line)"), validators=[Optional()])
 
     def to_data(self) -> PulseData:
-        def texts(value: str | None) -> dict:
-            return {"en": value.strip()} if value and value.strip() else {}
+        def texts(prefix: str) -> dict:
+            values = {lang: (self[f"{prefix}_{lang}"].data or "").strip() for lang in ("en", "nl", "fr")}
+            return {lang: value for lang, value in values.items() if value}
 
         return PulseData(title=self.title.data or "", team_ids=list(self.teams.data or []),
                          recurrence=self.recurrence.data, days_open=self.days_open.data or 0,
-                         question=texts(self.question.data), open_question=texts(self.open_question.data),
+                         question=texts("question"), open_question=texts("open_question"),
                          aspects=[{"en": line.strip()} for line in (self.aspects.data or "").splitlines()
                                   if line.strip()])
 

@@ -22,15 +22,21 @@ def test_a_manager_runs_a_pulse_and_sees_no_small_group(db, make, client, login)
     org, team, small, manager, people = _setup(make)
     login(manager.user)
     page = client.post("/pulses", data={"title": "Quarterly pulse", "teams": [team.id, small.id],
-                                        "recurrence": "quarterly", "days_open": 14, "aspects": "Workload\nGrowth"})
+                                        "recurrence": "quarterly", "days_open": 14, "aspects": "Workload\nGrowth",
+                                        "question_nl": "Zou je werken bij ons aanraden?"})
     assert page.status_code == 302
     pulse = db.session.scalar(sa.select(Pulse).where(Pulse.org_id == org.id))
+    assert pulse.question == {"nl": "Zou je werken bij ons aanraden?"}
     assert db.session.scalar(sa.select(sa.func.count(PulseParticipation.id))) == 7
     client.post("/logout")
     for i, person in enumerate(people):
         login(person.user)
-        form = client.get("/pulse")
-        assert "What managers see, and what they never see" in form.get_data(as_text=True)
+        form = client.get("/pulse").get_data(as_text=True)
+        assert "What managers see, and what they never see" in form
+        assert "How likely are you to recommend working here to a friend?" in form  # English: the standard one
+        if i == 0:
+            assert "Zou je werken bij ons aanraden?" in client.get(
+                "/pulse", headers={"Accept-Language": "nl"}).get_data(as_text=True)
         answer = {"score": str(10 if i % 2 else 3), "comment": f"Comment {i} about the workload",
                   f"aspect_{pulse.aspects[0].id}": "6"}
         assert client.post("/pulse", data=answer).status_code == 302

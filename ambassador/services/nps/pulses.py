@@ -70,9 +70,10 @@ class PulseData:
 
 
 def text_in(texts: dict | None, lang: str, default: dict | None = None) -> str:
-    """The text in `lang`, else English, else any; then the default wording."""
-    for source in (texts or {}, default or {}):
-        value = source.get(lang) or source.get("en") or next((v for v in source.values() if v), "")
+    """The text in `lang`, else in English, else the default wording in `lang` (or English), else any."""
+    texts, default = texts or {}, default or {}
+    for value in (texts.get(lang), texts.get("en"), default.get(lang), default.get("en"),
+                  *texts.values()):
         if value:
             return value
     return ""
