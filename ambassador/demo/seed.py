@@ -47,6 +47,7 @@ from ..services.org.organizations import create_organization
 from ..services.publishing import sharing, tracked_links
 from . import challenges, community, engagement
 from . import notify as demo_notify
+from . import pulses as demo_pulses
 from .images import banner_png
 
 DEMO_SLUG = "demo"
@@ -201,6 +202,7 @@ def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None
     engagement.create(org=org, memberships=memberships, posts=posts, now=now)  # linked accounts, reach, figures
     community.create(org=org, memberships=memberships, now=now)  # NPS, community, rewards, badges
     challenges.create(org=org, memberships=memberships, now=now)  # running, ended and upcoming challenges
+    demo_pulses.create(org=org, memberships=memberships, now=now)  # a quarterly employee NPS pulse, two rounds
     demo_notify.create(org=org, memberships=memberships, now=now)  # a daily digest in the outbox
     return DemoResult(org=org, created=True, logins=demo_logins(org=org))
 

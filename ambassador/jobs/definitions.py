@@ -32,6 +32,7 @@ JOBS: list[Job] = [
     Job("roll_standings", tasks.roll_standings, 2 * 60),
     Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),
     Job("send_survey_reminders", tasks.send_survey_reminders, 15 * 60),
+    Job("run_employee_pulses", tasks.run_employee_pulses, 10 * 60),
     Job("purge_throttle_counters", tasks.purge_throttle_counters, 60 * 60),
     Job("prune_user_sessions", tasks.prune_user_sessions, 6 * 60 * 60),
     Job("purge_pending_uploads", tasks.purge_pending_uploads, 60 * 60),

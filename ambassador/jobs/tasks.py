@@ -14,7 +14,7 @@ from ..services.analytics import rebuild as rollup_rebuild
 from ..services.challenges import runs as challenge_runs
 from ..services.community import badges
 from ..services.notify import digest_content, digests, results, webhook_delivery
-from ..services.nps import followups, reminders
+from ..services.nps import followups, pulse_mail, reminders
 from ..services.org import organizations, sessions
 from ..services.publishing import account_upkeep, auto_share, click_sink, followers, linked_shares, metrics
 from . import publisher
@@ -94,6 +94,26 @@ def send_survey_reminders(now: datetime | None = None) -> dict[str, int]:
         else:
             skipped += 1
     return {"sent": sent, "skipped": skipped}
+
+
+def run_employee_pulses(now: datetime | None = None) -> dict[str, int]:
+    """Employee pulses (services/nps/pulse_mail.py): open the rounds of recurring pulses that are due, email
+    each invitation and, halfway through a round, one reminder; every step committed with its outbox row."""
+    opened = sent = reminded = 0
+    for pulse_id in pulse_mail.due_pulses(now=now):
+        database.begin_write()
+        if pulse_mail.open_next_round(pulse_id=pulse_id, now=now) is not None:
+            opened += 1
+    database.begin_write()
+    round_ids = pulse_mail.rounds_to_send(now=now)
+    for round_id in round_ids:
+        for participation_id in pulse_mail.unsent(round_id=round_id):
+            database.begin_write()
+            sent += pulse_mail.send_invitation(participation_id=participation_id, now=now)
+    for participation_id in pulse_mail.due_reminders(now=now):
+        database.begin_write()
+        reminded += pulse_mail.remind(participation_id=participation_id, now=now)
+    return {"opened": opened, "sent": sent, "reminded": reminded}
 
 
 def open_detractor_followups() -> dict[str, int]:

@@ -39,6 +39,16 @@ from .content import (
 )
 from .emv import EmvChange, EmvRate, EmvSettings
 from .engagement import EngagementSnapshot, ShareEngagement
+from .enps import (
+    Pulse,
+    PulseAnswer,
+    PulseAspect,
+    PulseAspectAnswer,
+    PulseParticipation,
+    PulseRecurrence,
+    PulseRound,
+    PulseStatus,
+)
 from .followups import FOLLOW_UP_STATUSES, FollowUp, FollowUpNote, FollowUpStatus, PassiveMessage
 from .notify import DELIVERY_STATUSES, WEBHOOK_KINDS, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookKind
 from .nps import (
@@ -97,7 +107,9 @@ __all__ = [
     "StandingWindow",
     "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",
-    "PollResults", "Post", "PostCaption", "PostStatus", "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",
+    "PollResults", "Post", "PostCaption", "PostStatus",
+    "Pulse", "PulseAnswer", "PulseAspect", "PulseAspectAnswer", "PulseParticipation", "PulseRecurrence", "PulseRound",
+    "PulseStatus", "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",
     "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareEngagement",
     "ShareMethod", "ShareStatus",
     "SocialAccount", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "SurveyStatus", "TAG_SOURCES",

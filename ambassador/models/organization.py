@@ -92,6 +92,8 @@ class Organization(Model):
     points_vote: Mapped[int] = mapped_column(default=1)
     points_survey: Mapped[int] = mapped_column(default=5)
     daily_community_points_cap: Mapped[int] = mapped_column(default=30)
+    # Employee NPS: no figure, comment or keyword is shown for fewer answers than this (never below 3).
+    enps_min_group: Mapped[int] = mapped_column(default=5, server_default="5")
     posts_require_approval: Mapped[bool] = mapped_column(default=False)
     join_requires_approval: Mapped[bool] = mapped_column(default=False)
     join_enabled: Mapped[bool] = mapped_column(default=True)
@@ -141,6 +143,8 @@ class Membership(Model):
     # The "Get set up" panel on the feed: when the member saved their queue times, when they hid the panel.
     queue_times_chosen_at: Mapped[datetime | None]
     setup_dismissed_at: Mapped[datetime | None]
+    # Asked to be nudged towards sharing (offered to employee-NPS promoters; it records no score).
+    share_nudge_at: Mapped[datetime | None]
     # Where the member came from: invite, join, csv, signup, demo …
     source: Mapped[str] = mapped_column(sa.String(32), default="invite")
     # Email digest (services/notify/digests.py): "daily", "weekly" or "off"; the period last sent

@@ -24,6 +24,7 @@ from . import (  # noqa: F401
     org,
     polls,
     promoters,
+    pulses,
     rewards,
     scheduled,
     survey_hub,
@@ -35,7 +36,7 @@ BLUEPRINTS = [
     health.bp, auth.bp, org.bp, members.bp, join.bp,  # organizations and people
     content.bp, feed.bp, links.bp, leaderboard.bp,  # publish, share, track, rank
     scheduled.bp, accounts.bp,  # sharing through linked accounts
-    surveys.bp, survey_public.bp, nps_insights.bp, followups.bp, promoters.bp,  # NPS
+    surveys.bp, survey_public.bp, nps_insights.bp, followups.bp, promoters.bp, pulses.bp,  # NPS
     community.bp, rewards.bp, challenges.bp,  # keeping ambassadors engaged
     notify.bp,  # digests, chat webhooks
 ]

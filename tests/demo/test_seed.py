@@ -114,7 +114,7 @@ def test_history_is_in_the_past_and_consistent(db, demo_org):
 def test_points_ledger_follows_the_rules(db, demo_org):
     entries = list(db.session.scalars(sa.select(PointsEntry).where(PointsEntry.org_id == demo_org.id)))
     reasons = {e.reason for e in entries}
-    assert {"share", "click"} <= reasons <= {"share", "click", "idea", "vote", "poll", "redemption"}
+    assert {"share", "click"} <= reasons <= {"share", "click", "idea", "vote", "poll", "redemption", "pulse"}
     shares = {s.id: s for s in db.session.scalars(sa.select(Share).where(Share.org_id == demo_org.id))}
     for entry in entries:
         if entry.reason == "share":
@@ -126,7 +126,8 @@ def test_points_ledger_follows_the_rules(db, demo_org):
         .group_by(PointsEntry.membership_id, PointsEntry.day, PointsEntry.reason))
     caps = {"share": demo_org.daily_share_points_cap, "click": demo_org.daily_click_points_cap,
             "idea": demo_org.daily_community_points_cap, "vote": demo_org.daily_community_points_cap,
-            "poll": demo_org.daily_community_points_cap, "redemption": 0}
+            "poll": demo_org.daily_community_points_cap, "redemption": 0,
+            "pulse": demo_org.daily_community_points_cap}
     assert all(total <= caps[reason] for _m, _d, reason, total in per_day)
     # A spread for the leaderboard: several members with points, not all equal.
     totals = db.session.execute(
@@ -266,3 +267,18 @@ def test_a_daily_digest_is_in_the_outbox_and_the_worker_does_not_send_it_again(a
     monkeypatch.setitem(app.config, "DIGEST_LOCAL_HOUR", 0)  # every daily digest is due now
     tasks.send_digests()
     assert len(digests_in_outbox()) == 1  # Emma's period is taken; the others are weekly, sent on Mondays
+
+
+def test_employee_pulse_shows_teams_above_the_threshold_and_pools_the_small_one(db, demo_org):
+    from ambassador.models import Pulse
+    from ambassador.services.nps.pulse_results import pulse_results
+
+    pulse = db.session.scalars(sa.select(Pulse).where(Pulse.org_id == demo_org.id)).one()
+    assert pulse.recurrence == "quarterly" and len(pulse.rounds) == 2 and demo_org.enps_min_group == 3
+    last, this = pulse.rounds
+    before = pulse_results(pulse=pulse, org=demo_org, round_id=last.id)
+    assert [(r.name, r.score.responses) for r in before.teams] == [("Marketing", 4), ("Sales", 4), ("other", 3)]
+    assert "Brussels store" in before.hidden_teams and before.comments and before.keywords
+    now = pulse_results(pulse=pulse, org=demo_org, round_id=this.id)
+    assert [(r.name, r.score.responses) for r in now.teams] == [("Marketing", 4), ("other", 4)]
+    assert (now.asked, now.answered) == (11, 8)

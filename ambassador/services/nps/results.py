@@ -142,6 +142,12 @@ def summary(*, org_id: int, survey_id: int | None = None) -> NpsScore:
     return _score(db.session.execute(sa.select(*_counts()).where(*_scope(org_id, survey_id))).one())
 
 
+def summary_between(*, org_id: int, start: datetime, end: datetime) -> NpsScore:
+    """Customer NPS of the answers given in [start, end) (UTC)."""
+    return _score(db.session.execute(sa.select(*_counts()).where(
+        *_scope(org_id, None), SurveyResponse.created_at >= start, SurveyResponse.created_at < end)).one())
+
+
 def scores_by_survey(*, org_id: int) -> dict[int, NpsScore]:
     rows = db.session.execute(sa.select(SurveyResponse.survey_id.label("key"), *_counts())
                               .where(SurveyResponse.org_id == org_id).group_by(SurveyResponse.survey_id))

@@ -1,0 +1,88 @@
+"""eNPS beside customer NPS over the same periods, per team where both exist.
+
+A pulse round stands for its calendar period: the month (monthly pulses) or the quarter (quarterly) it
+opened in, or its own answering window (one-off pulses). Customer NPS is taken over exactly that period
+(local midnights of the organization, results.summary_between). Per team: a team's eNPS (only where the
+anonymity rules of pulse_results show it) beside the customer answers whose segment or store carries the
+team's name (e.g. the team "Ghent" and the store "Ghent").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Organization, Pulse, PulseRecurrence, PulseRound, SurveyResponse
+from ..analytics.periods import local_midnight_utc
+from ..community.points import local_day
+from .pulse_results import min_group, total_of, visible_units
+from .results import NpsScore, _counts, _score, summary_between
+
+
+@dataclass
+class TeamPair:
+    team_id: int
+    name: str
+    employee: NpsScore
+    customer: NpsScore
+
+
+@dataclass
+class PeriodPair:
+    round: PulseRound
+    first_day: date
+    last_day: date
+    employee: NpsScore | None  # None: hidden (fewer answers than the threshold)
+    customer: NpsScore
+    teams: list[TeamPair] = field(default_factory=list)
+
+
+def period_of(rnd: PulseRound, pulse: Pulse, org: Organization) -> tuple[date, date]:
+    opened = local_day(org, rnd.opened_at)
+    if pulse.recurrence == PulseRecurrence.MONTHLY:
+        first = opened.replace(day=1)
+        after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    elif pulse.recurrence == PulseRecurrence.QUARTERLY:
+        first = date(opened.year, 3 * ((opened.month - 1) // 3) + 1, 1)
+        month = first.month + 3
+        after = date(first.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    else:
+        return opened, rnd.closes_on
+    return first, after - timedelta(days=1)
+
+
+def _customer_by_place(org: Organization, start, end, names: set[str]) -> dict[str, NpsScore]:
+    """Customer NPS per lower-cased segment or store name among `names`, in [start, end)."""
+    found: dict[str, NpsScore] = {}
+    for column in (SurveyResponse.segment, SurveyResponse.store):
+        key = sa.func.lower(column)
+        rows = db.session.execute(sa.select(key.label("key"), *_counts()).where(
+            SurveyResponse.org_id == org.id, SurveyResponse.created_at >= start, SurveyResponse.created_at < end,
+            key.in_(names)).group_by(key))
+        for row in rows:
+            found.setdefault(row.key, _score(row))  # segment first; a store of the same name is the same place
+    return found
+
+
+def side_by_side(*, pulse: Pulse, org: Organization) -> list[PeriodPair]:
+    if pulse.org_id != org.id:
+        raise ValueError("pulse of another organization")
+    k = min_group(org)
+    units = visible_units(pulse=pulse, org=org)
+    names = {t.id: t.name for t in pulse.teams}
+    pairs = []
+    for rnd in pulse.rounds:
+        first, last = period_of(rnd, pulse, org)
+        start, end = local_midnight_utc(org, first), local_midnight_utc(org, last + timedelta(days=1))
+        round_units = units.get(rnd.id, [])
+        total = total_of(round_units)
+        customers = _customer_by_place(org, start, end, {n.lower() for n in names.values()})
+        teams = [TeamPair(u.team_id, names.get(u.team_id, ""), u.score, customers[names[u.team_id].lower()])
+                 for u in round_units if u.team_id in names and names[u.team_id].lower() in customers]
+        pairs.append(PeriodPair(round=rnd, first_day=first, last_day=last,
+                                employee=total if total.responses >= k else None,
+                                customer=summary_between(org_id=org.id, start=start, end=end),
+                                teams=sorted(teams, key=lambda t: t.name)))
+    return pairs

@@ -1,0 +1,201 @@
+"""Employee NPS pulses: managers create pulses and read anonymous results; members answer.
+
+Every figure a manager sees comes from services/nps/pulse_results (the anonymity threshold is enforced
+there); the views only read the filters and render.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms.pulses import (
+    RECURRENCE_LABELS,
+    OpenRoundForm,
+    PromoterOptInForm,
+    PulseAnswerForm,
+    PulseForm,
+    ThresholdForm,
+)
+from ..models import Membership, Pulse, PulseParticipation, Role, Team
+from ..services.nps import pulse_compare, pulse_results, pulses
+from ..services.nps import results as nps_results
+from .context import member_required, role_required, scoped_or_404
+from .service_call import service_call
+
+bp = Blueprint("pulses", __name__)
+manager_required = role_required(Role.MANAGER)
+PROMOTER_KEY = "pulse_promoter"  # the thank-you page may offer the sharing nudge (session only, never stored)
+
+
+@bp.context_processor
+def _labels():
+    return {"RECURRENCE_LABELS": RECURRENCE_LABELS, "MIN_FOR_MARGIN": nps_results.MIN_FOR_MARGIN}
+
+
+def _org_teams():
+    return list(db.session.scalars(sa.select(Team).where(Team.org_id == g.org.id).order_by(Team.name)))
+
+
+@bp.route("/pulses", methods=["GET", "POST"])
+@manager_required
+def index():
+    form = PulseForm()
+    form.teams.choices = [(t.id, t.name) for t in _org_teams()]
+    if form.validate_on_submit():
+        with service_call(form, field="title") as call:
+            pulse = pulses.create_pulse(org=g.org, data=form.to_data(), created_by_id=current_user.id)
+            pulses.open_round(pulse=pulse, org=g.org)
+        if call.ok:
+            flash(_("The pulse is open: the first round has been sent."), "success")
+            return redirect(url_for("pulses.results", pulse_id=pulse.id))
+    items = db.session.scalars(sa.select(Pulse).where(Pulse.org_id == g.org.id).order_by(Pulse.created_at.desc()))
+    return render_template("pulses/index.html", form=form, pulses=list(items),
+                           threshold_form=ThresholdForm(enps_min_group=g.org.enps_min_group))
+
+
+@bp.route("/pulses/threshold", methods=["POST"])
+@manager_required
+def threshold():
+    form = ThresholdForm()
+    if form.validate_on_submit():
+        with service_call(form, field="enps_min_group") as call:
+            pulses.set_min_group(org=g.org, value=form.enps_min_group.data)
+        if call.ok:
+            flash(_("Saved: no group smaller than this is shown."), "success")
+    return redirect(url_for("pulses.index"))
+
+
+@bp.route("/pulses/<int:pulse_id>")
+@manager_required
+def results(pulse_id: int):
+    pulse = scoped_or_404(Pulse, pulse_id)
+    round_ids = {r.id for r in pulse.rounds}
+    teams = pulse_results.pulse_teams(pulse)
+    team_ids = {t.id for t in teams}
+    round_id = request.args.get("round", type=int)
+    team_id = request.args.get("team", type=int)
+    report = pulse_results.pulse_results(pulse=pulse, org=g.org, round_id=round_id if round_id in round_ids else None,
+                                         team_id=team_id if team_id in team_ids else None)
+    themes = (pulse_results.detractor_themes(pulse=pulse, org=g.org, round_id=report.round_id, team_id=report.team_id)
+              if report.round_id and report.team_id else None)
+    return render_template("pulses/results.html", pulse=pulse, report=report, open_form=OpenRoundForm(), teams=teams,
+                           detractor_themes=themes,
+                           lang=str(get_locale() or "en"))
+
+
+@bp.route("/pulses/<int:pulse_id>/rounds", methods=["POST"])
+@manager_required
+def open_round(pulse_id: int):
+    pulse = scoped_or_404(Pulse, pulse_id)
+    if OpenRoundForm().validate_on_submit():
+        with service_call() as call:
+            pulses.open_round(pulse=pulse, org=g.org)
+        if call.ok:
+            flash(_("A new round is open."), "success")
+    return redirect(url_for("pulses.results", pulse_id=pulse.id))
+
+
+@bp.route("/pulses/<int:pulse_id>/beside-customers")
+@manager_required
+def compare(pulse_id: int):
+    pulse = scoped_or_404(Pulse, pulse_id)
+    return render_template("pulses/compare.html", pulse=pulse,
+                           pairs=pulse_compare.side_by_side(pulse=pulse, org=g.org),
+                           threshold=pulse_results.min_group(g.org))
+
+
+def _my_open_participation(pulse_id: int | None) -> PulseParticipation | None:
+    return pulses.open_participation(membership=g.membership, pulse_id=pulse_id)
+
+
+@bp.route("/pulse", methods=["GET", "POST"])
+@bp.route("/pulse/<int:pulse_id>", methods=["GET", "POST"])
+@member_required
+def answer(pulse_id: int | None = None):
+    participation = _my_open_participation(pulse_id)
+    if participation is None:
+        return render_template("pulses/answer.html", participation=None, form=None)
+    return _answer_page(participation, g.membership, lambda: url_for("pulses.thanks"))
+
+
+def _answer_page(participation: PulseParticipation, membership: Membership, thanks_url):
+    """The answer form of one participation; on success the thank-you page (the promoter flag in the session)."""
+    pulse = participation.round.pulse
+    lang = str(get_locale() or "en")
+    form = PulseAnswerForm()
+    if request.method == "GET" and request.args.get("score", type=int) in range(11):
+        form.score.data = str(request.args.get("score", type=int))  # the score clicked in the email
+    if form.validate_on_submit():
+        aspects = {a.id: request.form.get(f"aspect_{a.id}", "") for a in pulse.aspects}
+        with service_call(form, field="score") as call:
+            row = pulses.answer(participation=participation, membership=membership, score=form.score.data,
+                                comment=form.comment.data or "", aspect_scores=aspects, language=lang)
+            promoter = row.group == "promoter"
+        if call.ok:
+            session[PROMOTER_KEY] = promoter
+            return redirect(thanks_url())
+    return render_template("pulses/answer.html", participation=participation, pulse=pulse, form=form, lang=lang,
+                           question=pulses.text_in(pulse.question, lang, pulses.DEFAULT_QUESTION),
+                           open_question=pulses.text_in(pulse.open_question, lang),
+                           threshold=pulse_results.min_group(membership.organization))
+
+
+def _by_token_or_404(token: str) -> PulseParticipation:
+    participation = db.session.scalar(sa.select(PulseParticipation).where(PulseParticipation.token == token))
+    if participation is None:
+        abort(404)
+    return participation
+
+
+@bp.route("/pulse/t/<token>", methods=["GET", "POST"])
+def by_token(token: str):
+    """The email's link: the answer page with the clicked score chosen; "Send" records it (a link checker
+    opening the link answers nothing). The token stands for the member, no sign-in needed."""
+    participation = _by_token_or_404(token)
+    membership = db.session.get_one(Membership, participation.membership_id)
+    if participation.answered or not pulses.is_open(participation.round, membership.organization):
+        return render_template("pulses/answer.html", participation=None, form=None, done=participation.answered)
+    return _answer_page(participation, membership, lambda: url_for("pulses.token_thanks", token=token))
+
+
+@bp.route("/pulse/t/<token>/thanks", methods=["GET", "POST"])
+def token_thanks(token: str):
+    participation = _by_token_or_404(token)
+    return _thanks_page(db.session.get_one(Membership, participation.membership_id), participation.answered)
+
+
+@bp.route("/pulse/thanks", methods=["GET", "POST"])
+@member_required
+def thanks():
+    return _thanks_page(g.membership, True)
+
+
+def _thanks_page(membership: Membership, answered: bool):
+    """Thank you; a promoter (flag kept in their own session, never stored) may ask for the sharing guide."""
+    promoter = bool(session.get(PROMOTER_KEY)) and answered
+    form = PromoterOptInForm()
+    if request.method == "POST":
+        if not promoter or not form.validate_on_submit():
+            abort(400)
+        with service_call() as call:
+            pulses.ask_for_sharing_nudge(membership=membership)
+        if call.ok:
+            session.pop(PROMOTER_KEY, None)
+            flash(_("Welcome aboard! Start here: share one of these posts."), "success")
+            return redirect(url_for("feed.index"))
+    return render_template("pulses/thanks.html", promoter=promoter, form=form)
+
+
+@bp.route("/pulse/nudge/dismiss", methods=["POST"])
+@member_required
+def dismiss_nudge():
+    if PromoterOptInForm().validate_on_submit():
+        with service_call():
+            pulses.dismiss_sharing_nudge(membership=g.membership)
+    return redirect(url_for("feed.index"))
+
+
