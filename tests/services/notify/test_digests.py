@@ -77,10 +77,10 @@ def test_daily_digest_has_the_new_posts_the_member_may_share_and_their_results(d
     assert "Our new soup" in mail.body_text and "For the north" in mail.body_text
     assert "For the south only" not in mail.body_text and "Seen yesterday" not in mail.body_text
     assert "Not approved" not in mail.body_text
-    assert "2 new posts to share" in mail.body_text  # ngettext (no Dutch yet for the new strings)
-    assert "1 share, 0 counted clicks, 5 punten" in mail.body_text  # "points" is in the Dutch catalog already
-    assert "Rank 1 of 1" in mail.body_text
-    # The member's language: Dutch where the catalog has it, and the HTML part says so.
+    # The member's language (Dutch), counted with plural forms, and the HTML part says so.
+    assert "2 nieuwe berichten om te delen" in mail.body_text
+    assert "1 gedeeld bericht, 0 getelde klikken, 5 punten" in mail.body_text
+    assert "Plaats 1 van 1" in mail.body_text
     assert "Hallo Anke," in mail.body_text
     assert mail.body_html is not None and '<html lang="nl">' in mail.body_html and "Hallo Anke," in mail.body_html
     assert "Our new soup" in mail.body_html
