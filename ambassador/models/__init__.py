@@ -36,6 +36,7 @@ from .content import (
     Post,
     PostCaption,
     PostStatus,
+    PostTranslation,
 )
 from .emv import EmvChange, EmvRate, EmvSettings
 from .engagement import EngagementSnapshot, ShareEngagement
@@ -53,6 +54,7 @@ from .nps import (
 )
 from .nps_themes import TAG_SOURCES, ResponseTag, TagSource, Theme
 from .organization import (
+    CONTENT_LANGUAGES,
     KINDS,
     MEMBER_STATUSES,
     ROLE_RANK,
@@ -84,6 +86,7 @@ from .throttle import ThrottleCounter
 from .user import User, UserSession
 
 __all__ = [
+    "CONTENT_LANGUAGES",
     "AUDIENCES", "AccountStatus", "Announcement", "Challenge", "ChallengeGoal", "ChallengeKind", "ChallengeMode",
     "ChallengePrize", "ChallengeStatus", "ChallengeWinner", "AppRateLimit", "AspectScore", "Audience",
     "AutoShareOptIn", "BadgeAward",
@@ -97,7 +100,8 @@ __all__ = [
     "StandingWindow",
     "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",
-    "PollResults", "Post", "PostCaption", "PostStatus", "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",
+    "PollResults", "Post", "PostCaption", "PostStatus", "PostTranslation",
+    "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",
     "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareEngagement",
     "ShareMethod", "ShareStatus",
     "SocialAccount", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "SurveyStatus", "TAG_SOURCES",

@@ -19,7 +19,7 @@ from ...errors import ServiceError
 from ...extensions import db
 from ...models import Membership, PointsEntry, Post, Share, ShareMethod, ShareStatus, TrackedLink, utcnow
 from ..community import points
-from . import tracked_links
+from . import languages, tracked_links
 from .tracked_links import short_url
 
 MAX_CAPTION_CHARS = 10_000  # a guard for networks without a limit (email, copy)
@@ -82,10 +82,15 @@ def carries_text(network: networks.Network) -> bool:
         network.intent == "email" or "{text}" in network.intent)
 
 
-def suggested_caption(post: Post, network: str) -> str:
-    """The curator's caption for the network, else the first one written (networks' order), else the title."""
-    fallbacks = (post.caption_for(key) for key in (network, *networks.CAPTION_NETWORKS))
-    return next((text for text in fallbacks if text), post.title)
+def suggested_caption(post: Post, network: str, membership: Membership | None = None) -> str:
+    """The curator's caption for the network in the member's language (languages.text_for_member), else the
+    first one written in that language (networks' order), else its title. Without a member: the first
+    language the post has."""
+    if membership is not None:
+        text = languages.text_for_member(post, membership)
+    else:
+        text = languages.text_in(post, languages.choose_language(post, locale=None, default=""))
+    return text.caption_for(network)
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ def compose_share(*, membership: Membership, post: Post, network: str, caption: 
                   url: str | None = None, method: str = ShareMethod.API) -> ComposedText:
     """compose() for this member (their kind's disclosure) and post (its hashtags; without a caption
     of the member's, the suggested one)."""
-    caption = suggested_caption(post, network) if caption is None else caption
+    caption = suggested_caption(post, network, membership) if caption is None else caption
     return compose(network=network, caption=caption, hashtags=post.hashtags, disclosure=membership.disclosure,
                    url=url, method=method)
 
@@ -227,11 +232,12 @@ class ShareOption:
     text: str  # what goes out with the suggested caption, before the member's link ("" without prefilled text)
 
 
-def share_options(*, post: Post, disclosure: str) -> list[ShareOption]:
-    """Every network the post can go to, in the networks table's order; `disclosure` is the member's."""
+def share_options(*, post: Post, disclosure: str, membership: Membership | None = None) -> list[ShareOption]:
+    """Every network the post can go to, in the networks table's order; `disclosure` is the member's, the
+    suggested captions in the member's language."""
     options = []
     for net in networks.NETWORKS.values():
-        caption = suggested_caption(post, net.key) if net.prefill_text else ""
+        caption = suggested_caption(post, net.key, membership) if net.prefill_text else ""
         measured = compose(network=net.key, caption=caption, hashtags=post.hashtags, disclosure=disclosure,
                            method=ShareMethod.INTENT)
         text = compose(network=net.key, caption=caption, hashtags=post.hashtags, disclosure=disclosure, url="",
