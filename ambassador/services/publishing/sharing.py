@@ -66,14 +66,20 @@ LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def share_language(share: Share) -> str:
-    """The BCP-47 tag of a share's text: the post's language (posts have none yet), else the member's
-    language, else the organization's default; "" when none of them is a valid tag."""
+    """The BCP-47 tag of a share's text: the language of the post's words the member got (languages.py),
+    else the member's language, else the organization's default; "" when none of them is a valid tag."""
     member, org = share.membership, share.membership.organization
-    for value in (getattr(share.post, "language", None), member.user.locale, org.default_locale):
+    for value in (languages.text_for_member(share.post, member).lang, member.user.locale, org.default_locale):
         tag = (value or "").strip().replace("_", "-")
         if tag and LANGUAGE_TAG_RE.match(tag):
             return tag
     return ""
+
+
+def link_title(post: Post, membership: Membership) -> str:
+    """The title a network's share dialog or link card gets: the page's preview title, else the post's
+    title in the member's language."""
+    return post.preview_title or languages.text_for_member(post, membership).title
 
 
 def carries_text(network: networks.Network) -> bool:
@@ -211,7 +217,7 @@ def share_post(*, membership: Membership, post: Post, network: str, caption: str
     awarded = None
     if not already_rewarded(membership_id=membership.id, post_id=post.id, network=network):
         awarded = points.award_share(share=share)
-    intent = networks.get(network).intent_url(url=url, text=text, title=post.preview_title or post.title)
+    intent = networks.get(network).intent_url(url=url, text=text, title=link_title(post, membership))
     return ShareResult(share=share, link=link, url=url, text=text, intent_url=intent, points=awarded)
 
 
