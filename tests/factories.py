@@ -49,12 +49,14 @@ class Factory:
                                   status=status, **kw))
 
     def post(self, campaign: Campaign, title: str | None = None, status: str = "approved",
-             captions: dict[str, str] | None = None, **kw) -> Post:
+             captions: dict[str, str] | None = None, lang: str | None = None, **kw) -> Post:
+        """A post with captions in `lang` (default: its organization's default language)."""
         n = next(_seq)
         kw.setdefault("link_url", f"https://example.com/article-{n}?ref=blog")
         kw.setdefault("published_at", utcnow() - timedelta(minutes=n))
         post = Post(org_id=campaign.org_id, campaign_id=campaign.id, title=title or f"Post {n}", status=status, **kw)
         self._add(post)
+        lang = lang or self.db.session.get(Organization, campaign.org_id).default_locale
         for network, text in (captions or {"linkedin": f"Read post {n}", "x": f"Post {n}"}).items():
-            self._add(PostCaption(post_id=post.id, network=network, text=text))
+            self._add(PostCaption(post_id=post.id, network=network, lang=lang, text=text))
         return post

@@ -23,7 +23,7 @@ from ..models import (
     SocialAccount,
 )
 from ..providers.base import Engagement, MetricsResult
-from ..services.publishing import linked_shares, metrics, tracked_links
+from ..services.publishing import linked_shares, metrics, sharing, tracked_links
 
 SEED = 20261205
 # (member email, network, handle, followers: None = the network gives no count)
@@ -71,7 +71,8 @@ def _published(*, org: Organization, membership: Membership, account: SocialAcco
     db.session.flush()
     share = Share(org_id=org.id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
                   network=account.provider, method=ShareMethod.API, status=ShareStatus.PUBLISHED,
-                  caption=post.caption_for(account.provider), created_at=at - timedelta(minutes=5), scheduled_at=at,
+                  caption=sharing.suggested_caption(post, account.provider, membership),
+                  created_at=at - timedelta(minutes=5), scheduled_at=at,
                   published_at=at, account_id=account.id, external_id=f"demo-{post.id}-{account.id}")
     db.session.add(share)
     db.session.flush()

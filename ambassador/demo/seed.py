@@ -46,6 +46,7 @@ from ..services.org import accounts, branding
 from ..services.org.organizations import create_organization
 from ..services.publishing import sharing, tracked_links
 from . import challenges, community, engagement
+from . import languages as demo_languages
 from . import notify as demo_notify
 from . import pulses as demo_pulses
 from .images import banner_png
@@ -194,6 +195,7 @@ def ensure_demo(*, password: str = DEFAULT_PASSWORD, now: datetime | None = None
     org = create_organization(name=DEMO_NAME, owner=members["admin@demo.test"], slug=DEMO_SLUG,
                               default_locale="en", disclosure="#employee")
     org.timezone = "Europe/Brussels"
+    org.content_languages = demo_languages.CONTENT_LANGUAGES
     org.posts_require_approval = True
     branding.set_brand_color(org=org, value=DEMO_BRAND_COLOR)  # the brasserie's terracotta themes its pages
     memberships = _create_memberships(org=org, users=members)
@@ -221,7 +223,8 @@ def _create_people(*, password: str) -> dict[str, User]:
     for email, name, *_ in PEOPLE:
         user = accounts.find_user(email)
         if user is None:
-            user = accounts.create_user(email=email, password=None, name=name, locale="en", verified=True)
+            locale = demo_languages.LOCALES.get(email, "en")
+            user = accounts.create_user(email=email, password=None, name=name, locale=locale, verified=True)
             user.password_hash = password_hash
         users[email] = user
     db.session.flush()
@@ -275,7 +278,9 @@ def _create_content(*, org: Organization, memberships: dict[str, Membership], no
                 reviewed_by_id=manager if status == PostStatus.APPROVED else None, published_at=published,
                 created_at=(published or now) - timedelta(hours=20),
             )
-            post.captions = [PostCaption(network=net, text=text) for net, text in captions.items()]
+            post.captions = [PostCaption(network=net, lang=org.default_locale, text=text)
+                             for net, text in captions.items()]
+            demo_languages.add_words(org=org, post=post)
             post.image_path = _store_banner(len(posts))
             db.session.add(post)
             posts.append(post)
@@ -322,7 +327,7 @@ def _share(*, org: Organization, membership: Membership, post: Post, network: st
     link = tracked_links.link_for(membership=membership, post=post, network=network)
     db.session.flush()
     url = tracked_links.short_url(link.code)
-    caption = post.caption_for(network) if networks.get(network).prefill_text else ""
+    caption = sharing.suggested_caption(post, network, membership) if networks.get(network).prefill_text else ""
     text = sharing.compose_share(membership=membership, post=post, network=network, caption=caption, url=url).text
     share = Share(org_id=org.id, post_id=post.id, membership_id=membership.id, tracked_link_id=link.id,
                   network=network, method=ShareMethod.INTENT, status=ShareStatus.SHARED,

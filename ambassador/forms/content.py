@@ -24,9 +24,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import networks
-from ..models import Audience, CampaignStatus
+from ..models import CONTENT_LANGUAGES, Audience, CampaignStatus
 from ..services.content.campaigns import CampaignInput
-from ..services.content.posts import PostInput
+from ..services.content.posts import LanguageInput, PostInput
 
 TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -110,15 +110,40 @@ class PostForm(ContentForm):
         (Audience.EVERYONE, _l("Everyone (internal and external ambassadors)")), (Audience.INTERNAL,
                                                                                   _l("Internal only"))])
     teams = _teams()
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)],
+                            description=_l("A sentence or two ambassadors read on the feed card."))
     save = SubmitField(_l("Save"))
 
     def caption_fields(self):
         return [(networks.get(key), getattr(self, f"caption_{key}")) for key in networks.CAPTION_NETWORKS]
 
-    def fill(self, post, tz: str) -> None:
-        captions = {f"caption_{c.network}": c.text for c in post.captions}
+    def language_fields(self, lang: str, default: str):
+        """(title, summary, {network key: caption field}) of one language; the default language's are the
+        unprefixed fields (title, summary, caption_<network>)."""
+        infix = "" if lang == default else f"_{lang}"
+        return (getattr(self, f"title{infix}"), getattr(self, f"summary{infix}"),
+                {key: getattr(self, f"caption{infix}_{key}") for key in networks.CAPTION_NETWORKS})
+
+    def fill(self, post, tz: str, default: str) -> None:
+        words = {}
+        for c in post.captions:
+            words[f"caption_{c.network}" if c.lang == default else f"caption_{c.lang}_{c.network}"] = c.text
+        for t in post.translations:
+            if t.lang == default:
+                words["summary"] = t.summary
+            elif t.lang in CONTENT_LANGUAGES:
+                words[f"title_{t.lang}"], words[f"summary_{t.lang}"] = t.title, t.summary
         self.fill_from(post, visible_from=from_utc(post.visible_from, tz),
-                       expires_at=from_utc(post.expires_at, tz), teams=[t.id for t in post.teams], **captions)
+                       expires_at=from_utc(post.expires_at, tz), teams=[t.id for t in post.teams], **words)
+
+    def translations(self, langs: list[str]) -> dict[str, LanguageInput]:
+        """The other languages' words as submitted (`langs`: the organization's, default first)."""
+        result = {}
+        for lang in langs[1:]:
+            title, summary, captions = self.language_fields(lang, langs[0])
+            result[lang] = LanguageInput(title=title.data or "", summary=summary.data or "",
+                                         captions={key: f.data or "" for key, f in captions.items()})
+        return result
 
     def to_input(self, tz: str) -> PostInput:
         return PostInput(
@@ -128,12 +153,19 @@ class PostForm(ContentForm):
             visible_from=to_utc(self.visible_from.data, tz), expires_at=to_utc(self.expires_at.data, tz),
             audience=self.audience.data, team_ids=list(self.teams.data or []),
             captions={key: getattr(self, f"caption_{key}").data or "" for key in networks.CAPTION_NETWORKS},
-            remove_image=bool(self.remove_image.data))
+            summary=self.summary.data or "", remove_image=bool(self.remove_image.data))
 
 
 for _key in networks.CAPTION_NETWORKS:
     setattr(PostForm, f"caption_{_key}", TextAreaField(
         _l("Caption for %(network)s", network=networks.get(_key).label), validators=[Length(max=10000)]))
+# Every content language has its own fields; the editor shows the organization's (services/content/languages.py).
+for _lang in CONTENT_LANGUAGES:
+    setattr(PostForm, f"title_{_lang}", StringField(_l("Title"), validators=[Length(max=200)]))
+    setattr(PostForm, f"summary_{_lang}", TextAreaField(_l("Summary"), validators=[Length(max=2000)]))
+    for _key in networks.CAPTION_NETWORKS:
+        setattr(PostForm, f"caption_{_lang}_{_key}", TextAreaField(
+            _l("Caption for %(network)s", network=networks.get(_key).label), validators=[Length(max=10000)]))
 
 
 class ReviewForm(FlaskForm):

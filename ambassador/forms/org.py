@@ -6,6 +6,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .auth import LANGUAGE_CHOICES
+from .members import CheckboxesField
 from .validators import TimeZone
 
 # InputRequired, not DataRequired: 0 is a valid number of points.
@@ -23,6 +24,9 @@ class OrgSettingsForm(FlaskForm):
                               description=_l("A hexadecimal colour such as #0a7d55, for buttons, links and the "
                                              "header. Leave empty for Ambassador's own colours."))
     default_locale = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
+    post_languages = CheckboxesField(_l("Languages of posts"), choices=LANGUAGE_CHOICES, description=_l(
+        "Curators write a post's title and captions in each; ambassadors get their own language, else the "
+        "default one. The default language is always included."))
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), TimeZone()],
                            description=_l("Days for daily caps and leaderboards are counted in this zone."))
     # One per kind of member: a customer's share must not say #employee (nor an employee's #ad).

@@ -36,6 +36,7 @@ from .content import (
     Post,
     PostCaption,
     PostStatus,
+    PostTranslation,
 )
 from .emv import EmvChange, EmvRate, EmvSettings
 from .engagement import EngagementSnapshot, ShareEngagement
@@ -63,6 +64,7 @@ from .nps import (
 )
 from .nps_themes import TAG_SOURCES, ResponseTag, TagSource, Theme
 from .organization import (
+    CONTENT_LANGUAGES,
     KINDS,
     MEMBER_STATUSES,
     ROLE_RANK,
@@ -94,6 +96,7 @@ from .throttle import ThrottleCounter
 from .user import User, UserSession
 
 __all__ = [
+    "CONTENT_LANGUAGES",
     "AUDIENCES", "AccountStatus", "Announcement", "Challenge", "ChallengeGoal", "ChallengeKind", "ChallengeMode",
     "ChallengePrize", "ChallengeStatus", "ChallengeWinner", "AppRateLimit", "AspectScore", "Audience",
     "AutoShareOptIn", "BadgeAward",
@@ -107,7 +110,7 @@ __all__ = [
     "StandingWindow",
     "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",
-    "PollResults", "Post", "PostCaption", "PostStatus",
+    "PollResults", "Post", "PostCaption", "PostStatus", "PostTranslation",
     "Pulse", "PulseAnswer", "PulseAspect", "PulseAspectAnswer", "PulseParticipation", "PulseRecurrence", "PulseRound",
     "PulseStatus", "ROLES", "ROLE_RANK", "Redemption", "RedemptionStatus",
     "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareEngagement",

@@ -106,20 +106,45 @@ class Post(Model):
         back_populates="post", cascade="all, delete-orphan", order_by="PostCaption.network"
     )
 
-    def caption_for(self, network: str) -> str:
+    translations: Mapped[list[PostTranslation]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", order_by="PostTranslation.lang"
+    )
+
+    def caption_for(self, network: str, lang: str) -> str:
+        """The caption for a network in one language ("" when there is none); services/content/languages.py
+        picks the language for a member."""
         for caption in self.captions:
-            if caption.network == network:
+            if caption.network == network and caption.lang == lang:
                 return caption.text
         return ""
+
+    def translation(self, lang: str) -> PostTranslation | None:
+        return next((t for t in self.translations if t.lang == lang), None)
+
+
+class PostTranslation(Model):
+    """A post's title and summary in one of its organization's content languages."""
+
+    __tablename__ = "post_translation"
+    __table_args__ = (sa.UniqueConstraint("post_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(sa.String(5))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+
+    post: Mapped[Post] = relationship(back_populates="translations")
 
 
 class PostCaption(Model):
     __tablename__ = "post_caption"
-    __table_args__ = (sa.UniqueConstraint("post_id", "network"),)
+    __table_args__ = (sa.UniqueConstraint("post_id", "network", "lang"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
     network: Mapped[str] = mapped_column(sa.String(16))
+    lang: Mapped[str] = mapped_column(sa.String(5))
     text: Mapped[str] = mapped_column(sa.Text, default="")
 
     post: Mapped[Post] = relationship(back_populates="captions")

@@ -63,6 +63,10 @@ invitation_team = sa.Table(
 )
 
 
+# The languages the product speaks, and so the ones posts can be written in.
+CONTENT_LANGUAGES = ("en", "nl", "fr")
+
+
 class Organization(Model):
     __tablename__ = "organization"
 
@@ -76,6 +80,8 @@ class Organization(Model):
     # When an admin hid the getting-started checklist (None: shown until every step is done).
     setup_dismissed_at: Mapped[datetime | None]
     default_locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    # The languages posts are written in, space-separated ("en nl fr"); empty: the default locale only.
+    content_languages: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
     # Days (for daily caps and leaderboard windows) are counted in this zone.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
     # What every share says about the sharer's tie to the organization, kept in the text:
@@ -104,6 +110,13 @@ class Organization(Model):
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization", order_by="Team.name")
     memberships: Mapped[list[Membership]] = relationship(back_populates="organization")
+
+    @property
+    def post_languages(self) -> list[str]:
+        """The languages its posts are written in, the default locale first."""
+        others = [lang for lang in (self.content_languages or "").split()
+                  if lang != self.default_locale and lang in CONTENT_LANGUAGES]
+        return [self.default_locale, *others]
 
     def disclosure_for(self, kind: str) -> str:
         """The disclosure a member of this kind ("internal" or "external") shares with."""

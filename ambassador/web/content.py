@@ -1,11 +1,13 @@
 """Campaigns, posts and the review queue (curators and managers)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import Field
 
 from .. import networks
 from ..forms.content import CampaignForm, PostForm, ReviewForm, from_utc
@@ -16,7 +18,7 @@ from ..services.content import approval, drafts
 from ..services.content import campaigns as campaign_service
 from ..services.content import posts as post_service
 from ..services.content.campaigns import ContentError
-from ..services.publishing import feed
+from ..services.publishing import feed, languages
 from .context import member_required, role_required, scoped_or_404
 from .service_call import service_call, show_error
 
@@ -36,6 +38,7 @@ def _helpers():
 
     return {"compose": networks.compose_text, "link_host": lambda url: urlsplit(url).hostname or "",
             "local": local, "caption_report": post_service.caption_report,
+            "language_name": languages.language_name,
             "audience_disclosures": post_service.audience_disclosures, "preview_parts": drafts.preview_parts}
 
 
@@ -115,10 +118,40 @@ def edit_post(post_id: int):
     return _post_form(post.campaign, post)
 
 
+@dataclass
+class LanguageTab:
+    """One language of the editor: its fields, the previews of its captions and what it still lacks."""
+
+    lang: str
+    name: str
+    title: Field
+    summary: Field
+    fields: dict[str, Field]  # network key → caption field
+    previews: list[drafts.CaptionPreview]
+
+    @property
+    def missing_title(self) -> bool:
+        return not (self.title.data or "").strip()
+
+    @property
+    def missing_captions(self) -> bool:
+        return not any((f.data or "").strip() for f in self.fields.values())
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.title.errors or self.summary.errors or any(f.errors for f in self.fields.values()))
+
+
 def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None, held: PendingImage | None = None):
     disclosures = post_service.audience_disclosures(g.org, form.audience.data or Audience.EVERYONE).values()
-    captions = {key: getattr(form, f"caption_{key}").data or "" for key in networks.CAPTION_NETWORKS}
-    previews = drafts.caption_previews(captions=captions, hashtags=form.hashtags.data or "", disclosures=disclosures)
+    tabs = []
+    for lang in g.org.post_languages:
+        title, summary, fields = form.language_fields(lang, g.org.default_locale)
+        captions = {key: f.data or "" for key, f in fields.items()}
+        tabs.append(LanguageTab(
+            lang=lang, name=languages.language_name(lang), title=title, summary=summary, fields=fields,
+            previews=drafts.caption_previews(captions=captions, hashtags=form.hashtags.data or "",
+                                             disclosures=disclosures)))
     if held is not None:
         image_url = url_for("content.pending_image", token=held.token)
     elif post is not None and post.image_path and not form.remove_image.data:
@@ -129,7 +162,7 @@ def _render_post_form(form: PostForm, campaign: Campaign, post: Post | None, hel
                             preview_title=form.preview_title.data or "",
                             preview_description=form.preview_description.data or "", image_url=image_url)
     return render_template("content/post_form.html", form=form, campaign=campaign, post=post, held=held,
-                           previews=previews, card=card, short_link=drafts.short_link_stand_in())
+                           tabs=tabs, card=card, short_link=drafts.short_link_stand_in())
 
 
 def _hold_image(form: PostForm) -> tuple[PendingImage | None, ContentError | None]:
@@ -148,12 +181,13 @@ def _post_form(campaign: Campaign, post: Post | None):
     form = PostForm()
     form.set_team_choices(g.org.teams)
     if post is not None and request.method == "GET":
-        form.fill(post, _tz())
+        form.fill(post, _tz(), g.org.default_locale)
     held, image_error = _hold_image(form) if form.is_submitted() else (None, None)
     if form.is_submitted() and form.fetch_preview.data:
         _fill_preview(form)
     elif form.validate_on_submit() and image_error is None:
         data = form.to_input(_tz())
+        data.translations = form.translations(g.org.post_languages)
         data.image = held
         post_service.fill_missing_preview(data)
         with service_call(form, on_form=True) as call:

@@ -15,7 +15,7 @@ from ..models import Role
 from ..services.analytics import activity as activity_service
 from ..services.analytics import periods, trends
 from ..services.org import onboarding
-from ..services.publishing import auto_share, linked_shares, share_state, sharing, social_accounts
+from ..services.publishing import auto_share, languages, linked_shares, share_state, sharing, social_accounts
 from ..services.publishing import feed as feed_service
 from . import charts
 from .context import member_required
@@ -38,13 +38,17 @@ def _card_helpers():
         return host.removeprefix("www.")
 
     def share_options(post):
-        return sharing.share_options(post=post, disclosure=g.membership.disclosure)
+        return sharing.share_options(post=post, disclosure=g.membership.disclosure, membership=g.membership)
+
+    def post_text(post):
+        return languages.text_for_member(post, g.membership)
 
     def local_input(value) -> str:
         return from_utc(value, current_user.timezone).strftime("%Y-%m-%dT%H:%M") if value else ""
 
     # The disclosure this member's shares carry (employees' or customers' and partners').
     return {"post_image": post_image, "link_host": link_host, "share_options": share_options,
+            "post_text": post_text,
             "disclosure": g.membership.disclosure if g.get("membership") else "",
             "local_input": local_input, "post_deadline": feed_service.post_deadline,
             "accounts_url": accounts_url()}

@@ -15,7 +15,7 @@ from ..forms.content import from_utc
 from ..forms.feed import ConfirmPostedForm, EditScheduledForm
 from ..models import ShareStatus
 from ..services.analytics import engagement
-from ..services.publishing import linked_shares, scheduled
+from ..services.publishing import languages, linked_shares, scheduled
 from .context import member_required
 from .service_call import service_call
 
@@ -47,7 +47,8 @@ def accounts_url() -> str | None:
 
 @bp.context_processor
 def _helpers():
-    return {"accounts_url": accounts_url()}
+    return {"accounts_url": accounts_url(),
+            "post_text": lambda post: languages.text_for_member(post, g.membership)}
 
 
 def _own_or_404(share_id: int):

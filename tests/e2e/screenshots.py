@@ -50,8 +50,12 @@ USERS = [
     ("admin", "admin@demo.test", ADMIN),
     ("curator", "curator@demo.test", CURATOR + [("post", "/campaigns", r"^/campaigns/\d+$", r"^/posts/\d+$"),
                                                 ("post-analytics", "/campaigns", r"^/campaigns/\d+$",
-                                                 r"^/posts/\d+$", r"^/posts/\d+/analytics$")]),
+                                                 r"^/posts/\d+$", r"^/posts/\d+/analytics$"),
+                                                ("post-editor", "/campaigns", r"^/campaigns/\d+$", r"^/posts/\d+$",
+                                                 r"^/posts/\d+/edit$")]),
     ("ambassador", "ambassador1@demo.test", AMBASSADOR),
+    # The demo writes posts in English, Dutch and French: Noah reads Dutch.
+    ("dutch-ambassador", "ambassador2@demo.test", [("feed", "/feed", None)]),
     ("external", "fan1@demo.test", AMBASSADOR),
 ]
 

@@ -98,6 +98,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("challenges", "/challenges"),
         ("running challenge", lambda page, demo: _open_challenge(page, "Spring share sprint")),
     ]),
+    # A Dutch reader (the demo writes posts in English, Dutch and French): the feed in Dutch.
+    "dutch ambassador": ("ambassador2@demo.test", [("feed in Dutch", "/feed")]),
     "curator": (CURATOR, [
         ("campaigns", "/campaigns"),
         ("campaign", lambda page, demo: page.goto(f"/campaigns/{demo.campaign_id}")),

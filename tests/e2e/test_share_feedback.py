@@ -49,8 +49,8 @@ def feedback_org(live_server):
                         published_at=now - timedelta(hours=age), hashtags="#bread")
             session.add(post)
             session.flush()
-            session.add_all([PostCaption(post_id=post.id, network="linkedin", text=caption),
-                             PostCaption(post_id=post.id, network="x", text=caption)])
+            session.add_all([PostCaption(post_id=post.id, network="linkedin", lang="en", text=caption),
+                             PostCaption(post_id=post.id, network="x", lang="en", text=caption)])
         return org.id, email
 
 

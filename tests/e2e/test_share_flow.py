@@ -52,16 +52,21 @@ def share_org(live_server):
         return org.id
 
 
+def open_new_post(curator, *, campaign: str) -> None:
+    """As a signed-in curator: create an active campaign through the UI and open its new-post editor."""
+    curator.goto("/campaigns/new")
+    curator.get_by_label("Title").fill(campaign)
+    curator.get_by_label("Status").select_option("active")
+    curator.get_by_role("button", name="Save campaign").click()
+    expect(curator.get_by_role("heading", level=1)).to_contain_text(campaign)
+    curator.get_by_role("link", name="New post").click()
+
+
 def test_publish_share_click_and_leaderboard(new_context, live_server, share_org):
     # A curator creates a campaign and publishes a post through the UI.
     curator = new_context().new_page()
     log_in(curator, "curator@flow.test", PASSWORD)
-    curator.goto("/campaigns/new")
-    curator.get_by_label("Title").fill("Spring collection")
-    curator.get_by_label("Status").select_option("active")
-    curator.get_by_role("button", name="Save campaign").click()
-    expect(curator.get_by_role("heading", level=1)).to_contain_text("Spring collection")
-    curator.get_by_role("link", name="New post").click()
+    open_new_post(curator, campaign="Spring collection")
     curator.get_by_label("Title", exact=True).fill("Our spring bouquets are in")
     curator.get_by_label("Link", exact=True).fill(ARTICLE)
     curator.get_by_label("Preview title").fill("Spring bouquets")

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.infra.urls import BaseUrlMissing, absolute_url, base_url_problem
-from ambassador.models import OutboxEmail
+from ambassador.models import OutboxEmail, PostCaption
 from ambassador.services.org import invitations
 from ambassador.services.publishing import sharing, tracked_links
 
@@ -80,12 +80,17 @@ def test_a_share_stored_with_a_relative_or_old_link_goes_out_with_the_current_on
 def test_a_share_is_in_the_posts_then_the_members_then_the_organizations_language(db, network, member,  # noqa: F811
                                                                                    post):
     share = due_share(member, post, account(db, member, "bluesky"))
+    assert {c.lang for c in post.captions} == {"en"}
     member.organization.default_locale = "nl"
     member.user.locale = None
+    assert sharing.share_language(share) == "en"  # the words the member got are English
+    post.captions.append(PostCaption(network="x", lang="nl", text="Kijk"))
     assert sharing.share_language(share) == "nl"
-    member.user.locale = "fr"
-    assert sharing.share_language(share) == "fr"
+    member.user.locale = "fr"  # no French words: the organization's Dutch ones
+    assert sharing.share_language(share) == "nl"
+    post.captions.clear()  # no words at all: the member's language, else the organization's
+    member.organization.default_locale = "??"
     member.user.locale = "nl_BE"  # a Babel locale name becomes a BCP-47 tag
     assert sharing.share_language(share) == "nl-BE"
-    member.user.locale, member.organization.default_locale = "", "??"
+    member.user.locale = ""
     assert sharing.share_language(share) == ""  # nothing usable: no langs rather than a wrong one

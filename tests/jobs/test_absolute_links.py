@@ -79,7 +79,7 @@ def test_the_worker_sends_only_absolute_links_to_every_network(production_app, f
         org = make.org(disclosure="#employee", default_locale="nl")
         member = make.member(org, locale="fr")
         post = make.post(make.campaign(org), hashtags="#launch", preview_title="Launch",
-                         preview_description="What we launched")
+                         preview_description="What we launched", lang="fr")
         shares = {provider: due_share(member, post, acct, caption="Have a look")
                   for provider, acct in linked_accounts(member, fakes).items()}
         links = {provider: f"{BASE}/s/{share.tracked_link.code}" for provider, share in shares.items()}
@@ -101,7 +101,7 @@ def test_the_worker_sends_only_absolute_links_to_every_network(production_app, f
     assert record["embed"]["external"]["uri"] == links["bluesky"]
     assert [f["uri"] for facet in record["facets"] for f in facet["features"] if f["$type"].endswith("#link")] \
         == [links["bluesky"]]
-    assert record["langs"] == ["fr"]  # the member's language before the organization's
+    assert record["langs"] == ["fr"]  # the post's French words, the member's language, not the organization's
     [page_post] = fakes["facebook"].posts
     assert page_post["link"] == links["facebook"]
     [tweet] = fakes["x"].tweets

@@ -86,7 +86,7 @@ def test_create_post_with_captions_and_preview_card(client, make, login, db):
     assert response.status_code == 302
     post = db.session.scalar(sa.select(Post).where(Post.campaign_id == campaign.id))
     assert post.status == "draft" and post.hashtags == "#ghent #retail"
-    assert post.caption_for("linkedin") == "We opened a store!" and post.caption_for("mastodon") == ""
+    assert post.caption_for("linkedin", "en") == "We opened a store!" and post.caption_for("mastodon", "en") == ""
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert "Our Ghent store" in page and "We opened a store! #ghent #retail #employee" in page
     campaign_page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)

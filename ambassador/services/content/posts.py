@@ -23,14 +23,27 @@ from ...models import (
     Post,
     PostCaption,
     PostStatus,
+    PostTranslation,
     User,
 )
-from ..publishing import sharing
+from ..publishing import languages, sharing
 from .campaigns import ContentError, check_window, org_teams
 
 MAX_CAPTION = 5000  # for networks without a limit of their own (email)
 HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 TAG_RE = re.compile(r"^\w+$", re.UNICODE)
+
+
+@dataclass
+class LanguageInput:
+    """A post's words in one of the organization's other content languages (all optional)."""
+
+    title: str = ""
+    summary: str = ""
+    captions: dict[str, str] = field(default_factory=dict)
+
+
+MAX_SUMMARY = 2000
 
 
 @dataclass
@@ -45,7 +58,10 @@ class PostInput:
     expires_at: datetime | None = None
     audience: str = Audience.EVERYONE
     team_ids: list[int] = field(default_factory=list)
-    captions: dict[str, str] = field(default_factory=dict)
+    captions: dict[str, str] = field(default_factory=dict)  # in the organization's default language
+    summary: str = ""  # in the organization's default language
+    # The organization's other content languages: lang → their title, summary and captions.
+    translations: dict[str, LanguageInput] = field(default_factory=dict)
     image: uploads.PendingImage | None = None  # held by drafts.hold_image; kept when the post saves
     remove_image: bool = False
 
@@ -164,11 +180,11 @@ class CaptionReport:
     limit: int | None
 
 
-def caption_report(*, post: Post, disclosure: str) -> list[CaptionReport]:
-    """Per caption network: the text that will go out and its length against the limit."""
+def caption_report(*, post: Post, disclosure: str, lang: str) -> list[CaptionReport]:
+    """Per caption network: the text that will go out in `lang` and its length against the limit."""
     rows = []
     for key in networks.CAPTION_NETWORKS:
-        caption = post.caption_for(key)
+        caption = post.caption_for(key, lang)
         if caption:
             composed = sharing.compose(network=key, caption=caption, hashtags=post.hashtags, disclosure=disclosure)
             rows.append(CaptionReport(composed.network, caption, composed.text, composed.length, composed.limit))
@@ -183,6 +199,14 @@ def _validate(*, org: Organization, data: PostInput) -> dict:
         errors["title"] = _l("Give the post a title.")
     elif len(data.title.strip()) > 200:
         errors["title"] = lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.", 200)
+    if len(data.summary.strip()) > MAX_SUMMARY:
+        errors["summary"] = lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.", MAX_SUMMARY)
+    for lang, words in _other_languages(org, data).items():
+        if len(words.title.strip()) > 200:
+            errors[f"title_{lang}"] = lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.", 200)
+        if len(words.summary.strip()) > MAX_SUMMARY:
+            errors[f"summary_{lang}"] = lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.",
+                                                      MAX_SUMMARY)
     if data.audience not in AUDIENCES:
         errors["audience"] = _l("Unknown audience.")
     for name, check in (("link_url", clean_link), ("hashtags", clean_hashtags)):
@@ -200,25 +224,51 @@ def _validate(*, org: Organization, data: PostInput) -> dict:
         errors.update(exc.field_errors)
     if "hashtags" in cleaned:
         # Every kind of member who may share it must fit: employees' and customers' disclosures differ.
+        # Every language is measured on its own: a Dutch caption too long for X names Dutch.
+        others = {lang: words.captions for lang, words in _other_languages(org, data).items()}
         for disclosure in sorted(set(audience_disclosures(org, data.audience).values()), key=len, reverse=True):
             for key, message in check_captions(captions=data.captions, hashtags=cleaned["hashtags"],
                                                disclosure=disclosure).items():
                 errors.setdefault(key, message)
+            for lang, captions in others.items():
+                for key, message in check_captions(captions=captions, hashtags=cleaned["hashtags"],
+                                                   disclosure=disclosure).items():
+                    errors.setdefault(key.replace("caption_", f"caption_{lang}_", 1), _l(
+                        "In %(language)s: %(problem)s", language=languages.language_name(lang), problem=message))
     if errors:
         raise ContentError(errors)
     return cleaned
 
 
-def _set_captions(post: Post, captions: dict[str, str]) -> None:
-    existing = {c.network: c for c in post.captions}
+def _other_languages(org: Organization, data: PostInput) -> dict[str, LanguageInput]:
+    """The submitted words of the organization's other content languages (others are ignored)."""
+    return {lang: data.translations[lang] for lang in org.post_languages[1:] if lang in data.translations}
+
+
+def _set_captions(post: Post, captions: dict[str, str], lang: str) -> None:
+    existing = {c.network: c for c in post.captions if c.lang == lang}
     for key in networks.CAPTION_NETWORKS:
         text = networks.normalize_newlines(captions.get(key) or "").strip()
         if text and key in existing:
             existing[key].text = text
         elif text:
-            post.captions.append(PostCaption(network=key, text=text))
+            post.captions.append(PostCaption(network=key, lang=lang, text=text))
         elif key in existing:
             post.captions.remove(existing[key])
+
+
+def _set_words(post: Post, lang: str, *, title: str, summary: str, captions: dict[str, str]) -> None:
+    """One language's title, summary and captions; a language left empty keeps no row."""
+    title, summary = title.strip(), networks.normalize_newlines(summary).strip()
+    translation = post.translation(lang)
+    if title or summary:
+        if translation is None:
+            translation = PostTranslation(lang=lang)
+            post.translations.append(translation)
+        translation.title, translation.summary = title, summary
+    elif translation is not None:
+        post.translations.remove(translation)
+    _set_captions(post, captions, lang)
 
 
 def save_post(*, org: Organization, campaign: Campaign, author: User | None, data: PostInput,
@@ -252,7 +302,9 @@ def save_post(*, org: Organization, campaign: Campaign, author: User | None, dat
     post.visible_from, post.expires_at = data.visible_from, data.expires_at
     post.audience = data.audience
     post.teams = cleaned["teams"]
-    _set_captions(post, data.captions)
+    _set_words(post, org.default_locale, title=post.title, summary=data.summary, captions=data.captions)
+    for lang, words in _other_languages(org, data).items():
+        _set_words(post, lang, title=words.title, summary=words.summary, captions=words.captions)
     try:
         db.session.flush()
     except Exception:

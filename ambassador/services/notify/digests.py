@@ -33,6 +33,7 @@ from ...infra.database import changed_rows
 from ...infra.email import send_email
 from ...infra.urls import absolute_url
 from ...models import DigestFrequency, Membership, MemberStatus, OutboxEmail, User, utcnow
+from ..publishing import languages
 from . import digest_content
 
 FREQUENCIES = tuple(DigestFrequency)
@@ -155,6 +156,7 @@ def email(digest: digest_content.Digest) -> OutboxEmail:
         digest=digest, org=org, member=membership, lang=lang, unsubscribe_link=link,
         feed_link=absolute_url("feed.index"), profile_link=absolute_url("auth.profile"),
         post_links={post.id: absolute_url("feed.index", _anchor=f"post-{post.id}") for post in digest.posts},
+        post_titles={post.id: languages.text_for_member(post, membership).title for post in digest.posts},
         overview_link=absolute_url("leaderboard.overview") if digest.summary is not None else "")
 
 

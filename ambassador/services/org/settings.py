@@ -11,7 +11,7 @@ from ...errors import ServiceError
 from ...extensions import db
 from ...infra.tokens import new_token
 from ...infra.uploads import UploadError, store_image
-from ...models import Organization
+from ...models import CONTENT_LANGUAGES, Organization
 from .organizations import RESERVED_SLUGS
 
 COMMUNITY_POINTS = ("points_idea", "points_vote", "points_survey", "daily_community_points_cap")
@@ -44,6 +44,8 @@ class OrgSettings:
     points_vote: int | None = None
     points_survey: int | None = None
     daily_community_points_cap: int | None = None
+    # The languages posts are written in (en, nl, fr); the default language is always one. None: keep.
+    post_languages: list[str] | None = None
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -62,6 +64,20 @@ def check_slug(*, org: Organization, slug: str) -> str:
     return slug
 
 
+def check_post_languages(settings: OrgSettings) -> str | None:
+    """The content languages as stored ("en nl fr", the default first), None to keep them; SettingsError
+    for a language the product does not speak."""
+    if settings.default_locale not in CONTENT_LANGUAGES:
+        raise SettingsError(_l("Choose English, Dutch or French."), field="default_locale")
+    if settings.post_languages is None:
+        return None
+    unknown = [lang for lang in settings.post_languages if lang not in CONTENT_LANGUAGES]
+    if unknown:
+        raise SettingsError(_l("Posts can be written in English, Dutch and French."), field="post_languages")
+    others = [lang for lang in CONTENT_LANGUAGES if lang in settings.post_languages and lang != settings.default_locale]
+    return " ".join([settings.default_locale, *others])
+
+
 def update_settings(*, org: Organization, settings: OrgSettings) -> Organization:
     """Apply all settings at once, or none (raises SettingsError before changing anything)."""
     slug = check_slug(org=org, slug=settings.slug)
@@ -72,11 +88,14 @@ def update_settings(*, org: Organization, settings: OrgSettings) -> Organization
                    *COMMUNITY_POINTS):
         if (getattr(settings, number) or 0) < 0:
             raise SettingsError(_l("Use zero or a positive number."), field=number)
+    languages = check_post_languages(settings)
     for key in OrgSettings.fields():
-        if key in COMMUNITY_POINTS and getattr(settings, key) is None:
+        if key == "post_languages" or (key in COMMUNITY_POINTS and getattr(settings, key) is None):
             continue  # not on the submitted form: keep the current value
         setattr(org, key, getattr(settings, key))
     org.name, org.slug = name, slug
+    if languages is not None:
+        org.content_languages = languages
     org.disclosure = (settings.disclosure or "").strip()
     org.disclosure_external = (settings.disclosure_external or "").strip()
     db.session.flush()

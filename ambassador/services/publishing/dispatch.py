@@ -31,7 +31,7 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...infra import crypto
 from ...infra.database import begin_write
-from ...models import AccountStatus, Membership, MemberStatus, Share, ShareStatus, SocialAccount, utcnow
+from ...models import AccountStatus, Membership, MemberStatus, Post, Share, ShareStatus, SocialAccount, utcnow
 from ...providers import registry
 from ...providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, PublishResult, SocialProvider
 from . import feed, rate_limits, social_accounts
@@ -45,7 +45,7 @@ from .outcomes import (  # noqa: F401 - the names callers know dispatch by
     record_outcome,
     record_outcomes,
 )
-from .sharing import share_language, short_url, text_with_current_link
+from .sharing import link_title, share_language, short_url, text_with_current_link
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,9 @@ def _load_statement() -> sa.Select:
             .where(Share.id.in_(sa.bindparam("ids", expanding=True))).order_by(Share.id)
             .options(joinedload(Share.account), joinedload(Share.membership).joinedload(Membership.user),
                      joinedload(Share.membership).joinedload(Membership.organization), joinedload(Share.post),
+                     # The post's words per language (the share's language and link title): two statements.
+                     joinedload(Share.post).selectinload(Post.captions),
+                     joinedload(Share.post).selectinload(Post.translations),
                      joinedload(Share.tracked_link))
             .execution_options(populate_existing=True))
 
@@ -136,7 +139,7 @@ def _credentials(share: Share, account: SocialAccount, *, now: datetime,
 def _request(share: Share) -> PublishRequest:
     post = share.post
     return PublishRequest(text=text_with_current_link(share), link_url=short_url(share.tracked_link.code),
-                          title=post.preview_title or post.title, description=post.preview_description,
+                          title=link_title(post, share.membership), description=post.preview_description,
                           idempotency_key=share.idempotency_key or "", language=share_language(share))
 
 

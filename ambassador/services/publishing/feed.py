@@ -109,7 +109,7 @@ def live_posts(*, membership: Membership, now: datetime | None = None, campaign_
     """SELECT of the posts live for `membership`, campaign joined and eager-loaded: newest first, or with
     order "unshared" the posts the member has not shared (nor planned) yet first, newest first within each."""
     query = _live_where(sa.select(Post), membership=membership, now=now, campaign_id=campaign_id)
-    query = query.options(contains_eager(Post.campaign), selectinload(Post.captions))
+    query = query.options(contains_eager(Post.campaign), selectinload(Post.captions), selectinload(Post.translations))
     if order == "unshared":
         query = query.order_by(share_state.not_shared_yet_first(membership=membership))
     return query.order_by(Post.published_at.desc(), Post.id.desc())

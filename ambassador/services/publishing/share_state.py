@@ -141,6 +141,6 @@ def receipt(*, membership: Membership, share_id: int) -> Receipt | None:
     net = networks.get(share.network)
     url = short_url(share.tracked_link.code)
     text = share.caption or ""
-    intent = net.intent_url(url=url, text=text, title=share.post.preview_title or share.post.title)
+    intent = net.intent_url(url=url, text=text, title=sharing.link_title(share.post, membership))
     return Receipt(share=share, network=net, url=url, intent_url=intent,
                    text="" if sharing.carries_text(net) or not net.prefill_text else text)

@@ -19,7 +19,7 @@ from ...errors import ServiceError
 from ...extensions import db
 from ...models import Membership, PointsEntry, Post, Share, ShareMethod, ShareStatus, TrackedLink, utcnow
 from ..community import points
-from . import tracked_links
+from . import languages, tracked_links
 from .tracked_links import short_url
 
 MAX_CAPTION_CHARS = 10_000  # a guard for networks without a limit (email, copy)
@@ -66,14 +66,20 @@ LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def share_language(share: Share) -> str:
-    """The BCP-47 tag of a share's text: the post's language (posts have none yet), else the member's
-    language, else the organization's default; "" when none of them is a valid tag."""
+    """The BCP-47 tag of a share's text: the language of the post's words the member got (languages.py),
+    else the member's language, else the organization's default; "" when none of them is a valid tag."""
     member, org = share.membership, share.membership.organization
-    for value in (getattr(share.post, "language", None), member.user.locale, org.default_locale):
+    for value in (languages.text_for_member(share.post, member).lang, member.user.locale, org.default_locale):
         tag = (value or "").strip().replace("_", "-")
         if tag and LANGUAGE_TAG_RE.match(tag):
             return tag
     return ""
+
+
+def link_title(post: Post, membership: Membership) -> str:
+    """The title a network's share dialog or link card gets: the page's preview title, else the post's
+    title in the member's language."""
+    return post.preview_title or languages.text_for_member(post, membership).title
 
 
 def carries_text(network: networks.Network) -> bool:
@@ -82,10 +88,15 @@ def carries_text(network: networks.Network) -> bool:
         network.intent == "email" or "{text}" in network.intent)
 
 
-def suggested_caption(post: Post, network: str) -> str:
-    """The curator's caption for the network, else the first one written (networks' order), else the title."""
-    fallbacks = (post.caption_for(key) for key in (network, *networks.CAPTION_NETWORKS))
-    return next((text for text in fallbacks if text), post.title)
+def suggested_caption(post: Post, network: str, membership: Membership | None = None) -> str:
+    """The curator's caption for the network in the member's language (languages.text_for_member), else the
+    first one written in that language (networks' order), else its title. Without a member: the first
+    language the post has."""
+    if membership is not None:
+        text = languages.text_for_member(post, membership)
+    else:
+        text = languages.text_in(post, languages.choose_language(post, locale=None, default=""))
+    return text.caption_for(network)
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,7 @@ def compose_share(*, membership: Membership, post: Post, network: str, caption: 
                   url: str | None = None, method: str = ShareMethod.API) -> ComposedText:
     """compose() for this member (their kind's disclosure) and post (its hashtags; without a caption
     of the member's, the suggested one)."""
-    caption = suggested_caption(post, network) if caption is None else caption
+    caption = suggested_caption(post, network, membership) if caption is None else caption
     return compose(network=network, caption=caption, hashtags=post.hashtags, disclosure=membership.disclosure,
                    url=url, method=method)
 
@@ -206,7 +217,7 @@ def share_post(*, membership: Membership, post: Post, network: str, caption: str
     awarded = None
     if not already_rewarded(membership_id=membership.id, post_id=post.id, network=network):
         awarded = points.award_share(share=share)
-    intent = networks.get(network).intent_url(url=url, text=text, title=post.preview_title or post.title)
+    intent = networks.get(network).intent_url(url=url, text=text, title=link_title(post, membership))
     return ShareResult(share=share, link=link, url=url, text=text, intent_url=intent, points=awarded)
 
 
@@ -227,11 +238,12 @@ class ShareOption:
     text: str  # what goes out with the suggested caption, before the member's link ("" without prefilled text)
 
 
-def share_options(*, post: Post, disclosure: str) -> list[ShareOption]:
-    """Every network the post can go to, in the networks table's order; `disclosure` is the member's."""
+def share_options(*, post: Post, disclosure: str, membership: Membership | None = None) -> list[ShareOption]:
+    """Every network the post can go to, in the networks table's order; `disclosure` is the member's, the
+    suggested captions in the member's language."""
     options = []
     for net in networks.NETWORKS.values():
-        caption = suggested_caption(post, net.key) if net.prefill_text else ""
+        caption = suggested_caption(post, net.key, membership) if net.prefill_text else ""
         measured = compose(network=net.key, caption=caption, hashtags=post.hashtags, disclosure=disclosure,
                            method=ShareMethod.INTENT)
         text = compose(network=net.key, caption=caption, hashtags=post.hashtags, disclosure=disclosure, url="",

@@ -150,6 +150,11 @@
   }
 
   onReady(function () {
+    // Languages as tabs; a language missing words keeps its marker on its tab.
+    document.querySelectorAll("[data-lang-tablist]").forEach(function (list) {
+      list.closest("fieldset").classList.add("is-tabbed");
+      window.ambassadorTabs(list);
+    });
     document.querySelectorAll("form[data-editor]").forEach(postEditor);
     document.querySelectorAll("[data-team-picker]").forEach(teamPicker);
   });

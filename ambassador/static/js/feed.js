@@ -11,41 +11,12 @@
   function setupTabs(area) {
     var list = area.querySelector("[data-tablist]");
     if (!list) return;
-    var tabs = Array.prototype.slice.call(list.querySelectorAll("[aria-controls]"));
-    var panels = tabs.map(function (tab) { return document.getElementById(tab.getAttribute("aria-controls")); });
-    list.hidden = false;
-    list.setAttribute("role", "tablist");
     area.classList.add("is-tabbed");
-
-    function select(index, focus) {
-      tabs.forEach(function (tab, i) {
-        var on = i === index;
-        tab.setAttribute("aria-selected", on ? "true" : "false");
-        tab.tabIndex = on ? 0 : -1;
-        panels[i].hidden = !on;
-      });
-      if (focus) tabs[index].focus();
-    }
-
-    tabs.forEach(function (tab, i) {
-      tab.setAttribute("role", "tab");
-      panels[i].setAttribute("role", "tabpanel");
-      // Named "LinkedIn – <post title>": every card has a LinkedIn panel, each name must be unique.
-      var title = area.closest("article[aria-labelledby]");
-      panels[i].setAttribute("aria-labelledby", tab.id + (title ? " " + title.getAttribute("aria-labelledby") : ""));
-      tab.addEventListener("click", function () { select(i, false); });
-      tab.addEventListener("keydown", function (event) {
-        var next = null;
-        if (event.key === "ArrowRight") next = (i + 1) % tabs.length;
-        else if (event.key === "ArrowLeft") next = (i - 1 + tabs.length) % tabs.length;
-        else if (event.key === "Home") next = 0;
-        else if (event.key === "End") next = tabs.length - 1;
-        if (next !== null) { event.preventDefault(); select(next, true); }
-      });
+    // Named "LinkedIn – <post title>": every card has a LinkedIn panel, each name must be unique.
+    var title = area.closest("article[aria-labelledby]");
+    window.ambassadorTabs(list, function (tab) {
+      return tab.id + (title ? " " + title.getAttribute("aria-labelledby") : "");
     });
-    // Re-show the panel with an error, else the first network.
-    var withError = panels.findIndex(function (p) { return p.querySelector("[aria-invalid]"); });
-    select(withError >= 0 ? withError : 0, false);
   }
 
   // LinkedIn and XING take only the link: put the caption (with hashtags and the

@@ -96,7 +96,7 @@ def test_caption_at_limit_passes_one_more_fails(make, oc, network):
     fits = "a" * (net.limit - extra)
     post, _ = posts.save_post(org=org, campaign=campaign, author=None,
                               data=_data(hashtags="ghent", captions={network: fits}))
-    assert post.caption_for(network) == fits
+    assert post.caption_for(network, "en") == fits
     errors = _errors(org, campaign, _data(hashtags="ghent", captions={network: fits + "a"}))
     assert list(errors) == [f"caption_{network}"]
     assert f"{net.limit + 1} of {net.limit}" in str(errors[f"caption_{network}"])
@@ -218,7 +218,7 @@ def test_captions_are_stored_with_the_line_breaks_a_browser_counts(oc):
     org, campaign = oc
     post, _ = posts.save_post(org=org, campaign=campaign, author=None,
                               data=_data(captions={"x": "One\r\nTwo\rThree\n"}))
-    assert post.caption_for("x") == "One\nTwo\nThree"
+    assert post.caption_for("x", "en") == "One\nTwo\nThree"
 
 
 def test_fill_missing_preview_only_when_nothing_typed(monkeypatch):
@@ -236,6 +236,6 @@ def test_fill_missing_preview_only_when_nothing_typed(monkeypatch):
 def test_caption_report(make, oc):
     org, campaign = oc
     post = make.post(campaign, captions={"x": "Hi", "linkedin": "Hello"}, hashtags="#a")
-    rows = {r.network.key: r for r in posts.caption_report(post=post, disclosure=org.disclosure)}
+    rows = {r.network.key: r for r in posts.caption_report(post=post, disclosure=org.disclosure, lang="en")}
     assert rows["x"].text == f"Hi #a #employee {SHORT}" and rows["x"].used == len("Hi #a #employee ") + 23
     assert rows["linkedin"].limit == 3000
