@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import selectinload
 
 from ...errors import ServiceError
@@ -169,12 +169,9 @@ def publish(*, challenge: Challenge) -> Challenge:
 def _announce_published(challenge: Challenge) -> None:
     """Tell the organization's chat channels (those of the challenge's teams too), queued in this transaction."""
     org = db.session.get_one(Organization, challenge.org_id)
-    if not webhooks.has_endpoints(org):
-        return
-    with force_locale(org.default_locale):
-        text = str(_l("New challenge at %(org)s: %(title)s", org=org.name, title=challenge.title))
-    webhooks.notify(org, webhooks.EVENT_CHALLENGE, text, absolute_url("challenges.detail", challenge_id=challenge.id),
-                    team_ids=[team.id for team in challenge.teams] or None)
+    webhooks.announce(org, webhooks.EVENT_CHALLENGE,
+                      _l("New challenge at %(org)s: %(title)s", org=org.name, title=challenge.title),
+                      absolute_url("challenges.detail", challenge_id=challenge.id), challenge.teams)
 
 
 def delete_draft(*, challenge: Challenge) -> None:

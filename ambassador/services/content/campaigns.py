@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import selectinload
 
 from ...errors import ServiceError
@@ -95,12 +95,9 @@ def _apply(campaign: Campaign, *, org: Organization, data: CampaignInput) -> Non
 def _announce(campaign: Campaign, *, org: Organization) -> None:
     """The campaign went live: tell the organization's chat channels (and its teams' channels, when it targets
     teams), queued in this transaction (services/notify/webhooks.py)."""
-    if not webhooks.has_endpoints(org):
-        return
-    with force_locale(org.default_locale):
-        text = str(_l("New campaign at %(org)s: %(title)s", org=org.name, title=campaign.title))
-    webhooks.notify(org, webhooks.EVENT_CAMPAIGN, text, absolute_url("feed.index", campaign=campaign.id),
-                    team_ids=[team.id for team in campaign.teams] or None)
+    webhooks.announce(org, webhooks.EVENT_CAMPAIGN,
+                      _l("New campaign at %(org)s: %(title)s", org=org.name, title=campaign.title),
+                      absolute_url("feed.index", campaign=campaign.id), campaign.teams)
 
 
 def create_campaign(*, org: Organization, author: User | None, data: CampaignInput) -> Campaign:

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -146,3 +146,13 @@ def notify(org: Organization, event_kind: str, text: str, link: str = "",
         queued += 1
     db.session.flush()
     return queued
+
+
+def announce(org: Organization, event_kind: str, message, link: str, teams: Sequence[Team] = ()) -> int:
+    """notify() for an event of the organization: `message` (a lazy string) in the organization's language, to its
+    channels and those of `teams` (all teams' when none are given). Nothing is queued without a webhook."""
+    if not has_endpoints(org):
+        return 0
+    with force_locale(org.default_locale):
+        text = str(message)
+    return notify(org, event_kind, text, link, team_ids=[team.id for team in teams] or None)
