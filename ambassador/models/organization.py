@@ -106,6 +106,8 @@ class Organization(Model):
     join_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
     # The ISO week ("2026-W49") whose results were last posted to Slack/Teams (services/notify/results.py).
     results_period: Mapped[str | None] = mapped_column(sa.String(10))
+    # Audit events older than this many days are purged by the worker (services/audit/retention.py).
+    audit_retention_days: Mapped[int] = mapped_column(default=730, server_default="730")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization", order_by="Team.name")
