@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint test-sqlite test-postgres bench bench-tools worker translations messages clean
+.PHONY: run test lint test-sqlite test-postgres bench bench-tools worker translations messages clean oidc-provider sso-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,25 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
+
+# The SSO tests run a real OpenID Connect provider (panva/oidc-provider from npm, tests/oidc/provider.mjs):
+# its node modules come from the lock file. Without npm the SSO tests are skipped (they say why), except under
+# CI=true, where that is a failure.
+OIDC_DIR := tests/oidc
+$(OIDC_DIR)/node_modules/.installed: $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	elif [ "$$CI" = true ]; then \
+	  echo "npm is required under CI=true: the SSO tests run a real OpenID Connect provider"; exit 1; \
+	else echo "warning: npm is not installed: the SSO tests will be skipped"; fi
+
+oidc-provider: $(OIDC_DIR)/node_modules/.installed
+
+# A local OpenID Connect provider for the demo organization (README "Single sign-on"): issuer
+# http://127.0.0.1:9400, client ambassador-demo, accounts in tests/oidc/demo.json.
+SSO_DEMO_PORT ?= 9400
+sso-demo: oidc-provider
+	node $(OIDC_DIR)/provider.mjs --port $(SSO_DEMO_PORT) --config $(OIDC_DIR)/demo.json
 
 translations: $(VENV)/.runtime
 	$(BIN)/python -m ambassador.translations.compile
@@ -49,13 +68,13 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: $(VENV)/.dev translations lint
+test: $(VENV)/.dev translations lint oidc-provider
 	$(BIN)/python tests/run_suite.py
 
-test-sqlite: $(VENV)/.dev translations
+test-sqlite: $(VENV)/.dev translations oidc-provider
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(VENV)/.dev translations
+test-postgres: $(VENV)/.dev translations oidc-provider
 	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -q
 
 # The redirect bench drives gunicorn with wrk (Debian's package): installed here when missing and possible
@@ -73,4 +92,4 @@ bench: $(VENV)/.dev translations bench-tools
 	$(BIN)/python bench/leaderboard.py --database $(TEST_POSTGRES_URL)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(OIDC_DIR)/node_modules

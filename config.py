@@ -117,6 +117,7 @@ class Config:
         "verification_email": (3, 60 * 60),  # confirmation links per address ("send again", log-in while unconfirmed)
         "known_address_email": (3, 60 * 60),  # "someone used your address" emails per target email (sign-up, joins)
         "password_check": (10, 60 * 60),  # current-password checks per signed-in user (change password)
+        "sso_start": (30, 60 * 60),  # "sign in with your company account" per address
     })
 
     INVITATION_TTL_DAYS = 14
@@ -190,6 +191,11 @@ class Config:
         "TEAMS_WEBHOOK_HOSTS", "*.webhook.office.com,*.logic.azure.com,*.environment.api.powerplatform.com")
     # WEBHOOKS_ALLOW_HTTP=1 allows http:// and loopback webhook URLs (stand-in servers); off in production.
     WEBHOOKS_ALLOW_HTTP = _bool("WEBHOOKS_ALLOW_HTTP", False)
+    # Single sign-on (services/org/sso_provider.py): an organization's OpenID Connect issuer is typed in by its
+    # admin, so the product only calls public https addresses (pinned, infra/safe_http.py). SSO_ALLOW_LOOPBACK_ISSUERS=1
+    # also allows http:// and loopback issuers: a provider on this machine (development, `make sso-demo`, the
+    # test suite's oidc-provider); never private networks. Off by default; on in development.
+    SSO_ALLOW_LOOPBACK_ISSUERS = _bool("SSO_ALLOW_LOOPBACK_ISSUERS", False)
     # Run the scheduler inside the web process (single-process demo only; never multi-worker gunicorn).
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
 
@@ -207,6 +213,7 @@ class DevelopmentConfig(Config):
     STRICT_TRANSPORT_SECURITY = ""  # served over http
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # `make run` sets its PORT
     MAIL_TO_CONSOLE = _bool("MAIL_TO_CONSOLE", True)
+    SSO_ALLOW_LOOPBACK_ISSUERS = _bool("SSO_ALLOW_LOOPBACK_ISSUERS", True)
 
 
 class TestConfig(Config):
@@ -231,6 +238,7 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = ""  # not inherited from the environment of the machine running the tests
     PROVIDERS_ALLOW_HTTP = False  # as production: tests with http stand-ins turn it on in their own fixture
     WEBHOOKS_ALLOW_HTTP = False  # likewise
+    SSO_ALLOW_LOOPBACK_ISSUERS = False  # likewise: the tests of the local oidc-provider set it as an operator would
 
 
 CONFIGS = {

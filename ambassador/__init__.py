@@ -52,6 +52,10 @@ def _warn_providers_allow_http(app: Flask) -> None:
         app.logger.warning("PROVIDERS_ALLOW_HTTP is on: members may connect Mastodon/Bluesky servers over plain "
                            "http:// and on loopback addresses of this machine. Turn it off unless you run such "
                            "a server here on purpose.")
+    if app.config.get("SSO_ALLOW_LOOPBACK_ISSUERS") and app.config.get("ENV_NAME") == "production":
+        app.logger.warning("SSO_ALLOW_LOOPBACK_ISSUERS is on: organization admins may name an OpenID provider "
+                           "over plain http:// and on loopback addresses of this machine. Turn it off unless you "
+                           "run such a provider here on purpose.")
 
 
 def register_extensions(app: Flask) -> None:

@@ -93,6 +93,7 @@ from .rollups import (
     StandingWindow,
 )
 from .sharing import Click, ClickInbox, Share, ShareMethod, ShareStatus, TrackedLink
+from .sso import SsoConfig, SsoIdentity, SsoLogin
 from .throttle import ThrottleCounter
 from .user import User, UserSession
 
@@ -118,6 +119,7 @@ __all__ = [
     "ReportState", "Respondent", "ResponseTag", "Reward", "Role", "Share", "ShareEngagement",
     "ShareMethod", "ShareStatus",
     "SocialAccount", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "SurveyStatus", "TAG_SOURCES",
+    "SsoConfig", "SsoIdentity", "SsoLogin",
     "TagSource", "Team", "Theme", "ThrottleCounter", "Topic", "TrackedLink", "User", "UserSession", "WEBHOOK_KINDS",
     "WebhookDelivery", "WebhookEndpoint", "WebhookKind", "nps_group",
     "utcnow",

@@ -27,13 +27,14 @@ from . import (  # noqa: F401
     pulses,
     rewards,
     scheduled,
+    sso,
     survey_hub,
     survey_public,
     surveys,
 )
 
 BLUEPRINTS = [
-    health.bp, auth.bp, org.bp, members.bp, join.bp,  # organizations and people
+    health.bp, auth.bp, sso.bp, org.bp, members.bp, join.bp,  # organizations and people
     content.bp, feed.bp, links.bp, leaderboard.bp,  # publish, share, track, rank
     scheduled.bp, accounts.bp,  # sharing through linked accounts
     surveys.bp, survey_public.bp, nps_insights.bp, followups.bp, promoters.bp, pulses.bp,  # NPS

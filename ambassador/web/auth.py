@@ -18,6 +18,7 @@ from ..forms.auth import (
     ResetPasswordForm,
     SignupForm,
 )
+from ..forms.sso import CompanySignInForm
 from ..models import MemberStatus
 from ..services.notify import digests
 from ..services.org import (
@@ -25,6 +26,7 @@ from ..services.org import (
     email_verification,
     onboarding,
     password_reset,
+    sso_settings,
 )
 from ..services.org import (
     sessions as user_sessions,
@@ -102,7 +104,7 @@ def signup_sent():
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("feed.index"))
-    form = LoginForm()
+    form, company_form = LoginForm(), CompanySignInForm(prefix="company")
     if form.validate_on_submit():
         with service_call():  # the attempt is counted (throttle) whatever the outcome
             result = accounts.authenticate(email=form.email.data, password=form.password.data,
@@ -110,15 +112,21 @@ def login():
         if result.throttled:
             form.password.errors.append(_("Too many failed attempts. Please wait %(wait)s and try again.",
                                           wait=wait_text(result.retry_after)))
-            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.retry_after)}
+            return (render_template("auth/login.html", form=form, company_form=company_form), 429,
+                    {"Retry-After": str(result.retry_after)})
         if result.user is None:
             # Also the answer for an unconfirmed account's right password (services/accounts.authenticate).
             form.password.errors.append(_("That email and password do not match. If you signed up recently, "
                                           "confirm your address first with the link we emailed you."))
+        elif (sso_org := sso_settings.password_refusal(result.user)) is not None:
+            # Only after the right password: the answer tells nothing to someone who does not have it.
+            form.password.errors.append(_("Your organization signs you in with its own account: %(org)s uses single "
+                                          "sign-on. Use “Sign in with your company account” below.",
+                                          org=sso_org.name))
         else:
             start_session(result.user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, company_form=company_form)
 
 
 @bp.route("/logout", methods=["POST"])
