@@ -4,10 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import ROLES
+from ..models import ROLES, Role
+from .members import role_choices
 from .validators import EmailAddress
 
-ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in ROLES]
+# The least powerful first, and the default: a provider that sends no mapped value never makes an admin.
+ROLE_CHOICES = role_choices(reversed(ROLES))
 KIND_CHOICES = [("internal", _l("Internal (employees)")), ("external", _l("External (customers, partners, fans)"))]
 
 
@@ -28,7 +30,7 @@ class SsoSettingsForm(FlaskForm):
     require_sso = BooleanField(_l("Require single sign-on for these domains"), description=_l(
         "Members with an address in these domains can no longer log in with a password. Administrators of this "
         "organization keep their password login, so you can still get in if the provider fails."))
-    default_role = SelectField(_l("Role of new members"), choices=ROLE_CHOICES, description=_l(
+    default_role = SelectField(_l("Role of new members"), choices=ROLE_CHOICES, default=Role.AMBASSADOR, description=_l(
         "When no value of the role claim is in the table below."))
     kind = SelectField(_l("Kind of members"), choices=KIND_CHOICES)
     role_claim = StringField(_l("Claim that gives the role"), validators=[Optional(), Length(max=64)],

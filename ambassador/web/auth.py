@@ -123,6 +123,7 @@ def login():
             form.password.errors.append(_("Your organization signs you in with its own account: %(org)s uses single "
                                           "sign-on. Use “Sign in with your company account” below.",
                                           org=sso_org.name))
+            company_form.email.data = form.email.data
         else:
             start_session(result.user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))

@@ -23,12 +23,16 @@ def _origin() -> Origin:
     return Origin(ip=request.remote_addr, via="sso")
 
 
-def _send_to_provider(org, *, login_hint: str | None = None):
+def _send_to_provider(org, *, login_hint: str | None = None, from_form: bool = False):
     with service_call() as call:
         started = sso.begin(org=org, login_hint=login_hint)
     if not call.ok:
         return redirect(url_for("auth.login"))
     session[STATE_KEY] = started.state  # binds the login to this browser; the row makes it single-use
+    if from_form:
+        # Browsers apply the page's CSP form-action to every redirect of a form's submission, and the provider
+        # is not 'self': a page of ours sends the browser on instead (a meta refresh and a link, no script).
+        return render_template("auth/sso_continue.html", org=org, provider_url=started.url)
     return redirect(started.url)
 
 
@@ -45,7 +49,7 @@ def start_by_email():
         flash(_("No organization signs in %(email)s with single sign-on. Log in with your password, or use "
                 "your organization's sign-in link.", email=form.email.data), "error")
         return redirect(url_for("auth.login"))
-    return _send_to_provider(org, login_hint=form.email.data.strip().lower())
+    return _send_to_provider(org, login_hint=form.email.data.strip().lower(), from_form=True)
 
 
 @bp.route("/sso/<slug>")

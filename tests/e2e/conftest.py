@@ -159,7 +159,7 @@ def page(new_context):
 def log_in(page, email: str, password: str) -> None:
     """Sign in through the real login form and wait until the app has let us in."""
     page.goto("/login")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill(password)
     page.locator("main").get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login" not in url)

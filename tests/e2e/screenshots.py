@@ -43,7 +43,8 @@ MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None
                      ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
                      ("emv-settings", "/settings/earned-media-value", None)]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None),
-                   ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None)]
+                   ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None),
+                   ("sso-settings", "/settings/sso", None)]
 # (label, email, pages); email None = not logged in
 USERS = [
     ("anonymous", None, ANONYMOUS),
@@ -62,7 +63,7 @@ USERS = [
 
 def log_in(page: Page, base_url: str, email: str, password: str) -> bool:
     page.goto(urljoin(base_url, "/login"))
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill(password)
     page.locator("main").get_by_role("button", name=re.compile("log in", re.I)).click()
     page.wait_for_load_state()

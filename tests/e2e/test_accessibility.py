@@ -120,6 +120,7 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("settings", "/settings"),
         ("members", "/members"),
         ("slack & teams", "/settings/chat"),
+        ("single sign-on", "/settings/sso"),
     ]),
 }
 

@@ -20,8 +20,6 @@ import requests
 HERE = Path(__file__).resolve().parent
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 BASE = "http://localhost"  # the suite's PUBLIC_BASE_URL (tests/conftest.py)
-CLIENTS = {slug: {"client_id": f"{slug}-ambassador", "client_secret": f"{slug}-secret-{'x' * 24}",
-                  "redirect_uris": [f"{BASE}/sso/{slug}/callback"]} for slug in ("acme", "globex")}
 
 
 def unavailable() -> str | None:
@@ -32,10 +30,19 @@ def unavailable() -> str | None:
     return None
 
 
+def client_for(base: str, slug: str) -> dict:
+    """A client registered with the exact redirect URI of organization `slug` on the product at `base`."""
+    return {"client_id": f"{slug}-ambassador", "client_secret": f"{slug}-secret-{'x' * 24}",
+            "redirect_uris": [f"{base}/sso/{slug}/callback"]}
+
+
+CLIENTS = {slug: client_for(BASE, slug) for slug in ("acme", "globex")}
+
+
 class LocalProvider:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, clients: list[dict] | None = None):
         config = tmp / "oidc.json"
-        config.write_text(json.dumps({"clients": list(CLIENTS.values()), "accounts": {}}))
+        config.write_text(json.dumps({"clients": clients or list(CLIENTS.values()), "accounts": {}}))
         self.log = tmp / "oidc.log"
         self.proc = subprocess.Popen(["node", str(HERE / "provider.mjs"), "--port", "0", "--config", str(config)],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -77,13 +84,13 @@ class LocalProvider:
                 self.proc.wait()
 
 
-def start(tmp: Path) -> LocalProvider:
+def start(tmp: Path, clients: list[dict] | None = None) -> LocalProvider:
     reason = unavailable()
     if reason:
         if IN_CI:
             pytest.fail(f"{reason} (CI=true: the SSO tests must run)", pytrace=False)
         pytest.skip(reason)
-    return LocalProvider(tmp)
+    return LocalProvider(tmp, clients)
 
 
 def through_provider(url: str, *, email: str | None = None, browser: requests.Session | None = None) -> str:
