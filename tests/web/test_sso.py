@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import unescape as html_unescape
 
 import pytest
-from markupsafe import escape
 import sqlalchemy as sa
+from markupsafe import escape
 
 from ambassador.infra import crypto
 from ambassador.models import AuditEvent, Membership, SsoConfig, SsoLogin, User
@@ -199,14 +199,12 @@ def test_a_person_removed_at_the_provider_can_no_longer_sign_in(app, client, acm
     assert "did not sign you in" in flashed(browser)
 
 
-def test_a_deactivated_member_stays_refused(client, acme, oidc, db):
+def test_a_deactivated_member_stays_refused(app, client, acme, oidc, db):
     oidc.accounts(**{"ann@acme.test": {"groups": []}})
     assert sign_in(client, "ann@acme.test").headers["Location"].endswith("/feed")
     membership(acme, "ann@acme.test").status = "deactivated"
     db.session.flush()
-    from ambassador.extensions import db as _db
-
-    browser = _db and client.application.test_client()
+    browser = app.test_client()
     assert sign_in(browser, "ann@acme.test").headers["Location"].endswith("/login")
     assert refusal(acme, "deactivated") is not None
     assert membership(acme, "ann@acme.test").status == "deactivated"
