@@ -117,7 +117,7 @@ class Config:
         "verification_email": (3, 60 * 60),  # confirmation links per address ("send again", log-in while unconfirmed)
         "known_address_email": (3, 60 * 60),  # "someone used your address" emails per target email (sign-up, joins)
         "password_check": (10, 60 * 60),  # current-password checks per signed-in user (change password)
-        "sso_start": (30, 60 * 60),  # "sign in with your company account" per address
+        "sso_start": (30, 60 * 60),  # single sign-on starts per address (the company-account form, sign-in links)
     })
 
     INVITATION_TTL_DAYS = 14

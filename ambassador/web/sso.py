@@ -53,6 +53,7 @@ def start_by_email():
 
 
 @bp.route("/sso/<slug>")
+@throttled("sso_start", methods=("GET",))  # each start stores a pending login
 def start(slug: str):
     """An organization's sign-in link (a GET, so it can be bookmarked or put on an intranet)."""
     org = branding.organization_by_slug(slug)

@@ -37,14 +37,15 @@ def too_many_requests(retry_after: int, *, per_user: bool = False) -> TooManyReq
     return TooManyRequests(message, retry_after=retry_after)
 
 
-def throttled(name: str, *, per_user: bool = False):
-    """Count the view's POSTs per address (or, `per_user`, per signed-in user: put it under
-    @login_required) against FORM_THROTTLES[name]; over the limit, answer 429."""
+def throttled(name: str, *, per_user: bool = False, methods: tuple[str, ...] = ("POST",)):
+    """Count the view's POSTs (or the given `methods`: a GET that writes, like an SSO sign-in link) per address
+    (or, `per_user`, per signed-in user: put it under @login_required) against FORM_THROTTLES[name]; over the
+    limit, answer 429."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if request.method == "POST":
+            if request.method in methods:
                 subject = f"user:{current_user.id}" if per_user else visitor_address(request.remote_addr)
                 verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, subject)), then_write=True)
                 if not verdict.allowed:

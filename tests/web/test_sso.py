@@ -287,3 +287,13 @@ def test_only_admins_see_the_settings(client, login, make):
     member = make.member(org, role="manager")
     login(member.user)
     assert client.get("/settings/sso").status_code in (302, 403)
+
+
+def test_sign_in_starts_are_throttled_per_address_and_store_nothing_beyond(app, client, acme, db, monkeypatch):
+    monkeypatch.setitem(app.config["FORM_THROTTLES"], "sso_start", (2, 3600))
+    assert client.get("/sso/acme").status_code == 302
+    assert provider_url(client.post("/sso", data={"company-email": "ann@acme.test"}))
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(SsoLogin))
+    assert client.get("/sso/acme").status_code == 429
+    assert client.post("/sso", data={"company-email": "ann@acme.test"}).status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoLogin)) == pending == 2
