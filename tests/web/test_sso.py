@@ -297,3 +297,18 @@ def test_sign_in_starts_are_throttled_per_address_and_store_nothing_beyond(app, 
     assert client.get("/sso/acme").status_code == 429
     assert client.post("/sso", data={"company-email": "ann@acme.test"}).status_code == 429
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoLogin)) == pending == 2
+
+
+def test_claims_never_demote_the_last_administrator(app, client, acme, oidc, db):
+    boss = membership(acme, "boss@acme.test")
+    boss.status = "deactivated"  # Ann becomes the only active admin
+    oidc.accounts(**{"ann@acme.test": {"groups": ["amb-admins"]}})
+    assert sign_in(client, "ann@acme.test").headers["Location"].endswith("/feed")
+    assert membership(acme, "ann@acme.test").role == "admin"
+    oidc.accounts(**{"ann@acme.test": {"groups": ["amb-curators"]}})
+    assert sign_in(app.test_client(), "ann@acme.test").headers["Location"].endswith("/feed")
+    assert membership(acme, "ann@acme.test").role == "admin"  # kept: else nobody could administer Acme
+    boss.status = "active"
+    db.session.flush()
+    assert sign_in(app.test_client(), "ann@acme.test").headers["Location"].endswith("/feed")
+    assert membership(acme, "ann@acme.test").role == "curator"

@@ -23,7 +23,7 @@ from ...errors import ServiceError
 from ...extensions import db
 from ...infra import crypto, database
 from ...infra.urls import absolute_url
-from ...models import Membership, MemberStatus, Organization, SsoConfig, SsoIdentity, SsoLogin, Team, User, utcnow
+from ...models import Membership, MemberStatus, Organization, Role, SsoConfig, SsoIdentity, SsoLogin, Team, User, utcnow
 from ..audit import actions, log
 from . import accounts, sso_claims, sso_provider
 from .sso_settings import enabled_config
@@ -185,8 +185,11 @@ def _provision(org: Organization, sso: SsoConfig, claims: dict, origin: log.Orig
                             "teams": sorted(team.name for team in teams)})
     else:
         if role and role != membership.role:
-            details["role"] = {"old": membership.role, "new": role}
-            membership.role = role
+            if _last_admin(membership):
+                details["role_kept"] = {"role": membership.role, "mapped": role, "reason": "last administrator"}
+            else:
+                details["role"] = {"old": membership.role, "new": role}
+                membership.role = role
         old_teams = sorted(team.name for team in membership.teams)
         if old_teams != sorted(team.name for team in teams):
             details["teams"] = {"old": old_teams, "new": sorted(team.name for team in teams)}
@@ -200,6 +203,17 @@ def _provision(org: Organization, sso: SsoConfig, claims: dict, origin: log.Orig
                target_id=membership.id, target_label=email, details=details)
     db.session.flush()
     return Outcome(user=user, membership=membership)
+
+
+def _last_admin(membership: Membership) -> bool:
+    """Whether `membership` is its organization's only active admin (the provider's claims never demote that one:
+    the organization would lose its break-glass). The admin rows are locked (PostgreSQL), as members.py does."""
+    if membership.role != Role.ADMIN or membership.status != MemberStatus.ACTIVE:
+        return False
+    admins = db.session.scalars(sa.select(Membership.id).where(
+        Membership.org_id == membership.org_id, Membership.role == Role.ADMIN,
+        Membership.status == MemberStatus.ACTIVE).with_for_update()).all()
+    return not any(admin_id != membership.id for admin_id in admins)
 
 
 def _teams(org: Organization, sso: SsoConfig, claims: dict) -> list[Team]:
