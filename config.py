@@ -119,6 +119,9 @@ class Config:
         "password_check": (10, 60 * 60),  # current-password checks per signed-in user (change password)
     })
 
+    # The JSON API's budget per token: (requests, seconds). Override with API_RATE_LIMIT=requests/seconds.
+    API_RATE_LIMIT = tuple(int(n) for n in os.environ.get("API_RATE_LIMIT", "600/60").split("/", 1))
+
     INVITATION_TTL_DAYS = 14
     PASSWORD_RESET_TTL_SECONDS = 2 * 60 * 60
     EMAIL_VERIFICATION_TTL_SECONDS = 2 * 24 * 60 * 60
