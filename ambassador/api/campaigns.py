@@ -9,7 +9,7 @@ from ..models import CAMPAIGN_STATUSES, Campaign, CampaignStatus, Role
 from ..services.content import campaigns
 from . import auth
 from .blueprint import resource
-from .fields import MAX_ID, created, scoped_or_404
+from .fields import MAX_ID, UtcDateTime, created, scoped_or_404
 from .idempotency import IDEMPOTENCY_KEY, idempotent
 from .pagination import PageArgs, page_schema, paginate
 
@@ -22,12 +22,12 @@ class CampaignSchema(ma.Schema):
     slug = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(CAMPAIGN_STATUSES))
-    starts_at = ma.fields.DateTime(required=True, allow_none=True)
-    ends_at = ma.fields.DateTime(required=True, allow_none=True)
+    starts_at = UtcDateTime(required=True, allow_none=True)
+    ends_at = UtcDateTime(required=True, allow_none=True)
     auto_share = ma.fields.Boolean(required=True)
     team_ids = ma.fields.Function(lambda c: sorted(t.id for t in c.teams), required=True,
                                   metadata={"type": "array", "items": {"type": "integer"}})
-    created_at = ma.fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
 
 class CampaignCreate(ma.Schema):

@@ -1,6 +1,8 @@
 """Shared fields and helpers of the resource modules."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import abort, jsonify, url_for
@@ -30,3 +32,12 @@ def created(schema: ma.Schema, obj, endpoint: str, **values):
     response.status_code = 201
     response.headers["Location"] = url_for(endpoint, **values)
     return response
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """The database's naive UTC times as RFC 3339 date-times with their offset ("…+00:00")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)

@@ -60,11 +60,10 @@ def idempotent(view):
                     token_id=g.api_token.id, key=key, request_hash=fingerprint, status=response.status_code,
                     body=response.get_data(as_text=True), location=response.headers.get("Location", "")))
             db.session.commit()
-        except sa.exc.IntegrityError:
+        except sa.exc.IntegrityError:  # a parallel request won the key (or the row the service checked)
             db.session.rollback()
-            if key:
-                abort(409, description=_("A request with this Idempotency-Key is still in progress."))
-            raise
+            abort(409, description=_("A request with this Idempotency-Key is still in progress.") if key else
+                  _("Another request changed the same data at the same time; try again."))
         except (ServiceError, Exception):
             db.session.rollback()
             raise

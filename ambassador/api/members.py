@@ -8,7 +8,7 @@ from ..models import KINDS, MEMBER_STATUSES, ROLES, Membership, Role
 from ..services.org import members
 from . import auth
 from .blueprint import resource
-from .fields import id_field, scoped_or_404
+from .fields import UtcDateTime, id_field, scoped_or_404
 from .pagination import PageArgs, page_schema, paginate
 
 blp = resource("members", "Members of the organization: role, kind, status and teams.")
@@ -24,7 +24,7 @@ class MemberSchema(ma.Schema):
     team_ids = ma.fields.Function(lambda m: sorted(t.id for t in m.teams), required=True,
                                   metadata={"type": "array", "items": {"type": "integer"}})
     source = ma.fields.String(required=True)
-    created_at = ma.fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
 
 class MemberArgs(PageArgs):

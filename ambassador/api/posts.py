@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..models import Post, PostStatus, Role
 from . import auth
 from .blueprint import resource
-from .fields import id_field, scoped_or_404
+from .fields import UtcDateTime, id_field, scoped_or_404
 from .pagination import PageArgs, page_schema, paginate
 
 blp = resource("posts", "Posts of campaigns, with a caption per network and language.")
@@ -35,10 +35,10 @@ class PostSchema(ma.Schema):
     hashtags = ma.fields.String(required=True)
     audience = ma.fields.String(required=True)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(tuple(PostStatus)))
-    visible_from = ma.fields.DateTime(required=True, allow_none=True)
-    expires_at = ma.fields.DateTime(required=True, allow_none=True)
-    published_at = ma.fields.DateTime(required=True, allow_none=True)
-    created_at = ma.fields.DateTime(required=True)
+    visible_from = UtcDateTime(required=True, allow_none=True)
+    expires_at = UtcDateTime(required=True, allow_none=True)
+    published_at = UtcDateTime(required=True, allow_none=True)
+    created_at = UtcDateTime(required=True)
     captions = ma.fields.List(ma.fields.Nested(CaptionSchema), required=True)
     translations = ma.fields.List(ma.fields.Nested(TranslationSchema), required=True)
 

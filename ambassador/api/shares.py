@@ -14,7 +14,7 @@ from ..models import Click, Role, Share, ShareStatus
 from ..services.publishing.tracked_links import short_url
 from . import auth
 from .blueprint import resource
-from .fields import id_field
+from .fields import UtcDateTime, id_field
 from .pagination import PageArgs, page_schema, paginate
 
 blp = resource("shares", "Shares by members: network, state, tracked link and counted clicks.")
@@ -28,9 +28,9 @@ class ShareSchema(ma.Schema):
     method = ma.fields.String(required=True)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(tuple(ShareStatus)))
     caption = ma.fields.String(required=True)
-    created_at = ma.fields.DateTime(required=True)
-    scheduled_at = ma.fields.DateTime(required=True, allow_none=True)
-    published_at = ma.fields.DateTime(required=True, allow_none=True)
+    created_at = UtcDateTime(required=True)
+    scheduled_at = UtcDateTime(required=True, allow_none=True)
+    published_at = UtcDateTime(required=True, allow_none=True)
     external_url = ma.fields.String(required=True, allow_none=True)
     short_url = ma.fields.Function(lambda s: short_url(s.tracked_link.code), required=True)
     clicks = ma.fields.Function(lambda s: _click_counts().get(s.tracked_link_id, 0), required=True,

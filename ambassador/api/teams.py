@@ -9,7 +9,7 @@ from ..models import Role, Team
 from ..services.org import teams
 from . import auth
 from .blueprint import resource
-from .fields import created, scoped_or_404
+from .fields import UtcDateTime, created, scoped_or_404
 from .idempotency import IDEMPOTENCY_KEY, idempotent
 from .pagination import PageArgs, page_schema, paginate
 
@@ -19,7 +19,7 @@ blp = resource("teams", "Teams group members; each has its own join link (not sh
 class TeamSchema(ma.Schema):
     id = ma.fields.Integer(required=True, dump_only=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=teams.MAX_TEAM_NAME))
-    created_at = ma.fields.DateTime(required=True, dump_only=True)
+    created_at = UtcDateTime(required=True, dump_only=True)
 
 
 class TeamCreate(ma.Schema):
