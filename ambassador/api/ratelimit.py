@@ -8,7 +8,7 @@ import math
 
 import sqlalchemy as sa
 from flask import current_app, g
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..extensions import db
 from ..infra import throttle
@@ -41,8 +41,9 @@ def check():
     }
     if not verdict.allowed:
         return problem(429, code="rate_limited",
-                       detail=_("Too many requests with this token; try again in %(seconds)s seconds.",
-                                seconds=verdict.retry_after),
+                       detail=ngettext("Too many requests with this token; try again in %(num)d second.",
+                                       "Too many requests with this token; try again in %(num)d seconds.",
+                                       verdict.retry_after),
                        headers={**g.api_rate_headers, "Retry-After": str(verdict.retry_after)})
     return None
 
