@@ -9,10 +9,11 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..extensions import csrf
-from . import campaigns, docs, leaderboards, members, posts, problems, shares, teams
+from . import campaigns, community, docs, leaderboards, links, members, posts, problems, shares, surveys, teams
 from .schemas import ProblemSchema
 
-RESOURCES = [members.blp, teams.blp, campaigns.blp, posts.blp, shares.blp, leaderboards.blp]
+RESOURCES = [members.blp, teams.blp, campaigns.blp, posts.blp, shares.blp, links.blp, leaderboards.blp, surveys.blp,
+             community.blp]
 
 
 class AmbassadorApi(Api):

@@ -10,11 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from .. import networks
 from ..extensions import db
-from ..models import Click, Role, Share, ShareStatus
+from ..models import Role, Share, ShareStatus
 from ..services.publishing.tracked_links import short_url
 from . import auth
 from .blueprint import resource
 from .fields import UtcDateTime, id_field
+from .links import CLICKS, count_clicks, counted_clicks
 from .pagination import PageArgs, page_schema, paginate
 
 blp = resource("shares", "Shares by members: network, state, tracked link and counted clicks.")
@@ -33,9 +34,7 @@ class ShareSchema(ma.Schema):
     published_at = UtcDateTime(required=True, allow_none=True)
     external_url = ma.fields.String(required=True, allow_none=True)
     short_url = ma.fields.Function(lambda s: short_url(s.tracked_link.code), required=True)
-    clicks = ma.fields.Function(lambda s: _click_counts().get(s.tracked_link_id, 0), required=True,
-                                metadata={"type": "integer", "description": "Counted clicks (bots and repeats "
-                                                                            "within the hour left out)."})
+    clicks = ma.fields.Function(lambda s: counted_clicks(s.tracked_link_id), required=True, metadata=CLICKS)
 
 
 class ShareArgs(PageArgs):
@@ -46,22 +45,6 @@ class ShareArgs(PageArgs):
 
 
 SharePage = page_schema(ShareSchema, "SharePage")
-
-
-def _click_counts() -> dict[int, int]:
-    from flask import g
-
-    return getattr(g, "api_click_counts", {})
-
-
-def _count_clicks(shares: list[Share]) -> None:
-    """Counted clicks of the listed shares' links, in one query (kept on g for the schema)."""
-    from flask import g
-
-    ids = {share.tracked_link_id for share in shares}
-    g.api_click_counts = dict(db.session.execute(
-        sa.select(Click.tracked_link_id, sa.func.count()).where(Click.tracked_link_id.in_(ids))
-        .group_by(Click.tracked_link_id)).all()) if ids else {}
 
 
 def _visible():
@@ -87,7 +70,7 @@ class ShareList(MethodView):
                 query = query.where(column == args[name])
         rows, cursor = paginate(query, sort=Share.created_at, id_col=Share.id, cursor=args["cursor"],
                                 limit=args["limit"])
-        _count_clicks(rows)
+        count_clicks(row.tracked_link_id for row in rows)
         return {"data": rows, "next_cursor": cursor}
 
 
@@ -100,5 +83,5 @@ class ShareItem(MethodView):
         share = db.session.scalar(_visible().where(Share.id == share_id))
         if share is None:
             abort(404)
-        _count_clicks([share])
+        count_clicks([share.tracked_link_id])
         return share

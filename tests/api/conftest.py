@@ -49,5 +49,26 @@ def world(make):
         make.db.session.add(share)
         shares.append(share)
     make.db.session.flush()
-    return {"org": org, "team": team, "admin": admin, "manager": manager, "ambassador": ambassador,
+    extra = _community_and_surveys(make, org, ambassador)
+    return {**extra, "org": org, "team": team, "admin": admin, "manager": manager, "ambassador": ambassador,
             "campaign": campaign, "post": post, "shares": shares, "links": [s.tracked_link_id for s in shares]}
+
+
+def _community_and_surveys(make, org, member) -> dict:
+    """A survey with a detractor's answer and its follow-up, an idea, a reward and its redemption."""
+    from datetime import timedelta
+
+    from ambassador.infra.tokens import new_token
+    from ambassador.models import FollowUp, Idea, Redemption, Reward, Survey, SurveyResponse, utcnow
+
+    add = make._add
+    survey = add(Survey(org_id=org.id, title="Victim survey", public_token=new_token(), status="open"))
+    response = add(SurveyResponse(org_id=org.id, survey_id=survey.id, score=3, group="detractor",
+                                  comment="Victim comment", membership_id=member.id))
+    follow_up = add(FollowUp(org_id=org.id, response_id=response.id, due_at=utcnow() + timedelta(days=2)))
+    idea = add(Idea(org_id=org.id, author_id=member.id, title="Victim idea", body="Victim body"))
+    reward = add(Reward(org_id=org.id, title="Victim reward", points_cost=10))
+    redemption = add(Redemption(org_id=org.id, reward_id=reward.id, membership_id=member.id, points=10,
+                                reward_title="Victim reward"))
+    return {"survey": survey, "response": response, "follow_up": follow_up, "idea": idea, "reward": reward,
+            "redemption": redemption}

@@ -16,8 +16,14 @@ IDS = {  # path parameter → the victim's object in `world`
     "campaign_id": lambda w: w["campaign"].id,
     "post_id": lambda w: w["post"].id,
     "share_id": lambda w: w["shares"][1].id,
+    "link_id": lambda w: w["links"][1],
+    "survey_id": lambda w: w["survey"].id,
+    "follow_up_id": lambda w: w["follow_up"].id,
+    "idea_id": lambda w: w["idea"].id,
+    "redemption_id": lambda w: w["redemption"].id,
 }
-FILTERS = "team_id={team_id}&campaign_id={campaign_id}&post_id={post_id}&member_id={member_id}"
+FILTERS = ("team_id={team_id}&campaign_id={campaign_id}&post_id={post_id}&member_id={member_id}"
+           "&survey_id={survey_id}&assignee_id={member_id}")
 
 
 def api_rules(app):
@@ -36,7 +42,7 @@ def intruder(make, token_for):
 
 def _secrets_of(world) -> list[str]:
     return [m.user.email for m in (world["admin"], world["manager"], world["ambassador"])] + [
-        world["team"].name, world["campaign"].title, world["post"].title, "Read this"]
+        world["team"].name, world["campaign"].title, world["post"].title, "Read this", "Victim"]
 
 
 def test_the_matrix_covers_every_api_route(app):
@@ -65,7 +71,7 @@ def test_another_organizations_token_never_gets_data(app, client, world, intrude
                     else:
                         assert response.status_code in (200, 403, 404), (url, response.status_code)
             else:
-                body = {"name": "X", "title": "X", "team_ids": [ids["team_id"]]}
+                body = {"name": "X", "title": "X", "team_ids": [ids["team_id"]]}  # the victim's team
                 response = client.open(path, method=method, data=json.dumps(body),
                                        content_type="application/json", headers=bearer(intruder))
                 text = response.get_data(as_text=True)
