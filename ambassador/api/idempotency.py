@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 
 from ..errors import ServiceError
 from ..extensions import db
-from ..models import ApiIdempotentResponse
+from ..models import ApiIdempotentResponse, utcnow
+from ..services.org import api_tokens
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
@@ -48,7 +49,8 @@ def idempotent(view):
         fingerprint = _request_hash() if key else ""
         if key:
             kept = db.session.scalar(sa.select(ApiIdempotentResponse).where(
-                ApiIdempotentResponse.token_id == g.api_token.id, ApiIdempotentResponse.key == key))
+                ApiIdempotentResponse.token_id == g.api_token.id, ApiIdempotentResponse.key == key,
+                ApiIdempotentResponse.created_at >= utcnow() - api_tokens.IDEMPOTENCY_TTL))
             if kept is not None:
                 if kept.request_hash != fingerprint:
                     abort(422, description=_("This Idempotency-Key was used for another request."))

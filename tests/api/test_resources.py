@@ -151,3 +151,17 @@ def test_token_creation_and_revocation_are_audited(world, token_for, db):
                                 .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["token.created", "token.revoked"]
     assert all(secret not in str(e.details) and secret not in e.target_label for e in events)
+
+
+def test_kept_responses_are_forgotten_after_a_day(client, world, token_for, db):
+    from datetime import timedelta
+
+    from ambassador.jobs import tasks
+    from ambassador.models import ApiIdempotentResponse, utcnow
+
+    _token, secret = token_for(world["admin"])
+    headers = {**bearer(secret), "Idempotency-Key": "day-old"}
+    assert client.post("/api/v1/teams", json={"name": "Ops"}, headers=headers).status_code == 201
+    assert tasks.purge_idempotent_responses(now=utcnow())["purged"] == 0
+    assert tasks.purge_idempotent_responses(now=utcnow() + timedelta(hours=25))["purged"] == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiIdempotentResponse)) == 0

@@ -33,6 +33,6 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 def test_api_answers_match_the_document(case, api_headers):
     case.call_and_validate(headers=api_headers, checks=CHECKS)

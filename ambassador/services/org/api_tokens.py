@@ -16,7 +16,17 @@ from flask_babel import lazy_ngettext
 from ...errors import ServiceError
 from ...extensions import db
 from ...infra.tokens import hash_token, new_token
-from ...models import ROLE_RANK, ApiToken, Membership, MemberStatus, Organization, Role, TokenKind, utcnow
+from ...models import (
+    ROLE_RANK,
+    ApiIdempotentResponse,
+    ApiToken,
+    Membership,
+    MemberStatus,
+    Organization,
+    Role,
+    TokenKind,
+    utcnow,
+)
 from ..audit import actions
 from ..audit.log import Origin, record
 
@@ -28,6 +38,7 @@ PREFIXES = {TokenKind.PERSONAL: "amb_pat_", TokenKind.INTEGRATION: "amb_org_"}
 MAX_NAME = 80
 SHOWN_PREFIX = 12  # characters of the token kept in clear to tell tokens apart: "amb_pat_AbCd"
 LAST_USED_PRECISION = timedelta(minutes=1)  # last_used_at is written at most this often per token
+IDEMPOTENCY_TTL = timedelta(hours=24)  # a create's response is replayed for retries within this time
 
 
 class TokenError(ServiceError):
@@ -167,3 +178,10 @@ def allows(token: ApiToken, scope: str, *, role: str = Role.AMBASSADOR) -> bool:
     granted = token.scope_set
     has_scope = scope in granted or (level == "read" and f"{area}:write" in granted)
     return has_scope and ROLE_RANK[role_of(token)] >= ROLE_RANK[role]
+
+
+def purge_idempotent_responses(now: datetime | None = None) -> int:
+    """Forget the responses kept for Idempotency-Key retries once they are a day old; returns how many."""
+    cutoff = (now or utcnow()) - IDEMPOTENCY_TTL
+    result = db.session.execute(sa.delete(ApiIdempotentResponse).where(ApiIdempotentResponse.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
