@@ -1,6 +1,8 @@
 """Campaigns (curators and up): read, and create through the content service."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 import sqlalchemy as sa
 from flask.views import MethodView
@@ -34,9 +36,10 @@ class CampaignCreate(ma.Schema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(max=500))
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=10000))
     status = ma.fields.String(load_default=CampaignStatus.DRAFT, validate=ma.validate.OneOf(CAMPAIGN_STATUSES))
-    starts_at = ma.fields.NaiveDateTime(load_default=None, allow_none=True, timezone=None,
-                                        metadata={"description": "UTC"})
-    ends_at = ma.fields.NaiveDateTime(load_default=None, allow_none=True, metadata={"description": "UTC"})
+    starts_at = ma.fields.NaiveDateTime(load_default=None, allow_none=True, timezone=UTC,
+                                        metadata={"description": "UTC unless an offset is given"})
+    ends_at = ma.fields.NaiveDateTime(load_default=None, allow_none=True, timezone=UTC,
+                                      metadata={"description": "UTC unless an offset is given"})
     auto_share = ma.fields.Boolean(load_default=False)
     team_ids = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID)), load_default=list,
                               validate=ma.validate.Length(max=200))

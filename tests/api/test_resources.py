@@ -165,3 +165,21 @@ def test_kept_responses_are_forgotten_after_a_day(client, world, token_for, db):
     assert tasks.purge_idempotent_responses(now=utcnow())["purged"] == 0
     assert tasks.purge_idempotent_responses(now=utcnow() + timedelta(hours=25))["purged"] == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiIdempotentResponse)) == 0
+
+
+def test_create_a_draft_post_with_captions_through_the_content_service(client, world, token_for, make):
+    _token, secret = token_for(world["manager"])
+    body = {"campaign_id": world["campaign"].id, "title": "New menu", "link_url": "https://example.com/menu",
+            "hashtags": "#food", "captions": {"linkedin": "Our new menu", "x": "New menu!"},
+            "visible_from": "2026-12-06T09:00:00+01:00"}
+    response = client.post("/api/v1/posts", json=body, headers=bearer(secret))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    post = response.get_json()
+    assert post["status"] == "draft" and post["campaign_id"] == world["campaign"].id
+    assert post["visible_from"] == "2026-12-06T08:00:00+00:00"
+    assert {(c["network"], c["text"]) for c in post["captions"]} == {("linkedin", "Our new menu"), ("x", "New menu!")}
+    other_campaign = make.campaign(make.org())
+    foreign = client.post("/api/v1/posts", json={**body, "campaign_id": other_campaign.id}, headers=bearer(secret))
+    assert foreign.status_code == 422 and "campaign_id" in foreign.get_json()["errors"]
+    bad_link = client.post("/api/v1/posts", json={**body, "link_url": "not a link"}, headers=bearer(secret))
+    assert bad_link.status_code == 422 and "link_url" in bad_link.get_json()["errors"]
