@@ -120,6 +120,9 @@ class Config:
         "sso_start": (30, 60 * 60),  # single sign-on starts per address (the company-account form, sign-in links)
     })
 
+    # The JSON API's budget per token: (requests, seconds). Override with API_RATE_LIMIT=requests/seconds.
+    API_RATE_LIMIT = tuple(int(n) for n in os.environ.get("API_RATE_LIMIT", "600/60").split("/", 1))
+
     INVITATION_TTL_DAYS = 14
     PASSWORD_RESET_TTL_SECONDS = 2 * 60 * 60
     EMAIL_VERIFICATION_TTL_SECONDS = 2 * 24 * 60 * 60

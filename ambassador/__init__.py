@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, *, check_settings: bool = True, *
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
+    register_api(app)
     register_commands(app)
     return app
 
@@ -106,6 +107,13 @@ def register_hooks(app: Flask) -> None:
     install_security_headers(app)
     install_click_buffer(app)
     install_dev_server_redaction()
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API (after the web's error pages: it answers its own paths with problem documents)."""
+    from .api import init_app
+
+    init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -36,6 +36,7 @@ JOBS: list[Job] = [
     Job("purge_throttle_counters", tasks.purge_throttle_counters, 60 * 60),
     Job("prune_user_sessions", tasks.prune_user_sessions, 6 * 60 * 60),
     Job("purge_pending_uploads", tasks.purge_pending_uploads, 60 * 60),
+    Job("purge_idempotent_responses", tasks.purge_idempotent_responses, 60 * 60),
     # Hourly reads in a share's first 48 hours need a run well within the hour.
     Job("fetch_engagement", tasks.fetch_engagement, 10 * 60),
     Job("refresh_follower_counts", tasks.refresh_follower_counts, 60 * 60),

@@ -15,7 +15,7 @@ from ..services.challenges import runs as challenge_runs
 from ..services.community import badges
 from ..services.notify import digest_content, digests, results, webhook_delivery
 from ..services.nps import followups, pulse_mail, reminders
-from ..services.org import organizations, sessions
+from ..services.org import api_tokens, organizations, sessions
 from ..services.publishing import account_upkeep, auto_share, click_sink, followers, linked_shares, metrics
 from . import publisher
 
@@ -126,6 +126,12 @@ def purge_throttle_counters(now: datetime | None = None) -> dict[str, int]:
     """Delete login and form throttle counters that count nothing any more (infra/throttle.py)."""
     database.begin_write()
     return {"purged": throttle.purge_expired(now)}
+
+
+def purge_idempotent_responses(now: datetime | None = None) -> dict[str, int]:
+    """Forget the API's kept create responses (Idempotency-Key) older than a day (services/org/api_tokens.py)."""
+    database.begin_write()
+    return {"purged": api_tokens.purge_idempotent_responses(now)}
 
 
 def purge_pending_uploads() -> dict[str, int]:

@@ -1,5 +1,6 @@
 """All models, imported so Alembic and the app see one metadata."""
 from .accounts import AccountStatus, AppRateLimit, OAuthClient, SocialAccount
+from .api_tokens import ApiIdempotentResponse, ApiToken, TokenKind
 from .audit import AuditEvent
 from .base import utcnow
 from .challenges import (
@@ -98,7 +99,7 @@ from .throttle import ThrottleCounter
 from .user import User, UserSession
 
 __all__ = [
-    "AuditEvent",
+    "ApiIdempotentResponse", "ApiToken", "AuditEvent", "TokenKind",
     "CONTENT_LANGUAGES",
     "AUDIENCES", "AccountStatus", "Announcement", "Challenge", "ChallengeGoal", "ChallengeKind", "ChallengeMode",
     "ChallengePrize", "ChallengeStatus", "ChallengeWinner", "AppRateLimit", "AspectScore", "Audience",

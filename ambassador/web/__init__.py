@@ -5,6 +5,7 @@
 # the sections of a survey's hub to surveys.bp.
 from . import (  # noqa: F401
     accounts,
+    api_tokens,
     auth,
     challenges,
     community,
@@ -40,4 +41,5 @@ BLUEPRINTS = [
     surveys.bp, survey_public.bp, nps_insights.bp, followups.bp, promoters.bp, pulses.bp,  # NPS
     community.bp, rewards.bp, challenges.bp,  # keeping ambassadors engaged
     notify.bp,  # digests, chat webhooks
+    api_tokens.bp,  # tokens for the JSON API (ambassador/api)
 ]

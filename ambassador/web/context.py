@@ -72,6 +72,8 @@ def install_context(app: Flask) -> None:
     def _load_context():
         if request.endpoint in ("static", "links.follow", "health.healthz", "health.floor", "org.theme"):
             return
+        if request.blueprint and (request.blueprint.startswith("api_") or request.blueprint == "api-docs"):
+            return  # the JSON API signs in by token only: no session, no cookie
         _resolve_membership()
 
     @app.context_processor

@@ -29,6 +29,7 @@ ANONYMOUS = [("home", "/", None), ("login", "/login", None), ("signup", "/signup
              ("forgot-password", "/password/forgot", None)]
 AMBASSADOR = [("feed", "/feed", None), ("activity", "/me/activity", None), ("leaderboard", "/leaderboard", None),
               ("profile", "/profile", None), ("challenges", "/challenges", None),
+              ("api-tokens", "/settings/tokens", None), ("api-docs", "/api/v1/docs", None),
               ("challenge", "/challenges", r"^/challenges/\d+$")]
 CURATOR = AMBASSADOR + [("campaigns", "/campaigns", None), ("campaign", "/campaigns", r"^/campaigns/\d+$"),
                         ("campaign-analytics", "/campaigns", r"^/campaigns/\d+$", r"^/campaigns/\d+/analytics$"),
@@ -43,6 +44,7 @@ MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None
                      ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
                      ("emv-settings", "/settings/earned-media-value", None)]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None),
+                   ("integration-tokens", "/org/integration-tokens", None),
                    ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None),
                    ("sso-settings", "/settings/sso", None)]
 # (label, email, pages); email None = not logged in

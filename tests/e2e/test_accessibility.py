@@ -97,6 +97,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("community", "/community/ideas"),
         ("challenges", "/challenges"),
         ("running challenge", lambda page, demo: _open_challenge(page, "Spring share sprint")),
+        ("api tokens", "/settings/tokens"),
+        ("api docs", "/api/v1/docs"),
     ]),
     # A Dutch reader (the demo writes posts in English, Dutch and French): the feed in Dutch.
     "dutch ambassador": ("ambassador2@demo.test", [("feed in Dutch", "/feed")]),
@@ -121,6 +123,7 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("members", "/members"),
         ("slack & teams", "/settings/chat"),
         ("single sign-on", "/settings/sso"),
+        ("integration tokens", "/org/integration-tokens"),
     ]),
 }
 

@@ -25,8 +25,10 @@ def clean_team_name(name: str) -> str:
 
 def find_team(*, org: Organization, name: str) -> Team | None:
     """Team names are unique per organization, compared case-insensitively."""
-    wanted = clean_team_name(name).lower()
-    return db.session.scalar(sa.select(Team).where(Team.org_id == org.id, sa.func.lower(Team.name) == wanted))
+    name = clean_team_name(name)
+    # The exact name too: SQLite's lower() folds ASCII only, so "É" would miss a team called "É".
+    return db.session.scalar(sa.select(Team).where(Team.org_id == org.id, sa.or_(
+        Team.name == name, sa.func.lower(Team.name) == name.lower())).order_by(Team.id).limit(1))
 
 
 def _checked_name(*, org: Organization, name: str, team: Team | None = None) -> str:

@@ -1,0 +1,87 @@
+"""Shares and their states, each with its tracked link and the clicks counted for it. Managers see every
+share of the organization; everyone else only their own."""
+from __future__ import annotations
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import abort
+from flask.views import MethodView
+from sqlalchemy.orm import selectinload
+
+from .. import networks
+from ..extensions import db
+from ..models import Role, Share, ShareStatus
+from ..services.publishing.tracked_links import short_url
+from . import auth
+from .blueprint import resource
+from .fields import UtcDateTime, id_field
+from .links import CLICKS, count_clicks, counted_clicks
+from .pagination import PageArgs, page_schema, paginate
+
+blp = resource("shares", "Shares by members: network, state, tracked link and counted clicks.")
+
+
+class ShareSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    post_id = ma.fields.Integer(required=True)
+    member_id = ma.fields.Integer(attribute="membership_id", required=True)
+    network = ma.fields.String(required=True)
+    method = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(tuple(ShareStatus)))
+    caption = ma.fields.String(required=True)
+    created_at = UtcDateTime(required=True)
+    scheduled_at = UtcDateTime(required=True, allow_none=True)
+    published_at = UtcDateTime(required=True, allow_none=True)
+    external_url = ma.fields.String(required=True, allow_none=True)
+    short_url = ma.fields.Function(lambda s: short_url(s.tracked_link.code), required=True)
+    clicks = ma.fields.Function(lambda s: counted_clicks(s.tracked_link_id), required=True, metadata=CLICKS)
+
+
+class ShareArgs(PageArgs):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(ShareStatus)))
+    network = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(networks.NETWORKS)))
+    post_id = id_field("Only shares of this post.")
+    member_id = id_field("Only shares by this member.")
+
+
+SharePage = page_schema(ShareSchema, "SharePage")
+
+
+def _visible():
+    query = (sa.select(Share).where(Share.org_id == auth.org().id).options(selectinload(Share.tracked_link)))
+    if not auth.at_least(Role.MANAGER):
+        member = auth.membership()
+        assert member is not None  # an integration token acts as an admin
+        query = query.where(Share.membership_id == member.id)
+    return query
+
+
+@blp.route("/shares")
+class ShareList(MethodView):
+    @auth.requires("shares:read")
+    @blp.arguments(ShareArgs, location="query")
+    @blp.response(200, SharePage)
+    def get(self, args):
+        """List shares"""
+        query = _visible()
+        for name, column in (("status", Share.status), ("network", Share.network), ("post_id", Share.post_id),
+                             ("member_id", Share.membership_id)):
+            if args[name]:
+                query = query.where(column == args[name])
+        rows, cursor = paginate(query, sort=Share.created_at, id_col=Share.id, cursor=args["cursor"],
+                                limit=args["limit"])
+        count_clicks(row.tracked_link_id for row in rows)
+        return {"data": rows, "next_cursor": cursor}
+
+
+@blp.route("/shares/<int(max=2147483647):share_id>")
+class ShareItem(MethodView):
+    @auth.requires("shares:read")
+    @blp.response(200, ShareSchema)
+    def get(self, share_id):
+        """One share"""
+        share = db.session.scalar(_visible().where(Share.id == share_id))
+        if share is None:
+            abort(404)
+        count_clicks([share.tracked_link_id])
+        return share
