@@ -86,3 +86,15 @@ def side_by_side(*, pulse: Pulse, org: Organization) -> list[PeriodPair]:
                                 customer=summary_between(org_id=org.id, start=start, end=end),
                                 teams=sorted(teams, key=lambda t: t.name)))
     return pairs
+
+
+def customer_nps_beside(*, pulse: Pulse, org: Organization, round_id: int | None = None) -> NpsScore | None:
+    """Customer NPS over the chosen round's period (None: from the first round's period to the last's), for the
+    results page's "beside customer NPS" figure; None when the pulse has no round yet."""
+    rounds = [r for r in pulse.rounds if round_id is None or r.id == round_id]
+    if not rounds:
+        return None
+    periods = [period_of(r, pulse, org) for r in rounds]
+    first, last = min(p[0] for p in periods), max(p[1] for p in periods)
+    return summary_between(org_id=org.id, start=local_midnight_utc(org, first),
+                           end=local_midnight_utc(org, last + timedelta(days=1)))
