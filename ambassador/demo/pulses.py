@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Membership, Organization, PulseParticipation, PulseRecurrence
-from ..services.nps import pulse_followups, pulses
+from ..models import Membership, Organization, PulseParticipation, PulseRecurrence, Team
+from ..services.nps import pulse_compare, pulse_followups, pulses
 from ..services.org.settings import ENPS_MIN_GROUP_FLOOR
 
 ASPECTS = ({"en": "Workload", "nl": "Werkdruk", "fr": "Charge de travail"},
@@ -23,6 +23,9 @@ ASPECTS = ({"en": "Workload", "nl": "Werkdruk", "fr": "Charge de travail"},
            {"en": "Our products", "nl": "Onze producten", "fr": "Nos produits"})
 OPEN_QUESTION = {"en": "What would make working here better?", "nl": "Wat zou werken hier beter maken?",
                  "fr": "Qu'est-ce qui rendrait le travail ici meilleur ?"}
+# Teams paired with the customer survey's stores (eNPS beside customer NPS per team). The Brussels store's
+# staff is too small a group to show; Marketing runs the Ghent shop's events and is shown beside its customers.
+CUSTOMER_PLACES = {"Brussels store": "Brussels Grand-Place", "Marketing": "Ghent Korenmarkt"}
 # (email, score, aspect scores, comment, language) per round; members missing from a round did not answer.
 LAST_QUARTER = [
     ("manager@demo.test", 8, (6, 7, 9), "Good team, but the workload before summer is heavy.", "en"),
@@ -51,6 +54,8 @@ THIS_QUARTER = [
 
 def create(*, org: Organization, memberships: dict[str, Membership], now: datetime) -> None:
     org.enps_min_group = ENPS_MIN_GROUP_FLOOR
+    teams = {t.name: t.id for t in db.session.scalars(sa.select(Team).where(Team.org_id == org.id))}
+    pulse_compare.pair_teams(org=org, places={teams[name]: place for name, place in CUSTOMER_PLACES.items()})
     pulse = pulses.create_pulse(org=org, data=pulses.PulseData(
         title="Quarterly team pulse", recurrence=PulseRecurrence.QUARTERLY,
         open_question=OPEN_QUESTION,

@@ -178,11 +178,21 @@ def open_round(pulse_id: int):
     return redirect(url_for("pulses.results", pulse_id=pulse.id))
 
 
-@bp.route("/pulses/<int:pulse_id>/beside-customers")
+@bp.route("/pulses/<int:pulse_id>/beside-customers", methods=["GET", "POST"])
 @manager_required
 def compare(pulse_id: int):
+    """eNPS beside customer NPS; the form pairs each of the pulse's teams with a customer segment or store."""
     pulse = scoped_or_404(Pulse, pulse_id)
-    return render_template("pulses/compare.html", pulse=pulse,
+    teams = pulse_results.pulse_teams(pulse)
+    form = PulseActionForm()
+    if form.validate_on_submit():
+        with service_call() as call:
+            pulse_compare.pair_teams(org=g.org, places={t.id: request.form.get(f"place_{t.id}", "") for t in teams})
+        if call.ok:
+            flash(_("Teams paired with their customers."), "success")
+            return redirect(url_for("pulses.compare", pulse_id=pulse.id))
+    return render_template("pulses/compare.html", pulse=pulse, teams=teams, form=form,
+                           places=pulse_compare.customer_places(org=g.org),
                            pairs=pulse_compare.side_by_side(pulse=pulse, org=g.org),
                            threshold=pulse_results.min_group(g.org))
 

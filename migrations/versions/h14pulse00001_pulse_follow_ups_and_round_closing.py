@@ -1,4 +1,5 @@
-"""Employee pulses: rounds closed early, paused pulses, anonymous team follow-ups of detractor themes
+"""Employee pulses: rounds closed early, paused pulses, anonymous team follow-ups of detractor themes, teams
+paired with a customer segment or store
 
 Revision ID: h14pulse00001
 Revises: h11lang00001
@@ -16,6 +17,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("team") as batch:
+        batch.add_column(sa.Column("customer_place", sa.String(length=80), nullable=False, server_default=""))
     with op.batch_alter_table("pulse") as batch:
         batch.add_column(sa.Column("paused_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("pulse_round") as batch:
@@ -56,3 +59,5 @@ def downgrade():
         batch.drop_column("closed_at")
     with op.batch_alter_table("pulse") as batch:
         batch.drop_column("paused_at")
+    with op.batch_alter_table("team") as batch:
+        batch.drop_column("customer_place")

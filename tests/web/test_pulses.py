@@ -213,10 +213,34 @@ def test_the_pulse_forms_need_their_csrf_token(app, db, make, client, login, mon
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     rnd = pulse.rounds[0]
     for path in (f"/pulses/{pulse.id}/edit", f"/pulses/{pulse.id}/pause", f"/pulses/{pulse.id}/resume",
-                 f"/pulses/{pulse.id}/rounds/{rnd.id}/close"):
+                 f"/pulses/{pulse.id}/rounds/{rnd.id}/close", f"/pulses/{pulse.id}/beside-customers"):
         assert client.post(path, data={"title": "Hacked"}).status_code == 400, path
-    for path in (f"/pulses/{pulse.id}", f"/pulses/{pulse.id}/edit"):
+    for path in (f"/pulses/{pulse.id}", f"/pulses/{pulse.id}/edit", f"/pulses/{pulse.id}/beside-customers"):
         page = client.get(path).get_data(as_text=True)
         assert page.count('name="csrf_token"') >= page.count('method="post"'), path
     db.session.refresh(pulse)
     assert pulse.title == "P" and pulse.paused_at is None and rnd.closed_at is None
+
+
+def test_the_comparison_page_pairs_teams_with_customer_places(db, make, client, login):
+    from ambassador.models import Survey, SurveyResponse
+
+    org, pulse, team, small, manager = _pulse_with_answers(db, make, client, login)
+    survey = Survey(org_id=org.id, title="Visit", public_token="tok" * 8, question={}, follow_up_question={},
+                    thank_you={}, aspects=[])
+    db.session.add(survey)
+    db.session.flush()
+    db.session.add(SurveyResponse(org_id=org.id, survey_id=survey.id, score=10, group="promoter", store="Korenmarkt"))
+    db.session.commit()
+    page = client.get(f"/pulses/{pulse.id}/beside-customers").get_data(as_text=True)
+    assert f'name="place_{team.id}"' in page and "<option value=\"Korenmarkt\"" in page
+    client.post(f"/pulses/{pulse.id}/beside-customers", data={f"place_{team.id}": "Korenmarkt"})
+    db.session.refresh(team)
+    assert team.customer_place == "Korenmarkt"
+    page = client.get(f"/pulses/{pulse.id}/beside-customers").get_data(as_text=True)
+    assert "↳ Ghent" in page and "Korenmarkt" in page  # Ghent (6 answers) beside the Korenmarkt's customers
+    refused = client.post(f"/pulses/{pulse.id}/beside-customers", data={f"place_{team.id}": "Nowhere"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Choose a segment or store that your customer answers carry." in refused
+    db.session.refresh(team)
+    assert team.customer_place == "Korenmarkt"
