@@ -123,6 +123,7 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("employee pulses", "/pulses"),
         ("pulse results", lambda page, demo: page.goto(f"/pulses/{demo.pulse_id}")),
         ("pulse edit", lambda page, demo: page.goto(f"/pulses/{demo.pulse_id}/edit")),
+        ("pulse beside customers", lambda page, demo: page.goto(f"/pulses/{demo.pulse_id}/beside-customers")),
         ("team follow-ups", "/pulses/follow-ups"),
         ("team follow-up", lambda page, demo: page.goto(f"/pulses/follow-ups/{demo.pulse_follow_up_id}")),
     ]),
