@@ -50,6 +50,11 @@ class OrgSettingsForm(FlaskForm):
     daily_community_points_cap = IntegerField(_l("Daily cap on community points"), validators=_COMMUNITY_POINTS,
                                               description=_l("Per member per day, for ideas, votes, polls and "
                                                              "surveys each; 0 gives none."))
+    # Never below 3 (the service checks it too); a form without it keeps the current value.
+    enps_min_group = IntegerField(_l("Smallest group shown in employee pulses (answers)"),
+                                  validators=[Optional(), NumberRange(min=3, max=50)],
+                                  description=_l("No eNPS, breakdown, comment or keyword is shown for a group "
+                                                 "with fewer answers. At least 3; 5 is the default."))
     posts_require_approval = BooleanField(_l("Posts need a manager's approval before they are published"))
     join_enabled = BooleanField(_l("Join links are switched on"))
     join_requires_approval = BooleanField(_l("People who join through a link wait for approval"))

@@ -1,4 +1,5 @@
-"""Forms of employee NPS pulses: a pulse, opening a round, the member's answer, the threshold."""
+"""Forms of employee NPS pulses: a pulse (new or edited), its round and pause buttons, the member's answer,
+a team follow-up."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -7,7 +8,8 @@ from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import PulseRecurrence
+from ..models import PulseFollowUpStatus, PulseRecurrence
+from ..services.nps.pulse_followups import NOTE_MAX
 from ..services.nps.pulses import MAX_COMMENT, PulseData
 
 RECURRENCE_LABELS = {PulseRecurrence.ONCE: _l("Once"), PulseRecurrence.MONTHLY: _l("Every month"),
@@ -17,6 +19,7 @@ RECURRENCE_LABELS = {PulseRecurrence.ONCE: _l("Once"), PulseRecurrence.MONTHLY: 
 class PulseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)],
                         description=_l("For managers; members see the question."))
+    # Checkboxes with the editors' filter box (content/_editor.html team_picker) for organizations with many teams.
     teams = SelectMultipleField(_l("Teams"), coerce=int, option_widget=CheckboxInput(),
                                 widget=ListWidget(prefix_label=False),
                                 description=_l("No team chosen: every internal member is asked."))
@@ -44,13 +47,39 @@ class PulseForm(FlaskForm):
                          aspects=[{"en": line.strip()} for line in (self.aspects.data or "").splitlines()
                                   if line.strip()])
 
+    @classmethod
+    def of(cls, data: PulseData) -> PulseForm:
+        """The form filled from a stored pulse (services/nps/pulse_admin.data_of)."""
+        values = {"title": data.title, "teams": data.team_ids, "recurrence": data.recurrence,
+                  "days_open": data.days_open,
+                  "aspects": "\n".join(a.get("en") or next(iter(a.values()), "") for a in data.aspects)}
+        for prefix, texts in (("question", data.question or {}), ("open_question", data.open_question or {})):
+            values.update({f"{prefix}_{lang}": texts.get(lang, "") for lang in ("en", "nl", "fr")})
+        return cls(data=values)
+
+
+class PulseTitleForm(FlaskForm):
+    """Editing a pulse that has answers: only the title."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)],
+                        description=_l("For managers; members see the question."))
+
 
 class OpenRoundForm(FlaskForm):
     """CSRF only: open the next round now."""
 
 
-class ThresholdForm(FlaskForm):
-    enps_min_group = IntegerField(_l("Smallest group shown (answers)"), default=5)
+class PulseActionForm(FlaskForm):
+    """CSRF only: pause or resume a pulse, close its current round."""
+
+
+FOLLOW_UP_STATUS_LABELS = {PulseFollowUpStatus.OPEN: _l("Open"), PulseFollowUpStatus.RESOLVED: _l("Done")}
+
+
+class PulseFollowUpForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=list(FOLLOW_UP_STATUS_LABELS.items()))
+    note = TextAreaField(_l("What you agreed with the team"), validators=[Optional(), Length(max=NOTE_MAX)],
+                         description=_l("For the managers; the team's members never see this note."))
 
 
 class PulseAnswerForm(FlaskForm):

@@ -14,7 +14,7 @@ from ..services.analytics import rebuild as rollup_rebuild
 from ..services.challenges import runs as challenge_runs
 from ..services.community import badges
 from ..services.notify import digest_content, digests, results, webhook_delivery
-from ..services.nps import followups, pulse_mail, reminders
+from ..services.nps import followups, pulse_followups, pulse_mail, reminders
 from ..services.org import api_tokens, organizations, sessions
 from ..services.publishing import account_upkeep, auto_share, click_sink, followers, linked_shares, metrics
 from . import publisher
@@ -98,8 +98,9 @@ def send_survey_reminders(now: datetime | None = None) -> dict[str, int]:
 
 def run_employee_pulses(now: datetime | None = None) -> dict[str, int]:
     """Employee pulses (services/nps/pulse_mail.py): open the rounds of recurring pulses that are due, email
-    each invitation and, halfway through a round, one reminder; every step committed with its outbox row."""
-    opened = sent = reminded = 0
+    each invitation and, halfway through a round, one reminder; then the team follow-ups of rounds that have
+    closed (pulse_followups.py). Every step committed with its outbox rows."""
+    opened = sent = reminded = followed = 0
     for pulse_id in pulse_mail.due_pulses(now=now):
         database.begin_write()
         if pulse_mail.open_next_round(pulse_id=pulse_id, now=now) is not None:
@@ -113,7 +114,11 @@ def run_employee_pulses(now: datetime | None = None) -> dict[str, int]:
     for participation_id in pulse_mail.due_reminders(now=now):
         database.begin_write()
         reminded += pulse_mail.remind(participation_id=participation_id, now=now)
-    return {"opened": opened, "sent": sent, "reminded": reminded}
+    database.begin_write()
+    for round_id in pulse_followups.rounds_to_check(now=now):
+        database.begin_write()
+        followed += pulse_followups.open_for_round_id(round_id=round_id, now=now)
+    return {"opened": opened, "sent": sent, "reminded": reminded, "follow_ups": followed}
 
 
 def open_detractor_followups() -> dict[str, int]:

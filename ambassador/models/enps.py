@@ -28,6 +28,11 @@ class PulseRecurrence(enum.StrEnum):
     QUARTERLY = "quarterly"
 
 
+class PulseFollowUpStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class PulseStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -59,6 +64,8 @@ class Pulse(Model):
     recurrence: Mapped[str] = mapped_column(sa.String(12), default=PulseRecurrence.ONCE)
     status: Mapped[str] = mapped_column(sa.String(8), default=PulseStatus.OPEN)
     days_open: Mapped[int] = mapped_column(default=14)  # how long each round takes answers
+    # A paused recurring pulse opens no new round until resumed (its current round is not affected).
+    paused_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -94,6 +101,9 @@ class PulseRound(Model):
     number: Mapped[int]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closes_on: Mapped[date]  # last day answers are taken (organization's time zone)
+    closed_at: Mapped[datetime | None]  # closed early by a manager: no answers nor reminders after it
+    # When the closed round's detractor themes were turned into team follow-ups (done once: answers are final).
+    themes_checked_at: Mapped[datetime | None]
 
     pulse: Mapped[Pulse] = relationship(back_populates="rounds")
 
@@ -139,3 +149,32 @@ class PulseAspectAnswer(Model):
     answer_id: Mapped[str] = mapped_column(sa.ForeignKey("pulse_answer.id", ondelete="CASCADE"), primary_key=True)
     aspect_id: Mapped[int] = mapped_column(sa.ForeignKey("pulse_aspect.id", ondelete="CASCADE"), primary_key=True)
     score: Mapped[int]
+
+
+class PulseFollowUp(Model):
+    """What a team's detractors raised in a closed round, for the team's manager(s) to take up with the team.
+
+    Deliberately apart from `FollowUp` (one per customer answer, linked to the response and the respondent):
+    this row holds a team, a round, the themes and counts — no member, no answer id, no comment. Who it is
+    addressed to (the team's managers, else the organization's) is worked out when it is shown and emailed,
+    so not even the managers' ids are kept on it.
+    """
+
+    __tablename__ = "pulse_follow_up"
+    __table_args__ = (sa.UniqueConstraint("round_id", "team_id"), one_of("status", PulseFollowUpStatus))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("pulse_round.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    # [{"theme": "workload", "detractors": 3}, …]: detractors of the team whose comment mentions the theme.
+    themes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    answers: Mapped[int]  # answers of the team in the round
+    detractors: Mapped[int]  # detractors of the team in the round
+    status: Mapped[str] = mapped_column(sa.String(12), default=PulseFollowUpStatus.OPEN)
+    note: Mapped[str] = mapped_column(sa.Text, default="")  # what the manager agreed with the team
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    round: Mapped[PulseRound] = relationship()
+    team: Mapped[Team] = relationship()

@@ -134,6 +134,9 @@ class Team(Model):
     name: Mapped[str] = mapped_column(sa.String(80))
     # A team join link recruits straight into the team (e.g. a store's customers).
     join_token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    # The customer survey segment or store whose answers are this team's customers (eNPS beside customer NPS);
+    # empty: the segment or store that has the team's own name.
+    customer_place: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="teams")

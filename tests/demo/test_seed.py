@@ -282,3 +282,15 @@ def test_employee_pulse_shows_teams_above_the_threshold_and_pools_the_small_one(
     now = pulse_results(pulse=pulse, org=demo_org, round_id=this.id)
     assert [(r.name, r.score.responses) for r in now.teams] == [("Marketing", 4), ("other", 4)]
     assert (now.asked, now.answered) == (11, 8)
+    # Last quarter (closed): Sales' two detractors both wrote about the workload — one anonymous follow-up.
+    from ambassador.models import PulseFollowUp
+
+    follow_up = db.session.scalars(sa.select(PulseFollowUp).where(PulseFollowUp.org_id == demo_org.id)).one()
+    assert follow_up.round_id == last.id and follow_up.team.name == "Sales"
+    assert {"theme": "workload", "detractors": 2} in follow_up.themes
+    # Two teams are paired with the customer survey's stores: this quarter, Marketing beside its customers.
+    from ambassador.services.nps.pulse_compare import side_by_side
+
+    *_, current = side_by_side(pulse=pulse, org=demo_org)
+    assert [(t.name, t.place) for t in current.teams] == [("Marketing", "Ghent Korenmarkt")]
+    assert current.teams[0].customer.responses > 0

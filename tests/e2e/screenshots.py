@@ -42,7 +42,12 @@ MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None
                      ("survey-invitations", "/surveys", r"^/surveys/\d+$", r"^/surveys/\d+/invitations$"),
                      ("members", "/members", None),
                      ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
-                     ("emv-settings", "/settings/earned-media-value", None)]
+                     ("emv-settings", "/settings/earned-media-value", None),
+                     ("pulses", "/pulses", None), ("pulse-results", "/pulses", r"^/pulses/\d+$"),
+                     ("pulse-edit", "/pulses", r"^/pulses/\d+$", r"^/pulses/\d+/edit$"),
+                     ("pulse-beside-customers", "/pulses", r"^/pulses/\d+$", r"^/pulses/\d+/beside-customers$"),
+                     ("pulse-follow-ups", "/pulses/follow-ups", None),
+                     ("pulse-follow-up", "/pulses/follow-ups", r"^/pulses/follow-ups/\d+$")]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None),
                    ("integration-tokens", "/org/integration-tokens", None),
                    ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None),

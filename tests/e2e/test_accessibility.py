@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from ambassador.demo.seed import DEFAULT_PASSWORD, ensure_demo
-from ambassador.models import Campaign, Membership, Share, Survey, User
+from ambassador.models import Campaign, Membership, Pulse, PulseFollowUp, Share, Survey, User
 
 from .conftest import log_in
 
@@ -44,6 +44,8 @@ class Demo:
     survey_id: int
     survey_token: str
     share_id: int
+    pulse_id: int
+    pulse_follow_up_id: int
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,10 @@ def demo(live_server) -> Demo:
         share = session.scalar(sa.select(Share).join(Membership, Membership.id == Share.membership_id)
                                .join(User, User.id == Membership.user_id)
                                .where(Share.org_id == org.id, User.email == AMBASSADOR).order_by(Share.id))
-        return Demo(campaign_id=campaign.id, survey_id=survey.id, survey_token=survey.public_token, share_id=share.id)
+        pulse = session.scalar(sa.select(Pulse).where(Pulse.org_id == org.id))
+        follow_up = session.scalar(sa.select(PulseFollowUp).where(PulseFollowUp.org_id == org.id))
+        return Demo(campaign_id=campaign.id, survey_id=survey.id, survey_token=survey.public_token, share_id=share.id,
+                    pulse_id=pulse.id, pulse_follow_up_id=follow_up.id)
 
 
 def _post_editor_with_errors(page: Page, demo: Demo) -> None:
@@ -117,6 +122,12 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("follow-ups", "/follow-ups"),
         ("new challenge", "/challenges/new"),
         ("ended team challenge", lambda page, demo: _open_challenge(page, "Click cup")),
+        ("employee pulses", "/pulses"),
+        ("pulse results", lambda page, demo: page.goto(f"/pulses/{demo.pulse_id}")),
+        ("pulse edit", lambda page, demo: page.goto(f"/pulses/{demo.pulse_id}/edit")),
+        ("pulse beside customers", lambda page, demo: page.goto(f"/pulses/{demo.pulse_id}/beside-customers")),
+        ("team follow-ups", "/pulses/follow-ups"),
+        ("team follow-up", lambda page, demo: page.goto(f"/pulses/follow-ups/{demo.pulse_follow_up_id}")),
     ]),
     "admin": (ADMIN, [
         ("settings", "/settings"),

@@ -129,3 +129,19 @@ def test_teams_create_rename_regenerate_delete(client, admin, make, db):
     db.session.expire_all()
     still = db.session.get(Membership, member.id)
     assert still.status == "active" and still.teams == []
+
+
+def test_the_employee_pulse_threshold_is_set_here_and_never_below_three(client, admin, db):
+    org = db.session.get(Organization, admin.org_id)
+    assert 'id="employee-pulses"' in client.get("/settings").get_data(as_text=True)
+    page = client.post("/settings", data={**SETTINGS, "enps_min_group": "2"})
+    assert page.status_code == 200 and "between 3 and 50" in page.get_data(as_text=True)  # the form says it
+    db.session.refresh(org)
+    assert org.enps_min_group == 5 and org.slug != "brasserie-noord"  # nothing half-written
+    assert client.post("/settings", data={**SETTINGS, "enps_min_group": "7"}).status_code == 302
+    db.session.refresh(org)
+    assert org.enps_min_group == 7
+    client.post("/settings", data={**SETTINGS, "slug": "brasserie-noord-2"})  # a form without it keeps it
+    db.session.refresh(org)
+    assert org.enps_min_group == 7
+    assert 'href="/settings#employee-pulses"' in client.get("/pulses").get_data(as_text=True)

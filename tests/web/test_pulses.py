@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ambassador.jobs import tasks
-from ambassador.models import OutboxEmail, Pulse, PulseAnswer, PulseParticipation, utcnow
+from ambassador.models import OutboxEmail, Pulse, PulseAnswer, PulseFollowUp, PulseParticipation, utcnow
 
 
 def _setup(make):
@@ -97,8 +97,8 @@ def test_the_emailed_link_opens_the_answer_with_the_score_chosen_and_send_record
     client.post("/pulses", data={"title": "P", "teams": [small.id], "recurrence": "monthly", "days_open": 10})
     client.post("/logout")
     pulse = db.session.scalar(sa.select(Pulse).where(Pulse.org_id == org.id))
-    assert tasks.run_employee_pulses() == {"opened": 0, "sent": 1, "reminded": 0}
-    assert tasks.run_employee_pulses() == {"opened": 0, "sent": 0, "reminded": 0}  # never twice
+    assert tasks.run_employee_pulses() == {"opened": 0, "sent": 1, "reminded": 0, "follow_ups": 0}
+    assert tasks.run_employee_pulses() == {"opened": 0, "sent": 0, "reminded": 0, "follow_ups": 0}  # never twice
     mail = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.org_id == org.id)).one()
     assert mail.to == people[-1].user.email and "anonymous" in mail.body_text
     participation = db.session.scalar(sa.select(PulseParticipation))
@@ -115,3 +115,132 @@ def test_the_emailed_link_opens_the_answer_with_the_score_chosen_and_send_record
     assert tasks.run_employee_pulses(now=utcnow() + timedelta(days=32))["opened"] == 1  # monthly: the next round
     db.session.refresh(pulse)
     assert [r.number for r in pulse.rounds] == [1, 2]
+
+
+def _pulse_with_answers(db, make, client, login, n_detractors=6):
+    """A manager's pulse for team Ghent (6 people, all answer) and Tiny (1, silent); Ghent's detractors all mention
+    the workload."""
+    org, team, small, manager, people = _setup(make)
+    login(manager.user)
+    client.post("/pulses", data={"title": "P", "teams": [team.id, small.id], "recurrence": "monthly",
+                                 "days_open": 10})
+    pulse = db.session.scalar(sa.select(Pulse).where(Pulse.org_id == org.id))
+    client.post("/logout")
+    for i, person in enumerate(people[:6]):
+        login(person.user)
+        score = "2" if i < n_detractors else "10"
+        client.post("/pulse", data={"score": score, "comment": f"The workload is too heavy ({i})"})
+        client.post("/logout")
+    login(manager.user)
+    return org, pulse, team, small, manager
+
+
+def test_the_edit_page_changes_a_pulse_until_the_first_answer(db, make, client, login):
+    org, team, small, manager, people = _setup(make)
+    login(manager.user)
+    client.post("/pulses", data={"title": "P", "teams": [team.id], "recurrence": "monthly", "days_open": 10})
+    pulse = db.session.scalar(sa.select(Pulse).where(Pulse.org_id == org.id))
+    page = client.get(f"/pulses/{pulse.id}/edit").get_data(as_text=True)
+    assert "data-team-picker" in page and "Pause the pulse" in page and "Close this round now" in page
+    saved = client.post(f"/pulses/{pulse.id}/edit", data={"title": "Ghent and Tiny", "teams": [team.id, small.id],
+                                                         "recurrence": "quarterly", "days_open": 12,
+                                                         "question_fr": "Recommanderiez-vous notre maison ?"})
+    assert saved.status_code == 302
+    db.session.refresh(pulse)
+    assert (pulse.title, pulse.recurrence, pulse.days_open) == ("Ghent and Tiny", "quarterly", 12)
+    assert pulse.question == {"fr": "Recommanderiez-vous notre maison ?"} and len(pulse.teams) == 2
+    assert db.session.scalar(sa.select(sa.func.count(PulseParticipation.id))) == 7  # Tiny's member asked too
+    bad = client.post(f"/pulses/{pulse.id}/edit", data={"title": "", "recurrence": "weekly", "days_open": 12})
+    assert bad.status_code == 200 and "field--error" in bad.get_data(as_text=True)
+    client.post("/logout")
+    login(people[0].user)
+    client.post("/pulse", data={"score": "8"})
+    client.post("/logout")
+    login(manager.user)
+    locked = client.get(f"/pulses/{pulse.id}/edit").get_data(as_text=True)
+    assert "only its title can change" in locked and "data-team-picker" not in locked
+    assert client.post(f"/pulses/{pulse.id}/edit", data={"title": "Renamed"}).status_code == 302
+    db.session.refresh(pulse)
+    assert pulse.title == "Renamed" and pulse.recurrence == "quarterly" and len(pulse.teams) == 2
+
+
+def test_pause_resume_and_close_a_round_early(db, make, client, login):
+    org, pulse, team, small, manager = _pulse_with_answers(db, make, client, login)
+    assert client.post(f"/pulses/{pulse.id}/pause").status_code == 302
+    db.session.refresh(pulse)
+    assert pulse.paused_at is not None and "Resume the pulse" in client.get(f"/pulses/{pulse.id}/edit").get_data(
+        as_text=True)
+    client.post(f"/pulses/{pulse.id}/resume")
+    db.session.refresh(pulse)
+    assert pulse.paused_at is None
+    rnd = pulse.rounds[0]
+    assert client.post(f"/pulses/{pulse.id}/rounds/{rnd.id}/close").status_code == 302
+    db.session.refresh(rnd)
+    assert rnd.closed_at is not None
+    again = client.post(f"/pulses/{pulse.id}/rounds/{rnd.id}/close", follow_redirects=True).get_data(as_text=True)
+    assert "This round is already closed." in again
+    results = client.get(f"/pulses/{pulse.id}").get_data(as_text=True)
+    assert "Close this round now" not in results and "Customer NPS, same period" in results
+    assert "Team follow-ups" in results and "workload" in results  # Ghent's, opened when the round closed
+
+
+def test_team_follow_ups_are_listed_and_updated_by_managers_of_the_organization(db, make, client, login):
+    org, pulse, team, small, manager = _pulse_with_answers(db, make, client, login)
+    client.post(f"/pulses/{pulse.id}/rounds/{pulse.rounds[0].id}/close")
+    items = db.session.scalars(sa.select(PulseFollowUp).where(PulseFollowUp.org_id == org.id)).all()
+    assert [i.team_id for i in items] == [team.id] and {"theme": "workload", "detractors": 6} in items[0].themes
+    listing = client.get("/pulses/follow-ups").get_data(as_text=True)
+    assert "Ghent" in listing and "workload (6)" in listing
+    detail = client.get(f"/pulses/follow-ups/{items[0].id}").get_data(as_text=True)
+    assert "The workload is too heavy" not in detail and manager.user.display_name in detail
+    done = {"status": "resolved", "note": "Extra staff on Saturdays"}
+    assert client.post(f"/pulses/follow-ups/{items[0].id}", data=done).status_code == 302
+    db.session.refresh(items[0])
+    assert items[0].status == "resolved" and items[0].resolved_at and items[0].note == "Extra staff on Saturdays"
+    assert client.post(f"/pulses/follow-ups/{items[0].id}", data={"status": "lost"}).status_code == 200
+    client.post("/logout")
+    other = make.member(make.org(), role="manager")
+    login(other.user)
+    assert client.get(f"/pulses/follow-ups/{items[0].id}").status_code == 404
+    assert client.post(f"/pulses/{pulse.id}/pause").status_code == 404
+    assert client.post(f"/pulses/{pulse.id}/rounds/{pulse.rounds[0].id}/close").status_code == 404
+    assert client.get(f"/pulses/{pulse.id}/edit").status_code == 404
+    assert "Ghent" not in client.get("/pulses/follow-ups").get_data(as_text=True)
+
+
+def test_the_pulse_forms_need_their_csrf_token(app, db, make, client, login, monkeypatch):
+    org, pulse, team, small, manager = _pulse_with_answers(db, make, client, login)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    rnd = pulse.rounds[0]
+    for path in (f"/pulses/{pulse.id}/edit", f"/pulses/{pulse.id}/pause", f"/pulses/{pulse.id}/resume",
+                 f"/pulses/{pulse.id}/rounds/{rnd.id}/close", f"/pulses/{pulse.id}/beside-customers"):
+        assert client.post(path, data={"title": "Hacked"}).status_code == 400, path
+    for path in (f"/pulses/{pulse.id}", f"/pulses/{pulse.id}/edit", f"/pulses/{pulse.id}/beside-customers"):
+        page = client.get(path).get_data(as_text=True)
+        assert page.count('name="csrf_token"') >= page.count('method="post"'), path
+    db.session.refresh(pulse)
+    assert pulse.title == "P" and pulse.paused_at is None and rnd.closed_at is None
+
+
+def test_the_comparison_page_pairs_teams_with_customer_places(db, make, client, login):
+    from ambassador.models import Survey, SurveyResponse
+
+    org, pulse, team, small, manager = _pulse_with_answers(db, make, client, login)
+    survey = Survey(org_id=org.id, title="Visit", public_token="tok" * 8, question={}, follow_up_question={},
+                    thank_you={}, aspects=[])
+    db.session.add(survey)
+    db.session.flush()
+    db.session.add(SurveyResponse(org_id=org.id, survey_id=survey.id, score=10, group="promoter", store="Korenmarkt"))
+    db.session.commit()
+    page = client.get(f"/pulses/{pulse.id}/beside-customers").get_data(as_text=True)
+    assert f'name="place_{team.id}"' in page and "<option value=\"Korenmarkt\"" in page
+    client.post(f"/pulses/{pulse.id}/beside-customers", data={f"place_{team.id}": "Korenmarkt"})
+    db.session.refresh(team)
+    assert team.customer_place == "Korenmarkt"
+    page = client.get(f"/pulses/{pulse.id}/beside-customers").get_data(as_text=True)
+    assert "↳ Ghent" in page and "Korenmarkt" in page  # Ghent (6 answers) beside the Korenmarkt's customers
+    refused = client.post(f"/pulses/{pulse.id}/beside-customers", data={f"place_{team.id}": "Nowhere"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Choose a segment or store that your customer answers carry." in refused
+    db.session.refresh(team)
+    assert team.customer_place == "Korenmarkt"

@@ -122,7 +122,8 @@ def due_pulses(*, now: datetime | None = None) -> list[int]:
             .group_by(PulseRound.pulse_id).subquery())
     rows = db.session.execute(sa.select(Pulse.id, Pulse.recurrence, last.c.opened)
                               .join(last, last.c.pulse_id == Pulse.id)
-                              .where(Pulse.status == PulseStatus.OPEN, Pulse.recurrence.in_(list(MONTHS))))
+                              .where(Pulse.status == PulseStatus.OPEN, Pulse.paused_at.is_(None),
+                                     Pulse.recurrence.in_(list(MONTHS))))
     return [pulse_id for pulse_id, recurrence, opened in rows if _add_months(opened, MONTHS[recurrence]) <= now]
 
 

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Organization, Pulse, PulseAnswer, PulseAspectAnswer, PulseParticipation, PulseRound, Team
 from ...models.organization import membership_team
+from ..org.settings import ENPS_MIN_GROUP_FLOOR
 from .drivers import MIN_RESPONSES, pearson
-from .pulses import MIN_GROUP_FLOOR
 from .results import NpsScore, _counts, _score
 from .text import GROUPS, Keyword, extract_keywords
 
@@ -32,7 +32,7 @@ MAX_COMMENTS = 200
 
 
 def min_group(org: Organization) -> int:
-    return max(MIN_GROUP_FLOOR, int(org.enps_min_group or 5))
+    return max(ENPS_MIN_GROUP_FLOOR, int(org.enps_min_group or 5))
 
 
 def _add(a: NpsScore, b: NpsScore) -> NpsScore:
@@ -225,17 +225,4 @@ def pulse_results(*, pulse: Pulse, org: Organization, round_id: int | None = Non
     return result
 
 
-def detractor_themes(*, pulse: Pulse, org: Organization, round_id: int, team_id: int) -> list[Keyword]:
-    """Keywords of a team's detractor comments in a round — only when that team's cell is shown on its own
-    and has at least k detractors, so a follow-up names a theme and a count, never a person."""
-    k = min_group(org)
-    units = [u for u in visible_units(pulse=pulse, org=org).get(round_id, []) if u.team_id == team_id]
-    if not units or units[0].score.detractors < k:
-        return []
-    rows = db.session.execute(sa.select(PulseAnswer.comment, PulseAnswer.language)
-                              .where(PulseAnswer.org_id == org.id, _answer_filter(units),
-                                     PulseAnswer.group == "detractor", PulseAnswer.comment != ""))
-    return extract_keywords([(text, lang) for text, lang in rows])
-
-
-__all__ = ["GROUPS", "OTHER", "PulseResults", "pulse_results", "detractor_themes", "min_group"]
+__all__ = ["GROUPS", "OTHER", "PulseResults", "pulse_results", "min_group"]

@@ -43,7 +43,6 @@ DEFAULT_QUESTION = {
 }
 MAX_COMMENT = 2000
 MAX_ASPECTS = 8
-MIN_GROUP_FLOOR = 3  # the anonymity threshold can never be set below this
 POINTS_REASON = "pulse"
 
 
@@ -79,7 +78,8 @@ def text_in(texts: dict | None, lang: str, default: dict | None = None) -> str:
     return ""
 
 
-def create_pulse(*, org: Organization, data: PulseData, created_by_id: int | None = None) -> Pulse:
+def _checked(org: Organization, data: PulseData) -> tuple[str, list[Team], list[dict]]:
+    """The title, teams and aspect labels of `data`, or a PulseError naming the field."""
     title = (data.title or "").strip()
     if not title:
         raise PulseError(_l("Give the pulse a title."), field="title")
@@ -96,6 +96,11 @@ def create_pulse(*, org: Organization, data: PulseData, created_by_id: int | Non
     teams = list(db.session.scalars(sa.select(Team).where(Team.org_id == org.id, Team.id.in_(data.team_ids or []))))
     if len(teams) != len(set(data.team_ids or [])):
         raise PulseError(_l("Choose teams of this organization."), field="team_ids")
+    return title, teams, labels
+
+
+def create_pulse(*, org: Organization, data: PulseData, created_by_id: int | None = None) -> Pulse:
+    title, teams, labels = _checked(org, data)
     pulse = Pulse(org_id=org.id, title=title, question=dict(data.question or {}),
                   open_question=dict(data.open_question or {}), recurrence=data.recurrence,
                   days_open=data.days_open, created_by_id=created_by_id, teams=teams,
@@ -134,7 +139,8 @@ def open_round(*, pulse: Pulse, org: Organization, now: datetime | None = None) 
 
 
 def is_open(rnd: PulseRound, org: Organization, now: datetime | None = None) -> bool:
-    return rnd.pulse.status == PulseStatus.OPEN and local_day(org, now or utcnow()) <= rnd.closes_on
+    return (rnd.closed_at is None and rnd.pulse.status == PulseStatus.OPEN
+            and local_day(org, now or utcnow()) <= rnd.closes_on)
 
 
 def open_participation(*, membership: Membership, pulse_id: int | None = None) -> PulseParticipation | None:
@@ -205,19 +211,6 @@ def answer(*, participation: PulseParticipation, membership: Membership, score, 
               cap=org.daily_community_points_cap, ref=f"pulse_participation:{participation.id}", at=now)
     db.session.flush()
     return row
-
-
-def set_min_group(*, org: Organization, value) -> int:
-    """The organization's anonymity threshold (default 5, never below 3)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise PulseError(_l("Enter a whole number."), field="enps_min_group") from None
-    if not MIN_GROUP_FLOOR <= number <= 50:
-        raise PulseError(_l("The smallest group shown must be between 3 and 50 answers."), field="enps_min_group")
-    org.enps_min_group = number
-    db.session.flush()
-    return number
 
 
 def ask_for_sharing_nudge(*, membership: Membership, now: datetime | None = None) -> None:

@@ -14,6 +14,9 @@ from ...infra.uploads import UploadError, store_image
 from ...models import CONTENT_LANGUAGES, Organization
 from .organizations import RESERVED_SLUGS
 
+# Employee pulses: no figure, comment or keyword for a group with fewer answers than the organization's
+# threshold (default 5), which can never be set below ENPS_MIN_GROUP_FLOOR.
+ENPS_MIN_GROUP_FLOOR, ENPS_MIN_GROUP_MAX = 3, 50
 COMMUNITY_POINTS = ("points_idea", "points_vote", "points_survey", "daily_community_points_cap")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -46,6 +49,8 @@ class OrgSettings:
     daily_community_points_cap: int | None = None
     # The languages posts are written in (en, nl, fr); the default language is always one. None: keep.
     post_languages: list[str] | None = None
+    # The employee pulses' anonymity threshold (answers); None: keep.
+    enps_min_group: int | None = None
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -78,6 +83,17 @@ def check_post_languages(settings: OrgSettings) -> str | None:
     return " ".join([settings.default_locale, *others])
 
 
+def check_enps_min_group(value) -> int:
+    """The anonymity threshold as a number from 3 to 50, or a SettingsError."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(_l("Enter a whole number."), field="enps_min_group") from None
+    if not ENPS_MIN_GROUP_FLOOR <= number <= ENPS_MIN_GROUP_MAX:
+        raise SettingsError(_l("The smallest group shown must be between 3 and 50 answers."), field="enps_min_group")
+    return number
+
+
 def update_settings(*, org: Organization, settings: OrgSettings) -> Organization:
     """Apply all settings at once, or none (raises SettingsError before changing anything)."""
     slug = check_slug(org=org, slug=settings.slug)
@@ -89,8 +105,10 @@ def update_settings(*, org: Organization, settings: OrgSettings) -> Organization
         if (getattr(settings, number) or 0) < 0:
             raise SettingsError(_l("Use zero or a positive number."), field=number)
     languages = check_post_languages(settings)
+    if settings.enps_min_group is not None:
+        check_enps_min_group(settings.enps_min_group)
     for key in OrgSettings.fields():
-        if key == "post_languages" or (key in COMMUNITY_POINTS and getattr(settings, key) is None):
+        if key == "post_languages" or (key in (*COMMUNITY_POINTS, "enps_min_group") and getattr(settings, key) is None):
             continue  # not on the submitted form: keep the current value
         setattr(org, key, getattr(settings, key))
     org.name, org.slug = name, slug

@@ -101,16 +101,17 @@ def test_what_is_hidden_at_five(db, small_org):
     assert [p.score is None for p in everything.trend] == [False, False, True]
 
 
-def test_detractor_themes_only_for_a_team_shown_on_its_own_with_enough_detractors(db, small_org):
-    from ambassador.services.nps.pulse_results import detractor_themes
+def test_detractor_themes_only_for_a_team_shown_on_its_own_and_shared_by_two(db, small_org):
+    from ambassador.services.nps.pulse_followups import team_detractor_themes
 
     org, pulse, teams, rounds = small_org
     org.enps_min_group = 3
     first = rounds[0]
-    themes = detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["A"].id)
-    assert themes and all(kw.responses >= 1 for kw in themes)  # A: 7 answers, 5 detractors
-    assert "workload" in {kw.word.lower() for kw in themes}
-    assert detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["C"].id) == []  # 2 answers
-    assert detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["B"].id) == []  # pooled with C
-    org.enps_min_group = 6  # A has 5 detractors: fewer than the threshold
-    assert detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["A"].id) == []
+    themes = team_detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["A"].id)
+    # A: 7 answers; its 5 detractors wrote "Workload is heavy" ×2, "Workload again", "Great colleagues", "Salary
+    # too low": workload (3) and heavy (2) are shared; salary and colleagues (one each) are nobody's theme but theirs.
+    assert [(t["theme"].lower(), t["detractors"]) for t in themes] == [("workload", 3), ("heavy", 2)]
+    assert team_detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["C"].id) is None  # 2 answers
+    assert team_detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["B"].id) is None  # pooled
+    org.enps_min_group = 8  # A has 7 answers: not shown on its own any more
+    assert team_detractor_themes(pulse=pulse, org=org, round_id=first.id, team_id=teams["A"].id) is None

@@ -1,21 +1,29 @@
-"""eNPS beside customer NPS: the same calendar periods, per team where a customer store carries its name."""
+"""eNPS beside customer NPS: the same calendar periods, per team paired with a customer segment or store (else
+the one of its name)."""
 from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 
 from ambassador.models import PulseParticipation, SurveyResponse, nps_group
 from ambassador.services.nps import pulses
-from ambassador.services.nps.pulse_compare import period_of, side_by_side
+from ambassador.services.nps.pulse_compare import (
+    PairingError,
+    customer_places,
+    pair_teams,
+    period_of,
+    side_by_side,
+)
 
 from .test_pulses import make_pulse
 from .test_surveys import make_survey
 
 
-def _customer(db, survey, score, at, store=""):
+def _customer(db, survey, score, at, store="", segment=""):
     db.session.add(SurveyResponse(org_id=survey.org_id, survey_id=survey.id, score=score, group=nps_group(score),
-                                  store=store, created_at=at))
+                                  store=store, segment=segment, created_at=at))
 
 
 def test_rounds_stand_for_their_month_or_quarter(db, make):
@@ -55,3 +63,37 @@ def test_enps_beside_customer_nps_of_the_same_quarter_and_per_team(db, make):
     org.enps_min_group = 8  # fewer answers than the threshold: the eNPS is hidden, customer NPS is not
     (pair,) = side_by_side(pulse=pulse, org=org)
     assert pair.employee is None and pair.teams == [] and pair.customer.responses == 3
+
+
+def test_a_team_paired_with_a_segment_is_shown_beside_that_segments_customers(db, make):
+    org = make.org(timezone="Europe/Brussels", enps_min_group=3)
+    kitchen, ghent = make.team(org, "Kitchen"), make.team(org, "Ghent")
+    staff = [make.member(org, teams=[kitchen]) for _ in range(3)] + [make.member(org, teams=[ghent]) for _ in range(3)]
+    _, pulse = make_pulse(make, db, org=org, teams=[kitchen, ghent], recurrence="quarterly")
+    opened = datetime(2026, 11, 2, 9, 0)
+    rnd = pulses.open_round(pulse=pulse, org=org, now=opened)
+    for member in staff:
+        participation = db.session.scalar(sa.select(PulseParticipation).where(
+            PulseParticipation.round_id == rnd.id, PulseParticipation.membership_id == member.id))
+        pulses.answer(participation=participation, membership=member, score=9, now=opened)
+    survey = make_survey(make, db, org=org)
+    _customer(db, survey, 10, datetime(2026, 11, 5), segment="Dinner")
+    _customer(db, survey, 3, datetime(2026, 11, 6), segment="dinner", store="Ghent")
+    _customer(db, survey, 9, datetime(2026, 11, 7), store="Antwerp")
+    db.session.flush()
+    assert customer_places(org=org) == ["Antwerp", "Dinner", "Ghent"]
+    (pair,) = side_by_side(pulse=pulse, org=org)
+    assert [(t.name, t.place, t.customer.responses) for t in pair.teams] == [("Ghent", "Ghent", 1)]  # by name
+    pair_teams(org=org, places={kitchen.id: "DINNER", ghent.id: "Antwerp"})
+    assert (kitchen.customer_place, ghent.customer_place) == ("Dinner", "Antwerp")
+    (pair,) = side_by_side(pulse=pulse, org=org)
+    assert [(t.name, t.place, t.customer.responses, t.customer.score) for t in pair.teams] == [
+        ("Ghent", "Antwerp", 1, 100), ("Kitchen", "Dinner", 2, 0)]
+    # A place no customer answer carries, or another organization's team: refused, nothing changed.
+    with pytest.raises(PairingError) as refused:
+        pair_teams(org=org, places={kitchen.id: "Lunch", ghent.id: ""})
+    assert f"place_{kitchen.id}" in refused.value.field_errors and ghent.customer_place == "Antwerp"
+    with pytest.raises(PairingError):
+        pair_teams(org=org, places={make.team(make.org()).id: "Dinner"})
+    pair_teams(org=org, places={ghent.id: ""})  # back to the store of its name
+    assert ghent.customer_place == ""

@@ -119,10 +119,17 @@ def test_taking_part_earns_capped_points_whatever_the_score(db, make):
     assert sorted(points) == [10, 20]  # a detractor earns as much as a promoter; the daily cap holds
 
 
-def test_the_threshold_is_never_below_three(db, make):
+def test_the_threshold_is_an_organization_setting_never_below_three(db, make):
+    from ambassador.services.org.settings import OrgSettings, SettingsError, update_settings
+
     org = make.org()
+    keep = {key: getattr(org, key) for key in OrgSettings.fields() if key not in ("enps_min_group", "post_languages")}
     for bad in (2, 0, "five", 51):
-        with pytest.raises(PulseError):
-            pulses.set_min_group(org=org, value=bad)
+        with pytest.raises(SettingsError) as refused:
+            update_settings(org=org, settings=OrgSettings(**keep, enps_min_group=bad))
+        assert "enps_min_group" in refused.value.field_errors
     assert org.enps_min_group == 5
-    assert pulses.set_min_group(org=org, value="3") == 3
+    update_settings(org=org, settings=OrgSettings(**keep, enps_min_group=3))
+    assert org.enps_min_group == 3
+    update_settings(org=org, settings=OrgSettings(**keep))  # a form without the field keeps the value
+    assert org.enps_min_group == 3
