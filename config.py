@@ -132,6 +132,11 @@ class Config:
     CLICK_FLUSH_BATCH = int(os.environ.get("CLICK_FLUSH_BATCH", "5000"))
     CLICK_DRAIN_INTERVAL_SECONDS = float(os.environ.get("CLICK_DRAIN_INTERVAL_SECONDS", "2"))
     CLICK_DRAIN_BATCH = int(os.environ.get("CLICK_DRAIN_BATCH", "1000"))
+    # A counted click's visitor hash serves the per-hour dedupe, the daily cap and a fresh look at bot traffic;
+    # after this many days the worker drops it (the click still counts). Never below 2 days (the counting rules
+    # look back one UTC day): services/publishing/click_retention.py.
+    CLICK_VISITOR_HASH_RETENTION_DAYS = int(os.environ.get("CLICK_VISITOR_HASH_RETENTION_DAYS", "30"))
+    CLICK_VISITOR_HASH_BATCH = int(os.environ.get("CLICK_VISITOR_HASH_BATCH", "5000"))
     CLICK_BUFFER_SYNC = False  # tests queue and count each click at once, in the request
     # A visitor (one address; IPv6: one /64) counts once per link per hour and at most this many
     # times per link per UTC day: a household or office behind one address may click a few times.
