@@ -117,6 +117,7 @@ class Config:
         "verification_email": (3, 60 * 60),  # confirmation links per address ("send again", log-in while unconfirmed)
         "known_address_email": (3, 60 * 60),  # "someone used your address" emails per target email (sign-up, joins)
         "password_check": (10, 60 * 60),  # current-password checks per signed-in user (change password)
+        "data_export": (1, 5 * 60),  # "Download my data" per signed-in user: one ZIP every five minutes
     })
 
     INVITATION_TTL_DAYS = 14

@@ -94,7 +94,7 @@ from .rollups import (
 )
 from .sharing import Click, ClickInbox, Share, ShareMethod, ShareStatus, TrackedLink
 from .throttle import ThrottleCounter
-from .user import User, UserSession
+from .user import ERASED_EMAIL_DOMAIN, User, UserSession, erased_label
 
 __all__ = [
     "AuditEvent",
@@ -120,5 +120,5 @@ __all__ = [
     "SocialAccount", "Survey", "SurveyAspect", "SurveyInvitation", "SurveyResponse", "SurveyStatus", "TAG_SOURCES",
     "TagSource", "Team", "Theme", "ThrottleCounter", "Topic", "TrackedLink", "User", "UserSession", "WEBHOOK_KINDS",
     "WebhookDelivery", "WebhookEndpoint", "WebhookKind", "nps_group",
-    "utcnow",
+    "utcnow", "ERASED_EMAIL_DOMAIN", "erased_label",
 ]

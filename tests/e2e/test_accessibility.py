@@ -44,6 +44,7 @@ class Demo:
     survey_id: int
     survey_token: str
     share_id: int
+    member_id: int  # an ambassador's membership (the admin's member and erase pages)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,10 @@ def demo(live_server) -> Demo:
         share = session.scalar(sa.select(Share).join(Membership, Membership.id == Share.membership_id)
                                .join(User, User.id == Membership.user_id)
                                .where(Share.org_id == org.id, User.email == AMBASSADOR).order_by(Share.id))
-        return Demo(campaign_id=campaign.id, survey_id=survey.id, survey_token=survey.public_token, share_id=share.id)
+        member_id = session.scalar(sa.select(Membership.id).join(User, User.id == Membership.user_id)
+                                   .where(Membership.org_id == org.id, User.email == "ambassador3@demo.test"))
+        return Demo(campaign_id=campaign.id, survey_id=survey.id, survey_token=survey.public_token, share_id=share.id,
+                    member_id=member_id)
 
 
 def _post_editor_with_errors(page: Page, demo: Demo) -> None:
@@ -70,6 +74,14 @@ def _open_challenge(page: Page, title: str) -> None:
     page.goto("/challenges")
     page.get_by_role("link", name=title).click()
     page.wait_for_load_state()
+
+
+def _erase_with_a_wrong_address(page: Page, demo: Demo) -> None:
+    """The erase confirmation refused: the address typed is not the member's (nothing is erased)."""
+    page.goto(f"/members/{demo.member_id}/erase")
+    page.get_by_label("Type the member's email address to confirm").fill("someone-else@example.test")
+    page.get_by_role("button", name="Erase this member").click()
+    expect(page.locator(".field--error").first).to_be_visible()
 
 
 def _answer_survey(page: Page, demo: Demo) -> None:
@@ -97,6 +109,7 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("community", "/community/ideas"),
         ("challenges", "/challenges"),
         ("running challenge", lambda page, demo: _open_challenge(page, "Spring share sprint")),
+        ("profile", "/profile"),
     ]),
     # A Dutch reader (the demo writes posts in English, Dutch and French): the feed in Dutch.
     "dutch ambassador": ("ambassador2@demo.test", [("feed in Dutch", "/feed")]),
@@ -120,6 +133,9 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("settings", "/settings"),
         ("members", "/members"),
         ("slack & teams", "/settings/chat"),
+        ("member", lambda page, demo: page.goto(f"/members/{demo.member_id}")),
+        ("erase member", lambda page, demo: page.goto(f"/members/{demo.member_id}/erase")),
+        ("erase member after an error", _erase_with_a_wrong_address),
     ]),
 }
 
