@@ -47,6 +47,7 @@ from ...models import (
     Invitation,
     Membership,
     OutboxEmail,
+    PointsEntry,
     PulseParticipation,
     Role,
     Share,
@@ -120,7 +121,7 @@ def erase_member(*, actor: Membership, membership: Membership, confirmation: str
     _relabel_audit(org_id=org_id, membership_id=membership.id, actor_user_id=placeholder.id, words=words,
                    label=label)
     if not keep_account:
-        _delete_account(person.id, words=words, label=label)
+        _delete_account(person.id, email=person.email, placeholder=placeholder.email, words=words, label=label)
     record(actions.MEMBER_ERASED, org_id=org_id, actor=actor.user, origin=origin, target_type="member",
            target_id=membership.id, target_label=label, details={"account_kept": keep_account})
     db.session.flush()
@@ -167,12 +168,14 @@ def _unlink_answers(membership: Membership, *, email: str) -> None:
         erase_respondent(respondent=respondent)
 
 
-def _forget_address(*, org_id: int, email: str, placeholder: str) -> None:
-    db.session.execute(sa.delete(Invitation).where(Invitation.org_id == org_id,
-                                                   sa.func.lower(Invitation.email) == email.lower())
-                       .execution_options(synchronize_session=False))
-    db.session.execute(sa.update(OutboxEmail).where(OutboxEmail.org_id == org_id,
-                                                    sa.func.lower(OutboxEmail.to) == email.lower())
+def _forget_address(*, org_id: int | None, email: str, placeholder: str) -> None:
+    """Invitations to the address and the emails sent to it, in `org_id` (None: the account's own emails)."""
+    if org_id is not None:
+        db.session.execute(sa.delete(Invitation).where(Invitation.org_id == org_id,
+                                                       sa.func.lower(Invitation.email) == email.lower())
+                           .execution_options(synchronize_session=False))
+    in_org = OutboxEmail.org_id.is_(None) if org_id is None else OutboxEmail.org_id == org_id
+    db.session.execute(sa.update(OutboxEmail).where(in_org, sa.func.lower(OutboxEmail.to) == email.lower())
                        .values(to=placeholder, body_text="", body_html=None, headers=None)
                        .execution_options(synchronize_session=False))
 
@@ -182,7 +185,7 @@ def _replace_names(membership: Membership, *, words: list[str], label: str) -> N
                        .execution_options(synchronize_session=False))
     db.session.execute(sa.update(ChallengeWinner).where(ChallengeWinner.membership_id == membership.id)
                        .values(name=label).execution_options(synchronize_session=False))
-    for column in (Announcement.title, Announcement.text, WebhookDelivery.text):
+    for column in (Announcement.title, Announcement.text, WebhookDelivery.text, PointsEntry.note):
         for word in words:
             if len(word) < _MIN_NAME_IN_TEXT:
                 continue
@@ -224,9 +227,11 @@ def _relabel_audit(*, org_id: int | None, membership_id: int | None, actor_user_
         event.details = _scrub(event.details, words, label)
 
 
-def _delete_account(user_id: int, *, words: list[str], label: str) -> None:
+def _delete_account(user_id: int, *, email: str, placeholder: str, words: list[str], label: str) -> None:
     """The person's only organization: their account goes (sessions with it, by the foreign keys)."""
     _relabel_audit(org_id=None, membership_id=None, actor_user_id=user_id, words=words, label=label)
+    # Account emails of no organization (confirmation links, password resets) to the address.
+    _forget_address(org_id=None, email=email, placeholder=placeholder)
     db.session.flush()
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id)
                        .execution_options(synchronize_session=False))

@@ -66,6 +66,7 @@ def rich_member(act, org, *, tag: str, post, user=None, role: str = "ambassador"
     click.visitor_hash = visitor
     act.click(member, post, AT + timedelta(hours=2))
     act.points(member, 7, AT, reason="share")
+    act.points(member, 1, AT, reason="adjustment").note = f"Welcome bonus for {name}"
     add(BadgeAward(org_id=org.id, membership_id=member.id, badge="first_share"))
     reward = add(Reward(org_id=org.id, title=f"{tag} mug", points_cost=3))
     add(Redemption(org_id=org.id, reward_id=reward.id, membership_id=member.id, points=3, reward_title=f"{tag} mug"))
@@ -94,6 +95,7 @@ def rich_member(act, org, *, tag: str, post, user=None, role: str = "ambassador"
                     user_agent=f"{tag} browser", address_hint="192.0.2.0/24"))
     add(Invitation(org_id=org.id, email=email, name=name, token_hash=new_token(), expires_at=AT + timedelta(days=9)))
     add(OutboxEmail(org_id=org.id, to=email, subject="Welcome", body_text=f"Hello {name}"))
+    add(OutboxEmail(org_id=None, to=email, subject="Reset your password", body_text=f"Hello {name}, reset…"))
     challenge = add(Challenge(org_id=org.id, title=f"{tag} challenge", goal="points", first_day=date(2026, 11, 1),
                               last_day=date(2026, 11, 10)))
     add(ChallengeWinner(challenge_id=challenge.id, membership_id=member.id, name=name, rank=1, score=7))

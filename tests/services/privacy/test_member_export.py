@@ -44,7 +44,7 @@ def test_the_zip_holds_the_members_data_and_nothing_of_anyone_else(db, make, act
     assert [s["caption"] for s in data["shares.json"]] == ["Zelda caption"]
     assert data["shares.json"][0]["tracked_link"].startswith("http") and "/s/" in data["shares.json"][0]["tracked_link"]
     assert [c["clicks"] for c in data["clicks.json"]] == [2]  # two clicks the same UTC day: one row, counted
-    assert [p["points"] for p in data["points.json"]] == [7]
+    assert [(p["points"], p["reason"]) for p in data["points.json"]] == [(7, "share"), (1, "adjustment")]
     assert [b["badge"] for b in data["badges.json"]] == ["first_share"]
     assert [r["reward"] for r in data["redemptions.json"]] == ["Zelda mug"]
     assert [c["challenge"] for c in data["challenges.json"]] == ["Zelda challenge"]
