@@ -139,7 +139,7 @@ def purge_throttle_counters(now: datetime | None = None) -> dict[str, int]:
 def drop_old_visitor_hashes(now: datetime | None = None) -> dict[str, int]:
     """Clear the visitor hash of clicks past their retention, batch by batch (services/publishing/click_retention.py);
     the counts stay."""
-    return {"cleared": click_retention.drop_old_visitor_hashes(now=now)}
+    return {"cleared": click_retention.drop_old_visitor_hashes(now=now, stop=shutdown_requested.is_set)}
 
 
 def purge_pending_uploads() -> dict[str, int]:

@@ -16,6 +16,7 @@ the worker counts new clicks.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -39,13 +40,14 @@ def cutoff(now: datetime | None = None) -> datetime:
 
 
 def drop_old_visitor_hashes(*, now: datetime | None = None, batch: int | None = None,
-                            max_batches: int | None = None) -> int:
+                            max_batches: int | None = None, stop: Callable[[], bool] | None = None) -> int:
     """Set the visitor hash of clicks older than the retention to NULL, `batch` rows per transaction (each
-    committed); how many rows were cleared. `max_batches` bounds one run (the next run goes on)."""
+    committed); how many rows were cleared. `max_batches` bounds one run and `stop()` ends it between batches
+    (the worker shutting down); the next run goes on where it stopped."""
     batch = batch or int(current_app.config["CLICK_VISITOR_HASH_BATCH"])
     before = cutoff(now)
     cleared = done = 0
-    while max_batches is None or done < max_batches:
+    while (max_batches is None or done < max_batches) and not (stop and stop()):
         database.begin_write()  # commits the previous batch; on SQLite takes the write lock first
         ids = list(db.session.scalars(
             sa.select(Click.id).where(Click.visitor_hash.is_not(None), Click.created_at < before)
