@@ -118,6 +118,7 @@ class Config:
         "known_address_email": (3, 60 * 60),  # "someone used your address" emails per target email (sign-up, joins)
         "password_check": (10, 60 * 60),  # current-password checks per signed-in user (change password)
         "sso_start": (30, 60 * 60),  # single sign-on starts per address (the company-account form, sign-in links)
+        "data_export": (1, 5 * 60),  # "Download my data" per signed-in user: one ZIP every five minutes
     })
 
     # The JSON API's budget per token: (requests, seconds). Override with API_RATE_LIMIT=requests/seconds.
@@ -136,6 +137,11 @@ class Config:
     CLICK_FLUSH_BATCH = int(os.environ.get("CLICK_FLUSH_BATCH", "5000"))
     CLICK_DRAIN_INTERVAL_SECONDS = float(os.environ.get("CLICK_DRAIN_INTERVAL_SECONDS", "2"))
     CLICK_DRAIN_BATCH = int(os.environ.get("CLICK_DRAIN_BATCH", "1000"))
+    # A counted click's visitor hash serves the per-hour dedupe, the daily cap and a fresh look at bot traffic;
+    # after this many days the worker drops it (the click still counts). Never below 2 days (the counting rules
+    # look back one UTC day): services/publishing/click_retention.py.
+    CLICK_VISITOR_HASH_RETENTION_DAYS = int(os.environ.get("CLICK_VISITOR_HASH_RETENTION_DAYS", "30"))
+    CLICK_VISITOR_HASH_BATCH = int(os.environ.get("CLICK_VISITOR_HASH_BATCH", "5000"))
     CLICK_BUFFER_SYNC = False  # tests queue and count each click at once, in the request
     # A visitor (one address; IPv6: one /64) counts once per link per hour and at most this many
     # times per link per UTC day: a household or office behind one address may click a few times.

@@ -31,7 +31,10 @@ def send_email(*, to: str, subject: str, template: str, org_id: int | None = Non
                           headers=json.dumps(dict(headers)) if headers else None)
     db.session.add(message)
     db.session.flush()
-    if current_app.config.get("MAIL_SERVER"):
+    if message.to.endswith(".invalid"):
+        # RFC 2606: never deliverable. Erased members and respondents have such an address; they stay in lists.
+        message.error = "not sent: the address is under the reserved .invalid domain"
+    elif current_app.config.get("MAIL_SERVER"):
         _deliver(message)
     elif current_app.config.get("MAIL_TO_CONSOLE"):
         # Development without SMTP: mail that belongs to no organization's outbox (sign-up

@@ -35,6 +35,8 @@ JOBS: list[Job] = [
     Job("run_employee_pulses", tasks.run_employee_pulses, 10 * 60),
     Job("purge_throttle_counters", tasks.purge_throttle_counters, 60 * 60),
     Job("prune_user_sessions", tasks.prune_user_sessions, 6 * 60 * 60),
+    # Hourly: visitor hashes of clicks older than CLICK_VISITOR_HASH_RETENTION_DAYS are dropped (counts stay).
+    Job("drop_old_visitor_hashes", tasks.drop_old_visitor_hashes, 60 * 60),
     Job("purge_pending_uploads", tasks.purge_pending_uploads, 60 * 60),
     Job("purge_idempotent_responses", tasks.purge_idempotent_responses, 60 * 60),
     # Hourly reads in a share's first 48 hours need a run well within the hour.

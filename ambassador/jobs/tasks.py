@@ -16,7 +16,15 @@ from ..services.community import badges
 from ..services.notify import digest_content, digests, results, webhook_delivery
 from ..services.nps import followups, pulse_followups, pulse_mail, reminders
 from ..services.org import api_tokens, organizations, sessions
-from ..services.publishing import account_upkeep, auto_share, click_sink, followers, linked_shares, metrics
+from ..services.publishing import (
+    account_upkeep,
+    auto_share,
+    click_retention,
+    click_sink,
+    followers,
+    linked_shares,
+    metrics,
+)
 from . import publisher
 
 ENGAGEMENT_BATCH = 2000  # shares claimed per run (X reads 100 a call, Bluesky 25, Facebook 50, Mastodon 20)
@@ -137,6 +145,12 @@ def purge_idempotent_responses(now: datetime | None = None) -> dict[str, int]:
     """Forget the API's kept create responses (Idempotency-Key) older than a day (services/org/api_tokens.py)."""
     database.begin_write()
     return {"purged": api_tokens.purge_idempotent_responses(now)}
+
+
+def drop_old_visitor_hashes(now: datetime | None = None) -> dict[str, int]:
+    """Clear the visitor hash of clicks past their retention, batch by batch (services/publishing/click_retention.py);
+    the counts stay."""
+    return {"cleared": click_retention.drop_old_visitor_hashes(now=now, stop=shutdown_requested.is_set)}
 
 
 def purge_pending_uploads() -> dict[str, int]:

@@ -98,7 +98,7 @@ from .rollups import (
 from .sharing import Click, ClickInbox, Share, ShareMethod, ShareStatus, TrackedLink
 from .sso import SsoConfig, SsoIdentity, SsoLogin
 from .throttle import ThrottleCounter
-from .user import User, UserSession
+from .user import ERASED_EMAIL_DOMAIN, User, UserSession, erased_label
 
 __all__ = [
     "ApiIdempotentResponse", "ApiToken", "AuditEvent", "TokenKind",
@@ -126,5 +126,5 @@ __all__ = [
     "SsoConfig", "SsoIdentity", "SsoLogin",
     "TagSource", "Team", "Theme", "ThrottleCounter", "Topic", "TrackedLink", "User", "UserSession", "WEBHOOK_KINDS",
     "WebhookDelivery", "WebhookEndpoint", "WebhookKind", "nps_group",
-    "utcnow",
+    "utcnow", "ERASED_EMAIL_DOMAIN", "erased_label",
 ]

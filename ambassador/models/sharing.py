@@ -134,12 +134,18 @@ class Click(Model):
         # A unique index, not a constraint: SQLite adds it without rebuilding the table.
         sa.Index("ix_click_day_slot", "tracked_link_id", "visitor_hash", "day_bucket", "day_slot", unique=True),
         sa.Index("ix_click_org_created", "org_id", "created_at"),
+        # The clicks that still hold a visitor hash, oldest first: what the retention job clears
+        # (services/publishing/click_retention.py); a row leaves the index when its hash is dropped.
+        sa.Index("ix_click_hash_kept", "created_at", sqlite_where=sa.text("visitor_hash IS NOT NULL"),
+                 postgresql_where=sa.text("visitor_hash IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     tracked_link_id: Mapped[int] = mapped_column(sa.ForeignKey("tracked_link.id", ondelete="CASCADE"), index=True)
-    visitor_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Keyed hash of the visitor's address (never the address): needed only to deduplicate within the hour and
+    # cap per day, so it is dropped (NULL) after CLICK_VISITOR_HASH_RETENTION_DAYS; the click still counts.
+    visitor_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hour_bucket: Mapped[int]
     day_bucket: Mapped[int] = mapped_column(default=_day_of_hour_bucket, server_default="0")  # UTC days since epoch
     day_slot: Mapped[int] = mapped_column(default=0, server_default="0")

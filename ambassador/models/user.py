@@ -5,11 +5,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .base import Model, utcnow
+
+# Erasing a member (services/privacy/member_erasure.py) gives the person they were an address under this reserved
+# top-level domain (RFC 2606: never deliverable): the row stays for the ledger, nothing of the person does.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
 
 if TYPE_CHECKING:  # the other side of relationships, for the type checker only
     from .organization import Membership
@@ -59,8 +64,19 @@ class User(UserMixin, Model):
         return self.email_verified_at is not None
 
     @property
+    def is_erased(self) -> bool:
+        return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
+
+    @property
     def display_name(self) -> str:
+        if self.is_erased:
+            return erased_label()
         return self.name or self.email.split("@")[0]
+
+
+def erased_label() -> str:
+    """How an erased member is named on every page (boards, ideas, discussions), in the reader's language."""
+    return gettext("Erased member")
 
 
 

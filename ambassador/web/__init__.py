@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     join,
     leaderboard,
     links,
+    member_privacy,
     members,
     notify,
     nps_insights,

@@ -57,6 +57,14 @@ def throttled(name: str, *, per_user: bool = False, methods: tuple[str, ...] = (
     return decorate
 
 
+def count_user_attempt(name: str) -> None:
+    """Count one use of FORM_THROTTLES[name] by the signed-in user, or answer 429 over the limit. Unlike
+    @throttled it opens no write transaction after: for a view that reads at length before it writes."""
+    verdict = throttle.hit((throttle.form_policy(name), throttle.key(name, f"user:{current_user.id}")))
+    if not verdict.allowed:
+        raise too_many_requests(verdict.retry_after, per_user=True)
+
+
 def allowed_for_email(name: str, email: str) -> bool:
     """Count one more use of FORM_THROTTLES[name] for this email (whether or not it has an account)."""
     return throttle.allowed(name, accounts.normalize_email(email))

@@ -46,6 +46,7 @@ class Demo:
     share_id: int
     pulse_id: int
     pulse_follow_up_id: int
+    member_id: int  # an ambassador's membership (the admin's member and erase pages)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +60,10 @@ def demo(live_server) -> Demo:
                                .where(Share.org_id == org.id, User.email == AMBASSADOR).order_by(Share.id))
         pulse = session.scalar(sa.select(Pulse).where(Pulse.org_id == org.id))
         follow_up = session.scalar(sa.select(PulseFollowUp).where(PulseFollowUp.org_id == org.id))
+        member_id = session.scalar(sa.select(Membership.id).join(User, User.id == Membership.user_id)
+                                   .where(Membership.org_id == org.id, User.email == "ambassador3@demo.test"))
         return Demo(campaign_id=campaign.id, survey_id=survey.id, survey_token=survey.public_token, share_id=share.id,
-                    pulse_id=pulse.id, pulse_follow_up_id=follow_up.id)
+                    pulse_id=pulse.id, pulse_follow_up_id=follow_up.id, member_id=member_id)
 
 
 def _post_editor_with_errors(page: Page, demo: Demo) -> None:
@@ -75,6 +78,14 @@ def _open_challenge(page: Page, title: str) -> None:
     page.goto("/challenges")
     page.get_by_role("link", name=title).click()
     page.wait_for_load_state()
+
+
+def _erase_with_a_wrong_address(page: Page, demo: Demo) -> None:
+    """The erase confirmation refused: the address typed is not the member's (nothing is erased)."""
+    page.goto(f"/members/{demo.member_id}/erase")
+    page.get_by_label("Type the member's email address to confirm").fill("someone-else@example.test")
+    page.get_by_role("button", name="Erase this member").click()
+    expect(page.locator(".field--error").first).to_be_visible()
 
 
 def _answer_survey(page: Page, demo: Demo) -> None:
@@ -104,6 +115,7 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("running challenge", lambda page, demo: _open_challenge(page, "Spring share sprint")),
         ("api tokens", "/settings/tokens"),
         ("api docs", "/api/v1/docs"),
+        ("profile", "/profile"),
     ]),
     # A Dutch reader (the demo writes posts in English, Dutch and French): the feed in Dutch.
     "dutch ambassador": ("ambassador2@demo.test", [("feed in Dutch", "/feed")]),
@@ -135,6 +147,9 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("slack & teams", "/settings/chat"),
         ("single sign-on", "/settings/sso"),
         ("integration tokens", "/org/integration-tokens"),
+        ("member", lambda page, demo: page.goto(f"/members/{demo.member_id}")),
+        ("erase member", lambda page, demo: page.goto(f"/members/{demo.member_id}/erase")),
+        ("erase member after an error", _erase_with_a_wrong_address),
     ]),
 }
 

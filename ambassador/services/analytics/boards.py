@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import KINDS, NO_ID, NO_NETWORK, Team, User
+from ...models import ERASED_EMAIL_DOMAIN, KINDS, NO_ID, NO_NETWORK, Team, User, erased_label
 from ...models.organization import membership_team
 
 
@@ -87,6 +87,8 @@ def clean_kind(kind: str | None) -> str | None:
 
 
 def display_name(name: str | None, email: str) -> str:
+    if email.endswith("@" + ERASED_EMAIL_DOMAIN):  # models/user.py User.display_name, from the row's columns
+        return erased_label()
     return name or email.split("@")[0]
 
 

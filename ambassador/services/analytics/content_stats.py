@@ -26,6 +26,7 @@ from ...models import Campaign, Click, Membership, Organization, Post, Share, Tr
 from ..community.points import local_day
 from . import emv as emv_service
 from . import engagement, trends
+from .boards import display_name
 from .engagement import DailyEngagement, NetworkEngagement, ReachFigures
 from .periods import MAX_CUSTOM_DAYS, Window, days_window, last_days
 from .trends import DayStat, Scope, Slice
@@ -75,7 +76,7 @@ def ambassadors_query(*, scope: Scope, window: Window) -> sa.Select:
     clicks = (trends.clicks_query(TrackedLink.membership_id.label("mid"), sa.func.count(Click.id).label("n"))
               .where(*trends.click_conditions(scope, window)).group_by(TrackedLink.membership_id).subquery())
     n_shares, n_clicks = sa.func.coalesce(figures.c.shares, 0), sa.func.coalesce(clicks.c.n, 0)
-    return (sa.select(Membership.id, User.name, n_clicks.label("clicks"),
+    return (sa.select(Membership.id, User.name, User.email, n_clicks.label("clicks"),
                       *[column for column in figures.c if column.name != "membership_id"])
             .join(User, User.id == Membership.user_id)
             .outerjoin(figures, figures.c.membership_id == Membership.id)
@@ -85,8 +86,8 @@ def ambassadors_query(*, scope: Scope, window: Window) -> sa.Select:
 
 
 def ambassador_stat(row) -> AmbassadorStat:
-    return AmbassadorStat(membership_id=row.id, name=row.name, shares=int(row.shares or 0), clicks=int(row.clicks),
-                          figures=engagement.member_figures(row))
+    return AmbassadorStat(membership_id=row.id, name=display_name(row.name, row.email), shares=int(row.shares or 0),
+                          clicks=int(row.clicks), figures=engagement.member_figures(row))
 
 
 def top_ambassadors(*, scope: Scope, window: Window, limit: int = TOP_AMBASSADORS) -> list[AmbassadorStat]:
