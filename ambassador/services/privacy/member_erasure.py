@@ -39,6 +39,7 @@ from ...infra.tokens import new_token
 from ...models import (
     ERASED_EMAIL_DOMAIN,
     Announcement,
+    ApiToken,
     AuditEvent,
     AutoShareOptIn,
     ChallengeWinner,
@@ -53,6 +54,7 @@ from ...models import (
     Share,
     ShareStatus,
     SocialAccount,
+    SsoIdentity,
     Standing,
     SurveyResponse,
     User,
@@ -109,6 +111,7 @@ def erase_member(*, actor: Membership, membership: Membership, confirmation: str
     placeholder = User(email=f"erased-{secrets.token_hex(12)}@{ERASED_EMAIL_DOMAIN}", name="", password_hash=None)
     db.session.add(placeholder)
     db.session.flush()
+    _drop_credentials(membership, user_id=person.id)
     _repoint_account_rows(org_id=org_id, old_user_id=person.id, new_user_id=placeholder.id)
     membership.user = placeholder
     membership.role, membership.digest_frequency, membership.share_nudge_at = (
@@ -126,6 +129,18 @@ def erase_member(*, actor: Membership, membership: Membership, confirmation: str
            target_id=membership.id, target_label=label, details={"account_kept": keep_account})
     db.session.flush()
     return Erasure(label=label, account_kept=keep_account)
+
+
+def _drop_credentials(membership: Membership, *, user_id: int) -> None:
+    """What lets the person in as this member goes before anything is re-pointed: their API tokens for this
+    membership, and this organization's single sign-on identity (re-pointed, the provider's next login for
+    them would sign in as the placeholder and its anonymised history)."""
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.org_id == membership.org_id,
+                                                 ApiToken.membership_id == membership.id)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.delete(SsoIdentity).where(SsoIdentity.org_id == membership.org_id,
+                                                    SsoIdentity.user_id == user_id)
+                       .execution_options(synchronize_session=False))
 
 
 def _repoint_account_rows(*, org_id: int, old_user_id: int, new_user_id: int) -> None:

@@ -160,3 +160,31 @@ def test_an_erased_member_cannot_be_erased_again(db, make, act):
     with pytest.raises(MemberError, match="already erased"):
         member_erasure.erase_member(actor=admin, membership=zelda.member,
                                     confirmation=zelda.member.user.email)
+
+
+def test_the_erased_members_ways_in_go_and_other_organizations_keep_theirs(db, make, act):
+    """API tokens and the single sign-on identity would otherwise follow the membership to the placeholder:
+    the person (or whoever holds the token) would act as the anonymised member."""
+    from ambassador.models import ApiToken, SsoIdentity
+    from ambassador.services.org import api_tokens
+
+    org, admin, zelda, otto = _world(db, make, act)
+    org_b = make.org(name="Bravo")
+    there = rich_member(act, org_b, tag="Zeldab", post=make.post(make.campaign(org_b)), user=zelda.member.user)
+    user_id = zelda.member.user_id
+    mine = api_tokens.create_personal_token(membership=zelda.member, name="cli", scopes=["shares:read"],
+                                            expires_in_days=30)
+    kept = api_tokens.create_personal_token(membership=there.member, name="cli", scopes=["shares:read"],
+                                            expires_in_days=30)
+    ottos = api_tokens.create_personal_token(membership=otto.member, name="cli", scopes=["shares:read"],
+                                             expires_in_days=30)
+    db.session.add_all([SsoIdentity(org_id=org.id, subject="zelda-at-idp", user_id=user_id),
+                        SsoIdentity(org_id=org_b.id, subject="zelda-at-idp", user_id=user_id)])
+    db.session.flush()
+    mine_id, kept_ids = mine.token.id, {kept.token.id, ottos.token.id}
+    member_erasure.erase_member(actor=admin, membership=zelda.member, confirmation=zelda.email)
+    db.session.expire_all()
+    tokens = set(db.session.scalars(sa.select(ApiToken.id)))
+    assert mine_id not in tokens and kept_ids <= tokens
+    identities = db.session.execute(sa.select(SsoIdentity.org_id, SsoIdentity.user_id)).all()
+    assert identities == [(org_b.id, user_id)]
