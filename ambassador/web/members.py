@@ -69,7 +69,10 @@ def index():
 def edit(membership_id: int):
     membership = scoped_or_404(Membership, membership_id)
     _managed_or_403(membership)
-    form = MemberForm(obj=membership, teams=[t.id for t in membership.teams])
+    # Current values as data, not obj=: WTForms takes obj's attribute before a keyword, and `membership.teams`
+    # (Team rows) matched no choice, so the page showed no team ticked and saving it emptied the member's teams.
+    form = MemberForm(data={"role": membership.role, "kind": membership.kind,
+                            "teams": [t.id for t in membership.teams]})
     form.teams.choices = team_choices(teams.teams_of(g.org))
     if not g.membership.has_role(Role.ADMIN):
         del form.role

@@ -109,6 +109,17 @@ def test_admin_changes_role_kind_and_teams(client, make, login, db):
     assert (member.role, member.kind, [t.id for t in member.teams]) == ("curator", "external", [team.id])
 
 
+def test_the_edit_page_shows_the_members_current_teams_ticked(client, make, login, db):
+    admin = _signed_in(make, login)
+    kept, other = make.team(admin.organization, name="Kept"), make.team(admin.organization, name="Other")
+    member = make.member(admin.organization, role="curator", kind="external", teams=[kept])
+    page = client.get(f"/members/{member.id}").get_data(as_text=True)
+    ticked = {int(v) for v in re.findall(r'<input[^>]*name="teams"[^>]*value="(\d+)"[^>]*checked', page)}
+    ticked |= {int(v) for v in re.findall(r'<input[^>]*checked[^>]*name="teams"[^>]*value="(\d+)"', page)}
+    assert ticked == {kept.id} and other.id != kept.id
+    assert re.search(r'<option[^>]*selected[^>]*value="curator"|<option[^>]*value="curator"[^>]*selected', page)
+
+
 def test_manager_cannot_change_roles_or_touch_admins(client, make, login, db):
     manager = _signed_in(make, login, role="manager")
     member = make.member(manager.organization)
