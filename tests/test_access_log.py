@@ -99,7 +99,7 @@ def test_development_server_log_carries_no_token(caplog):
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"no"]
 
-    with caplog.at_level(logging.INFO, logger="werkzeug"), serve(not_found) as base:
+    with caplog.at_level(logging.INFO, logger="werkzeug"), serve(not_found, dev_server=True) as base:
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/invite/{TOKEN}", timeout=5)
     lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]

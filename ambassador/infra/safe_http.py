@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import requests
@@ -170,9 +171,25 @@ class PinnedAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+# Open connections kept per host (and pinned address) for the next call: at least the publishing
+# threads of a worker (PUBLISH_THREADS), which may all be talking to one network. Calls beyond it
+# still go out, on a connection closed afterwards.
+CONNECTIONS_PER_HOST = 32
+
+
+def shared_session(session: requests.Session) -> requests.Session:
+    """Make `session` fit to be shared by every account and thread: it keeps no cookies (one member's
+    cookie from a network must never ride along on another member's call), so only the connection
+    pool (HTTP keep-alive, as the networks allow) is shared."""
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
 def pinned_session(*, allow_loopback: bool = False) -> requests.Session:
-    session = requests.Session()
-    adapter = PinnedAdapter(allow_loopback=allow_loopback)
+    """A session whose connections go to checked addresses only; a kept-alive connection stays on the
+    address it was opened to (checked then), and a new one is checked again."""
+    session = shared_session(requests.Session())
+    adapter = PinnedAdapter(allow_loopback=allow_loopback, pool_maxsize=CONNECTIONS_PER_HOST)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -182,7 +199,7 @@ _SESSIONS = {False: pinned_session(), True: pinned_session(allow_loopback=True)}
 
 
 def session_for(*, allow_loopback: bool = False) -> requests.Session:
-    """The shared pinned session (connections are pooled per host, thread-safe like requests' own)."""
+    """The shared pinned session (connections are pooled per host, thread-safe like requests' own; no cookies)."""
     return _SESSIONS[bool(allow_loopback)]
 
 

@@ -7,7 +7,8 @@ quarter of them, or all when none is busy), the calling thread claims as many du
 free threads (at most one per account, none of an account this worker has in flight or whose outcome is
 not recorded yet), prepares them (a few statements for the whole batch, marking them sending) and hands
 each to a thread. A recorder thread (its own app context, so its own session and connection) records the
-outcomes of the calls that ended, all that ended since it last looked in one transaction. So the
+outcomes of the calls that ended, all that ended since it last looked in one transaction, at most every
+RECORD_INTERVAL_SECONDS (sooner when all the threads' calls ended or the claiming thread waits). So the
 database work is done per batch, not per share, and the batches grow by themselves when the database
 falls behind; the database pool needs two connections (config.py's publishing_pool_options gives it
 PUBLISH_THREADS + 1). It never waits for a slow account before claiming more. The job returns when
@@ -37,6 +38,12 @@ RECOVERY_INTERVAL_SECONDS = 2.0
 # a claim per finished call would cost the database more than the moment a thread waits.
 CLAIM_FOR_EVERY = 4
 
+# The recorder writes what ended at most this often (sooner when every thread's call has ended, or the
+# claiming thread waits on it): the calls that end meanwhile share its transaction, so a recording's
+# statements (locks, points, rollups) are paid per batch, not per call. It only delays an account's next
+# share by as much (its outcome must be recorded first), never the calls of other accounts.
+RECORD_INTERVAL_SECONDS = 0.05
+
 _worker_id: str | None = None
 
 
@@ -54,12 +61,14 @@ class _Recorder:
     PUBLISH_THREADS=1, in the claiming thread when `step` is called. Until its outcome is recorded, a
     share's account counts as busy (a 429 not yet written down must still hold the account's next share)."""
 
-    def __init__(self, app: Flask, *, worker_id: str, now: datetime | None, threaded: bool):
-        self.app, self.worker_id, self.now = app, worker_id, now
+    def __init__(self, app: Flask, *, worker_id: str, now: datetime | None, threaded: bool, threads: int = 1):
+        self.app, self.worker_id, self.now, self.threads = app, worker_id, now, threads
         self.counts: Counter = Counter()
         self.pending: dict[int, int] = {}  # share id → account id: sent, not recorded yet
         self.ended_calls: list[dispatch.Sent] = []
         self.recording = self.closed = False
+        self.urgent = False  # the claiming thread waits until what ended is recorded: record at once
+        self.last_cycle = 0.0  # time.monotonic() when the last recording started
         self.freed = False  # accounts became free (outcomes recorded) since the claiming thread last looked
         self.changed = Condition()
         self.thread = Thread(target=self._run, name="publish-recorder", daemon=True) if threaded else None
@@ -94,7 +103,10 @@ class _Recorder:
             self._record_next()
             return
         with self.changed:
+            self.urgent = True
+            self.changed.notify_all()
             self.changed.wait_for(lambda: not (self.ended_calls or self.recording) or not self.thread.is_alive())
+            self.urgent = False
 
     def close(self) -> None:
         """Record what is left, then stop."""
@@ -143,6 +155,10 @@ class _Recorder:
                     self.changed.wait_for(lambda: self.ended_calls or self.closed)
                     if self.closed and not self.ended_calls:
                         return
+                    # Let more calls end into this batch, until the interval since the last one is up.
+                    self.changed.wait_for(lambda: self.closed or self.urgent or len(self.ended_calls) >= self.threads,
+                                          timeout=self.last_cycle + RECORD_INTERVAL_SECONDS - time.monotonic())
+                self.last_cycle = time.monotonic()
                 self._record_next()
 
 
@@ -158,7 +174,7 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
     in_flight: dict[Future, int] = {}  # → its share's account
     # PUBLISH_THREADS=1: every call and record in this thread (a test's session shares one connection)
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="publish") if threads > 1 else None
-    recorder = _Recorder(app, worker_id=worker_id, now=now, threaded=pool is not None)
+    recorder = _Recorder(app, worker_id=worker_id, now=now, threaded=pool is not None, threads=threads)
 
     def send(outbound: dispatch.Outbound) -> Future:
         recorder.sending(outbound)

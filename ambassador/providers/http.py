@@ -17,12 +17,25 @@ from typing import Any
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 
-from ..infra.safe_http import UnsafeAddress
+from ..infra.safe_http import CONNECTIONS_PER_HOST, UnsafeAddress, shared_session
 from .base import ErrorKind, ProviderError, TokenSet
 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
-_session = requests.Session()
+
+
+def _new_session() -> requests.Session:
+    """The session for the networks' fixed API hosts (X, LinkedIn, Facebook): one for every account and
+    thread, so its connections are kept alive and reused; it keeps no cookies (infra/safe_http.py)."""
+    session = shared_session(requests.Session())
+    adapter = HTTPAdapter(pool_maxsize=CONNECTIONS_PER_HOST)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+_session = _new_session()
 
 
 def _now() -> datetime:

@@ -163,6 +163,38 @@ def test_request_hands_back_error_answers_for_the_adapter_to_read(slow_server):
         http.request("GET", f"{refused_url()}/x", idempotent=True)
 
 
+# --- shared sessions: connections kept alive, no cookies --------------------------------------------
+
+@pytest.fixture(scope="module")
+def cookie_server():
+    """Sets a cookie on every answer; says which client port (so which connection) the request came on
+    and which cookies it carried."""
+    app = Flask(__name__)
+
+    @app.get("/who")
+    def who():
+        response = jsonify(port=request.environ["REMOTE_PORT"], cookies=request.cookies.to_dict())
+        response.set_cookie("session", f"member-{request.args.get('member', '?')}")
+        return response
+
+    with serve(app) as base_url:
+        yield base_url
+
+
+def _sessions():
+    from ambassador.infra import safe_http
+
+    return [None, safe_http.session_for(allow_loopback=True)]  # None: http.py's own, for fixed API hosts
+
+
+@pytest.mark.parametrize("session", _sessions(), ids=["api-hosts", "member-hosts"])
+def test_shared_sessions_reuse_connections_and_keep_no_cookies(cookie_server, session):
+    first = http.send("GET", f"{cookie_server}/who?member=1", idempotent=True, session=session).json()
+    second = http.send("GET", f"{cookie_server}/who?member=2", idempotent=True, session=session).json()
+    assert second["cookies"] == {}  # member 1's cookie does not ride along on member 2's call
+    assert second["port"] == first["port"]  # the same kept-alive connection
+
+
 # --- OAuth token endpoints ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

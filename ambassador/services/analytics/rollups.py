@@ -44,6 +44,7 @@ to another campaign.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -111,9 +112,14 @@ def _campaigns(conn: sa.Connection, post_ids: set[int]) -> dict[int, int]:
     ids = sorted(post_ids - {NO_ID})
     found: dict[int, int] = {}
     for start in range(0, len(ids), _CHUNK):
-        found.update(conn.execute(sa.select(Post.id, Post.campaign_id)
-                                  .where(Post.id.in_(ids[start:start + _CHUNK]))).tuples().all())
+        found.update(conn.execute(_campaigns_statement(), {"ids": ids[start:start + _CHUNK]}).tuples().all())
     return found
+
+
+@functools.cache
+def _campaigns_statement() -> sa.Select:
+    """Built once (its cache key too): every batch of events reads its posts' campaigns."""
+    return sa.select(Post.id, Post.campaign_id).where(Post.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 SUMS = ("points", "shares", "clicks", "engagement")

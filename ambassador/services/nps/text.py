@@ -20,7 +20,6 @@ from functools import cache
 
 import snowballstemmer
 import sqlalchemy as sa
-import yake
 
 from ...extensions import db
 from ...models import ResponseTag, Survey, SurveyResponse, TagSource, Theme
@@ -48,11 +47,20 @@ def language_of(code: str | None) -> str:
     return code if code in LANGUAGES else "en"
 
 
+def _keyword_extractor(**settings):
+    """YAKE's extractor. YAKE (with the numpy and networkx it brings) is imported on first use: a process
+    that never reads NPS comments (a publishing worker, most web requests) does not pay ~1 s of CPU for it
+    at start."""
+    import yake
+
+    return yake.KeywordExtractor(**settings)
+
+
 @cache
 def stop_words(lang: str) -> frozenset[str]:
     """YAKE's stop word list for the language, plus a few intensifiers."""
     lang = language_of(lang)
-    listed = yake.KeywordExtractor(lan=lang).stopword_set
+    listed = _keyword_extractor(lan=lang).stopword_set
     return frozenset(w for w in listed if w) | EXTRA_STOP_WORDS[lang]
 
 
@@ -98,7 +106,7 @@ def _yake_candidates(texts: list[str], lang: str) -> dict[str, float]:
     document = "\n".join(t.strip().rstrip(".!?") + "." for t in texts if t.strip())
     if not document:
         return {}
-    extractor = yake.KeywordExtractor(lan=lang, n=1, top=CANDIDATES_PER_LANGUAGE, dedup_lim=1.0,
+    extractor = _keyword_extractor(lan=lang, n=1, top=CANDIDATES_PER_LANGUAGE, dedup_lim=1.0,
                                       stopwords=stop_words(lang))
     best: dict[str, float] = {}
     for phrase, score in extractor.extract_keywords(clean(document)):
