@@ -80,7 +80,7 @@ def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
         # few sharers who are not ambassadors (managers, curators, admins), looked up by their ids.
         others = board_standings.kept(("not ambassadors", org_id), lambda: list(db.session.scalars(
             sa.select(Membership.id).where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
-                                           Membership.role != Role.AMBASSADOR))))
+                                           Membership.role != Role.AMBASSADOR))), org_id=org_id)
         sharing_others = db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(
             Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
             Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.membership_id.in_(others),
@@ -104,9 +104,9 @@ def _totals(org_id: int, window: Window):
         .where(RollupPostDay.org_id == org_id, *_in_window(window))).one()
     ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
                   Membership.role == Role.AMBASSADOR]
-    # Kept a minute by this process, as the boards' member counts (services/analytics/board_standings.py).
+    # Kept by this process while the rollup stamp stays, as the boards' member counts (board_standings.py).
     ambassadors = board_standings.kept(("ambassadors", org_id), lambda: int(db.session.scalar(
-        sa.select(sa.func.count()).select_from(Membership).where(*ambassador)) or 0))
+        sa.select(sa.func.count()).select_from(Membership).where(*ambassador)) or 0), org_id=org_id)
     return Totals(shares=int(sums.shares), clicks=int(sums.clicks), points=int(sums.points),
                   ambassadors=int(ambassadors), sharing=int(_sharing_ambassadors(org_id, window, ambassador)))
 
