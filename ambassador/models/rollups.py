@@ -125,9 +125,10 @@ class StandingCount(Model):
 
 
 class RollupStamp(Model):
-    """A number per organization that every transaction changing what its boards read (standings, standing
-    counts, cells, members, names, teams) moves on, just before it commits (services/analytics/stamps.py):
-    a board kept in a process's memory is valid while the stamp it was computed under is still the one here."""
+    """A number per organization that every transaction changing what its boards and overview read (standings,
+    standing counts, cells, members, names, teams, posts) replaces with a new random one, just before it commits
+    (services/analytics/stamps.py): a figure kept in a process's memory is valid while the stamp it was computed
+    under is still the one here."""
 
     __tablename__ = "rollup_stamp"
 

@@ -5,8 +5,8 @@ Revises: h11lang00001
 Create Date: 2026-12-05 12:00:00
 
 Boards computed from the standings are kept in each process's memory under the organization's stamp, and
-used while the stamp in the database is still the same (services/analytics/stamps.py). No row = stamp 0; the
-first change writes 1, so boards kept before the upgrade are never used after it.
+used while the stamp in the database is still the same (services/analytics/stamps.py). No row = stamp 0; every
+change writes a new random stamp.
 """
 import sqlalchemy as sa
 from alembic import op

@@ -182,7 +182,7 @@ def board(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int, me_
         stamp = stamps.current(org_id)
     computed = fresh(stamp)
     current, before = computed.keys
-    if current is not None and (before is not None or not compare) and not writing():
+    if stamp and current is not None and (before is not None or not compare) and not writing():
         _put(key, Kept(stamp=stamp, keys=(current, before if compare else None),
                        rows=[replace(row, teams=list(row.teams)) for row in computed.board.rows],
                        total=computed.board.total, compared=computed.board.compared))

@@ -108,7 +108,7 @@ def kept(key: tuple, compute: Callable[[], T], *, org_id: int, stamp: int | None
     """A figure about the organization's members (how many, who has which role) kept by this process while the
     organization's stamp is `stamp` (read when not given)."""
     stamp = stamps.current(org_id) if stamp is None else stamp
-    if stamps.pending():
+    if not stamp or stamps.pending():
         return compute()
     with _counts_lock:
         found = _counts.get(key)

@@ -18,9 +18,12 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from ...infra.upsert import upsert
 from ...models import (
+    Campaign,
     Click,
     Membership,
+    Organization,
     PointsEntry,
+    Post,
     Share,
     Team,
     User,
@@ -66,10 +69,12 @@ def _member_changed(member: Membership) -> bool:
 
 
 def _mark(session: Session) -> None:
-    """Members and teams written, people renamed or given another email (a board shows the email's name when
-    there is no name): their organizations' stamps move on at commit (services/analytics/stamps.py)."""
+    """Members, teams, posts and campaigns written (names and titles shown with the figures), people renamed or
+    given another email (a board shows the email's name when there is no name): their organizations' stamps move
+    on at commit (services/analytics/stamps.py)."""
     orgs = {obj.org_id for group in (session.new, session.dirty, session.deleted) for obj in group
-            if isinstance(obj, Membership | Team)}
+            if isinstance(obj, Membership | Team | Post | Campaign)}
+    orgs.update(obj.id for obj in session.new if isinstance(obj, Organization))  # its first stamp
     people = [obj.id for obj in session.dirty if isinstance(obj, User)
               and any(getattr(sa.inspect(obj).attrs, name).history.has_changes() for name in ("name", "email"))]
     if people:
