@@ -175,11 +175,11 @@ def board(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int, me_
         if me_id is not None:
             stamp, mine = _mine(org_id, kept, scope, me_id)
         else:
-            stamp, mine = stamps.current(org_id), []
+            stamp, mine = stamps.seen(org_id), []
         if stamp == kept.stamp and not writing():  # (the statement flushed what was pending: marks are set)
             return _view(org_id, kept, scope, me_id, mine)
     else:
-        stamp = stamps.current(org_id)
+        stamp = stamps.seen(org_id)
     computed = fresh(stamp)
     current, before = computed.keys
     if stamp and current is not None and (before is not None or not compare) and not writing():
