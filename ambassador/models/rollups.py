@@ -124,6 +124,18 @@ class StandingCount(Model):
     sharers: Mapped[int] = mapped_column(default=0)  # standings with shares > 0
 
 
+class RollupStamp(Model):
+    """A number per organization that every transaction changing what its boards and overview read (standings,
+    standing counts, cells, members, names, teams, posts) replaces with a new random one, just before it commits
+    (services/analytics/stamps.py): a figure kept in a process's memory is valid while the stamp it was computed
+    under is still the one here."""
+
+    __tablename__ = "rollup_stamp"
+
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class RollupPostDay(Measures, Model):
     """The same activity per org-local day × post × network, without the member: the overview's totals,
     series and top posts sum a few hundred rows instead of every member's cells."""

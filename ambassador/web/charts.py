@@ -7,9 +7,11 @@ chart says exactly what its data table says.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 
-from flask_babel import format_date
+from babel import dates as babel_dates
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from .. import networks
@@ -24,8 +26,16 @@ def network_labels() -> dict[str, str]:
     return {code: network.label for code, network in networks.NETWORKS.items()}
 
 
+def day_labels(days: Iterable[date], pattern: str) -> dict[date, str]:
+    """{day: label} in the request's language: Babel's format_date with the locale looked up once (the same text as
+    the `dateformat` filter, which looks it up again for each of a 90-day table's 180 dates)."""
+    locale = get_locale()
+    return {day: babel_dates.format_date(day, pattern, locale=locale) for day in days}
+
+
 def _days(days: Sequence[DayStat]) -> list[str]:
-    return [format_date(d.day, DAY_FORMAT) for d in days]
+    labels = day_labels((d.day for d in days), DAY_FORMAT)
+    return [labels[d.day] for d in days]
 
 
 def comparison(data: Comparison, engagement: DailyComparison | None = None) -> dict:

@@ -80,9 +80,11 @@ def overview():
     engaged = engagement.compare_daily(org=g.org, scope=scope, window=window)
     specs = {"trend": charts.comparison(compared, engaged), "networks": charts.breakdown(parts.networks),
              "teams": charts.breakdown(parts.teams), "campaigns": charts.breakdown(parts.campaigns)}
+    day_labels = charts.day_labels([d.day for d in compared.current + compared.previous], "EEE d MMM")
     return render_template("leaderboard/overview.html", report=report, window=window, errors=errors,
                            periods=OVERVIEW_PERIODS, compared=compared, engaged=engaged, parts=parts, specs=specs,
-                           top_campaigns=trends.TOP_CAMPAIGNS, rebuilding=rebuild.rebuilding(g.org.id))
+                           day_labels=day_labels, top_campaigns=trends.TOP_CAMPAIGNS,
+                           rebuilding=rebuild.rebuilding(g.org.id))
 
 
 @bp.route("/overview/<any('top-posts', 'per-day', 'top-ambassadors'):table>.<any(csv, xlsx):fmt>")

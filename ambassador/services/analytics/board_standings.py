@@ -8,7 +8,6 @@ every negative one, listed by name (rules: services/analytics/boards.py).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Membership, MemberStatus, Standing, StandingCount, Team, User
 from ...models.organization import membership_team
-from . import standing_counts
+from . import stamps, standing_counts
 from .boards import Board, BoardRow, Scope, competition_ranks, display_name, sort_name, team_names
 
 
@@ -91,11 +90,12 @@ def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]])
 
 
 # How many members a board ranks ("rank 12 of 100,000"): counting 100,000 index entries takes ~10 ms, so each
-# process keeps the figure for COUNT_SECONDS; a membership written in this process forgets them at once
-# (rollups' session listener), one written by another process shows within COUNT_SECONDS.
-COUNT_SECONDS = 60.0
+# process keeps the figure while the organization's rollup stamp stays the same (services/analytics/stamps.py:
+# every membership written, in any process, moves it on at commit). A transaction that changed members and has
+# not committed counts afresh (its changes may roll back); a membership written in this process also forgets
+# the figures at once (rollups' session listener).
 T = TypeVar("T")
-_counts: dict[tuple, tuple[float, Any]] = {}
+_counts: dict[tuple, tuple[int, Any]] = {}
 _counts_lock = threading.Lock()
 
 
@@ -104,23 +104,27 @@ def forget_counts() -> None:
         _counts.clear()
 
 
-def kept(key: tuple, compute: Callable[[], T]) -> T:
-    """A figure about the members (how many, who has which role) kept COUNT_SECONDS by this process."""
-    now = time.monotonic()
+def kept(key: tuple, compute: Callable[[], T], *, org_id: int, stamp: int | None = None) -> T:
+    """A figure about the organization's members (how many, who has which role) kept by this process while the
+    organization's stamp is `stamp` (read when not given)."""
+    stamp = stamps.current(org_id) if stamp is None else stamp
+    if not stamp or stamps.pending():
+        return compute()
     with _counts_lock:
         found = _counts.get(key)
-    if found is not None and now - found[0] < COUNT_SECONDS:
+    if found is not None and found[0] == stamp:
         return found[1]
     value = compute()
     with _counts_lock:
-        _counts[key] = (now, value)
+        _counts[key] = (stamp, value)
     return value
 
 
-def ranked_count(org_id: int, scope: Scope) -> int:
+def ranked_count(org_id: int, scope: Scope, stamp: int | None = None) -> int:
     """How many members the board ranks."""
     return kept(("ranked", org_id, scope.team_id, scope.kind), lambda: int(db.session.scalar(
-        sa.select(sa.func.count()).select_from(Membership).where(*_ranked_members(org_id, scope))) or 0))
+        sa.select(sa.func.count()).select_from(Membership).where(*_ranked_members(org_id, scope))) or 0),
+        org_id=org_id, stamp=stamp)
 
 
 def ranks_of(org_id: int, key: str, scope: Scope, totals: set[int], total: int | None = None) -> dict[int, int]:
@@ -158,8 +162,8 @@ def _my_row(org_id: int, key: str, scope: Scope, me_id: int, total: int) -> Boar
                     kind=member.member_kind, teams=[], points=points, shares=shares, clicks=clicks)
 
 
-def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None) -> Board:
-    total = ranked_count(org_id, scope)
+def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None, stamp: int | None = None) -> Board:
+    total = ranked_count(org_id, scope, stamp)
     positive = _positive(org_id, key, scope, limit) if limit > 0 else []
     ranks = competition_ranks([r.points for r in positive])
     listed = list(positive)
@@ -183,15 +187,17 @@ def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None)
     return result
 
 
-def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[int]) -> dict[int, int]:
-    """{member id: rank} in window `key` for the given members whose totals there are not all 0."""
+def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[int],
+                   total: int | None = None) -> dict[int, int]:
+    """{member id: rank} in window `key` for the given members whose totals there are not all 0 (`total`: how
+    many members the scope ranks, when known)."""
     if not membership_ids:
         return {}
     rows = db.session.execute(sa.select(Standing.membership_id, Standing.points)
                               .where(*_in_scope(org_id, key, scope), Standing.membership_id.in_(membership_ids),
                                      sa.or_(Standing.points != 0, Standing.shares != 0, Standing.clicks != 0)))
     found = {mid: int(points) for mid, points in rows}
-    by_points = ranks_of(org_id, key, scope, set(found.values()))
+    by_points = ranks_of(org_id, key, scope, set(found.values()), total)
     return {mid: by_points[points] for mid, points in found.items()}
 
 

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Campaign, Organization, Team
-from . import board_cells, board_standings, periods, standings
+from . import board_cache, board_cells, board_standings, periods, standings
+from .board_cache import Span
 from .boards import Board, BoardRow, Scope, clean_kind
 from .exports import BATCH, Table, query_rows, safe_cell
 from .periods import Window
@@ -52,38 +53,54 @@ def remember_range(*, org_id: int, window: Window) -> None:
             standings.touch(conn, org_id=org_id, key=key)
 
 
-def _compare(result: Board, *, org_id: int, before: Window, key: str | None, scope: Scope) -> None:
-    """Each listed row's rank in `before` (read from its standings window `key`, else summed from the cells)."""
+def _compare(result: Board, *, org_id: int, before: Span, key: str | None, scope: Scope) -> None:
+    """Each listed row's rank in the days `before` (read from their standings window `key`, else summed from the
+    cells)."""
     ids = [row.membership_id for row in result.listed]
     if key is not None:
-        ranks = board_standings.previous_ranks(org_id=org_id, key=key, scope=scope, membership_ids=ids)
+        ranks = board_standings.previous_ranks(org_id=org_id, key=key, scope=scope, membership_ids=ids,
+                                               total=result.total)
     else:
-        assert before.first_day is not None and before.last_day is not None
-        ranks = board_cells.previous_ranks(org_id=org_id, first=before.first_day, last=before.last_day, scope=scope,
-                                           membership_ids=ids)
+        first, last = before
+        assert first is not None and last is not None
+        ranks = board_cells.previous_ranks(org_id=org_id, first=first, last=last, scope=scope, membership_ids=ids)
     for row in result.listed:
         row.previous_rank = ranks.get(row.membership_id)
     result.compared = True
+
+
+def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | None, me_id: int | None,
+           stamp: int | None) -> board_cache.Fresh:
+    """The board computed from the standings when a built window holds its days, else summed from the cells."""
+    keys = standings.keys_for(db.session.connection(), org_id=org_id, spans=spans)
+    key = keys[0] if limit is not None else None
+    (first, last) = spans[0]
+    if key is not None and limit is not None:
+        result = board_standings.board(org_id=org_id, key=key, scope=scope, limit=limit, me_id=me_id, stamp=stamp)
+    else:
+        result = board_cells.board(org_id=org_id, first=first, last=last, scope=scope, limit=limit, me_id=me_id)
+    if len(spans) > 1:
+        _compare(result, org_id=org_id, before=spans[1], key=keys[1], scope=scope)
+    return board_cache.Fresh(board=result, keys=(key, keys[1] if len(keys) > 1 else None))
 
 
 def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str | None = None,
           campaign_id: int | None = None, network: str | None = None, limit: int | None = 20,
           me_id: int | None = None, compare: bool = False) -> Board:
     """The top `limit` rows (all when None) plus the row of member `me_id`; with `compare`, each listed row's
-    rank in the period of equal length before."""
+    rank in the period of equal length before. A board read again while nothing it reads changed comes from
+    this process's memory (services/analytics/board_cache.py)."""
     scope = Scope(team_id=team_id, kind=clean_kind(kind), campaign_id=campaign_id, network=network or None)
-    before = periods.previous(db.session.get_one(Organization, org_id), window) if compare else None
-    spans = [(w.first_day, w.last_day) for w in ((window, before) if before else (window,))]
-    keys = standings.keys_for(db.session.connection(), org_id=org_id, spans=spans)
-    key = keys[0] if limit is not None else None
-    if key is not None and limit is not None:
-        result = board_standings.board(org_id=org_id, key=key, scope=scope, limit=limit, me_id=me_id)
-    else:
-        result = board_cells.board(org_id=org_id, first=window.first_day, last=window.last_day, scope=scope,
-                                   limit=limit, me_id=me_id)
-    if before is not None:
-        _compare(result, org_id=org_id, before=before, key=keys[1], scope=scope)
-    return result
+    before = periods.previous_days(window) if compare else None
+    spans: tuple[Span, ...] = ((window.first_day, window.last_day),) + ((before,) if before else ())
+
+    def fresh(stamp: int | None) -> board_cache.Fresh:
+        return _fresh(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id, stamp=stamp)
+
+    if limit is None:
+        return fresh(None).board
+    return board_cache.board(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id,
+                             compare=bool(before), fresh=fresh)
 
 
 def my_rank(*, org_id: int, window: Window, membership_id: int, team_id: int | None = None,

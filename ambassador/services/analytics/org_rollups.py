@@ -11,22 +11,38 @@ count (as on the leaderboard).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, RollupCell, RollupPostDay
 from ...models.organization import membership_team
-from . import standing_counts, standings
+from . import stamps, standing_counts, standings
 from .periods import Window
+
+T = TypeVar("T")
+
+
+def kept(compute: Callable[..., T]) -> Callable[..., T]:
+    """A figure of (org_id, window), kept by the process while the organization's rollup stamp stays the same
+    (services/analytics/stamps.py): a page read again does not sum the same rows again. Readers must not change
+    what it returns."""
+    @functools.wraps(compute)
+    def read(*, org_id: int, window: Window, **kw) -> T:
+        key = (compute.__module__, compute.__name__, window.first_day, window.last_day, tuple(sorted(kw.items())))
+        return stamps.kept(org_id, key, lambda: compute(org_id=org_id, window=window, **kw))
+    return read
 
 
 def _days(column, window: Window) -> list:
     return [column >= window.first_day, column <= window.last_day] if window.bounded else []
 
 
+@kept
 def daily(*, org_id: int, window: Window) -> dict[date, tuple[int, int, int]]:
     """{day: (counted shares, counted clicks, earned points)} for the days with any."""
     rows = db.session.execute(
@@ -37,6 +53,7 @@ def daily(*, org_id: int, window: Window) -> dict[date, tuple[int, int, int]]:
     return {day: (int(shares), int(clicks), int(points)) for day, shares, clicks, points in rows}
 
 
+@kept
 def engagement_daily(*, org_id: int, window: Window) -> dict[date, int]:
     """{day: engagement gained that day} for the days with post totals: the increases of the readings the
     engagement job took that day, on the organization's shares of any day (services/analytics/engagement.py)."""
@@ -58,6 +75,7 @@ def _pairs(rows: Iterable) -> tuple[dict, dict]:
     return shares, clicks
 
 
+@kept
 def by_network(*, org_id: int, window: Window) -> tuple[dict, dict]:
     """({network: counted shares}, {network: counted clicks})."""
     return _pairs(db.session.execute(
@@ -67,6 +85,7 @@ def by_network(*, org_id: int, window: Window) -> tuple[dict, dict]:
         .group_by(RollupPostDay.network)))
 
 
+@kept
 def by_campaign(*, org_id: int, window: Window) -> tuple[dict, dict]:
     """({campaign id: counted shares}, {campaign id: counted clicks})."""
     return _pairs(db.session.execute(
@@ -76,6 +95,7 @@ def by_campaign(*, org_id: int, window: Window) -> tuple[dict, dict]:
         .group_by(RollupPostDay.campaign_id)))
 
 
+@kept
 def by_team(*, org_id: int, window: Window) -> tuple[dict, dict]:
     """({team id or None: counted shares}, {team id or None: counted clicks}) of the sharing members."""
     key = standings.key_for(db.session.connection(), org_id=org_id, first=window.first_day, last=window.last_day)

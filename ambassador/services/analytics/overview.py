@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, Post, Role, RollupCell, RollupPostDay, Standing
-from . import board_standings, engagement, exports, leaderboard, standing_counts, trends
+from . import board_standings, engagement, exports, leaderboard, org_rollups, standing_counts, trends
 from . import emv as emv_service
 from .boards import Board
 from .exports import query_rows
@@ -80,7 +80,7 @@ def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
         # few sharers who are not ambassadors (managers, curators, admins), looked up by their ids.
         others = board_standings.kept(("not ambassadors", org_id), lambda: list(db.session.scalars(
             sa.select(Membership.id).where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
-                                           Membership.role != Role.AMBASSADOR))))
+                                           Membership.role != Role.AMBASSADOR))), org_id=org_id)
         sharing_others = db.session.scalar(sa.select(sa.func.count()).select_from(Standing).where(
             Standing.org_id == org_id, Standing.window == key, Standing.campaign_id == NO_ID,
             Standing.network == NO_NETWORK, Standing.team_id == 0, Standing.membership_id.in_(others),
@@ -95,7 +95,8 @@ def _sharing_ambassadors(org_id: int, window: Window, ambassador: list) -> int:
                              .where(*ambassador, Membership.id.in_(sharers))) or 0
 
 
-def _totals(org_id: int, window: Window):
+@org_rollups.kept
+def _totals(*, org_id: int, window: Window) -> Totals:
     """Shares, clicks, points and the two ambassador counts."""
     sums = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(RollupPostDay.shares), 0).label("shares"),
@@ -104,9 +105,9 @@ def _totals(org_id: int, window: Window):
         .where(RollupPostDay.org_id == org_id, *_in_window(window))).one()
     ambassador = [Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE,
                   Membership.role == Role.AMBASSADOR]
-    # Kept a minute by this process, as the boards' member counts (services/analytics/board_standings.py).
+    # Kept by this process while the rollup stamp stays, as the boards' member counts (board_standings.py).
     ambassadors = board_standings.kept(("ambassadors", org_id), lambda: int(db.session.scalar(
-        sa.select(sa.func.count()).select_from(Membership).where(*ambassador)) or 0))
+        sa.select(sa.func.count()).select_from(Membership).where(*ambassador)) or 0), org_id=org_id)
     return Totals(shares=int(sums.shares), clicks=int(sums.clicks), points=int(sums.points),
                   ambassadors=int(ambassadors), sharing=int(_sharing_ambassadors(org_id, window, ambassador)))
 
@@ -135,6 +136,7 @@ def _post_stat(row) -> PostStat:
     return PostStat(post_id=row.id, title=row.title, clicks=int(row.clicks), shares=int(row.shares))
 
 
+@org_rollups.kept
 def top_posts(*, org_id: int, window: Window, limit: int = TOP_POSTS) -> list[PostStat]:
     return [_post_stat(r) for r in db.session.execute(_top_posts_query(org_id, window).limit(limit))]
 
@@ -143,6 +145,7 @@ def series(*, org_id: int, window: Window) -> list[DayStat]:
     return trends.daily(scope=trends.Scope(org_id=org_id), window=window)
 
 
+@org_rollups.kept
 def clicks_by_network(*, org_id: int, window: Window) -> dict[str, int]:
     """Counted clicks in `window` per network of the tracked link they came through."""
     rows = db.session.execute(sa.select(RollupPostDay.network, sa.func.sum(RollupPostDay.clicks))
@@ -160,7 +163,7 @@ def earned_media_value(*, org_id: int, window: Window, impressions: Mapping[str,
 
 
 def overview(*, org_id: int, window: Window) -> Overview:
-    totals = _totals(org_id, window)
+    totals = _totals(org_id=org_id, window=window)
     top = leaderboard.board(org_id=org_id, window=window, limit=TOP_AMBASSADORS)
     top.rows = [row for row in top.rows if row.points > 0]
     return Overview(

@@ -107,6 +107,15 @@ def previous(org: Organization, window: Window) -> Window | None:
                        key="previous")
 
 
+def previous_days(window: Window) -> tuple[date, date] | None:
+    """The days of previous(): the same number of days, ending the day before `window` starts (None for all
+    time)."""
+    if window.first_day is None or window.last_day is None:
+        return None
+    length = (window.last_day - window.first_day).days + 1
+    return window.first_day - timedelta(days=length), window.first_day - timedelta(days=1)
+
+
 def all_time() -> Window:
     return Window(key="all")
 

@@ -42,7 +42,7 @@ from ...models import (
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
 from ..community.points import local_day
-from . import standings
+from . import stamps, standings
 from .periods import days_window
 from .rollups import CELL as _CELL
 from .rollups import POST_DAY as _POST_DAY
@@ -184,6 +184,7 @@ def rebuild_batch(*, org: Organization, batch: Batch) -> int:
     """Sum one run of days again from the raw rows (engagement from the snapshots); returns the number of cells
     written."""
     conn = db.session.connection()
+    stamps.changed({org.id})
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("LOCK TABLE rollup_cell, rollup_post_day IN SHARE ROW EXCLUSIVE MODE")
     in_batch = [_CELL.c.org_id == org.id, _CELL.c.day >= batch.first, _CELL.c.day <= batch.last]

@@ -18,16 +18,19 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from ...infra.upsert import upsert
 from ...models import (
+    Campaign,
     Click,
     Membership,
+    Organization,
     PointsEntry,
+    Post,
     Share,
     Team,
     User,
 )
 from ...models.organization import membership_team
 from ...models.sharing import COUNTED_SHARE_STATUSES
-from . import board_standings, standings
+from . import board_standings, stamps, standings
 from .rollups import (
     CELL,
     POST_DAY,
@@ -65,6 +68,22 @@ def _member_changed(member: Membership) -> bool:
     return any(getattr(attrs, name).history.has_changes() for name in ("status", "kind", "teams"))
 
 
+def _mark(session: Session) -> None:
+    """Members, teams, posts and campaigns written (names and titles shown with the figures), people renamed or
+    given another email (a board shows the email's name when there is no name): their organizations' stamps move
+    on at commit (services/analytics/stamps.py)."""
+    orgs = {obj.org_id for group in (session.new, session.dirty, session.deleted) for obj in group
+            if isinstance(obj, Membership | Team | Post | Campaign)}
+    orgs.update(obj.id for obj in session.new if isinstance(obj, Organization))  # its first stamp
+    people = [obj.id for obj in session.dirty if isinstance(obj, User)
+              and any(getattr(sa.inspect(obj).attrs, name).history.has_changes() for name in ("name", "email"))]
+    if people:
+        orgs.update(session.connection().execute(
+            sa.select(Membership.org_id).where(Membership.user_id.in_(sorted(people)))).scalars())
+    if orgs:
+        stamps.changed(orgs, session)
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     orphaned = session.info.pop("rollups_team_members", None)
     if orphaned:  # members of a deleted team: those left in no team join the "no team" scope
@@ -73,6 +92,7 @@ def _after_flush(session: Session, _context: Any) -> None:
                                  .where(membership_team.c.membership_id.in_(sorted(orphaned)))).scalars())
         if orphaned - still:
             standings.left_without_team(conn, membership_ids=sorted(orphaned - still))
+    _mark(session)
     if any(isinstance(obj, Membership) for group in (session.new, session.dirty, session.deleted) for obj in group):
         board_standings.forget_counts()  # members joined, left or changed: boards count them again
     points: list[PointsRow] = []
@@ -149,4 +169,5 @@ def install() -> None:
         sa.event.listen(AppSession, "after_flush", _after_flush)
         sa.event.listen(AppSession, "before_flush", _before_flush)
         sa.event.listen(AppSession, "do_orm_execute", _on_execute)
+    stamps.install()
 

@@ -68,7 +68,7 @@ from ...models import (
 )
 from ...models.points import SPENDING_REASONS
 from ..community.points import zone_day
-from . import standings
+from . import stamps, standings
 
 CELL = cast(sa.Table, RollupCell.__table__)
 POST_DAY = cast(sa.Table, RollupPostDay.__table__)
@@ -156,6 +156,7 @@ def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None
     if not deltas:
         return
     conn = conn or db.session.connection()
+    stamps.changed({d.org_id for d in deltas})
     _lock_members(conn, {d.membership_id for d in deltas})
     campaigns = _campaigns(conn, {d.post_id for d in deltas})
     deltas = [replace(d, campaign_id=campaigns.get(d.post_id, NO_ID)) for d in deltas]

@@ -95,7 +95,7 @@ def rebuild_window(conn: sa.Connection, *, org_id: int, key: str) -> None:
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def _in_scope(org_id: int, key: str, scope: Scope) -> list:
+def in_scope(org_id: int, key: str, scope: Scope) -> list:
     conditions = [StandingCount.org_id == org_id, StandingCount.window == key,
                   StandingCount.campaign_id == scope.campaign_key, StandingCount.network == scope.network_key,
                   StandingCount.team_id == scope.team_key]
@@ -107,7 +107,7 @@ def _in_scope(org_id: int, key: str, scope: Scope) -> list:
 def members(org_id: int, key: str, scope: Scope, *conditions) -> int:
     """How many standings of the scope (with points matching `conditions`)."""
     return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StandingCount.members), 0))
-                                 .where(*_in_scope(org_id, key, scope), *conditions)) or 0)
+                                 .where(*in_scope(org_id, key, scope), *conditions)) or 0)
 
 
 def per_team(org_id: int, key: str) -> list[tuple[int, int, int]]:
@@ -122,7 +122,7 @@ def per_team(org_id: int, key: str) -> list[tuple[int, int, int]]:
 def sharers(org_id: int, key: str) -> int:
     """Members with a counted share in the window (every campaign, network and team)."""
     return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StandingCount.sharers), 0))
-                                 .where(*_in_scope(org_id, key, Scope()))) or 0)
+                                 .where(*in_scope(org_id, key, Scope()))) or 0)
 
 
 def above(org_id: int, key: str, scope: Scope, totals: set[int]) -> dict[int, int]:
@@ -131,5 +131,5 @@ def above(org_id: int, key: str, scope: Scope, totals: set[int]) -> dict[int, in
     sums = db.session.execute(
         sa.select(*(sa.func.coalesce(sa.func.sum(StandingCount.members).filter(StandingCount.points > value), 0)
                     for value in ordered))
-        .where(*_in_scope(org_id, key, scope), StandingCount.points > ordered[0])).one()
+        .where(*in_scope(org_id, key, scope), StandingCount.points > ordered[0])).one()
     return dict(zip(ordered, (int(n) for n in sums), strict=True))

@@ -42,7 +42,7 @@ from ...models import (
     utcnow,
 )
 from ...models.organization import membership_team
-from . import standing_counts
+from . import stamps, standing_counts
 from .boards import sort_name
 
 WINDOWS = ("all", "7", "30", "90", "quarter")
@@ -217,6 +217,7 @@ def left_without_team(conn: sa.Connection, *, membership_ids: Sequence[int]) -> 
 
 def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None) -> None:
     """(Re)build one window of one organization from the cells (the caller commits)."""
+    stamps.changed({org_id})
     # Claim the window row first: on PostgreSQL this waits for events adding to it and holds them off.
     upsert(conn, _WINDOW, [{"org_id": org_id, "window": key, "first_day": first, "last_day": last,
                             "built_at": utcnow(), "asked_at": utcnow()}],
@@ -233,6 +234,7 @@ def forget_member(conn: sa.Connection, membership_id: int) -> None:
 
 def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> None:
     """Rebuild one member's standings in every built window (after a status, kind or team change)."""
+    stamps.changed({org_id})
     forget_member(conn, membership_id)
     for w in _windows(conn, {org_id}, lock=True):
         _insert_from_cells(conn, org_id=org_id, key=w.window, first=w.first_day, last=w.last_day,
@@ -274,6 +276,7 @@ def touch(conn: sa.Connection, *, org_id: int, key: str) -> None:
 
 def forget_custom(conn: sa.Connection, *, org_id: int) -> None:
     """Drop every custom window (after a rebuild of the cells: they are asked for again when looked at)."""
+    stamps.changed({org_id})
     custom = [_STANDING.c.org_id == org_id, _STANDING.c.window.like("d:%")]
     conn.execute(sa.delete(_STANDING).where(*custom))
     standing_counts.forget(conn, org_id=org_id, window_like="d:%")
@@ -288,6 +291,7 @@ def _custom(conn: sa.Connection, *, org_id: int) -> int:
                              .order_by(_WINDOW.c.asked_at.desc())))
     drop = [r.window for i, r in enumerate(rows) if i >= CUSTOM_MAX or r.asked_at < utcnow() - CUSTOM_KEPT]
     if drop:
+        stamps.changed({org_id})
         conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window.in_(drop)))
         standing_counts.forget(conn, org_id=org_id, windows=drop)
         conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.in_(drop)))
