@@ -1,7 +1,7 @@
 """Rollup stamps: a number per organization that moves on with every change its boards read
 
 Revision ID: h14stamp0001
-Revises: h11lang00001
+Revises: h12data00001
 Create Date: 2026-12-05 12:00:00
 
 Boards computed from the standings are kept in each process's memory under the organization's stamp, and
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'h14stamp0001'
-down_revision = 'h11lang00001'
+down_revision = 'h12data00001'
 branch_labels = None
 depends_on = None
 
