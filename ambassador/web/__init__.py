@@ -5,12 +5,14 @@
 # the sections of a survey's hub to surveys.bp.
 from . import (  # noqa: F401
     accounts,
+    audit,
     auth,
     challenges,
     community,
     content,
     content_analytics,
     discussions,
+    event_hooks,
     feed,
     followups,
     health,
@@ -39,4 +41,6 @@ BLUEPRINTS = [
     surveys.bp, survey_public.bp, nps_insights.bp, followups.bp, promoters.bp, pulses.bp,  # NPS
     community.bp, rewards.bp, challenges.bp,  # keeping ambassadors engaged
     notify.bp,  # digests, chat webhooks
+    event_hooks.bp,  # signed event webhooks
+    audit.bp,  # who did what
 ]

@@ -43,7 +43,8 @@ MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None
                      ("invitations", "/members/invitations", None), ("invite", "/members/invite", None),
                      ("emv-settings", "/settings/earned-media-value", None)]
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None),
-                   ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None)]
+                   ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None),
+                   ("webhooks", "/settings/webhooks", None), ("audit-log", "/settings/audit", None)]
 # (label, email, pages); email None = not logged in
 USERS = [
     ("anonymous", None, ANONYMOUS),

@@ -120,6 +120,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("settings", "/settings"),
         ("members", "/members"),
         ("slack & teams", "/settings/chat"),
+        ("webhooks", "/settings/webhooks"),
+        ("audit log", "/settings/audit"),
     ]),
 }
 
