@@ -62,6 +62,15 @@ def test_test_event_delivery_log_and_redeliver(app, db, make, login, hook_receiv
     tasks.deliver_event_hooks()
     assert [r["headers"]["webhook-id"] for r in hook_receiver.received[-2:]] == [delivered.event_id] * 2
 
+    hook_id = hook.id
+    assert client.post(f"/settings/webhooks/{hook_id}/delete").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(EventHook, hook_id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EventHookDelivery)
+                             .where(EventHookDelivery.hook_id == hook_id)) == 0
+    assert db.session.scalar(sa.select(AuditEvent.target_label).where(AuditEvent.action == "webhook.deleted")) \
+        == hook_receiver.url
+
 
 def test_disable_and_enable_from_the_settings_form(app, db, make, login, hook_receiver):
     org = make.org()
