@@ -23,7 +23,7 @@ from .factories import Factory
 
 # Fixture modules shared across areas (their fixtures' names are unique in the suite).
 pytest_plugins = ("tests.services.analytics.leaderboard_data", "tests.services.publishing.oauth_fakes",
-                  "tests.services.notify.fake_chat")
+                  "tests.services.notify.fake_chat", "tests.services.hooks.receiver")
 
 PUBLIC_BASE_URL = "http://localhost"  # the test client's host, so links in pages can be followed
 

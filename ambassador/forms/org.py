@@ -58,6 +58,9 @@ class OrgSettingsForm(FlaskForm):
     posts_require_approval = BooleanField(_l("Posts need a manager's approval before they are published"))
     join_enabled = BooleanField(_l("Join links are switched on"))
     join_requires_approval = BooleanField(_l("People who join through a link wait for approval"))
+    audit_retention_days = IntegerField(
+        _l("Keep the audit log for (days)"), validators=[Optional(), NumberRange(min=30, max=3650)],
+        description=_l("Between 30 and 3650 days; older events are deleted every few hours."))
 
 
 class TeamForm(FlaskForm):

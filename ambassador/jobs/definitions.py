@@ -46,6 +46,9 @@ JOBS: list[Job] = [
     Job("send_digests", tasks.send_digests, 60 * 60),
     Job("post_weekly_results", tasks.post_weekly_results, 60 * 60),
     Job("deliver_webhooks", tasks.deliver_webhooks, 60),
+    # Every few seconds: the first retry of an event webhook is due 5 s after its first attempt.
+    Job("deliver_event_hooks", tasks.deliver_event_hooks, 10),
+    Job("purge_audit_events", tasks.purge_audit_events, 6 * 60 * 60),
 ]
 
 

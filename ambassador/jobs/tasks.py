@@ -11,8 +11,10 @@ from threading import Event
 from ..extensions import db
 from ..infra import database, throttle, uploads
 from ..services.analytics import rebuild as rollup_rebuild
+from ..services.audit import retention as audit_retention
 from ..services.challenges import runs as challenge_runs
 from ..services.community import badges
+from ..services.hooks import delivery as event_hook_delivery
 from ..services.notify import digest_content, digests, results, webhook_delivery
 from ..services.nps import followups, pulse_followups, pulse_mail, reminders
 from ..services.org import api_tokens, organizations, sessions
@@ -225,6 +227,46 @@ def deliver_webhooks(now: datetime | None = None) -> dict[str, int]:
         database.begin_write()
         counts[webhook_delivery.record(delivery_id, outcome, now=now)] += 1
     return dict(counts)
+
+
+def deliver_event_hooks(now: datetime | None = None) -> dict[str, int]:
+    """Sign and send the queued event webhooks (services/hooks/delivery.py): claims committed first,
+    each POST made outside any transaction, its result committed on its own (retries queued with backoff)."""
+    counts: Counter = Counter()
+    database.begin_write()
+    claimed = event_hook_delivery.claim_due(now=now)
+    db.session.commit()
+    for delivery_id in claimed:
+        if shutdown_requested.is_set():
+            break  # the rest of the claims go back to the queue when their lease expires
+        request = event_hook_delivery.prepare(delivery_id)
+        db.session.commit()  # no transaction (nor SQLite lock) held during the HTTP call
+        outcome = event_hook_delivery.post(request) if request is not None else None
+        database.begin_write()
+        counts[event_hook_delivery.record_attempt(delivery_id, outcome, now=now)] += 1
+        db.session.commit()
+    return dict(counts)
+
+
+def purge_audit_events(now: datetime | None = None) -> dict[str, int]:
+    """Delete audit events older than each organization's retention, a committed batch at a time."""
+    purged = 0
+    for org_id, days in audit_retention.retentions():
+        while not shutdown_requested.is_set():
+            database.begin_write()
+            count = audit_retention.purge_batch(org_id=org_id, days=days, now=now)
+            db.session.commit()
+            purged += count
+            if count < audit_retention.BATCH:
+                break
+    while not shutdown_requested.is_set():
+        database.begin_write()
+        count = audit_retention.purge_orphans_batch(now=now)
+        db.session.commit()
+        purged += count
+        if count < audit_retention.BATCH:
+            break
+    return {"purged": purged}
 
 
 def post_weekly_results(now: datetime | None = None) -> dict[str, int]:

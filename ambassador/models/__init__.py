@@ -54,6 +54,7 @@ from .enps import (
     PulseRound,
     PulseStatus,
 )
+from .event_hooks import EventHook, EventHookDelivery
 from .followups import FOLLOW_UP_STATUSES, FollowUp, FollowUpNote, FollowUpStatus, PassiveMessage
 from .notify import DELIVERY_STATUSES, WEBHOOK_KINDS, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookKind
 from .nps import (
@@ -109,7 +110,7 @@ __all__ = [
     "AutoShareOptIn", "BadgeAward",
     "CAMPAIGN_STATUSES", "Campaign", "CampaignStatus", "Click", "ClickInbox", "DELIVERY_STATUSES", "DeliveryStatus",
     "DigestFrequency", "Eligibility", "EmvChange",
-    "EmvRate", "EmvSettings", "EngagementSnapshot",
+    "EmvRate", "EmvSettings", "EngagementSnapshot", "EventHook", "EventHookDelivery",
     "FOLLOW_UP_STATUSES", "FollowUp",
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
     "MEMBER_STATUSES",

@@ -6,12 +6,14 @@
 from . import (  # noqa: F401
     accounts,
     api_tokens,
+    audit,
     auth,
     challenges,
     community,
     content,
     content_analytics,
     discussions,
+    event_hooks,
     feed,
     followups,
     health,
@@ -43,4 +45,6 @@ BLUEPRINTS = [
     community.bp, rewards.bp, challenges.bp,  # keeping ambassadors engaged
     notify.bp,  # digests, chat webhooks
     api_tokens.bp,  # tokens for the JSON API (ambassador/api)
+    event_hooks.bp,  # signed event webhooks
+    audit.bp,  # who did what
 ]

@@ -35,6 +35,7 @@ from ..services.org import (
     signup as signup_service,
 )
 from .context import active_memberships
+from .origin import request_origin
 from .service_call import service_call
 from .throttling import allowed_for_email, throttled, wait_text
 
@@ -108,7 +109,7 @@ def login():
     if form.validate_on_submit():
         with service_call():  # the attempt is counted (throttle) whatever the outcome
             result = accounts.authenticate(email=form.email.data, password=form.password.data,
-                                           remote_addr=request.remote_addr)
+                                           remote_addr=request.remote_addr, origin=request_origin())
         if result.throttled:
             form.password.errors.append(_("Too many failed attempts. Please wait %(wait)s and try again.",
                                           wait=wait_text(result.retry_after)))
@@ -135,6 +136,7 @@ def logout():
     if current_user.is_authenticated:
         with service_call():
             user_sessions.revoke(current_user.session_token)  # a copied cookie stops working too
+            accounts.record_sign_out(current_user, origin=request_origin())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -165,7 +167,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         with service_call(form, field="password") as call:
-            password_reset.reset_password(user, form.password.data)
+            password_reset.reset_password(user, form.password.data, origin=request_origin())
             start_session(user)  # commits the new password together with the new session
         if call.ok:
             flash(_("Your password is changed. Every other session is signed out."), "success")
@@ -280,7 +282,7 @@ def change_password():
     if form.validate_on_submit():
         with service_call(form, field="password") as call:
             accounts.change_own_password(current_user, current_password=form.current_password.data,
-                                         new_password=form.password.data)
+                                         new_password=form.password.data, origin=request_origin())
         if call.ok:
             flash(_("Your password is changed. Your other sessions are signed out."), "success")
             return redirect(url_for("auth.profile"))

@@ -20,6 +20,7 @@ from ..services.content import posts as post_service
 from ..services.content.campaigns import ContentError
 from ..services.publishing import feed, languages
 from .context import member_required, role_required, scoped_or_404
+from .origin import request_origin
 from .service_call import service_call, show_error
 
 bp = Blueprint("content", __name__)
@@ -293,7 +294,7 @@ def restore_post(post_id: int):
 @bp.route("/posts/<int:post_id>/approve", methods=["POST"])
 @manager_required
 def approve_post(post_id: int):
-    return _transition(post_id, approval.approve, _("Approved: ambassadors can share it."))
+    return _transition(post_id, approval.approve, _("Approved: ambassadors can share it."), origin=request_origin())
 
 
 @bp.route("/posts/<int:post_id>/send-back", methods=["POST"])
@@ -304,7 +305,7 @@ def send_back_post(post_id: int):
         item = scoped_or_404(Post, post_id)
         return render_template("content/post.html", post=item, review_form=form), 400
     return _transition(post_id, approval.request_changes, _("Sent back to the curator with your comment."),
-                       comment=form.comment.data)
+                       comment=form.comment.data, origin=request_origin())
 
 
 @bp.route("/review")

@@ -24,8 +24,11 @@ from ..forms.followups import (
     template_labels,
 )
 from ..models import FollowUp, Respondent, Role, Survey, utcnow
+from ..services.audit import actions
+from ..services.audit.log import record
 from ..services.nps import followups, invitations, respondent_privacy
 from .context import role_required, scoped_or_404
+from .origin import request_origin
 from .service_call import service_call
 
 bp = Blueprint("followups", __name__)
@@ -171,6 +174,10 @@ def respondent(respondent_id: int):
 def export(respondent_id: int):
     person = scoped_or_404(Respondent, respondent_id)
     body = json.dumps(respondent_privacy.export_respondent(respondent=person), ensure_ascii=False, indent=2)
+    with service_call():
+        record(actions.EXPORT_DOWNLOADED, org_id=g.org.id, actor=g.membership.user, origin=request_origin(),
+               target_type="respondent", target_id=person.id, target_label=f"respondent-{person.id}.json",
+               details={"format": "json"})
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="respondent-{person.id}.json"', "Cache-Control": "no-store"})
 

@@ -26,6 +26,7 @@ from ..infra.urls import absolute_url
 from ..models import Invitation, Membership, OutboxEmail, Role
 from ..services.org import imports, invitations, members, teams
 from .context import role_required, scoped_or_404
+from .origin import request_origin
 from .service_call import service_call
 
 bp = Blueprint("members", __name__)
@@ -80,7 +81,7 @@ def edit(membership_id: int):
         with service_call() as call:
             members.update_member(actor=g.membership, membership=membership,
                                   role=form.role.data if "role" in form else membership.role, kind=form.kind.data,
-                                  teams=teams.teams_by_ids(org=g.org, ids=form.teams.data))
+                                  teams=teams.teams_by_ids(org=g.org, ids=form.teams.data), origin=request_origin())
         if call.ok:
             flash(_("Changes to %(name)s saved.", name=membership.user.display_name), "success")
             return redirect(url_for("members.index"))
@@ -95,7 +96,8 @@ def change_status(membership_id: int, action: str):
     service, message = STATUS_ACTIONS[action]
     name = membership.user.display_name
     with service_call() as call:
-        service(actor=g.membership, membership=membership)
+        audited = {"origin": request_origin()} if action in ("deactivate", "reactivate") else {}
+        service(actor=g.membership, membership=membership, **audited)
         if action == "approve":
             members.send_approved_email(membership=membership, link=absolute_url("auth.login"))
     if call.ok:

@@ -14,6 +14,7 @@ from ..services.analytics import emv
 from ..services.org import branding, onboarding, teams
 from ..services.org import settings as org_settings
 from .context import role_required, scoped_or_404
+from .origin import request_origin
 from .service_call import service_call
 
 bp = Blueprint("org", __name__)
@@ -31,10 +32,12 @@ def settings():
     if form.validate_on_submit():
         values = org_settings.OrgSettings(**{key: form.data[key] for key in org_settings.OrgSettings.fields()})
         with service_call(form) as call:
-            org_settings.update_settings(org=g.org, settings=values)
+            org_settings.update_settings(org=g.org, settings=values, actor=g.membership.user,
+                                         origin=request_origin())
             theme = branding.set_brand_color(org=g.org, value=form.brand_color.data)
             if form.logo.data:
-                org_settings.set_logo(org=g.org, file_storage=form.logo.data)
+                org_settings.set_logo(org=g.org, file_storage=form.logo.data, actor=g.membership.user,
+                                      origin=request_origin())
         if call.ok:
             flash(_("Settings saved."), "success")
             if theme is not None and theme.adjusted:
@@ -91,7 +94,7 @@ def emv_settings():
 @admin_required
 def remove_logo():
     with service_call():
-        org_settings.remove_logo(org=g.org)
+        org_settings.remove_logo(org=g.org, actor=g.membership.user, origin=request_origin())
     flash(_("The logo is removed."), "success")
     return redirect(url_for("org.settings"))
 
@@ -100,7 +103,7 @@ def remove_logo():
 @admin_required
 def regenerate_join_token():
     with service_call():
-        org_settings.regenerate_join_token(org=g.org)
+        org_settings.regenerate_join_token(org=g.org, actor=g.membership.user, origin=request_origin())
     flash(_("A new join link is ready; the old one no longer works."), "success")
     return redirect(url_for("org.settings") + "#join")
 

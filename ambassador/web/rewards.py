@@ -18,6 +18,7 @@ from ..models.rewards import REDEMPTION_STATUSES, Redemption, RedemptionStatus, 
 from ..services.community import badges, points, redemptions, rewards
 from ..services.org import teams
 from .context import member_required, role_required, scoped_or_404
+from .origin import request_origin
 from .service_call import service_call
 
 bp = Blueprint("rewards", __name__)
@@ -150,9 +151,10 @@ def requests():
 DECISIONS = {
     "approve": (lambda r: redemptions.approve(redemption=r, actor=g.membership),
                 _l("“%(title)s” for %(name)s is approved.")),
-    "fulfil": (lambda r: redemptions.fulfil(redemption=r, actor=g.membership),
+    "fulfil": (lambda r: redemptions.fulfil(redemption=r, actor=g.membership, origin=request_origin()),
                _l("“%(title)s” for %(name)s is marked as fulfilled.")),
-    "refuse": (lambda r: redemptions.refuse(redemption=r, actor=g.membership, reason=request.form.get("reason", "")),
+    "refuse": (lambda r: redemptions.refuse(redemption=r, actor=g.membership, reason=request.form.get("reason", ""),
+                                            origin=request_origin()),
                _l("“%(title)s” for %(name)s is refused; the points went back.")),
 }
 

@@ -51,7 +51,8 @@ MANAGER = CURATOR + [("review", "/review", None), ("overview", "/overview", None
 ADMIN = MANAGER + [("settings", "/settings", None), ("teams", "/teams", None),
                    ("integration-tokens", "/org/integration-tokens", None),
                    ("chat-webhooks", "/settings/chat", None), ("outbox", "/outbox", None),
-                   ("sso-settings", "/settings/sso", None)]
+                   ("sso-settings", "/settings/sso", None),
+                   ("webhooks", "/settings/webhooks", None), ("audit-log", "/settings/audit", None)]
 # (label, email, pages); email None = not logged in
 USERS = [
     ("anonymous", None, ANONYMOUS),

@@ -150,6 +150,8 @@ ROLE_PAGES: dict[str, tuple[str | None, list[tuple[str, Visit]]]] = {
         ("member", lambda page, demo: page.goto(f"/members/{demo.member_id}")),
         ("erase member", lambda page, demo: page.goto(f"/members/{demo.member_id}/erase")),
         ("erase member after an error", _erase_with_a_wrong_address),
+        ("webhooks", "/settings/webhooks"),
+        ("audit log", "/settings/audit"),
     ]),
 }
 

@@ -40,6 +40,7 @@ from ...models import (
 )
 from ..community import announcements
 from ..community.points import zone_day
+from ..hooks import endpoints as hooks
 from ..notify import webhooks
 from . import scores
 from .texts import score_text
@@ -82,6 +83,13 @@ def end(*, challenge_id: int, now: datetime | None = None) -> bool:
         challenge = db.session.get_one(Challenge, challenge_id)
         db.session.refresh(challenge)
         _crown(challenge)
+        hooks.emit(challenge.org_id, "challenge.ended", {
+            "challenge_id": challenge.id, "title": challenge.title,
+            "ended_at": challenge.ended_at.isoformat() if challenge.ended_at else None,
+            "winners": [{"rank": w.rank, "name": w.name, "member_id": w.membership_id, "team_id": w.team_id,
+                         "score": w.score} for w in db.session.scalars(
+                sa.select(ChallengeWinner).where(ChallengeWinner.challenge_id == challenge.id)
+                .order_by(ChallengeWinner.rank, ChallengeWinner.id))]})
     return moved
 
 

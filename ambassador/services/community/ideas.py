@@ -12,6 +12,7 @@ from ...extensions import db
 from ...infra import uploads
 from ...models import Idea, IdeaComment, IdeaStatus, IdeaVote, Membership, Organization, utcnow
 from ...models.community import IDEA_STATUSES
+from ..hooks import endpoints as hooks
 from .participation import CommunityError, award, clean_text, insert_once, require_staff
 
 SORTS = ("votes", "newest")
@@ -77,6 +78,7 @@ def create_idea(*, org: Organization, membership: Membership, title: str, body: 
     db.session.add(idea)
     db.session.flush()
     award(org=org, membership=membership, reason="idea", ref=f"idea:{idea.id}")
+    hooks.emit(org.id, "idea.submitted", {"idea_id": idea.id, "title": idea.title, "member_id": membership.id})
     return idea
 
 

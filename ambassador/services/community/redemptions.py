@@ -27,6 +27,9 @@ from ...extensions import db
 from ...infra import database
 from ...models import Membership, Organization, PointsEntry, RedemptionStatus, utcnow
 from ...models.rewards import OPEN_REDEMPTION_STATUSES, Redemption, Reward
+from ..audit import actions as audit_actions
+from ..audit.log import Origin, record
+from ..hooks import endpoints as hooks
 from . import points
 from .rewards import unavailable_reason
 
@@ -89,6 +92,9 @@ def redeem(*, membership: Membership, reward: Reward) -> Redemption:
                                points=-reward.points_cost, ref=f"redemption:{redemption.id}",
                                day=points.local_day(org), note=reward.title[:255]))
     db.session.flush()
+    hooks.emit(org.id, "redemption.requested", {"redemption_id": redemption.id, "reward_id": reward.id,
+                                                "reward_title": reward.title, "points": redemption.points,
+                                                "member_id": membership.id})
     return redemption
 
 
@@ -109,7 +115,7 @@ def approve(*, redemption: Redemption, actor: Membership) -> Redemption:
     return redemption
 
 
-def fulfil(*, redemption: Redemption, actor: Membership) -> Redemption:
+def fulfil(*, redemption: Redemption, actor: Membership, origin: Origin | None = None) -> Redemption:
     """Mark as handed over (approving it on the way when it was still a request)."""
     now = utcnow()
     values: dict[str, object] = {"fulfilled_at": now}
@@ -117,7 +123,14 @@ def fulfil(*, redemption: Redemption, actor: Membership) -> Redemption:
         values.update(decided_by_id=actor.id, decided_at=now)
     if not _move(redemption, from_statuses=OPEN_REDEMPTION_STATUSES, to=RedemptionStatus.FULFILLED, **values):
         raise RedemptionError(_l("This redemption was already closed."))
+    _audit(audit_actions.REDEMPTION_FULFILLED, redemption, actor, origin)
     return redemption
+
+
+def _audit(action: str, redemption: Redemption, actor: Membership, origin: Origin | None, details=None) -> None:
+    record(action, org_id=redemption.org_id, actor=actor.user, origin=origin, target_type="redemption",
+           target_id=redemption.id, target_label=f"{redemption.reward_title} · {redemption.membership.user.email}",
+           details={"points": redemption.points, **(details or {})})
 
 
 def _refund(redemption: Redemption, note: str) -> PointsEntry:
@@ -134,7 +147,7 @@ def _refund(redemption: Redemption, note: str) -> PointsEntry:
     return entry
 
 
-def refuse(*, redemption: Redemption, actor: Membership, reason: str) -> Redemption:
+def refuse(*, redemption: Redemption, actor: Membership, reason: str, origin: Origin | None = None) -> Redemption:
     """Refuse with a reason the member sees; the points come back (once) and so does the item."""
     reason = (reason or "").strip()
     if not reason:
@@ -144,6 +157,7 @@ def refuse(*, redemption: Redemption, actor: Membership, reason: str) -> Redempt
                  decided_by_id=actor.id, decided_at=utcnow()):
         raise RedemptionError(_l("This redemption was already closed."))
     _refund(redemption, redemption.reward_title)
+    _audit(audit_actions.REDEMPTION_REJECTED, redemption, actor, origin, {"reason": reason[:500]})
     return redemption
 
 

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from ...errors import ServiceError
 from ...extensions import db
 from ...models import Membership, Organization, Post, PostStatus, Role, utcnow
+from ..audit import actions as audit_actions
+from ..audit.log import Origin, record
 
 EDITABLE = (PostStatus.DRAFT, PostStatus.CHANGES_REQUESTED, PostStatus.PENDING_APPROVAL, PostStatus.APPROVED)
 
@@ -51,15 +53,21 @@ def publish(*, post: Post, membership: Membership, org: Organization) -> str:
     return post.status
 
 
-def approve(*, post: Post, membership: Membership) -> None:
+def approve(*, post: Post, membership: Membership, origin: Origin | None = None) -> None:
     _require(membership, post, "manager")
     if post.status != PostStatus.PENDING_APPROVAL:
         raise ApprovalError(_l("Only a post waiting for review can be approved."))
     _approve(post, membership)
+    _audit(audit_actions.POST_APPROVED, post, membership, origin)
     db.session.flush()
 
 
-def request_changes(*, post: Post, membership: Membership, comment: str) -> None:
+def _audit(action: str, post: Post, membership: Membership, origin: Origin | None, details=None) -> None:
+    record(action, org_id=post.org_id, actor=membership.user, origin=origin, target_type="post",
+           target_id=post.id, target_label=post.title, details=details)
+
+
+def request_changes(*, post: Post, membership: Membership, comment: str, origin: Origin | None = None) -> None:
     _require(membership, post, "manager")
     if post.status != PostStatus.PENDING_APPROVAL:
         raise ApprovalError(_l("Only a post waiting for review can be sent back."))
@@ -69,6 +77,7 @@ def request_changes(*, post: Post, membership: Membership, comment: str) -> None
     post.status = PostStatus.CHANGES_REQUESTED
     post.review_comment = comment[:4000]
     post.reviewed_by_id = membership.user_id
+    _audit(audit_actions.POST_REJECTED, post, membership, origin, {"comment": comment[:500]})
     db.session.flush()
 
 

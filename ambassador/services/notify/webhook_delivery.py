@@ -25,7 +25,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...infra import crypto, safe_http
+from ...infra import crypto, outbox, safe_http
 from ...infra.database import changed_rows
 from ...models import DeliveryStatus, Organization, WebhookDelivery, WebhookEndpoint, WebhookKind, utcnow
 
@@ -112,19 +112,7 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 def claim_due(*, now: datetime | None = None, limit: int = BATCH) -> list[int]:
     """Claim (status sending, one attempt more) up to `limit` deliveries that are due; the caller commits."""
-    now = now or utcnow()
-    changed_rows(sa.update(WebhookDelivery)
-                 .where(WebhookDelivery.status == DeliveryStatus.SENDING, WebhookDelivery.claimed_at < now - CLAIM_TTL)
-                 .values(status=DeliveryStatus.QUEUED).execution_options(synchronize_session=False))
-    ids = db.session.scalars(sa.select(WebhookDelivery.id)
-                             .where(WebhookDelivery.status == DeliveryStatus.QUEUED,
-                                    WebhookDelivery.next_attempt_at <= now)
-                             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)).all()
-    return [delivery_id for delivery_id in ids if changed_rows(
-        sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
-                                         WebhookDelivery.status == DeliveryStatus.QUEUED)
-        .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=WebhookDelivery.attempts + 1)
-        .execution_options(synchronize_session=False))]
+    return outbox.claim_due(WebhookDelivery, now=now or utcnow(), claim_ttl=CLAIM_TTL, limit=limit)
 
 
 def prepare(delivery_id: int) -> Request | None:

@@ -39,6 +39,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ..hooks import endpoints as hooks
 from ..org.email_verification import require_verified
 
 DUE_AFTER = timedelta(days=3)
@@ -86,6 +87,10 @@ def open_for_response(*, response: SurveyResponse) -> FollowUp | None:
             db.session.add(follow_up)
     except IntegrityError:  # opened at the same moment by another request or the catch-up
         return db.session.scalar(sa.select(FollowUp).where(FollowUp.response_id == response.id))
+    hooks.emit(follow_up.org_id, "followup.opened", {
+        "follow_up_id": follow_up.id, "response_id": response.id, "survey_id": response.survey_id,
+        "score": response.score, "assignee_member_id": follow_up.assignee_membership_id,
+        "due_at": follow_up.due_at.isoformat()})
     if assignee is not None:
         _send_assigned_email(follow_up, assignee)
     return follow_up

@@ -42,6 +42,7 @@ from ...models import (
 )
 from ...models.nps import SURVEY_STATUSES
 from ..community import points
+from ..hooks import endpoints as hooks
 
 LANGUAGES = ("en", "nl", "fr")
 GROUPS = ("promoter", "passive", "detractor")
@@ -229,6 +230,9 @@ def _after_score(survey: Survey, membership: Membership | None, response: Survey
 
     followups.open_for_response(response=response)
     _reward(survey, membership, response)
+    hooks.emit(survey.org_id, "survey.answered", {
+        "response_id": response.id, "survey_id": survey.id, "score": response.score, "group": response.group,
+        "member_id": response.membership_id, "language": response.language})
 
 
 def _reward(survey: Survey, membership: Membership | None, response: SurveyResponse) -> None:

@@ -15,6 +15,9 @@ from ...extensions import db
 from ...infra import database, throttle
 from ...infra.addresses import visitor_address
 from ...models import User, utcnow
+from ..audit import actions as audit_actions
+from ..audit.log import Origin
+from ..audit.people import record_for_person
 from . import email_verification, password_policy, sessions
 from .password_policy import MIN_PASSWORD_LENGTH  # noqa: F401  (forms and the CLI read it here)
 
@@ -103,12 +106,13 @@ class LoginResult:
         return self.retry_after > 0
 
 
-def authenticate(*, email: str, password: str, remote_addr: str | None) -> LoginResult:
+def authenticate(*, email: str, password: str, remote_addr: str | None, origin: Origin | None = None) -> LoginResult:
     """Check a password, throttled per (account, address) and per address (works across processes).
 
     Every attempt is counted as a failure before the password is checked (so parallel guesses
     cannot pass the limit); a success then forgets the (account, address) failures and takes
-    back its count from the address. Ends the transaction (infra/throttle.py).
+    back its count from the address. Ends the transaction (infra/throttle.py); the audit event (a sign-in, or
+    a failure with its reason, in each of the person's organizations) is left for the caller to commit.
 
     An account whose address is not verified does not sign in: the right password gets the wrong
     password's answer, and a fresh confirmation link is emailed (services/org/email_verification.py).
@@ -118,23 +122,39 @@ def authenticate(*, email: str, password: str, remote_addr: str | None) -> Login
     visitor = visitor_address(remote_addr)  # an IPv6 /64 is one address: rotating within it resets nothing
     pair_key, address_key = throttle.key(pair.scope, email, visitor), throttle.key(address.scope, visitor)
     verdict = throttle.hit((pair, pair_key), (address, address_key))
+    origin = origin or Origin(ip=remote_addr)
     if not verdict.allowed:
+        _failed(find_user(email), email, origin, "throttled")
         return LoginResult(user=None, retry_after=verdict.retry_after)
     user = find_user(email)
     if not password_matches(user, password) or user is None:  # the KDF runs first, for unknown emails too
+        _failed(user, email, origin, "wrong_password" if user is not None else "unknown_address")
         return LoginResult(user=None)
     if not user.email_verified:
         # Exactly a wrong password's answer (the attempt stays counted): otherwise signing up with
         # someone's address and then logging in would tell whether the address was new.
         email_verification.send_again(user)
+        _failed(user, email, origin, "unverified_address")
         return LoginResult(user=None)
     database.begin_write()
     throttle.forgive(pair, pair_key, forget=True)
     throttle.forgive(address, address_key, forget=False)
+    record_for_person(audit_actions.SIGN_IN, user=user, origin=origin, details={"method": "password"})
     return LoginResult(user=user)
 
 
-def change_password(user: User, password: str, *, keep_session_token: str | None = None) -> None:
+def _failed(user: User | None, email: str, origin: Origin, reason: str) -> None:
+    database.begin_write()
+    record_for_person(audit_actions.SIGN_IN_FAILED, user=user, email=email, origin=origin,
+                      details={"method": "password", "reason": reason})
+
+
+def record_sign_out(user: User, *, origin: Origin | None) -> None:
+    record_for_person(audit_actions.SIGN_OUT, user=user, origin=origin)
+
+
+def change_password(user: User, password: str, *, keep_session_token: str | None = None,
+                    origin: Origin | None = None, how: str = "changed") -> None:
     """Set a new password (policy-checked) and sign out every session but `keep_session_token`'s.
 
     A reset passes no token: all sessions end. session_version voids earlier reset links.
@@ -143,13 +163,15 @@ def change_password(user: User, password: str, *, keep_session_token: str | None
     user.set_password(password)
     user.session_version += 1
     sessions.revoke_all(user, keep_token=keep_session_token)
+    record_for_person(audit_actions.PASSWORD_CHANGED, user=user, origin=origin, details={"how": how})
     db.session.flush()
 
 
-def change_own_password(user: User, *, current_password: str, new_password: str) -> None:
+def change_own_password(user: User, *, current_password: str, new_password: str,
+                        origin: Origin | None = None) -> None:
     """The profile's "change password": the current password first; this browser stays signed in."""
     if not user.check_password(current_password or ""):
         raise AccountError(_l("That is not your current password."), field="current_password")
     if current_password == new_password:
         raise AccountError(_l("Choose a password different from the current one."), field="password")
-    change_password(user, new_password, keep_session_token=user.session_token)
+    change_password(user, new_password, keep_session_token=user.session_token, origin=origin)

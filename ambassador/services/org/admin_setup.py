@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import MemberKind, Membership, MemberStatus, Organization, Role, User, utcnow
+from ..audit.log import CLI
 from . import accounts
 from .organizations import create_organization
 
@@ -17,7 +18,8 @@ def ensure_admin(*, email: str, org_slug: str, name: str = "", password: str) ->
     if user is None:
         user = accounts.create_user(email=email, password=password, name=name, verified=True)
     else:
-        accounts.change_password(user, password)  # the policy applies; every old session ends
+        # The policy applies; every old session ends.
+        accounts.change_password(user, password, origin=CLI, how="set_by_operator")
         user.email_verified_at = user.email_verified_at or utcnow()  # the operator vouches for the address
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug))
     if org is None:

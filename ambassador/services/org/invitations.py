@@ -28,7 +28,7 @@ from ...models import (
 )
 from .accounts import find_user, is_valid_email, normalize_email
 from .email_verification import require_verified
-from .members import ROLE_LABELS, can_manage, membership_of
+from .members import ROLE_LABELS, announce_joined, can_manage, membership_of
 
 # What a token can turn out to be; the join page explains each one.
 VALID, EXPIRED, REVOKED, USED, UNKNOWN = "valid", "expired", "revoked", "used", "unknown"
@@ -143,6 +143,7 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     db.session.refresh(invitation)
     org = invitation.organization
     membership = membership_of(org=org, user=user)
+    joined = membership is None or membership.status != MemberStatus.ACTIVE
     if membership is None:
         membership = Membership(org_id=org.id, user_id=user.id, role=invitation.role, kind=invitation.kind,
                                 status=MemberStatus.ACTIVE, source=invitation.source, teams=list(invitation.teams))
@@ -156,6 +157,8 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     if user.email_verified_at is None:
         user.email_verified_at = now  # the invitation went to this address: it is theirs
     db.session.flush()
+    if joined:
+        announce_joined(membership)
     return membership
 
 

@@ -39,6 +39,9 @@ from ...models import (
     User,
 )
 from ...models.organization import membership_team
+from ..audit import actions as audit_actions
+from ..audit.log import Origin, record
+from ..hooks import endpoints as hooks
 
 # How a role is named on screen and in emails (the invitation names the role it grants).
 ROLE_LABELS = {"admin": _l("Administrator"), "manager": _l("Manager"), "curator": _l("Curator"),
@@ -127,7 +130,8 @@ def _check_may_manage(actor: Membership, membership: Membership) -> None:
         raise MemberError(_l("You may not change this member."))
 
 
-def update_member(*, actor: Membership, membership: Membership, role: str, kind: str, teams: list[Team]) -> Membership:
+def update_member(*, actor: Membership, membership: Membership, role: str, kind: str, teams: list[Team],
+                  origin: Origin | None = None) -> Membership:
     """Change role (admins only), kind and teams of a member."""
     _check_may_manage(actor, membership)
     if role not in ROLES:
@@ -141,9 +145,19 @@ def update_member(*, actor: Membership, membership: Membership, role: str, kind:
             _ensure_other_admin(membership)
     if any(team.org_id != membership.org_id for team in teams):
         raise MemberError(_l("Unknown team."))
+    if role != membership.role:
+        _audit(audit_actions.MEMBER_ROLE_CHANGED, actor, membership, origin, {"old": membership.role, "new": role})
+    if kind != membership.kind:
+        _audit(audit_actions.MEMBER_KIND_CHANGED, actor, membership, origin, {"old": membership.kind, "new": kind})
     membership.role, membership.kind, membership.teams = role, kind, list(teams)
     db.session.flush()
     return membership
+
+
+def _audit(action: str, actor: Membership, membership: Membership, origin: Origin | None,
+           details: dict | None = None) -> None:
+    record(action, org_id=membership.org_id, actor=actor.user, origin=origin, target_type="member",
+           target_id=membership.id, target_label=membership.user.email, details=details)
 
 
 def _move(actor: Membership, membership: Membership, *, from_status: str, to_status: str, refusal) -> Membership:
@@ -156,25 +170,37 @@ def _move(actor: Membership, membership: Membership, *, from_status: str, to_sta
     return membership
 
 
-def deactivate_member(*, actor: Membership, membership: Membership) -> Membership:
+def deactivate_member(*, actor: Membership, membership: Membership, origin: Origin | None = None) -> Membership:
     _check_may_manage(actor, membership)
     if membership.status == MemberStatus.DEACTIVATED:
         return membership
     _ensure_other_admin(membership)
     membership.status = MemberStatus.DEACTIVATED
+    _audit(audit_actions.MEMBER_DEACTIVATED, actor, membership, origin)
     db.session.flush()
     return membership
 
 
-def reactivate_member(*, actor: Membership, membership: Membership) -> Membership:
-    return _move(actor, membership, from_status=MemberStatus.DEACTIVATED, to_status=MemberStatus.ACTIVE,
-                 refusal=_l("Only deactivated members can be reactivated."))
+def reactivate_member(*, actor: Membership, membership: Membership, origin: Origin | None = None) -> Membership:
+    _move(actor, membership, from_status=MemberStatus.DEACTIVATED, to_status=MemberStatus.ACTIVE,
+          refusal=_l("Only deactivated members can be reactivated."))
+    _audit(audit_actions.MEMBER_REACTIVATED, actor, membership, origin)
+    return membership
 
 
 def approve_member(*, actor: Membership, membership: Membership) -> Membership:
     """Let a pending join request in."""
-    return _move(actor, membership, from_status=MemberStatus.PENDING, to_status=MemberStatus.ACTIVE,
-                 refusal=NOT_PENDING)
+    _move(actor, membership, from_status=MemberStatus.PENDING, to_status=MemberStatus.ACTIVE, refusal=NOT_PENDING)
+    announce_joined(membership)
+    return membership
+
+
+def announce_joined(membership: Membership) -> None:
+    """The `member.joined` event webhook, for a membership that has just become active."""
+    hooks.emit(membership.org_id, "member.joined", {
+        "member_id": membership.id, "name": membership.user.display_name, "email": membership.user.email,
+        "role": membership.role, "kind": membership.kind, "source": membership.source,
+        "team_ids": [team.id for team in membership.teams]})
 
 
 def reject_member(*, actor: Membership, membership: Membership) -> None:
@@ -243,4 +269,6 @@ def join_via_link(*, target: JoinTarget, user: User) -> tuple[Membership, bool]:
                             status=status, source="join", teams=[target.team] if target.team else [])
     db.session.add(membership)
     db.session.flush()
+    if status == MemberStatus.ACTIVE:
+        announce_joined(membership)
     return membership, True

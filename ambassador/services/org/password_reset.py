@@ -9,6 +9,7 @@ from ...extensions import db
 from ...infra.email import send_email
 from ...infra.urls import absolute_url
 from ...models import User
+from ..audit.log import Origin
 from . import accounts, email_verification
 
 
@@ -38,7 +39,7 @@ def send_reset_email(user: User) -> None:
                locale=user.locale, user=user, link=absolute_url("auth.reset_password", token=token))
 
 
-def reset_password(user: User, password: str) -> None:
+def reset_password(user: User, password: str, *, origin: Origin | None = None) -> None:
     """Set the new password and sign out every session; the emailed link also proved the address."""
-    accounts.change_password(user, password)
+    accounts.change_password(user, password, origin=origin, how="reset")
     email_verification.mark_verified(user)

@@ -11,7 +11,11 @@ from ...errors import ServiceError
 from ...extensions import db
 from ...infra.tokens import new_token
 from ...infra.uploads import UploadError, store_image
-from ...models import CONTENT_LANGUAGES, Organization
+from ...models import CONTENT_LANGUAGES, Organization, User
+from ..audit import actions as audit_actions
+from ..audit.log import Origin, record
+from ..audit.retention import MAX_DAYS as MAX_AUDIT_DAYS
+from ..audit.retention import MIN_DAYS as MIN_AUDIT_DAYS
 from .organizations import RESERVED_SLUGS
 
 # Employee pulses: no figure, comment or keyword for a group with fewer answers than the organization's
@@ -51,6 +55,8 @@ class OrgSettings:
     post_languages: list[str] | None = None
     # The employee pulses' anonymity threshold (answers); None: keep.
     enps_min_group: int | None = None
+    # How long the audit log keeps events, in days (MIN_AUDIT_DAYS…MAX_AUDIT_DAYS). None: keep.
+    audit_retention_days: int | None = None
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -94,8 +100,32 @@ def check_enps_min_group(value) -> int:
     return number
 
 
-def update_settings(*, org: Organization, settings: OrgSettings) -> Organization:
-    """Apply all settings at once, or none (raises SettingsError before changing anything)."""
+# Settings whose changes the audit log lists with their old and new values (none of them is a secret).
+AUDITED = ("name", "slug", "default_locale", "content_languages", "timezone", "disclosure", "disclosure_external",
+           "points_share", "points_click", "daily_share_points_cap", "daily_click_points_cap", *COMMUNITY_POINTS,
+           "posts_require_approval", "join_enabled", "join_requires_approval", "enps_min_group",
+           "audit_retention_days")
+
+
+def audit_changes(*, org: Organization, before: dict, actor: User | None, origin: Origin | None,
+                  extra: dict | None = None) -> None:
+    """Record `org.settings_changed` with what differs from `before` (a `snapshot`), if anything does."""
+    changes = {key: {"old": before[key], "new": getattr(org, key)} for key in AUDITED
+               if before.get(key) != getattr(org, key)}
+    changes.update(extra or {})
+    if changes:
+        record(audit_actions.ORG_SETTINGS_CHANGED, org_id=org.id, actor=actor, origin=origin,
+               target_type="organization", target_id=org.id, target_label=org.name, details=changes)
+
+
+def snapshot(org: Organization) -> dict:
+    return {key: getattr(org, key) for key in AUDITED}
+
+
+def update_settings(*, org: Organization, settings: OrgSettings, actor: User | None = None,
+                    origin: Origin | None = None) -> Organization:
+    """Apply all settings at once, or none (raises SettingsError before changing anything); the audit log
+    gets what changed."""
     slug = check_slug(org=org, slug=settings.slug)
     name = " ".join(settings.name.split())
     if not name:
@@ -104,11 +134,17 @@ def update_settings(*, org: Organization, settings: OrgSettings) -> Organization
                    *COMMUNITY_POINTS):
         if (getattr(settings, number) or 0) < 0:
             raise SettingsError(_l("Use zero or a positive number."), field=number)
+    retention = settings.audit_retention_days
+    if retention is not None and not MIN_AUDIT_DAYS <= retention <= MAX_AUDIT_DAYS:
+        raise SettingsError(_l("Keep the audit log between %(min)s and %(max)s days.", min=MIN_AUDIT_DAYS,
+                               max=MAX_AUDIT_DAYS), field="audit_retention_days")
     languages = check_post_languages(settings)
     if settings.enps_min_group is not None:
         check_enps_min_group(settings.enps_min_group)
+    before = snapshot(org)
     for key in OrgSettings.fields():
-        if key == "post_languages" or (key in (*COMMUNITY_POINTS, "enps_min_group") and getattr(settings, key) is None):
+        if key == "post_languages" or (key in (*COMMUNITY_POINTS, "enps_min_group", "audit_retention_days")
+                                       and getattr(settings, key) is None):
             continue  # not on the submitted form: keep the current value
         setattr(org, key, getattr(settings, key))
     org.name, org.slug = name, slug
@@ -117,10 +153,12 @@ def update_settings(*, org: Organization, settings: OrgSettings) -> Organization
     org.disclosure = (settings.disclosure or "").strip()
     org.disclosure_external = (settings.disclosure_external or "").strip()
     db.session.flush()
+    audit_changes(org=org, before=before, actor=actor, origin=origin)
     return org
 
 
-def set_logo(*, org: Organization, file_storage) -> Organization:
+def set_logo(*, org: Organization, file_storage, actor: User | None = None,
+             origin: Origin | None = None) -> Organization:
     """Store an uploaded logo (type sniffed from its bytes, size checked) and point the organization at it."""
     try:
         stored = store_image(file_storage, folder=f"org-{org.id}/logo")
@@ -128,17 +166,22 @@ def set_logo(*, org: Organization, file_storage) -> Organization:
         raise SettingsError(str(exc), field="logo") from exc
     org.logo_path = stored.path
     db.session.flush()
+    audit_changes(org=org, before=snapshot(org), actor=actor, origin=origin, extra={"logo": "changed"})
     return org
 
 
-def remove_logo(*, org: Organization) -> Organization:
+def remove_logo(*, org: Organization, actor: User | None = None, origin: Origin | None = None) -> Organization:
     org.logo_path = None
     db.session.flush()
+    audit_changes(org=org, before=snapshot(org), actor=actor, origin=origin, extra={"logo": "removed"})
     return org
 
 
-def regenerate_join_token(*, org: Organization) -> Organization:
+def regenerate_join_token(*, org: Organization, actor: User | None = None,
+                          origin: Origin | None = None) -> Organization:
     """The old organization join link stops working at once."""
     org.join_token = new_token()
     db.session.flush()
+    audit_changes(org=org, before=snapshot(org), actor=actor, origin=origin,
+                  extra={"join_link": "regenerated"})  # never the token itself
     return org

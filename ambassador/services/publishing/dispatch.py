@@ -36,6 +36,7 @@ from ...providers import registry
 from ...providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, PublishResult, SocialProvider
 from . import feed, rate_limits, social_accounts
 from .leases import claim_next_shares, mark_sending, recover_expired_leases, release
+from .linked_shares import announce_share
 from .outcomes import (  # noqa: F401 - the names callers know dispatch by
     CONFIG_MESSAGE,
     MIN_RATE_LIMIT_WAIT,
@@ -191,6 +192,7 @@ def _settle_unsent(share_id: int, verdict: tuple[str, dict] | str, *, worker_id:
     begin_write()  # still ours: the lease has time left, so recovery leaves it alone
     share = db.session.get_one(Share, share_id)
     outcome = fail(share, verdict.removeprefix("failed: "))
+    announce_share(share)
     share.lease_owner = share.lease_expires_at = None
     db.session.commit()
     return outcome

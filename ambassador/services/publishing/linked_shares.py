@@ -35,6 +35,7 @@ from ...models import (
 from ...providers import registry
 from ...providers.base import ErrorKind
 from ..community import points
+from ..hooks import endpoints as hooks
 from . import feed, social_accounts, tracked_links
 from .sharing import ShareError, compose_share, rewarded_pairs, short_url
 
@@ -181,6 +182,7 @@ def confirm_unconfirmed(*, share: Share, url: str | None = None) -> None:
                        external_url=url[:2048] or None, error=None, lease_owner=None, lease_expires_at=None):
         raise PublishError(_l("Only a share waiting for your confirmation can be confirmed."))
     award_published([share])
+    announce_share(share)
 
 
 def discard_unconfirmed(*, share: Share) -> None:
@@ -188,6 +190,26 @@ def discard_unconfirmed(*, share: Share) -> None:
     if not _transition(share, allowed=(ShareStatus.UNCONFIRMED,), status=ShareStatus.FAILED, error="discarded by you",
                        lease_owner=None, lease_expires_at=None):
         raise PublishError(_l("Only a share waiting for your confirmation can be discarded."))
+    announce_share(share)
+
+
+def announce_share(share: Share) -> None:
+    """The `share.published` or `share.failed` event webhook: ids, the network and its URL (never a token)."""
+    announce_shares([share])
+
+
+def announce_shares(shares: Sequence[Share]) -> None:
+    """`announce_share` for a batch, in one query for the endpoints (the worker records outcomes in batches)."""
+    events = []
+    for share in shares:
+        published = share.status == ShareStatus.PUBLISHED
+        data = {"share_id": share.id, "post_id": share.post_id, "member_id": share.membership_id,
+                "network": share.network, "url": share.external_url,
+                "published_at": share.published_at.isoformat() if share.published_at else None}
+        if not published:
+            data["error"] = share.error
+        events.append((share.org_id, "share.published" if published else "share.failed", data))
+    hooks.emit_all(events)
 
 
 def award_published(shares: Sequence[Share], *, members_locked: bool = False) -> int:

@@ -40,7 +40,7 @@ from ...providers.base import ErrorKind, ProviderError, PublishResult
 from ..community import points
 from . import rate_limits, social_accounts
 from .leases import is_idempotent
-from .linked_shares import award_published
+from .linked_shares import announce_shares, award_published
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,9 @@ def _apply(by_id: dict[int, Sent], shares: dict[int, Share], *, now: datetime, w
         share.lease_owner = share.lease_expires_at = None
     if published:
         award_published(published, members_locked=True)  # points only now that the network confirmed it
+    # Event webhooks for what is settled (published, or failed for good), in one query for the batch.
+    announce_shares([shares[share_id] for share_id, outcome in outcomes.items()
+                     if outcome in ("published", "failed")])
     return outcomes
 
 
@@ -177,6 +180,7 @@ def _published(share: Share, result: PublishResult, now: datetime) -> str:
     share.published_at = now
     share.error = share.error_kind = share.next_attempt_at = None
     return "published"
+
 
 
 def _reschedule(share: Share, at: datetime, *, counted: bool) -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+
+from tests.loopback import serving
 
 SLACK_PATH = "/services/T0001/B0001/abcdefghijklmnopqrstuvwx"
 TEAMS_PATH = "/webhookb2/1111-2222@3333/IncomingWebhook/abcdef/4444"
@@ -107,16 +108,9 @@ def fake_chat():
             error = _teams_error(body)
             return self._answer(400, error) if error else self._answer(200, "1")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    chat.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as port:
+        chat.port = port
         yield chat
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
