@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ...errors import ServiceError
 from ...extensions import db
@@ -105,7 +106,8 @@ def create_hook(*, org_id: int, url: str, description: str, events: list[str], a
                 origin: Origin | None = None) -> tuple[EventHook, str]:
     """A new endpoint and its secret (to show once). The caller commits."""
     if len(hooks(org_id=org_id)) >= MAX_HOOKS:
-        raise EventHookError(_l("An organization can have at most %(n)s webhook endpoints.", n=MAX_HOOKS))
+        raise EventHookError(lazy_ngettext("An organization can have at most %(num)d webhook endpoint.",
+                                           "An organization can have at most %(num)d webhook endpoints.", MAX_HOOKS))
     url, chosen = check_url(url), _check_events(events)
     secret = new_secret()
     hook = EventHook(org_id=org_id, url=url, description=(description or "").strip()[:200], events=chosen,
