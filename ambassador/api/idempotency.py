@@ -31,7 +31,7 @@ def _request_hash() -> str:
 
 
 def _replay(kept: ApiIdempotentResponse) -> Response:
-    response = Response(kept.body, status=kept.status, mimetype="application/json")
+    response = Response(kept.body, status=kept.http_status, mimetype="application/json")
     if kept.location:
         response.headers["Location"] = kept.location
     response.headers["Idempotent-Replayed"] = "true"
@@ -59,7 +59,7 @@ def idempotent(view):
             response = view(*args, **kwargs)
             if key and 200 <= response.status_code < 300:
                 db.session.add(ApiIdempotentResponse(
-                    token_id=g.api_token.id, key=key, request_hash=fingerprint, status=response.status_code,
+                    token_id=g.api_token.id, key=key, request_hash=fingerprint, http_status=response.status_code,
                     body=response.get_data(as_text=True), location=response.headers.get("Location", "")))
             db.session.commit()
         except sa.exc.IntegrityError:  # a parallel request won the key (or the row the service checked)

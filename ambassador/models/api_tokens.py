@@ -62,7 +62,7 @@ class ApiIdempotentResponse(Model):
     key: Mapped[str] = mapped_column(sa.String(255))
     # SHA-256 of the method, path and body: the same key for another request is a client's mistake.
     request_hash: Mapped[str] = mapped_column(sa.String(64))
-    status: Mapped[int]
+    http_status: Mapped[int]  # the kept response's HTTP status (not a state: no enum)
     body: Mapped[str] = mapped_column(sa.Text)
     location: Mapped[str] = mapped_column(sa.String(2048), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -48,7 +48,7 @@ def upgrade():
         sa.Column("token_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("http_status", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("location", sa.String(length=2048), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),

@@ -27,6 +27,7 @@ from joserfc.errors import ClaimError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
+from ...errors import ServiceError
 from ...infra import crypto, safe_http
 from ...models import SsoConfig, utcnow
 
@@ -36,8 +37,13 @@ ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 LEEWAY_SECONDS = 60
 
 
-class ProviderProblem(Exception):
-    """The provider could not be reached or answered something unusable; `reason` is a stable word for the log."""
+class ProviderProblem(ServiceError):
+    """The provider could not be reached or answered something unusable; `reason` is a stable word for the log.
+    services/org/sso.py turns it into a message for the person; the API would answer 502 (the provider, not the
+    request, is at fault)."""
+
+    code = "sso_provider"
+    status = 502
 
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
