@@ -3,6 +3,7 @@ a team follow-up."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -73,7 +74,8 @@ class PulseActionForm(FlaskForm):
     """CSRF only: pause or resume a pulse, close its current round."""
 
 
-FOLLOW_UP_STATUS_LABELS = {PulseFollowUpStatus.OPEN: _l("Open"), PulseFollowUpStatus.RESOLVED: _l("Done")}
+FOLLOW_UP_STATUS_LABELS = {PulseFollowUpStatus.OPEN: lazy_pgettext("follow-up", "Open"),
+                           PulseFollowUpStatus.RESOLVED: lazy_pgettext("follow-up", "Done")}
 
 
 class PulseFollowUpForm(FlaskForm):
