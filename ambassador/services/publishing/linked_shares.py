@@ -297,24 +297,46 @@ def _create_all(*, membership: Membership, post: Post, accounts: list, captions:
 
 def expire_waiting_shares(now: datetime | None = None) -> dict[str, int]:
     """Waiting API shares of posts that are over (window ended, withdrawn, campaign over) fail, and so
-    do those of disconnected accounts. Posts themselves are kept."""
+    do those of disconnected accounts. Posts themselves are kept.
+
+    Each UPDATE returns the ids it failed (RETURNING, on SQLite and PostgreSQL), so only what this run
+    failed is announced: one query reads those shares back, then one `share.failed` event each is queued
+    (one query for the endpoints, whatever their number)."""
     now = now or utcnow()
     over = (sa.select(Post.id).join(Campaign, Post.campaign_id == Campaign.id).where(sa.or_(
         Post.expires_at <= now, Post.status == PostStatus.ARCHIVED, Campaign.status == CampaignStatus.ARCHIVED,
         Campaign.ends_at <= now)))
     gone = sa.select(SocialAccount.id).where(SocialAccount.status == AccountStatus.DISCONNECTED)
     waiting = sa.update(Share).where(Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED
-                                     ).execution_options(synchronize_session=False)
+                                     ).returning(Share.id).execution_options(synchronize_session=False)
     failed = dict(status=ShareStatus.FAILED, next_attempt_at=None)
-    counts = {
-        "reconnect": database.changed_rows(waiting.where(
+    expired = {
+        "reconnect": _failed_ids(waiting.where(
             Share.post_id.in_(over), Share.error_kind == ErrorKind.REAUTH.value).values(
             error="The account needed reconnecting and the post's window ended.", **failed)),
-        "ended": database.changed_rows(waiting.where(Share.post_id.in_(over)).values(
+        "ended": _failed_ids(waiting.where(Share.post_id.in_(over)).values(
             error="The post's window ended before it could be published.", error_kind=None, **failed)),
-        "disconnected": database.changed_rows(waiting.where(
+        "disconnected": _failed_ids(waiting.where(
             sa.or_(Share.account_id.is_(None), Share.account_id.in_(gone))).values(
             error="The account was disconnected.", **failed)),
     }
     db.session.flush()
-    return counts
+    _announce_expired([share_id for ids in expired.values() for share_id in ids])
+    return {reason: len(ids) for reason, ids in expired.items()}
+
+
+EXPIRED_BATCH = 5000  # ids per read-back query (well under SQLite's bound-parameter limit)
+
+
+def _failed_ids(statement: sa.Update) -> list[int]:
+    return list(db.session.scalars(statement))
+
+
+def _announce_expired(share_ids: list[int]) -> None:
+    """`share.failed` for each share the expiry job failed: the shares read back in one query (per 5,000),
+    fresh from the database (the bulk UPDATE bypassed the session), then announced as one batch."""
+    for start in range(0, len(share_ids), EXPIRED_BATCH):
+        chunk = share_ids[start:start + EXPIRED_BATCH]
+        shares = db.session.scalars(sa.select(Share).where(Share.id.in_(chunk)).order_by(Share.id)
+                                    .execution_options(populate_existing=True)).all()
+        announce_shares(shares)
