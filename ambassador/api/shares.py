@@ -10,10 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from .. import networks
 from ..extensions import db
-from ..models import Role, Share, ShareStatus
+from ..models import EngagementSnapshot, Role, Share, ShareStatus
 from ..services.publishing.tracked_links import short_url
 from . import auth
 from .blueprint import resource
+from .engagement import FiguresSchema, SharesFigures, SnapshotSchema, figures_of, load_figures
 from .fields import UtcDateTime, id_field
 from .links import CLICKS, count_clicks, counted_clicks
 from .pagination import PageArgs, page_schema, paginate
@@ -35,6 +36,7 @@ class ShareSchema(ma.Schema):
     external_url = ma.fields.String(required=True, allow_none=True)
     short_url = ma.fields.Function(lambda s: short_url(s.tracked_link.code), required=True)
     clicks = ma.fields.Function(lambda s: counted_clicks(s.tracked_link_id), required=True, metadata=CLICKS)
+    engagement = SharesFigures(metadata={"description": "The latest figures the network reported (null: unknown)"})
 
 
 class ShareArgs(PageArgs):
@@ -45,6 +47,15 @@ class ShareArgs(PageArgs):
 
 
 SharePage = page_schema(ShareSchema, "SharePage")
+
+
+class ShareEngagementSchema(ma.Schema):
+    share_id = ma.fields.Integer(required=True)
+    latest = ma.fields.Nested(FiguresSchema, required=True)
+    data = ma.fields.List(ma.fields.Nested(SnapshotSchema), required=True, metadata={
+        "description": "The readings stored by the worker (one each time a figure changed), oldest first"})
+    next_cursor = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "Pass as `cursor` for the next page; null on the last page."})
 
 
 def _visible():
@@ -71,6 +82,7 @@ class ShareList(MethodView):
         rows, cursor = paginate(query, sort=Share.created_at, id_col=Share.id, cursor=args["cursor"],
                                 limit=args["limit"])
         count_clicks(row.tracked_link_id for row in rows)
+        load_figures(auth.org().id, [row.id for row in rows])
         return {"data": rows, "next_cursor": cursor}
 
 
@@ -80,8 +92,30 @@ class ShareItem(MethodView):
     @blp.response(200, ShareSchema)
     def get(self, share_id):
         """One share"""
-        share = db.session.scalar(_visible().where(Share.id == share_id))
-        if share is None:
-            abort(404)
+        share = _visible_or_404(share_id)
         count_clicks([share.tracked_link_id])
+        load_figures(auth.org().id, [share.id])
         return share
+
+
+def _visible_or_404(share_id: int) -> Share:
+    share = db.session.scalar(_visible().where(Share.id == share_id))
+    if share is None:
+        abort(404)
+    return share
+
+
+@blp.route("/shares/<int(max=2147483647):share_id>/engagement")
+class ShareEngagementItem(MethodView):
+    @auth.requires("shares:read")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ShareEngagementSchema)
+    def get(self, args, share_id):
+        """A share's engagement: its latest figures and the snapshots the worker stored"""
+        share = _visible_or_404(share_id)
+        query = sa.select(EngagementSnapshot).where(EngagementSnapshot.org_id == share.org_id,
+                                                    EngagementSnapshot.share_id == share.id)
+        rows, cursor = paginate(query, sort=EngagementSnapshot.taken_at, id_col=EngagementSnapshot.id,
+                                cursor=args["cursor"], limit=args["limit"])
+        load_figures(share.org_id, [share.id])
+        return {"share_id": share.id, "latest": figures_of(share.id), "data": rows, "next_cursor": cursor}
