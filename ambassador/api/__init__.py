@@ -10,6 +10,7 @@ from flask_smorest import Api
 
 from ..extensions import csrf
 from . import (
+    accounts,
     campaigns,
     community,
     docs,
@@ -26,7 +27,7 @@ from . import (
 from .schemas import ProblemSchema
 
 RESOURCES = [members.blp, teams.blp, campaigns.blp, posts.blp, shares.blp, links.blp, leaderboards.blp, surveys.blp,
-             community.blp, engagement.blp]
+             community.blp, engagement.blp, accounts.blp]
 
 
 class AmbassadorApi(Api):

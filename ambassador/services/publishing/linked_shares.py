@@ -37,7 +37,7 @@ from ...providers.base import ErrorKind
 from ..community import points
 from ..hooks import endpoints as hooks
 from . import feed, social_accounts, tracked_links
-from .sharing import ShareError, compose_share, rewarded_pairs, short_url
+from .sharing import ShareError, compose_share, rewarded_pairs, short_url, suggested_caption
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
 ACTIVE_STATUSES = (ShareStatus.SCHEDULED, ShareStatus.PUBLISHING, ShareStatus.PUBLISHED, ShareStatus.UNCONFIRMED)
@@ -271,6 +271,51 @@ def share_through_accounts(*, membership: Membership, post: Post, account_ids: l
     elif mode == "now":
         at = None
     return _create_all(membership=membership, post=post, accounts=chosen, captions=captions, at=at)
+
+
+# Renames the feed form's error keys to share_through_account's parameters.
+_ONE_ACCOUNT_FIELDS = {"accounts": "account_id", "when": "at"}
+
+
+def share_through_account(*, membership: Membership, post_id: int, account_id: int, caption: str | None,
+                          at: datetime | None = None, now: datetime | None = None) -> Share:
+    """One share of a post live for the member through one of their accounts, now (`at` None) or at `at`: the
+    feed's share_through_accounts for a single account (mode "now" or "schedule"); without a caption, the post's
+    suggested one for the account's network. Refusals (post not live, account not theirs or needing reconnect,
+    caption too long, time in the past or after the post's window) raise a ServiceError keyed by these
+    parameters' names."""
+    post = feed.live_post(membership=membership, post_id=post_id)
+    if post is None:
+        raise PublishError(_l("This post can no longer be shared."), field="post_id")
+    account = db.session.scalar(sa.select(SocialAccount).where(
+        SocialAccount.id == account_id, SocialAccount.org_id == membership.org_id,
+        SocialAccount.membership_id == membership.id, SocialAccount.status != AccountStatus.DISCONNECTED))
+    if account is None:
+        raise PublishError(_l("Choose among your connected accounts."), field="account_id")
+    try:
+        _check_account(membership=membership, account=account)  # e.g. "Reconnect … before sharing through it."
+    except PublishError as exc:
+        raise PublishError(exc.message, field="account_id") from None
+    if caption is None:
+        caption = suggested_caption(post, account.provider, membership)
+    try:
+        [share] = share_through_accounts(membership=membership, post=post, account_ids=[account.id],
+                                         captions={account.provider: caption}, mode="now" if at is None else
+                                         "schedule", at=None if at is None else naive_utc(at), now=now)
+    except feed.AccountShareError as exc:
+        errors: dict[str, list] = {}
+        for name, messages in exc.field_errors.items():
+            errors.setdefault(_one_account_field(name), []).extend(messages)
+        raise PublishError(field_errors=errors) from None
+    return share
+
+
+def _one_account_field(name: str) -> str:
+    if name.startswith("caption_"):
+        return "caption"
+    if name.startswith("account_"):
+        return "account_id"
+    return _ONE_ACCOUNT_FIELDS.get(name, name)
 
 
 def _create_all(*, membership: Membership, post: Post, accounts: list, captions: dict[str, str],
