@@ -9,11 +9,25 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..extensions import csrf
-from . import campaigns, community, docs, leaderboards, links, members, posts, problems, shares, surveys, teams
+from . import (
+    accounts,
+    campaigns,
+    community,
+    docs,
+    engagement,
+    leaderboards,
+    links,
+    members,
+    posts,
+    problems,
+    shares,
+    surveys,
+    teams,
+)
 from .schemas import ProblemSchema
 
 RESOURCES = [members.blp, teams.blp, campaigns.blp, posts.blp, shares.blp, links.blp, leaderboards.blp, surveys.blp,
-             community.blp]
+             community.blp, engagement.blp, accounts.blp]
 
 
 class AmbassadorApi(Api):

@@ -2,17 +2,20 @@
 (managers see every redemption, everyone else their own)."""
 from __future__ import annotations
 
+from functools import wraps
+
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, g, jsonify
 from flask.views import MethodView
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..infra import database
 from ..models import Idea, Redemption, Reward, Role
 from ..models.community import IDEA_STATUSES
 from ..models.rewards import ELIGIBILITIES, REDEMPTION_STATUSES
-from ..services.community import ideas
+from ..services.community import ideas, redemptions
 from . import auth
 from .blueprint import resource
 from .fields import UtcDateTime, created, id_field, scoped_or_404
@@ -59,7 +62,13 @@ class RedemptionSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(REDEMPTION_STATUSES))
     created_at = UtcDateTime(required=True)
     decided_at = UtcDateTime(required=True, allow_none=True)
+    refusal_reason = ma.fields.String(required=True, metadata={"description": "Empty unless refused."})
     fulfilled_at = UtcDateTime(required=True, allow_none=True)
+
+
+class RefusalSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500),
+                              metadata={"description": "Why it is refused: the member sees it."})
 
 
 class IdeaArgs(PageArgs):
@@ -171,3 +180,53 @@ class RedemptionItem(MethodView):
         if redemption is None:
             abort(404)
         return redemption
+
+
+
+def _decidable(view):
+    """Before the body is read: a redemption of another organization is a 404 (as a missing one), and the
+    decider must be a member (the service records who decided), so an integration token gets a 403."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        scoped_or_404(Redemption, kwargs["redemption_id"])
+        if auth.membership() is None:
+            abort(403, description=_("Redemptions are decided by a manager: use a personal token."))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _decide(redemption_id: int, decide):
+    """A manager's decision through the rewards service, as on the requests page (audited with via="api")."""
+    database.begin_write()  # SQLite: write lock first, so the status change never meets "database is locked"
+    redemption = db.session.get_one(Redemption, redemption_id)
+    decide(redemption, auth.membership())
+    return jsonify(RedemptionSchema().dump(redemption))
+
+
+@blp.route("/redemptions/<int(max=2147483647):redemption_id>/fulfil")
+class RedemptionFulfil(MethodView):
+    @auth.requires("community:write", Role.MANAGER)
+    @_decidable
+    @blp.response(200, RedemptionSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, redemption_id):
+        """Mark a redemption as handed over (approving it on the way)"""
+        return _decide(redemption_id, lambda redemption, actor: redemptions.fulfil(
+            redemption=redemption, actor=actor, origin=auth.origin()))
+
+
+@blp.route("/redemptions/<int(max=2147483647):redemption_id>/refuse")
+class RedemptionRefuse(MethodView):
+    @auth.requires("community:write", Role.MANAGER)
+    @_decidable
+    @blp.arguments(RefusalSchema)
+    @blp.response(200, RedemptionSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, data, redemption_id):
+        """Refuse a redemption with a reason the member sees; the points and the item come back"""
+        return _decide(redemption_id, lambda redemption, actor: redemptions.refuse(
+            redemption=redemption, actor=actor, reason=data["reason"], origin=auth.origin()))

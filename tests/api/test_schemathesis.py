@@ -36,3 +36,20 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 def test_api_answers_match_the_document(case, api_headers):
     case.call_and_validate(headers=api_headers, checks=CHECKS)
+
+
+@pytest.fixture
+def member_headers(world, token_for, db):
+    """A manager's personal token with every scope and a linked account: the routes a member acts through (sharing
+    through their account, deciding redemptions) reach their services instead of the integration token's 403."""
+    from tests.services.publishing.fakes import account
+
+    account(db, world["manager"], "x")
+    _token, secret = token_for(world["manager"])
+    return bearer(secret)
+
+
+@schema.parametrize()
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+def test_api_answers_match_the_document_for_a_members_token(case, member_headers):
+    case.call_and_validate(headers=member_headers, checks=CHECKS)

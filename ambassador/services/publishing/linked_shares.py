@@ -37,7 +37,7 @@ from ...providers.base import ErrorKind
 from ..community import points
 from ..hooks import endpoints as hooks
 from . import feed, social_accounts, tracked_links
-from .sharing import ShareError, compose_share, rewarded_pairs, short_url
+from .sharing import ShareError, compose_share, rewarded_pairs, short_url, suggested_caption
 
 # A share in one of these states holds its (post, account) pair: a second one is refused.
 ACTIVE_STATUSES = (ShareStatus.SCHEDULED, ShareStatus.PUBLISHING, ShareStatus.PUBLISHED, ShareStatus.UNCONFIRMED)
@@ -273,6 +273,51 @@ def share_through_accounts(*, membership: Membership, post: Post, account_ids: l
     return _create_all(membership=membership, post=post, accounts=chosen, captions=captions, at=at)
 
 
+# Renames the feed form's error keys to share_through_account's parameters.
+_ONE_ACCOUNT_FIELDS = {"accounts": "account_id", "when": "at"}
+
+
+def share_through_account(*, membership: Membership, post_id: int, account_id: int, caption: str | None,
+                          at: datetime | None = None, now: datetime | None = None) -> Share:
+    """One share of a post live for the member through one of their accounts, now (`at` None) or at `at`: the
+    feed's share_through_accounts for a single account (mode "now" or "schedule"); without a caption, the post's
+    suggested one for the account's network. Refusals (post not live, account not theirs or needing reconnect,
+    caption too long, time in the past or after the post's window) raise a ServiceError keyed by these
+    parameters' names."""
+    post = feed.live_post(membership=membership, post_id=post_id)
+    if post is None:
+        raise PublishError(_l("This post can no longer be shared."), field="post_id")
+    account = db.session.scalar(sa.select(SocialAccount).where(
+        SocialAccount.id == account_id, SocialAccount.org_id == membership.org_id,
+        SocialAccount.membership_id == membership.id, SocialAccount.status != AccountStatus.DISCONNECTED))
+    if account is None:
+        raise PublishError(_l("Choose among your connected accounts."), field="account_id")
+    try:
+        _check_account(membership=membership, account=account)  # e.g. "Reconnect … before sharing through it."
+    except PublishError as exc:
+        raise PublishError(exc.message, field="account_id") from None
+    if caption is None:
+        caption = suggested_caption(post, account.provider, membership)
+    try:
+        [share] = share_through_accounts(membership=membership, post=post, account_ids=[account.id],
+                                         captions={account.provider: caption}, mode="now" if at is None else
+                                         "schedule", at=None if at is None else naive_utc(at), now=now)
+    except feed.AccountShareError as exc:
+        errors: dict[str, list] = {}
+        for name, messages in exc.field_errors.items():
+            errors.setdefault(_one_account_field(name), []).extend(messages)
+        raise PublishError(field_errors=errors) from None
+    return share
+
+
+def _one_account_field(name: str) -> str:
+    if name.startswith("caption_"):
+        return "caption"
+    if name.startswith("account_"):
+        return "account_id"
+    return _ONE_ACCOUNT_FIELDS.get(name, name)
+
+
 def _create_all(*, membership: Membership, post: Post, accounts: list, captions: dict[str, str],
                 at: datetime | None) -> list[Share]:
     errors: dict[str, str] = {}
@@ -297,24 +342,46 @@ def _create_all(*, membership: Membership, post: Post, accounts: list, captions:
 
 def expire_waiting_shares(now: datetime | None = None) -> dict[str, int]:
     """Waiting API shares of posts that are over (window ended, withdrawn, campaign over) fail, and so
-    do those of disconnected accounts. Posts themselves are kept."""
+    do those of disconnected accounts. Posts themselves are kept.
+
+    Each UPDATE returns the ids it failed (RETURNING, on SQLite and PostgreSQL), so only what this run
+    failed is announced: one query reads those shares back, then one `share.failed` event each is queued
+    (one query for the endpoints, whatever their number)."""
     now = now or utcnow()
     over = (sa.select(Post.id).join(Campaign, Post.campaign_id == Campaign.id).where(sa.or_(
         Post.expires_at <= now, Post.status == PostStatus.ARCHIVED, Campaign.status == CampaignStatus.ARCHIVED,
         Campaign.ends_at <= now)))
     gone = sa.select(SocialAccount.id).where(SocialAccount.status == AccountStatus.DISCONNECTED)
     waiting = sa.update(Share).where(Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED
-                                     ).execution_options(synchronize_session=False)
+                                     ).returning(Share.id).execution_options(synchronize_session=False)
     failed = dict(status=ShareStatus.FAILED, next_attempt_at=None)
-    counts = {
-        "reconnect": database.changed_rows(waiting.where(
+    expired = {
+        "reconnect": _failed_ids(waiting.where(
             Share.post_id.in_(over), Share.error_kind == ErrorKind.REAUTH.value).values(
             error="The account needed reconnecting and the post's window ended.", **failed)),
-        "ended": database.changed_rows(waiting.where(Share.post_id.in_(over)).values(
+        "ended": _failed_ids(waiting.where(Share.post_id.in_(over)).values(
             error="The post's window ended before it could be published.", error_kind=None, **failed)),
-        "disconnected": database.changed_rows(waiting.where(
+        "disconnected": _failed_ids(waiting.where(
             sa.or_(Share.account_id.is_(None), Share.account_id.in_(gone))).values(
             error="The account was disconnected.", **failed)),
     }
     db.session.flush()
-    return counts
+    _announce_expired([share_id for ids in expired.values() for share_id in ids])
+    return {reason: len(ids) for reason, ids in expired.items()}
+
+
+EXPIRED_BATCH = 5000  # ids per read-back query (well under SQLite's bound-parameter limit)
+
+
+def _failed_ids(statement: sa.Update) -> list[int]:
+    return list(db.session.scalars(statement))
+
+
+def _announce_expired(share_ids: list[int]) -> None:
+    """`share.failed` for each share the expiry job failed: the shares read back in one query (per 5,000),
+    fresh from the database (the bulk UPDATE bypassed the session), then announced as one batch."""
+    for start in range(0, len(share_ids), EXPIRED_BATCH):
+        chunk = share_ids[start:start + EXPIRED_BATCH]
+        shares = db.session.scalars(sa.select(Share).where(Share.id.in_(chunk)).order_by(Share.id)
+                                    .execution_options(populate_existing=True)).all()
+        announce_shares(shares)

@@ -91,3 +91,43 @@ def test_member_joined_by_invitation(app, db, make, public_dns):
     [(kind, data)] = _events(db, hook)
     assert (kind, data["member_id"], data["email"], data["kind"]) == ("member.joined", membership.id,
                                                                       "new@example.test", "external")
+
+
+def test_shares_failed_by_the_expiry_job_are_announced_one_event_each_in_batch(app, db, make, network,  # noqa: F811
+                                                                               public_dns):
+    from datetime import timedelta
+
+    from ambassador.jobs import tasks
+    from ambassador.models import utcnow
+    from ambassador.services.publishing import linked_shares
+    from tests.services.publishing.fakes import account
+
+    org = make.org()
+    hook = _hook(org, public_dns)
+    member = make.member(org)
+    post, live_post = make.post(make.campaign(org)), make.post(make.campaign(org))
+    ended = linked_shares.create_api_share(membership=member, post=post, account=account(db, member), caption="a")
+    blocked = linked_shares.create_api_share(membership=member, post=post, account=account(db, member), caption="b")
+    blocked.error_kind = ErrorKind.REAUTH.value
+    live = linked_shares.create_api_share(membership=member, post=live_post, account=account(db, member), caption="c")
+    gone = account(db, member)
+    orphan = linked_shares.create_api_share(membership=member, post=live_post, account=gone, caption="d")
+    gone.status = "disconnected"
+    post.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.flush()
+    with statements(db) as seen:
+        assert tasks.expire_posts() == {"reconnect": 1, "ended": 1, "disconnected": 1}
+    reads = [s for s in seen if s.lstrip().startswith("SELECT") and "FROM share" in s]
+    assert len(reads) == 1  # the expired shares read back once, not one by one
+    assert len([s for s in seen if "FROM event_hook " in s or "FROM event_hook\n" in s]) == 1
+    got = {data["share_id"]: (kind, data) for kind, data in _events(db, hook)}
+    assert set(got) == {ended.id, blocked.id, orphan.id}  # the live one is not announced
+    assert all(kind == "share.failed" for kind, _ in got.values())
+    assert got[ended.id][1]["error"] == "The post's window ended before it could be published."
+    assert got[blocked.id][1]["error"] == "The account needed reconnecting and the post's window ended."
+    assert got[orphan.id][1] | {"organization_id": org.id} == {
+        "organization_id": org.id, "share_id": orphan.id, "post_id": live_post.id, "member_id": member.id,
+        "network": orphan.network, "url": None, "published_at": None, "error": "The account was disconnected."}
+    assert live.status == "scheduled"
+    assert tasks.expire_posts() == {"reconnect": 0, "ended": 0, "disconnected": 0}
+    assert len(_events(db, hook)) == 3  # a second run announces nothing again
