@@ -312,3 +312,30 @@ def test_claims_never_demote_the_last_administrator(app, client, acme, oidc, db)
     db.session.flush()
     assert sign_in(app.test_client(), "ann@acme.test").headers["Location"].endswith("/feed")
     assert membership(acme, "ann@acme.test").role == "curator"
+
+
+def test_a_member_joining_through_the_provider_is_announced_once_to_webhooks(client, app, acme, oidc, db, make,
+                                                                             monkeypatch):
+    """member.joined: a first login creates an active member, or activates a pending join request; later logins
+    are no new joining."""
+    import json
+
+    from ambassador.models import EventHookDelivery
+    from ambassador.services.hooks import endpoints
+
+    monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_HTTP", True)  # a receiver on loopback (none listens)
+    hook = endpoints.create_hook(org_id=acme.id, url="http://127.0.0.1:9/in", description="",
+                                 events=["member.joined"], actor=None)[0]
+    asking = make.member(acme, status="pending", email="bob@acme.test")  # a join request the provider approves
+    db.session.commit()
+    oidc.accounts(**{"ann@acme.test": {"name": "Ann Smith", "groups": ["Sales"]}, "bob@acme.test": {}})
+    assert sign_in(client, "ann@acme.test").status_code == 302
+    assert sign_in(app.test_client(), "ann@acme.test").status_code == 302
+    assert sign_in(app.test_client(), "bob@acme.test").status_code == 302
+    assert sign_in(app.test_client(), "bob@acme.test").status_code == 302
+    bodies = [json.loads(body) for body in db.session.scalars(
+        sa.select(EventHookDelivery.body).where(EventHookDelivery.hook_id == hook.id).order_by(EventHookDelivery.id))]
+    member = membership(acme, "ann@acme.test")
+    assert [(b["type"], b["data"]["member_id"]) for b in bodies] == [("member.joined", member.id),
+                                                                     ("member.joined", asking.id)]
+    assert bodies[0]["data"]["source"] == "sso"
