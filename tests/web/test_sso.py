@@ -339,3 +339,24 @@ def test_a_member_joining_through_the_provider_is_announced_once_to_webhooks(cli
     assert [(b["type"], b["data"]["member_id"]) for b in bodies] == [("member.joined", member.id),
                                                                      ("member.joined", asking.id)]
     assert bodies[0]["data"]["source"] == "sso"
+
+
+def test_saving_the_same_secret_again_is_no_change_in_the_audit_log(acme, oidc, db):
+    """The settings form's secret field is blank unless typed: typing the same secret is no secret change."""
+    admin = membership(acme, "boss@acme.test")
+
+    def changes() -> list[dict]:
+        return db.session.scalars(sa.select(AuditEvent.details).where(
+            AuditEvent.org_id == acme.id, AuditEvent.action == actions.SSO_SETTINGS_CHANGED)
+            .order_by(AuditEvent.id)).all()
+
+    before = len(changes())
+    configure(db, acme, admin.user, oidc, slug="acme", domains="acme.test")  # the very same settings and secret
+    assert len(changes()) == before
+    configure(db, acme, admin.user, oidc, slug="acme", domains="acme.test", require_sso=True)
+    assert changes()[-1] == {"require_sso": {"old": False, "new": True}}
+    settings = sso_settings.SsoSettings(issuer=oidc.issuer, client_id=CLIENTS["acme"]["client_id"],
+                                        client_secret="a-new-secret-from-the-provider", allowed_domains="acme.test",
+                                        require_sso=True, role_map="amb-admins = admin\namb-curators = curator")
+    sso_settings.save_settings(org=acme, actor=admin.user, values=settings, origin=Origin())
+    assert changes()[-1] == {"client_secret": {"changed": True}}
