@@ -35,10 +35,12 @@ $(OIDC_DIR)/node_modules/.installed: $(OIDC_DIR)/package.json $(OIDC_DIR)/packag
 oidc-provider: $(OIDC_DIR)/node_modules/.installed
 
 # A local OpenID Connect provider for the demo organization (README "Single sign-on"): issuer
-# http://127.0.0.1:9400, client ambassador-demo, accounts in tests/oidc/demo.json.
+# http://127.0.0.1:9400, client ambassador-demo, accounts in tests/oidc/demo.json. Its redirect URI is the demo
+# organization's callback under the same PUBLIC_BASE_URL as `make run` (so give both the same PORT).
 SSO_DEMO_PORT ?= 9400
 sso-demo: oidc-provider
-	node $(OIDC_DIR)/provider.mjs --port $(SSO_DEMO_PORT) --config $(OIDC_DIR)/demo.json
+	node $(OIDC_DIR)/provider.mjs --port $(SSO_DEMO_PORT) --config $(OIDC_DIR)/demo.json \
+	  --redirect-uri $(PUBLIC_BASE_URL)/sso/demo/callback
 
 translations: $(VENV)/.runtime
 	$(BIN)/python -m ambassador.translations.compile

@@ -13,6 +13,22 @@ def _schema_name(ref_holder: dict) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
+def schema_type(schema: dict | None) -> str:
+    """A JSON Schema's type as a reader wants it: "string | null", "array of Member", "string: draft, active"
+    (the values allowed; null is said by the type, not repeated in the list), "any" when nothing is said."""
+    schema = schema or {}
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds or [])
+    if "$ref" in schema and not kinds:
+        return _schema_name(schema)
+    if not kinds:
+        return "any"
+    text = " | ".join(f"array of {schema_type(schema.get('items'))}" if kind == "array" and schema.get("items")
+                      else kind for kind in kinds)
+    values = [str(value) for value in schema.get("enum", []) if value is not None]
+    return f"{text}: {', '.join(values)}" if values else text
+
+
 def operations(spec: dict) -> list[dict]:
     """Every operation as {tag, method, path, summary, scope, parameters, body, responses}, grouped by tag."""
     rows = []
@@ -38,4 +54,4 @@ def page():
     tags = {tag["name"]: tag.get("description", "") for tag in spec.get("tags", [])}
     return render_template("api/docs.html", spec=spec, tags=tags, operations=operations(spec),
                            schemas=spec.get("components", {}).get("schemas", {}),
-                           spec_url=url_for("api-docs.openapi_json"))
+                           spec_url=url_for("api-docs.openapi_json"), schema_type=schema_type)

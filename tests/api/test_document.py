@@ -44,3 +44,21 @@ def test_the_token_forms_need_their_csrf_token(app, make, login, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     refused = client.post("/settings/tokens", data={"name": "x", "scopes": ["shares:read"], "expires_in_days": "30"})
     assert refused.status_code == 400
+
+
+def test_the_docs_page_says_types_as_json_schema_does_not_as_python(client):
+    """A nullable parameter is "string | null" with its allowed values, never a Python list or None."""
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "[&#39;" not in html and ", None<" not in html
+    assert "string | null: draft, active, archived<" in html  # the campaigns' status filter
+    assert "array of Member" in html  # MemberPage.data
+
+
+def test_schema_type_reads_each_form_of_type():
+    from ambassador.api.docs import schema_type
+
+    assert schema_type({"type": ["integer", "null"]}) == "integer | null"
+    assert schema_type({"type": "string", "enum": ["7", "30"]}) == "string: 7, 30"
+    assert schema_type({"type": "array", "items": {"$ref": "#/components/schemas/Team"}}) == "array of Team"
+    assert schema_type({"readOnly": True}) == "any"
+    assert schema_type(None) == "any"

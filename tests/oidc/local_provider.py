@@ -40,12 +40,14 @@ CLIENTS = {slug: client_for(BASE, slug) for slug in ("acme", "globex")}
 
 
 class LocalProvider:
-    def __init__(self, tmp: Path, clients: list[dict] | None = None):
-        config = tmp / "oidc.json"
-        config.write_text(json.dumps({"clients": clients or list(CLIENTS.values()), "accounts": {}}))
+    def __init__(self, tmp: Path, clients: list[dict] | None = None, *, config: Path | None = None,
+                 options: tuple[str, ...] = ()):
+        if config is None:
+            config = tmp / "oidc.json"
+            config.write_text(json.dumps({"clients": clients or list(CLIENTS.values()), "accounts": {}}))
         self.log = tmp / "oidc.log"
-        self.proc = subprocess.Popen(["node", str(HERE / "provider.mjs"), "--port", "0", "--config", str(config)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(["node", str(HERE / "provider.mjs"), "--port", "0", "--config", str(config),
+                                      *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.issuer = ""
         self._ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -84,13 +86,14 @@ class LocalProvider:
                 self.proc.wait()
 
 
-def start(tmp: Path, clients: list[dict] | None = None) -> LocalProvider:
+def start(tmp: Path, clients: list[dict] | None = None, **settings) -> LocalProvider:
+    """The provider with these clients (or `config=` a config file, `options=` more command-line options)."""
     reason = unavailable()
     if reason:
         if IN_CI:
             pytest.fail(f"{reason} (CI=true: the SSO tests must run)", pytrace=False)
         pytest.skip(reason)
-    return LocalProvider(tmp, clients)
+    return LocalProvider(tmp, clients, **settings)
 
 
 def through_provider(url: str, *, email: str | None = None, browser: requests.Session | None = None) -> str:

@@ -1,10 +1,12 @@
 // A real OpenID Connect provider on loopback: panva/oidc-provider (the certified reference implementation),
 // for the SSO tests (tests/services/org/test_sso_provider.py starts it) and `make sso-demo`.
 //
-//   node tests/oidc/provider.mjs --port 9400 --config tests/oidc/demo.json
+//   node tests/oidc/provider.mjs --port 9400 --config tests/oidc/demo.json [--redirect-uri URI]
 //
 // The config file (JSON) names the clients (client_id, client_secret, redirect_uris) and the accounts
-// (email → {name, groups}). Signing in is headless when the authorization request carries a login_hint
+// (email → {name, groups}). --redirect-uri (repeatable) replaces the clients' redirect URIs: `make sso-demo`
+// passes the demo organization's callback under the dev server's PUBLIC_BASE_URL, so `PORT=8000 make run`
+// and `PORT=8000 make sso-demo` work together (the provider compares redirect URIs exactly). Signing in is headless when the authorization request carries a login_hint
 // naming a known account (Ambassador sends the address the person typed); otherwise a small form asks for
 // the address. An unknown or removed account is refused with access_denied, as a real provider refuses a
 // person it no longer knows. Claims reach the client the standard way: `sub` in the ID token, email, name
@@ -25,9 +27,12 @@ import Provider from 'oidc-provider';
 
 const { values: args } = parseArgs({
   options: { port: { type: 'string', default: '9400' }, host: { type: 'string', default: '127.0.0.1' },
-             config: { type: 'string' } },
+             config: { type: 'string' }, 'redirect-uri': { type: 'string', multiple: true } },
 });
 const settings = JSON.parse(readFileSync(args.config, 'utf8'));
+if (args['redirect-uri']) {
+  settings.clients = settings.clients.map((client) => ({ ...client, redirect_uris: args['redirect-uri'] }));
+}
 let accounts = settings.accounts || {};
 let wrongAudience = null;
 let keyNumber = 0;

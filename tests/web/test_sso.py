@@ -312,3 +312,51 @@ def test_claims_never_demote_the_last_administrator(app, client, acme, oidc, db)
     db.session.flush()
     assert sign_in(app.test_client(), "ann@acme.test").headers["Location"].endswith("/feed")
     assert membership(acme, "ann@acme.test").role == "curator"
+
+
+def test_a_member_joining_through_the_provider_is_announced_once_to_webhooks(client, app, acme, oidc, db, make,
+                                                                             monkeypatch):
+    """member.joined: a first login creates an active member, or activates a pending join request; later logins
+    are no new joining."""
+    import json
+
+    from ambassador.models import EventHookDelivery
+    from ambassador.services.hooks import endpoints
+
+    monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_HTTP", True)  # a receiver on loopback (none listens)
+    hook = endpoints.create_hook(org_id=acme.id, url="http://127.0.0.1:9/in", description="",
+                                 events=["member.joined"], actor=None)[0]
+    asking = make.member(acme, status="pending", email="bob@acme.test")  # a join request the provider approves
+    db.session.commit()
+    oidc.accounts(**{"ann@acme.test": {"name": "Ann Smith", "groups": ["Sales"]}, "bob@acme.test": {}})
+    assert sign_in(client, "ann@acme.test").status_code == 302
+    assert sign_in(app.test_client(), "ann@acme.test").status_code == 302
+    assert sign_in(app.test_client(), "bob@acme.test").status_code == 302
+    assert sign_in(app.test_client(), "bob@acme.test").status_code == 302
+    bodies = [json.loads(body) for body in db.session.scalars(
+        sa.select(EventHookDelivery.body).where(EventHookDelivery.hook_id == hook.id).order_by(EventHookDelivery.id))]
+    member = membership(acme, "ann@acme.test")
+    assert [(b["type"], b["data"]["member_id"]) for b in bodies] == [("member.joined", member.id),
+                                                                     ("member.joined", asking.id)]
+    assert bodies[0]["data"]["source"] == "sso"
+
+
+def test_saving_the_same_secret_again_is_no_change_in_the_audit_log(acme, oidc, db):
+    """The settings form's secret field is blank unless typed: typing the same secret is no secret change."""
+    admin = membership(acme, "boss@acme.test")
+
+    def changes() -> list[dict]:
+        return db.session.scalars(sa.select(AuditEvent.details).where(
+            AuditEvent.org_id == acme.id, AuditEvent.action == actions.SSO_SETTINGS_CHANGED)
+            .order_by(AuditEvent.id)).all()
+
+    before = len(changes())
+    configure(db, acme, admin.user, oidc, slug="acme", domains="acme.test")  # the very same settings and secret
+    assert len(changes()) == before
+    configure(db, acme, admin.user, oidc, slug="acme", domains="acme.test", require_sso=True)
+    assert changes()[-1] == {"require_sso": {"old": False, "new": True}}
+    settings = sso_settings.SsoSettings(issuer=oidc.issuer, client_id=CLIENTS["acme"]["client_id"],
+                                        client_secret="a-new-secret-from-the-provider", allowed_domains="acme.test",
+                                        require_sso=True, role_map="amb-admins = admin\namb-curators = curator")
+    sso_settings.save_settings(org=acme, actor=admin.user, values=settings, origin=Origin())
+    assert changes()[-1] == {"client_secret": {"changed": True}}

@@ -26,6 +26,7 @@ from ...infra.urls import absolute_url
 from ...models import Membership, MemberStatus, Organization, Role, SsoConfig, SsoIdentity, SsoLogin, Team, User, utcnow
 from ..audit import actions, log
 from . import accounts, sso_claims, sso_provider
+from .members import announce_joined
 from .sso_settings import enabled_config
 
 LOGIN_TTL = timedelta(minutes=10)
@@ -183,6 +184,7 @@ def _provision(org: Organization, sso: SsoConfig, claims: dict, origin: log.Orig
                    target_type="membership", target_id=membership.id, target_label=email,
                    details={"role": membership.role, "kind": membership.kind,
                             "teams": sorted(team.name for team in teams)})
+        announce_joined(membership)
     else:
         if role and role != membership.role:
             if _last_admin(membership):
@@ -194,7 +196,9 @@ def _provision(org: Organization, sso: SsoConfig, claims: dict, origin: log.Orig
         if old_teams != sorted(team.name for team in teams):
             details["teams"] = {"old": old_teams, "new": sorted(team.name for team in teams)}
             membership.teams = teams
-        membership.status = MemberStatus.ACTIVE  # a pending request is approved by the provider's word
+        if membership.status == MemberStatus.PENDING:  # a pending request is approved by the provider's word
+            membership.status = MemberStatus.ACTIVE
+            announce_joined(membership)
     if identity is None:
         identity = SsoIdentity(org_id=org.id, subject=subject, user_id=user.id)
         db.session.add(identity)

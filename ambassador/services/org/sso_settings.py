@@ -99,7 +99,9 @@ def save_settings(*, org: Organization, actor: User, values: SsoSettings, origin
     sso.role_claim, sso.role_map, sso.default_role = values.role_claim.strip(), role_map, values.default_role
     sso.kind, sso.team_claim, sso.team_map = values.kind, values.team_claim.strip(), team_map
     sso.require_sso, sso.enabled, sso.provider_metadata = values.require_sso, values.enabled, metadata
-    secret_changed = bool(values.client_secret)
+    # The form's secret field is blank unless typed in; typing in the same secret again changes nothing.
+    secret_changed = bool(values.client_secret) and (
+        not sso.client_secret_encrypted or crypto.decrypt(sso.client_secret_encrypted) != values.client_secret)
     if secret_changed:
         sso.client_secret_encrypted = crypto.encrypt(values.client_secret)
     sso.updated_at = utcnow()

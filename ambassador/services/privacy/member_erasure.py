@@ -237,6 +237,12 @@ def _relabel_audit(*, org_id: int | None, membership_id: int | None, actor_user_
         about.append(sa.and_(AuditEvent.target_type == "member", AuditEvent.target_id == str(membership_id)))
     db.session.execute(sa.update(AuditEvent).where(in_org, sa.or_(*about)).values(target_label=label)
                        .execution_options(synchronize_session=False))
+    for word in words:  # a label that names them among other words: "Coffee and cake · zelda@example.test"
+        if len(word) >= _MIN_NAME_IN_TEXT:
+            named = AuditEvent.target_label.contains(word, autoescape=True)
+            db.session.execute(sa.update(AuditEvent).where(in_org, named)
+                               .values(target_label=sa.func.replace(AuditEvent.target_label, word, label))
+                               .execution_options(synchronize_session=False))
     mentioned = sa.or_(*[sa.cast(AuditEvent.details, sa.Text).contains(w, autoescape=True) for w in words])
     for event in db.session.scalars(sa.select(AuditEvent).where(in_org, mentioned)):
         event.details = _scrub(event.details, words, label)

@@ -188,3 +188,24 @@ def test_the_erased_members_ways_in_go_and_other_organizations_keep_theirs(db, m
     assert mine_id not in tokens and kept_ids <= tokens
     identities = db.session.execute(sa.select(SsoIdentity.org_id, SsoIdentity.user_id)).all()
     assert identities == [(org_b.id, user_id)]
+
+
+def test_audit_labels_that_name_them_among_other_words_lose_the_name_and_address(db, make, act):
+    """A handed-over reward's audit target is "<reward> · <their address>": the address goes, the reward stays."""
+    from ambassador.models import Redemption, Reward
+    from ambassador.services.community import redemptions
+
+    org, admin, zelda, otto = _world(db, make, act)
+    reward = Reward(org_id=org.id, title="Coffee and cake", points_cost=1)
+    db.session.add(reward)
+    db.session.flush()
+    for person in (zelda, otto):
+        redemption = Redemption(org_id=org.id, reward_id=reward.id, membership_id=person.member.id, points=1,
+                                reward_title=reward.title, status="approved")
+        db.session.add(redemption)
+        db.session.flush()
+        redemptions.fulfil(redemption=redemption, actor=admin)
+    done = member_erasure.erase_member(actor=admin, membership=zelda.member, confirmation=zelda.email)
+    labels = set(db.session.scalars(sa.select(AuditEvent.target_label).where(
+        AuditEvent.org_id == org.id, AuditEvent.action == actions.REDEMPTION_FULFILLED)))
+    assert labels == {f"Coffee and cake · {done.label}", f"Coffee and cake · {otto.email}"}
