@@ -5,9 +5,10 @@ from datetime import UTC
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import abort, jsonify, url_for
+from flask import abort, jsonify
 
 from ..extensions import db
+from ..infra.urls import absolute_url
 from . import auth
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger id is no row of ours (and must not reach the database)
@@ -27,10 +28,11 @@ def scoped_or_404(model, object_id: int):
 
 
 def created(schema: ma.Schema, obj, endpoint: str, **values):
-    """201 with the new resource and its Location."""
+    """201 with the new resource and its Location: absolute, from PUBLIC_BASE_URL like every URL that leaves
+    the product (a client behind a proxy or on another host must be able to follow it)."""
     response = jsonify(schema.dump(obj))
     response.status_code = 201
-    response.headers["Location"] = url_for(endpoint, **values)
+    response.headers["Location"] = absolute_url(endpoint, **values)
     return response
 
 

@@ -62,7 +62,7 @@ def test_create_team_through_the_service_with_location(client, world, token_for,
     assert response.status_code == 201
     body = response.get_json()
     assert body["name"] == "Ops team"  # the service cleaned it
-    assert response.headers["Location"].endswith(f"/api/v1/teams/{body['id']}")
+    assert response.headers["Location"] == f"http://localhost/api/v1/teams/{body['id']}"  # absolute
     assert _get(client, secret, response.headers["Location"]).get_json()["name"] == "Ops team"
 
 
