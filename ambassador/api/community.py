@@ -20,7 +20,7 @@ from . import auth
 from .blueprint import resource
 from .fields import UtcDateTime, created, id_field, scoped_or_404
 from .idempotency import IDEMPOTENCY_KEY, idempotent
-from .pagination import PageArgs, page_schema, paginate
+from .pagination import PageArgs, page_by_creation, page_schema
 
 blp = resource("community", "Ideas with their votes, the rewards catalogue and redemptions.")
 
@@ -85,12 +85,6 @@ RewardPage = page_schema(RewardSchema, "RewardPage")
 RedemptionPage = page_schema(RedemptionSchema, "RedemptionPage")
 
 
-def _page(query, model, args):
-    rows, cursor = paginate(query, sort=model.created_at, id_col=model.id, cursor=args["cursor"],
-                            limit=args["limit"])
-    return rows, cursor
-
-
 def _with_votes(rows):
     g.api_votes = ideas.vote_counts([idea.id for idea in rows])
     return rows
@@ -106,7 +100,7 @@ class IdeaList(MethodView):
         query = sa.select(Idea).where(Idea.org_id == auth.org().id)
         if args["status"]:
             query = query.where(Idea.status == args["status"])
-        rows, cursor = _page(query, Idea, args)
+        rows, cursor = page_by_creation(query, Idea, args)
         return {"data": _with_votes(rows), "next_cursor": cursor}
 
     @auth.requires("community:write")
@@ -143,7 +137,7 @@ class RewardList(MethodView):
         query = sa.select(Reward).where(Reward.org_id == auth.org().id)
         if not auth.at_least(Role.CURATOR):
             query = query.where(Reward.active.is_(True))
-        rows, cursor = _page(query, Reward, args)
+        rows, cursor = page_by_creation(query, Reward, args)
         return {"data": rows, "next_cursor": cursor}
 
 
@@ -166,7 +160,7 @@ class RedemptionList(MethodView):
             query = query.where(Redemption.status == args["status"])
         if args["member_id"]:
             query = query.where(Redemption.membership_id == args["member_id"])
-        rows, cursor = _page(query, Redemption, args)
+        rows, cursor = page_by_creation(query, Redemption, args)
         return {"data": rows, "next_cursor": cursor}
 
 

@@ -74,5 +74,11 @@ def paginate(query: sa.Select, *, sort, id_col, cursor: str | None, limit: int) 
     return rows, _encode(getattr(last, sort.key), getattr(last, id_col.key))
 
 
+
+def page_by_creation(query: sa.Select, model, args: dict) -> tuple[list, str | None]:
+    """`paginate` over a model's (created_at, id) with the request's cursor and limit: most lists' order."""
+    return paginate(query, sort=model.created_at, id_col=model.id, cursor=args["cursor"], limit=args["limit"])
+
+
 def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31

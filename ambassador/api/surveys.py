@@ -10,7 +10,7 @@ from ..models.nps import SURVEY_STATUSES
 from . import auth
 from .blueprint import resource
 from .fields import UtcDateTime, id_field, scoped_or_404
-from .pagination import PageArgs, page_schema, paginate
+from .pagination import PageArgs, page_by_creation, page_schema
 
 blp = resource("surveys", "NPS surveys, their responses (score, group, comment) and detractor follow-ups.")
 GROUPS = ("promoter", "passive", "detractor")
@@ -67,8 +67,7 @@ FollowUpPage = page_schema(FollowUpSchema, "FollowUpPage")
 
 
 def _page(query, model, args):
-    rows, cursor = paginate(query, sort=model.created_at, id_col=model.id, cursor=args["cursor"],
-                            limit=args["limit"])
+    rows, cursor = page_by_creation(query, model, args)
     return {"data": rows, "next_cursor": cursor}
 
 
