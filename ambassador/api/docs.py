@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
 
+from ..infra.urls import absolute_url
+
 bp = Blueprint("apidocs", __name__)
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -54,4 +56,5 @@ def page():
     tags = {tag["name"]: tag.get("description", "") for tag in spec.get("tags", [])}
     return render_template("api/docs.html", spec=spec, tags=tags, operations=operations(spec),
                            schemas=spec.get("components", {}).get("schemas", {}),
-                           spec_url=url_for("api-docs.openapi_json"), schema_type=schema_type)
+                           spec_url=url_for("api-docs.openapi_json"), schema_type=schema_type,
+                           example_url=absolute_url("/api/v1/teams"))

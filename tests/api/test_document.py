@@ -46,6 +46,11 @@ def test_the_token_forms_need_their_csrf_token(app, make, login, monkeypatch):
     assert refused.status_code == 400
 
 
+def test_the_docs_page_example_calls_the_public_address_not_the_requests_host(client):
+    html = client.get("/api/v1/docs", base_url="http://internal-host:8000").get_data(as_text=True)
+    assert "http://localhost/api/v1/teams" in html and "internal-host" not in html
+
+
 def test_the_docs_page_says_types_as_json_schema_does_not_as_python(client):
     """A nullable parameter is "string | null" with its allowed values, never a Python list or None."""
     html = client.get("/api/v1/docs").get_data(as_text=True)
