@@ -14,7 +14,9 @@ lives in providers/, which both may import.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
 import socket
 from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
@@ -177,18 +179,40 @@ class PinnedAdapter(HTTPAdapter):
 CONNECTIONS_PER_HOST = 32
 
 
-def shared_session(session: requests.Session) -> requests.Session:
-    """Make `session` fit to be shared by every account and thread: it keeps no cookies (one member's
-    cookie from a network must never ride along on another member's call), so only the connection
-    pool (HTTP keep-alive, as the networks allow) is shared."""
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    return session
+class SharedSession(requests.Session):
+    """A session fit to be shared by every account and thread: it keeps no cookies (one member's cookie
+    from a network must never ride along on another member's call), so only the connection pool (HTTP
+    keep-alive, as the networks allow) is shared.
+
+    It reads the environment once per host, not on every request as requests does with `trust_env`
+    (proxy variables, the CA bundle, ~/.netrc: a fifth of a call's CPU): the CA bundle
+    (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) when it is made, and, with `env_proxies`, each host's proxy
+    (HTTPS_PROXY, NO_PROXY…) the first time it is called. ~/.netrc is never read: every call carries
+    its own credentials, and no stored password may ride along on a call to a network."""
+
+    def __init__(self, *, env_proxies: bool = True):
+        super().__init__()
+        self.trust_env = False
+        self.env_proxies = env_proxies
+        self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+    def request(self, method, url, *args, **kwargs):
+        if self.env_proxies and kwargs.get("proxies") is None:
+            parts = urlsplit(url)
+            kwargs["proxies"] = dict(_environment_proxies(parts.scheme, parts.netloc))
+        return super().request(method, url, *args, **kwargs)
+
+
+@functools.lru_cache(maxsize=1024)
+def _environment_proxies(scheme: str, netloc: str) -> tuple[tuple[str, str], ...]:
+    return tuple(requests.utils.get_environ_proxies(f"{scheme}://{netloc}/").items())
 
 
 def pinned_session(*, allow_loopback: bool = False) -> requests.Session:
     """A session whose connections go to checked addresses only; a kept-alive connection stays on the
     address it was opened to (checked then), and a new one is checked again."""
-    session = shared_session(requests.Session())
+    session = SharedSession(env_proxies=False)  # a proxy would resolve the name itself
     adapter = PinnedAdapter(allow_loopback=allow_loopback, pool_maxsize=CONNECTIONS_PER_HOST)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

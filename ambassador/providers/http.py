@@ -19,7 +19,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from ..infra.safe_http import CONNECTIONS_PER_HOST, UnsafeAddress, shared_session
+from ..infra.safe_http import CONNECTIONS_PER_HOST, SharedSession, UnsafeAddress
 from .base import ErrorKind, ProviderError, TokenSet
 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
@@ -27,8 +27,9 @@ DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 
 def _new_session() -> requests.Session:
     """The session for the networks' fixed API hosts (X, LinkedIn, Facebook): one for every account and
-    thread, so its connections are kept alive and reused; it keeps no cookies (infra/safe_http.py)."""
-    session = shared_session(requests.Session())
+    thread, so its connections are kept alive and reused; it keeps no cookies and honours the
+    environment's proxy settings (infra/safe_http.py)."""
+    session = SharedSession()
     adapter = HTTPAdapter(pool_maxsize=CONNECTIONS_PER_HOST)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
