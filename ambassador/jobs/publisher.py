@@ -21,7 +21,7 @@ import os
 import secrets
 import socket
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -34,9 +34,11 @@ from ..services.publishing import dispatch
 # Expired leases (a worker that died) are recovered when the job starts and this often while it runs.
 RECOVERY_INTERVAL_SECONDS = 2.0
 
-# A claim (one query over the due shares) waits until a quarter of the threads are free, or none is busy:
-# a claim per finished call would cost the database more than the moment a thread waits.
-CLAIM_FOR_EVERY = 4
+# Shares are claimed and prepared ahead of the threads (leased, not yet marked sending), as many as there
+# are threads, and claimed again when fewer than half a pool's worth is left: a claim and its preparation
+# (four statements) are paid per half pool, not per call, and a thread that frees up waits only for the one
+# statement that marks its next share sending.
+PREPARED_AHEAD = 1.0  # × PUBLISH_THREADS
 
 # The recorder writes what ended at most this often (sooner when every thread's call has ended, or the
 # claiming thread waits on it): the calls that end meanwhile share its transaction, so a recording's
@@ -172,6 +174,7 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
     worker_id = worker_identity()
     counts: Counter = Counter(recovered=0, claimed=0)
     in_flight: dict[Future, int] = {}  # → its share's account
+    ready: deque[dispatch.Outbound] = deque()  # claimed and prepared, not marked sending yet
     # PUBLISH_THREADS=1: every call and record in this thread (a test's session shares one connection)
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="publish") if threads > 1 else None
     recorder = _Recorder(app, worker_id=worker_id, now=now, threaded=pool is not None, threads=threads)
@@ -189,27 +192,44 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
     def stopping() -> bool:
         return stop is not None and stop.is_set()
 
+    def hand_to_free_threads() -> None:
+        free = min(threads - len(in_flight), len(ready))
+        if free <= 0 or stopping():
+            return
+        batch = [ready.popleft() for _ in range(free)]
+        marked, lost = dispatch.mark(batch, worker_id=worker_id, now=now)
+        counts.update(dict.fromkeys(lost, "lost").values())
+        for outbound in marked:
+            in_flight[send(outbound)] = outbound.account_id
+
     next_recovery = 0.0
-    refill = max(threads // CLAIM_FOR_EVERY, 1)
+    ahead = max(int(threads * PREPARED_AHEAD), 1)
     try:
         while True:
-            free = threads - len(in_flight)
+            hand_to_free_threads()
             held_back = recorder.unrecorded()  # accounts left out of this claim until their outcome is recorded
-            if not stopping() and (free >= refill or not in_flight):
+            room = threads + ahead - len(in_flight) - len(ready)
+            if not stopping() and room > 0 and (2 * len(ready) < ahead or not in_flight):
                 if time.monotonic() >= next_recovery:
                     counts["recovered"] += dispatch.recover_leases(now=now)
                     next_recovery = time.monotonic() + RECOVERY_INTERVAL_SECONDS
-                claimed = dispatch.claim_next(worker_id=worker_id, limit=free, busy_accounts=recorder.busy_accounts(),
-                                              now=now)
+                busy = recorder.busy_accounts() | {outbound.account_id for outbound in ready}
+                claimed = dispatch.claim_next(worker_id=worker_id, limit=room, busy_accounts=busy, now=now)
                 counts["claim_rounds"] += 1
                 counts["claimed"] += len(claimed)
                 if claimed:
-                    ready, settled = dispatch.prepare(list(claimed), worker_id=worker_id, now=now, stop=stop)
+                    prepared, settled = dispatch.prepare(list(claimed), worker_id=worker_id, now=now, stop=stop,
+                                                         marked=False)
                     counts.update(settled.values())
-                    for outbound in ready:
-                        in_flight[send(outbound)] = outbound.account_id
+                    ready.extend(prepared)
+                    hand_to_free_threads()
+            if stopping() and ready:
+                counts.update(dispatch.hand_back(list(ready), worker_id=worker_id, now=now).values())
+                ready.clear()
             recorder.step()
             if not in_flight:
+                if ready:
+                    continue
                 recorder.drain()
                 if held_back and not stopping():
                     continue  # claim once more: their next shares may be due now
@@ -224,6 +244,8 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
         for future in in_flight:
             if not future.cancelled() and future.exception() is None:
                 recorder.ended(future.result())
+        if ready:  # an error left prepared shares unsent: their leases run out and recovery requeues them
+            counts["unsent"] += len(ready)
         recorder.close()
     counts.update(recorder.counts)
     return dict(counts)

@@ -145,12 +145,14 @@ def _request(share: Share) -> PublishRequest:
 
 
 def prepare(share_ids: Sequence[int], *, worker_id: str, now: datetime | None = None,
-            stop: StopFlag | None = None) -> tuple[list[Outbound], dict[int, str]]:
+            stop: StopFlag | None = None, marked: bool = True) -> tuple[list[Outbound], dict[int, str]]:
     """Get claimed shares ready to send: ([the ones marked sending], {share id: outcome of the others}).
 
     The others are settled here without a call: given back to the queue (stopping, lease ran out, the
     account needs reconnecting or waits out a rate limit), failed (member or account gone, post no
     longer live), or refused before sending (no credentials) and recorded as such. Commits.
+    With `marked=False` the ready ones are not marked sending yet: `mark` does it right before their
+    calls, and `hand_back` returns those that will not be sent.
     """
     now = now or utcnow()
     loaded = _load(share_ids, now)
@@ -174,12 +176,32 @@ def prepare(share_ids: Sequence[int], *, worker_id: str, now: datetime | None = 
             ready[share.id] = Outbound(share.id, account_id, found[0], found[1], request)
     for share_id, verdict in settle:
         outcomes[share_id] = _settle_unsent(share_id, verdict, worker_id=worker_id, now=now)
-    marked = mark_sending(ready, worker_id=worker_id, now=now)  # commits
-    for share_id in ready.keys() - marked:
-        log.warning("share %s: lease lost before sending; not sent", share_id)
-        outcomes[share_id] = "lost"
+    if marked:
+        prepared, lost = mark(list(ready.values()), worker_id=worker_id, now=now)  # commits
+        outcomes.update(dict.fromkeys(lost, "lost"))
+    else:
+        prepared = list(ready.values())
+        db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
     outcomes.update(record_outcomes(refused, worker_id=worker_id, now=now))
-    return [outbound for share_id, outbound in ready.items() if share_id in marked], outcomes
+    return prepared, outcomes
+
+
+def mark(ready: Sequence[Outbound], *, worker_id: str, now: datetime | None = None) -> tuple[list[Outbound], list[int]]:
+    """Mark prepared shares sending (one statement, committed) right before their calls: (the ones still
+    ours, to send now; the ids whose lease was lost meanwhile, not to send)."""
+    marked = mark_sending([outbound.share_id for outbound in ready], worker_id=worker_id, now=now or utcnow())
+    lost = [outbound.share_id for outbound in ready if outbound.share_id not in marked]
+    for share_id in lost:
+        log.warning("share %s: lease lost before sending; not sent", share_id)
+    return [outbound for outbound in ready if outbound.share_id in marked], lost
+
+
+def hand_back(ready: Sequence[Outbound], *, worker_id: str, now: datetime | None = None) -> dict[int, str]:
+    """Give prepared shares that will not be sent (the worker stops) back to the queue; commits."""
+    now = now or utcnow()
+    for outbound in ready:
+        release(outbound.share_id, worker_id=worker_id, at=now)
+    return {outbound.share_id: "released" for outbound in ready}
 
 
 def _settle_unsent(share_id: int, verdict: tuple[str, dict] | str, *, worker_id: str, now: datetime) -> str:
