@@ -66,7 +66,12 @@ class Share(Model):
                       # The window's shares of one method by the moment they count (share_moment()): the earned
                       # media value reads the linked ones (services/analytics/engagement.py per_network).
                       sa.Index("ix_share_org_method_moment", "org_id", "method",
-                               sa.text("coalesce(published_at, created_at)")), one_of("method", ShareMethod),
+                               sa.text("coalesce(published_at, created_at)")),
+                      # The shares in flight, by account: a claim skips an account with one in any worker.
+                      sa.Index("ix_share_account_publishing", "account_id",
+                               sqlite_where=sa.text("status = 'publishing'"),
+                               postgresql_where=sa.text("status = 'publishing'")),
+                      one_of("method", ShareMethod),
                       one_of("status", ShareStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...infra import database
@@ -66,14 +67,19 @@ HEAD_PER_CLAIM = 8
 
 def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.ColumnElement[int],
                            busy_accounts: Collection[int] | sa.BindParameter) -> sa.Select:
-    """The ids of up to `limit` due shares, each its account's earliest, none of `busy_accounts`'s, earliest first.
+    """The ids of up to `limit` due shares, each its account's earliest, none of `busy_accounts`'s and none of an
+    account with a share being published (by any worker: an account's shares go out one after another, and two
+    workers never record one member's shares at once), earliest first.
 
     Only the head of the queue is ranked (a top-N, not a sort of every due share): among the earliest
     HEAD_PER_CLAIM × limit due shares, each account's first. A row_number window (PostgreSQL and
     SQLite alike); PostgreSQL cannot lock rows of a windowed query, so the caller locks the rows
     these ids name.
     """
-    head = _due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"))
+    in_flight = aliased(Share, name="in_flight")
+    head = (_due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"))
+            .where(~sa.exists().where(in_flight.account_id == Share.account_id,
+                                      in_flight.status == ShareStatus.PUBLISHING)))
     if isinstance(busy_accounts, sa.BindParameter):
         head = head.where(Share.account_id.not_in(busy_accounts))
     elif busy_accounts:

@@ -475,14 +475,23 @@ def test_claim_next_takes_each_accounts_earliest_share_and_leaves_busy_accounts_
     # The same worker, those two still in flight: only the third account's share is left for it.
     assert dispatch.claim_next(worker_id=WORKER, limit=10, busy_accounts={first.id, second.id}) == {
         c1.id: third.id}
-    # Earliest first across accounts, at most `limit`.
+    # Another worker takes nothing of an account with a share in flight (in any worker): an account's
+    # shares go out one after another.
+    assert dispatch.claim_next(worker_id="other", limit=10) == {}
+    # Once an account's share is settled its next one may go, earliest first across accounts, at most `limit`.
+    for settled in (a1, b1):
+        settled.status, settled.lease_owner = "published", None
+    db.session.commit()
     assert dispatch.claim_next(worker_id="other", limit=1) == {a2.id: first.id}
-    assert dispatch.claim_next(worker_id="other", limit=10, busy_accounts={first.id}) == {b2.id: second.id}
+    assert dispatch.claim_next(worker_id="other", limit=10) == {b2.id: second.id}
+    a2.status = "published"
+    db.session.commit()
+    assert dispatch.claim_next(worker_id="other", limit=10, busy_accounts={first.id}) == {}
     assert dispatch.claim_next(worker_id="other", limit=10) == {a3.id: first.id}
     assert dispatch.claim_next(worker_id="other", limit=10) == {}
     statuses = db.session.execute(sa.select(Share.id, Share.status, Share.attempts, Share.lease_owner)).all()
     assert {share_id: (status, attempts) for share_id, status, attempts, _ in statuses} == {
-        s.id: ("publishing", 1) for s in (a1, a2, a3, b1, b2, c1)}
+        **{s.id: ("publishing", 1) for s in (a3, b2, c1)}, **{s.id: ("published", 1) for s in (a1, a2, b1)}}
 
 
 class InFlight:
