@@ -175,12 +175,20 @@ def rewarded_pairs(shares: Sequence[Share]) -> set[tuple[int, int, str]]:
     if not shares:
         return set()
     wanted = {(s.membership_id, s.post_id, s.network) for s in shares}
-    rows = db.session.execute(
-        sa.select(Share.membership_id, Share.post_id, Share.network).distinct().select_from(PointsEntry)
-        .join(Share, PointsEntry.share_id == Share.id)
-        .where(PointsEntry.reason == "share", Share.membership_id.in_({m for m, _p, _n in wanted}),
-               Share.post_id.in_({p for _m, p, _n in wanted}))).tuples()
-    return {row for row in rows if row in wanted}
+    # Two index lookups, not a join: joined, the planner may start from the ledger's share entries (all of
+    # them) whenever its statistics lag behind a busy ledger, and each batch would pay for every award ever.
+    candidates: dict[int, tuple[int, int, str]] = {}
+    for share_id, member_id, post_id, network in db.session.execute(
+            sa.select(Share.id, Share.membership_id, Share.post_id, Share.network)
+            .where(Share.membership_id.in_({m for m, _p, _n in wanted}),
+                   Share.post_id.in_({p for _m, p, _n in wanted}))).tuples():
+        if (member_id, post_id, network) in wanted:
+            candidates[share_id] = (member_id, post_id, network)
+    if not candidates:
+        return set()
+    paid = db.session.scalars(sa.select(PointsEntry.share_id).where(
+        PointsEntry.reason == "share", PointsEntry.share_id.in_(sorted(candidates))))
+    return {candidates[share_id] for share_id in paid if share_id is not None}
 
 
 def _lock_link(link: TrackedLink) -> None:
