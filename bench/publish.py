@@ -172,17 +172,53 @@ def stop_workers(workers) -> None:
             proc.wait(timeout=30)
 
 
-def wait_for(workers, engine: sa.Engine, deadline: float) -> bool:
-    """Wait until every worker exited (True) or the deadline passed (False); progress on stderr."""
+# The tables a run fills from empty: their planner statistics go stale within seconds.
+GROWING = ("share", "points_entry", "rollup_cell", "rollup_post_day", "event_hook_delivery")
+ANALYZE_EVERY = 5.0  # seconds
+
+
+def autovacuum_off(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SHOW autovacuum")).scalar() == "off"
+
+
+def wait_for(workers, engine: sa.Engine, deadline: float, *, analyze: bool = False) -> bool:
+    """Wait until every worker exited (True) or the deadline passed (False); progress on stderr. With `analyze`
+    (the server's autovacuum is off), ANALYZE the tables the run fills every ANALYZE_EVERY seconds, as autovacuum
+    would in production: without it the planner takes the ledger for empty and reads all of it per batch."""
     next_report = time.monotonic() + 15
+    next_analyze = time.monotonic() + ANALYZE_EVERY
     while any(proc.poll() is None for proc, _o, _e in workers):
         if time.monotonic() > deadline:
             return False
         if time.monotonic() >= next_report:
             print(f"  … {publish_setup.unsettled(engine)} shares not settled yet", file=sys.stderr, flush=True)
             next_report += 15
+        if analyze and time.monotonic() >= next_analyze:
+            with engine.connect() as conn:
+                existing = set(sa.inspect(conn).get_table_names())
+                conn.execute(sa.text("ANALYZE " + ", ".join(t for t in GROWING if t in existing)))
+                conn.commit()
+            next_analyze = time.monotonic() + ANALYZE_EVERY
         time.sleep(0.2)
     return True
+
+
+def database_cpu() -> float | None:
+    """CPU seconds used so far by this machine's PostgreSQL processes (ended backends included, through the
+    postmaster's children times); None when there is none here to read."""
+    ticks, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+        except (OSError, IndexError):
+            continue
+        if name in ("postgres", "postmaster"):
+            values = fields[1].split()
+            ticks += sum(int(v) for v in values[11:15])  # utime stime cutime cstime
+            found = True
+    return ticks / os.sysconf("SC_CLK_TCK") if found else None
 
 
 def check(states: dict, fakes: dict, limits: dict, *, workers: int, killed: bool = False) -> list[str]:
@@ -300,7 +336,11 @@ def run_round(args) -> tuple[bool, float]:
               f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
         engine = sa.create_engine(url)
         stack.callback(engine.dispose)
-        started, cpu = time.monotonic(), (time.process_time(), _children_cpu())
+        analyze = autovacuum_off(engine)
+        if analyze:
+            print(f"autovacuum is off on this server: the bench analyzes {', '.join(GROWING)} every "
+                  f"{ANALYZE_EVERY:.0f} s, as autovacuum would", file=sys.stderr, flush=True)
+        started, cpu = time.monotonic(), (time.process_time(), _children_cpu(), database_cpu())
         workers = start_workers(args.workers, {"url": url, "settings": settings, "args": worker_args}, Path(tmp))
         stack.callback(stop_workers, workers)
         killed = []  # the killed incarnations (their leases are recovered by the others)
@@ -308,10 +348,12 @@ def run_round(args) -> tuple[bool, float]:
         kills = publish_kills.kill_rounds(args.kill, workers, killed, engine, deadline=deadline,
                                           restart=lambda name: start_worker(Path(tmp) / "worker.json", name),
                                           rng=random.Random(args.seed)) if args.kill else []
-        timed_out = not wait_for(workers, engine, deadline)
+        timed_out = not wait_for(workers, engine, deadline, analyze=analyze)
         wall = time.monotonic() - started
         stop_workers(workers)
-        cpu = {"fakes": time.process_time() - cpu[0], "workers": _children_cpu() - cpu[1]}
+        database_now = database_cpu()
+        cpu = {"fakes": time.process_time() - cpu[0], "workers": _children_cpu() - cpu[1],
+               "database": None if database_now is None or cpu[2] is None else database_now - cpu[2]}
         failures = []
         for i, (proc, out, err) in enumerate(workers):
             lines = out.read_text().strip().splitlines()
@@ -327,8 +369,10 @@ def run_round(args) -> tuple[bool, float]:
     limits = publish_setup.limit_summary(fakes)
     report(args, seeded, states, fakes, limits, wall, outputs)
     shares = max(len(states), 1)
+    database = ("" if cpu["database"] is None
+                else f", PostgreSQL (this machine) {cpu['database'] / shares * 1000:.1f} ms")
     print(f"CPU per share: workers {cpu['workers'] / shares * 1000:.1f} ms, fakes (this process) "
-          f"{cpu['fakes'] / shares * 1000:.1f} ms; {os.cpu_count()} cores, load average at the end "
+          f"{cpu['fakes'] / shares * 1000:.1f} ms{database}; {os.cpu_count()} cores, load average at the end "
           f"{os.getloadavg()[0]:.1f} (other processes slow this down)")
     warnings = [line for line in log_lines if " WARNING " in line or " ERROR " in line]
     print(f"warnings/errors in the workers' logs: {len(warnings)}"
