@@ -2,18 +2,20 @@
 kept fed. What is claimed, prepared, sent and recorded is services/publishing/dispatch.py's business;
 this module only knows about processes and threads.
 
-Two threads do the database work and the pool only calls the networks. Each time threads free up (a
-quarter of them, or all when none is busy), the calling thread claims as many due shares as there are
-free threads (at most one per account, none of an account this worker has in flight or whose outcome is
-not recorded yet), prepares them (a few statements for the whole batch, marking them sending) and hands
-each to a thread. A recorder thread (its own app context, so its own session and connection) records the
-outcomes of the calls that ended, all that ended since it last looked in one transaction, at most every
-RECORD_INTERVAL_SECONDS (sooner when all the threads' calls ended or the claiming thread waits). So the
-database work is done per batch, not per share, and the batches grow by themselves when the database
-falls behind; the database pool needs two connections (config.py's publishing_pool_options gives it
-PUBLISH_THREADS + 1). It never waits for a slow account before claiming more. The job returns when
-nothing is in flight and nothing more could be claimed, or, once `stop` is set, when the calls in flight
-have ended and been recorded (the shares claimed but not yet sent are handed back unsent).
+Two threads do the database work and the pool only calls the networks. The calling thread claims due
+shares ahead of the pool (at most one per account, none of an account with a share in flight in any
+worker or whose outcome is not recorded yet), prepares them (a few statements for the whole batch) and
+keeps them ready, leased but not yet marked sending: as many as there are threads, claimed again when
+fewer than half of that is left. When threads free up it marks as many ready shares sending (one
+statement, committed) and hands each to a thread. A recorder thread (its own app context, so its own
+session and connection) records the outcomes of the calls that ended, all that ended since it last
+looked in one transaction, at most every RECORD_INTERVAL_SECONDS (sooner when all the threads' calls
+ended or the claiming thread waits). So the database work is done per batch, not per share, and the
+batches grow by themselves when the database falls behind; the database pool needs two connections
+(config.py's publishing_pool_options gives it PUBLISH_THREADS + 1). It never waits for a slow account
+before claiming more. The job returns when nothing is in flight or ready and nothing more could be
+claimed, or, once `stop` is set, when the calls in flight have ended and been recorded (the shares
+claimed but not yet sent are handed back unsent).
 """
 from __future__ import annotations
 
