@@ -173,7 +173,7 @@ def stop_workers(workers) -> None:
 
 
 # The tables a run fills from empty: their planner statistics go stale within seconds.
-GROWING = ("share", "points_entry", "rollup_cell", "rollup_post_day", "event_hook_delivery")
+GROWING = ("share", "points_entry", "rollup_cell", "rollup_post_day", "standing", "standing_count")
 ANALYZE_EVERY = 5.0  # seconds
 
 

@@ -170,9 +170,14 @@ def _fake_account(network: str, fake, n: int) -> dict:
 # --- the database ---------------------------------------------------------------------------------------
 
 
+TEAMS = 20
+
+
 def seed(app, fakes: dict, *, accounts: int, shares: int, limited_share: float, rng: random.Random) -> dict:
-    """One org, `accounts` members with one linked account each (networks in turn), enough live posts
-    for `shares` due API shares (one per post and account). Returns a summary."""
+    """One org, `accounts` members in TEAMS teams with one linked account each (networks in turn), enough live
+    posts for `shares` due API shares (one per post and account), and its leaderboard standings built, as the
+    worker builds them for every organization: each published share then adds to every window and scope it
+    counts in, as in production. Returns a summary."""
     from ambassador.extensions import db
     from ambassador.infra import crypto
     from ambassador.infra.tokens import new_token
@@ -183,10 +188,13 @@ def seed(app, fakes: dict, *, accounts: int, shares: int, limited_share: float, 
         Post,
         Share,
         SocialAccount,
+        Team,
         TrackedLink,
         User,
         utcnow,
     )
+    from ambassador.models.organization import membership_team
+    from ambassador.services.analytics import rebuild as rollup_rebuild
     from ambassador.services.publishing.sharing import short_url
     from ambassador.services.publishing.tracked_links import new_code, with_utm
 
@@ -201,6 +209,11 @@ def seed(app, fakes: dict, *, accounts: int, shares: int, limited_share: float, 
         member_ids = db.session.scalars(sa.insert(Membership).returning(Membership.id, sort_by_parameter_order=True),
                                         [{"org_id": org.id, "user_id": uid, "role": "ambassador"}
                                          for uid in user_ids]).all()
+        team_ids = db.session.scalars(sa.insert(Team).returning(Team.id, sort_by_parameter_order=True),
+                                      [{"org_id": org.id, "name": f"Team {t}", "join_token": new_token()}
+                                       for t in range(TEAMS)]).all()
+        db.session.execute(sa.insert(membership_team), [{"membership_id": member_id, "team_id": team_ids[i % TEAMS]}
+                                                        for i, member_id in enumerate(member_ids)])
         limitable = [i for i in range(accounts) if NETWORKS[i % len(NETWORKS)] in LIMITABLE]
         limited = set(rng.sample(limitable, min(len(limitable), round(accounts * limited_share))))
         rows, limited_keys = [], {name: [] for name in NETWORKS}
@@ -247,6 +260,8 @@ def seed(app, fakes: dict, *, accounts: int, shares: int, limited_share: float, 
         for row, link_id in zip(share_rows, link_ids, strict=True):
             row["tracked_link_id"] = link_id
         db.session.execute(sa.insert(Share), share_rows)
+        db.session.commit()
+        rollup_rebuild.roll_standings(org=org)  # the worker's roll_standings job
         db.session.commit()
         # A table filled in one go has no statistics until autovacuum gets to it (a production table
         # has them): without, the planner takes the claim's join for one row and loops over accounts.
