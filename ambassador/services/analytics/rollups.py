@@ -164,13 +164,15 @@ def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None
     upsert(conn, CELL, [{"org_id": k[0], "day": k[1], "membership_id": k[2], "post_id": k[3], "network": k[4], **v}
                          for k, v in cells.items()],
            keys=("org_id", "day", "membership_id", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
+    # The rows many writers share last (standing counts, then post-day totals): each writer holds their locks
+    # only from here to its commit, and the others queue on them for that long, not for the whole batch.
+    standings.add(conn, [standings.Increment(d.org_id, d.day, d.membership_id, d.campaign_id, d.network,
+                                             d.points, d.shares, d.clicks)
+                         for d in deltas if d.points or d.shares or d.clicks])
     posts = _merged(deltas, lambda d: (d.org_id, d.day, d.post_id, d.network))
     upsert(conn, POST_DAY, [{"org_id": k[0], "day": k[1], "post_id": k[2], "network": k[3], **v}
                              for k, v in posts.items()],
            keys=("org_id", "day", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
-    standings.add(conn, [standings.Increment(d.org_id, d.day, d.membership_id, d.campaign_id, d.network,
-                                             d.points, d.shares, d.clicks)
-                         for d in deltas if d.points or d.shares or d.clicks])
 
 
 # --- from raw rows to deltas ---------------------------------------------------------------------
