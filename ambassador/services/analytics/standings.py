@@ -133,9 +133,16 @@ def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
                 for name in _SUMS:
                     row[name] += getattr(inc, name)
     names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
-    before = _totals_before(conn, list(rows))
-    upsert(conn, _STANDING, [dict(zip(names, key, strict=True), **row) for key, row in rows.items()],
-           keys=names, adds=_SUMS)
+    written = [dict(zip(names, key, strict=True), **row) for key, row in rows.items()]
+    if conn.dialect.name == "postgresql":  # the totals before, from what the upsert returns: one statement
+        before = {}
+        for found in upsert(conn, _STANDING, written, keys=names, adds=_SUMS, returning=True) or ():
+            key = tuple(found[:6])
+            if not found.inserted:
+                before[key] = standing_counts.Totals(*(int(getattr(found, name)) - rows[key][name] for name in _SUMS))
+    else:
+        before = _totals_before(conn, list(rows))
+        upsert(conn, _STANDING, written, keys=names, adds=_SUMS)
     zero = standing_counts.Totals(0, 0, 0)
     standing_counts.moved(conn, (
         (key[:5], row["kind"], before.get(key),
