@@ -163,8 +163,11 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
     clicks = _per_day(clicks_query(Click.created_at.label("at")).where(*click_conditions(scope, window)), window)
     points: dict[int, int] = {}
     if with_points and scope.membership_id is not None:
+        # The organization is checked on the membership row: given the ledger's org_id, SQLite (no statistics)
+        # read the whole organization's window by (org, created) instead of the member's by (member, created).
         inner = (sa.select(PointsEntry.created_at.label("at"), PointsEntry.points.label("n"))
-                 .where(PointsEntry.org_id == scope.org_id, PointsEntry.membership_id == scope.membership_id,
+                 .join(Membership, Membership.id == PointsEntry.membership_id)
+                 .where(Membership.id == scope.membership_id, Membership.org_id == scope.org_id,
                         PointsEntry.reason.notin_(SPENDING_REASONS), *window.contains(PointsEntry.created_at))
                  .subquery())
         indexed = sa.select(window.day_index(inner.c.at).label("day"), inner.c.n).subquery()
