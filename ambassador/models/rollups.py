@@ -79,8 +79,6 @@ class Standing(Model):
         sa.Index("ix_standing_scope_order", "org_id", "window", "campaign_id", "network", "team_id",
                  sa.desc("points"), "sort_name", "membership_id", "kind"),
         sa.Index("ix_standing_member", "membership_id"),
-        # The overview's shares and clicks per team sum one range of this index.
-        sa.Index("ix_standing_team_sums", "org_id", "window", "campaign_id", "network", "team_id", "shares", "clicks"),
     )
 
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
