@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from . import compiled
 
 _CHUNK = 400  # rows per statement: well under SQLite's bound-parameter limit
 
 
 def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, keys: Sequence[str],
-           adds: Sequence[str], nullable_adds: Sequence[str] = (), sets: Sequence[str] = (),
-           returning: bool = False) -> list[sa.Row] | None:
+           adds: Sequence[str], nullable_adds: Sequence[str] = (), sets: Sequence[str] = ()) -> None:
     """INSERT … ON CONFLICT (keys) DO UPDATE adding `adds` (and `nullable_adds`, where NULL means unknown).
 
     In key order (one lock order: no deadlocks). On PostgreSQL rows with the same key are merged first, as if
@@ -23,28 +23,25 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, keys: Sequ
     row's, any other column the first row's, the one inserted), and all go out as one statement whatever their
     number: INSERT … SELECT unnest(<one array per column>) (a statement per row costs the database and the
     driver a round of work each; a multi-row VALUES would be a new statement to compile for every row count).
-    SQLite (in the process, no round trips) runs the one statement per row.
-
-    `returning` (PostgreSQL, rows of one shape): the rows as written, keys and added columns, with `inserted`
-    (true for a new row) — what a caller needs to know the totals before without reading them first; None on
-    SQLite."""
+    SQLite (in the process, no round trips) runs the one statement per row. Either is compiled once per shape
+    (infra/compiled.py: SQLAlchemy does not cache INSERT … ON CONFLICT)."""
     if not rows:
-        return [] if returning and conn.dialect.name == "postgresql" else None
+        return
     keys, adds, nullable_adds, sets = tuple(keys), tuple(adds), tuple(nullable_adds), tuple(sets)
     columns = tuple(rows[0])
     same_shape = all(tuple(row) == columns for row in rows)
-    if conn.dialect.name == "postgresql" and (same_shape or returning):
-        if not same_shape:
-            raise ValueError("upsert(returning=True) needs rows of one shape")
+    if conn.dialect.name == "postgresql" and same_shape:
         merged = [row for _key, row in sorted(_merged(rows, keys, adds, nullable_adds, sets).items())]
-        result = conn.execute(_unnest_statement(table, columns, keys, adds, nullable_adds, sets, returning),
-                              {f"c{i}": [row[name] for row in merged] for i, name in enumerate(columns)})
-        return list(result) if returning else None
+        compiled.execute(conn, _unnest_statement(table, columns, keys, adds, nullable_adds, sets),
+                         {f"c{i}": [row[name] for row in merged] for i, name in enumerate(columns)})
+        return
     stmt = _statement(conn.dialect.name, table, keys, adds, nullable_adds, sets)
     rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
     for start in range(0, len(rows), _CHUNK):
-        conn.execute(stmt, rows[start:start + _CHUNK])
-    return None
+        if same_shape:
+            compiled.execute(conn, stmt, rows[start:start + _CHUNK], column_keys=columns)
+        else:
+            conn.execute(stmt, rows[start:start + _CHUNK])
 
 
 def _merged(rows: list[dict], keys: tuple[str, ...], adds: tuple[str, ...], nullable_adds: tuple[str, ...],
@@ -86,19 +83,14 @@ def _statement(dialect: str, table: sa.Table, keys: tuple[str, ...], adds: tuple
 
 @functools.cache
 def _unnest_statement(table: sa.Table, columns: tuple[str, ...], keys: tuple[str, ...], adds: tuple[str, ...],
-                      nullable_adds: tuple[str, ...], sets: tuple[str, ...], returning: bool = False) -> sa.Insert:
+                      nullable_adds: tuple[str, ...], sets: tuple[str, ...]) -> sa.Insert:
     """PostgreSQL: INSERT INTO table (columns) SELECT unnest(:c0), unnest(:c1)… ON CONFLICT …, built once per
     table and shape; the set-returning functions of one select list run in step, so row i takes element i of
-    every array. `returning`: RETURNING the keys, the added columns and `inserted` (xmax = 0: a row this
-    statement inserted has no deleting or locking transaction; one it updated has ours)."""
+    every array."""
     arrays = [sa.func.unnest(sa.bindparam(f"c{i}", type_=postgresql.ARRAY(table.c[name].type)))
               for i, name in enumerate(columns)]
-    stmt = _on_conflict(postgresql.insert(table).from_select(list(columns), sa.select(*arrays)),
+    return _on_conflict(postgresql.insert(table).from_select(list(columns), sa.select(*arrays)),
                         table, keys, adds, nullable_adds, sets)
-    if returning:
-        stmt = stmt.returning(*(table.c[name] for name in (*keys, *adds, *nullable_adds)),
-                              sa.literal_column("xmax = 0", sa.Boolean).label("inserted"))
-    return stmt
 
 
 def insert_ignoring_duplicates(model, values: dict, *, keys: Sequence[str]) -> bool:

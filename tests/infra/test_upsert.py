@@ -51,16 +51,3 @@ def test_set_columns_take_the_last_row_of_a_key(db, make):
     assert dict(db.session.execute(sa.select(table.c.org_id, table.c.version)
                                    .where(table.c.org_id.in_(org_ids))).tuples().all()) == {
         org_ids[0]: 3, org_ids[1]: 5}
-
-
-def test_returning_gives_the_written_totals_and_which_rows_are_new(db, make):
-    org_id = make.org().id
-    conn = db.session.connection()
-    upsert(conn, POST_DAY, [_row(org_id, 1, points=5, reach=None)], keys=KEYS, adds=SUMS, nullable_adds=("reach",))
-    returned = upsert(conn, POST_DAY, [_row(org_id, 1, points=2, reach=None), _row(org_id, 2, points=3, reach=None)],
-                      keys=KEYS, adds=SUMS, nullable_adds=("reach",), returning=True)
-    if conn.dialect.name != "postgresql":
-        assert returned is None  # SQLite: the caller reads the totals itself
-        return
-    assert sorted((row.post_id, row.points, row.shares, row.inserted) for row in returned) == [
-        (1, 7, 2, False), (2, 3, 1, True)]

@@ -42,7 +42,7 @@ from ...models import (
     utcnow,
 )
 from ...models.organization import membership_team
-from . import stamps, standing_counts
+from . import stamps, standing_counts, standing_events
 from .boards import sort_name
 
 WINDOWS = ("all", "7", "30", "90", "quarter")
@@ -81,7 +81,7 @@ def window_days(key: str, today: date) -> tuple[date | None, date | None]:
 
 
 # Team scopes: 0 = every member; NO_TEAM = members in no team (the overview's "no team" slice), one row each.
-NO_TEAM = -1
+NO_TEAM = standing_events.NO_TEAM
 
 
 def _scopes(inc: Increment, teams: Sequence[int]) -> list[tuple[int, str, int]]:
@@ -118,6 +118,9 @@ def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
     windows = _windows(conn, {i.org_id for i in increments}, lock=True)
     if not windows:
         return
+    if conn.dialect.name == "postgresql":  # one statement, the fan-out done by the database
+        standing_events.add(conn, increments)
+        return
     kinds, teams = _members(conn, {i.membership_id for i in increments})
     rows: dict[tuple, dict] = {}
     for inc in increments:
@@ -133,16 +136,9 @@ def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
                 for name in _SUMS:
                     row[name] += getattr(inc, name)
     names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
-    written = [dict(zip(names, key, strict=True), **row) for key, row in rows.items()]
-    if conn.dialect.name == "postgresql":  # the totals before, from what the upsert returns: one statement
-        before = {}
-        for found in upsert(conn, _STANDING, written, keys=names, adds=_SUMS, returning=True) or ():
-            key = tuple(found[:6])
-            if not found.inserted:
-                before[key] = standing_counts.Totals(*(int(getattr(found, name)) - rows[key][name] for name in _SUMS))
-    else:
-        before = _totals_before(conn, list(rows))
-        upsert(conn, _STANDING, written, keys=names, adds=_SUMS)
+    before = _totals_before(conn, list(rows))
+    upsert(conn, _STANDING, [dict(zip(names, key, strict=True), **row) for key, row in rows.items()],
+           keys=names, adds=_SUMS)
     zero = standing_counts.Totals(0, 0, 0)
     standing_counts.moved(conn, (
         (key[:5], row["kind"], before.get(key),
