@@ -15,6 +15,7 @@ own changes are not under any stamp yet; they may still roll back).
 """
 from __future__ import annotations
 
+import functools
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
@@ -118,21 +119,31 @@ def _kept_histogram(org_id: int, kept: Kept, key: str, scope: Scope) -> Histogra
 
 def _mine(org_id: int, kept: Kept, scope: Scope, me_id: int) -> tuple[int, list]:
     """(the stamp, rows of the viewer: member, one team, one standing in the board's or the previous window)."""
-    windows = [key for key in kept.keys if key is not None]
-    standing = sa.and_(Standing.org_id == org_id, Standing.window.in_(windows),
-                       Standing.campaign_id == scope.campaign_key, Standing.network == scope.network_key,
-                       Standing.team_id == scope.team_key, Standing.membership_id == Membership.id)
-    rows = list(db.session.execute(
-        sa.select(stamps.column(org_id).label("stamp"), Membership.status, Membership.kind, User.name, User.email,
-                  Standing.window, Standing.points, Standing.shares, Standing.clicks, Team.id.label("team_id"),
-                  Team.name.label("team"))
-        .join(User, User.id == Membership.user_id).outerjoin(Standing, standing)
-        .outerjoin(membership_team, membership_team.c.membership_id == Membership.id)
-        .outerjoin(Team, sa.and_(Team.id == membership_team.c.team_id, Team.org_id == org_id))
-        .where(Membership.id == me_id, Membership.org_id == org_id)))
+    rows = list(db.session.execute(_mine_statement(), {
+        "org_id": org_id, "windows": [key for key in kept.keys if key is not None], "campaign_id": scope.campaign_key,
+        "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}))
     if not rows:
         return stamps.current(org_id), []
     return int(rows[0].stamp or 0), rows
+
+
+@functools.cache
+def _mine_statement() -> sa.Select:
+    """Built once (its cache key too): every view of a kept board runs it, and building it took longer than
+    running it."""
+    org_id = sa.bindparam("org_id", type_=sa.Integer)
+    standing = sa.and_(Standing.org_id == org_id, Standing.window.in_(sa.bindparam("windows", expanding=True)),
+                       Standing.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
+                       Standing.network == sa.bindparam("network", type_=sa.String),
+                       Standing.team_id == sa.bindparam("team_id", type_=sa.Integer),
+                       Standing.membership_id == Membership.id)
+    return (sa.select(stamps.column(org_id).label("stamp"), Membership.status, Membership.kind, User.name, User.email,
+                      Standing.window, Standing.points, Standing.shares, Standing.clicks, Team.id.label("team_id"),
+                      Team.name.label("team"))
+            .join(User, User.id == Membership.user_id).outerjoin(Standing, standing)
+            .outerjoin(membership_team, membership_team.c.membership_id == Membership.id)
+            .outerjoin(Team, sa.and_(Team.id == membership_team.c.team_id, Team.org_id == org_id))
+            .where(Membership.id == sa.bindparam("me_id", type_=sa.Integer), Membership.org_id == org_id))
 
 
 def _my_row(org_id: int, kept: Kept, scope: Scope, me_id: int, rows: list) -> BoardRow | None:

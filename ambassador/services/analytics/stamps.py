@@ -101,7 +101,7 @@ def forget() -> None:
         _figures.clear()
 
 
-def column(org_id: int) -> sa.ScalarSelect:
+def column(org_id: int | sa.BindParameter[int]) -> sa.ScalarSelect:
     """The stamp as a scalar subquery, to read it in the same statement as something else (NULL = 0)."""
     return sa.select(_STAMP.c.version).where(_STAMP.c.org_id == org_id).scalar_subquery()
 
