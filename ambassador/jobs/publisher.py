@@ -40,7 +40,6 @@ RECOVERY_INTERVAL_SECONDS = 2.0
 # are threads, and claimed again when fewer than half a pool's worth is left: a claim and its preparation
 # (four statements) are paid per half pool, not per call, and a thread that frees up waits only for the one
 # statement that marks its next share sending.
-PREPARED_AHEAD = 1.0  # × PUBLISH_THREADS
 
 # The recorder writes what ended at most this often (sooner when every thread's call has ended, or the
 # claiming thread waits on it): the calls that end meanwhile share its transaction, so a recording's
@@ -68,7 +67,6 @@ class _Recorder:
     def __init__(self, app: Flask, *, worker_id: str, now: datetime | None, threaded: bool, threads: int = 1):
         self.app, self.worker_id, self.now, self.threads = app, worker_id, now, threads
         self.counts: Counter = Counter()
-        self.pending: dict[int, int] = {}  # share id → account id: sent, not recorded yet
         self.ended_calls: list[dispatch.Sent] = []
         self.recording = self.closed = False
         self.urgent = False  # the claiming thread waits until what ended is recorded: record at once
@@ -79,18 +77,10 @@ class _Recorder:
         if self.thread is not None:
             self.thread.start()
 
-    def sending(self, outbound: dispatch.Outbound) -> None:
-        with self.changed:
-            self.pending[outbound.share_id] = outbound.account_id
-
     def ended(self, sent: dispatch.Sent) -> None:
         with self.changed:
             self.ended_calls.append(sent)
             self.changed.notify_all()
-
-    def busy_accounts(self) -> set[int]:
-        with self.changed:
-            return set(self.pending.values())
 
     def unrecorded(self) -> bool:
         with self.changed:
@@ -135,8 +125,6 @@ class _Recorder:
             with self.changed:
                 self.counts.update(outcomes.values())
                 self.counts["record_rounds"] += 1
-                for sent in batch:
-                    self.pending.pop(sent.share_id, None)
                 self.recording = False
                 self.freed = True
                 self.changed.notify_all()
@@ -182,7 +170,6 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
     recorder = _Recorder(app, worker_id=worker_id, now=now, threaded=pool is not None, threads=threads)
 
     def send(outbound: dispatch.Outbound) -> Future:
-        recorder.sending(outbound)
         if pool is not None:
             future = pool.submit(dispatch.send, outbound)
             future.add_done_callback(recorder.notify)  # wakes the claiming thread
@@ -200,12 +187,12 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
             return
         batch = [ready.popleft() for _ in range(free)]
         marked, lost = dispatch.mark(batch, worker_id=worker_id, now=now)
-        counts.update(dict.fromkeys(lost, "lost").values())
+        counts["lost"] += len(lost)
         for outbound in marked:
             in_flight[send(outbound)] = outbound.account_id
 
     next_recovery = 0.0
-    ahead = max(int(threads * PREPARED_AHEAD), 1)
+    ahead = threads  # claimed and prepared ahead of the threads
     try:
         while True:
             hand_to_free_threads()
@@ -215,8 +202,9 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
                 if time.monotonic() >= next_recovery:
                     counts["recovered"] += dispatch.recover_leases(now=now)
                     next_recovery = time.monotonic() + RECOVERY_INTERVAL_SECONDS
-                busy = recorder.busy_accounts() | {outbound.account_id for outbound in ready}
-                claimed = dispatch.claim_next(worker_id=worker_id, limit=room, busy_accounts=busy, now=now)
+                # Accounts with a share ready, in flight or not recorded yet are left out by the claim itself:
+                # those shares are still "publishing".
+                claimed = dispatch.claim_next(worker_id=worker_id, limit=room, now=now)
                 counts["claim_rounds"] += 1
                 counts["claimed"] += len(claimed)
                 if claimed:

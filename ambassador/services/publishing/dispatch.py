@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -257,9 +257,8 @@ def recover_leases(*, now: datetime | None = None) -> int:
     return recover_expired_leases(now=now)
 
 
-def claim_next(*, worker_id: str, limit: int, busy_accounts: Collection[int] = (),
-               now: datetime | None = None) -> dict[int, int | None]:
-    """Claim up to `limit` due shares for `worker_id`, at most one per account and none of the accounts
-    it has in flight (so an account's shares go out one after another, and a 429 holds back the rest);
-    commits. Returns {share id: account id}."""
-    return claim_next_shares(worker_id=worker_id, limit=limit, busy_accounts=busy_accounts, now=now)
+def claim_next(*, worker_id: str, limit: int, now: datetime | None = None) -> dict[int, int | None]:
+    """Claim up to `limit` due shares for `worker_id`, at most one per account and none of an account with a
+    share in flight or not recorded yet, in any worker (so an account's shares go out one after another, and a
+    429 holds back the rest); commits. Returns {share id: account id}."""
+    return claim_next_shares(worker_id=worker_id, limit=limit, now=now)

@@ -65,11 +65,11 @@ def _due(now: datetime | sa.BindParameter, *columns: sa.ColumnElement) -> sa.Sel
 HEAD_PER_CLAIM = 8
 
 
-def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.ColumnElement[int],
-                           busy_accounts: Collection[int] | sa.BindParameter) -> sa.Select:
-    """The ids of up to `limit` due shares, each its account's earliest, none of `busy_accounts`'s and none of an
-    account with a share being published (by any worker: an account's shares go out one after another, and two
-    workers never record one member's shares at once), earliest first.
+def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.ColumnElement[int]) -> sa.Select:
+    """The ids of up to `limit` due shares, each its account's earliest and none of an account with a share
+    being published — by any worker, this one included, and until its outcome is recorded (an account's shares
+    go out one after another, a 429 not yet written down holds back the next one, and two workers never record
+    one member's shares at once) — earliest first.
 
     Only the head of the queue is ranked (a top-N, not a sort of every due share): among the earliest
     HEAD_PER_CLAIM × limit due shares, each account's first. A row_number window (PostgreSQL and
@@ -80,10 +80,6 @@ def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.
     head = (_due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"))
             .where(~sa.exists().where(in_flight.account_id == Share.account_id,
                                       in_flight.status == ShareStatus.PUBLISHING)))
-    if isinstance(busy_accounts, sa.BindParameter):
-        head = head.where(Share.account_id.not_in(busy_accounts))
-    elif busy_accounts:
-        head = head.where(Share.account_id.not_in(list(busy_accounts)))
     queue = head.order_by(Share.next_attempt_at, Share.id).limit(HEAD_PER_CLAIM * limit).subquery()
     rank = sa.func.row_number().over(partition_by=queue.c.account_id, order_by=(queue.c.due_at, queue.c.id))
     ranked = sa.select(queue.c.id, queue.c.due_at, rank.label("rank")).subquery()
@@ -91,8 +87,7 @@ def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.
             .order_by(ranked.c.due_at, ranked.c.id).limit(limit))
 
 
-def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account: bool,
-           busy_accounts: Collection[int]) -> dict[int, int | None]:
+def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account: bool) -> dict[int, int | None]:
     now = now or utcnow()
     begin_write()
     lease_until = now + timedelta(seconds=current_app.config["PUBLISH_LEASE_SECONDS"])
@@ -105,14 +100,13 @@ def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account:
     claimed: dict[int, int | None]
     if db.session.get_bind().dialect.name == "postgresql" and one_per_account:
         claimed = dict(db.session.execute(_claim_next_statement(), {
-            "now": now, "busy": sorted(busy_accounts), "claim_limit": limit, "worker_id": worker_id,
-            "lease_until": lease_until}).tuples().all())
+            "now": now, "claim_limit": limit, "worker_id": worker_id, "lease_until": lease_until}).tuples().all())
     elif db.session.get_bind().dialect.name == "postgresql":
         chosen = _due(now).order_by(*order).limit(limit).with_for_update(skip_locked=True, of=Share).cte("chosen")
         claimed = dict(db.session.execute(claim.where(Share.id == chosen.c.id)
                                           .returning(Share.id, Share.account_id)).tuples().all())
     else:
-        query = (_first_of_each_account(now, limit=limit, busy_accounts=busy_accounts) if one_per_account
+        query = (_first_of_each_account(now, limit=limit) if one_per_account
                  else _due(now).order_by(*order).limit(limit))
         rows = db.session.execute(sa.select(Share.id, Share.account_id).where(Share.id.in_(query.scalar_subquery()))
                                   .order_by(*order)).tuples().all()
@@ -127,12 +121,12 @@ def _claim_next_statement() -> sa.Update:
     """PostgreSQL's claim of each account's first due share, built once (its cache key too: the worker runs
     it as often as its threads free up): WITH chosen AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … FROM chosen
     RETURNING (a CTE that locks is evaluated once; an IN (subquery) may be run again per row and take more
-    than the limit). Parameters: now, busy (account ids), claim_limit, worker_id, lease_until."""
+    than the limit). Parameters: now, claim_limit, worker_id, lease_until."""
     now = sa.bindparam("now", type_=sa.DateTime())
     limit = sa.bindparam("claim_limit", type_=sa.Integer())
     # Twice as many candidates as wanted: a worker that finds the first ones locked by another
     # takes the next ones instead of coming back empty.
-    firsts = _first_of_each_account(now, limit=2 * limit, busy_accounts=sa.bindparam("busy", expanding=True))
+    firsts = _first_of_each_account(now, limit=2 * limit)
     chosen = (sa.select(Share.id).where(Share.id.in_(firsts.scalar_subquery()), Share.status == ShareStatus.SCHEDULED)
               .order_by(Share.next_attempt_at, Share.id).limit(limit)
               .with_for_update(skip_locked=True, of=Share).cte("chosen"))
@@ -150,18 +144,17 @@ def claim_due_shares(*, worker_id: str, limit: int, now: datetime | None = None)
     PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows.
     SQLite: a conditional UPDATE per candidate (writers are serialized; rowcount 1 = ours).
     """
-    return sorted(_claim(worker_id=worker_id, limit=limit, now=now, one_per_account=False, busy_accounts=()))
+    return sorted(_claim(worker_id=worker_id, limit=limit, now=now, one_per_account=False))
 
 
-def claim_next_shares(*, worker_id: str, limit: int, busy_accounts: Collection[int] = (),
-                      now: datetime | None = None) -> dict[int, int | None]:
-    """Claim up to `limit` due shares, at most one per account and none of an account in
-    `busy_accounts` (those this worker has in flight), and commit; returns {share id: account id}.
+def claim_next_shares(*, worker_id: str, limit: int, now: datetime | None = None) -> dict[int, int | None]:
+    """Claim up to `limit` due shares, at most one per account and none of an account with a share being
+    published (in any worker, until its outcome is recorded), and commit; returns {share id: account id}.
 
-    So a worker never has two calls of one account in flight: an account's shares go out in order,
-    one after another, and after a 429 the next one is not claimed (its account is deferred).
+    So no account ever has two calls in flight: its shares go out in order, one after another, and after a
+    429 the next one is not claimed (its account is deferred).
     """
-    return _claim(worker_id=worker_id, limit=limit, now=now, one_per_account=True, busy_accounts=busy_accounts)
+    return _claim(worker_id=worker_id, limit=limit, now=now, one_per_account=True)
 
 
 # Back in the queue without having called the network: the claim's attempt does not count.
