@@ -301,7 +301,7 @@ def measure(call: Callable[[int], object], *, rounds: int, warmup: int, after: C
 def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[int], logins: dict, args) -> dict:
     from ambassador.extensions import db
     from ambassador.models import Membership, MemberStatus, Organization, PointsEntry
-    from ambassador.services.analytics import board_cache, leaderboard, overview, periods
+    from ambassador.services.analytics import leaderboard, overview, periods, stamps
 
     rng = random.Random(args.seed)
     figures: dict[str, dict[str, float]] = {"board": {}, "my rank": {}, "naive": {}, "overview": {}, "page": {},
@@ -346,9 +346,10 @@ def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[i
                                                                    compare=True, **s), **kw)
             figures["my rank"][wkey] = measure(
                 lambda i, w=window: leaderboard.my_rank(org_id=org_id, window=w, membership_id=picks[i]), **kw)
-            # The same computed afresh, as after any event (its commit moves the organization's rollup stamp and
-            # every process computes its boards again: services/analytics/board_cache.py).
-            fresh = {**kw, "after": lambda: (db.session.rollback(), board_cache.forget())}
+            # The same computed afresh, as after any event: its commit moves the organization's rollup stamp, and
+            # every process computes its boards again (services/analytics/board_cache.py); the members stamp stays.
+            fresh = {**kw, "after": lambda: (db.session.rollback(), stamps.bump(db.session.connection(), [org_id]),
+                                             db.session.commit())}
             for skey in ("-", "all filters"):
                 figures["afresh"][f"board {wkey} × {skey}"] = measure(
                     lambda i, w=window, s=scopes[skey]: leaderboard.board(org_id=org_id, window=w, limit=20,

@@ -132,6 +132,11 @@ class RollupStamp(Model):
 
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Replaced only when who a board ranks may have changed (members joined, left, or changed status, kind, role
+    # or teams; a team deleted), with `version` in the same statement: the count of ranked members is kept under
+    # it, so the events that move `version` every few seconds do not make every board count 100,000 members
+    # again. NULL until the organization's first such change after this column came.
+    members_version: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class RollupPostDay(Measures, Model):

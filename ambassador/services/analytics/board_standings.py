@@ -89,11 +89,11 @@ def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]])
             for i, (r, rank) in enumerate(zip(raws, ranks, strict=True))]
 
 
-# How many members a board ranks ("rank 12 of 100,000"): counting 100,000 index entries takes ~10 ms, so each
-# process keeps the figure while the organization's rollup stamp stays the same (services/analytics/stamps.py:
-# every membership written, in any process, moves it on at commit). A transaction that changed members and has
-# not committed counts afresh (its changes may roll back); a membership written in this process also forgets
-# the figures at once (rollups' session listener).
+# How many members a board ranks ("rank 12 of 100,000"): counting 100,000 index entries takes 10-35 ms, so each
+# process keeps the figure while the organization's *members* stamp stays the same (services/analytics/stamps.py:
+# every change to who a board ranks, in any process, moves it on at commit; events do not). A transaction that
+# changed members and has not committed counts afresh (its changes may roll back); a membership written in this
+# process also forgets the figures at once (rollups' session listener).
 T = TypeVar("T")
 _counts: dict[tuple, tuple[int, Any]] = {}
 _counts_lock = threading.Lock()
@@ -104,27 +104,28 @@ def forget_counts() -> None:
         _counts.clear()
 
 
-def kept(key: tuple, compute: Callable[[], T], *, org_id: int, stamp: int | None = None) -> T:
+def kept(key: tuple, compute: Callable[[], T], *, org_id: int) -> T:
     """A figure about the organization's members (how many, who has which role) kept by this process while the
-    organization's stamp is `stamp` (read when not given)."""
-    stamp = stamps.current(org_id) if stamp is None else stamp
-    if not stamp or stamps.pending():
+    organization's members stamp stays the one this transaction read."""
+    stamp = stamps.members_seen(org_id)
+    if not stamp or stamps.members_pending():
         return compute()
     with _counts_lock:
         found = _counts.get(key)
     if found is not None and found[0] == stamp:
         return found[1]
     value = compute()
-    with _counts_lock:
-        _counts[key] = (stamp, value)
+    if not stamps.members_pending():  # (computing flushed what was pending: its marks are set now)
+        with _counts_lock:
+            _counts[key] = (stamp, value)
     return value
 
 
-def ranked_count(org_id: int, scope: Scope, stamp: int | None = None) -> int:
+def ranked_count(org_id: int, scope: Scope) -> int:
     """How many members the board ranks."""
     return kept(("ranked", org_id, scope.team_id, scope.kind), lambda: int(db.session.scalar(
         sa.select(sa.func.count()).select_from(Membership).where(*_ranked_members(org_id, scope))) or 0),
-        org_id=org_id, stamp=stamp)
+        org_id=org_id)
 
 
 def ranks_of(org_id: int, key: str, scope: Scope, totals: set[int], total: int | None = None) -> dict[int, int]:
@@ -162,8 +163,8 @@ def _my_row(org_id: int, key: str, scope: Scope, me_id: int, total: int) -> Boar
                     kind=member.member_kind, teams=[], points=points, shares=shares, clicks=clicks)
 
 
-def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None, stamp: int | None = None) -> Board:
-    total = ranked_count(org_id, scope, stamp)
+def board(*, org_id: int, key: str, scope: Scope, limit: int, me_id: int | None) -> Board:
+    total = ranked_count(org_id, scope)
     positive = _positive(org_id, key, scope, limit) if limit > 0 else []
     ranks = competition_ranks([r.points for r in positive])
     listed = list(positive)

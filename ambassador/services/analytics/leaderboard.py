@@ -69,14 +69,14 @@ def _compare(result: Board, *, org_id: int, before: Span, key: str | None, scope
     result.compared = True
 
 
-def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | None, me_id: int | None,
-           stamp: int | None) -> board_cache.Fresh:
+def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | None,
+           me_id: int | None) -> board_cache.Fresh:
     """The board computed from the standings when a built window holds its days, else summed from the cells."""
     keys = standings.keys_for(db.session.connection(), org_id=org_id, spans=spans)
     key = keys[0] if limit is not None else None
     (first, last) = spans[0]
     if key is not None and limit is not None:
-        result = board_standings.board(org_id=org_id, key=key, scope=scope, limit=limit, me_id=me_id, stamp=stamp)
+        result = board_standings.board(org_id=org_id, key=key, scope=scope, limit=limit, me_id=me_id)
     else:
         result = board_cells.board(org_id=org_id, first=first, last=last, scope=scope, limit=limit, me_id=me_id)
     if len(spans) > 1:
@@ -94,8 +94,8 @@ def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str 
     before = periods.previous_days(window) if compare else None
     spans: tuple[Span, ...] = ((window.first_day, window.last_day),) + ((before,) if before else ())
 
-    def fresh(stamp: int | None) -> board_cache.Fresh:
-        return _fresh(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id, stamp=stamp)
+    def fresh(_stamp: int | None) -> board_cache.Fresh:
+        return _fresh(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id)
 
     if limit is None:
         return fresh(None).board

@@ -68,10 +68,21 @@ def _member_changed(member: Membership) -> bool:
     return any(getattr(attrs, name).history.has_changes() for name in ("status", "kind", "teams"))
 
 
+def _ranks_changed(member: Membership) -> bool:
+    attrs = sa.inspect(member).attrs
+    return _member_changed(member) or attrs.role.history.has_changes()
+
+
 def _mark(session: Session) -> None:
     """Members, teams, posts and campaigns written (names and titles shown with the figures), people renamed or
     given another email (a board shows the email's name when there is no name): their organizations' stamps move
-    on at commit (services/analytics/stamps.py)."""
+    on at commit (services/analytics/stamps.py). Members added, removed or given another status, kind, role or
+    teams, and teams added or removed: their members stamps too (who a board ranks)."""
+    members = {obj.org_id for group in (session.new, session.deleted) for obj in group
+               if isinstance(obj, Membership | Team)}
+    members.update(obj.org_id for obj in session.dirty if isinstance(obj, Membership) and _ranks_changed(obj))
+    if members:
+        stamps.members_changed(members, session)
     orgs = {obj.org_id for group in (session.new, session.dirty, session.deleted) for obj in group
             if isinstance(obj, Membership | Team | Post | Campaign)}
     orgs.update(obj.id for obj in session.new if isinstance(obj, Organization))  # its first stamp

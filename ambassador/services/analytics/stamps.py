@@ -14,9 +14,15 @@ Why readers can trust it: a reader reads the stamp first, then computes from sna
 (READ COMMITTED: each statement sees what was committed before it started). A board kept under stamp s is
 therefore never older than the data stamp s stood for; a change committed later moves the stamp on, and the
 next reader that sees the new stamp computes again. A transaction that rolls back drops its marks.
+
+The members stamp (`members_version`, same row) moves with it, but only in transactions that may change who a
+board ranks — members joined or left, or changed status, kind, role or teams; a team deleted (`members_changed()`,
+marked by the rollup listeners). Figures about the members alone (how many a board ranks: a count over up to
+100,000 of them) are kept under it, so they outlive the events that move the stamp every few seconds.
 """
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections import OrderedDict
@@ -25,14 +31,16 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as AppSession
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...extensions import db
-from ...infra.upsert import upsert
+from ...infra import compiled
 from ...models import RollupStamp
 
 _STAMP = cast(sa.Table, RollupStamp.__table__)
 _MARKS = "rollup_stamp_orgs"
+_MEMBER_MARKS = "rollup_stamp_member_orgs"
 _SEEN = "rollup_stamps_seen"
 KEPT_FIGURES = 512  # figures kept by kept(), the least recently read go first
 T = TypeVar("T")
@@ -45,32 +53,77 @@ def changed(org_ids: Iterable[int], session: Session | None = None) -> None:
     (session or db.session).info.setdefault(_MARKS, set()).update(int(org_id) for org_id in org_ids)
 
 
+def members_changed(org_ids: Iterable[int], session: Session | None = None) -> None:
+    """The transaction may change who these organizations' boards rank: both stamps move on at commit."""
+    ids = {int(org_id) for org_id in org_ids}
+    changed(ids, session)
+    (session or db.session).info.setdefault(_MEMBER_MARKS, set()).update(ids)
+
+
 def pending(session: Session | None = None) -> bool:
     """This transaction changed what boards read and has not committed yet."""
     return bool((session or db.session).info.get(_MARKS))
 
 
-def bump(conn: sa.Connection, org_ids: Iterable[int]) -> None:
-    """Move the organizations' stamps on (a row is written the first time). A new stamp is a random number, not
-    the old one + 1: a stamp seen before never comes back, even when the database is restored from a backup or an
-    organization's id is used again (SQLite), so a figure kept under it is never taken for a current one."""
-    upsert(conn, _STAMP, [{"org_id": org_id, "version": secrets.randbits(62) + 1}
-                          for org_id in sorted(set(org_ids))], keys=("org_id",), adds=(), sets=("version",))
+def members_pending(session: Session | None = None) -> bool:
+    """This transaction may have changed who boards rank and has not committed yet."""
+    return bool((session or db.session).info.get(_MEMBER_MARKS))
+
+
+def _new() -> int:
+    return secrets.randbits(62) + 1
+
+
+def bump(conn: sa.Connection, org_ids: Iterable[int], *, members: Iterable[int] = ()) -> None:
+    """Move the organizations' stamps on, and the members stamps of `members` (a row is written the first time).
+    A new stamp is a random number, not the old one + 1: a stamp seen before never comes back, even when the
+    database is restored from a backup or an organization's id is used again (SQLite), so a figure kept under it
+    is never taken for a current one. One statement, in org id order (one lock order for every writer)."""
+    members = set(members)
+    rows = [{"org_id": org_id, "version": _new(), "members_version": _new() if org_id in members else None}
+            for org_id in sorted(set(org_ids) | members)]
+    compiled.execute(conn, _bump_statement(conn.dialect.name), rows,
+                     column_keys=("org_id", "version", "members_version"))
+
+
+@functools.cache
+def _bump_statement(dialect: str) -> sa.Insert:
+    insert = postgresql.insert(_STAMP) if dialect == "postgresql" else sqlite.insert(_STAMP)
+    return insert.on_conflict_do_update(index_elements=["org_id"], set_={
+        "version": insert.excluded.version,
+        # NULL: keep the members stamp as it is.
+        "members_version": sa.func.coalesce(insert.excluded.members_version, _STAMP.c.members_version)})
+
+
+def _read(org_id: int) -> tuple[int, int]:
+    row = db.session.execute(sa.select(_STAMP.c.version, _STAMP.c.members_version)
+                             .where(_STAMP.c.org_id == org_id)).first()
+    return (int(row.version or 0), int(row.members_version or 0)) if row is not None else (0, 0)
 
 
 def current(org_id: int) -> int:
     """The organization's stamp (0 before its first change: nothing is kept under 0, an organization created
     before the stamps, or not committed yet, is read afresh until its next change)."""
-    return int(db.session.scalar(sa.select(_STAMP.c.version).where(_STAMP.c.org_id == org_id)) or 0)
+    return _read(org_id)[0]
+
+
+def _seen(org_id: int) -> tuple[int, int]:
+    stamps = db.session.info.setdefault(_SEEN, {})
+    if org_id not in stamps:
+        stamps[org_id] = _read(org_id)
+    return stamps[org_id]
 
 
 def seen(org_id: int) -> int:
     """The organization's stamp as this transaction first read it (one read per transaction: what is computed
     after that read is at least as new as the stamp)."""
-    stamps = db.session.info.setdefault(_SEEN, {})
-    if org_id not in stamps:
-        stamps[org_id] = current(org_id)
-    return stamps[org_id]
+    return _seen(org_id)[0]
+
+
+def members_seen(org_id: int) -> int:
+    """The organization's members stamp as this transaction first read it (with the stamp: one read); 0 when it
+    has none yet (nothing is kept under 0)."""
+    return _seen(org_id)[1]
 
 
 def kept(org_id: int, key: Hashable, compute: Callable[[], T]) -> T:
@@ -111,13 +164,15 @@ def _before_commit(session: Session) -> None:
     session.flush()
     session.info.pop(_SEEN, None)
     orgs = session.info.pop(_MARKS, None)
-    if orgs:
-        bump(session.connection(), orgs)
+    members = session.info.pop(_MEMBER_MARKS, None)
+    if orgs or members:
+        bump(session.connection(), orgs or (), members=members or ())
 
 
 def _after_soft_rollback(session: Session, _previous: object) -> None:
     if not session.in_transaction():  # the whole transaction rolled back (not a savepoint): its changes are gone
         session.info.pop(_MARKS, None)
+        session.info.pop(_MEMBER_MARKS, None)
         session.info.pop(_SEEN, None)
 
 

@@ -17,9 +17,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ambassador.models import MemberKind, MemberStatus, Organization, Post, RollupStamp, User
+from ambassador.models import MemberKind, Membership, MemberStatus, Organization, Post, RollupStamp, User
 from ambassador.services.analytics import (
     board_cache,
+    board_standings,
     engagement,
     leaderboard,
     overview,
@@ -48,11 +49,12 @@ def _read(org, window, me, scope) -> Board:
 
 
 def _fresh(org, window, me, scope) -> Board:
-    """The same board computed afresh, without looking at or touching the boards kept in memory."""
+    """The same board computed afresh, without looking at or touching the boards kept in memory (the count of
+    ranked members counted again too)."""
     before = periods.previous_days(window)
     spans = ((window.first_day, window.last_day),) + ((before,) if before else ())
-    return leaderboard._fresh(org_id=org.id, spans=spans, scope=Scope(**scope), limit=3, me_id=me.id,
-                              stamp=None).board
+    board_standings.forget_counts()
+    return leaderboard._fresh(org_id=org.id, spans=spans, scope=Scope(**scope), limit=3, me_id=me.id).board
 
 
 def _check(org, windows, members, scopes, rng) -> None:
@@ -154,6 +156,39 @@ def test_a_board_read_again_is_kept_until_the_stamp_moves(db, make, act, monkeyp
     db.session.commit()
     _read(org, window, me, {})
     assert len(computed) == 2
+
+
+def test_the_count_of_ranked_members_outlives_events_not_changes_to_the_members(db, make, act, monkeypatch):
+    rng = random.Random(7)
+    org, members = _committed_world(rng, db, make, act, monkeypatch, events=10)
+    counted = []
+    real = board_standings._ranked_members
+    monkeypatch.setattr(board_standings, "_ranked_members", lambda *a: counted.append(a) or real(*a))
+    active = [m for m in members if m.status == MemberStatus.ACTIVE]
+    board_standings.forget_counts()
+    total = board_standings.ranked_count(org.id, Scope())
+    db.session.commit()
+    assert len(counted) == 1
+    # An event moves the stamp (boards are computed again), not the members stamp: the count is kept.
+    start, members_start = stamps.current(org.id), stamps.members_seen(org.id)
+    act.points(active[0], 5, NOW)
+    db.session.commit()
+    assert stamps.current(org.id) != start and stamps.members_seen(org.id) == members_start
+    assert board_standings.ranked_count(org.id, Scope()) == total and len(counted) == 1
+    db.session.commit()
+    # Another process deactivates a member (by SQL, nothing in this process told) and moves the members stamp.
+    db.session.execute(sa.update(Membership).where(Membership.id == active[1].id)
+                       .values(status=MemberStatus.DEACTIVATED).execution_options(synchronize_session=False))
+    stamps.bump(db.session.connection(), [org.id], members=[org.id])
+    db.session.commit()
+    assert board_standings.ranked_count(org.id, Scope()) == total - 1 and len(counted) == 2
+    db.session.commit()
+    # A member's kind changed through the session moves the members stamp at commit.
+    members_start = stamps.members_seen(org.id)
+    db.session.commit()
+    active[2].kind = MemberKind.EXTERNAL if active[2].kind == MemberKind.INTERNAL else MemberKind.INTERNAL
+    db.session.commit()
+    assert stamps.members_seen(org.id) != members_start
 
 
 def test_uncommitted_changes_are_not_read_from_or_kept_in_memory(db, make, act, monkeypatch):
