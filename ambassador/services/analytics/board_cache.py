@@ -177,8 +177,8 @@ def _view(org_id: int, kept: Kept, scope: Scope, me_id: int | None, mine: list) 
 
 
 def board(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int, me_id: int | None, compare: bool,
-          fresh: Callable[[int | None], Fresh]) -> Board:
-    """The kept board when the stamp has not moved, else `fresh(stamp)` (kept when read from the standings, the
+          fresh: Callable[[], Fresh]) -> Board:
+    """The kept board when the stamp has not moved, else `fresh()` (kept when read from the standings, the
     period before included when movement is asked for)."""
     key = (org_id, spans, scope, limit, compare)
     kept = _get(key)
@@ -191,7 +191,7 @@ def board(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int, me_
             return _view(org_id, kept, scope, me_id, mine)
     else:
         stamp = stamps.seen(org_id)
-    computed = fresh(stamp)
+    computed = fresh()
     current, before = computed.keys
     if stamp and current is not None and (before is not None or not compare) and not writing():
         _put(key, Kept(stamp=stamp, keys=(current, before if compare else None),

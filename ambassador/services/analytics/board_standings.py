@@ -92,8 +92,7 @@ def _rows(raws: list, ranks: list[int], start: int, teams: dict[int, list[str]])
 # How many members a board ranks ("rank 12 of 100,000"): counting 100,000 index entries takes 10-35 ms, so each
 # process keeps the figure while the organization's *members* stamp stays the same (services/analytics/stamps.py:
 # every change to who a board ranks, in any process, moves it on at commit; events do not). A transaction that
-# changed members and has not committed counts afresh (its changes may roll back); a membership written in this
-# process also forgets the figures at once (rollups' session listener).
+# changed members and has not committed counts afresh (its changes may roll back).
 T = TypeVar("T")
 _counts: dict[tuple, tuple[int, Any]] = {}
 _counts_lock = threading.Lock()

@@ -94,11 +94,11 @@ def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str 
     before = periods.previous_days(window) if compare else None
     spans: tuple[Span, ...] = ((window.first_day, window.last_day),) + ((before,) if before else ())
 
-    def fresh(_stamp: int | None) -> board_cache.Fresh:
+    def fresh() -> board_cache.Fresh:
         return _fresh(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id)
 
     if limit is None:
-        return fresh(None).board
+        return fresh().board
     return board_cache.board(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id,
                              compare=bool(before), fresh=fresh)
 

@@ -30,7 +30,7 @@ from ...models import (
 )
 from ...models.organization import membership_team
 from ...models.sharing import COUNTED_SHARE_STATUSES
-from . import board_standings, stamps, standings
+from . import stamps, standings
 from .rollups import (
     CELL,
     POST_DAY,
@@ -104,8 +104,6 @@ def _after_flush(session: Session, _context: Any) -> None:
         if orphaned - still:
             standings.left_without_team(conn, membership_ids=sorted(orphaned - still))
     _mark(session)
-    if any(isinstance(obj, Membership) for group in (session.new, session.dirty, session.deleted) for obj in group):
-        board_standings.forget_counts()  # members joined, left or changed: boards count them again
     points: list[PointsRow] = []
     clicks: list[ClickRow] = []
     shares: list[ShareChange] = []

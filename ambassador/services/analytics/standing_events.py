@@ -60,8 +60,7 @@ def _statement() -> sa.Insert:
               .table_valued(*(sa.column(name, type_) for name, type_ in _EVENT)).render_derived(name="ev"))
     ev = events.c
     # The four (campaign, network) scopes, n = 0…3: bit 1 by campaign, bit 0 by network (each "all" otherwise,
-    # and a scope only when the event has one). A VALUES list would read better but makes SQLAlchemy compile the
-    # statement on every call (it has no cache key).
+    # and a scope only when the event has one).
     choice = sa.func.generate_series(0, 3).table_valued(sa.column("n", sa.Integer)).render_derived(name="choice")
     by_campaign, by_network = choice.c.n >= 2, choice.c.n % 2 == 1
     campaign = sa.case((by_campaign, ev.campaign_id), else_=NO_ID)
