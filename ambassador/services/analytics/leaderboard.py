@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Campaign, Organization, Team
-from . import board_cache, board_cells, board_standings, periods, standings
+from . import board_cache, board_cells, board_standings, board_viewer, periods, stamps, standing_counts, standings
 from .board_cache import Span
 from .boards import Board, BoardRow, Scope, clean_kind
 from .exports import BATCH, Table, query_rows, safe_cell
@@ -69,19 +69,26 @@ def _compare(result: Board, *, org_id: int, before: Span, key: str | None, scope
     result.compared = True
 
 
-def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | None,
-           me_id: int | None) -> board_cache.Fresh:
-    """The board computed from the standings when a built window holds its days, else summed from the cells."""
+def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | None, me_id: int | None,
+           viewer: board_viewer.Viewer | None = None) -> board_cache.Fresh:
+    """The board computed from the standings when a built window holds its days (and those of the period before,
+    when compared), else summed from the cells. `viewer`: the viewer's rows, when already read."""
     keys = standings.keys_for(db.session.connection(), org_id=org_id, spans=spans)
+    stamp = stamps.seen(org_id)  # read by keys_for, before anything the board is computed from
     key = keys[0] if limit is not None else None
-    (first, last) = spans[0]
+    before = keys[1] if len(keys) > 1 else None
+    histograms: dict[str, standing_counts.Histogram] = {}
     if key is not None and limit is not None:
-        result = board_standings.board(org_id=org_id, key=key, scope=scope, limit=limit, me_id=me_id)
+        result, histograms = board_standings.board(org_id=org_id, key=key, before=before, scope=scope, limit=limit,
+                                                   me_id=me_id, viewer=viewer)
+        if len(spans) > 1 and before is None:  # (the period before not built yet: summed from the cells)
+            _compare(result, org_id=org_id, before=spans[1], key=None, scope=scope)
     else:
+        (first, last) = spans[0]
         result = board_cells.board(org_id=org_id, first=first, last=last, scope=scope, limit=limit, me_id=me_id)
-    if len(spans) > 1:
-        _compare(result, org_id=org_id, before=spans[1], key=keys[1], scope=scope)
-    return board_cache.Fresh(board=result, keys=(key, keys[1] if len(keys) > 1 else None))
+        if len(spans) > 1:
+            _compare(result, org_id=org_id, before=spans[1], key=before, scope=scope)
+    return board_cache.Fresh(board=result, keys=(key, before), stamp=stamp, histograms=histograms)
 
 
 def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str | None = None,
@@ -94,8 +101,8 @@ def board(*, org_id: int, window: Window, team_id: int | None = None, kind: str 
     before = periods.previous_days(window) if compare else None
     spans: tuple[Span, ...] = ((window.first_day, window.last_day),) + ((before,) if before else ())
 
-    def fresh() -> board_cache.Fresh:
-        return _fresh(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id)
+    def fresh(viewer: board_viewer.Viewer | None = None) -> board_cache.Fresh:
+        return _fresh(org_id=org_id, spans=spans, scope=scope, limit=limit, me_id=me_id, viewer=viewer)
 
     if limit is None:
         return fresh().board

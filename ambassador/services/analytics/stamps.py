@@ -114,6 +114,12 @@ def _seen(org_id: int) -> tuple[int, int]:
     return stamps[org_id]
 
 
+def saw(org_id: int, version: int | None, members_version: int | None) -> None:
+    """The stamps were read (as columns of another statement: `column()`, `members_column()`): the first read
+    of the transaction is the one `seen()` and `members_seen()` answer."""
+    db.session.info.setdefault(_SEEN, {}).setdefault(org_id, (int(version or 0), int(members_version or 0)))
+
+
 def seen(org_id: int) -> int:
     """The organization's stamp as this transaction first read it (one read per transaction: what is computed
     after that read is at least as new as the stamp)."""
@@ -157,6 +163,11 @@ def forget() -> None:
 def column(org_id: int | sa.BindParameter[int]) -> sa.ScalarSelect:
     """The stamp as a scalar subquery, to read it in the same statement as something else (NULL = 0)."""
     return sa.select(_STAMP.c.version).where(_STAMP.c.org_id == org_id).scalar_subquery()
+
+
+def members_column(org_id: int | sa.BindParameter[int]) -> sa.ScalarSelect:
+    """The members stamp as a scalar subquery (NULL = 0)."""
+    return sa.select(_STAMP.c.members_version).where(_STAMP.c.org_id == org_id).scalar_subquery()
 
 
 def _before_commit(session: Session) -> None:

@@ -15,8 +15,10 @@ Counts falling to 0 stay (they add nothing) until the window is rebuilt. A prope
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import NamedTuple, cast
 
 import sqlalchemy as sa
@@ -125,11 +127,41 @@ def sharers(org_id: int, key: str) -> int:
                                  .where(*in_scope(org_id, key, Scope()))) or 0)
 
 
-def above(org_id: int, key: str, scope: Scope, totals: set[int]) -> dict[int, int]:
-    """{total: standings of the scope with more points}, in one pass over the counts above the lowest total."""
-    ordered = sorted(totals)
-    sums = db.session.execute(
-        sa.select(*(sa.func.coalesce(sa.func.sum(StandingCount.members).filter(StandingCount.points > value), 0)
-                    for value in ordered))
-        .where(*in_scope(org_id, key, scope), StandingCount.points > ordered[0])).one()
-    return dict(zip(ordered, (int(n) for n in sums), strict=True))
+@dataclass
+class Histogram:
+    """Members per points total of one window and scope: competition ranks summed in memory."""
+
+    points: list[int]  # ascending
+    at_most: list[int]  # members with points <= points[i]
+    total: int  # every ranked member of the scope (those without a standing are at 0)
+
+    def rank(self, value: int) -> int:
+        """1 + members with more points (members without a standing, at 0, count above a negative total)."""
+        counted = self.at_most[-1] if self.at_most else 0
+        i = bisect_right(self.points, value)
+        above = counted - (self.at_most[i - 1] if i else 0)
+        return 1 + above + (self.total - counted if value < 0 else 0)
+
+    def members(self, test: Callable[[int], bool]) -> int:
+        """Standings whose points pass `test`."""
+        return sum(n - (self.at_most[i - 1] if i else 0) for i, (value, n) in enumerate(zip(
+            self.points, self.at_most, strict=True)) if test(value))
+
+
+def histograms(org_id: int, keys: Iterable[str], scope: Scope, total: int) -> dict[str, Histogram]:
+    """{window: its histogram in the scope} of several windows in one statement (a few hundred rows each);
+    `total`: how many members the scope ranks."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    conditions = in_scope(org_id, wanted[0], scope)
+    conditions[1] = StandingCount.window.in_(wanted)
+    found: dict[str, Histogram] = {key: Histogram(points=[], at_most=[], total=total) for key in wanted}
+    for window, points, members in db.session.execute(
+            sa.select(StandingCount.window, StandingCount.points, sa.func.sum(StandingCount.members))
+            .where(*conditions).group_by(StandingCount.window, StandingCount.points)
+            .order_by(StandingCount.window, StandingCount.points)):
+        histogram = found[window]
+        histogram.points.append(int(points))
+        histogram.at_most.append((histogram.at_most[-1] if histogram.at_most else 0) + int(members or 0))
+    return found

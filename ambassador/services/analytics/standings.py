@@ -347,10 +347,17 @@ def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date 
 
 def keys_for(conn: sa.Connection, *, org_id: int,
              spans: Sequence[tuple[date | None, date | None]]) -> list[str | None]:
-    """key_for() of several spans of days in one statement (the organization's built windows, a few dozen)."""
-    built = conn.execute(sa.select(_WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day)
-                         .where(_WINDOW.c.org_id == org_id, _WINDOW.c.built_at.is_not(None))
-                         .order_by(_WINDOW.c.window)).all()
+    """key_for() of several spans of days in one statement (the organization's built windows, a few dozen),
+    which also reads the organization's stamps for the session (`stamps.seen()`: a board is computed from what
+    this read and the statements after it see)."""
+    one = sa.select(sa.literal(1).label("one")).subquery()
+    rows = conn.execute(
+        sa.select(stamps.column(org_id).label("stamp"), stamps.members_column(org_id).label("members_stamp"),
+                  _WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day).select_from(one)
+        .outerjoin(_WINDOW, sa.and_(_WINDOW.c.org_id == org_id, _WINDOW.c.built_at.is_not(None)))
+        .order_by(_WINDOW.c.window)).all()
+    stamps.saw(org_id, rows[0].stamp, rows[0].members_stamp)
+    built = [row for row in rows if row.window is not None]
 
     def covers(w: sa.Row, first: date | None, last: date | None) -> bool:
         return w.first_day is None if first is None else (w.first_day, w.last_day) == (first, last)
