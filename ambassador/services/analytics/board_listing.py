@@ -1,8 +1,8 @@
 """The rows a board read from the standings lists, in board order (rules: services/analytics/boards.py): members
 above 0 points (the first entries of the scope's index on points), then members at 0 by name (with or without a
-standing), then members below 0. Each part is one statement, built once per shape with bind parameters (building
-one took longer than running it), that also reads each member's name, kind, teams (a row per team) and, when
-the board is compared, their totals in the period before.
+standing), then members below 0. Each part is one statement, built and compiled once per shape with bind
+parameters (building one took longer than running it: infra/compiled.py), that also reads each member's name,
+kind, teams (a row per team) and, when the board is compared, their totals in the period before.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
+from ...infra import compiled
 from ...models import Membership, MemberStatus, Standing, Team, User
 from ...models.organization import membership_team
 from .boards import Scope, sort_name
@@ -103,7 +104,7 @@ def _zero_statement(compare: bool, by_kind: bool, by_team: bool) -> sa.Select:
 def _run(statement: sa.Select, params: dict, limit: int) -> list[Listed]:
     """The first `limit` members of the statement's rows (one row per team)."""
     found: dict[int, Listed] = {}
-    for r in db.session.execute(statement, params):
+    for r in compiled.execute(db.session.connection(), statement, params):
         listed = found.get(r.membership_id)
         if listed is None:
             if len(found) == limit:

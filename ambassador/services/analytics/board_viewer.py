@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ...extensions import db
+from ...infra import compiled
 from ...models import Membership, MemberStatus, Standing, Team, User
 from ...models.organization import membership_team
 from . import stamps
@@ -21,8 +22,8 @@ from .standing_counts import Histogram
 
 @dataclass(frozen=True)
 class Viewer:
-    """What `read()` found: the stamp, and the member's rows (one per team × standing in `windows`; none when
-    the member is not in the organization)."""
+    """What `read()` found: the stamp, and the member's rows (one per team × standing in `windows`, one or two of
+    them; none when the member is not in the organization)."""
 
     stamp: int
     windows: tuple[str, ...]
@@ -30,8 +31,8 @@ class Viewer:
 
 
 def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int) -> Viewer:
-    rows = list(db.session.execute(_statement(), {
-        "org_id": org_id, "windows": list(windows), "campaign_id": scope.campaign_key,
+    rows = list(compiled.execute(db.session.connection(), _statement(), {
+        "org_id": org_id, "first": windows[0], "second": windows[-1], "campaign_id": scope.campaign_key,
         "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}))
     if not rows:
         return Viewer(stamp=stamps.seen(org_id), windows=windows, rows=[])
@@ -41,10 +42,11 @@ def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int) -> Vie
 
 @functools.cache
 def _statement() -> sa.Select:
-    """Built once (its cache key too): every view of a kept board runs it, and building it took longer than
-    running it."""
+    """Built and compiled once (infra/compiled.py): every view of a kept board runs it, and building it took
+    longer than running it."""
     org_id = sa.bindparam("org_id", type_=sa.Integer)
-    standing = sa.and_(Standing.org_id == org_id, Standing.window.in_(sa.bindparam("windows", expanding=True)),
+    windows = [sa.bindparam("first", type_=sa.String), sa.bindparam("second", type_=sa.String)]
+    standing = sa.and_(Standing.org_id == org_id, Standing.window.in_(windows),
                        Standing.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
                        Standing.network == sa.bindparam("network", type_=sa.String),
                        Standing.team_id == sa.bindparam("team_id", type_=sa.Integer),

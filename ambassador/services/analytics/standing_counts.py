@@ -15,6 +15,7 @@ Counts falling to 0 stay (they add nothing) until the window is rebuilt. A prope
 """
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
+from ...infra import compiled
 from ...infra.upsert import upsert
 from ...models import NO_ID, NO_NETWORK, Standing, StandingCount
 from .boards import Scope
@@ -149,19 +151,32 @@ class Histogram:
 
 
 def histograms(org_id: int, keys: Iterable[str], scope: Scope, total: int) -> dict[str, Histogram]:
-    """{window: its histogram in the scope} of several windows in one statement (a few hundred rows each);
+    """{window: its histogram in the scope} of one or two windows in one statement (a few hundred rows each);
     `total`: how many members the scope ranks."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    conditions = in_scope(org_id, wanted[0], scope)
-    conditions[1] = StandingCount.window.in_(wanted)
+    assert len(wanted) <= 2, wanted
     found: dict[str, Histogram] = {key: Histogram(points=[], at_most=[], total=total) for key in wanted}
-    for window, points, members in db.session.execute(
-            sa.select(StandingCount.window, StandingCount.points, sa.func.sum(StandingCount.members))
-            .where(*conditions).group_by(StandingCount.window, StandingCount.points)
-            .order_by(StandingCount.window, StandingCount.points)):
+    for window, points, members in compiled.execute(db.session.connection(), _histograms_statement(bool(scope.kind)), {
+            "org_id": org_id, "first": wanted[0], "second": wanted[-1], "campaign_id": scope.campaign_key,
+            "network": scope.network_key, "team_id": scope.team_key, "kind": scope.kind}):
         histogram = found[window]
         histogram.points.append(int(points))
         histogram.at_most.append((histogram.at_most[-1] if histogram.at_most else 0) + int(members or 0))
     return found
+
+
+@functools.cache
+def _histograms_statement(by_kind: bool) -> sa.Select:
+    """Built and compiled once (infra/compiled.py): every board computed afresh runs it."""
+    count = StandingCount
+    conditions = [count.org_id == sa.bindparam("org_id", type_=sa.Integer),
+                  count.window.in_([sa.bindparam("first", type_=sa.String), sa.bindparam("second", type_=sa.String)]),
+                  count.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
+                  count.network == sa.bindparam("network", type_=sa.String),
+                  count.team_id == sa.bindparam("team_id", type_=sa.Integer)]
+    if by_kind:
+        conditions.append(count.kind == sa.bindparam("kind", type_=sa.String))
+    return (sa.select(count.window, count.points, sa.func.sum(count.members)).where(*conditions)
+            .group_by(count.window, count.points).order_by(count.window, count.points))

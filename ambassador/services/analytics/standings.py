@@ -20,6 +20,7 @@ rebuild never loses an increment made while it ran.
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ from typing import NamedTuple, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ...infra import compiled
 from ...infra.upsert import upsert
 from ...models import (
     NO_ID,
@@ -350,12 +352,7 @@ def keys_for(conn: sa.Connection, *, org_id: int,
     """key_for() of several spans of days in one statement (the organization's built windows, a few dozen),
     which also reads the organization's stamps for the session (`stamps.seen()`: a board is computed from what
     this read and the statements after it see)."""
-    one = sa.select(sa.literal(1).label("one")).subquery()
-    rows = conn.execute(
-        sa.select(stamps.column(org_id).label("stamp"), stamps.members_column(org_id).label("members_stamp"),
-                  _WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day).select_from(one)
-        .outerjoin(_WINDOW, sa.and_(_WINDOW.c.org_id == org_id, _WINDOW.c.built_at.is_not(None)))
-        .order_by(_WINDOW.c.window)).all()
+    rows = compiled.execute(conn, _built_statement(), {"org_id": org_id}).all()
     stamps.saw(org_id, rows[0].stamp, rows[0].members_stamp)
     built = [row for row in rows if row.window is not None]
 
@@ -363,6 +360,17 @@ def keys_for(conn: sa.Connection, *, org_id: int,
         return w.first_day is None if first is None else (w.first_day, w.last_day) == (first, last)
 
     return [next((w.window for w in built if covers(w, first, last)), None) for first, last in spans]
+
+
+@functools.cache
+def _built_statement() -> sa.Select:
+    """The stamps and the built windows (a row of NULLs when there are none); compiled once."""
+    org_id = sa.bindparam("org_id", type_=sa.Integer)
+    one = sa.select(sa.literal(1).label("one")).subquery()
+    return (sa.select(stamps.column(org_id).label("stamp"), stamps.members_column(org_id).label("members_stamp"),
+                      _WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day).select_from(one)
+            .outerjoin(_WINDOW, sa.and_(_WINDOW.c.org_id == org_id, _WINDOW.c.built_at.is_not(None)))
+            .order_by(_WINDOW.c.window))
 
 
 def forget_teams(conn: sa.Connection, team_ids: Sequence[int]) -> None:
