@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -71,11 +72,14 @@ class Outbound:
 
 
 @functools.cache
-def _load_statement() -> sa.Select:
-    """Built once (its cache key too): the worker runs it for every batch."""
+def _load_statement(dialect: str) -> sa.Select:
+    """Built once (its cache key too): the worker runs it for every batch. On PostgreSQL the ids are one array
+    (= ANY): one SQL text whatever the batch's size, which the server prepares once."""
+    ids = (Share.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer()))) if dialect == "postgresql"
+           else Share.id.in_(sa.bindparam("ids", expanding=True)))
     return (sa.select(Share, feed.share_is_live(sa.bindparam("now", type_=sa.DateTime())),
                       rate_limits.app_limit_until())
-            .where(Share.id.in_(sa.bindparam("ids", expanding=True))).order_by(Share.id)
+            .where(ids).order_by(Share.id)
             .options(joinedload(Share.account), joinedload(Share.membership).joinedload(Membership.user),
                      joinedload(Share.membership).joinedload(Membership.organization), joinedload(Share.post),
                      # The post's words per language (the share's language and link title): two statements.
@@ -89,7 +93,7 @@ def _load(share_ids: Sequence[int], now: datetime) -> list[tuple[Share, bool, da
     """The shares with what publishing reads of them, in one statement (each lazy load would be a round trip):
     [(share, whether its post is live for its member, the app-wide rate limit over its account)]."""
     return [tuple(row) for row in db.session.execute(
-        _load_statement(), {"ids": sorted(share_ids), "now": now}).unique()]
+        _load_statement(db.session.get_bind().dialect.name), {"ids": sorted(share_ids), "now": now}).unique()]
 
 
 def _check(share: Share, *, worker_id: str, now: datetime, stop: StopFlag | None, live: bool,

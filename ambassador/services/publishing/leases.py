@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
-from ...infra import database
+from ...infra import compiled, database
 from ...infra.database import begin_write
 from ...models import AccountStatus, AppRateLimit, Share, ShareMethod, ShareStatus, SocialAccount, utcnow
 from ...providers import registry
@@ -91,17 +92,20 @@ def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account:
     now = now or utcnow()
     begin_write()
     lease_until = now + timedelta(seconds=current_app.config["PUBLISH_LEASE_SECONDS"])
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    claimed: dict[int, int | None]
+    if on_postgresql and one_per_account:  # the worker's claim, as often as its threads free up
+        claimed = dict(compiled.execute(db.session.connection(), _claim_next_statement(), {
+            "now": now, "claim_limit": limit, "worker_id": worker_id, "lease_until": lease_until}).tuples().all())
+        db.session.commit()
+        return claimed
     claim = (sa.update(Share).where(Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now)
              .values(status=ShareStatus.PUBLISHING, lease_owner=worker_id, lease_expires_at=lease_until,
                      sending_at=None,
                      attempts=Share.attempts + 1)
              .execution_options(synchronize_session=False))
     order = (Share.next_attempt_at, Share.id)
-    claimed: dict[int, int | None]
-    if db.session.get_bind().dialect.name == "postgresql" and one_per_account:
-        claimed = dict(db.session.execute(_claim_next_statement(), {
-            "now": now, "claim_limit": limit, "worker_id": worker_id, "lease_until": lease_until}).tuples().all())
-    elif db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql:
         chosen = _due(now).order_by(*order).limit(limit).with_for_update(skip_locked=True, of=Share).cte("chosen")
         claimed = dict(db.session.execute(claim.where(Share.id == chosen.c.id)
                                           .returning(Share.id, Share.account_id)).tuples().all())
@@ -118,10 +122,10 @@ def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account:
 
 @functools.cache
 def _claim_next_statement() -> sa.Update:
-    """PostgreSQL's claim of each account's first due share, built once (its cache key too: the worker runs
-    it as often as its threads free up): WITH chosen AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … FROM chosen
-    RETURNING (a CTE that locks is evaluated once; an IN (subquery) may be run again per row and take more
-    than the limit). Parameters: now, claim_limit, worker_id, lease_until."""
+    """PostgreSQL's claim of each account's first due share, built and compiled once (infra/compiled.py: the
+    worker runs it as often as its threads free up): WITH chosen AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE …
+    FROM chosen RETURNING (a CTE that locks is evaluated once; an IN (subquery) may be run again per row and take
+    more than the limit). Parameters: now, claim_limit, worker_id, lease_until."""
     now = sa.bindparam("now", type_=sa.DateTime())
     limit = sa.bindparam("claim_limit", type_=sa.Integer())
     # Twice as many candidates as wanted: a worker that finds the first ones locked by another
@@ -185,15 +189,31 @@ def mark_sending(share_ids: Collection[int], *, worker_id: str, now: datetime) -
     if not share_ids:
         db.session.commit()  # what came before (refreshed tokens) is kept whatever happens next
         return set()
-    if db.session.get_bind().dialect.name == "sqlite":
+    params = {"worker_id": worker_id, "now": now, "sending_at": utcnow()}
+    rows: sa.Result
+    if db.session.get_bind().dialect.name == "postgresql":  # one SQL text for any number of shares
+        rows = compiled.execute(db.session.connection(), _mark_statement(),
+                                {**params, "share_ids": sorted(share_ids)})
+    else:
         begin_write()  # after this thread's reads, a write could not wait its turn
-    marked = set(db.session.scalars(
-        sa.update(Share).where(Share.id.in_(sorted(share_ids)), Share.status == ShareStatus.PUBLISHING,
-                               Share.lease_owner == worker_id,
-                               Share.lease_expires_at > now)
-        .values(sending_at=utcnow()).returning(Share.id).execution_options(synchronize_session=False)))
+        rows = db.session.execute(_mark(Share.id.in_(sorted(share_ids))), params)
+    marked = set(rows.scalars())
     db.session.commit()  # with what came before (refreshed tokens): kept whatever happens next
     return marked
+
+
+def _mark(chosen: sa.ColumnElement[bool]) -> sa.Update:
+    return (sa.update(Share).where(chosen, Share.status == ShareStatus.PUBLISHING,
+                                   Share.lease_owner == sa.bindparam("worker_id", type_=sa.String()),
+                                   Share.lease_expires_at > sa.bindparam("now", type_=sa.DateTime()))
+            .values(sending_at=sa.bindparam("sending_at", type_=sa.DateTime())).returning(Share.id)
+            .execution_options(synchronize_session=False))
+
+
+@functools.cache
+def _mark_statement() -> sa.Update:
+    """PostgreSQL's mark, the ids as one array (= ANY): built and compiled once."""
+    return _mark(Share.id == sa.any_(sa.bindparam("share_ids", type_=postgresql.ARRAY(sa.Integer()))))
 
 
 def recover_expired_leases(*, now: datetime | None = None) -> int:
