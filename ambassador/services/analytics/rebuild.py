@@ -221,6 +221,11 @@ def roll_standings(*, org: Organization, now=None) -> int:
     return standings.roll(db.session.connection(), org_id=org.id, today=local_day(org, now or utcnow()))
 
 
+def asked_org_ids() -> list[int]:
+    """Organizations with a custom range someone looked at and the worker has not built yet."""
+    return standings.asked_org_ids(db.session.connection())
+
+
 def rebuilding(org_id: int) -> bool:
     """Whether the organization's rollups are queued to be summed again (boards say their figures are not
     complete yet)."""

@@ -175,3 +175,31 @@ def test_shares_per_team_follow_a_deleted_team_into_no_team(db, make, act):
     db.session.flush()
     db.session.expire_all()
     assert shares_per_team() == {"South": 2, "none": 4}  # Ann is in no team now
+
+
+def test_the_worker_builds_a_custom_range_within_seconds_of_someone_looking(db, make, act, monkeypatch):
+    """build_asked_ranges (every 10 s) builds what a view asked for, without waiting for roll_standings (2 min);
+    with nothing asked it builds nothing, and another organization's windows are left alone."""
+    from ambassador.jobs import definitions, tasks
+
+    org, other = make.org(timezone="UTC"), make.org(timezone="UTC")
+    ann = make.member(org, name="Ann")
+    make.member(other, name="Zed")
+    now = datetime(2026, 11, 20, 12)
+    act.points(ann, 4, now - timedelta(days=12))
+    rebuild.rebuild_standings(org=org, today=now.date())
+    rebuild.rebuild_standings(org=other, today=now.date())
+    db.session.commit()
+    assert tasks.build_asked_ranges(now=now) == {"built": 0}
+    window = periods.days_window(org, (now - timedelta(days=14)).date(), (now - timedelta(days=8)).date())
+    leaderboard.remember_range(org_id=org.id, window=window)
+    db.session.commit()
+    assert rebuild.asked_org_ids() == [org.id]
+    other_windows = _windows(db, other)
+    assert tasks.build_asked_ranges(now=now) == {"built": 2}  # the range and its previous period
+    assert leaderboard.standing_key(org_id=org.id, window=window) == standings.custom_key(
+        window.first_day, window.last_day)
+    assert [r.points for r in leaderboard.board(org_id=org.id, window=window).rows] == [4]
+    assert rebuild.asked_org_ids() == []
+    assert _windows(db, other) == other_windows
+    assert definitions.by_name("build_asked_ranges").interval({}) == 10
