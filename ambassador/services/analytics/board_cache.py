@@ -19,13 +19,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 from . import board_viewer, stamps, standing_counts
+from .board_viewer import Span
 from .boards import Board, BoardRow, Scope
 from .standing_counts import Histogram
 
-Span = tuple[date | None, date | None]
 KEPT_BOARDS = 512  # the least recently read go first
 
 

@@ -7,27 +7,40 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...infra import compiled
-from ...models import Membership, MemberStatus, Standing, Team, User
+from ...models import Membership, MemberStatus, Standing, StandingWindow, Team, User
 from ...models.organization import membership_team
 from . import stamps
 from .boards import BoardRow, Scope, display_name
 from .standing_counts import Histogram
 
+Span = tuple[date | None, date | None]
+
 
 @dataclass(frozen=True)
 class Viewer:
-    """What `read()` found: the stamp, and the member's rows (one per team × standing in `windows`, one or two of
-    them; none when the member is not in the organization)."""
+    """What `read()` found: the stamp, the member's rows (one per team × standing in `windows`, one or two of
+    them; none when the member is not in the organization) and the days of those windows that are built."""
 
     stamp: int
     windows: tuple[str, ...]
     rows: list
+    built: dict[str, Span] = field(default_factory=dict)
+
+    def keys_for(self, spans: tuple[Span, ...]) -> list[str | None] | None:
+        """The windows, when they are still built for exactly these days (one per span, in order); else None
+        (standings.keys_for() then looks)."""
+        if len(spans) != len(self.windows) or any(self.built.get(key) != span
+                                                  for key, span in zip(self.windows, spans, strict=True)):
+            return None
+        return list(self.windows)
 
 
 def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int) -> Viewer:
@@ -36,8 +49,11 @@ def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int) -> Vie
         "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}))
     if not rows:
         return Viewer(stamp=stamps.seen(org_id), windows=windows, rows=[])
-    stamps.saw(org_id, rows[0].stamp, rows[0].members_stamp)
-    return Viewer(stamp=int(rows[0].stamp or 0), windows=windows, rows=rows)
+    first = rows[0]
+    stamps.saw(org_id, first.stamp, first.members_stamp)
+    built = {key: (day_one, day_last) for key, day_one, day_last in (
+        (first.w1, first.w1_first, first.w1_last), (first.w2, first.w2_first, first.w2_last)) if key is not None}
+    return Viewer(stamp=int(first.stamp or 0), windows=windows, rows=rows, built=built)
 
 
 @functools.cache
@@ -51,10 +67,15 @@ def _statement() -> sa.Select:
                        Standing.network == sa.bindparam("network", type_=sa.String),
                        Standing.team_id == sa.bindparam("team_id", type_=sa.Integer),
                        Standing.membership_id == Membership.id)
+    w1, w2 = aliased(StandingWindow), aliased(StandingWindow)  # the windows' days, when built
     return (sa.select(stamps.column(org_id).label("stamp"), stamps.members_column(org_id).label("members_stamp"),
                       Membership.status, Membership.kind, User.name, User.email, Standing.window, Standing.points,
-                      Standing.shares, Standing.clicks, Team.id.label("team_id"), Team.name.label("team"))
+                      Standing.shares, Standing.clicks, Team.id.label("team_id"), Team.name.label("team"),
+                      *(column.label(f"w{i}{suffix}") for i, w in ((1, w1), (2, w2))
+                        for column, suffix in ((w.window, ""), (w.first_day, "_first"), (w.last_day, "_last"))))
             .join(User, User.id == Membership.user_id).outerjoin(Standing, standing)
+            .outerjoin(w1, sa.and_(w1.org_id == org_id, w1.window == windows[0], w1.built_at.is_not(None)))
+            .outerjoin(w2, sa.and_(w2.org_id == org_id, w2.window == windows[1], w2.built_at.is_not(None)))
             .outerjoin(membership_team, membership_team.c.membership_id == Membership.id)
             .outerjoin(Team, sa.and_(Team.id == membership_team.c.team_id, Team.org_id == org_id))
             .where(Membership.id == sa.bindparam("me_id", type_=sa.Integer), Membership.org_id == org_id))

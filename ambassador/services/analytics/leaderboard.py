@@ -73,8 +73,10 @@ def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | N
            viewer: board_viewer.Viewer | None = None) -> board_cache.Fresh:
     """The board computed from the standings when a built window holds its days (and those of the period before,
     when compared), else summed from the cells. `viewer`: the viewer's rows, when already read."""
-    keys = standings.keys_for(db.session.connection(), org_id=org_id, spans=spans)
-    stamp = stamps.seen(org_id)  # read by keys_for, before anything the board is computed from
+    keys = viewer.keys_for(spans) if viewer is not None else None
+    if keys is None:
+        keys = standings.keys_for(db.session.connection(), org_id=org_id, spans=spans)
+    stamp = stamps.seen(org_id)  # read by keys_for or the viewer's row, before anything the board is computed from
     key = keys[0] if limit is not None else None
     before = keys[1] if len(keys) > 1 else None
     histograms: dict[str, standing_counts.Histogram] = {}

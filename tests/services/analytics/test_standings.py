@@ -203,3 +203,31 @@ def test_the_worker_builds_a_custom_range_within_seconds_of_someone_looking(db, 
     assert rebuild.asked_org_ids() == []
     assert _windows(db, other) == other_windows
     assert definitions.by_name("build_asked_ranges").interval({}) == 10
+
+
+def test_a_kept_board_of_a_dropped_range_is_summed_from_the_cells_again(db, make, act, monkeypatch):
+    """A board kept with the viewer's row reuses its windows after an event only while they are still built for
+    its days: once the worker drops a custom range nobody looked at, the next view sums the cells."""
+    org = make.org(timezone="UTC")
+    ann, bob = make.member(org, name="Ann"), make.member(org, name="Bob")
+    now = datetime(2026, 11, 20, 12)
+    act.points(ann, 4, now - timedelta(days=12))
+    act.points(bob, 3, now - timedelta(days=11))
+    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: now)
+    window = periods.days_window(org, (now - timedelta(days=14)).date(), (now - timedelta(days=8)).date())
+    leaderboard.remember_range(org_id=org.id, window=window)
+    rebuild.roll_standings(org=org, now=now)
+    db.session.commit()
+
+    def view():
+        board = leaderboard.board(org_id=org.id, window=window, limit=1, me_id=bob.id, compare=True)
+        return [(r.name, r.points, r.rank) for r in board.listed]
+
+    assert leaderboard.standing_key(org_id=org.id, window=window) is not None
+    assert view() == view() == [("Ann", 4, 1), ("Bob", 3, 2)]  # the second from memory
+    later = now + standings.CUSTOM_KEPT + timedelta(hours=1)
+    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: later)
+    rebuild.roll_standings(org=org, now=later)
+    db.session.commit()
+    assert leaderboard.standing_key(org_id=org.id, window=window) is None
+    assert view() == [("Ann", 4, 1), ("Bob", 3, 2)]
