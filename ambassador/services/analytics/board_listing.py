@@ -104,7 +104,7 @@ def _zero_statement(compare: bool, by_kind: bool, by_team: bool) -> sa.Select:
 def _run(statement: sa.Select, params: dict, limit: int) -> list[Listed]:
     """The first `limit` members of the statement's rows (one row per team)."""
     found: dict[int, Listed] = {}
-    for r in compiled.execute(db.session.connection(), statement, params):
+    for r in compiled.read(db.session, statement, params):
         listed = found.get(r.membership_id)
         if listed is None:
             if len(found) == limit:

@@ -1,6 +1,7 @@
 """Boards read from the standings (services/analytics/standings.py): an index range of the top rows on
-(scope, points), and a rank summed from the scope's standing counts (services/analytics/standing_counts.py: members
-per points total), whatever the number of members.
+(scope, points) with their names, teams and previous totals (board_listing.py), and every rank and previous
+rank summed in memory from the scope's points histograms (standing_counts.Histogram: members per points total,
+a few hundred rows, both windows in one statement), whatever the number of members.
 
 Members without a standing in the scope have 0 points; they rank after every positive total and before
 every negative one, listed by name (rules: services/analytics/boards.py).

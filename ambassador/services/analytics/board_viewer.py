@@ -44,7 +44,7 @@ class Viewer:
 
 
 def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int) -> Viewer:
-    rows = list(compiled.execute(db.session.connection(), _statement(), {
+    rows = list(compiled.read(db.session, _statement(), {
         "org_id": org_id, "first": windows[0], "second": windows[-1], "campaign_id": scope.campaign_key,
         "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}))
     if not rows:

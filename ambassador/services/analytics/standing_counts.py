@@ -158,7 +158,7 @@ def histograms(org_id: int, keys: Iterable[str], scope: Scope, total: int) -> di
         return {}
     assert len(wanted) <= 2, wanted
     found: dict[str, Histogram] = {key: Histogram(points=[], at_most=[], total=total) for key in wanted}
-    for window, points, members in compiled.execute(db.session.connection(), _histograms_statement(bool(scope.kind)), {
+    for window, points, members in compiled.read(db.session, _histograms_statement(bool(scope.kind)), {
             "org_id": org_id, "first": wanted[0], "second": wanted[-1], "campaign_id": scope.campaign_key,
             "network": scope.network_key, "team_id": scope.team_key, "kind": scope.kind}):
         histogram = found[window]

@@ -95,7 +95,7 @@ def _claim(*, worker_id: str, limit: int, now: datetime | None, one_per_account:
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
     claimed: dict[int, int | None]
     if on_postgresql and one_per_account:  # the worker's claim, as often as its threads free up
-        claimed = dict(compiled.execute(db.session.connection(), _claim_next_statement(), {
+        claimed = dict(compiled.read(db.session, _claim_next_statement(), {
             "now": now, "claim_limit": limit, "worker_id": worker_id, "lease_until": lease_until}).tuples().all())
         db.session.commit()
         return claimed
@@ -192,8 +192,7 @@ def mark_sending(share_ids: Collection[int], *, worker_id: str, now: datetime) -
     params = {"worker_id": worker_id, "now": now, "sending_at": utcnow()}
     rows: sa.Result
     if db.session.get_bind().dialect.name == "postgresql":  # one SQL text for any number of shares
-        rows = compiled.execute(db.session.connection(), _mark_statement(),
-                                {**params, "share_ids": sorted(share_ids)})
+        rows = compiled.read(db.session, _mark_statement(), {**params, "share_ids": sorted(share_ids)})
     else:
         begin_write()  # after this thread's reads, a write could not wait its turn
         rows = db.session.execute(_mark(Share.id.in_(sorted(share_ids))), params)

@@ -204,6 +204,20 @@ def test_uncommitted_changes_are_not_read_from_or_kept_in_memory(db, make, act, 
     assert _shape(_read(org, window, me, {})) == _shape(kept)
 
 
+def test_changes_not_flushed_yet_are_seen_as_the_session_would_see_them(db, make, act, monkeypatch):
+    """Boards are read as the session's own queries are: what it holds and has not flushed is flushed first
+    (autoflush), so a rename made a moment ago shows, and nothing read with it is kept."""
+    rng = random.Random(6)
+    org, members = _committed_world(rng, db, make, act, monkeypatch, events=20)
+    window = _windows(rng, org)[0]
+    me = next(m for m in members if m.status == MemberStatus.ACTIVE)
+    kept = _read(org, window, me, {})
+    me.user.name = "Aaa not flushed"
+    assert _read(org, window, me, {}).me.name == "Aaa not flushed"
+    db.session.rollback()
+    assert _shape(_read(org, window, me, {})) == _shape(kept)
+
+
 def test_the_stamp_is_written_by_the_committing_transaction_only(db, make, act):
     org = make.org()
     member = make.member(org)
