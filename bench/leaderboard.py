@@ -13,7 +13,8 @@ the service `flask ambassador rebuild-rollups` runs (timed), then measure — af
 rounds — every board variant (window × filter, with movement as the page shows it), "my rank", the naive
 GROUP BY, the overview service and the leaderboard, overview and My activity pages' server time (Flask
 test client). Prints a table, the machine load, and per database the line
-`leaderboard worst p95: X ms; naive/rollup: Y×; overview p95: Z ms`.
+`leaderboard worst p95: X ms; naive/rollup: Y×; overview p95: Z ms`, where the boards are both those kept in
+memory (nothing changed since the last view) and those computed afresh after an event (the stamp moved).
 Targets (issue 9): boards and my rank p95 < 50 ms and ≥ 50× faster than naive; overview and pages < 100 ms.
 """
 from __future__ import annotations
@@ -396,21 +397,29 @@ def report(name: str, figures: dict, build_seconds: float, generate_seconds: flo
     for group, values in figures.items():
         for label, value in values.items():
             print(f"{group + ': ' + label:<58} {value:9.1f}")
-    boards = {**figures["board"], **{f"{k} × my rank": v for k, v in figures["my rank"].items()}}
-    worst = max(boards.values())
+    kept = {**figures["board"], **{f"{k} × my rank": v for k, v in figures["my rank"].items()}}
+    # Computed afresh: "board 7 × -" → "7 × - (afresh)", "my rank 7" → "7 × my rank (afresh)".
+    afresh = {(k.removeprefix("board ") if k.startswith("board ") else f"{k.removeprefix('my rank ')} × my rank")
+              + " (afresh)": v for k, v in figures["afresh"].items()}
     # naive/rollup per window: the naive GROUP BY over the raw ledger for that window against the slowest board
-    # variant of the same window (every filter, "my rank" included); the line gives the lowest of them.
-    ratios = {}
+    # variant of the same window (every filter, "my rank" included, kept or computed afresh after an event: on a
+    # busy organization an event lands every few seconds, so both are what people get); the line gives the
+    # lowest of them. The same against kept boards alone is printed too.
+    ratios, kept_ratios = {}, {}
     for wkey, naive in figures["naive"].items():
-        slowest = max(v for k, v in boards.items() if k.split(" × ")[0] == wkey)
-        ratios[wkey] = naive / slowest
+        slowest_kept = max(v for k, v in kept.items() if k.split(" × ")[0] == wkey)
+        slowest = max([slowest_kept] + [v for k, v in afresh.items() if k.split(" × ")[0] == wkey])
+        ratios[wkey], kept_ratios[wkey] = naive / slowest, naive / slowest_kept
         print(f"naive/rollup {wkey + ' days' if wkey != 'all' else 'all time'}: naive {naive:.1f} ms, "
-              f"slowest board {slowest:.1f} ms: {ratios[wkey]:.0f}×")
+              f"slowest board {slowest:.1f} ms: {ratios[wkey]:.0f}× (kept boards only: {slowest_kept:.1f} ms, "
+              f"{kept_ratios[wkey]:.0f}×)")
     print(f"pages worst p95: {max(figures['page'].values()):.1f} ms")
     print(f"boards computed afresh (after an event) worst p95: {max(figures['afresh'].values()):.1f} ms")
+    print(f"kept boards (nothing changed since the last view) worst p95: {max(kept.values()):.1f} ms; "
+          f"naive/kept: {min(kept_ratios.values()):.0f}×")
     print(f"overview page p95: {max(v for k, v in figures['page'].items() if '/overview' in k):.1f} ms")
-    print(f"leaderboard worst p95: {worst:.1f} ms; naive/rollup: {min(ratios.values()):.0f}×; "
-          f"overview p95: {max(figures['overview'].values()):.1f} ms")
+    print(f"leaderboard worst p95: {max(max(kept.values()), max(afresh.values())):.1f} ms; "
+          f"naive/rollup: {min(ratios.values()):.0f}×; overview p95: {max(figures['overview'].values()):.1f} ms")
 
 
 def main() -> int:
