@@ -2,11 +2,12 @@
 above 0 points (the first entries of the scope's index on points), then members at 0 by name (with or without a
 standing), then members below 0. Each part is one statement, built and compiled once per shape with bind
 parameters (building one took longer than running it: infra/compiled.py), that also reads each member's name,
-kind, teams (a row per team) and, when the board is compared, their totals in the period before.
+kind, teams and, when the board is compared, their totals in the period before.
 """
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...infra import compiled
+from ...infra.json_sql import json_list, json_row
 from ...models import Membership, MemberStatus, Standing, Team, User
 from ...models.organization import membership_team
 from .boards import Scope, sort_name
@@ -47,18 +49,18 @@ def _in_scope(table, window: str, *, by_kind: bool) -> list:
 
 
 def _detailed(part: sa.Subquery, columns: list, compare: bool, by_kind: bool) -> sa.Select:
-    """The rows of `part` (membership_id …) with their teams and, with `compare`, their totals before."""
-    previous = aliased(Standing)
-    before = [previous.points, previous.shares, previous.clicks] if compare else [sa.null()] * 3
-    query = (sa.select(*columns, Team.name.label("team"),
-                       *(column.label(f"before_{name}") for column, name in zip(before, _TOTALS, strict=True)))
-             .select_from(part)
-             .outerjoin(membership_team, membership_team.c.membership_id == part.c.membership_id)
-             .outerjoin(Team, sa.and_(Team.id == membership_team.c.team_id, Team.org_id == _org())))
+    """The rows of `part` (membership_id …) with their teams and, with `compare`, their totals before, each read
+    by a correlated subquery as JSON (infra/json_sql.py: a join of those tables took longer to plan than to run)."""
+    teams = (sa.select(json_list(Team.name)).select_from(membership_team)
+             .join(Team, sa.and_(Team.id == membership_team.c.team_id, Team.org_id == _org()))
+             .where(membership_team.c.membership_id == part.c.membership_id).scalar_subquery())
+    before: sa.ColumnElement = sa.null()
     if compare:
-        query = query.outerjoin(previous, sa.and_(*_in_scope(previous, "before", by_kind=by_kind),
-                                                  previous.membership_id == part.c.membership_id))
-    return query
+        previous = aliased(Standing)
+        before = (sa.select(json_row(previous.points, previous.shares, previous.clicks))
+                  .where(*_in_scope(previous, "before", by_kind=by_kind),
+                         previous.membership_id == part.c.membership_id).scalar_subquery())
+    return sa.select(*columns, teams.label("teams"), sa.type_coerce(before, sa.JSON).label("before")).select_from(part)
 
 
 @functools.cache
@@ -102,21 +104,11 @@ def _zero_statement(compare: bool, by_kind: bool, by_team: bool) -> sa.Select:
 
 
 def _run(statement: sa.Select, params: dict, limit: int) -> list[Listed]:
-    """The first `limit` members of the statement's rows (one row per team)."""
-    found: dict[int, Listed] = {}
-    for r in compiled.read(db.session, statement, params):
-        listed = found.get(r.membership_id)
-        if listed is None:
-            if len(found) == limit:
-                break
-            listed = found[r.membership_id] = Listed(
-                membership_id=r.membership_id, name=r.name, email=r.email, member_kind=r.member_kind,
-                points=int(r.points), shares=int(r.shares), clicks=int(r.clicks),
-                before=None if r.before_points is None else (int(r.before_points), int(r.before_shares),
-                                                              int(r.before_clicks)))
-        if r.team is not None:
-            listed.teams.append(r.team)
-    return list(found.values())
+    """The first `limit` members of the statement's rows."""
+    return [Listed(membership_id=r.membership_id, name=r.name, email=r.email, member_kind=r.member_kind,
+                   points=int(r.points), shares=int(r.shares), clicks=int(r.clicks), teams=r.teams,
+                   before=None if r.before is None else (int(r.before[0]), int(r.before[1]), int(r.before[2])))
+            for r in itertools.islice(compiled.read(db.session, statement, params), limit)]
 
 
 def _params(org_id: int, key: str, before: str | None, scope: Scope, **more) -> dict:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...infra import compiled
+from ...infra.json_sql import json_list, json_row
 from ...models import Membership, MemberStatus, Standing, StandingWindow, Team, User
 from ...models.organization import membership_team
 from . import stamps
@@ -26,12 +26,14 @@ Span = tuple[date | None, date | None]
 
 @dataclass(frozen=True)
 class Viewer:
-    """What `read()` found: the stamp, the member's rows (one per team × standing in `windows`, one or two of
-    them; none when the member is not in the organization) and the days of those windows that are built."""
+    """What `read()` found: the stamp, the member (None when not in the organization) with their teams and their
+    totals in `windows` (one or two of them), and the days of those windows that are built."""
 
     stamp: int
     windows: tuple[str, ...]
-    rows: list
+    member: list | None = None  # [status, kind, name, email]
+    teams: dict[int, str] = field(default_factory=dict)
+    totals: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # window: (points, shares, clicks)
     built: dict[str, Span] = field(default_factory=dict)
 
     def keys_for(self, spans: tuple[Span, ...]) -> list[str | None] | None:
@@ -44,60 +46,69 @@ class Viewer:
 
 
 def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int) -> Viewer:
-    rows = list(compiled.read(db.session, _statement(), {
+    found = compiled.read(db.session, _statement(), {
         "org_id": org_id, "first": windows[0], "second": windows[-1], "campaign_id": scope.campaign_key,
-        "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}))
-    if not rows:
-        return Viewer(stamp=stamps.seen(org_id), windows=windows, rows=[])
-    first = rows[0]
-    stamps.saw(org_id, first.stamp, first.members_stamp)
-    built = {key: (day_one, day_last) for key, day_one, day_last in (
-        (first.w1, first.w1_first, first.w1_last), (first.w2, first.w2_first, first.w2_last)) if key is not None}
-    return Viewer(stamp=int(first.stamp or 0), windows=windows, rows=rows, built=built)
+        "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}).one()
+    stamps.saw(org_id, found.stamp, found.members_stamp)
+    built = {key: _days(days) for key, days in zip((windows[0], windows[-1]), (found.w1, found.w2), strict=True)
+             if days is not None}
+    return Viewer(stamp=int(found.stamp or 0), windows=windows, member=found.member,
+                  teams={int(team_id): name for team_id, name in found.teams},
+                  totals={window: (int(points), int(shares), int(clicks))
+                          for window, points, shares, clicks in found.totals}, built=built)
+
+
+def _days(days: list) -> Span:
+    first, last = days
+    return (None if first is None else date.fromisoformat(first), None if last is None else date.fromisoformat(last))
 
 
 @functools.cache
 def _statement() -> sa.Select:
     """Built and compiled once (infra/compiled.py): every view of a kept board runs it, and building it took
-    longer than running it."""
+    longer than running it. One row: the stamps, the windows' days, the member, their teams and their totals,
+    each a subquery, read as JSON (infra/json_sql.py): a join of those seven tables took longer to plan than to
+    run."""
     org_id = sa.bindparam("org_id", type_=sa.Integer)
+    me_id = sa.bindparam("me_id", type_=sa.Integer)
     windows = [sa.bindparam("first", type_=sa.String), sa.bindparam("second", type_=sa.String)]
-    standing = sa.and_(Standing.org_id == org_id, Standing.window.in_(windows),
-                       Standing.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
-                       Standing.network == sa.bindparam("network", type_=sa.String),
-                       Standing.team_id == sa.bindparam("team_id", type_=sa.Integer),
-                       Standing.membership_id == Membership.id)
-    w1, w2 = aliased(StandingWindow), aliased(StandingWindow)  # the windows' days, when built
-    return (sa.select(stamps.column(org_id).label("stamp"), stamps.members_column(org_id).label("members_stamp"),
-                      Membership.status, Membership.kind, User.name, User.email, Standing.window, Standing.points,
-                      Standing.shares, Standing.clicks, Team.id.label("team_id"), Team.name.label("team"),
-                      *(column.label(f"w{i}{suffix}") for i, w in ((1, w1), (2, w2))
-                        for column, suffix in ((w.window, ""), (w.first_day, "_first"), (w.last_day, "_last"))))
-            .join(User, User.id == Membership.user_id).outerjoin(Standing, standing)
-            .outerjoin(w1, sa.and_(w1.org_id == org_id, w1.window == windows[0], w1.built_at.is_not(None)))
-            .outerjoin(w2, sa.and_(w2.org_id == org_id, w2.window == windows[1], w2.built_at.is_not(None)))
-            .outerjoin(membership_team, membership_team.c.membership_id == Membership.id)
-            .outerjoin(Team, sa.and_(Team.id == membership_team.c.team_id, Team.org_id == org_id))
-            .where(Membership.id == sa.bindparam("me_id", type_=sa.Integer), Membership.org_id == org_id))
+    member = (sa.select(json_row(Membership.status, Membership.kind, User.name, User.email))
+              .join(User, User.id == Membership.user_id)
+              .where(Membership.id == me_id, Membership.org_id == org_id).scalar_subquery())
+    totals = (sa.select(json_list(json_row(Standing.window, Standing.points, Standing.shares, Standing.clicks)))
+              .where(Standing.org_id == org_id, Standing.window.in_(windows),
+                     Standing.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
+                     Standing.network == sa.bindparam("network", type_=sa.String),
+                     Standing.team_id == sa.bindparam("team_id", type_=sa.Integer),
+                     Standing.membership_id == me_id).scalar_subquery())
+    teams = (sa.select(json_list(json_row(Team.id, Team.name))).select_from(membership_team)
+             .join(Team, sa.and_(Team.id == membership_team.c.team_id, Team.org_id == org_id))
+             .where(membership_team.c.membership_id == me_id).scalar_subquery())
+    days = [sa.select(json_row(StandingWindow.first_day, StandingWindow.last_day))
+            .where(StandingWindow.org_id == org_id, StandingWindow.window == window,
+                   StandingWindow.built_at.is_not(None)).scalar_subquery() for window in windows]
+    columns = [stamps.column(org_id).label("stamp"), stamps.members_column(org_id).label("members_stamp"),
+               sa.type_coerce(member, sa.JSON).label("member"), sa.type_coerce(totals, sa.JSON).label("totals"),
+               sa.type_coerce(teams, sa.JSON).label("teams"), sa.type_coerce(days[0], sa.JSON).label("w1"),
+               sa.type_coerce(days[1], sa.JSON).label("w2")]
+    return sa.select(*columns)
 
 
 def row(viewer: Viewer, scope: Scope, me_id: int, *, key: str, before: str | None,
         histogram: Callable[[str], Histogram]) -> BoardRow | None:
     """The viewer's row in window `key` (with the previous rank in window `before`, when given and their totals
     there are not all 0); None when the board does not rank them."""
-    if not viewer.rows:
+    first, teams, totals = viewer.member, viewer.teams, viewer.totals
+    if first is None:
         return None
-    first = viewer.rows[0]
-    teams = {r.team_id: r.team for r in viewer.rows if r.team_id is not None}
-    if first.status != MemberStatus.ACTIVE or (scope.kind and first.kind != scope.kind) or (
+    status, kind, name, email = first
+    if status != MemberStatus.ACTIVE or (scope.kind and kind != scope.kind) or (
             scope.team_id is not None and scope.team_id not in teams):
         return None
-    totals = {r.window: (int(r.points), int(r.shares), int(r.clicks)) for r in viewer.rows if r.window is not None}
     points, shares, clicks = totals.get(key, (0, 0, 0))
     rank = histogram(key).rank(points)
-    result = BoardRow(membership_id=me_id, rank=rank, position=rank, name=display_name(first.name, first.email),
-                      kind=first.kind, teams=sorted(teams.values(), key=str.lower), points=points, shares=shares,
-                      clicks=clicks)
+    result = BoardRow(membership_id=me_id, rank=rank, position=rank, name=display_name(name, email), kind=kind,
+                      teams=sorted(teams.values(), key=str.lower), points=points, shares=shares, clicks=clicks)
     if before is not None and any(totals.get(before, (0, 0, 0))):
         result.previous_rank = histogram(before).rank(totals[before][0])
     return result

@@ -9,7 +9,18 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ambassador.models import Click, Membership, MemberStatus, Organization, PointsEntry, Post, Share, TrackedLink, User
+from ambassador.models import (
+    Click,
+    Membership,
+    MemberStatus,
+    Organization,
+    PointsEntry,
+    Post,
+    Share,
+    Team,
+    TrackedLink,
+    User,
+)
 from ambassador.models.organization import membership_team
 from ambassador.models.points import SPENDING_REASONS
 from ambassador.models.sharing import COUNTED_SHARE_STATUSES
@@ -113,3 +124,16 @@ def board(session, org: Organization, evts: list[Event], *, first: date | None, 
         rows.append(Row(m, rank, *sums[m]))
     moved = {m for m in active if any(sums[m])}
     return rows, {r.membership_id: r for r in rows}, moved & set(members)
+
+
+def identities(session, org: Organization) -> dict[int, tuple[str, str, list[str]]]:
+    """{member id: (the name a board shows, kind, team names sorted case-insensitively)} of every member."""
+    users = {mid: (name, email, kind) for mid, name, email, kind in session.execute(
+        sa.select(Membership.id, User.name, User.email, Membership.kind).join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == org.id))}
+    teams: dict[int, list[str]] = defaultdict(list)
+    for mid, team in session.execute(sa.select(membership_team.c.membership_id, Team.name)
+                                     .join(Team, Team.id == membership_team.c.team_id).where(Team.org_id == org.id)):
+        teams[mid].append(team)
+    return {mid: (name or email.split("@")[0], kind, sorted(teams[mid], key=str.lower))
+            for mid, (name, email, kind) in users.items()}

@@ -150,8 +150,11 @@ def _check_board(db, org, evts, window, *, me, limit, **scope) -> None:
     assert got.total == len(expected), context
     assert [(r.membership_id, r.rank, r.points, r.shares, r.clicks) for r in got.rows] == [
         (r.membership_id, r.rank, r.points, r.shares, r.clicks) for r in expected[:limit]], context
+    who = raw_boards.identities(db.session, org)
+    assert [(r.name, r.kind, r.teams) for r in got.listed] == [who[r.membership_id] for r in got.listed], context
     if me.id in by_member:
         mine = by_member[me.id]
+        assert got.me is not None and (got.me.name, got.me.kind, got.me.teams) == who[me.id], context
         assert got.me is not None and (got.me.rank, got.me.points, got.me.shares, got.me.clicks) == (
             mine.rank, mine.points, mine.shares, mine.clicks), context
     else:
