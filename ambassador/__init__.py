@@ -81,11 +81,13 @@ def register_extensions(app: Flask) -> None:
 
     rollup_listeners.install()  # rollups and standings follow every event in its own transaction
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from .infra.database import enable_sqlite_pragmas
+    from .infra.database import enable_sqlite_pragmas, finish_on_teardown, track_writes
 
-        with app.app_context():
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             enable_sqlite_pragmas(db.engine)
+        track_writes(db.engine)
+    app.teardown_appcontext(finish_on_teardown)  # runs before Flask-SQLAlchemy's (registered earlier)
 
 
 def register_blueprints(app: Flask) -> None:

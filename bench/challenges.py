@@ -59,6 +59,7 @@ def main() -> int:
     try:
         app = create_app("production", SQLALCHEMY_DATABASE_URI=url, **lb.OPERATOR)
         from ambassador.extensions import db
+        from ambassador.infra.database import finish
         from ambassador.models import Challenge, Membership, utcnow
         from ambassador.services.challenges import scores
 
@@ -94,9 +95,9 @@ def main() -> int:
                     return scores.leaders(item)
 
                 rows.append((title, lb.measure(board, rounds=args.rounds, warmup=args.warmup,
-                                               after=db.session.rollback),
+                                               after=finish),
                              lb.measure(winners, rounds=max(3, args.rounds // 3), warmup=1,
-                                        after=db.session.rollback)))
+                                        after=finish)))
             db.session.remove()
             db.engine.dispose()
         load = os.getloadavg()

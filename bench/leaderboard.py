@@ -301,6 +301,7 @@ def measure(call: Callable[[int], object], *, rounds: int, warmup: int, after: C
 
 def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[int], logins: dict, args) -> dict:
     from ambassador.extensions import db
+    from ambassador.infra.database import finish
     from ambassador.models import Membership, MemberStatus, Organization, PointsEntry
     from ambassador.services.analytics import leaderboard, overview, periods, stamps
 
@@ -321,7 +322,9 @@ def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[i
                   "all filters": {"team_id": team_ids[3], "kind": "internal", "campaign_id": campaign_ids[3],
                                   "network": "linkedin"}}
         picks = [rng.choice(members) for _ in range(args.rounds + args.warmup)]
-        kw = {"rounds": args.rounds, "warmup": args.warmup, "after": db.session.rollback}
+        # After each call its transaction ends as a request's does (infra/database.py finish(): a commit when it
+        # only read, so psycopg keeps the statements it prepared).
+        kw = {"rounds": args.rounds, "warmup": args.warmup, "after": finish}
         # A custom range nobody looked at yet is summed from the cells; looking at it asks the worker to keep
         # standings for it (and its previous period), which its next roll builds (timed here).
         custom = windows["custom 7d"]
@@ -349,7 +352,7 @@ def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[i
                 lambda i, w=window: leaderboard.my_rank(org_id=org_id, window=w, membership_id=picks[i]), **kw)
             # The same computed afresh, as after any event: its commit moves the organization's rollup stamp, and
             # every process computes its boards again (services/analytics/board_cache.py); the members stamp stays.
-            fresh = {**kw, "after": lambda: (db.session.rollback(), stamps.bump(db.session.connection(), [org_id]),
+            fresh = {**kw, "after": lambda: (finish(), stamps.bump(db.session.connection(), [org_id]),
                                              db.session.commit())}
             for skey in ("-", "all filters"):
                 figures["afresh"][f"board {wkey} × {skey}"] = measure(
@@ -363,7 +366,7 @@ def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[i
                      .where(PointsEntry.org_id == org_id, *window.contains(PointsEntry.created_at))
                      .group_by(PointsEntry.membership_id).order_by(sa.text("n DESC")).limit(20))
             figures["naive"][wkey] = measure(lambda i, q=naive: db.session.execute(q).all(),
-                                             rounds=max(3, args.rounds // 3), warmup=1, after=db.session.rollback)
+                                             rounds=max(3, args.rounds // 3), warmup=1, after=finish)
         for wkey in ("7", "30", "90"):
             figures["overview"][wkey] = measure(
                 lambda i, w=windows[wkey]: overview.overview(org_id=org_id, window=w), **kw)

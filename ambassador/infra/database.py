@@ -1,11 +1,13 @@
-"""Engine-level settings, and the write-first transaction that SQLite needs under parallel writers."""
+"""Engine-level settings, the write-first transaction that SQLite needs under parallel writers, and how a
+transaction that only read ends."""
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
 from ..models import Share
@@ -61,3 +63,61 @@ def vacuum(table: str) -> None:
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+
+
+# --- a transaction that only read ends in a commit ------------------------------------------------------------
+#
+# Ending a transaction that only read with COMMIT or with ROLLBACK is the same to the database, but not to
+# psycopg: on ROLLBACK it forgets every statement it prepared on that connection (and deallocates them), so with
+# every request ending in a rollback (Flask-SQLAlchemy closes its session at teardown) nothing stayed prepared
+# and PostgreSQL planned every statement on every execution — for the boards, planning took longer than running.
+# `finish()` commits a transaction that ran nothing but reads; anything else still ends in a rollback.
+
+_WROTE = "ambassador_transaction_wrote"
+_READS = ("select", "show", "begin")  # BEGIN: how SQLite's transactions start (enable_sqlite_pragmas)
+
+
+def track_writes(engine: Engine) -> None:
+    """Note on each connection whether its transaction ran anything but a read (a SELECT, a SHOW); savepoints
+    do not reset it (a transaction that wrote before one still wrote)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(conn, _cursor, statement: str, _parameters, context, _executemany) -> None:
+        if conn.info.get(_WROTE):
+            return
+        writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+        if writes or not statement.lstrip()[:6].lower().startswith(_READS):
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "begin")
+    def _begun(conn) -> None:
+        conn.info[_WROTE] = False
+
+    def _ended(conn, *_args: Any) -> None:
+        conn.info.pop(_WROTE, None)  # (unknown until the next begins: taken as written)
+
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, _ended)
+
+
+def finish(session: Session | scoped_session | None = None) -> None:
+    """End the session's transaction: a commit when it only read and holds no changes (the same to the
+    database as a rollback, and psycopg keeps its prepared statements), else a rollback."""
+    current = (session or db.session)
+    current = current() if isinstance(current, scoped_session) else current
+    if not current.in_transaction():
+        return
+    if current.new or current.dirty or current.deleted or current.connection().info.get(_WROTE, True):
+        current.rollback()
+        return
+    try:
+        current.commit()
+    except Exception:
+        current.rollback()
+        raise
+
+
+def finish_on_teardown(error: BaseException | None) -> None:
+    """Flask teardown, run before Flask-SQLAlchemy's closes the session: after an error, leave it to roll back."""
+    if error is None:
+        finish()
