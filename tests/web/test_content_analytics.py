@@ -195,6 +195,7 @@ def test_unknown_reach_and_engagement_are_written_unknown(client, login, db, mak
     curator = make.member(org, role="curator")
     member = make.member(org, name="Only LinkedIn")
     post = make.post(make.campaign(org), title="Quiet")
+    post.created_at = utcnow() - timedelta(hours=4)  # shared after it was written (the page starts on its day)
     rec = Recorder(db, act)
     rec.api_share(member, post, rec.account(member, "linkedin", None), utcnow() - timedelta(hours=3))
     rec.intent_share(member, post, utcnow() - timedelta(hours=2), "whatsapp")

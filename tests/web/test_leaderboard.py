@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from ambassador.models import utcnow
+from ambassador.services.community.points import local_day
 
 
 @pytest.fixture
@@ -179,7 +180,7 @@ def test_quarter_90_days_and_custom_range(client, login, act, org_a):
     assert "This quarter" in body(client.get("/leaderboard?period=quarter"))
     old = utcnow() - timedelta(days=40)
     act.points(org_a.bob, 50, old)
-    day = old.date().isoformat()
+    day = local_day(org_a, old).isoformat()  # the organization's day, as boards count them (not UTC's)
     custom = client.get(f"/leaderboard?period=custom&from={day}&to={day}")
     assert ranked_names(custom)[0] == "Alpha Bob"
     wrong = body(client.get("/leaderboard?period=custom&from=2026-02-10&to=2026-02-01"))
