@@ -20,8 +20,6 @@ from ...models import Membership, MemberStatus, Standing, Team, User
 from ...models.organization import membership_team
 from .boards import Scope, sort_name
 
-_TOTALS = ("points", "shares", "clicks")
-
 
 @dataclass
 class Listed:
