@@ -2,6 +2,7 @@
 transaction that only read ends."""
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
 from ..models import Share
+
+log = logging.getLogger(__name__)
 
 
 def enable_sqlite_pragmas(engine: Engine) -> None:
@@ -118,6 +121,11 @@ def finish(session: Session | scoped_session | None = None) -> None:
 
 
 def finish_on_teardown(error: BaseException | None) -> None:
-    """Flask teardown, run before Flask-SQLAlchemy's closes the session: after an error, leave it to roll back."""
+    """Flask teardown, run before Flask-SQLAlchemy's closes the session: after an error, leave it to roll back.
+    A commit that fails (the connection dropped) is logged, not raised: the transaction only read, nothing is
+    lost, and the response already made is still sent."""
     if error is None:
-        finish()
+        try:
+            finish()
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("ending a read-only transaction failed (%s); it was rolled back", exc.__class__.__name__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ambassador.extensions import db
 from ambassador.infra.database import finish
@@ -79,3 +80,18 @@ def test_statements_stay_prepared_across_read_only_requests_on_postgresql(own_ap
     with own_app.app_context():
         prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
     assert any('FROM organization' in text for text in prepared), prepared
+
+
+def test_a_commit_that_fails_at_teardown_is_logged_not_raised(own_app, monkeypatch, caplog):
+    with own_app.app_context():
+        org = Factory(db).org(name="Dropped")
+        db.session.commit()
+        org_id = org.id
+
+    def dropped(_self):
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "commit", dropped)
+    with own_app.test_request_context("/"):
+        assert db.session.get(Organization, org_id) is not None
+    assert "ending a read-only transaction failed (OperationalError)" in caplog.text
