@@ -1,6 +1,7 @@
 """The rows a board read from the standings lists, in board order (rules: services/analytics/boards.py): members
 above 0 points (the first entries of the scope's index on points), then members at 0 by name (with or without a
-standing), then members below 0. Each part is one statement, built and compiled once per shape with bind
+standing: picked from the first members the scope ranks by name, kept by the caller), then members below 0.
+Each part is one statement, built and compiled once per shape with bind
 parameters (building one took longer than running it: infra/compiled.py), that also reads each member's name,
 kind, teams and, when the board is compared, their totals in the period before.
 """
@@ -75,10 +76,20 @@ def _ranked_statement(above: bool, compare: bool, by_kind: bool) -> sa.Select:
             .order_by(part.c.points.desc(), part.c.sort_name, part.c.membership_id))
 
 
+@dataclass(frozen=True)
+class Named:
+    """A member a scope ranks, as listed at 0 points: name, email, kind and team names."""
+
+    membership_id: int
+    name: str | None
+    email: str
+    member_kind: str
+    teams: tuple[str, ...]
+
+
 @functools.cache
-def _zero_statement(compare: bool, by_kind: bool, by_team: bool) -> sa.Select:
-    """Ranked members at 0 points: the first `named` ranked members by name (an index on people's names), less
-    those whose points in the scope are not 0 (the caller asks for `limit` + how many those can be)."""
+def _named_statement(by_kind: bool, by_team: bool) -> sa.Select:
+    """The first `named` members a scope ranks by name (an index on people's names) with their teams."""
     ranked = [Membership.org_id == _org(), Membership.status == MemberStatus.ACTIVE]
     if by_kind:
         ranked.append(Membership.kind == sa.bindparam("kind", type_=sa.String))
@@ -90,15 +101,28 @@ def _zero_statement(compare: bool, by_kind: bool, by_team: bool) -> sa.Select:
                       Membership.kind.label("member_kind"), sort_name().label("sort_name"))
             .join(User, User.id == Membership.user_id).where(*ranked)
             .order_by(sort_name(), Membership.id).limit(sa.bindparam("named", type_=sa.Integer)).subquery())
-    standing = aliased(Standing)
-    columns = [part.c.membership_id, part.c.name, part.c.email, part.c.member_kind, sa.literal(0).label("points"),
-               sa.func.coalesce(standing.shares, 0).label("shares"),
-               sa.func.coalesce(standing.clicks, 0).label("clicks")]
-    return (_detailed(part, columns, compare, by_kind)
-            .outerjoin(standing, sa.and_(*_in_scope(standing, "key", by_kind=False),
-                                         standing.membership_id == part.c.membership_id))
-            .where(sa.or_(standing.points.is_(None), standing.points == 0))
-            .order_by(part.c.sort_name, part.c.membership_id))
+    columns = [part.c.membership_id, part.c.name, part.c.email, part.c.member_kind]
+    return _detailed(part, columns, False, by_kind).order_by(part.c.sort_name, part.c.membership_id)
+
+
+def named(org_id: int, scope: Scope, count: int) -> list[Named]:
+    """The first `count` members the scope ranks, by name (then id): all of them when it ranks fewer. Depends
+    only on the members, their names and teams, so callers keep it under the members stamp (stamps.py)."""
+    return [Named(membership_id=r.membership_id, name=r.name, email=r.email, member_kind=r.member_kind,
+                  teams=tuple(r.teams))
+            for r in compiled.read(db.session, _named_statement(bool(scope.kind), scope.team_id is not None),
+                                   _params(org_id, "", None, scope, named=count))]
+
+
+def _totals(org_id: int, windows: list[str], scope: Scope, ids: list[int]) -> dict[tuple[str, int], tuple]:
+    """{(window, member id): (points, shares, clicks)} of these members' standings in the scope."""
+    return {(window, mid): (int(points), int(shares), int(clicks))
+            for window, mid, points, shares, clicks in db.session.execute(
+                sa.select(Standing.window, Standing.membership_id, Standing.points, Standing.shares,
+                          Standing.clicks)
+                .where(Standing.org_id == org_id, Standing.window.in_(windows),
+                       Standing.campaign_id == scope.campaign_key, Standing.network == scope.network_key,
+                       Standing.team_id == scope.team_key, Standing.membership_id.in_(ids)))} if ids else {}
 
 
 def _run(statement: sa.Select, params: dict, limit: int) -> list[Listed]:
@@ -126,8 +150,20 @@ def below(org_id: int, key: str, before: str | None, scope: Scope, limit: int) -
                 _params(org_id, key, before, scope, limit=limit), limit)
 
 
-def at_zero(org_id: int, key: str, before: str | None, scope: Scope, limit: int, *, nonzero: int) -> list[Listed]:
-    """The first `limit` ranked members at 0 points, by name (`nonzero`: at most how many ranked members of the
-    scope have points that are not 0)."""
-    return _run(_zero_statement(before is not None, bool(scope.kind), scope.team_id is not None),
-                _params(org_id, key, before, scope, named=limit + nonzero), limit)
+def at_zero(org_id: int, key: str, before: str | None, scope: Scope, limit: int, *,
+            first: list[Named]) -> list[Listed]:
+    """The first `limit` ranked members at 0 points (no standing, or 0 points), by name, from `first`: the
+    first members the scope ranks by name, at least `limit` + how many of them can have points that are not 0
+    (or every member it ranks). One statement: their standings in both windows (primary-key lookups)."""
+    totals = _totals(org_id, [key] + ([before] if before else []), scope, [n.membership_id for n in first])
+    found: list[Listed] = []
+    for n in first:
+        points, shares, clicks = totals.get((key, n.membership_id), (0, 0, 0))
+        if points:
+            continue
+        found.append(Listed(membership_id=n.membership_id, name=n.name, email=n.email, member_kind=n.member_kind,
+                            points=0, shares=shares, clicks=clicks, teams=list(n.teams),
+                            before=totals.get((before, n.membership_id)) if before else None))
+        if len(found) == limit:
+            break
+    return found

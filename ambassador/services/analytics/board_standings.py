@@ -9,6 +9,7 @@ every negative one, listed by name (rules: services/analytics/boards.py).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -48,12 +49,14 @@ def _rows(raws: list[board_listing.Listed], ranks: list[int]) -> list[BoardRow]:
             for i, (r, rank) in enumerate(zip(raws, ranks, strict=True))]
 
 
-# How many members a board ranks ("rank 12 of 100,000"): counting 100,000 index entries takes 10-35 ms, so each
-# process keeps the figure while the organization's *members* stamp stays the same (services/analytics/stamps.py:
-# every change to who a board ranks, in any process, moves it on at commit; events do not). A transaction that
-# changed members and has not committed counts afresh (its changes may roll back).
+# Figures about the members alone — how many a board ranks ("rank 12 of 100,000": counting 100,000 index entries
+# takes 10-35 ms), the first members of a scope by name (listed at 0 points: finding them walks people's names) —
+# are kept by each process while the organization's *members* stamp stays the same (services/analytics/stamps.py:
+# every change to who a board ranks, their names or their teams' names, in any process, moves it on at commit;
+# events do not). A transaction that changed members and has not committed computes afresh (it may roll back).
 T = TypeVar("T")
-_counts: dict[tuple, tuple[int, Any]] = {}
+KEPT_MEMBER_FIGURES = 1024  # the least recently read go first
+_counts: OrderedDict[tuple, tuple[int, Any]] = OrderedDict()
 _counts_lock = threading.Lock()
 
 
@@ -63,19 +66,23 @@ def forget_counts() -> None:
 
 
 def kept(key: tuple, compute: Callable[[], T], *, org_id: int) -> T:
-    """A figure about the organization's members (how many, who has which role) kept by this process while the
-    organization's members stamp stays the one this transaction read."""
+    """A figure about the organization's members (how many, who has which role, who comes first by name) kept by
+    this process while the organization's members stamp stays the one this transaction read."""
     stamp = stamps.members_seen(org_id)
     if not stamp or stamps.members_pending():
         return compute()
     with _counts_lock:
         found = _counts.get(key)
-    if found is not None and found[0] == stamp:
-        return found[1]
+        if found is not None and found[0] == stamp:
+            _counts.move_to_end(key)
+            return found[1]
     value = compute()
     if not stamps.members_pending():  # (computing flushed what was pending: its marks are set now)
         with _counts_lock:
             _counts[key] = (stamp, value)
+            _counts.move_to_end(key)
+            while len(_counts) > KEPT_MEMBER_FIGURES:
+                _counts.popitem(last=False)
     return value
 
 
@@ -84,6 +91,17 @@ def ranked_count(org_id: int, scope: Scope) -> int:
     return kept(("ranked", org_id, scope.team_id, scope.kind), lambda: int(db.session.scalar(
         sa.select(sa.func.count()).select_from(Membership).where(*_ranked_members(org_id, scope))) or 0),
         org_id=org_id)
+
+
+NAMED = 64  # members read by name at least (listed at 0 points)
+
+
+def first_named(org_id: int, scope: Scope, count: int) -> list[board_listing.Named]:
+    """At least the first `count` members the scope ranks by name (all of them when fewer), kept under the
+    members stamp (read in steps of powers of two, so a board a few rows longer reuses the same list)."""
+    step = max(NAMED, 1 << max(count - 1, 0).bit_length())
+    return kept(("named", org_id, scope.team_id, scope.kind, step),
+                lambda: board_listing.named(org_id, scope, step), org_id=org_id)
 
 
 def _previous_totals(org_id: int, before: str, scope: Scope, membership_ids: list[int]) -> dict[int, tuple]:
@@ -115,8 +133,11 @@ def board(*, org_id: int, key: str, before: str | None, scope: Scope, limit: int
     ranks = competition_ranks([r.points for r in listed])
     if len(listed) < limit:
         current = histograms[key]
+        # Of the members first by name, at most `positive` + those below 0 have points that are not 0.
+        nonzero = positive + current.members(lambda points: points < 0)
+        named = limit - len(listed) + nonzero
         zero = board_listing.at_zero(org_id, key, before, scope, limit - len(listed),
-                                     nonzero=positive + current.members(lambda points: points < 0))
+                                     first=first_named(org_id, scope, named)[:named])
         ranks += [positive + 1] * len(zero)
         listed += zero
         if len(listed) < limit:

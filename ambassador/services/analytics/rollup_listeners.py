@@ -77,20 +77,23 @@ def _mark(session: Session) -> None:
     """Members, teams, posts and campaigns written (names and titles shown with the figures), people renamed or
     given another email (a board shows the email's name when there is no name): their organizations' stamps move
     on at commit (services/analytics/stamps.py). Members added, removed or given another status, kind, role or
-    teams, and teams added or removed: their members stamps too (who a board ranks)."""
+    teams, teams added, renamed or removed, people renamed or given another email: their members stamps too (who
+    a board ranks, and the names it lists members at 0 points by: board_standings.first_named)."""
     members = {obj.org_id for group in (session.new, session.deleted) for obj in group
                if isinstance(obj, Membership | Team)}
+    members.update(obj.org_id for obj in session.dirty
+                   if isinstance(obj, Team) and sa.inspect(obj).attrs.name.history.has_changes())
     members.update(obj.org_id for obj in session.dirty if isinstance(obj, Membership) and _ranks_changed(obj))
-    if members:
-        stamps.members_changed(members, session)
     orgs = {obj.org_id for group in (session.new, session.dirty, session.deleted) for obj in group
             if isinstance(obj, Membership | Team | Post | Campaign)}
     orgs.update(obj.id for obj in session.new if isinstance(obj, Organization))  # its first stamp
     people = [obj.id for obj in session.dirty if isinstance(obj, User)
               and any(getattr(sa.inspect(obj).attrs, name).history.has_changes() for name in ("name", "email"))]
     if people:
-        orgs.update(session.connection().execute(
+        members.update(session.connection().execute(
             sa.select(Membership.org_id).where(Membership.user_id.in_(sorted(people)))).scalars())
+    if members:
+        stamps.members_changed(members, session)
     if orgs:
         stamps.changed(orgs, session)
 

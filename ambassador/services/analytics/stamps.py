@@ -16,9 +16,11 @@ therefore never older than the data stamp s stood for; a change committed later 
 next reader that sees the new stamp computes again. A transaction that rolls back drops its marks.
 
 The members stamp (`members_version`, same row) moves with it, but only in transactions that may change who a
-board ranks — members joined or left, or changed status, kind, role or teams; a team deleted (`members_changed()`,
-marked by the rollup listeners). Figures about the members alone (how many a board ranks: a count over up to
-100,000 of them) are kept under it, so they outlive the events that move the stamp every few seconds.
+board ranks or the names it lists them by — members joined or left, or changed status, kind, role or teams;
+people renamed or given another email; a team added, renamed or deleted (`members_changed()`, marked by the
+rollup listeners). Figures about the members alone (how many a board ranks: a count over up to 100,000 of them;
+the first members of a scope by name) are kept under it, so they outlive the events that move the stamp every
+few seconds.
 """
 from __future__ import annotations
 

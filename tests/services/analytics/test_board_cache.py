@@ -288,3 +288,45 @@ def test_a_post_renamed_shows_its_new_title_in_the_kept_top_posts(db, make, act,
     post.title = "Renamed"
     db.session.commit()
     assert overview.top_posts(org_id=org.id, window=window)[0].title == "Renamed"
+
+
+def test_members_at_zero_points_are_listed_by_their_current_names_and_teams(db, make, act, monkeypatch):
+    """Members at 0 points are listed from the first members by name, kept under the members stamp: a rename,
+    another email (shown when there is no name) or a team renamed moves it, so neither an old name, an old order
+    nor an old team name is listed. (Each holds for a board computed afresh after any event.)"""
+    monkeypatch.setattr("ambassador.services.analytics.rebuild.utcnow", lambda: NOW)
+    board_cache.forget()
+    board_standings.forget_counts()
+    org = make.org()
+    team = make.team(org, "Alpha")
+    ann, bob, cas, dan = (make.member(org, name=name, teams=[team]) for name in ("Ann", "Bob", "Cas", "Dan"))
+    db.session.commit()
+    act.points(dan, 5, NOW)
+    rebuild.rebuild_standings(org=org)
+    db.session.commit()
+    window = periods.all_time()
+
+    def listed() -> list[tuple]:
+        board = leaderboard.board(org_id=org.id, window=window, limit=4, team_id=team.id)
+        db.session.commit()
+        return [(row.name, row.points, row.teams) for row in board.rows]
+
+    assert listed() == [("Dan", 5, ["Alpha"]), ("Ann", 0, ["Alpha"]), ("Bob", 0, ["Alpha"]), ("Cas", 0, ["Alpha"])]
+    ann.user.name = "Zoe"
+    db.session.commit()
+    act.points(dan, 1, NOW)  # an event after it: the board is computed afresh again
+    db.session.commit()
+    assert listed() == [("Dan", 6, ["Alpha"]), ("Bob", 0, ["Alpha"]), ("Cas", 0, ["Alpha"]), ("Zoe", 0, ["Alpha"])]
+    team.name = "Beta"
+    db.session.commit()
+    assert [teams for _name, _points, teams in listed()] == [["Beta"]] * 4
+    cas.user.name = ""
+    cas.user.email = "aaron@example.com"
+    db.session.commit()
+    assert [name for name, _points, _teams in listed()] == ["Dan", "aaron", "Bob", "Zoe"]
+    members_start = stamps.members_seen(org.id)
+    db.session.commit()
+    act.points(bob, 2, NOW)  # events move only the stamp: the names read before are used again
+    db.session.commit()
+    assert stamps.members_seen(org.id) == members_start
+    assert [name for name, _points, _teams in listed()] == ["Dan", "Bob", "aaron", "Zoe"]
