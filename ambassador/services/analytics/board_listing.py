@@ -64,11 +64,16 @@ def _detailed(part: sa.Subquery, columns: list, compare: bool, by_kind: bool) ->
 
 @functools.cache
 def _ranked_statement(above: bool, compare: bool, by_kind: bool) -> sa.Select:
-    """The first `limit` standings of the scope above (or below) 0 points, in board order."""
+    """The first `limit` standings of the scope above (or below) 0 points, in board order. The limit and the 0 are
+    written into the SQL (the limit when it runs): PostgreSQL then estimates the prepared statement's generic
+    plan as it does a plan for the values, and keeps it instead of planning every execution again (a third of
+    the statement's time)."""
+    zero = sa.literal_column("0")
     part = (sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks, Standing.sort_name)
-            .where(*_in_scope(Standing, "key", by_kind=by_kind), Standing.points > 0 if above else Standing.points < 0)
+            .where(*_in_scope(Standing, "key", by_kind=by_kind),
+                   Standing.points > zero if above else Standing.points < zero)
             .order_by(Standing.points.desc(), Standing.sort_name, Standing.membership_id)
-            .limit(sa.bindparam("limit", type_=sa.Integer)).subquery())
+            .limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True)).subquery())
     columns = [part.c.membership_id, User.name, User.email, Membership.kind.label("member_kind"), part.c.points,
                part.c.shares, part.c.clicks]
     return (_detailed(part, columns, compare, by_kind)

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...infra import compiled
+from ...infra.json_sql import json_list, json_row
 from ...infra.upsert import upsert
 from ...models import NO_ID, NO_NETWORK, Standing, StandingCount
 from .boards import Scope
@@ -158,18 +159,21 @@ def histograms(org_id: int, keys: Iterable[str], scope: Scope, total: int) -> di
         return {}
     assert len(wanted) <= 2, wanted
     found: dict[str, Histogram] = {key: Histogram(points=[], at_most=[], total=total) for key in wanted}
-    for window, points, members in compiled.read(db.session, _histograms_statement(bool(scope.kind)), {
+    for window, counts in compiled.read(db.session, _histograms_statement(bool(scope.kind)), {
             "org_id": org_id, "first": wanted[0], "second": wanted[-1], "campaign_id": scope.campaign_key,
-            "network": scope.network_key, "team_id": scope.team_key, "kind": scope.kind}):
-        histogram = found[window]
-        histogram.points.append(int(points))
-        histogram.at_most.append((histogram.at_most[-1] if histogram.at_most else 0) + int(members or 0))
+            "network": scope.network_key, "team_id": scope.team_key, "kind": scope.kind}).all():
+        histogram, members = found[window], 0
+        for points, n in sorted(counts):
+            members += int(n or 0)
+            histogram.points.append(int(points))
+            histogram.at_most.append(members)
     return found
 
 
 @functools.cache
 def _histograms_statement(by_kind: bool) -> sa.Select:
-    """Built and compiled once (infra/compiled.py): every board computed afresh runs it."""
+    """Built and compiled once (infra/compiled.py): every board computed afresh runs it. One row per window, its
+    [points, members] pairs as one JSON value (a few hundred rows each were as many rows to fetch)."""
     count = StandingCount
     conditions = [count.org_id == sa.bindparam("org_id", type_=sa.Integer),
                   count.window.in_([sa.bindparam("first", type_=sa.String), sa.bindparam("second", type_=sa.String)]),
@@ -178,5 +182,7 @@ def _histograms_statement(by_kind: bool) -> sa.Select:
                   count.team_id == sa.bindparam("team_id", type_=sa.Integer)]
     if by_kind:
         conditions.append(count.kind == sa.bindparam("kind", type_=sa.String))
-    return (sa.select(count.window, count.points, sa.func.sum(count.members)).where(*conditions)
-            .group_by(count.window, count.points).order_by(count.window, count.points))
+    per_total = (sa.select(count.window, count.points, sa.func.sum(count.members).label("members"))
+                 .where(*conditions).group_by(count.window, count.points).subquery())
+    return (sa.select(per_total.c.window, json_list(json_row(per_total.c.points, per_total.c.members)))
+            .group_by(per_total.c.window))
