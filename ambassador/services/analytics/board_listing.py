@@ -68,7 +68,7 @@ def _ranked_statement(above: bool, compare: bool, by_kind: bool) -> sa.Select:
     written into the SQL (the limit when it runs): PostgreSQL then estimates the prepared statement's generic
     plan as it does a plan for the values, and keeps it instead of planning every execution again (a third of
     the statement's time)."""
-    zero = sa.literal_column("0")
+    zero: sa.ColumnClause[int] = sa.literal_column("0", sa.Integer)
     part = (sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks, Standing.sort_name)
             .where(*_in_scope(Standing, "key", by_kind=by_kind),
                    Standing.points > zero if above else Standing.points < zero)
