@@ -106,7 +106,9 @@ def board(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int, me_
     viewer = None
     if kept is not None:
         if me_id is not None:
-            viewer = board_viewer.read(org_id, tuple(k for k in kept.keys if k is not None), scope, me_id)
+            # Also reads what the board is computed afresh from, should the stamp have moved (one round trip).
+            viewer = board_viewer.read(org_id, tuple(k for k in kept.keys if k is not None), scope, me_id,
+                                       ahead=board_viewer.Ahead(stamp=kept.stamp, limit=limit))
             stamp = viewer.stamp
         else:
             stamp = stamps.seen(org_id)

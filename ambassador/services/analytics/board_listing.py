@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -128,6 +129,28 @@ def _totals(org_id: int, windows: list[str], scope: Scope, ids: list[int]) -> di
                 .where(Standing.org_id == org_id, Standing.window.in_(windows),
                        Standing.campaign_id == scope.campaign_key, Standing.network == scope.network_key,
                        Standing.team_id == scope.team_key, Standing.membership_id.in_(ids)))} if ids else {}
+
+
+def ranked(compare: bool, by_kind: bool) -> sa.Select:
+    """The first `limit` standings of the scope above 0 points in board order, as a statement to read in another
+    (board_viewer.py; its rows come back through `from_json()`)."""
+    return _ranked_statement(True, compare, by_kind)
+
+
+def _json(value):
+    """A JSON value nested in another: a list on PostgreSQL, its text on SQLite (no subtype through a subquery)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def from_json(rows: list | None) -> list[Listed]:
+    """`ranked()`'s rows read as one JSON list, in board order."""
+    found = []
+    for membership_id, name, email, member_kind, points, shares, clicks, teams, before in rows or []:
+        totals = _json(before)
+        found.append(Listed(membership_id=int(membership_id), name=name, email=email, member_kind=member_kind,
+                            points=int(points), shares=int(shares), clicks=int(clicks), teams=_json(teams) or [],
+                            before=None if totals is None else (int(totals[0]), int(totals[1]), int(totals[2]))))
+    return found
 
 
 def _run(statement: sa.Select, params: dict, limit: int) -> list[Listed]:

@@ -123,13 +123,26 @@ def board(*, org_id: int, key: str, before: str | None, scope: Scope, limit: int
     """The board of window `key` (with `before`: each listed row's rank in that window too) and the scope's
     histograms it read: three statements when the top rows all have points and the viewer is outside them —
     the top rows with their names, teams and previous totals (board_listing.py), the viewer's row (unless
-    `viewer` already holds it: board_viewer.py) and the histograms of both windows (the ranks)."""
+    `viewer` already holds it: board_viewer.py) and the histograms of both windows (the ranks) — or none more
+    when `viewer` was read ahead for these windows (a kept board's stamp check: board_viewer.Ahead) and so holds
+    the top rows and the histograms already. Members at 0 points, when the top rows are fewer than `limit`, are
+    one statement more."""
     total = ranked_count(org_id, scope)
-    listed = board_listing.above(org_id, key, before, scope, limit) if limit > 0 else []
+    windows = (key,) + ((before,) if before else ())
+    ahead = viewer if viewer is not None and viewer.windows == windows and viewer.counts is not None else None
+    if limit <= 0:
+        listed = []
+    elif ahead is not None and ahead.listing is not None and ahead.limit == limit:
+        listed = list(ahead.listing)  # read with the viewer's row (board_viewer.Ahead)
+    else:
+        listed = board_listing.above(org_id, key, before, scope, limit)
     positive = len(listed)
     outside = me_id is not None and all(r.membership_id != me_id for r in listed)
-    wanted = {key} if outside or positive < limit else set()
-    histograms = standing_counts.histograms(org_id, wanted | ({before} if before else set()), scope, total)
+    if ahead is not None and ahead.counts is not None:
+        histograms = standing_counts.from_counts(windows, ahead.counts, total)
+    else:
+        wanted = {key} if outside or positive < limit else set()
+        histograms = standing_counts.histograms(org_id, wanted | ({before} if before else set()), scope, total)
     ranks = competition_ranks([r.points for r in listed])
     if len(listed) < limit:
         current = histograms[key]
@@ -152,7 +165,6 @@ def board(*, org_id: int, key: str, before: str | None, scope: Scope, limit: int
     if me_id is not None:
         result.me = next((row for row in result.rows if row.membership_id == me_id), None)
         if result.me is None:
-            windows = (key,) + ((before,) if before else ())
             if viewer is None or viewer.windows != windows:
                 viewer = board_viewer.read(org_id, windows, scope, me_id)
             result.me = board_viewer.row(viewer, scope, me_id, key=key, before=before,

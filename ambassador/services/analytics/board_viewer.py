@@ -2,6 +2,11 @@
 member, their teams and their standings in the board's window and the period before; the rank and previous rank
 are summed in memory from the scope's histograms (standing_counts.Histogram). Used by boards computed afresh
 (board_standings.py) and by boards kept in memory (board_cache.py), whose stamp check it is.
+
+As the stamp check of a kept board (`ahead`), the same statement also reads, only when the stamp moved on, what
+the board is computed afresh from: its top rows (board_listing.py) and the scope's histograms in both windows.
+An event moves the stamp every few seconds, and the board computed afresh after it then costs one round trip,
+not three; while the stamp stays, PostgreSQL (and SQLite) skip those parts of the statement (CASE).
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from ...infra import compiled
 from ...infra.json_sql import json_list, json_row
 from ...models import Membership, MemberStatus, Standing, StandingWindow, Team, User
 from ...models.organization import membership_team
-from . import stamps
+from . import board_listing, stamps, standing_counts
 from .boards import BoardRow, Scope, display_name
 from .standing_counts import Histogram
 
@@ -35,6 +40,11 @@ class Viewer:
     teams: dict[int, str] = field(default_factory=dict)
     totals: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # window: (points, shares, clicks)
     built: dict[str, Span] = field(default_factory=dict)
+    # Read ahead (`read(ahead=…)`) because the stamp moved on: the board's top `limit` rows (None: not read) and
+    # the scope's (window, points, members) counts in `windows` (None: not read).
+    limit: int = 0
+    listing: list[board_listing.Listed] | None = None
+    counts: list[tuple[str, int, int]] | None = None
 
     def keys_for(self, spans: tuple[Span, ...]) -> list[str | None] | None:
         """The windows, when they are still built for exactly these days (one per span, in order); else None
@@ -45,17 +55,38 @@ class Viewer:
         return list(self.windows)
 
 
-def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int) -> Viewer:
-    found = compiled.read(db.session, _statement(), {
-        "org_id": org_id, "first": windows[0], "second": windows[-1], "campaign_id": scope.campaign_key,
-        "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}).one()
+@dataclass(frozen=True)
+class Ahead:
+    """Read with the viewer's row when the stamp is no longer `stamp` (a kept board's): the board's top `limit`
+    rows (0: none, "my rank") and the scope's histograms."""
+
+    stamp: int
+    limit: int
+
+
+def read(org_id: int, windows: tuple[str, ...], scope: Scope, me_id: int, *, ahead: Ahead | None = None) -> Viewer:
+    params = {"org_id": org_id, "first": windows[0], "second": windows[-1], "campaign_id": scope.campaign_key,
+              "network": scope.network_key, "team_id": scope.team_key, "me_id": me_id}
+    shape = None
+    if ahead is not None:
+        compare = len(windows) > 1
+        shape = (ahead.limit > 0, compare, bool(scope.kind))
+        params.update(kept=ahead.stamp, key=windows[0], before=windows[1] if compare else None, limit=ahead.limit,
+                      kind=scope.kind)
+    found = compiled.read(db.session, _statement(shape), params).one()
     stamps.saw(org_id, found.stamp, found.members_stamp)
     built = {key: _days(days) for key, days in zip((windows[0], windows[-1]), (found.w1, found.w2), strict=True)
              if days is not None}
+    listing = counts = None
+    if shape is not None and found.counts is not None:
+        counts = [(str(window), int(points), int(n or 0)) for window, points, n in found.counts]
+        if shape[0]:
+            listing = board_listing.from_json(found.listing)
     return Viewer(stamp=int(found.stamp or 0), windows=windows, member=found.member,
                   teams={int(team_id): name for team_id, name in found.teams},
                   totals={window: (int(points), int(shares), int(clicks))
-                          for window, points, shares, clicks in found.totals}, built=built)
+                          for window, points, shares, clicks in found.totals}, built=built,
+                  limit=ahead.limit if ahead is not None else 0, listing=listing, counts=counts)
 
 
 def _days(days: list) -> Span:
@@ -64,11 +95,12 @@ def _days(days: list) -> Span:
 
 
 @functools.cache
-def _statement() -> sa.Select:
-    """Built and compiled once (infra/compiled.py): every view of a kept board runs it, and building it took
-    longer than running it. One row: the stamps, the windows' days, the member, their teams and their totals,
-    each a subquery, read as JSON (infra/json_sql.py): a join of those seven tables took longer to plan than to
-    run."""
+def _statement(ahead: tuple[bool, bool, bool] | None = None) -> sa.Select:
+    """Built and compiled once per shape (infra/compiled.py): every view of a kept board runs it, and building
+    it took longer than running it. One row: the stamps, the windows' days, the member, their teams and their
+    totals, each a subquery, read as JSON (infra/json_sql.py): a join of those seven tables took longer to plan
+    than to run. `ahead` (listing, compare, by kind): also the board's top rows (when listing) and the scope's
+    histogram counts, only when the stamp is not `kept`."""
     org_id = sa.bindparam("org_id", type_=sa.Integer)
     me_id = sa.bindparam("me_id", type_=sa.Integer)
     windows = [sa.bindparam("first", type_=sa.String), sa.bindparam("second", type_=sa.String)]
@@ -91,6 +123,16 @@ def _statement() -> sa.Select:
                sa.type_coerce(member, sa.JSON).label("member"), sa.type_coerce(totals, sa.JSON).label("totals"),
                sa.type_coerce(teams, sa.JSON).label("teams"), sa.type_coerce(days[0], sa.JSON).label("w1"),
                sa.type_coerce(days[1], sa.JSON).label("w2")]
+    if ahead is not None:
+        listing, compare, by_kind = ahead
+        moved = stamps.column(org_id).is_distinct_from(sa.bindparam("kept", type_=sa.BigInteger))
+        counts = standing_counts.histogram_counts(by_kind)
+        columns.append(sa.type_coerce(sa.case((moved, sa.select(json_list(json_row(*counts.c))).scalar_subquery())),
+                                      sa.JSON).label("counts"))
+        if listing:
+            rows = board_listing.ranked(compare, by_kind).subquery()
+            columns.append(sa.type_coerce(sa.case((moved, sa.select(json_list(json_row(*rows.c))).scalar_subquery())),
+                                          sa.JSON).label("listing"))
     return sa.select(*columns)
 
 
