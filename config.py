@@ -41,9 +41,9 @@ class Config:
     REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL", "TOKEN_KEYS")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    # No pool_pre_ping: infra/database.py check_on_checkout() replaces dead connections without its round trip
-    # per checkout (set {"pool_pre_ping": True} to ping on every checkout instead).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # No pool_pre_ping by default: infra/database.py check_on_checkout() replaces dead connections without its
+    # round trip per checkout; DATABASE_PING_EVERY_CHECKOUT=1 pings on every checkout instead.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True} if _bool("DATABASE_PING_EVERY_CHECKOUT") else {}
     # Salt for visitor hashes on clicks; rotating it only resets dedupe windows.
     CLICK_SALT = os.environ.get("CLICK_SALT")
 

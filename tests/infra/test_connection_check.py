@@ -68,3 +68,18 @@ def test_setting_pool_pre_ping_pings_every_checkout_instead(own_database_url):
             has_check = any(getattr(fn, "__name__", "") == "_checked_out"
                             for fn in db.engine.pool.dispatch.checkout)  # type: ignore[attr-defined]
             assert not has_check
+
+
+def test_the_environment_can_ask_for_a_ping_on_every_checkout():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def options(env: dict) -> str:
+        return subprocess.run([sys.executable, "-c", "import config; print(config.Config.SQLALCHEMY_ENGINE_OPTIONS)"],
+                              cwd=Path(__file__).resolve().parents[2], env={**os.environ, **env},
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    assert options({"DATABASE_PING_EVERY_CHECKOUT": "1"}) == "{'pool_pre_ping': True}"
+    assert options({"DATABASE_PING_EVERY_CHECKOUT": "0"}) == "{}"
