@@ -126,9 +126,7 @@ def _statement(ahead: tuple[bool, bool, bool] | None = None) -> sa.Select:
     if ahead is not None:
         listing, compare, by_kind = ahead
         moved = stamps.column(org_id).is_distinct_from(sa.bindparam("kept", type_=sa.BigInteger))
-        counts = standing_counts.histogram_counts(by_kind)
-        columns.append(sa.type_coerce(sa.case((moved, sa.select(json_list(json_row(*counts.c))).scalar_subquery())),
-                                      sa.JSON).label("counts"))
+        columns.append(sa.type_coerce(sa.case((moved, standing_counts.counts_json(by_kind))), sa.JSON).label("counts"))
         if listing:
             rows = board_listing.ranked(compare, by_kind).subquery()
             columns.append(sa.type_coerce(sa.case((moved, sa.select(json_list(json_row(*rows.c))).scalar_subquery())),

@@ -152,24 +152,20 @@ class Histogram:
 
 
 def histograms(org_id: int, keys: Iterable[str], scope: Scope, total: int) -> dict[str, Histogram]:
-    """{window: its histogram in the scope} of one or two windows in one statement (a few hundred rows each);
-    `total`: how many members the scope ranks."""
+    """{window: its histogram in the scope} of one or two windows in one statement (a few hundred totals each,
+    read as one JSON value); `total`: how many members the scope ranks."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
     assert len(wanted) <= 2, wanted
-    rows = compiled.read(db.session, _histograms_statement(bool(scope.kind)), histogram_params(
-        org_id, wanted[0], wanted[-1], scope)).all()
-    return from_counts(wanted, [(window, points, n) for window, counts in rows for points, n in counts], total)
-
-
-def histogram_params(org_id: int, first: str, second: str, scope: Scope) -> dict:
-    return {"org_id": org_id, "first": first, "second": second, "campaign_id": scope.campaign_key,
-            "network": scope.network_key, "team_id": scope.team_key, "kind": scope.kind}
+    counts = compiled.read(db.session, _histograms_statement(bool(scope.kind)), {
+        "org_id": org_id, "first": wanted[0], "second": wanted[-1], "campaign_id": scope.campaign_key,
+        "network": scope.network_key, "team_id": scope.team_key, "kind": scope.kind}).scalar_one()
+    return from_counts(wanted, counts, total)
 
 
 def from_counts(keys: Iterable[str], counts: Iterable[Iterable], total: int) -> dict[str, Histogram]:
-    """{window: histogram} from (window, points, members) triples in any order (`histogram_counts()`' rows)."""
+    """{window: histogram} from `counts_json()`'s [window, points, members] triples, in any order."""
     found: dict[str, Histogram] = {key: Histogram(points=[], at_most=[], total=total) for key in keys}
     for window, points, n in sorted((str(w), int(p), int(n or 0)) for w, p, n in counts):
         histogram = found[window]
@@ -179,9 +175,10 @@ def from_counts(keys: Iterable[str], counts: Iterable[Iterable], total: int) -> 
 
 
 @functools.cache
-def histogram_counts(by_kind: bool) -> sa.Subquery:
-    """(window, points, members) of the scope in windows `first` and `second` (bind parameters: org_id, first,
-    second, campaign_id, network, team_id and, by kind, kind)."""
+def counts_json(by_kind: bool) -> sa.ScalarSelect:
+    """The scope's [window, points, members] in windows `first` and `second` as one JSON list (bind parameters:
+    org_id, first, second, campaign_id, network, team_id and, by kind, kind): a few hundred rows each were as
+    many rows to fetch. Read alone (`histograms()`) or with a kept board's stamp check (board_viewer.py)."""
     count = StandingCount
     conditions = [count.org_id == sa.bindparam("org_id", type_=sa.Integer),
                   count.window.in_([sa.bindparam("first", type_=sa.String), sa.bindparam("second", type_=sa.String)]),
@@ -190,14 +187,12 @@ def histogram_counts(by_kind: bool) -> sa.Subquery:
                   count.team_id == sa.bindparam("team_id", type_=sa.Integer)]
     if by_kind:
         conditions.append(count.kind == sa.bindparam("kind", type_=sa.String))
-    return (sa.select(count.window, count.points, sa.func.sum(count.members).label("members"))
-            .where(*conditions).group_by(count.window, count.points).subquery())
+    per_total = (sa.select(count.window, count.points, sa.func.sum(count.members).label("members"))
+                 .where(*conditions).group_by(count.window, count.points).subquery())
+    return sa.select(json_list(json_row(*per_total.c))).scalar_subquery()
 
 
 @functools.cache
 def _histograms_statement(by_kind: bool) -> sa.Select:
-    """Built and compiled once (infra/compiled.py): every board computed afresh runs it. One row per window, its
-    [points, members] pairs as one JSON value (a few hundred rows each were as many rows to fetch)."""
-    per_total = histogram_counts(by_kind)
-    return (sa.select(per_total.c.window, json_list(json_row(per_total.c.points, per_total.c.members)))
-            .group_by(per_total.c.window))
+    """Built and compiled once (infra/compiled.py): every board computed afresh without a read-ahead runs it."""
+    return sa.select(sa.type_coerce(counts_json(by_kind), sa.JSON))
