@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...infra import crypto
+from ...infra import crypto, database
 from ...infra.database import begin_write
 from ...models import AccountStatus, Membership, MemberStatus, Post, Share, ShareStatus, SocialAccount, utcnow
 from ...providers import registry
@@ -92,6 +92,7 @@ def _load_statement(dialect: str) -> sa.Select:
 def _load(share_ids: Sequence[int], now: datetime) -> list[tuple[Share, bool, datetime | None]]:
     """The shares with what publishing reads of them, in one statement (each lazy load would be a round trip):
     [(share, whether its post is live for its member, the app-wide rate limit over its account)]."""
+    database.generic_plans()
     return [tuple(row) for row in db.session.execute(
         _load_statement(db.session.get_bind().dialect.name), {"ids": sorted(share_ids), "now": now}).unique()]
 
