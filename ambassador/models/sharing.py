@@ -71,11 +71,17 @@ class Share(Model):
                       sa.Index("ix_share_account_publishing", "account_id",
                                sqlite_where=sa.text("status = 'publishing'"),
                                postgresql_where=sa.text("status = 'publishing'")),
+                      # The publishing queue: only due API shares are in it, in the order they are claimed. A share
+                      # claimed, sent or settled leaves it, so those updates (each share has several) add no entry.
+                      sa.Index("ix_share_queue", "next_attempt_at", "id",
+                               sqlite_where=sa.text("status = 'scheduled' AND method = 'api'"),
+                               postgresql_where=sa.text("status = 'scheduled' AND method = 'api'")),
                       one_of("method", ShareMethod),
                       one_of("status", ShareStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    # No index of its own: ix_share_org_created leads with it.
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"))
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
     membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
     tracked_link_id: Mapped[int] = mapped_column(sa.ForeignKey("tracked_link.id", ondelete="CASCADE"), index=True)
@@ -97,7 +103,7 @@ class Share(Model):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
     # Due time of the next try (scheduled_at at first, later pushed back by backoff/rate limits).
-    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime | None]  # (ix_share_queue)
     # The claim a worker holds while publishing; a lease that ran out is recovered.
     lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
     lease_expires_at: Mapped[datetime | None]
