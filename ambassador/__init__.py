@@ -81,11 +81,19 @@ def register_extensions(app: Flask) -> None:
 
     rollup_listeners.install()  # rollups and standings follow every event in its own transaction
 
-    from .infra.database import check_on_checkout, enable_sqlite_pragmas, finish_on_teardown, track_writes
+    from .infra.database import (
+        check_on_checkout,
+        enable_sqlite_pragmas,
+        finish_on_teardown,
+        postgresql_settings,
+        track_writes,
+    )
 
     with app.app_context():
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             enable_sqlite_pragmas(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            postgresql_settings(db.engine)
         track_writes(db.engine)
         if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
             check_on_checkout(db.engine)  # dead connections replaced without a ping per checkout

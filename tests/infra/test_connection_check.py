@@ -83,3 +83,18 @@ def test_the_environment_can_ask_for_a_ping_on_every_checkout():
 
     assert options({"DATABASE_PING_EVERY_CHECKOUT": "1"}) == "{'pool_pre_ping': True}"
     assert options({"DATABASE_PING_EVERY_CHECKOUT": "0"}) == "{}"
+
+
+def test_the_app_s_connections_compile_no_statement_with_jit(postgres_app):
+    """A board of a custom range summed from the cells spent half its time compiling itself (infra/database.py
+    postgresql_settings): every connection of the app turns JIT off, whatever the server's default."""
+    with postgres_app.app_context():
+        other = sa.create_engine(db.engine.url, poolclass=NullPool)
+        with other.connect() as conn:
+            default = conn.scalar(sa.text("SHOW jit"))
+        other.dispose()
+        if default != "on":
+            pytest.skip("this server has JIT off already")
+        db.engine.dispose()  # new connections only
+        assert db.session.scalar(sa.text("SHOW jit")) == "off"
+        db.session.commit()
