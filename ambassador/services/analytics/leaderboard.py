@@ -124,8 +124,7 @@ def members_with_points(*, org_id: int, window: Window) -> int:
     key = standing_key(org_id=org_id, window=window)
     if key is not None:
         return board_standings.with_points(org_id=org_id, key=key, scope=Scope())
-    table = board_cells.ranked(org_id=org_id, first=window.first_day, last=window.last_day, scope=Scope())
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.points != 0)) or 0)
+    return board_cells.with_points(org_id=org_id, first=window.first_day, last=window.last_day, scope=Scope())
 
 
 def _csv_safe(value) -> str:
