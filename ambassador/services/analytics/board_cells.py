@@ -1,6 +1,7 @@
 """Boards summed from the rollup cells: custom date ranges, windows the worker has not rolled yet, full
-exports. One statement: the cells of the window grouped per member, every ranked member joined in,
-window functions for rank and position. Rules: services/analytics/boards.py.
+exports. The scope's members with their totals over the days (the cells grouped per member, every ranked
+member joined in, 0 without cells); a board of the top N ranks only the rows it lists, a full board or an
+export ranks every member with window functions. Rules: services/analytics/boards.py.
 """
 from __future__ import annotations
 
