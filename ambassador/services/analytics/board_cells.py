@@ -35,7 +35,7 @@ def ranked(*, org_id: int, first: date | None, last: date | None, scope: Scope):
     points = members.c.points
     return sa.select(
         members.c.membership_id, members.c.name, members.c.email, members.c.kind, points, members.c.shares,
-        members.c.clicks, sa.or_(points != 0, members.c.shares != 0, members.c.clicks != 0).label("active"),
+        members.c.clicks, _active(members).label("active"),
         sa.func.rank().over(order_by=points.desc()).label("rank"),
         sa.func.row_number().over(order_by=(points.desc(), members.c.sort_name, members.c.membership_id))
         .label("position"),
@@ -61,6 +61,11 @@ def _members(*, org_id: int, first: date | None, last: date | None, scope: Scope
             sa.select(membership_team.c.membership_id).join(Team, Team.id == membership_team.c.team_id)
             .where(Team.id == scope.team_id, Team.org_id == org_id)))
     return query.cte("members")
+
+
+def _active(members) -> sa.ColumnElement[bool]:
+    """Points, shares or clicks in the days, not all 0."""
+    return sa.or_(members.c.points != 0, members.c.shares != 0, members.c.clicks != 0)
 
 
 def _counts(members):
@@ -97,12 +102,15 @@ def board(*, org_id: int, first: date | None, last: date | None, scope: Scope, l
         position = sa.select(sa.func.count() + 1).select_from(members).where(before).scalar_subquery()
         listed.append(sa.select(me, position.label("position")).where(me.c.membership_id == me_id))
     rows = sa.union_all(*listed).subquery("listed")
-    query = sa.select(rows, (_above(counts, rows.c.points) + 1).label("rank"),
-                      sa.select(sa.func.coalesce(sa.func.sum(counts.c.n), 0)).scalar_subquery().label("total"))
+    # The total as one row, the listed rows joined to it: one statement even when nobody is listed.
+    total = sa.select(sa.func.coalesce(sa.func.sum(counts.c.n), 0).label("total")).subquery("total")
+    query = (sa.select(total.c.total, rows, (_above(counts, rows.c.points) + 1).label("rank"))
+             .select_from(total).outerjoin(rows, sa.true()))
     result = Board()
-    raws = sorted({raw.membership_id: raw for raw in db.session.execute(query)}.values(), key=lambda raw: raw.position)
-    result.total = int(raws[0].total) if raws else int(
-        db.session.scalar(sa.select(sa.func.count()).select_from(members)) or 0)
+    found = list(db.session.execute(query))
+    result.total = int(found[0].total)
+    raws = sorted({raw.membership_id: raw for raw in found if raw.membership_id is not None}.values(),
+                  key=lambda raw: raw.position)
     for row in rows_of(org_id=org_id, raws=raws):
         if row.membership_id == me_id:
             result.me = row
@@ -144,7 +152,6 @@ def previous_ranks(*, org_id: int, first: date, last: date, scope: Scope, member
         return {}
     members = _members(org_id=org_id, first=first, last=last, scope=scope, named=False)
     counts = _counts(members)
-    active = sa.or_(members.c.points != 0, members.c.shares != 0, members.c.clicks != 0)
     rows = db.session.execute(sa.select(members.c.membership_id, _above(counts, members.c.points) + 1)
-                              .where(members.c.membership_id.in_(membership_ids), active))
+                              .where(members.c.membership_id.in_(membership_ids), _active(members)))
     return {mid: int(rank) for mid, rank in rows}

@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.models import utcnow
-from ambassador.services.analytics import leaderboard, periods, rebuild, stamps
+from ambassador.services.analytics import board_cells, leaderboard, periods, rebuild, stamps
+from ambassador.services.analytics.boards import Scope
 from ambassador.services.community.points import balance
 
 
@@ -142,6 +143,26 @@ def test_own_row_outside_the_top(make, act, org):
     assert result.me_outside_top and result.total == 26
     inside = leaderboard.board(org_id=org.id, window=periods.all_time(), limit=20, me_id=result.rows[3].membership_id)
     assert inside.me.rank == 4 and not inside.me_outside_top and len(inside.rows) == 20
+
+
+def test_a_board_from_the_cells_listing_nobody_still_counts_the_ranked_members_in_one_statement(make, act, org, db):
+    # "my rank" of a member outside the scope: limit 0 and no row of the viewer.
+    outsider = make.member(org, name="Outsider", kind="external")
+    for i in range(3):
+        act.points(make.member(org, name=f"Member {i}"), i + 1, utcnow())
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = board_cells.board(org_id=org.id, first=None, last=None, scope=Scope(kind="internal"), limit=0,
+                                   me_id=outsider.id)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert result.rows == [] and result.me is None and result.total == 3
+    assert len(statements) == 1
 
 
 @pytest.mark.parametrize("built", [False, True], ids=["from-cells", "from-standings"])
