@@ -90,7 +90,7 @@ def register_extensions(app: Flask) -> None:
     )
 
     with app.app_context():
-        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        if db.engine.dialect.name == "sqlite":
             enable_sqlite_pragmas(db.engine)
         elif db.engine.dialect.name == "postgresql":
             postgresql_settings(db.engine)
