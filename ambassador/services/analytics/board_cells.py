@@ -1,7 +1,8 @@
 """Boards summed from the rollup cells: custom date ranges, windows the worker has not rolled yet, full
 exports. The scope's members with their totals over the days (the cells grouped per member, every ranked
-member joined in, 0 without cells); a board of the top N ranks only the rows it lists, a full board or an
-export ranks every member with window functions. Rules: services/analytics/boards.py.
+member joined in, 0 without cells); a board of the top N ranks and names only the rows it lists (and, when
+compared, sums the period before in the same pass over the cells), a full board or an export ranks every member
+with window functions. Rules: services/analytics/boards.py.
 """
 from __future__ import annotations
 
@@ -10,18 +11,31 @@ from datetime import date
 import sqlalchemy as sa
 
 from ...extensions import db
+from ...infra.database import work_memory
 from ...models import Membership, MemberStatus, RollupCell, Team, User
 from ...models.organization import membership_team
 from .boards import Board, BoardRow, Scope, display_name, sort_name, team_names
 
+_SUMS = ("points", "shares", "clicks")
+Days = tuple[date, date]
 
-def _totals(*, org_id: int, first: date | None, last: date | None, scope: Scope):
+
+def _totals(*, org_id: int, first: date | None, last: date | None, scope: Scope, before: Days | None = None):
+    """Subquery: each member's sums over the days (with `before`: also over those days, as b_points …, in the
+    same pass over the cells)."""
     cell = RollupCell
-    query = (sa.select(cell.membership_id.label("mid"), sa.func.sum(cell.points).label("points"),
-                       sa.func.sum(cell.shares).label("shares"), sa.func.sum(cell.clicks).label("clicks"))
-             .where(cell.org_id == org_id).group_by(cell.membership_id))
-    if first is not None and last is not None:
-        query = query.where(cell.day >= first, cell.day <= last)
+    query = sa.select(cell.membership_id.label("mid")).where(cell.org_id == org_id).group_by(cell.membership_id)
+    if before is None:
+        query = query.add_columns(*(sa.func.sum(cell.__table__.c[name]).label(name) for name in _SUMS))
+        if first is not None and last is not None:
+            query = query.where(cell.day >= first, cell.day <= last)
+    else:
+        assert first is not None and last is not None
+        now, then = cell.day.between(first, last), cell.day.between(*before)
+        query = query.add_columns(
+            *(sa.func.sum(cell.__table__.c[name]).filter(now).label(name) for name in _SUMS),
+            *(sa.func.sum(cell.__table__.c[name]).filter(then).label(f"b_{name}") for name in _SUMS),
+        ).where(cell.day >= min(first, before[0]), cell.day <= max(last, before[1]))  # (days between: 0, 0)
     if scope.campaign_id is not None:
         query = query.where(cell.campaign_id == scope.campaign_id)
     if scope.network:
@@ -43,13 +57,16 @@ def ranked(*, org_id: int, first: date | None, last: date | None, scope: Scope):
     ).subquery()
 
 
-def _members(*, org_id: int, first: date | None, last: date | None, scope: Scope, named: bool):
-    """CTE: every ranked member of the scope with its totals (0 without cells) and, when `named`, its name."""
-    totals = _totals(org_id=org_id, first=first, last=last, scope=scope)
-    points, shares, clicks = (sa.func.coalesce(totals.c[name], 0) for name in ("points", "shares", "clicks"))
+def _members(*, org_id: int, first: date | None, last: date | None, scope: Scope, named: bool,
+             before: Days | None = None):
+    """CTE: every ranked member of the scope with its totals (0 without cells) and, when `named`, its name;
+    with `before`, its totals in those days too (b_points …)."""
+    totals = _totals(org_id=org_id, first=first, last=last, scope=scope, before=before)
     names = (User.name.label("name"), User.email.label("email"), sort_name().label("sort_name")) if named else ()
-    query = (sa.select(Membership.id.label("membership_id"), Membership.kind.label("kind"), *names,
-                       points.label("points"), shares.label("shares"), clicks.label("clicks"))
+    sums = [*_SUMS, *(f"b_{name}" for name in _SUMS)] if before is not None else list(_SUMS)
+    query = (sa.select(Membership.id.label("membership_id"), Membership.user_id.label("user_id"),
+                       Membership.kind.label("kind"), *names,
+                       *(sa.func.coalesce(totals.c[name], 0).label(name) for name in sums))
              .outerjoin(totals, totals.c.mid == Membership.id)
              .where(Membership.org_id == org_id, Membership.status == MemberStatus.ACTIVE))
     if named:
@@ -63,15 +80,15 @@ def _members(*, org_id: int, first: date | None, last: date | None, scope: Scope
     return query.cte("members")
 
 
-def _active(members) -> sa.ColumnElement[bool]:
-    """Points, shares or clicks in the days, not all 0."""
-    return sa.or_(members.c.points != 0, members.c.shares != 0, members.c.clicks != 0)
+def _active(members, prefix: str = "") -> sa.ColumnElement[bool]:
+    """Points, shares or clicks in the days (`prefix` "b_": in the days before), not all 0."""
+    return sa.or_(*(members.c[prefix + name] != 0 for name in _SUMS))
 
 
-def _counts(members):
+def _counts(members, column: str = "points"):
     """CTE: how many ranked members have each total (a competition rank is 1 + those above)."""
-    return (sa.select(members.c.points, sa.func.count().label("n")).group_by(members.c.points)
-            .cte("counts").prefix_with("MATERIALIZED"))  # once, not once per listed member
+    return (sa.select(members.c[column].label("points"), sa.func.count().label("n")).group_by(members.c[column])
+            .cte(f"counts_{column}").prefix_with("MATERIALIZED"))  # once, not once per listed member
 
 
 def _above(counts, points) -> sa.ScalarSelect:
@@ -79,44 +96,89 @@ def _above(counts, points) -> sa.ScalarSelect:
 
 
 def board(*, org_id: int, first: date | None, last: date | None, scope: Scope, limit: int | None,
-          me_id: int | None) -> Board:
-    """The top `limit` rows (every ranked member when None) and member `me_id`'s row, in one statement.
+          me_id: int | None, before: Days | None = None) -> Board:
+    """The top `limit` rows (every ranked member when None) and member `me_id`'s row, in one statement; with
+    `before` (and a limit), each listed row's rank in those days too, from the same pass over the cells.
 
-    With a limit, only the listed members are ranked: the top is a top-N over the scope's members (no sort of
-    all of them), a rank is 1 + the members above it (counted per total), the viewer's position one count.
-    Ranking every member with window functions (three sorts of the whole organization, one spilled to disk)
-    took 540 ms of a first view at 100,000 members."""
+    With a limit, only the listed members are ranked and named: the scope's members are summed without their
+    names (narrow rows, kept in memory); the top is a top-N among the members with at least the N-th highest
+    total, names looked up for those alone; a rank is 1 + the members above it (counted per total); the viewer's
+    position is the members above plus those at the same total before it by name. At 100,000 members, ranking
+    every member with window functions (three sorts of the whole organization, one spilled to disk) took 540 ms
+    of a first view, carrying every member's name through the sums 100 ms more, and summing the days before in
+    a second statement 200 ms more."""
     if limit is None:
         return _every_row(org_id=org_id, first=first, last=last, scope=scope, me_id=me_id)
-    members = _members(org_id=org_id, first=first, last=last, scope=scope, named=True)
+    members = _members(org_id=org_id, first=first, last=last, scope=scope, named=False, before=before)
     counts = _counts(members)
-    order = (members.c.points.desc(), members.c.sort_name, members.c.membership_id)
-    top = sa.select(members).order_by(*order).limit(limit).subquery("top")
-    listed = [sa.select(top, sa.func.row_number().over(
-        order_by=(top.c.points.desc(), top.c.sort_name, top.c.membership_id)).label("position"))]
+    listed = [_top(members, counts, limit)] if limit > 0 else []
     if me_id is not None:
-        me = members.alias("me")
-        before = sa.or_(members.c.points > me.c.points, sa.and_(
-            members.c.points == me.c.points, sa.or_(members.c.sort_name < me.c.sort_name, sa.and_(
-                members.c.sort_name == me.c.sort_name, members.c.membership_id < me.c.membership_id))))
-        position = sa.select(sa.func.count() + 1).select_from(members).where(before).scalar_subquery()
-        listed.append(sa.select(me, position.label("position")).where(me.c.membership_id == me_id))
-    rows = sa.union_all(*listed).subquery("listed")
-    # The total as one row, the listed rows joined to it: one statement even when nobody is listed.
+        listed.append(_viewer(members, counts, me_id))
     total = sa.select(sa.func.coalesce(sa.func.sum(counts.c.n), 0).label("total")).subquery("total")
-    query = (sa.select(total.c.total, rows, (_above(counts, rows.c.points) + 1).label("rank"))
+    result = Board(compared=before is not None)
+    if not listed:
+        result.total = int(db.session.scalar(sa.select(total.c.total)) or 0)
+        return result
+    rows = sa.union_all(*listed).subquery("listed")
+    previous: sa.ColumnElement = sa.null()
+    if before is not None:
+        previous = sa.case((_active(rows, "b_"), _above(_counts(members, "b_points"), rows.c.b_points) + 1))
+    # The total as one row, the listed rows joined to it: one statement even when nobody is listed.
+    query = (sa.select(total.c.total, rows, (_above(counts, rows.c.points) + 1).label("rank"),
+                       previous.label("previous_rank"))
              .select_from(total).outerjoin(rows, sa.true()))
-    result = Board()
-    found = list(db.session.execute(query))
+    with work_memory():
+        found = list(db.session.execute(query))
     result.total = int(found[0].total)
     raws = sorted({raw.membership_id: raw for raw in found if raw.membership_id is not None}.values(),
                   key=lambda raw: raw.position)
-    for row in rows_of(org_id=org_id, raws=raws):
+    for raw, row in zip(raws, rows_of(org_id=org_id, raws=raws), strict=True):
+        if before is not None:
+            row.previous_rank = None if raw.previous_rank is None else int(raw.previous_rank)
         if row.membership_id == me_id:
             result.me = row
         if row.position <= limit:
             result.rows.append(row)
     return result
+
+
+_NAMED = (User.name.label("name"), User.email.label("email"), sort_name().label("sort_name"))
+
+
+def _top(members, counts, limit: int) -> sa.Select:
+    """The first `limit` members in board order with their positions: those with at least the `limit`-th
+    highest total (from the counts: the lowest total with fewer than `limit` members above it), named (a lookup
+    per row: there are about `limit` of them), sorted by total and name."""
+    above = sa.select(counts.c.points, (sa.func.sum(counts.c.n).over(order_by=counts.c.points.desc()) - counts.c.n)
+                      .label("above")).subquery("above")
+    nth = sa.select(sa.func.min(above.c.points)).where(above.c.above < limit).scalar_subquery()
+    head = sa.select(members, *(_named(members, column) for column in _NAMED)).where(members.c.points >= nth) \
+        .subquery("head")
+    top = (sa.select(head).order_by(head.c.points.desc(), head.c.sort_name, head.c.membership_id).limit(limit)
+           .subquery("top"))
+    return sa.select(*_listed(top), sa.func.row_number().over(
+        order_by=(top.c.points.desc(), top.c.sort_name, top.c.membership_id)).label("position"))
+
+
+def _named(members, column: sa.ColumnElement) -> sa.Label:
+    return sa.select(column).where(User.id == members.c.user_id).scalar_subquery().label(column.name)
+
+
+def _listed(rows) -> list:
+    """The columns a listed row carries: the member's (but its user id), its totals and its name."""
+    return [column for column in rows.c if column.name != "user_id"]
+
+
+def _viewer(members, counts, me_id: int) -> sa.Select:
+    """Member `me_id`'s row with its position: 1 + the members with more points (from the counts) + those with
+    as many listed before it by name (only they are named)."""
+    me = (sa.select(members, *_NAMED).join(User, User.id == members.c.user_id)
+          .where(members.c.membership_id == me_id).subquery("me"))
+    same = (sa.select(sa.func.count()).select_from(members).join(User, User.id == members.c.user_id)
+            .where(members.c.points == me.c.points, sa.or_(sort_name() < me.c.sort_name, sa.and_(
+                sort_name() == me.c.sort_name, members.c.membership_id < me.c.membership_id)))
+            .scalar_subquery())
+    return sa.select(*_listed(me), (_above(counts, me.c.points) + same + 1).label("position"))
 
 
 def _every_row(*, org_id: int, first: date | None, last: date | None, scope: Scope, me_id: int | None) -> Board:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -69,6 +70,11 @@ def _compare(result: Board, *, org_id: int, before: Span, key: str | None, scope
     result.compared = True
 
 
+def _days(span: Span) -> tuple[date, date] | None:
+    first, last = span
+    return None if first is None or last is None else (first, last)
+
+
 def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | None, me_id: int | None,
            viewer: board_viewer.Viewer | None = None) -> board_cache.Fresh:
     """The board computed from the standings when a built window holds its days (and those of the period before,
@@ -87,8 +93,10 @@ def _fresh(*, org_id: int, spans: tuple[Span, ...], scope: Scope, limit: int | N
             _compare(result, org_id=org_id, before=spans[1], key=None, scope=scope)
     else:
         (first, last) = spans[0]
-        result = board_cells.board(org_id=org_id, first=first, last=last, scope=scope, limit=limit, me_id=me_id)
-        if len(spans) > 1:
+        days_before = _days(spans[1]) if len(spans) > 1 and before is None and limit is not None else None
+        result = board_cells.board(org_id=org_id, first=first, last=last, scope=scope, limit=limit, me_id=me_id,
+                                   before=days_before)  # (the period before summed in the same pass)
+        if len(spans) > 1 and days_before is None:
             _compare(result, org_id=org_id, before=spans[1], key=before, scope=scope)
     return board_cache.Fresh(board=result, keys=(key, before), stamp=stamp, histograms=histograms)
 
