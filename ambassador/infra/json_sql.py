@@ -10,9 +10,15 @@ prepared statements, so every statement is planned again), and a correlated subq
   `[]` for no rows on both (PostgreSQL's `json_agg` alone gives NULL), in no particular order.
 
 Read as a column of their own (a scalar subquery), they come back as Python lists (type JSON).
+
+* `in_json_ids(column, name)`: `column IN` the integers of the JSON array passed as parameter `name`
+  (`json_ids(ids)` makes its value): a statement over a list of ids whose SQL does not depend on how many there
+  are, so it can be built, compiled and prepared once (an IN list of bound values is new SQL for each length).
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,3 +56,29 @@ def _list_postgresql(element, compiler, **kw) -> str:
 @compiles(json_list)
 def _list_sqlite(element, compiler, **kw) -> str:
     return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+class in_json_ids(sa.ColumnElement[bool]):
+    type = sa.Boolean()
+    inherit_cache = True
+
+    def __init__(self, column: Any, name: str) -> None:  # a column or a mapped attribute
+        self.column = column
+        self.ids = sa.bindparam(name, type_=sa.String)
+
+
+def json_ids(ids: Iterable[int]) -> str:
+    """The value of an `in_json_ids` parameter."""
+    return json.dumps([int(i) for i in ids])
+
+
+@compiles(in_json_ids, "postgresql")
+def _in_ids_postgresql(element, compiler, **kw) -> str:
+    return (f"{compiler.process(element.column, **kw)} IN (SELECT CAST(value AS INTEGER) FROM "
+            f"json_array_elements_text(CAST({compiler.process(element.ids, **kw)} AS JSON)))")
+
+
+@compiles(in_json_ids)
+def _in_ids_sqlite(element, compiler, **kw) -> str:
+    ids = compiler.process(element.ids, **kw)
+    return f"{compiler.process(element.column, **kw)} IN (SELECT value FROM json_each({ids}))"

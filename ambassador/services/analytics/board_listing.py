@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...infra import compiled
-from ...infra.json_sql import json_list, json_row
+from ...infra.json_sql import in_json_ids, json_ids, json_list, json_row
 from ...models import Membership, MemberStatus, Standing, Team, User
 from ...models.organization import membership_team
 from .boards import Scope, sort_name
@@ -40,8 +40,10 @@ def _org() -> sa.BindParameter:
     return sa.bindparam("org_id", type_=sa.Integer)
 
 
-def _in_scope(table, window: str, *, by_kind: bool) -> list:
-    conditions = [table.org_id == _org(), table.window == sa.bindparam(window, type_=sa.String),
+def _in_scope(table, *windows: str, by_kind: bool) -> list:
+    """The scope's rows in the windows bound as parameters `windows` (one or more names)."""
+    conditions = [table.org_id == _org(), table.window.in_([sa.bindparam(w, type_=sa.String) for w in windows])
+                  if len(windows) > 1 else table.window == sa.bindparam(windows[0], type_=sa.String),
                   table.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
                   table.network == sa.bindparam("network", type_=sa.String),
                   table.team_id == sa.bindparam("team_id", type_=sa.Integer)]
@@ -121,14 +123,21 @@ def named(org_id: int, scope: Scope, count: int) -> list[Named]:
 
 
 def _totals(org_id: int, windows: list[str], scope: Scope, ids: list[int]) -> dict[tuple[str, int], tuple]:
-    """{(window, member id): (points, shares, clicks)} of these members' standings in the scope."""
-    return {(window, mid): (int(points), int(shares), int(clicks))
-            for window, mid, points, shares, clicks in db.session.execute(
-                sa.select(Standing.window, Standing.membership_id, Standing.points, Standing.shares,
-                          Standing.clicks)
-                .where(Standing.org_id == org_id, Standing.window.in_(windows),
-                       Standing.campaign_id == scope.campaign_key, Standing.network == scope.network_key,
-                       Standing.team_id == scope.team_key, Standing.membership_id.in_(ids)))} if ids else {}
+    """{(window, member id): (points, shares, clicks)} of these members' standings in the scope (windows: one or
+    two)."""
+    if not ids:
+        return {}
+    rows = compiled.read(db.session, _totals_statement(), {
+        **_params(org_id, windows[0], windows[-1], scope), "ids": json_ids(ids)})
+    return {(window, mid): (int(points), int(shares), int(clicks)) for window, mid, points, shares, clicks in rows}
+
+
+@functools.cache
+def _totals_statement() -> sa.Select:
+    """Standings of the scope in windows `key` and `before` of the members in the JSON list `ids`: compiled once
+    (the IN list of bound ids it replaces was new SQL for each length, built and compiled on every board)."""
+    return (sa.select(Standing.window, Standing.membership_id, Standing.points, Standing.shares, Standing.clicks)
+            .where(*_in_scope(Standing, "key", "before", by_kind=False), in_json_ids(Standing.membership_id, "ids")))
 
 
 def ranked(compare: bool, by_kind: bool) -> sa.Select:
