@@ -117,7 +117,8 @@ def board(*, org_id: int, first: date | None, last: date | None, scope: Scope, l
     total = sa.select(sa.func.coalesce(sa.func.sum(counts.c.n), 0).label("total")).subquery("total")
     result = Board(compared=before is not None)
     if not listed:
-        result.total = int(db.session.scalar(sa.select(total.c.total)) or 0)
+        with work_memory():
+            result.total = int(db.session.scalar(sa.select(total.c.total)) or 0)
         return result
     rows = sa.union_all(*listed).subquery("listed")
     previous: sa.ColumnElement = sa.null()
@@ -147,21 +148,17 @@ _NAMED = (User.name.label("name"), User.email.label("email"), sort_name().label(
 
 def _top(members, counts, limit: int) -> sa.Select:
     """The first `limit` members in board order with their positions: those with at least the `limit`-th
-    highest total (from the counts: the lowest total with fewer than `limit` members above it), named (a lookup
-    per row: there are about `limit` of them), sorted by total and name."""
+    highest total (from the counts: the lowest total with fewer than `limit` members above it), named, sorted by
+    total and name. (A join, not a lookup per row: when few members have points, all those at 0 are named.)"""
     above = sa.select(counts.c.points, (sa.func.sum(counts.c.n).over(order_by=counts.c.points.desc()) - counts.c.n)
                       .label("above")).subquery("above")
     nth = sa.select(sa.func.min(above.c.points)).where(above.c.above < limit).scalar_subquery()
-    head = sa.select(members, *(_named(members, column) for column in _NAMED)).where(members.c.points >= nth) \
-        .subquery("head")
+    head = (sa.select(members, *_NAMED).join(User, User.id == members.c.user_id).where(members.c.points >= nth)
+            .subquery("head"))
     top = (sa.select(head).order_by(head.c.points.desc(), head.c.sort_name, head.c.membership_id).limit(limit)
            .subquery("top"))
     return sa.select(*_listed(top), sa.func.row_number().over(
         order_by=(top.c.points.desc(), top.c.sort_name, top.c.membership_id)).label("position"))
-
-
-def _named(members, column: sa.ColumnElement) -> sa.Label:
-    return sa.select(column).where(User.id == members.c.user_id).scalar_subquery().label(column.name)
 
 
 def _listed(rows) -> list:
