@@ -102,7 +102,7 @@ def board(*, org_id: int, first: date | None, last: date | None, scope: Scope, l
 
     With a limit, only the listed members are ranked and named: the scope's members are summed without their
     names (narrow rows, kept in memory); the top is a top-N among the members with at least the N-th highest
-    total, names looked up for those alone; a rank is 1 + the members above it (counted per total); the viewer's
+    total, names joined to those alone; a rank is 1 + the members above it (counted per total); the viewer's
     position is the members above plus those at the same total before it by name. At 100,000 members, ranking
     every member with window functions (three sorts of the whole organization, one spilled to disk) took 540 ms
     of a first view, carrying every member's name through the sums 100 ms more, and summing the days before in
