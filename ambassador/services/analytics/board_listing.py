@@ -42,8 +42,7 @@ def _org() -> sa.BindParameter:
 
 def _in_scope(table, *windows: str, by_kind: bool) -> list:
     """The scope's rows in the windows bound as parameters `windows` (one or more names)."""
-    conditions = [table.org_id == _org(), table.window.in_([sa.bindparam(w, type_=sa.String) for w in windows])
-                  if len(windows) > 1 else table.window == sa.bindparam(windows[0], type_=sa.String),
+    conditions = [table.org_id == _org(), table.window.in_([sa.bindparam(w, type_=sa.String) for w in windows]),
                   table.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
                   table.network == sa.bindparam("network", type_=sa.String),
                   table.team_id == sa.bindparam("team_id", type_=sa.Integer)]
@@ -122,7 +121,7 @@ def named(org_id: int, scope: Scope, count: int) -> list[Named]:
                                    _params(org_id, "", None, scope, named=count))]
 
 
-def _totals(org_id: int, windows: list[str], scope: Scope, ids: list[int]) -> dict[tuple[str, int], tuple]:
+def totals(org_id: int, windows: list[str], scope: Scope, ids: list[int]) -> dict[tuple[str, int], tuple]:
     """{(window, member id): (points, shares, clicks)} of these members' standings in the scope (windows: one or
     two)."""
     if not ids:
@@ -155,10 +154,10 @@ def from_json(rows: list | None) -> list[Listed]:
     """`ranked()`'s rows read as one JSON list, in board order."""
     found = []
     for membership_id, name, email, member_kind, points, shares, clicks, teams, before in rows or []:
-        totals = _json(before)
+        was = _json(before)
         found.append(Listed(membership_id=int(membership_id), name=name, email=email, member_kind=member_kind,
                             points=int(points), shares=int(shares), clicks=int(clicks), teams=_json(teams) or [],
-                            before=None if totals is None else (int(totals[0]), int(totals[1]), int(totals[2]))))
+                            before=None if was is None else (int(was[0]), int(was[1]), int(was[2]))))
     return found
 
 
@@ -192,15 +191,15 @@ def at_zero(org_id: int, key: str, before: str | None, scope: Scope, limit: int,
     """The first `limit` ranked members at 0 points (no standing, or 0 points), by name, from `first`: the
     first members the scope ranks by name, at least `limit` + how many of them can have points that are not 0
     (or every member it ranks). One statement: their standings in both windows (primary-key lookups)."""
-    totals = _totals(org_id, [key] + ([before] if before else []), scope, [n.membership_id for n in first])
+    found_totals = totals(org_id, [key] + ([before] if before else []), scope, [n.membership_id for n in first])
     found: list[Listed] = []
     for n in first:
-        points, shares, clicks = totals.get((key, n.membership_id), (0, 0, 0))
+        points, shares, clicks = found_totals.get((key, n.membership_id), (0, 0, 0))
         if points:
             continue
         found.append(Listed(membership_id=n.membership_id, name=n.name, email=n.email, member_kind=n.member_kind,
                             points=0, shares=shares, clicks=clicks, teams=list(n.teams),
-                            before=totals.get((before, n.membership_id)) if before else None))
+                            before=found_totals.get((before, n.membership_id)) if before else None))
         if len(found) == limit:
             break
     return found

@@ -104,15 +104,6 @@ def first_named(org_id: int, scope: Scope, count: int) -> list[board_listing.Nam
                 lambda: board_listing.named(org_id, scope, step), org_id=org_id)
 
 
-def _previous_totals(org_id: int, before: str, scope: Scope, membership_ids: list[int]) -> dict[int, tuple]:
-    """{member id: (points, shares, clicks)} in window `before` of the given members with a standing there."""
-    if not membership_ids:
-        return {}
-    return {mid: (int(points), int(shares), int(clicks)) for mid, points, shares, clicks in db.session.execute(
-        sa.select(Standing.membership_id, Standing.points, Standing.shares, Standing.clicks)
-        .where(*_in_scope(org_id, before, scope), Standing.membership_id.in_(membership_ids)))}
-
-
 def _previous_rank(totals: tuple | None, histogram: Histogram) -> int | None:
     """The rank in the period before, for totals there that are not all 0 (else None: new)."""
     return histogram.rank(totals[0]) if totals is not None and any(totals) else None
@@ -176,7 +167,7 @@ def previous_ranks(*, org_id: int, key: str, scope: Scope, membership_ids: list[
                    total: int | None = None) -> dict[int, int]:
     """{member id: rank} in window `key` for the given members whose totals there are not all 0 (`total`: how
     many members the scope ranks, when known)."""
-    found = _previous_totals(org_id, key, scope, membership_ids)
+    found = {mid: totals for (_, mid), totals in board_listing.totals(org_id, [key], scope, membership_ids).items()}
     if not found:
         return {}
     histogram = standing_counts.histograms(org_id, [key], scope,

@@ -231,3 +231,26 @@ def test_a_kept_board_of_a_dropped_range_is_summed_from_the_cells_again(db, make
     db.session.commit()
     assert leaderboard.standing_key(org_id=org.id, window=window) is None
     assert view() == [("Ann", 4, 1), ("Bob", 3, 2)]
+
+
+def test_a_range_summed_from_the_cells_takes_its_movement_from_the_built_period_before(db, make, act, monkeypatch):
+    """A range nobody asked for yet, whose period before is a built range: its rows are summed from the cells and
+    their previous ranks read from that range's standings (board_standings.previous_ranks)."""
+    org = make.org(timezone="UTC")
+    ann, bob, cy = (make.member(org, name=name) for name in ("Ann", "Bob", "Cy"))
+    now = datetime(2026, 11, 20, 12)
+    for member, points in ((cy, 5), (ann, 4), (bob, 3)):
+        act.points(member, points, now - timedelta(days=10))  # inside the built range
+    act.points(bob, 6, now - timedelta(days=3))  # inside the range after it
+    act.points(ann, 2, now - timedelta(days=2))
+    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: now)
+    built = periods.days_window(org, (now - timedelta(days=14)).date(), (now - timedelta(days=8)).date())
+    leaderboard.remember_range(org_id=org.id, window=built)
+    rebuild.roll_standings(org=org, now=now)
+    db.session.commit()
+    after = periods.days_window(org, (now - timedelta(days=7)).date(), (now - timedelta(days=1)).date())
+    assert leaderboard.standing_key(org_id=org.id, window=after) is None
+    assert leaderboard.standing_key(org_id=org.id, window=built) is not None
+    board = leaderboard.board(org_id=org.id, window=after, compare=True)
+    assert [(r.name, r.points, r.rank, r.previous_rank) for r in board.rows] == [
+        ("Bob", 6, 1, 3), ("Ann", 2, 2, 2), ("Cy", 0, 3, 1)]
