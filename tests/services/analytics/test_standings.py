@@ -14,6 +14,16 @@ def _windows(db, org) -> dict:
         sa.select(StandingWindow).where(StandingWindow.org_id == org.id))}
 
 
+def _build_range(db, org, now, monkeypatch):
+    """The range of the 14th to the 8th day before `now`, asked for and built by the worker's roll at `now`."""
+    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: now)
+    window = periods.days_window(org, (now - timedelta(days=14)).date(), (now - timedelta(days=8)).date())
+    leaderboard.remember_range(org_id=org.id, window=window)
+    rebuild.roll_standings(org=org, now=now)
+    db.session.commit()
+    return window
+
+
 def test_window_days_and_the_period_before():
     today = datetime(2026, 11, 20).date()
     assert standings.window_days("7", today) == (today - timedelta(days=6), today)
@@ -213,11 +223,7 @@ def test_a_kept_board_of_a_dropped_range_is_summed_from_the_cells_again(db, make
     now = datetime(2026, 11, 20, 12)
     act.points(ann, 4, now - timedelta(days=12))
     act.points(bob, 3, now - timedelta(days=11))
-    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: now)
-    window = periods.days_window(org, (now - timedelta(days=14)).date(), (now - timedelta(days=8)).date())
-    leaderboard.remember_range(org_id=org.id, window=window)
-    rebuild.roll_standings(org=org, now=now)
-    db.session.commit()
+    window = _build_range(db, org, now, monkeypatch)
 
     def view():
         board = leaderboard.board(org_id=org.id, window=window, limit=1, me_id=bob.id, compare=True)
@@ -243,11 +249,7 @@ def test_a_range_summed_from_the_cells_takes_its_movement_from_the_built_period_
         act.points(member, points, now - timedelta(days=10))  # inside the built range
     act.points(bob, 6, now - timedelta(days=3))  # inside the range after it
     act.points(ann, 2, now - timedelta(days=2))
-    monkeypatch.setattr("ambassador.services.analytics.standings.utcnow", lambda: now)
-    built = periods.days_window(org, (now - timedelta(days=14)).date(), (now - timedelta(days=8)).date())
-    leaderboard.remember_range(org_id=org.id, window=built)
-    rebuild.roll_standings(org=org, now=now)
-    db.session.commit()
+    built = _build_range(db, org, now, monkeypatch)
     after = periods.days_window(org, (now - timedelta(days=7)).date(), (now - timedelta(days=1)).date())
     assert leaderboard.standing_key(org_id=org.id, window=after) is None
     assert leaderboard.standing_key(org_id=org.id, window=built) is not None
