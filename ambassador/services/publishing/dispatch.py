@@ -32,10 +32,10 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...infra import crypto, database
 from ...infra.database import begin_write
-from ...models import AccountStatus, Membership, MemberStatus, Post, Share, ShareStatus, SocialAccount, utcnow
+from ...models import AccountStatus, Membership, MemberStatus, Share, ShareStatus, SocialAccount, utcnow
 from ...providers import registry
 from ...providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, PublishResult, SocialProvider
-from . import feed, rate_limits, social_accounts
+from . import feed, languages, rate_limits, social_accounts
 from .leases import claim_next_shares, mark_sending, recover_expired_leases, release
 from .linked_shares import announce_share
 from .outcomes import (  # noqa: F401 - the names callers know dispatch by
@@ -82,9 +82,6 @@ def _load_statement(dialect: str) -> sa.Select:
             .where(ids).order_by(Share.id)
             .options(joinedload(Share.account), joinedload(Share.membership).joinedload(Membership.user),
                      joinedload(Share.membership).joinedload(Membership.organization), joinedload(Share.post),
-                     # The post's words per language (the share's language and link title): two statements.
-                     joinedload(Share.post).selectinload(Post.captions),
-                     joinedload(Share.post).selectinload(Post.translations),
                      joinedload(Share.tracked_link))
             .execution_options(populate_existing=True))
 
@@ -142,11 +139,11 @@ def _credentials(share: Share, account: SocialAccount, *, now: datetime,
         return ProviderError(ErrorKind.RETRY, f"Could not get credentials ({exc.__class__.__name__}).")
 
 
-def _request(share: Share) -> PublishRequest:
+def _request(share: Share, words: languages.PostWords) -> PublishRequest:
     post = share.post
     return PublishRequest(text=text_with_current_link(share), link_url=short_url(share.tracked_link.code),
-                          title=link_title(post, share.membership), description=post.preview_description,
-                          idempotency_key=share.idempotency_key or "", language=share_language(share))
+                          title=link_title(post, share.membership, words), description=post.preview_description,
+                          idempotency_key=share.idempotency_key or "", language=share_language(share, words))
 
 
 def prepare(share_ids: Sequence[int], *, worker_id: str, now: datetime | None = None,
@@ -166,6 +163,8 @@ def prepare(share_ids: Sequence[int], *, worker_id: str, now: datetime | None = 
     ready: dict[int, Outbound] = {}
     refused: list[Sent] = []
     settle: list[tuple[int, tuple[str, dict] | str]] = []
+    # The posts' words per language (each share's language and link title): one statement for the batch.
+    words = languages.words_of({share.post_id: share.post for share, *_ in loaded}.values())
     for share, live, app_until in loaded:
         verdict = _check(share, worker_id=worker_id, now=now, stop=stop, live=live, app_until=app_until)
         if verdict is not None:
@@ -173,7 +172,8 @@ def prepare(share_ids: Sequence[int], *, worker_id: str, now: datetime | None = 
             continue
         account = share.account
         assert account is not None  # _check
-        request = _request(share)  # before _credentials, which may commit (and so expire what was loaded)
+        # Before _credentials, which may commit (and so expire what was loaded):
+        request = _request(share, words[share.post_id])
         account_id, found = account.id, _credentials(share, account, now=now, adapters=adapters)
         if isinstance(found, ProviderError):
             refused.append(Sent(share.id, error=found))

@@ -65,21 +65,23 @@ def text_with_current_link(share: Share) -> str:
 LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-def share_language(share: Share) -> str:
-    """The BCP-47 tag of a share's text: the language of the post's words the member got (languages.py),
-    else the member's language, else the organization's default; "" when none of them is a valid tag."""
+def share_language(share: Share, words: languages.PostWords | None = None) -> str:
+    """The BCP-47 tag of a share's text: the language of the post's words the member got (languages.py; `words`:
+    the post's, when read already), else the member's language, else the organization's default; "" when none
+    of them is a valid tag."""
     member, org = share.membership, share.membership.organization
-    for value in (languages.text_for_member(share.post, member).lang, member.user.locale, org.default_locale):
+    for value in (languages.text_for_member(words or share.post, member).lang, member.user.locale,
+                  org.default_locale):
         tag = (value or "").strip().replace("_", "-")
         if tag and LANGUAGE_TAG_RE.match(tag):
             return tag
     return ""
 
 
-def link_title(post: Post, membership: Membership) -> str:
+def link_title(post: Post, membership: Membership, words: languages.PostWords | None = None) -> str:
     """The title a network's share dialog or link card gets: the page's preview title, else the post's
-    title in the member's language."""
-    return post.preview_title or languages.text_for_member(post, membership).title
+    title in the member's language (`words`: the post's, when read already)."""
+    return post.preview_title or languages.text_for_member(words or post, membership).title
 
 
 def carries_text(network: networks.Network) -> bool:

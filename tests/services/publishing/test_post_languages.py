@@ -81,6 +81,36 @@ def test_every_share_path_uses_the_members_language(make, org, db):
     assert isinstance(share, Share) and share.caption.startswith("Nederlandse X")
 
 
+def test_the_worker_sends_the_members_language_and_title(make, org, db, network, app, monkeypatch):
+    """The publishing worker reads the posts' words in one statement per batch (languages.words_of), not as
+    entities: the request still carries the member's language and the title in it."""
+    from ambassador.services.publishing import dispatch, leases
+    from tests.services.publishing.fakes import due_share
+
+    monkeypatch.setitem(app.config, "PUBLISH_THREADS", 1)
+    post = _with_dutch(make, org, db)
+    dutch, french = _reader(make, org, "nl"), _reader(make, org, "fr")
+    shares = [due_share(member, post, account(db, member, provider="mastodon")) for member in (dutch, french)]
+    db.session.commit()
+    assert sorted(leases.claim_due_shares(worker_id="w", limit=10)) == sorted(s.id for s in shares)
+    for share in shares:
+        assert dispatch.publish_claimed(share.id, worker_id="w") == "published"
+    sent = {request.idempotency_key: (request.language, request.title) for _, _, request in network.calls}
+    assert sent == {shares[0].idempotency_key: ("nl", "Aspergeseizoen"),
+                    shares[1].idempotency_key: ("en", "Asparagus season")}
+
+
+def test_words_read_in_one_statement_choose_as_the_post_does(make, org, db):
+    posts_ = [_with_dutch(make, org, db), make.post(make.campaign(org), captions={"x": "Seulement"}, lang="fr"),
+              make.post(make.campaign(org), title="No words at all", captions={})]
+    words = languages.words_of(posts_)
+    readers = [_reader(make, org, locale) for locale in ("nl", "fr", "en", None)]
+    for post in posts_:
+        for reader in readers:
+            assert languages.text_for_member(words[post.id], reader) == languages.text_for_member(post, reader)
+    assert languages.words_of([]) == {}
+
+
 def test_text_for_refuses_a_post_of_another_organization(make, org, db):
     post = _with_dutch(make, org, db)
     other = make.org()
