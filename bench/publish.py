@@ -365,6 +365,7 @@ def run_round(args) -> tuple[bool, float]:
         log_lines = [line for _p, _o, err in workers + killed
                      for line in err.read_text(errors="replace").splitlines()]
         states = publish_setup.share_states(url)
+        failures += publish_setup.standings_problems(url)
         engine.dispose()
     limits = publish_setup.limit_summary(fakes)
     report(args, seeded, states, fakes, limits, wall, outputs)
@@ -385,7 +386,7 @@ def run_round(args) -> tuple[bool, float]:
     for problem in problems:
         print(f"FAILED: {problem}")
     if not problems:
-        print("checks: all settled, nothing posted twice, rate limits honoured: passed")
+        print("checks: all settled, nothing posted twice, rate limits honoured, standings equal the ledger: passed")
     return bool(problems), dispatch_rate(states, outputs, wall=wall if args.kill else None)
 
 

@@ -284,6 +284,22 @@ def share_states(url: str) -> dict[str, tuple[str, str, str | None]]:
     return {key: (network, status, kind) for key, network, status, kind in rows}
 
 
+def standings_problems(url: str) -> list[str]:
+    """The standings against the ledger once the workers are done: nothing left queued, and each member's all-time
+    standing (every campaign, network and team) holds the member's points."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        queued = conn.execute(sa.text("SELECT count(*) FROM standing_queue")).scalar_one()
+        wrong = conn.execute(sa.text(
+            "SELECT count(*) FROM (SELECT membership_id, sum(points) AS points FROM points_entry GROUP BY "
+            "membership_id) AS ledger LEFT JOIN standing ON standing.membership_id = ledger.membership_id "
+            "AND standing.window = 'all' AND standing.campaign_id = 0 AND standing.network = '' "
+            "AND standing.team_id = 0 WHERE standing.points IS DISTINCT FROM ledger.points")).scalar_one()
+    engine.dispose()
+    return ([f"standings: {queued} rows left queued"] if queued else []) + (
+        [f"standings: {wrong} members' all-time standing differs from their points in the ledger"] if wrong else [])
+
+
 def unsettled(engine: sa.Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(sa.text("SELECT count(*) FROM share WHERE method = 'api' "

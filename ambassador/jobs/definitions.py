@@ -32,6 +32,8 @@ JOBS: list[Job] = [
     Job("roll_standings", tasks.roll_standings, 2 * 60),
     # Every few seconds: a custom date range someone looks at is summed from the cells until it is built.
     Job("build_asked_ranges", tasks.build_asked_ranges, 10),
+    # Every few seconds: what a publishing worker queued for the standings and left (it adds its own).
+    Job("add_queued_standings", tasks.add_queued_standings, 5),
     Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),
     Job("send_survey_reminders", tasks.send_survey_reminders, 15 * 60),
     Job("run_employee_pulses", tasks.run_employee_pulses, 10 * 60),

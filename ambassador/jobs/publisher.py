@@ -19,6 +19,7 @@ claimed but not yet sent are handed back unsent).
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -31,7 +32,10 @@ from threading import Condition, Event, Thread
 
 from flask import Flask, current_app
 
+from ..extensions import db
 from ..services.publishing import dispatch
+
+log = logging.getLogger(__name__)
 
 # Expired leases (a worker that died) are recovered when the job starts and this often while it runs.
 RECOVERY_INTERVAL_SECONDS = 2.0
@@ -46,6 +50,11 @@ RECOVERY_INTERVAL_SECONDS = 2.0
 # statements (locks, points, rollups) are paid per batch, not per call. It only delays an account's next
 # share by as much (its outcome must be recorded first), never the calls of other accounts.
 RECORD_INTERVAL_SECONDS = 0.05
+
+# The recorder queues the published shares' additions to the standings (services/analytics/standing_queue.py)
+# and adds what is queued at most this often, and when the job ends: a member whose shares went out meanwhile
+# is added to once. Boards count a published share this much later.
+STANDINGS_INTERVAL_SECONDS = 1.0
 
 _worker_id: str | None = None
 
@@ -71,6 +80,8 @@ class _Recorder:
         self.recording = self.closed = False
         self.urgent = False  # the claiming thread waits until what ended is recorded: record at once
         self.last_cycle = 0.0  # time.monotonic() when the last recording started
+        self.next_standings = time.monotonic() + STANDINGS_INTERVAL_SECONDS  # when to add the queued standings
+        self.queued = False  # outcomes recorded (their standings queued) since the queued standings were added
         self.freed = False  # accounts became free (outcomes recorded) since the claiming thread last looked
         self.changed = Condition()
         self.thread = Thread(target=self._run, name="publish-recorder", daemon=True) if threaded else None
@@ -90,6 +101,8 @@ class _Recorder:
         """Inline: record what ended. Threaded: nothing (the recorder's thread does it)."""
         if self.thread is None:
             self._record_next()
+            if time.monotonic() >= self.next_standings:
+                self._add_standings()
 
     def drain(self) -> None:
         """Return once every call that ended is recorded."""
@@ -103,9 +116,10 @@ class _Recorder:
             self.urgent = False
 
     def close(self) -> None:
-        """Record what is left, then stop."""
+        """Record what is left and add the queued standings, then stop."""
         if self.thread is None:
             self._record_next()
+            self._add_standings()
             return
         with self.changed:
             self.closed = True
@@ -120,14 +134,29 @@ class _Recorder:
             return
         outcomes: dict[int, str] = {}
         try:
-            outcomes = dispatch.record_outcomes(batch, worker_id=self.worker_id, now=self.now)
+            outcomes = dispatch.record_outcomes(batch, worker_id=self.worker_id, now=self.now, queue_standings=True)
         finally:
+            self.queued = True
             with self.changed:
                 self.counts.update(outcomes.values())
                 self.counts["record_rounds"] += 1
                 self.recording = False
                 self.freed = True
                 self.changed.notify_all()
+
+    def _add_standings(self) -> None:
+        """Add the queued standings, when this recorder recorded something since it last did (with what any
+        other worker left). When that fails, what is queued stays queued for the next time or the
+        add_queued_standings job: recording goes on."""
+        self.next_standings = time.monotonic() + STANDINGS_INTERVAL_SECONDS
+        if not self.queued:
+            return
+        self.queued = False
+        try:
+            self.counts["standings_added"] += dispatch.add_queued_standings()
+        except Exception:  # noqa: BLE001 - the outcomes must still be recorded
+            log.exception("adding the queued standings failed; they stay queued")
+            db.session.rollback()
 
     def notify(self, _future: Future | None = None) -> None:
         with self.changed:
@@ -144,14 +173,21 @@ class _Recorder:
         with self.app.app_context():
             while True:
                 with self.changed:
-                    self.changed.wait_for(lambda: self.ended_calls or self.closed)
+                    self.changed.wait_for(lambda: self.ended_calls or self.closed,
+                                          timeout=max(self.next_standings - time.monotonic(), 0))
                     if self.closed and not self.ended_calls:
-                        return
+                        break
+                if time.monotonic() >= self.next_standings:
+                    self._add_standings()
+                with self.changed:
+                    if not self.ended_calls:
+                        continue
                     # Let more calls end into this batch, until the interval since the last one is up.
                     self.changed.wait_for(lambda: self.closed or self.urgent or len(self.ended_calls) >= self.threads,
                                           timeout=self.last_cycle + RECORD_INTERVAL_SECONDS - time.monotonic())
                 self.last_cycle = time.monotonic()
                 self._record_next()
+            self._add_standings()
 
 
 def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None,

@@ -213,6 +213,18 @@ def build_asked_ranges(now: datetime | None = None) -> dict[str, int]:
     return {"built": built}
 
 
+def add_queued_standings() -> dict[str, int]:
+    """Add to the standings what publishing workers queued and did not add themselves (a worker adds its own
+    at least every second while it publishes, and before its job returns): one batch per transaction."""
+    added = 0
+    while True:
+        database.begin_write()  # commits the previous batch; SQLite: the write lock first
+        taken = rollup_rebuild.add_queued_standings()
+        added += taken
+        if taken < rollup_rebuild.QUEUE_BATCH:
+            return {"added": added}
+
+
 def send_digests(now: datetime | None = None) -> dict[str, int]:
     """Email each member's digest once per day or week, from the local hour in their time zone
     (services/notify/digests.py); each digest is committed with its claim before the next."""

@@ -95,6 +95,7 @@ from .rollups import (
     RollupStamp,
     Standing,
     StandingCount,
+    StandingQueued,
     StandingWindow,
 )
 from .sharing import Click, ClickInbox, Share, ShareMethod, ShareStatus, TrackedLink
@@ -115,7 +116,7 @@ __all__ = [
     "FollowUpNote", "FollowUpStatus", "Idea", "IdeaComment", "IdeaStatus", "IdeaVote", "Invitation", "KINDS",
     "MEMBER_STATUSES",
     "NO_ID", "NO_NETWORK", "RollupCell", "RollupPostDay", "RollupRebuild", "RollupStamp", "Standing", "StandingCount",
-    "StandingWindow",
+    "StandingQueued", "StandingWindow",
     "MemberKind", "MemberStatus", "Membership", "Message", "MessageReport", "OAuthClient",
     "Organization", "OutboxEmail", "PassiveMessage", "PointsEntry", "Poll", "PollBallot", "PollChoice", "PollOption",
     "PollResults", "Post", "PostCaption", "PostStatus", "PostTranslation",

@@ -68,6 +68,34 @@ class StandingWindow(Model):
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StandingQueued(Model):
+    """Additions to one member's standings in one built window, written by the publishing worker's recorder in
+    its transaction and added to the standings by the worker within seconds (services/analytics/standings.py
+    `add_queued`): many published shares of one member are then one update of their ~40 standings, not one each.
+    A rebuild of the window from the cells drops the window's rows (the cells hold their events already), and so
+    does a member's rebuild (`refresh_member`) for the member's; dropping a window drops its rows."""
+
+    __tablename__ = "standing_queue"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["org_id", "window"], ["standing_window.org_id", "standing_window.window"],
+                                ondelete="CASCADE"),
+        sa.Index("ix_standing_queue_window", "org_id", "window"),
+        sa.Index("ix_standing_queue_member", "membership_id"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    org_id: Mapped[int] = mapped_column()
+    window: Mapped[str] = mapped_column(sa.String(24))
+    # No foreign key (as the cells): the insert would take a KEY SHARE lock on the member's row. The rows of a
+    # member who is gone or inactive are dropped when added (only active members have standings).
+    membership_id: Mapped[int] = mapped_column()
+    campaign_id: Mapped[int] = mapped_column()
+    network: Mapped[str] = mapped_column(sa.String(16))
+    points: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    shares: Mapped[int] = mapped_column(default=0)
+    clicks: Mapped[int] = mapped_column(default=0)
+
+
 class Standing(Model):
     """One active member's totals in one window and scope (campaign, network, team; NO_ID / NO_NETWORK for
     all). A board is an index range on (scope, points); "my rank" is one indexed count."""

@@ -221,6 +221,15 @@ def roll_standings(*, org: Organization, now=None) -> int:
     return standings.roll(db.session.connection(), org_id=org.id, today=local_day(org, now or utcnow()))
 
 
+QUEUE_BATCH = standings.QUEUE_BATCH
+
+
+def add_queued_standings() -> int:
+    """Add up to QUEUE_BATCH rows of what publishing workers queued to the standings (the caller commits); how
+    many rows it took (services/analytics/standing_queue.py)."""
+    return standings.add_queued(db.session.connection())
+
+
 def asked_org_ids() -> list[int]:
     """Organizations with a custom range someone looked at and the worker has not built yet."""
     return standings.asked_org_ids(db.session.connection())

@@ -6,8 +6,9 @@ changes they make cost the recorder more than anything else it does for a publis
 driver turning them into arrays); here the events go out as arrays (8 per batch, whatever its size) and one
 statement
 
-1. joins them to the members (active only: kind and sort name), the built windows holding their day and the
-   member's teams, and sums them per standing (`fan`);
+1. joins them (each one member's additions to one built window: standing_queue.Addition) to the members
+   (active only: kind and sort name), their windows (still built) and the member's teams, and sums them per
+   standing (`fan`);
 2. upserts those standings in key order, returning each one's totals after and whether it is new (`up`);
 3. moves the standing counts: -1 member at each changed row's totals before (after minus the event's), +1 at its
    totals after, summed per count row, changes that cancel out left out, in key order.
@@ -18,7 +19,6 @@ in tests/services/analytics/test_rollups_property.py runs on both databases).
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import cast
 
@@ -35,22 +35,16 @@ _COUNT = cast(sa.Table, StandingCount.__table__)
 _WINDOW = cast(sa.Table, StandingWindow.__table__)
 _KEY = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
 _SUMS = ("points", "shares", "clicks")
-_EVENT = (("org_id", sa.Integer), ("day", sa.Date), ("membership_id", sa.Integer), ("campaign_id", sa.Integer),
+_EVENT = (("org_id", sa.Integer), ("window", sa.String), ("membership_id", sa.Integer), ("campaign_id", sa.Integer),
           ("network", sa.String), ("points", sa.BigInteger), ("shares", sa.Integer), ("clicks", sa.Integer))
 NO_TEAM = -1  # the team scope of members in no team (standings.NO_TEAM)
 
 
-def add(conn: sa.Connection, increments: Sequence) -> None:
-    """standings.add() on PostgreSQL (the caller holds the share locks on the windows: standings._windows)."""
-    merged: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for inc in increments:
-        sums = merged[(inc.org_id, inc.day, inc.membership_id, inc.campaign_id, inc.network)]
-        sums[0] += inc.points
-        sums[1] += inc.shares
-        sums[2] += inc.clicks
-    rows = [(*key, *sums) for key, sums in sorted(merged.items())]
+def add(conn: sa.Connection, additions: Sequence) -> None:
+    """standings._add() on PostgreSQL: `additions` (standing_queue.Addition, merged) as arrays, one statement (the
+    caller holds the share locks on the windows: standings._windows)."""
     compiled.execute(conn, _statement(),
-                     {f"e_{name}": [row[i] for row in rows] for i, (name, _type) in enumerate(_EVENT)})
+                     {f"e_{name}": [row[i] for row in additions] for i, (name, _type) in enumerate(_EVENT)})
 
 
 @functools.cache
@@ -71,8 +65,7 @@ def _statement() -> sa.Insert:
         sa.select(sa.literal(NO_TEAM, sa.Integer)).where(
             ~sa.exists().where(membership_team.c.membership_id == ev.membership_id).correlate_except(membership_team)),
     ).subquery().lateral("teams")
-    in_window = sa.and_(_WINDOW.c.org_id == ev.org_id, _WINDOW.c.built_at.is_not(None),
-                        sa.or_(_WINDOW.c.first_day.is_(None), ev.day.between(_WINDOW.c.first_day, _WINDOW.c.last_day)))
+    in_window = sa.and_(_WINDOW.c.org_id == ev.org_id, _WINDOW.c.window == ev.window, _WINDOW.c.built_at.is_not(None))
     keys = (ev.org_id, _WINDOW.c.window, campaign, network, teams.c.team_id, ev.membership_id)
     fan = (sa.select(*(key.label(name) for key, name in zip(keys, _KEY, strict=True)),
                      Membership.kind.label("kind"), sort_name().label("sort_name"),

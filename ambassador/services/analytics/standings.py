@@ -9,7 +9,8 @@ from the rollup cells.
 
 Kept up to date:
 * events: `add()` (called by rollups.apply in the event's transaction) adds to every built window
-  whose days contain the event's day, for every scope the event belongs to;
+  whose days contain the event's day, for every scope the event belongs to — except the shares the publishing
+  worker records, whose additions it queues and adds within a second (`add_queued`, standing_queue.py);
 * days leaving or joining a rolling window: `roll()` (the worker's `roll_standings` job, every few
   minutes) rebuilds a window from the cells when its days changed (the org-local date moved on);
 * a member deactivated, reactivated, or whose kind or teams changed: `refresh_member()`.
@@ -24,7 +25,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import NamedTuple, cast
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,7 +45,7 @@ from ...models import (
     utcnow,
 )
 from ...models.organization import membership_team
-from . import stamps, standing_counts, standing_events
+from . import stamps, standing_counts, standing_events, standing_queue
 from .boards import sort_name
 
 WINDOWS = ("all", "7", "30", "90", "quarter")
@@ -53,17 +54,6 @@ ALL_WINDOWS = WINDOWS + tuple(PREVIOUS.values())
 _STANDING = cast(sa.Table, Standing.__table__)
 _WINDOW = cast(sa.Table, StandingWindow.__table__)
 _SUMS = ("points", "shares", "clicks")
-
-
-class Increment(NamedTuple):
-    org_id: int
-    day: date
-    membership_id: int
-    campaign_id: int
-    network: str
-    points: int
-    shares: int
-    clicks: int
 
 
 def quarter_start(day: date) -> date:
@@ -86,7 +76,7 @@ def window_days(key: str, today: date) -> tuple[date | None, date | None]:
 NO_TEAM = standing_events.NO_TEAM
 
 
-def _scopes(inc: Increment, teams: Sequence[int]) -> list[tuple[int, str, int]]:
+def _scopes(inc: standing_queue.Addition, teams: Sequence[int]) -> list[tuple[int, str, int]]:
     campaigns = [NO_ID] + ([inc.campaign_id] if inc.campaign_id != NO_ID else [])
     nets = [NO_NETWORK] + ([inc.network] if inc.network != NO_NETWORK else [])
     return [(c, n, t) for c in campaigns for n in nets for t in (0, *(teams or [NO_TEAM]))]
@@ -113,30 +103,58 @@ def _members(conn: sa.Connection, ids: set[int]) -> tuple[dict[int, tuple[str, s
     return kinds, teams
 
 
-def add(conn: sa.Connection, increments: Sequence[Increment]) -> None:
-    """Add events to every built window containing their day, in every scope they belong to."""
-    if not increments:
+def add(conn: sa.Connection, events: Sequence[tuple[date, standing_queue.Addition]]) -> None:
+    """Add events (their org-local day, and what they add, the window left blank) to every built window containing
+    their day, in every scope they belong to (within standing_queue.deferred(): queue them, for the worker)."""
+    if not events:
         return
-    windows = _windows(conn, {i.org_id for i in increments}, lock=True)
-    if not windows:
+    windows = _windows(conn, {a.org_id for _day, a in events}, lock=True)
+    additions = standing_queue.merged([
+        a._replace(window=w.window) for day, a in events for w in windows
+        if w.org_id == a.org_id and (w.first_day is None or w.first_day <= day <= w.last_day)])
+    if standing_queue.deferring():
+        standing_queue.put(conn, additions)
+    else:
+        _add(conn, additions)
+
+
+# At most this many queued rows per statement (a few seconds of a busy worker's shares, ~5 windows each).
+QUEUE_BATCH = 5000
+
+
+def add_queued(conn: sa.Connection, *, limit: int = QUEUE_BATCH) -> int:
+    """Add what the publishing worker queued to the standings, up to `limit` rows (the caller commits); how many
+    rows it took (standing_queue.py says why this is exact)."""
+    org_ids = standing_queue.org_ids(conn)
+    if not org_ids:
+        return 0
+    _windows(conn, set(org_ids), lock=True)  # the share locks a recorder holds, before its rows
+    taken = standing_queue.take(conn, org_ids, limit)
+    if taken:
+        stamps.changed({a.org_id for a in taken})
+        _add(conn, standing_queue.merged(taken))
+    return len(taken)
+
+
+def _add(conn: sa.Connection, additions: Sequence[standing_queue.Addition]) -> None:
+    """Add each member's additions to their standings in its window and scope, with the member's teams (and
+    "all"), and move the standing counts (the caller holds the windows' share locks)."""
+    if not additions:
         return
     if conn.dialect.name == "postgresql":  # one statement, the fan-out done by the database
-        standing_events.add(conn, increments)
+        standing_events.add(conn, additions)
         return
-    kinds, teams = _members(conn, {i.membership_id for i in increments})
+    kinds, teams = _members(conn, {a.membership_id for a in additions})
     rows: dict[tuple, dict] = {}
-    for inc in increments:
-        if inc.membership_id not in kinds:
+    for a in additions:
+        if a.membership_id not in kinds:
             continue
-        for w in windows:
-            if w.org_id != inc.org_id or (w.first_day is not None and not w.first_day <= inc.day <= w.last_day):
-                continue
-            for campaign, network, team in _scopes(inc, teams[inc.membership_id]):
-                key = (inc.org_id, w.window, campaign, network, team, inc.membership_id)
-                kind, name = kinds[inc.membership_id]
-                row = rows.setdefault(key, {"kind": kind, "sort_name": name, **dict.fromkeys(_SUMS, 0)})
-                for name in _SUMS:
-                    row[name] += getattr(inc, name)
+        for campaign, network, team in _scopes(a, teams[a.membership_id]):
+            key = (a.org_id, a.window, campaign, network, team, a.membership_id)
+            kind, name = kinds[a.membership_id]
+            row = rows.setdefault(key, {"kind": kind, "sort_name": name, **dict.fromkeys(_SUMS, 0)})
+            for name in _SUMS:
+                row[name] += getattr(a, name)
     names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
     before = _totals_before(conn, list(rows))
     upsert(conn, _STANDING, [dict(zip(names, key, strict=True), **row) for key, row in rows.items()],
@@ -227,6 +245,7 @@ def build_window(conn: sa.Connection, *, org_id: int, key: str, first: date | No
     upsert(conn, _WINDOW, [{"org_id": org_id, "window": key, "first_day": first, "last_day": last,
                             "built_at": utcnow(), "asked_at": utcnow()}],
            keys=("org_id", "window"), adds=(), sets=("first_day", "last_day", "built_at"))
+    standing_queue.drop_window(conn, org_id=org_id, key=key)  # the cells hold what it would add
     conn.execute(sa.delete(_STANDING).where(_STANDING.c.org_id == org_id, _STANDING.c.window == key))
     _insert_from_cells(conn, org_id=org_id, key=key, first=first, last=last)
     standing_counts.rebuild_window(conn, org_id=org_id, key=key)
@@ -240,6 +259,9 @@ def forget_member(conn: sa.Connection, membership_id: int) -> None:
 def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> None:
     """Rebuild one member's standings in every built window (after a status, kind or team change)."""
     stamps.changed({org_id})
+    if conn.dialect.name == "postgresql":  # no recorder queues for the member until this commits (points.lock_members)
+        conn.execute(sa.select(Membership.id).where(Membership.id == membership_id).with_for_update(key_share=True))
+    standing_queue.drop_member(conn, membership_id)  # the cells hold what its queued rows would add
     forget_member(conn, membership_id)
     for w in _windows(conn, {org_id}, lock=True):
         _insert_from_cells(conn, org_id=org_id, key=w.window, first=w.first_day, last=w.last_day,

@@ -42,6 +42,7 @@ from .outcomes import (  # noqa: F401 - the names callers know dispatch by
     CONFIG_MESSAGE,
     MIN_RATE_LIMIT_WAIT,
     Sent,
+    add_queued_standings,
     backoff_delay,
     fail,
     record_outcome,

@@ -37,6 +37,8 @@ from ...extensions import db
 from ...infra.database import begin_write
 from ...models import Share, ShareStatus, utcnow
 from ...providers.base import ErrorKind, ProviderError, PublishResult
+from ..analytics import rebuild as rollup_rebuild
+from ..analytics import standing_queue
 from ..community import points
 from . import rate_limits, social_accounts
 from .leases import is_idempotent
@@ -93,11 +95,16 @@ def with_retry(write: Callable[[], T], *, attempts: int = RECORD_ATTEMPTS,
     raise AssertionError("unreachable")
 
 
-def record_outcomes(sent: Sequence[Sent], *, worker_id: str, now: datetime | None = None) -> dict[int, str]:
+def record_outcomes(sent: Sequence[Sent], *, worker_id: str, now: datetime | None = None,
+                    queue_standings: bool = False) -> dict[int, str]:
     """Write what the networks said, in one transaction (retried when it fails transiently), and commit;
-    returns {share id: outcome}. A batch that cannot be written is recorded share by share."""
+    returns {share id: outcome}. A batch that cannot be written is recorded share by share. `queue_standings`:
+    the published shares' additions to the standings are queued, for `add_queued_standings` (the worker)."""
     if not sent:
         return {}
+    if queue_standings:
+        with standing_queue.deferred():
+            return record_outcomes(sent, worker_id=worker_id, now=now)
     try:
         return with_retry(lambda: _record(sent, worker_id=worker_id, now=now or utcnow()))
     except Exception:  # noqa: BLE001 - one share's trouble must not lose the others' outcomes
@@ -110,6 +117,25 @@ def record_outcomes(sent: Sequence[Sent], *, worker_id: str, now: datetime | Non
     for one in sent:
         outcomes.update(record_outcomes([one], worker_id=worker_id, now=now))
     return outcomes
+
+
+def add_queued_standings() -> int:
+    """Add what this worker (or another) queued for the standings, one batch per transaction (retried when it
+    fails transiently), committed; how many rows."""
+    added = 0
+    while True:
+        taken = with_retry(_add_queued)
+        added += taken
+        if taken < rollup_rebuild.QUEUE_BATCH:
+            return added
+
+
+def _add_queued() -> int:
+    db.session.rollback()
+    begin_write()
+    taken = rollup_rebuild.add_queued_standings()
+    db.session.commit()
+    return taken
 
 
 def record_outcome(share_id: int, *, worker_id: str, result: PublishResult | None = None,
