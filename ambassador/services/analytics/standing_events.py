@@ -29,14 +29,14 @@ from ...infra import compiled
 from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, Standing, StandingCount, StandingWindow, User
 from ...models.organization import membership_team
 from .boards import sort_name
+from .standing_queue import TYPES
 
 _STANDING = cast(sa.Table, Standing.__table__)
 _COUNT = cast(sa.Table, StandingCount.__table__)
 _WINDOW = cast(sa.Table, StandingWindow.__table__)
 _KEY = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
 _SUMS = ("points", "shares", "clicks")
-_EVENT = (("org_id", sa.Integer), ("window", sa.String), ("membership_id", sa.Integer), ("campaign_id", sa.Integer),
-          ("network", sa.String), ("points", sa.BigInteger), ("shares", sa.Integer), ("clicks", sa.Integer))
+_EVENT = TYPES
 NO_TEAM = -1  # the team scope of members in no team (standings.NO_TEAM)
 
 
