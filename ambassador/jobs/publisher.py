@@ -54,7 +54,7 @@ RECORD_INTERVAL_SECONDS = 0.05
 # The recorder queues the published shares' additions to the standings (services/analytics/standing_queue.py)
 # and adds what is queued at most this often, and when the job ends: a member whose shares went out meanwhile
 # is added to once. Boards count a published share this much later.
-STANDINGS_INTERVAL_SECONDS = 1.0
+STANDINGS_INTERVAL_SECONDS = 2.0
 
 _worker_id: str | None = None
 

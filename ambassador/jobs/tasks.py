@@ -215,7 +215,7 @@ def build_asked_ranges(now: datetime | None = None) -> dict[str, int]:
 
 def add_queued_standings() -> dict[str, int]:
     """Add to the standings what publishing workers queued and did not add themselves (a worker adds its own
-    at least every second while it publishes, and before its job returns): one batch per transaction."""
+    at least every 2 seconds while it publishes, and before its job returns): one batch per transaction."""
     added = 0
     while True:
         database.begin_write()  # commits the previous batch; SQLite: the write lock first

@@ -10,7 +10,7 @@ from the rollup cells.
 Kept up to date:
 * events: `add()` (called by rollups.apply in the event's transaction) adds to every built window
   whose days contain the event's day, for every scope the event belongs to — except the shares the publishing
-  worker records, whose additions it queues and adds within a second (`add_queued`, standing_queue.py);
+  worker records, whose additions it queues and adds within 2 seconds (`add_queued`, standing_queue.py);
 * days leaving or joining a rolling window: `roll()` (the worker's `roll_standings` job, every few
   minutes) rebuilds a window from the cells when its days changed (the org-local date moved on);
 * a member deactivated, reactivated, or whose kind or teams changed: `refresh_member()`.
