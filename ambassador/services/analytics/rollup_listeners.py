@@ -41,6 +41,7 @@ from .rollups import (
     ShareState,
     apply,
     click_deltas,
+    lock_members,
     points_deltas,
     points_written,
     share_deltas,
@@ -132,7 +133,10 @@ def _after_flush(session: Session, _context: Any) -> None:
     conn = session.connection()
     if renamed:
         standings.rename(conn, user_ids=renamed)
-    apply([*points_deltas(conn, points), *click_deltas(conn, clicks), *share_deltas(conn, shares)], conn=conn)
+    deltas = [*points_deltas(conn, points), *click_deltas(conn, clicks), *share_deltas(conn, shares)]
+    if members:  # rebuilt below under their locks: every member of this flush locked at once, in id order
+        lock_members(conn, {d.membership_id for d in deltas} | {member.id for member in members})
+    apply(deltas, conn=conn)
     for member in members:
         standings.refresh_member(conn, org_id=member.org_id, membership_id=member.id)
 

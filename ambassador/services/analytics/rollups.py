@@ -140,7 +140,7 @@ def _merged(deltas: Iterable[Delta], key) -> dict[tuple, dict]:
     return merged
 
 
-def _lock_members(conn: sa.Connection, ids: set[int]) -> None:
+def lock_members(conn: sa.Connection, ids: set[int]) -> None:
     """PostgreSQL: lock the members first, in id order, as the points ledger does (services/community/points.py).
 
     Every writer then takes member locks before the shared rollup rows (a post-day total is shared by
@@ -158,7 +158,7 @@ def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None
         return
     conn = conn or db.session.connection()
     stamps.changed({d.org_id for d in deltas})
-    _lock_members(conn, {d.membership_id for d in deltas})
+    lock_members(conn, {d.membership_id for d in deltas})
     campaigns = _campaigns(conn, {d.post_id for d in deltas})
     deltas = [replace(d, campaign_id=campaigns.get(d.post_id, NO_ID)) for d in deltas]
     cells = _merged(deltas, lambda d: (d.org_id, d.day, d.membership_id, d.post_id, d.network))
