@@ -23,6 +23,7 @@ from ..services.publishing import (
     auto_share,
     click_retention,
     click_sink,
+    dispatch,
     followers,
     linked_shares,
     metrics,
@@ -216,13 +217,7 @@ def build_asked_ranges(now: datetime | None = None) -> dict[str, int]:
 def add_queued_standings() -> dict[str, int]:
     """Add to the standings what publishing workers queued and did not add themselves (a worker adds its own
     at least every 2 seconds while it publishes, and before its job returns): one batch per transaction."""
-    added = 0
-    while True:
-        database.begin_write()  # commits the previous batch; SQLite: the write lock first
-        taken = rollup_rebuild.add_queued_standings()
-        added += taken
-        if taken < rollup_rebuild.QUEUE_BATCH:
-            return {"added": added}
+    return {"added": dispatch.add_queued_standings()}  # one batch per transaction, committed
 
 
 def send_digests(now: datetime | None = None) -> dict[str, int]:

@@ -42,7 +42,7 @@ from ...models import (
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
 from ..community.points import local_day
-from . import stamps, standings
+from . import stamps, standing_additions, standings
 from .periods import days_window
 from .rollups import CELL as _CELL
 from .rollups import POST_DAY as _POST_DAY
@@ -221,13 +221,13 @@ def roll_standings(*, org: Organization, now=None) -> int:
     return standings.roll(db.session.connection(), org_id=org.id, today=local_day(org, now or utcnow()))
 
 
-QUEUE_BATCH = standings.QUEUE_BATCH
+QUEUE_BATCH = standing_additions.QUEUE_BATCH
 
 
 def add_queued_standings() -> int:
     """Add up to QUEUE_BATCH rows of what publishing workers queued to the standings (the caller commits); how
     many rows it took (services/analytics/standing_queue.py)."""
-    return standings.add_queued(db.session.connection())
+    return standing_additions.add_queued(db.session.connection())
 
 
 def asked_org_ids() -> list[int]:

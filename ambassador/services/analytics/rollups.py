@@ -68,7 +68,7 @@ from ...models import (
 )
 from ...models.points import SPENDING_REASONS
 from ..community.points import zone_day
-from . import stamps, standings
+from . import stamps, standing_additions
 from .standing_queue import Addition
 
 CELL = cast(sa.Table, RollupCell.__table__)
@@ -167,8 +167,9 @@ def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None
            keys=("org_id", "day", "membership_id", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
     # The rows many writers share last (standing counts, then post-day totals): each writer holds their locks
     # only from here to its commit, and the others queue on them for that long, not for the whole batch.
-    standings.add(conn, [(d.day, Addition(d.org_id, "", d.membership_id, d.campaign_id, d.network, d.points, d.shares,
-                                          d.clicks)) for d in deltas if d.points or d.shares or d.clicks])
+    standing_additions.add(conn, [
+        (d.day, Addition(d.org_id, "", d.membership_id, d.campaign_id, d.network, d.points, d.shares, d.clicks))
+        for d in deltas if d.points or d.shares or d.clicks])
     posts = _merged(deltas, lambda d: (d.org_id, d.day, d.post_id, d.network))
     upsert(conn, POST_DAY, [{"org_id": k[0], "day": k[1], "post_id": k[2], "network": k[3], **v}
                              for k, v in posts.items()],

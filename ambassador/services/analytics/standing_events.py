@@ -13,8 +13,8 @@ statement
 3. moves the standing counts: -1 member at each changed row's totals before (after minus the event's), +1 at its
    totals after, summed per count row, changes that cancel out left out, in key order.
 
-What standings.add() and standing_counts.moved() do in Python on SQLite, with the same result (the property test
-in tests/services/analytics/test_rollups_property.py runs on both databases).
+What standing_additions._add() and standing_counts.moved() do in Python on SQLite, with the same result (the
+property test in tests/services/analytics/test_rollups_property.py runs on both databases).
 """
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ NO_TEAM = -1  # the team scope of members in no team (standings.NO_TEAM)
 
 
 def add(conn: sa.Connection, additions: Sequence) -> None:
-    """standings._add() on PostgreSQL: `additions` (standing_queue.Addition, merged) as arrays, one statement (the
-    caller holds the share locks on the windows: standings._windows)."""
+    """standing_additions._add() on PostgreSQL: `additions` (standing_queue.Addition, merged) as arrays, one
+    statement (the caller holds the share locks on the windows: standings.built_windows)."""
     compiled.execute(conn, _statement(),
                      {f"e_{name}": [row[i] for row in additions] for i, (name, _type) in enumerate(_EVENT)})
 

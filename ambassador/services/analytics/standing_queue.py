@@ -3,14 +3,14 @@ standings in its own transaction (models/rollups.py StandingQueued), added by th
 
 Why: a published share adds to about 40 standings (and moves their standing counts), the largest cost of
 recording it. Queued, the additions of many shares are added together, a member's shares once for all of them
-(`standings.add_queued`). The publishing worker adds what is queued at most every
+(`standing_additions.add_queued`). The publishing worker adds what is queued at most every
 jobs/publisher.py STANDINGS_INTERVAL_SECONDS and before its job returns, and the `add_queued_standings` job
 every few seconds adds what another worker left; until then a board does not count those shares yet. Every
 other event (clicks, intent shares, points awarded by hand, …) is added in its own transaction as before.
 
 Why it stays exact (each queued row is one member's additions in one built window):
-* a recorder queues for the windows it holds share locks on, as it added to them before (standings._windows);
-  taking the queued rows, the worker takes those share locks first;
+* a recorder queues for the windows it holds share locks on, as it added to them before
+  (standing_additions.add, standings.built_windows); taking the queued rows, the worker takes those locks first;
 * a window rebuilt from the cells (holding it exclusively: no recorder queues for it meanwhile) drops its
   queued rows, whose events the cells hold; a window dropped drops its rows (foreign key, cascade);
 * a member rebuilt from the cells (`standings.refresh_member`) locks the member first, as recorders do
@@ -55,7 +55,7 @@ class Addition(NamedTuple):
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Within the block (in this thread), standings.add() queues what events add to the standings."""
+    """Within the block (in this thread), standing_additions.add() queues what events add to the standings."""
     token = _deferring.set(True)
     try:
         yield

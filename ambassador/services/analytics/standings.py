@@ -8,9 +8,9 @@ window covers; a board whose days match a built window reads the standings (an i
 from the rollup cells.
 
 Kept up to date:
-* events: `add()` (called by rollups.apply in the event's transaction) adds to every built window
+* events: `standing_additions.add()` (called by rollups.apply in the event's transaction) adds to every built window
   whose days contain the event's day, for every scope the event belongs to — except the shares the publishing
-  worker records, whose additions it queues and adds within 2 seconds (`add_queued`, standing_queue.py);
+  worker records, whose additions it queues and adds within 2 seconds (standing_additions.py, standing_queue.py);
 * days leaving or joining a rolling window: `roll()` (the worker's `roll_standings` job, every few
   minutes) rebuilds a window from the cells when its days changed (the org-local date moved on);
 * a member deactivated, reactivated, or whose kind or teams changed: `refresh_member()`.
@@ -22,7 +22,6 @@ rebuild never loses an increment made while it ran.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import cast
@@ -76,109 +75,14 @@ def window_days(key: str, today: date) -> tuple[date | None, date | None]:
 NO_TEAM = standing_events.NO_TEAM
 
 
-def _scopes(inc: standing_queue.Addition, teams: Sequence[int]) -> list[tuple[int, str, int]]:
-    campaigns = [NO_ID] + ([inc.campaign_id] if inc.campaign_id != NO_ID else [])
-    nets = [NO_NETWORK] + ([inc.network] if inc.network != NO_NETWORK else [])
-    return [(c, n, t) for c in campaigns for n in nets for t in (0, *(teams or [NO_TEAM]))]
-
-
-def _windows(conn: sa.Connection, org_ids: set[int], *, lock: bool) -> list[sa.Row]:
+def built_windows(conn: sa.Connection, org_ids: set[int], *, lock: bool) -> list[sa.Row]:
+    """The organizations' built windows, by key; `lock`: with the share locks events take (PostgreSQL)."""
     query = (sa.select(_WINDOW.c.org_id, _WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day)
              .where(_WINDOW.c.org_id.in_(sorted(org_ids)), _WINDOW.c.built_at.is_not(None))
              .order_by(_WINDOW.c.org_id, _WINDOW.c.window))
     if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return list(conn.execute(query))
-
-
-def _members(conn: sa.Connection, ids: set[int]) -> tuple[dict[int, tuple[str, str]], dict[int, list[int]]]:
-    """({active member id: (kind, sort name)}, {member id: team ids})."""
-    kinds = {mid: (kind, name) for mid, kind, name in conn.execute(
-        sa.select(Membership.id, Membership.kind, sort_name()).join(User, User.id == Membership.user_id)
-        .where(Membership.id.in_(sorted(ids)), Membership.status == MemberStatus.ACTIVE))}
-    teams: dict[int, list[int]] = defaultdict(list)
-    for mid, tid in conn.execute(sa.select(membership_team.c.membership_id, membership_team.c.team_id)
-                                 .where(membership_team.c.membership_id.in_(sorted(kinds)))):
-        teams[mid].append(tid)
-    return kinds, teams
-
-
-def add(conn: sa.Connection, events: Sequence[tuple[date, standing_queue.Addition]]) -> None:
-    """Add events (their org-local day, and what they add, the window left blank) to every built window containing
-    their day, in every scope they belong to (within standing_queue.deferred(): queue them, for the worker)."""
-    if not events:
-        return
-    windows = _windows(conn, {a.org_id for _day, a in events}, lock=True)
-    additions = standing_queue.merged([
-        a._replace(window=w.window) for day, a in events for w in windows
-        if w.org_id == a.org_id and (w.first_day is None or w.first_day <= day <= w.last_day)])
-    if standing_queue.deferring():
-        standing_queue.put(conn, additions)
-    else:
-        _add(conn, additions)
-
-
-# At most this many queued rows per statement (a few seconds of a busy worker's shares, ~5 windows each).
-QUEUE_BATCH = 5000
-
-
-def add_queued(conn: sa.Connection, *, limit: int = QUEUE_BATCH) -> int:
-    """Add what the publishing worker queued to the standings, up to `limit` rows (the caller commits); how many
-    rows it took (standing_queue.py says why this is exact)."""
-    org_ids = standing_queue.org_ids(conn)
-    if not org_ids:
-        return 0
-    _windows(conn, set(org_ids), lock=True)  # the share locks a recorder holds, before its rows
-    taken = standing_queue.take(conn, org_ids, limit)
-    if taken:
-        stamps.changed({a.org_id for a in taken})
-        _add(conn, standing_queue.merged(taken))
-    return len(taken)
-
-
-def _add(conn: sa.Connection, additions: Sequence[standing_queue.Addition]) -> None:
-    """Add each member's additions to their standings in its window and scope, with the member's teams (and
-    "all"), and move the standing counts (the caller holds the windows' share locks)."""
-    if not additions:
-        return
-    if conn.dialect.name == "postgresql":  # one statement, the fan-out done by the database
-        standing_events.add(conn, additions)
-        return
-    kinds, teams = _members(conn, {a.membership_id for a in additions})
-    rows: dict[tuple, dict] = {}
-    for a in additions:
-        if a.membership_id not in kinds:
-            continue
-        for campaign, network, team in _scopes(a, teams[a.membership_id]):
-            key = (a.org_id, a.window, campaign, network, team, a.membership_id)
-            kind, name = kinds[a.membership_id]
-            row = rows.setdefault(key, {"kind": kind, "sort_name": name, **dict.fromkeys(_SUMS, 0)})
-            for name in _SUMS:
-                row[name] += getattr(a, name)
-    names = ("org_id", "window", "campaign_id", "network", "team_id", "membership_id")
-    before = _totals_before(conn, list(rows))
-    upsert(conn, _STANDING, [dict(zip(names, key, strict=True), **row) for key, row in rows.items()],
-           keys=names, adds=_SUMS)
-    zero = standing_counts.Totals(0, 0, 0)
-    standing_counts.moved(conn, (
-        (key[:5], row["kind"], before.get(key),
-         standing_counts.Totals(*(n + row[name] for n, name in zip(before.get(key, zero), _SUMS, strict=True))))
-        for key, row in rows.items()))
-
-
-_KEY_CHUNK = 150  # standing keys per statement (6 parameters each)
-
-
-def _totals_before(conn: sa.Connection, keys: list[tuple]) -> dict[tuple, standing_counts.Totals]:
-    """{standing key: its totals} for the keys that have a row (read under the members' locks: rollups.apply)."""
-    columns = [_STANDING.c[name] for name in ("org_id", "window", "campaign_id", "network", "team_id",
-                                               "membership_id")]
-    found: dict[tuple, standing_counts.Totals] = {}
-    for start in range(0, len(keys), _KEY_CHUNK):
-        for row in conn.execute(sa.select(*columns, *(_STANDING.c[name] for name in _SUMS))
-                                .where(sa.tuple_(*columns).in_(keys[start:start + _KEY_CHUNK]))):
-            found[tuple(row[:6])] = standing_counts.Totals(*(int(n) for n in row[6:]))
-    return found
 
 
 def _insert_from_cells(conn: sa.Connection, *, org_id: int, key: str, first: date | None, last: date | None,
@@ -263,7 +167,7 @@ def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> N
         conn.execute(sa.select(Membership.id).where(Membership.id == membership_id).with_for_update(key_share=True))
     standing_queue.drop_member(conn, membership_id)  # the cells hold what its queued rows would add
     forget_member(conn, membership_id)
-    for w in _windows(conn, {org_id}, lock=True):
+    for w in built_windows(conn, {org_id}, lock=True):
         _insert_from_cells(conn, org_id=org_id, key=w.window, first=w.first_day, last=w.last_day,
                            membership_id=membership_id)
     standing_counts.recount(conn, [_STANDING.c.membership_id == membership_id], sign=1)
@@ -271,7 +175,7 @@ def refresh_member(conn: sa.Connection, *, org_id: int, membership_id: int) -> N
 
 def stale_windows(conn: sa.Connection, *, org_id: int, today: date) -> list[tuple[str, date | None, date | None]]:
     """The kept windows whose days are not today's (or that were never built)."""
-    built = {w.window: (w.first_day, w.last_day) for w in _windows(conn, {org_id}, lock=False)}
+    built = {w.window: (w.first_day, w.last_day) for w in built_windows(conn, {org_id}, lock=False)}
     wanted = {key: window_days(key, today) for key in ALL_WINDOWS}
     return [(key, *days) for key, days in wanted.items() if key not in built or built[key] != days]
 
@@ -333,7 +237,7 @@ def _custom(conn: sa.Connection, *, org_id: int) -> int:
 def lock_windows(conn: sa.Connection, *, org_id: int) -> None:
     """PostgreSQL, before rebuilding windows: one rebuild per organization at a time (its organization row,
     FOR NO KEY UPDATE, which inserts referring to it do not wait for), then every window row of it
-    exclusively, in the order events take their share locks (`_windows`: by window key). Without, two
+    exclusively, in the order events take their share locks (`built_windows`: by window key). Without, two
     workers' roll_standings and the events between them deadlocked (tests/test_several_machines.py)."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(Organization.id).where(Organization.id == org_id).with_for_update(key_share=True))
