@@ -79,6 +79,8 @@ class FakeLinkedIn(FakeNetwork):
         self.grants = Grants(access_ttl=5_184_000, issue_refresh=refresh_tokens, rotate_refresh=False,
                              refresh_ttl=31_536_000, scope_separator=",")
         self.posts: list[dict[str, Any]] = []
+        # {(author, commentary): urn} of the posts, for the duplicate rule in one lookup (not a scan of every post)
+        self._urns: dict[tuple[str, str], str] = {}
         self._ids = itertools.count(7300000000000000001)
         self._lock = threading.Lock()
         self.app.add_url_rule("/oauth/v2/authorization", "authorize", self.authorize)
@@ -165,10 +167,11 @@ class FakeLinkedIn(FakeNetwork):
         if problem:
             return api_error(*problem)
         with self._lock:
-            for post in self.posts:
-                if post["author"] == body["author"] and post["commentary"] == body["commentary"]:
-                    return api_error(422, f"Content is a duplicate of {post['urn']}", code="DUPLICATE_POST")
+            if (body["author"], body["commentary"]) in self._urns:
+                return api_error(422, f"Content is a duplicate of {self._urns[body['author'], body['commentary']]}",
+                                 code="DUPLICATE_POST")
             urn = f"urn:li:share:{next(self._ids)}"
+            self._urns[body["author"], body["commentary"]] = urn
             self.posts.append({**body, "urn": urn, "rendered": render_little(body["commentary"]),
                                "version": version, "created": time.time()})
         return "", 201, {"x-restli-id": urn, "x-linkedin-id": urn}
