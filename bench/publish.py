@@ -80,6 +80,8 @@ def parse_args(argv=None):
                         "duplicates, shares left unconfirmed and the calls in flight at the kills")
     p.add_argument("--lease", type=int, default=None,
                    help="PUBLISH_LEASE_SECONDS (default: 4 with --kill, so recovery happens within the run)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep each round's database (its URL is printed) to look at afterwards; drop it yourself")
     p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: run one worker from this spec file
     return p.parse_args(argv)
 
@@ -323,7 +325,10 @@ def run_round(args) -> tuple[bool, float]:
         for fake in fakes.values():
             stack.enter_context(fake.running())
         url, drop = _postgres_database(args.database)
-        stack.callback(drop)
+        if args.keep:
+            print(f"the database is kept for a look afterwards: {url}", file=sys.stderr, flush=True)
+        else:
+            stack.callback(drop)
         settings = publish_setup.app_settings(fakes)
         if args.lease is None and args.kill:
             args.lease = 4
