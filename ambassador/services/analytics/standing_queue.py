@@ -22,20 +22,19 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
-from ...infra import compiled
+from ...infra import array_rows
 from ...models import StandingQueued
 
 _QUEUE = cast(sa.Table, StandingQueued.__table__)
 # Addition's fields and their SQL types (the arrays PostgreSQL takes them in: here and standing_events.py).
-TYPES = (("org_id", sa.Integer), ("window", sa.String), ("membership_id", sa.Integer), ("campaign_id", sa.Integer),
-          ("network", sa.String), ("points", sa.BigInteger), ("shares", sa.Integer), ("clicks", sa.Integer))
+TYPES: array_rows.Columns = (
+    ("org_id", sa.Integer), ("window", sa.String), ("membership_id", sa.Integer), ("campaign_id", sa.Integer),
+    ("network", sa.String), ("points", sa.BigInteger), ("shares", sa.Integer), ("clicks", sa.Integer))
 _COLUMNS = tuple(name for name, _type in TYPES)
 _deferring: contextvars.ContextVar[bool] = contextvars.ContextVar("standings_deferred", default=False)
 
@@ -79,23 +78,10 @@ def merged(additions: Sequence[Addition]) -> list[Addition]:
 
 
 def put(conn: sa.Connection, additions: Sequence[Addition]) -> None:
-    """Queue the additions (in the caller's transaction, which holds the windows' share locks). On PostgreSQL
-    one statement with a column of values each (built and compiled once): an executemany of the rows cost the
-    recorder more than the rest of queueing."""
-    if not additions:
-        return
-    if conn.dialect.name == "postgresql":
-        compiled.execute(conn, _insert_arrays(), {f"q_{name}": [a[i] for a in additions]
-                                                  for i, (name, _type) in enumerate(TYPES)})
-    else:
-        conn.execute(sa.insert(_QUEUE), [a._asdict() for a in additions])
-
-
-@functools.cache
-def _insert_arrays() -> sa.Insert:
-    rows = (sa.func.unnest(*(sa.bindparam(f"q_{name}", type_=postgresql.ARRAY(type_)) for name, type_ in TYPES))
-            .table_valued(*(sa.column(name, type_) for name, type_ in TYPES)).render_derived(name="q"))
-    return sa.insert(_QUEUE).from_select(list(_COLUMNS), sa.select(*(rows.c[name] for name in _COLUMNS)))
+    """Queue the additions (in the caller's transaction, which holds the windows' share locks): on PostgreSQL one
+    statement with a column of values each (infra/array_rows.py): an executemany of the rows cost the recorder
+    more than the rest of queueing."""
+    array_rows.insert(conn, _QUEUE, TYPES, additions)
 
 
 def org_ids(conn: sa.Connection) -> list[int]:
