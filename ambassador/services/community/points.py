@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -85,42 +85,101 @@ def award_share(*, share: Share) -> PointsEntry | None:
     return award_shares([share]).get(share.id)
 
 
-def award_shares(shares: Sequence[Share], *, members_locked: bool = False) -> dict[int, PointsEntry]:
-    """Points for several shares in one go (the worker records its published shares in batches): each pays
-    once, in time order, within its member's daily share cap (per organization, in its local day); none
-    for networks whose rules forbid rewards (Facebook). Returns {share id: its entry}, for the shares paid
-    now or before; a share the cap or the network leaves unpaid is not in it.
+def _earned(reason: str, member_ids: set[int], days: set[date]) -> defaultdict[tuple[int, date], int]:
+    """{(member, day): points earned for `reason` that day} (0 when none), for the daily caps."""
+    earned: defaultdict[tuple[int, date], int] = defaultdict(int)
+    earned.update({(member, day): total for member, day, total in db.session.execute(
+        sa.select(PointsEntry.membership_id, PointsEntry.day, sa.func.sum(PointsEntry.points))
+        .where(PointsEntry.reason == reason, PointsEntry.membership_id.in_(member_ids), PointsEntry.day.in_(days))
+        .group_by(PointsEntry.membership_id, PointsEntry.day))})
+    return earned
 
-    The members are locked first (in id order; `members_locked`: the caller did), so the "already paid?" and
-    "room under the cap?" checks see every award committed before ours.
-    """
-    shares = [s for s in shares if networks.get(s.network).earns_points]
-    orgs = {org_id: db.session.get_one(Organization, org_id) for org_id in sorted({s.org_id for s in shares})}
-    shares = [s for s in shares if orgs[s.org_id].points_share > 0]
-    if not shares:
-        return {}
-    if not members_locked:
-        lock_members(s.membership_id for s in shares)
-    entries = {entry.share_id or 0: entry for entry in db.session.scalars(sa.select(PointsEntry).where(
-        PointsEntry.reason == "share", PointsEntry.share_id.in_([s.id for s in shares])))}
-    unpaid = sorted((s for s in shares if s.id not in entries),
-                    key=lambda s: (s.published_at or s.created_at, s.id))
-    days = {s.id: local_day(orgs[s.org_id], s.published_at or s.created_at) for s in unpaid}
-    earned: dict[tuple[int, date], int] = defaultdict(int)
-    if unpaid:
-        earned.update({(member, day): total for member, day, total in db.session.execute(
-            sa.select(PointsEntry.membership_id, PointsEntry.day, sa.func.sum(PointsEntry.points))
-            .where(PointsEntry.reason == "share", PointsEntry.membership_id.in_({s.membership_id for s in unpaid}),
-                   PointsEntry.day.in_(set(days.values())))
-            .group_by(PointsEntry.membership_id, PointsEntry.day))})
+
+class ShareRules(Protocol):
+    """What share points depend on, of an organization (an Organization, or its columns read plainly)."""
+    @property
+    def id(self) -> int: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def points_share(self) -> int: ...
+    @property
+    def daily_share_points_cap(self) -> int: ...
+
+
+class ShareFacts(Protocol):
+    """What share points depend on, of a share (a Share, or its columns read plainly)."""
+    @property
+    def id(self) -> int: ...
+    @property
+    def org_id(self) -> int: ...
+    @property
+    def membership_id(self) -> int: ...
+    @property
+    def post_id(self) -> int: ...
+    @property
+    def network(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class ShareAward(NamedTuple):
+    """A points entry to write for a share."""
+    share_id: int
+    org_id: int
+    membership_id: int
+    points: int
+    day: date
+    at: datetime
+
+
+def earning(shares: Sequence[ShareFacts], orgs: Mapping[int, ShareRules]) -> list[ShareFacts]:
+    """The shares that earn points: none on networks whose rules forbid rewards (Facebook), none in an
+    organization that gives none for a share."""
+    return [s for s in shares if networks.get(s.network).earns_points and orgs[s.org_id].points_share > 0]
+
+
+def share_awards(unpaid: Sequence[ShareFacts], orgs: Mapping[int, ShareRules]) -> list[ShareAward]:
+    """What the shares not paid yet earn, in time order, within each member's daily share cap (per organization,
+    in its local day). The caller locked the members (lock_members), so the sums read here are final."""
+    unpaid = sorted(earning(unpaid, orgs), key=lambda s: (s.published_at or s.created_at, s.id))
+    if not unpaid:
+        return []
+    days = {s.id: zone_day(orgs[s.org_id].timezone, s.published_at or s.created_at) for s in unpaid}
+    earned = _earned("share", {s.membership_id for s in unpaid}, set(days.values()))
+    awards = []
     for s in unpaid:
         org, key = orgs[s.org_id], (s.membership_id, days[s.id])
         value = min(org.points_share, org.daily_share_points_cap - earned[key])
         if value > 0:
             earned[key] += value
-            entries[s.id] = PointsEntry(org_id=org.id, membership_id=s.membership_id, points=value, reason="share",
-                                        day=key[1], created_at=s.published_at or s.created_at, share_id=s.id)
-            db.session.add(entries[s.id])
+            awards.append(ShareAward(s.id, org.id, s.membership_id, value, key[1], s.published_at or s.created_at))
+    return awards
+
+
+def award_shares(shares: Sequence[Share], *, members_locked: bool = False) -> dict[int, PointsEntry]:
+    """Points for several shares in one go: each pays once, in time order, within its member's daily share cap
+    (share_awards). Returns {share id: its entry}, for the shares paid now or before; a share the cap or the
+    network leaves unpaid is not in it.
+
+    The members are locked first (in id order; `members_locked`: the caller did), so the "already paid?" and
+    "room under the cap?" checks see every award committed before ours.
+    """
+    orgs = {org_id: db.session.get_one(Organization, org_id) for org_id in sorted({s.org_id for s in shares})}
+    paying = earning(shares, orgs)
+    if not paying:
+        return {}
+    if not members_locked:
+        lock_members(s.membership_id for s in paying)
+    entries = {entry.share_id or 0: entry for entry in db.session.scalars(sa.select(PointsEntry).where(
+        PointsEntry.reason == "share", PointsEntry.share_id.in_([s.id for s in paying])))}
+    for award in share_awards([s for s in paying if s.id not in entries], orgs):
+        entries[award.share_id] = PointsEntry(org_id=award.org_id, membership_id=award.membership_id,
+                                              points=award.points, reason="share", day=award.day,
+                                              created_at=award.at, share_id=award.share_id)
+        db.session.add(entries[award.share_id])
     db.session.flush()  # one flush: the rollups see every new entry (and the shares' changes) at once
     return entries
 
@@ -152,12 +211,7 @@ def award_clicks(awards: Sequence[ClickAward]) -> int:
         PointsEntry.reason == "click", PointsEntry.click_id.in_([a.click_id for a in awards]))))
     awards = sorted((a for a in awards if a.click_id not in paid), key=lambda a: (a.at, a.click_id))
     days = {a.click_id: local_day(a.org, a.at) for a in awards}
-    earned: dict[tuple[int, date], int] = defaultdict(int)
-    earned.update({(member, day): total for member, day, total in db.session.execute(
-        sa.select(PointsEntry.membership_id, PointsEntry.day, sa.func.sum(PointsEntry.points))
-        .where(PointsEntry.reason == "click", PointsEntry.membership_id.in_({a.membership_id for a in awards}),
-               PointsEntry.day.in_(set(days.values())))
-        .group_by(PointsEntry.membership_id, PointsEntry.day))})
+    earned = _earned("click", {a.membership_id for a in awards}, set(days.values()))
     rows = []
     for a in awards:
         key = (a.membership_id, days[a.click_id])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -193,12 +194,34 @@ def discard_unconfirmed(*, share: Share) -> None:
     announce_share(share)
 
 
+class Announced(Protocol):
+    """What a share's event webhook says (a Share, or its columns read plainly)."""
+    @property
+    def id(self) -> int: ...
+    @property
+    def org_id(self) -> int: ...
+    @property
+    def post_id(self) -> int: ...
+    @property
+    def membership_id(self) -> int: ...
+    @property
+    def network(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def external_url(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def error(self) -> str | None: ...
+
+
 def announce_share(share: Share) -> None:
     """The `share.published` or `share.failed` event webhook: ids, the network and its URL (never a token)."""
     announce_shares([share])
 
 
-def announce_shares(shares: Sequence[Share]) -> None:
+def announce_shares(shares: Sequence[Announced]) -> None:
     """`announce_share` for a batch, in one query for the endpoints (the worker records outcomes in batches)."""
     events = []
     for share in shares:
@@ -212,20 +235,28 @@ def announce_shares(shares: Sequence[Share]) -> None:
     hooks.emit_all(events)
 
 
-def award_published(shares: Sequence[Share], *, members_locked: bool = False) -> int:
-    """Points for published API shares: once per (member, post, network), none for Facebook; how many were paid.
+P = TypeVar("P", bound=points.ShareFacts)
 
-    One share of a (member, post, network) already rewarded (an intent share, an earlier API share), or an
-    earlier one of the same batch, earns nothing more. `members_locked`: the caller locked their members
-    (points.lock_members)."""
+
+def payable(shares: Sequence[P]) -> list[P]:
+    """The published API shares that earn share points: once per (member, post, network), so none whose
+    (member, post, network) was already rewarded (an intent share, an earlier API share) and, of a batch, only
+    the earliest of each. (Facebook's earn none either: points.share_awards.)"""
     rewarded = rewarded_pairs(shares)
-    payable: list[Share] = []
+    paying: list[P] = []
     for share in sorted(shares, key=lambda s: (s.published_at or s.created_at, s.id)):
         key = (share.membership_id, share.post_id, share.network)
         if key not in rewarded:
             rewarded.add(key)
-            payable.append(share)
-    return len(points.award_shares(payable, members_locked=members_locked)) if payable else 0
+            paying.append(share)
+    return paying
+
+
+def award_published(shares: Sequence[Share], *, members_locked: bool = False) -> int:
+    """Points for published API shares (`payable`); how many were paid. `members_locked`: the caller locked
+    their members (points.lock_members)."""
+    paying = payable(shares)
+    return len(points.award_shares(paying, members_locked=members_locked)) if paying else 0
 
 
 # --- sharing one post through several of the member's accounts -------------------------------------

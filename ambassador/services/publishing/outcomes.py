@@ -40,9 +40,9 @@ from ...providers.base import ErrorKind, ProviderError, PublishResult
 from ..analytics import rebuild as rollup_rebuild
 from ..analytics import standing_queue
 from ..community import points
-from . import rate_limits, social_accounts
+from . import published, rate_limits, social_accounts
 from .leases import is_idempotent
-from .linked_shares import announce_shares, award_published
+from .linked_shares import Announced, announce_shares
 
 log = logging.getLogger(__name__)
 
@@ -148,47 +148,56 @@ def _record(sent: Sequence[Sent], *, worker_id: str, now: datetime) -> dict[int,
     db.session.rollback()
     begin_write()
     by_id = {one.share_id: one for one in sent}
-    shares = {share.id: share for share in db.session.scalars(
-        sa.select(Share).where(Share.id.in_(sorted(by_id))).order_by(Share.id)
-        .with_for_update().execution_options(populate_existing=True))}
+    conn = db.session.connection()
+    locked = published.lock(conn, sorted(by_id))
     # Every member of the batch locked now, in one statement in id order, before any points or rollup row:
     # the points and the rollups lock (some of) them again later, and two workers taking them in two
     # steps each could deadlock.
-    points.lock_members(share.membership_id for share in shares.values())
-    with db.session.no_autoflush:  # one flush at the end: the rollups see the whole batch at once
-        outcomes = _apply(by_id, shares, now=now, worker_id=worker_id)
-    db.session.commit()
-    return outcomes
-
-
-def _apply(by_id: dict[int, Sent], shares: dict[int, Share], *, now: datetime, worker_id: str) -> dict[int, str]:
-    outcomes: dict[int, str] = {}
-    published: list[Share] = []
+    points.lock_members(share.membership_id for share in locked.values())
+    outcomes: dict[int, str] = {share_id: "lost" for share_id in by_id if share_id not in locked}  # deleted meanwhile
+    confirmed: list[tuple[published.Locked, PublishResult]] = []
+    others: list[Sent] = []
     for share_id, one in by_id.items():
-        share = shares.get(share_id)
-        if share is None:  # deleted meanwhile (its organization or member was removed)
-            outcomes[share_id] = "lost"
+        share = locked.get(share_id)
+        if share is None:
             continue
-        ours = share.status == ShareStatus.PUBLISHING and share.lease_owner == worker_id
-        if one.result is not None and share.status in (ShareStatus.PUBLISHING, ShareStatus.UNCONFIRMED,
-                                                       ShareStatus.SCHEDULED):
-            outcomes[share_id] = _published(share, one.result, now)  # it went out, whoever held the lease meanwhile
-            published.append(share)
-        elif not ours:
+        if one.result is not None and share.status in published.PUBLISHABLE:
+            confirmed.append((share, one.result))  # it went out, whoever held the lease meanwhile
+            outcomes[share_id] = "published"
+        elif share.status != ShareStatus.PUBLISHING or share.lease_owner != worker_id:
             log.warning("share %s: lease lost before recording %s; left as %s", share_id, one.error or one.result,
                         share.status)
             outcomes[share_id] = "lost"
-            continue
         else:
-            outcomes[share_id] = _apply_error(
-                share, one.error or ProviderError(ErrorKind.UNKNOWN_OUTCOME, "No outcome was recorded."), now)
+            others.append(one)
+    with db.session.no_autoflush:  # the ORM's changes (the errors') are flushed once, at the commit
+        settled: list[Announced] = list(record_published(confirmed, now=now))
+        if others:
+            failed = _apply_errors(others, now=now, outcomes=outcomes)
+            settled += [share for share in failed if outcomes[share.id] == "failed"]
+        # Event webhooks for what is settled (published, or failed for good), in one query for the batch.
+        announce_shares(sorted(settled, key=lambda share: share.id))
+    db.session.commit()
+    return {share_id: outcomes[share_id] for share_id in by_id}  # in the order they were given
+
+
+def record_published(confirmed: Sequence[tuple[published.Locked, PublishResult]], *,
+                     now: datetime) -> list[published.Locked]:
+    """The shares the networks confirmed: published, their points and rollups (published.record)."""
+    return published.record(db.session.connection(), confirmed, now=now)
+
+
+def _apply_errors(others: Sequence[Sent], *, now: datetime, outcomes: dict[int, str]) -> list[Share]:
+    """What the networks said about the shares they did not confirm (still this worker's), through the ORM: their
+    rescheduling, rate limits and accounts; sets each one's outcome and returns the shares."""
+    shares = list(db.session.scalars(sa.select(Share).where(Share.id.in_(sorted(one.share_id for one in others)))
+                                     .order_by(Share.id).execution_options(populate_existing=True)))
+    errors = {one.share_id: one.error or ProviderError(ErrorKind.UNKNOWN_OUTCOME, "No outcome was recorded.")
+              for one in others}
+    for share in shares:
+        outcomes[share.id] = _apply_error(share, errors[share.id], now)
         share.lease_owner = share.lease_expires_at = None
-    if published:
-        award_published(published, members_locked=True)  # points only now that the network confirmed it
-    # Event webhooks for what is settled (published, or failed for good), in one query for the batch.
-    announce_shares([shares[share_id] for share_id, outcome in outcomes.items()
-                     if outcome in ("published", "failed")])
-    return outcomes
+    return shares
 
 
 def fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:

@@ -172,7 +172,7 @@ def already_rewarded(*, membership_id: int, post_id: int, network: str) -> bool:
         .limit(1)) is not None
 
 
-def rewarded_pairs(shares: Sequence[Share]) -> set[tuple[int, int, str]]:
+def rewarded_pairs(shares: Sequence[points.ShareFacts]) -> set[tuple[int, int, str]]:
     """Which of these shares' (member, post, network) already earned share points, through any share."""
     if not shares:
         return set()

@@ -107,15 +107,15 @@ def test_one_member_post_and_network_earns_once_within_a_batch(db, make, network
 def test_a_recording_that_fails_transiently_is_tried_again(db, make, network, member, monkeypatch, caplog):
     monkeypatch.setattr(outcomes, "RECORD_RETRY_SECONDS", 0.001)
     sent = sent_batch(db, make, member, 2)
-    real, tries = outcomes.award_published, []
+    real, tries = outcomes.record_published, []
 
-    def deadlock_then_award(shares, **kw):
-        tries.append(len(shares))
+    def deadlock_then_record(confirmed, **kw):
+        tries.append(len(confirmed))
         if len(tries) < 3:
             raise sa.exc.OperationalError("UPDATE …", {}, Exception("deadlock detected"))
-        return real(shares, **kw)
+        return real(confirmed, **kw)
 
-    monkeypatch.setattr(outcomes, "award_published", deadlock_then_award)
+    monkeypatch.setattr(outcomes, "record_published", deadlock_then_record)
     with caplog.at_level(logging.WARNING):
         recorded = dispatch.record_outcomes(sent, worker_id=WORKER)
     assert tries == [2, 2, 2] and set(recorded.values()) == {"published"}
@@ -130,11 +130,11 @@ def test_a_recording_that_keeps_failing_gives_up_and_leaves_the_lease_to_recover
     [sent] = sent_batch(db, make, member, 1)
     tries = []
 
-    def always_locked(shares, **kw):
+    def always_locked(confirmed, **kw):
         tries.append(1)
         raise sa.exc.OperationalError("UPDATE …", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(outcomes, "award_published", always_locked)
+    monkeypatch.setattr(outcomes, "record_published", always_locked)
     assert dispatch.record_outcomes([sent], worker_id=WORKER) == {sent.share_id: "error"}
     assert len(tries) == outcomes.RECORD_ATTEMPTS  # bounded
     share = db.session.get_one(Share, sent.share_id, populate_existing=True)
@@ -144,14 +144,14 @@ def test_a_recording_that_keeps_failing_gives_up_and_leaves_the_lease_to_recover
 def test_one_share_that_cannot_be_recorded_does_not_hold_back_the_others(db, make, network, member, monkeypatch):
     sent = sent_batch(db, make, member, 3)
     poisoned = sent[1].share_id
-    real = outcomes.award_published
+    real = outcomes.record_published
 
-    def refuse_one(shares, **kw):
-        if any(s.id == poisoned for s in shares):
+    def refuse_one(confirmed, **kw):
+        if any(share.id == poisoned for share, _result in confirmed):
             raise sa.exc.IntegrityError("INSERT …", {}, Exception("violates a constraint"))
-        return real(shares, **kw)
+        return real(confirmed, **kw)
 
-    monkeypatch.setattr(outcomes, "award_published", refuse_one)
+    monkeypatch.setattr(outcomes, "record_published", refuse_one)
     recorded = dispatch.record_outcomes(sent, worker_id=WORKER)
     assert recorded == {sent[0].share_id: "published", poisoned: "error", sent[2].share_id: "published"}
     statuses = dict(db.session.execute(sa.select(Share.id, Share.status)).tuples().all())
