@@ -58,7 +58,6 @@ from ...models import (
     NO_ID,
     NO_NETWORK,
     Click,
-    Membership,
     Organization,
     Post,
     RollupCell,
@@ -67,7 +66,7 @@ from ...models import (
     TrackedLink,
 )
 from ...models.points import SPENDING_REASONS
-from ..community.points import zone_day
+from ..community.points import lock_member_rows, zone_day
 from . import stamps, standing_additions
 from .standing_queue import Addition
 
@@ -146,19 +145,19 @@ def lock_members(conn: sa.Connection, ids: set[int]) -> None:
     Every writer then takes member locks before the shared rollup rows (a post-day total is shared by
     every member sharing that post), so two writers never hold one and wait for the other.
     """
-    if conn.dialect.name == "postgresql" and ids:
-        conn.execute(sa.select(Membership.id).where(Membership.id.in_(sorted(ids))).order_by(Membership.id)
-                     .with_for_update())
+    lock_member_rows(conn, ids)
 
 
-def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None) -> None:
-    """Add `deltas` to the cells, the post-day totals and the standings (in the caller's transaction)."""
+def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None, members_locked: bool = False) -> None:
+    """Add `deltas` to the cells, the post-day totals and the standings (in the caller's transaction).
+    `members_locked`: the caller holds the deltas' members' locks already (lock_members)."""
     deltas = [d for d in deltas if d.points or d.shares or d.clicks or d.engagement or d.reach]
     if not deltas:
         return
     conn = conn or db.session.connection()
     stamps.changed({d.org_id for d in deltas})
-    lock_members(conn, {d.membership_id for d in deltas})
+    if not members_locked:
+        lock_members(conn, {d.membership_id for d in deltas})
     campaigns = _campaigns(conn, {d.post_id for d in deltas})
     deltas = [replace(d, campaign_id=campaigns.get(d.post_id, NO_ID)) for d in deltas]
     cells = _merged(deltas, lambda d: (d.org_id, d.day, d.membership_id, d.post_id, d.network))

@@ -1,8 +1,9 @@
 """The points ledger: append-only entries, daily caps, balances derived by summing."""
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from ... import networks
 from ...extensions import db
+from ...infra.json_sql import in_json_ids, json_ids
 from ...models import Click, Membership, MemberStatus, Organization, PointsEntry, Share, utcnow
 
 
@@ -24,14 +26,25 @@ def zone_day(zone: str | None, at: datetime) -> date:
     return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone or "UTC")).date()
 
 
-def lock_members(membership_ids) -> None:
+def lock_members(membership_ids: Iterable[int]) -> None:
     """Serialize awards per member on PostgreSQL so two requests cannot both fill the cap.
 
     Always in id order, so two writers locking several members cannot deadlock.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Membership.id).where(Membership.id.in_(sorted(set(membership_ids))))
-                           .order_by(Membership.id).with_for_update())
+    lock_member_rows(db.session.connection(), set(membership_ids))
+
+
+def lock_member_rows(conn: sa.Connection, ids: set[int]) -> None:
+    """`lock_members` on a connection: one statement, the same SQL whatever the number of members (so the server
+    prepares it once)."""
+    if conn.dialect.name == "postgresql" and ids:
+        conn.execute(_lock_statement(), {"ids": json_ids(sorted(ids))})
+
+
+@functools.cache
+def _lock_statement() -> sa.Select:
+    return (sa.select(Membership.id).where(in_json_ids(Membership.id, "ids")).order_by(Membership.id)
+            .with_for_update())
 
 
 def _lock_member(membership_id: int) -> None:

@@ -10,7 +10,8 @@ come from what the recorder holds: +1 share and the points awarded, on the organ
 what services/analytics/rollup_listeners.py makes of the same changes (a share starts counting; an entry is
 inserted), so the rollups stay equal to the raw rows (tests/services/analytics/test_rollups_property.py).
 
-The caller (outcomes.py) holds the shares' and their members' locks, and calls this in the recording's transaction.
+The caller (outcomes.py) holds the shares' and their members' locks (taken in that order, as every recording
+does), and calls this in the recording's transaction.
 """
 from __future__ import annotations
 
@@ -98,7 +99,8 @@ def record(conn: sa.Connection, confirmed: Sequence[tuple[Locked, PublishResult]
         (a.org_id, a.membership_id, a.points, "share", "", a.share_id, a.day, a.at) for a in awards])
     earned = {a.share_id: a.points for a in awards}
     rollups.apply([rollups.Delta(s.org_id, points.zone_day(orgs[s.org_id].timezone, now), s.membership_id, s.post_id,
-                                 s.network, shares=1, points=earned.get(s.id, 0)) for s in published], conn=conn)
+                                 s.network, shares=1, points=earned.get(s.id, 0)) for s in published],
+                  conn=conn, members_locked=True)
     return published
 
 
