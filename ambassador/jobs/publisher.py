@@ -9,8 +9,8 @@ keeps them ready, leased but not yet marked sending: as many as there are thread
 fewer than half of that is left. When threads free up it marks as many ready shares sending (one
 statement, committed) and hands each to a thread. A recorder thread (its own app context, so its own
 session and connection) records the outcomes of the calls that ended, all that ended since it last
-looked in one transaction, at most every RECORD_INTERVAL_SECONDS (sooner when all the threads' calls
-ended or the claiming thread waits). So the database work is done per batch, not per share, and the
+looked in one transaction, at most every RECORD_INTERVAL_SECONDS (sooner when a few rounds of the threads'
+calls ended or the claiming thread waits). So the database work is done per batch, not per share, and the
 batches grow by themselves when the database falls behind; the database pool needs two connections
 (config.py's publishing_pool_options gives it PUBLISH_THREADS + 1). It never waits for a slow account
 before claiming more. The job returns when nothing is in flight or ready and nothing more could be
@@ -45,11 +45,17 @@ RECOVERY_INTERVAL_SECONDS = 2.0
 # (four statements) are paid per half pool, not per call, and a thread that frees up waits only for the one
 # statement that marks its next share sending.
 
-# The recorder writes what ended at most this often (sooner when every thread's call has ended, or the
-# claiming thread waits on it): the calls that end meanwhile share its transaction, so a recording's
-# statements (locks, points, rollups) are paid per batch, not per call. It only delays an account's next
-# share by as much (its outcome must be recorded first), never the calls of other accounts.
-RECORD_INTERVAL_SECONDS = 0.05
+# The recorder writes what ended at most this often (sooner when RECORD_BATCH_ROUNDS × PUBLISH_THREADS calls
+# have ended, or the claiming thread waits on it): the calls that end meanwhile share its transaction, so a
+# recording's statements (about 17: locks, the shares, points, rollups, webhooks) are paid per batch, not per
+# call. It only delays an account's next share by as much (its outcome must be recorded first), never the calls
+# of other accounts, and a member's points and webhooks by a fraction of a second. bench/publish.py, back to
+# back (2026-12-06): at 0.05 s and one round of the threads' calls (about 7 per batch) the workers took 5.7–5.9
+# ms of CPU and PostgreSQL 3.1 ms per share; at 0.15 s and three rounds (about 17 per batch) 4.7–4.9 and
+# 2.6–2.7 ms; at 0.3 s and six rounds no better (5.2 and 3.4 ms: two workers' longer transactions wait on each
+# other's member locks).
+RECORD_INTERVAL_SECONDS = 0.15
+RECORD_BATCH_ROUNDS = 3
 
 # The recorder queues the published shares' additions to the standings (services/analytics/standing_queue.py)
 # and adds what is queued at most this often, and when the job ends: a member whose shares went out meanwhile
@@ -75,6 +81,7 @@ class _Recorder:
 
     def __init__(self, app: Flask, *, worker_id: str, now: datetime | None, threaded: bool, threads: int = 1):
         self.app, self.worker_id, self.now, self.threads = app, worker_id, now, threads
+        self.full = threads * RECORD_BATCH_ROUNDS  # calls ended: record them without waiting out the interval
         self.counts: Counter = Counter()
         self.ended_calls: list[dispatch.Sent] = []
         self.recording = self.closed = False
@@ -183,7 +190,7 @@ class _Recorder:
                     if not self.ended_calls:
                         continue
                     # Let more calls end into this batch, until the interval since the last one is up.
-                    self.changed.wait_for(lambda: self.closed or self.urgent or len(self.ended_calls) >= self.threads,
+                    self.changed.wait_for(lambda: self.closed or self.urgent or len(self.ended_calls) >= self.full,
                                           timeout=self.last_cycle + RECORD_INTERVAL_SECONDS - time.monotonic())
                 self.last_cycle = time.monotonic()
                 self._record_next()
