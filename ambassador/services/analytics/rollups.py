@@ -20,6 +20,9 @@ How events are seen:
 * ledger entries bulk-inserted through the ORM (`points.award_clicks`) — a `do_orm_execute` listener;
 * clicks bulk-inserted with ON CONFLICT DO NOTHING (the worker's drain of the click inbox) — the writer calls
   `clicks_counted()` with the rows the database actually inserted (RETURNING).
+* API shares the publishing worker records as published, with their points entries, in plain statements
+  (services/publishing/published.py) — the recorder calls `apply()` with the deltas the listener would make of
+  the same rows (+1 share and the points, on the organization's day of the publication).
 
 Idempotent: increments are keyed on the event's own unique row — only an INSERT that really happened
 (the ledger's unique (reason, source) keys, the click table's dedupe keys with ON CONFLICT DO NOTHING,
