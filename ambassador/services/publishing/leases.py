@@ -191,7 +191,16 @@ def mark_sending(share_ids: Collection[int], *, worker_id: str, now: datetime) -
         return set()
     params = {"worker_id": worker_id, "now": now, "sending_at": utcnow()}
     rows: sa.Result
-    if db.session.get_bind().dialect.name == "postgresql":  # one SQL text for any number of shares
+    engine = db.session.get_bind()
+    if isinstance(engine, sa.Engine) and engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        # Nothing before it to keep (the worker's loop committed it): the statement commits itself, on a connection
+        # in autocommit mode — one round trip, no session transaction to open and close. The worker marks nearly
+        # every share on its own, as a thread frees up. (A session bound to one connection, as in a test's
+        # transaction, marks through the session below.)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return set(compiled.execute(conn, _mark_statement(), {**params, "share_ids": sorted(share_ids)})
+                       .scalars())
+    if engine.dialect.name == "postgresql":  # one SQL text for any number of shares
         rows = compiled.read(db.session, _mark_statement(), {**params, "share_ids": sorted(share_ids)})
     else:
         begin_write()  # after this thread's reads, a write could not wait its turn
