@@ -23,7 +23,7 @@ from ..models import (
     SocialAccount,
 )
 from ..providers.base import Engagement, MetricsResult
-from ..services.publishing import linked_shares, metrics, sharing, tracked_links
+from ..services.publishing import metrics, settled_shares, sharing, tracked_links
 
 SEED = 20261205
 # (member email, network, handle, followers: None = the network gives no count)
@@ -76,7 +76,7 @@ def _published(*, org: Organization, membership: Membership, account: SocialAcco
                   published_at=at, account_id=account.id, external_id=f"demo-{post.id}-{account.id}")
     db.session.add(share)
     db.session.flush()
-    linked_shares.award_published([share])
+    settled_shares.award_published([share])
     return share
 
 

@@ -37,7 +37,6 @@ from ...providers import registry
 from ...providers.base import AccountContext, ErrorKind, ProviderError, PublishRequest, PublishResult, SocialProvider
 from . import feed, languages, rate_limits, social_accounts
 from .leases import claim_next_shares, mark_sending, recover_expired_leases, release
-from .linked_shares import announce_share
 from .outcomes import (  # noqa: F401 - the names callers know dispatch by
     CONFIG_MESSAGE,
     MIN_RATE_LIMIT_WAIT,
@@ -48,6 +47,7 @@ from .outcomes import (  # noqa: F401 - the names callers know dispatch by
     record_outcome,
     record_outcomes,
 )
+from .settled_shares import announce_share
 from .sharing import link_title, share_language, short_url, text_with_current_link
 
 log = logging.getLogger(__name__)

@@ -42,7 +42,7 @@ from ..analytics import standing_queue
 from ..community import points
 from . import published, rate_limits, social_accounts
 from .leases import is_idempotent
-from .linked_shares import Announced, announce_shares
+from .settled_shares import Announced, announce_shares
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Recording the shares the networks confirmed, in plain statements: the worker's recorder, a batch at a time.
 
 A confirmed share is most of what the worker records: its row set to published, its points (once per member,
-post and network, within the member's daily cap: linked_shares.payable, points.share_awards), its rollups (cells,
+post and network, within the member's daily cap: settled_shares.payable, points.share_awards), its rollups (cells,
 post-day totals, standings: rollups.apply) and its `share.published` webhook. Done through the ORM, that was an
 entity per share and per ledger entry, a flush with one UPDATE per share, and the session listener reading the
 shares and their organizations back to turn the changes into rollup deltas: more than half of the worker's
@@ -29,7 +29,7 @@ from ...models.sharing import COUNTED_SHARE_STATUSES
 from ...providers.base import PublishResult
 from ..analytics import rollups
 from ..community import points
-from .linked_shares import payable
+from .settled_shares import payable
 
 _SHARE = cast(sa.Table, Share.__table__)
 _ENTRY = cast(sa.Table, PointsEntry.__table__)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ambassador.extensions import db as _db
 from ambassador.models import Share, utcnow
-from ambassador.services.publishing import feed, linked_shares, share_state, sharing
+from ambassador.services.publishing import feed, linked_shares, settled_shares, share_state, sharing
 
 from ...web.account_shares_data import link_account
 
@@ -88,7 +88,7 @@ def test_a_scheduled_api_share_is_planned_and_will_earn_the_points(db, make, cam
     # Published: it earned them (the rule pays once per member, post and network).
     db.session.execute(sa.update(Share).where(Share.id == share.id).values(status="published", published_at=utcnow()))
     db.session.refresh(share)
-    linked_shares.award_published([share])
+    settled_shares.award_published([share])
     (done,) = _state(member, post).shares
     assert (done.state, done.points, done.will_earn) == ("shared", 5, 0)
 
