@@ -282,9 +282,10 @@ def report(args, seeded: dict, states: dict, fakes: dict, limits: dict, wall: fl
              for name, fake in fakes.items()}
     print(f"publish requests received by the networks: {calls}")
     print(f"rate limits: {seeded['limited_accounts']} accounts limited to {args.limit} posts / {args.window:g} s; "
-          f"{limits['limited_requests']} requests from them, {limits['answered_429']} answered 429 "
-          f"(most for one account: {limits['worst_account_429']}); {limits['premature']} arrived before the "
-          f"announced reset (most within one wait: {limits['worst_episode']})")
+          f"{limits['limited_requests']} requests from them, {limits['told_spent']} told no call was left until a "
+          f"reset (remaining 0), {limits['answered_429']} answered 429 (most for one account: "
+          f"{limits['worst_account_429']}); {limits['premature']} arrived before the announced reset (most within "
+          f"one wait: {limits['worst_episode']})")
     print(f"429s by network (all, of which with a reset already past when answered): {limits['by_network']}")
 
 

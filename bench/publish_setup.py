@@ -41,6 +41,7 @@ class LimitStats:
     """What one rate-limited account did to the fake's limit."""
     requests: int = 0
     rejected: int = 0  # answered 429
+    spent: int = 0  # went through and was told no call was left (remaining 0) until a reset
     premature: int = 0  # arrived before a reset the fake had already announced to this account
     stale: int = 0  # answered 429 with a reset that had already passed (second-resolution headers)
     told_until: float = 0.0  # the latest announced reset (epoch seconds)
@@ -84,6 +85,12 @@ class ScoredLimits:
                 reset = self.announced_reset(g.rate_headers)
                 stats.stale += reset <= arrived
                 stats.told_until = max(stats.told_until, reset)
+            elif any(name.lower().endswith("-remaining") and value == "0" for name, value in g.rate_headers.items()):
+                # The last call of the window: the answer tells the account to wait as a 429 would.
+                stats.spent += 1
+                if not waiting:
+                    stats.episode = 0
+                stats.told_until = max(stats.told_until, self.announced_reset(g.rate_headers))
         return answer
 
 
@@ -324,6 +331,7 @@ def network_posts(fakes: dict) -> dict[str, Counter]:
 def limit_summary(fakes: dict) -> dict:
     stats = [s for network in LIMITABLE for s in fakes[network].limit_stats.values()]
     return {"limited_requests": sum(s.requests for s in stats), "answered_429": sum(s.rejected for s in stats),
+            "told_spent": sum(s.spent for s in stats),
             "premature": sum(s.premature for s in stats), "stale": sum(s.stale for s in stats),
             "by_network": {network: (sum(s.rejected for s in fakes[network].limit_stats.values()),
                                      sum(s.stale for s in fakes[network].limit_stats.values()))

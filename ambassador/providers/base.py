@@ -83,6 +83,10 @@ class PublishRequest:
 class PublishResult:
     external_id: str
     url: str = ""
+    # The call went through and spent the last call its rate limit allowed: no call for this account (or, when
+    # wait_app_wide, our whole app on that network) before this naive UTC time, instead of earning a 429.
+    wait_until: datetime | None = None
+    wait_app_wide: bool = False
 
 
 @dataclass

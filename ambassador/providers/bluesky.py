@@ -28,6 +28,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,7 +50,7 @@ from .base import (
     TokenSet,
     count,
 )
-from .http import classify
+from .http import classify, spent_until
 from .http import request as http_request
 from .instance_urls import normalize_service_url
 from .registry import register
@@ -225,8 +226,8 @@ class BlueskyProvider(SocialProvider):
         if keyed:  # without a key the PDS picks one, and a lost answer stays an unknown outcome
             create["rkey"] = rkey = record_key(request.idempotency_key)
         try:
-            body = self._xrpc("POST", pds, "com.atproto.repo.createRecord", token=account.access_token,
-                              idempotent=keyed, json=create)
+            body, headers = self._xrpc_with_headers("POST", pds, "com.atproto.repo.createRecord",
+                                                    token=account.access_token, idempotent=keyed, json=create)
         except ProviderError as exc:
             if getattr(exc, "code", None) == "ExpiredToken":
                 # Nothing was written; the next attempt refreshes the session first.
@@ -236,7 +237,9 @@ class BlueskyProvider(SocialProvider):
             return self._already_published(pds, account, rkey, request.text, exc)
         if not body.get("uri"):
             raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, "the PDS answered without the record's URI")
-        return self._result(account, body["uri"])
+        result = self._result(account, body["uri"])
+        result.wait_until = spent_until(headers)  # the PDS's write limit (RateLimit-* headers)
+        return result
 
     def _already_published(self, pds: str, account: AccountContext, rkey: str, text: str,
                            error: ProviderError) -> PublishResult:
@@ -307,6 +310,11 @@ class BlueskyProvider(SocialProvider):
     def _xrpc(self, method: str, pds: str, nsid: str, *, idempotent: bool, token: str | None = None,
               **kwargs) -> dict:
         """Call an XRPC method; errors carry the atproto error name in `.code` (ExpiredToken…)."""
+        return self._xrpc_with_headers(method, pds, nsid, idempotent=idempotent, token=token, **kwargs)[0]
+
+    def _xrpc_with_headers(self, method: str, pds: str, nsid: str, *, idempotent: bool, token: str | None = None,
+                           **kwargs) -> tuple[dict, Mapping[str, str]]:
+        """`_xrpc`, with the answer's headers."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = http_request(method, f"{pds}/xrpc/{nsid}", idempotent=idempotent, config=self.config,
                                 session=member_hosts_session(self.config), headers=headers, **kwargs)
@@ -321,4 +329,4 @@ class BlueskyProvider(SocialProvider):
             if error.code == "InvalidToken":
                 error.kind = ErrorKind.REAUTH
             raise error
-        return body
+        return body, response.headers

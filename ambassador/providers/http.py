@@ -68,6 +68,12 @@ def parse_reset(value: str) -> datetime | None:
     return None
 
 
+# The families of rate-limit headers the networks send with every answer on a limited endpoint (case does not
+# matter): X's, Mastodon's, and the IETF draft's that the AT Protocol PDS sends. Their remaining count and reset.
+RATE_LIMIT_HEADERS = (("x-rate-limit-remaining", "x-rate-limit-reset"), ("x-ratelimit-remaining", "x-ratelimit-reset"),
+                      ("ratelimit-remaining", "ratelimit-reset"))
+
+
 def retry_at_from_headers(headers, *, now: datetime | None = None) -> datetime | None:
     """When the network says we may call again (Retry-After, x-rate-limit-reset, X-RateLimit-Reset…)."""
     now = now or _now()
@@ -79,16 +85,33 @@ def retry_at_from_headers(headers, *, now: datetime | None = None) -> datetime |
             parsed = parse_reset(retry_after)
             if parsed:
                 return parsed
-    for name in ("x-rate-limit-reset", "X-RateLimit-Reset", "ratelimit-reset", "RateLimit-Reset"):
-        value = headers.get(name)
-        if value:
-            parsed = parse_reset(value)
-            if parsed is not None:
-                # RateLimit-Reset (IETF draft) is delta-seconds, not an epoch.
-                if name.lower() == "ratelimit-reset" and parsed.year < 2000:
-                    return now + timedelta(seconds=float(value))
-                return parsed
+    for _remaining, reset in RATE_LIMIT_HEADERS:
+        if (parsed := _reset(headers, reset, now)) is not None:
+            return parsed
     return None
+
+
+def spent_until(headers, *, now: datetime | None = None) -> datetime | None:
+    """After a successful call: when its rate limit says no call is left (remaining 0), the reset it announced,
+    if still ahead; else None. A call before then would only earn a 429 (and, on X, count against the app)."""
+    now = now or _now()
+    for remaining, reset in RATE_LIMIT_HEADERS:
+        if headers.get(remaining, "").strip() == "0":
+            until = _reset(headers, reset, now)
+            if until is not None and headers.get(reset, "").strip().isdigit():
+                # Whole seconds (X's and the PDS's epochs, the draft's delta), cut to the second: the limit may
+                # last up to a second longer, and coming back early earns the 429 this is meant to spare.
+                until += timedelta(seconds=1)
+            return until if until is not None and until > now else None
+    return None
+
+
+def _reset(headers, name: str, now: datetime) -> datetime | None:
+    value = headers.get(name)
+    parsed = parse_reset(value) if value else None
+    if parsed is not None and name == "ratelimit-reset" and parsed.year < 2000:
+        return now + timedelta(seconds=float(value))  # RateLimit-Reset (IETF draft) is delta-seconds, not an epoch
+    return parsed
 
 
 def error_message(response: requests.Response) -> str:

@@ -48,7 +48,7 @@ from .base import (
     TokenSet,
     count,
 )
-from .http import classify, error_message, oauth_token, send, token_set
+from .http import classify, error_message, oauth_token, send, spent_until, token_set
 from .http import request as http_request
 from .instance_urls import normalize_service_url
 from .registry import register
@@ -155,7 +155,8 @@ class MastodonProvider(SocialProvider):
         if not body.get("id"):
             raise ProviderError(ErrorKind.UNKNOWN_OUTCOME, "the instance answered without a status id",
                                 status=response.status_code)
-        return PublishResult(external_id=str(body["id"]), url=body.get("url") or body.get("uri") or "")
+        return PublishResult(external_id=str(body["id"]), url=body.get("url") or body.get("uri") or "",
+                             wait_until=spent_until(response.headers))
 
     # --- engagement and potential reach -----------------------------------------------------
     @classmethod

@@ -18,6 +18,7 @@
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -34,7 +35,7 @@ from .base import (
     TokenSet,
     count,
 )
-from .http import classify, oauth_token, parse_reset, token_set
+from .http import classify, oauth_token, parse_reset, spent_until, token_set
 from .http import request as http_request
 from .registry import register
 
@@ -167,7 +168,11 @@ class XProvider(SocialProvider):
                                 status=response.status_code)
         username = (account.extra or {}).get("username")
         url = STATUS_URL.format(username=username, id=tweet_id) if username else STATUS_URL_ANY.format(id=tweet_id)
-        return PublishResult(external_id=str(tweet_id), url=url)
+        result = PublishResult(external_id=str(tweet_id), url=url, wait_until=spent_until(response.headers))
+        cap = _spent_cap(response.headers)  # a 24-hour cap outlasts the 15-minute window
+        if cap is not None and cap[0] is not None and cap[0] > datetime.now(UTC).replace(tzinfo=None):
+            result.wait_until, result.wait_app_wide = cap
+        return result
 
     def _api(self) -> str:
         return self.config["X_API_URL"].rstrip("/")
@@ -185,10 +190,17 @@ def _followers(user: dict[str, Any]) -> int | None:
 
 def _daily_cap(exc: ProviderError, headers) -> None:
     """Refine a 429 with X's 24-hour caps: the app's (everyone waits) or the member's."""
-    for prefix, app_wide in (("x-app-limit-24hour", True), ("x-user-limit-24hour", False)):
+    if (cap := _spent_cap(headers)) is not None:
+        reset, exc.app_wide = cap
+        exc.retry_at = reset or exc.retry_at
+
+
+def _spent_cap(headers) -> tuple[datetime | None, bool] | None:
+    """(its reset, whether it is the app's) of the 24-hour cap with no post left, if any."""
+    for prefix, app_wide in _DAILY_CAPS:
         if headers.get(f"{prefix}-remaining", "").strip() == "0":
-            reset = parse_reset(headers.get(f"{prefix}-reset", ""))
-            if reset is not None:
-                exc.retry_at = reset
-            exc.app_wide = app_wide
-            return
+            return parse_reset(headers.get(f"{prefix}-reset", "")), app_wide
+    return None
+
+
+_DAILY_CAPS = (("x-app-limit-24hour", True), ("x-user-limit-24hour", False))

@@ -247,11 +247,13 @@ def test_publish_rate_limit_uses_the_epoch_reset_header(app):
     with FakePDS(rate_limit=1, rate_window=60).running() as pds:
         bluesky = BlueskyProvider(app.config)
         _tokens, account = connected(bluesky, pds)
-        bluesky.publish(account=account, request=share(key="a"))
+        first = bluesky.publish(account=account, request=share(key="a"))
         with pytest.raises(ProviderError) as caught:
             bluesky.publish(account=account, request=share(key="b"))
     reset = datetime.fromtimestamp(int(time.time()) + 60, UTC).replace(tzinfo=None)
     assert caught.value.kind is ErrorKind.RATE_LIMITED
+    # RateLimit-Remaining: 0 on the record that was created (a second more: the epoch is cut to the second)
+    assert first.wait_until == caught.value.retry_at + timedelta(seconds=1)
     assert abs((caught.value.retry_at - reset).total_seconds()) <= 2
     assert pds.count("getRecord") == 0  # a rate limit is not a reason to look for the record
 

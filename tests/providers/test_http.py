@@ -55,6 +55,23 @@ def test_retry_at_from_headers(headers, expected):
     assert http.retry_at_from_headers(requests.structures.CaseInsensitiveDict(headers), now=NOW) == expected
 
 
+@pytest.mark.parametrize(("headers", "expected"), [
+    # X: the last call of the window went through; the next one would be a 429 until the reset.
+    # (Epoch seconds are cut to the second: a second more, or the call may come before the real reset.)
+    ({"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int((NOW + timedelta(minutes=9)).replace(
+        tzinfo=UTC).timestamp()))}, NOW + timedelta(minutes=9, seconds=1)),
+    ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2025-03-01T12:05:00.000Z"},
+     datetime(2025, 3, 1, 12, 5)),  # Mastodon
+    ({"RateLimit-Remaining": "0", "RateLimit-Reset": "30"}, NOW + timedelta(seconds=31)),  # the draft's delta form
+    ({"x-rate-limit-remaining": "1", "x-rate-limit-reset": "1740830400"}, None),  # calls left: no wait
+    ({"x-rate-limit-remaining": "0"}, None),  # no reset given: nothing to wait for (a 429 will say)
+    ({"x-rate-limit-remaining": "0", "x-rate-limit-reset": "1000000"}, None),  # a reset already past
+    ({}, None),
+])
+def test_spent_until(headers, expected):
+    assert http.spent_until(requests.structures.CaseInsensitiveDict(headers), now=NOW) == expected
+
+
 # --- classification of answers ----------------------------------------------------------------
 
 @pytest.mark.parametrize(("status", "idempotent", "kind"), [

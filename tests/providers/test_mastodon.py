@@ -244,13 +244,14 @@ def test_rate_limit_headers_give_the_retry_time():
     with FakeMastodon(rate_limit=1, rate_window=120).running() as fake:
         mastodon = MastodonProvider({"MASTODON_ENABLED": True, "PROVIDERS_ALLOW_HTTP": True})
         ctx = account(fake)
-        mastodon.publish(account=ctx, request=share(key="a"))
+        first = mastodon.publish(account=ctx, request=share(key="a"))
         with pytest.raises(ProviderError) as caught:
             mastodon.publish(account=ctx, request=share(key="b"))
     error = caught.value
     assert error.kind is ErrorKind.RATE_LIMITED and not error.app_wide
     assert utcnow() + timedelta(seconds=100) < error.retry_at < utcnow() + timedelta(seconds=125)
     assert len(fake.statuses) == 1
+    assert first.wait_until == error.retry_at  # X-RateLimit-Remaining: 0 on the status that went out
 
 
 def test_profiles_with_a_bad_token_mean_reconnect(mastodon, fake):

@@ -225,12 +225,29 @@ def test_per_account_rate_limit_answers_with_x_headers(app):
     with fake.running():
         x = provider(app, fake.base_url)
         account = connected(fake)
-        post(x, account, text="first")
+        first = post(x, account, text="first")
         with pytest.raises(ProviderError) as caught:
             post(x, account, text="second")
     assert caught.value.kind is ErrorKind.RATE_LIMITED
     wait = caught.value.retry_at - datetime.now(UTC).replace(tzinfo=None)
     assert timedelta(seconds=290) < wait <= timedelta(seconds=301)
+    # The first answer already said the window was spent (x-rate-limit-remaining: 0): the worker need not have
+    # made the second call (a second more than the reset: it is cut to the second).
+    assert first.wait_until == caught.value.retry_at + timedelta(seconds=1) and not first.wait_app_wide
+
+
+def test_a_post_that_spends_the_apps_daily_cap_holds_everyone_until_its_reset(x, fake):
+    day_reset = int(time.time()) + 20_000
+    fake.fail("tweets", status=None, after=True, headers={
+        "x-rate-limit-remaining": "40", "x-rate-limit-reset": str(int(time.time()) + 60),
+        "x-app-limit-24hour-remaining": "0", "x-app-limit-24hour-reset": str(day_reset)})
+    result = post(x, connected(fake))
+    assert result.external_id and result.wait_app_wide
+    assert result.wait_until == datetime.fromtimestamp(day_reset, UTC).replace(tzinfo=None)
+
+
+def test_a_post_with_calls_left_needs_no_wait(x, fake):
+    assert post(x, connected(fake)).wait_until is None
 
 
 def test_app_wide_daily_cap_stops_everyone_until_its_reset(x, fake):

@@ -12,6 +12,8 @@ What each `ProviderError` kind does (providers/base.py):
   once PUBLISH_MAX_ATTEMPTS claims were spent.
 - RATE_LIMITED: scheduled again at retry_at, not counted as an attempt; the account (or, when
   app_wide, the whole app on that network/instance) waits too, so no other share of it is claimed.
+  A share that went out with the limit's last call (the answer said none is left: PublishResult.wait_until)
+  holds its account (or app) the same way until the reset, so the next share does not spend a call on a 429.
 - REAUTH: the account is marked needs_reconnect (its owner is emailed) and the share waits,
   scheduled but not claimable, until the account is reconnected; if the post's window ends first,
   the expire_posts job fails it ("the account needed reconnecting"). A transient error never
@@ -35,7 +37,7 @@ from flask import current_app
 
 from ...extensions import db
 from ...infra.database import begin_write
-from ...models import Share, ShareStatus, utcnow
+from ...models import Share, ShareStatus, SocialAccount, utcnow
 from ...providers.base import ErrorKind, ProviderError, PublishResult
 from ..analytics import rebuild as rollup_rebuild
 from ..analytics import standing_queue
@@ -172,6 +174,7 @@ def _record(sent: Sequence[Sent], *, worker_id: str, now: datetime) -> dict[int,
             others.append(one)
     with db.session.no_autoflush:  # the ORM's changes (the errors') are flushed once, at the commit
         settled: list[Announced] = list(record_published(confirmed, now=now))
+        _defer_spent(confirmed, now=now)
         if others:
             failed = _apply_errors(others, now=now, outcomes=outcomes)
             settled += [share for share in failed if outcomes[share.id] == "failed"]
@@ -185,6 +188,16 @@ def record_published(confirmed: Sequence[tuple[published.Locked, PublishResult]]
                      now: datetime) -> list[published.Locked]:
     """The shares the networks confirmed: published, their points and rollups (published.record)."""
     return published.record(db.session.connection(), confirmed, now=now)
+
+
+def _defer_spent(confirmed: Sequence[tuple[published.Locked, PublishResult]], *, now: datetime) -> None:
+    """The accounts (or apps) whose call spent the last one their rate limit allowed wait until its reset, as
+    after a 429 but without spending a call on it (PublishResult.wait_until)."""
+    for share, result in confirmed:
+        if result.wait_until is not None and result.wait_until > now and share.account_id is not None:
+            account = db.session.get(SocialAccount, share.account_id)
+            if account is not None:
+                rate_limits.defer(account, result.wait_until, app_wide=result.wait_app_wide)
 
 
 def _apply_errors(others: Sequence[Sent], *, now: datetime, outcomes: dict[int, str]) -> list[Share]:
@@ -206,16 +219,6 @@ def fail(share: Share, message: str, kind: ErrorKind | None = None) -> str:
     share.error_kind = kind.value if kind else None
     share.next_attempt_at = None
     return "failed"
-
-
-def _published(share: Share, result: PublishResult, now: datetime) -> str:
-    share.status = ShareStatus.PUBLISHED
-    share.external_id = (result.external_id or "")[:255] or None
-    share.external_url = (result.url or "")[:2048] or None
-    share.published_at = now
-    share.error = share.error_kind = share.next_attempt_at = None
-    return "published"
-
 
 
 def _reschedule(share: Share, at: datetime, *, counted: bool) -> None:

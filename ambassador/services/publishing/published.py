@@ -46,6 +46,7 @@ class Locked(NamedTuple):
     membership_id: int
     post_id: int
     network: str
+    account_id: int | None
     status: str
     lease_owner: str | None
     created_at: datetime

@@ -138,4 +138,5 @@ class FakeNetwork:
             time.sleep(fault.delay)
             if fault.status is not None:
                 return self.error(fault.status, fault.body or {"error": "injected"}, fault.headers)
+            response.headers.update(fault.headers or {})  # the normal answer, with these headers (rate limits)
         return response

@@ -148,6 +148,31 @@ def test_rate_limit_defers_the_account_and_its_other_shares_without_a_storm(db, 
         [first.id, second.id])
 
 
+@pytest.mark.parametrize("app_wide", [False, True])
+def test_a_post_that_spends_the_limit_holds_the_next_share_without_a_429(db, network, make, member, post, app_wide):
+    """The network's answer said no call was left (remaining 0) until a reset: the account's (or, for an app-wide
+    cap, the network's) next share waits for it instead of spending a call on a 429."""
+    limited = account(db, member, "x")
+    first = due_share(member, post, limited, minutes_ago=3)
+    second = due_share(member, make.post(post.campaign), limited, minutes_ago=2)
+    reset = (utcnow() + timedelta(minutes=15)).replace(microsecond=0)
+    network.answer(PublishResult(external_id="post-1", url="https://x.example/p/1", wait_until=reset,
+                                 wait_app_wide=app_wide))
+    counts = publisher.dispatch_due_shares()
+    assert counts["published"] == 1 and "rate_limited" not in counts
+    assert [name for name, _, _ in network.calls] == ["x"]  # the second share was not sent into a 429
+    db.session.refresh(first)
+    db.session.refresh(second)
+    db.session.refresh(limited)
+    assert first.status == "published" and (second.status, second.attempts) == ("scheduled", 0)
+    if app_wide:
+        assert db.session.get(AppRateLimit, ("x", "")).until == reset and limited.rate_limited_until is None
+    else:
+        assert limited.rate_limited_until == reset and db.session.get(AppRateLimit, ("x", "")) is None
+    assert leases.claim_due_shares(worker_id=WORKER, limit=10) == []
+    assert leases.claim_due_shares(worker_id=WORKER, limit=10, now=reset + timedelta(seconds=1)) == [second.id]
+
+
 def test_app_wide_rate_limit_holds_every_account_of_that_network(db, network, make, member, post):
     x_one, x_two, linkedin = account(db, member, "x"), account(db, make.member(member.organization), "x"), \
         account(db, member, "linkedin")
