@@ -224,15 +224,22 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
     def stopping() -> bool:
         return stop is not None and stop.is_set()
 
-    def hand_to_free_threads() -> None:
+    def hand_to_free_threads() -> bool:
+        """Hand ready shares to the threads that are free, once the calls that ended are passed to the recorder;
+        whether any had ended."""
+        ended = [future for future in in_flight if future.done()]
+        for future in ended:
+            del in_flight[future]
+            recorder.ended(future.result())
         free = min(threads - len(in_flight), len(ready))
         if free <= 0 or stopping():
-            return
+            return bool(ended)
         batch = [ready.popleft() for _ in range(free)]
         marked, lost = dispatch.mark(batch, worker_id=worker_id, now=now)
         counts["lost"] += len(lost)
         for outbound in marked:
             in_flight[send(outbound)] = outbound.account_id
+        return bool(ended)
 
     next_recovery = 0.0
     ahead = threads  # claimed and prepared ahead of the threads
@@ -248,6 +255,9 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
                 # Accounts with a share ready, in flight or not recorded yet are left out by the claim itself:
                 # those shares are still "publishing".
                 claimed = dispatch.claim_next(worker_id=worker_id, limit=room, now=now)
+                # A thread that freed up during the claim takes a share already prepared. Its account was left out
+                # of the claim: claim once more before stopping.
+                held_back |= hand_to_free_threads()
                 counts["claim_rounds"] += 1
                 counts["claimed"] += len(claimed)
                 if claimed:
@@ -255,7 +265,7 @@ def dispatch_due_shares(app: Flask | None = None, *, now: datetime | None = None
                                                          marked=False)
                     counts.update(settled.values())
                     ready.extend(prepared)
-                    hand_to_free_threads()
+                    held_back |= hand_to_free_threads()
             if stopping() and ready:
                 counts.update(dispatch.hand_back(list(ready), worker_id=worker_id, now=now).values())
                 ready.clear()
