@@ -371,6 +371,7 @@ def run_round(args) -> tuple[bool, float]:
         log_lines = [line for _p, _o, err in workers + killed
                      for line in err.read_text(errors="replace").splitlines()]
         states = publish_setup.share_states(url)
+        paced = publish_setup.pace(url)
         failures += publish_setup.standings_problems(url)
         engine.dispose()
     limits = publish_setup.limit_summary(fakes)
@@ -381,6 +382,11 @@ def run_round(args) -> tuple[bool, float]:
     print(f"CPU per share: workers {cpu['workers'] / shares * 1000:.1f} ms, fakes (this process) "
           f"{cpu['fakes'] / shares * 1000:.1f} ms{database}; {os.cpu_count()} cores, load average at the end "
           f"{os.getloadavg()[0]:.1f} (other processes slow this down)")
+    if paced is not None:
+        print(f"pace: the middle 80% of publications went out at {paced['rate']:.0f} shares/s "
+              f"({paced['rate'] / limit_rate(args):.2f} of the limit) over {paced['steady']:.1f} s; the first 10% took "
+              f"{paced['head']:.1f} s from the first call, the last 10% {paced['tail']:.1f} s (the accounts whose turn "
+              f"came last, at their own pace: one share at a time, rate limits)")
     warnings = [line for line in log_lines if " WARNING " in line or " ERROR " in line]
     print(f"warnings/errors in the workers' logs: {len(warnings)}"
           + "".join(f"\n  {line[:300]}" for line in warnings[:8]))

@@ -291,6 +291,24 @@ def share_states(url: str) -> dict[str, tuple[str, str, str | None]]:
     return {key: (network, status, kind) for key, network, status, kind in rows}
 
 
+def pace(url: str) -> dict | None:
+    """When the shares went out (published_at, as the recorders wrote it): the steady rate between the 10th and
+    the 90th percentile of publications, and how long the first and the last 10% took (from the first call):
+    the rate-limited accounts whose turn comes last cannot finish sooner than their limits allow."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        first = conn.execute(sa.text("SELECT min(sending_at) FROM share WHERE method = 'api'")).scalar_one()
+        times = conn.execute(sa.text("SELECT published_at FROM share WHERE method = 'api' AND status = 'published' "
+                                     "ORDER BY published_at")).scalars().all()
+    engine.dispose()
+    if len(times) < 10 or first is None:
+        return None
+    low, high = times[len(times) // 10], times[len(times) * 9 // 10]
+    steady = (high - low).total_seconds()
+    return {"rate": (len(times) * 9 // 10 - len(times) // 10) / steady if steady > 0 else float("nan"),
+            "head": (low - first).total_seconds(), "steady": steady, "tail": (times[-1] - high).total_seconds()}
+
+
 def standings_problems(url: str) -> list[str]:
     """The standings against the ledger once the workers are done: nothing left queued, and each member's all-time
     standing (every campaign, network and team) holds the member's points."""
