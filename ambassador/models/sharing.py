@@ -76,6 +76,11 @@ class Share(Model):
                       sa.Index("ix_share_queue", "next_attempt_at", "id",
                                sqlite_where=sa.text("status = 'scheduled' AND method = 'api'"),
                                postgresql_where=sa.text("status = 'scheduled' AND method = 'api'")),
+                      # The same queue by account: an account's other due shares, moved behind the queue once one
+                      # of its shares went out (services/publishing/leases.py requeue_behind).
+                      sa.Index("ix_share_account_queue", "account_id",
+                               sqlite_where=sa.text("status = 'scheduled' AND method = 'api'"),
+                               postgresql_where=sa.text("status = 'scheduled' AND method = 'api'")),
                       one_of("method", ShareMethod),
                       one_of("status", ShareStatus))
 

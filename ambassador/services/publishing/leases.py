@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from ...extensions import db
 from ...infra import compiled, database
 from ...infra.database import begin_write
+from ...infra.json_sql import in_json_ids, json_ids
 from ...models import AccountStatus, AppRateLimit, Share, ShareMethod, ShareStatus, SocialAccount, utcnow
 from ...providers import registry
 from ...providers.base import ErrorKind
@@ -78,11 +79,14 @@ def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.
     these ids name.
     """
     in_flight = aliased(Share, name="in_flight")
-    head = (_due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"))
+    head = (_due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"),
+                 Share.scheduled_at.label("first_due"))
             .where(~sa.exists().where(in_flight.account_id == Share.account_id,
                                       in_flight.status == ShareStatus.PUBLISHING)))
     queue = head.order_by(Share.next_attempt_at, Share.id).limit(HEAD_PER_CLAIM * limit).subquery()
-    rank = sa.func.row_number().over(partition_by=queue.c.account_id, order_by=(queue.c.due_at, queue.c.id))
+    # An account's own shares in the order they fell due (requeue_behind gives those it moved one due time).
+    rank = sa.func.row_number().over(partition_by=queue.c.account_id,
+                                     order_by=(queue.c.due_at, queue.c.first_due, queue.c.id))
     ranked = sa.select(queue.c.id, queue.c.due_at, rank.label("rank")).subquery()
     return (sa.select(ranked.c.id).where(ranked.c.rank == 1)
             .order_by(ranked.c.due_at, ranked.c.id).limit(limit))
@@ -159,6 +163,33 @@ def claim_next_shares(*, worker_id: str, limit: int, now: datetime | None = None
     429 the next one is not claimed (its account is deferred).
     """
     return _claim(worker_id=worker_id, limit=limit, now=now, one_per_account=True)
+
+
+def requeue_behind(conn: sa.Connection, account_ids: Collection[int], *, now: datetime) -> None:
+    """Fair turns when more is due than the workers can send at once: once one of an account's shares went out,
+    its other due shares queue behind every share that fell due before `now` (their next_attempt_at becomes
+    `now`; they keep their order among themselves, by scheduled_at). So a member with ten shares due together
+    takes one turn at a time with the others instead of going first ten times: everyone's first share goes out
+    before anyone's tenth, and an account held back by its network's rate limit gets its turns early rather than
+    all at the end. Nothing changes when nothing else is due: a share due before `now` is still due."""
+    if not account_ids:
+        return
+    ids = sorted(set(account_ids))
+    postgresql_ = conn.dialect.name == "postgresql"
+    conn.execute(_requeue_statement(postgresql_), {"ids": ids if postgresql_ else json_ids(ids), "now": now})
+
+
+@functools.cache
+def _requeue_statement(postgresql_: bool) -> sa.Update:
+    """Built once, one SQL text whatever the number of accounts. On PostgreSQL the ids are one array (= ANY), which
+    it looks up one by one in ix_share_account_queue (a JSON array's elements, a set of unknown size, may be
+    hash-joined against the whole queue instead)."""
+    now = sa.bindparam("now", type_=sa.DateTime())
+    accounts = (Share.account_id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer())))
+                if postgresql_ else in_json_ids(Share.account_id, "ids"))
+    return (sa.update(Share).where(accounts, Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED,
+                                   Share.next_attempt_at < now)
+            .values(next_attempt_at=now).execution_options(synchronize_session=False))
 
 
 # Back in the queue without having called the network: the claim's attempt does not count.

@@ -29,6 +29,7 @@ from ...models.sharing import COUNTED_SHARE_STATUSES
 from ...providers.base import PublishResult
 from ..analytics import rollups
 from ..community import points
+from . import leases
 from .settled_shares import payable
 
 _SHARE = cast(sa.Table, Share.__table__)
@@ -94,6 +95,7 @@ def record(conn: sa.Connection, confirmed: Sequence[tuple[Locked, PublishResult]
     array_rows.update(conn, _SHARE, "id", _UPDATED, [
         (share.id, (result.external_id or "")[:255] or None, row.external_url, now)
         for (share, result), row in zip(confirmed, published, strict=True)], _CLEARED)
+    leases.requeue_behind(conn, [share.account_id for share in published if share.account_id is not None], now=now)
     orgs = _org_rules(conn, {share.org_id for share in published})
     awards = points.share_awards(payable(published), orgs)
     array_rows.insert(conn, _ENTRY, _ENTRY_COLUMNS, [
