@@ -71,7 +71,8 @@ def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.
     """The ids of up to `limit` due shares, each its account's earliest and none of an account with a share
     being published — by any worker, this one included, and until its outcome is recorded (an account's shares
     go out one after another, a 429 not yet written down holds back the next one, and two workers never record
-    one member's shares at once) — earliest first.
+    one member's shares at once) — earliest first, by next_attempt_at (which requeue_behind moves on for an
+    account that just had a share go out: accounts take turns).
 
     Only the head of the queue is ranked (a top-N, not a sort of every due share): among the earliest
     HEAD_PER_CLAIM × limit due shares, each account's first. A row_number window (PostgreSQL and
