@@ -398,11 +398,10 @@ def run_round(args) -> tuple[bool, float]:
     for problem in problems:
         print(f"FAILED: {problem}")
     if not problems:
-        reached = limits["answered_429"] + limits["told_spent"] > 0
         print("checks: all settled, nothing posted twice, rate limits honoured"
-              + ("" if reached else " (none was reached: the check had nothing to catch)")
+              + ("" if limits["reached"] else " (none was reached: the check had nothing to catch)")
               + ", standings equal the ledger: passed")
-        if not reached:
+        if not limits["reached"]:
             print("note: no limited account reached its limit in this run (accounts take turns, so each one's shares "
                   "go out a round apart); a limit below one post per round, e.g. --limit 1 --window 5, exercises it")
     return bool(problems), dispatch_rate(states, outputs, wall=wall if args.kill else None)

@@ -350,6 +350,7 @@ def limit_summary(fakes: dict) -> dict:
     stats = [s for network in LIMITABLE for s in fakes[network].limit_stats.values()]
     return {"limited_requests": sum(s.requests for s in stats), "answered_429": sum(s.rejected for s in stats),
             "told_spent": sum(s.spent for s in stats),
+            "reached": any(s.rejected or s.spent for s in stats),  # some account met its limit (429 or remaining 0)
             "premature": sum(s.premature for s in stats), "stale": sum(s.stale for s in stats),
             "by_network": {network: (sum(s.rejected for s in fakes[network].limit_stats.values()),
                                      sum(s.stale for s in fakes[network].limit_stats.values()))

@@ -18,7 +18,7 @@
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -169,8 +169,8 @@ class XProvider(SocialProvider):
         username = (account.extra or {}).get("username")
         url = STATUS_URL.format(username=username, id=tweet_id) if username else STATUS_URL_ANY.format(id=tweet_id)
         result = PublishResult(external_id=str(tweet_id), url=url, wait_until=spent_until(response.headers))
-        cap = _spent_cap(response.headers)  # a 24-hour cap outlasts the 15-minute window
-        if cap is not None and cap[0] is not None and cap[0] > datetime.now(UTC).replace(tzinfo=None):
+        cap = _spent_cap(response.headers)  # a 24-hour cap outlasts the 15-minute window (a past one is ignored later)
+        if cap is not None and cap[0] is not None and (result.wait_until is None or cap[0] > result.wait_until):
             result.wait_until, result.wait_app_wide = cap
         return result
 
