@@ -43,13 +43,32 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+# psycopg converts a query's placeholders (%(name)s → $1) on each execution, and keeps the conversion (an LRU of 128
+# queries) only for a query of at most 4096 bytes and 50 parameters: longer ones are, it says, usually an ORM's
+# INSERT … VALUES of varying length that would not be reused. Ours are built once and run as compiled
+# (infra/compiled.py), the same text every time: a kept board's read (4,506 bytes with its read-ahead) spent
+# 0.2 ms of its 1.7 ms converting its text again on every view. Bulk writes go as arrays (infra/array_rows.py),
+# one text whatever the number of rows, so the texts that pass 4096 bytes are few and always the same.
+PSYCOPG_CACHED_QUERY_BYTES = 32_768
+
+
+def cache_long_queries() -> None:
+    """Let psycopg keep the conversion of queries up to PSYCOPG_CACHED_QUERY_BYTES (its module-level limit;
+    tests/infra/test_database.py checks that a long query is converted once)."""
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, PSYCOPG_CACHED_QUERY_BYTES)
+
+
 def postgresql_settings(engine: Engine) -> None:
-    """PostgreSQL: each new connection turns JIT compilation off for its session.
+    """PostgreSQL: psycopg keeps the conversion of our long queries too (cache_long_queries), and each new
+    connection turns JIT compilation off for its session.
 
     PostgreSQL compiles a statement with LLVM when its estimated cost passes `jit_above_cost`, which the
     sums over the rollup cells (a board of a custom date range, an export) and the naive ledger queries do:
     compiling took 0.72 s of a 1.45 s statement, on every execution (nothing keeps the compiled code), to
     save milliseconds. The app runs no query long enough to pay that back."""
+    cache_long_queries()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

@@ -1,0 +1,33 @@
+"""psycopg keeps the conversion of our long queries too (infra/database.py cache_long_queries): a statement the app
+builds once and runs again and again (a kept board's read: 4,506 bytes) is converted once, not on every execution."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ambassador.infra import database
+
+
+def test_a_query_longer_than_psycopgs_own_limit_is_converted_once(db):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("psycopg's query conversion: PostgreSQL only")
+    from psycopg import _queries
+
+    # Longer than psycopg's own limit (4096 bytes), shorter than ours; the same text run three times.
+    query = sa.text("SELECT CAST(:n AS integer) + 1 /* " + "x" * 6000 + " */")
+    assert 4096 < len(str(query)) < database.PSYCOPG_CACHED_QUERY_BYTES
+    assert db.session.execute(query, {"n": 1}).scalar_one() == 2
+    hits = _queries._query2pg.cache_info().hits
+    assert [db.session.execute(query, {"n": n}).scalar_one() for n in (2, 3)] == [3, 4]
+    assert _queries._query2pg.cache_info().hits == hits + 2  # without the setting: converted again each time
+
+
+def test_the_limit_is_raised_not_lowered(monkeypatch):
+    from psycopg import _queries
+
+    monkeypatch.setattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", 4096)
+    database.cache_long_queries()
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH == database.PSYCOPG_CACHED_QUERY_BYTES
+    monkeypatch.setattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", 10 * database.PSYCOPG_CACHED_QUERY_BYTES)
+    database.cache_long_queries()
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH == 10 * database.PSYCOPG_CACHED_QUERY_BYTES
