@@ -115,12 +115,11 @@ def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list
     end = max(_day_start(max(c.at for c in pending)) + timedelta(days=1), max(c.at for c in pending) + DEDUPE_WINDOW)
     pairs = sorted({(c.link_id, c.visitor_hash) for c in pending})
     if db.session.get_bind().dialect.name == "postgresql":
-        # The pairs as a relation joined to the unique index: a nested loop of index probes whatever the
-        # table's size and statistics. (A long row-value IN list was planned as a scan that grew with the
-        # table: 0.17 s a batch of 1,000 at 20,000 clicks, 1 s at 80,000.)
+        # The pairs as a relation, each looked up in the unique index (_NEAR_PG). (A long row-value IN list was
+        # planned as a scan that grew with the table: 0.17 s a batch of 1,000 at 20,000 clicks, 1 s at 80,000.)
         rows = db.session.execute(_NEAR_PG, {
             "links": [link for link, _ in pairs], "visitors": [visitor for _, visitor in pairs],
-            "first_hour": hour_bucket(start), "last_hour": hour_bucket(end), "start": start, "end": end})
+            "first_hour": hour_bucket(start), "last_hour": hour_bucket(end)})
         for link_id, visitor, at in rows:
             counted[(link_id, visitor)].append(at)
         return counted
@@ -135,11 +134,21 @@ def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list
     return counted
 
 
+# LATERAL (and OFFSET 0, so that the planner does not flatten it back into a join): the click table is probed once
+# per pair, never scanned with the pairs looked up per click; and no condition on created_at, so that the probe
+# can only be the unique index (link, visitor, hour): with one, a plan walked the day's clicks by time for each
+# pair. The hour buckets hold at most an hour more on each side than [start, end): clicks more than an hour from
+# every click of the batch and on another UTC day, which neither the hour rule nor the day's slots count. As a plain
+# join, psycopg's prepared statement got PostgreSQL's generic plan, which, with the click table not analyzed
+# yet (a new database, a burst between autovacuum runs), took it for nine rows and the unnested pairs for ten,
+# and ran a nested loop over every click of the two days with the pairs inside: 0.5-0.7 s a batch at 25,000
+# clicks, 2.3 s at 80,000 (bench/redirect.py's drain, auto_explain); now a lookup in the unique index per pair.
 _NEAR_PG = sa.text(
-    "SELECT c.tracked_link_id, c.visitor_hash, c.created_at"
+    "SELECT pair.link_id, pair.visitor, c.created_at"
     " FROM unnest(CAST(:links AS integer[]), CAST(:visitors AS varchar[])) AS pair (link_id, visitor)"
-    " JOIN click c ON c.tracked_link_id = pair.link_id AND c.visitor_hash = pair.visitor"
-    " WHERE c.hour_bucket BETWEEN :first_hour AND :last_hour AND c.created_at >= :start AND c.created_at < :end")
+    " CROSS JOIN LATERAL (SELECT near.created_at FROM click near"
+    " WHERE near.tracked_link_id = pair.link_id AND near.visitor_hash = pair.visitor"
+    " AND near.hour_bucket BETWEEN :first_hour AND :last_hour OFFSET 0) AS c")
 
 
 class CountedClick(NamedTuple):

@@ -62,6 +62,19 @@ def test_one_click_per_visitor_per_link_per_sliding_hour(make, db):
     assert count_clicks(db, link) == 3
 
 
+def test_around_midnight_the_hour_rule_spans_the_days_and_the_daily_cap_does_not(make, db, app, monkeypatch):
+    """The stored clicks looked at reach into the previous day's last hour: one 55 minutes before still holds
+    the click back, one 65 minutes before neither does nor takes the new day's only slot."""
+    monkeypatch.setitem(app.config, "CLICKS_PER_ADDRESS_PER_LINK_PER_DAY", 1)
+    midnight = datetime(2025, 3, 13)
+    near, far = make_link(make), make_link(make)
+    before = [pend(near, at=midnight - timedelta(minutes=45)), pend(far, at=midnight - timedelta(minutes=55))]
+    assert write_clicks(before) == 2
+    after = midnight + timedelta(minutes=10)
+    assert write_clicks([pend(near, at=after), pend(far, at=after)]) == 1  # near: 55 minutes; far: 65, a new day
+    assert count_clicks(db, near) == 1 and count_clicks(db, far) == 2
+
+
 def hours_apart(link, n, *, start=T0, visitor="198.51.100.7"):
     """n clicks from one address, 61 minutes apart (each outside the previous one's hour)."""
     return [pend(link, visitor=visitor, at=start + timedelta(minutes=61 * i)) for i in range(n)]
