@@ -54,7 +54,7 @@ PSYCOPG_CACHED_QUERY_BYTES = 32_768
 
 def cache_long_queries() -> None:
     """Let psycopg keep the conversion of queries up to PSYCOPG_CACHED_QUERY_BYTES (its module-level limit;
-    tests/infra/test_database.py checks that a long query is converted once)."""
+    tests/infra/test_query_cache.py checks that a long query is converted once)."""
     from psycopg import _queries
 
     _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, PSYCOPG_CACHED_QUERY_BYTES)

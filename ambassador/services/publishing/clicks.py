@@ -142,7 +142,8 @@ def _counted_near(pending: Sequence[PendingClick]) -> dict[tuple[int, str], list
 # join, psycopg's prepared statement got PostgreSQL's generic plan, which, with the click table not analyzed
 # yet (a new database, a burst between autovacuum runs), took it for nine rows and the unnested pairs for ten,
 # and ran a nested loop over every click of the two days with the pairs inside: 0.5-0.7 s a batch at 25,000
-# clicks, 2.3 s at 80,000 (bench/redirect.py's drain, auto_explain); now a lookup in the unique index per pair.
+# clicks (auto_explain), 2.3 s a batch on average over a backlog of 81,000 (bench/redirect.py's drain, 185 s);
+# now a lookup in the unique index per pair.
 _NEAR_PG = sa.text(
     "SELECT pair.link_id, pair.visitor, c.created_at"
     " FROM unnest(CAST(:links AS integer[]), CAST(:visitors AS varchar[])) AS pair (link_id, visitor)"
