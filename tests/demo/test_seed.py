@@ -264,9 +264,17 @@ def test_a_daily_digest_is_in_the_outbox_and_the_worker_does_not_send_it_again(a
     assert mail.to == "ambassador1@demo.test" and mail.subject == f"Your day at {demo_org.name}"
     assert "new posts to share" in mail.body_text and "Your last 7 days" in mail.body_text
     assert "List-Unsubscribe=One-Click" in mail.headers and mail.body_html
-    monkeypatch.setitem(app.config, "DIGEST_LOCAL_HOUR", 0)  # every daily digest is due now
-    tasks.send_digests()
-    assert len(digests_in_outbox()) == 1  # Emma's period is taken; the others are weekly, sent on Mondays
+    monkeypatch.setitem(app.config, "DIGEST_LOCAL_HOUR", 0)  # every daily digest is due from midnight
+    # At the seed's own moment Emma's day is taken. (On a Monday the weekly members are due too: count Emma's.)
+    tasks.send_digests(now=mail.created_at)
+    assert [m.to for m in digests_in_outbox()].count("ambassador1@demo.test") == 1
+    # A Tuesday at noon UTC is a Tuesday in every time zone from UTC-12 to UTC+11, and the one after next is in
+    # another ISO week than the seed's: weekly digests wait for Monday, so only Emma's day is due then.
+    from ambassador.services.notify import digests
+
+    tuesday = (mail.created_at + timedelta(days=(1 - mail.created_at.weekday()) % 7 + 7)).replace(hour=12)
+    due = {db.session.get(Membership, member_id) for batch in digests.due(now=tuesday) for member_id, _ in batch}
+    assert [m.user.email for m in due if m.org_id == demo_org.id] == ["ambassador1@demo.test"]
 
 
 def test_employee_pulse_shows_teams_above_the_threshold_and_pools_the_small_one(db, demo_org):
