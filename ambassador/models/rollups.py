@@ -106,7 +106,9 @@ class Standing(Model):
         # last, so a board or a rank of one kind reads the index alone.
         sa.Index("ix_standing_scope_order", "org_id", "window", "campaign_id", "network", "team_id",
                  sa.desc("points"), "sort_name", "membership_id", "kind"),
-        sa.Index("ix_standing_member", "membership_id"),
+        # The member first: a member's standings (about 40 per window it is in) are one range of the key, which
+        # the fan-out of its events upserts together and a member's refresh or erasure reads (no index of its own).
+        sa.PrimaryKeyConstraint("membership_id", "org_id", "window", "campaign_id", "network", "team_id"),
     )
 
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
