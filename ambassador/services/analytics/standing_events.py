@@ -9,7 +9,8 @@ statement
 1. joins them (each one member's additions to one built window: standing_queue.Addition) to the members
    (active only: kind and sort name), their windows (still built) and the member's teams, and sums them per
    standing (`fan`);
-2. upserts those standings in key order, returning each one's totals after and whether it is new (`up`);
+2. upserts those standings in one fixed order (scope, then member: the same in every writer, so two never
+   wait on each other in a cycle), returning each one's totals after and whether it is new (`up`);
 3. moves the standing counts: -1 member at each changed row's totals before (after minus the event's), +1 at its
    totals after, summed per count row, changes that cancel out left out, in key order.
 
