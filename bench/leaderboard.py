@@ -55,10 +55,10 @@ def parse_args():
     p.add_argument("--ledger", type=int, help="points-ledger rows")
     p.add_argument("--rounds", type=int, default=40)  # a p95 of 40 calls: the 3rd slowest, not the 2nd of 12
     # psycopg prepares a statement at its 5th execution on a connection and PostgreSQL plans a prepared one
-    # afresh its first 5 executions before it keeps a generic plan; psycopg also sends a Python int as smallint
-    # or integer by its value, so a statement taking member ids is prepared twice (ids below and above 32,768).
-    # A server process pays those ~20 planned executions once per connection and statement (the kept board's
-    # stamp check with its read-ahead: 2-4 ms each, the very first 20-50 ms); the p95s are of the calls after.
+    # afresh its first 5 executions before it keeps a generic plan (ints go as integers whatever their value,
+    # so ids below and above 32,768 share one: infra/database.py postgresql_settings). A server process pays
+    # those ~10 planned executions once per connection and statement (the kept board's stamp check with its
+    # read-ahead: 2-4 ms each, the very first 20-50 ms); the p95s are of the calls after.
     p.add_argument("--warmup", type=int, default=25)
     p.add_argument("--seed", type=int, default=9)
     p.add_argument("--keep", action="store_true", help="keep the generated database (prints its URL)")
