@@ -54,7 +54,7 @@ def parse_args():
     p.add_argument("--clicks", type=int)
     p.add_argument("--ledger", type=int, help="points-ledger rows")
     p.add_argument("--rounds", type=int, default=40)  # a p95 of 40 calls: the 3rd slowest, not the 2nd of 12
-    # psycopg prepares a statement at its 5th execution on a connection and PostgreSQL plans a prepared one
+    # psycopg prepares a statement at its 6th execution on a connection and PostgreSQL plans a prepared one
     # afresh its first 5 executions before it keeps a generic plan (ints go as integers whatever their value,
     # so ids below and above 32,768 share one: infra/database.py postgresql_settings). A server process pays
     # those ~10 planned executions once per connection and statement (the kept board's stamp check with its
