@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from ...extensions import db
 from ...infra import compiled, database
@@ -50,14 +50,23 @@ def is_idempotent(network: str, *, since: datetime | None = None, now: datetime 
     return window is None or since is None or (now or utcnow()) - since < window
 
 
+def _is(column: sa.ColumnElement[str] | InstrumentedAttribute[str], value: str) -> sa.ColumnElement[bool]:
+    """column = 'value', the value written in the SQL text rather than sent as a parameter: the queue's partial
+    indexes (ix_share_queue, ix_share_account_publishing) are defined by these values, and the plan PostgreSQL
+    keeps for a prepared statement (a generic plan) can use a partial index only when the statement itself says
+    its rows match. (Values from the code's own enums, never from input.)"""
+    assert value.isidentifier(), value
+    return column == sa.literal_column(f"'{value}'", sa.String)
+
+
 def _due(now: datetime | sa.BindParameter, *columns: sa.ColumnElement) -> sa.Select:
     app_limit = sa.and_(AppRateLimit.provider == SocialAccount.provider,
                         AppRateLimit.service_url == SocialAccount.service_url)
     return (sa.select(Share.id, *columns)
             .join(SocialAccount, Share.account_id == SocialAccount.id)
             .outerjoin(AppRateLimit, app_limit)
-            .where(Share.method == ShareMethod.API, Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now,
-                   SocialAccount.status == AccountStatus.ACTIVE,
+            .where(_is(Share.method, ShareMethod.API), _is(Share.status, ShareStatus.SCHEDULED),
+                   Share.next_attempt_at <= now, _is(SocialAccount.status, AccountStatus.ACTIVE),
                    sa.or_(SocialAccount.rate_limited_until.is_(None), SocialAccount.rate_limited_until <= now),
                    sa.or_(AppRateLimit.until.is_(None), AppRateLimit.until <= now)))
 
@@ -83,7 +92,7 @@ def _first_of_each_account(now: datetime | sa.BindParameter, *, limit: int | sa.
     head = (_due(now, Share.account_id.label("account_id"), Share.next_attempt_at.label("due_at"),
                  Share.scheduled_at.label("first_due"))
             .where(~sa.exists().where(in_flight.account_id == Share.account_id,
-                                      in_flight.status == ShareStatus.PUBLISHING)))
+                                      _is(in_flight.status, ShareStatus.PUBLISHING))))
     queue = head.order_by(Share.next_attempt_at, Share.id).limit(HEAD_PER_CLAIM * limit).subquery()
     # An account's own shares in the order they fell due (requeue_behind gives those it moved one due time).
     rank = sa.func.row_number().over(partition_by=queue.c.account_id,
@@ -136,10 +145,11 @@ def _claim_next_statement() -> sa.Update:
     # Twice as many candidates as wanted: a worker that finds the first ones locked by another
     # takes the next ones instead of coming back empty.
     firsts = _first_of_each_account(now, limit=2 * limit)
-    chosen = (sa.select(Share.id).where(Share.id.in_(firsts.scalar_subquery()), Share.status == ShareStatus.SCHEDULED)
+    chosen = (sa.select(Share.id)
+              .where(Share.id.in_(firsts.scalar_subquery()), _is(Share.status, ShareStatus.SCHEDULED))
               .order_by(Share.next_attempt_at, Share.id).limit(limit)
               .with_for_update(skip_locked=True, of=Share).cte("chosen"))
-    return (sa.update(Share).where(Share.status == ShareStatus.SCHEDULED, Share.next_attempt_at <= now,
+    return (sa.update(Share).where(_is(Share.status, ShareStatus.SCHEDULED), Share.next_attempt_at <= now,
                                    Share.id == chosen.c.id)
             .values(status=ShareStatus.PUBLISHING, lease_owner=sa.bindparam("worker_id", type_=sa.String()),
                     lease_expires_at=sa.bindparam("lease_until", type_=sa.DateTime()), sending_at=None,
