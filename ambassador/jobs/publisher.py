@@ -44,7 +44,7 @@ RECOVERY_INTERVAL_SECONDS = 2.0
 # many as there are threads, and claimed again when fewer than half of that is left: a claim and its
 # preparation (four statements) are paid per pool's worth, not per call, and a thread that frees up waits only
 # for the one statement that marks its next share sending. Two pools' worth rather than one: 40% fewer claims
-# (each reads the head of the queue and is planned, whatever its size), 0.4–0.9 ms less CPU per share in all
+# (each reads the head of the queue and is planned, whatever its size), 0.6–0.9 ms less CPU per share in all
 # (bench/publish.py). What a worker that dies had claimed ahead waits for its lease to run out (nothing of it
 # was sent) and then goes back to the queue.
 AHEAD_POOLS = 2
