@@ -53,6 +53,8 @@ membership_team = sa.Table(
     db.metadata,
     sa.Column("membership_id", sa.ForeignKey("membership.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("team_id", sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+    # A team's members without reading every membership's teams (team pages, team boards computed afresh).
+    sa.Index("ix_membership_team_team", "team_id", "membership_id"),
 )
 
 invitation_team = sa.Table(
