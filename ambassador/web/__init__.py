@@ -1,8 +1,8 @@
 """HTML blueprints, one module per area."""
 # discussions, ideas and polls have no blueprint of their own: importing them adds their routes to
 # community.bp (web/community.py does not import them, so they can import it without a cycle);
-# content_analytics likewise adds the post and campaign analytics pages to content.bp, and survey_hub
-# the sections of a survey's hub to surveys.bp.
+# content_analytics likewise adds the post and campaign analytics pages to content.bp, team_analytics the
+# team pages to leaderboard.bp, and survey_hub the sections of a survey's hub to surveys.bp.
 from . import (  # noqa: F401
     accounts,
     api_tokens,
@@ -35,6 +35,7 @@ from . import (  # noqa: F401
     survey_hub,
     survey_public,
     surveys,
+    team_analytics,
 )
 
 BLUEPRINTS = [

@@ -2,7 +2,7 @@
 and their tables as CSV or XLSX."""
 from __future__ import annotations
 
-from flask import g, render_template, request
+from flask import g, render_template, request, url_for
 
 from ..models import Campaign, Post
 from ..services.analytics import content_exports, content_stats
@@ -22,8 +22,15 @@ def _window(subject: Post | Campaign):
 def _render(subject: Post | Campaign, stats: content_stats.ContentStats):
     specs = {"series": charts.daily(stats.series, engagement=stats.engagement),
              "networks": charts.breakdown(stats.networks), "posts": charts.breakdown(stats.posts)}
-    return render_template("content/analytics.html", subject=subject, is_post=isinstance(subject, Post),
-                           stats=stats, specs=specs, periods=content_stats.CONTENT_PERIODS)
+    is_post = isinstance(subject, Post)
+    endpoint, ids = (("content.post_analytics_export", {"post_id": subject.id}) if is_post
+                     else ("content.campaign_analytics_export", {"campaign_id": subject.id}))
+
+    def export_url(table: str, fmt: str) -> str:
+        return url_for(endpoint, table=table, fmt=fmt, period=stats.window.key, **ids)
+
+    return render_template("content/analytics.html", subject=subject, is_post=is_post, stats=stats, specs=specs,
+                           periods=content_stats.CONTENT_PERIODS, export_url=export_url)
 
 
 def _export(subject: Post | Campaign, table: str, fmt: str):

@@ -22,7 +22,7 @@ BOARD_PERIODS = ("7", "30", "90", "quarter", "all")
 OVERVIEW_PERIODS = ("7", "30", "90")
 
 
-def _window(allowed: tuple[str, ...], default: str) -> tuple[periods.Window, dict]:
+def period_window(allowed: tuple[str, ...], default: str) -> tuple[periods.Window, dict]:
     """The window named by ?period= (or ?period=custom&from=…&to= when allowed); errors by field."""
     if "custom" in allowed and request.args.get("period") == "custom":
         window, errors = periods.custom_window(g.org, request.args.get("from"), request.args.get("to"))
@@ -47,7 +47,7 @@ def _board_filters() -> dict:
 @bp.route("/leaderboard")
 @member_required
 def index():
-    window, errors = _window(BOARD_PERIODS + ("custom",), "30")
+    window, errors = period_window(BOARD_PERIODS + ("custom",), "30")
     filters = _board_filters()
     board = leaderboard.board(org_id=g.org.id, window=window, limit=TOP_N, me_id=g.membership.id, compare=True,
                               **filters)
@@ -63,7 +63,7 @@ def index():
 @bp.route("/leaderboard.<any(xlsx):fmt>")
 @role_required(Role.MANAGER)
 def export(fmt: str):
-    window, _errors = _window(BOARD_PERIODS + ("custom",), "30")
+    window, _errors = period_window(BOARD_PERIODS + ("custom",), "30")
     rows = leaderboard.board_rows(org_id=g.org.id, window=window, **_board_filters())
     return send_table(leaderboard.board_table(name=f"leaderboard-{g.org.slug}-{window.key}", rows=rows), fmt)
 
@@ -71,7 +71,7 @@ def export(fmt: str):
 @bp.route("/overview")
 @role_required(Role.MANAGER)
 def overview():
-    window, errors = _window(OVERVIEW_PERIODS + ("custom",), "30")
+    window, errors = period_window(OVERVIEW_PERIODS + ("custom",), "30")
     report = overview_service.overview(org_id=g.org.id, window=window)
     scope = trends.Scope(org_id=g.org.id)
     compared = trends.compare(org=g.org, scope=scope, window=window, current=report.series)
@@ -90,6 +90,6 @@ def overview():
 @bp.route("/overview/<any('top-posts', 'per-day', 'top-ambassadors'):table>.<any(csv, xlsx):fmt>")
 @role_required(Role.MANAGER)
 def overview_export(table: str, fmt: str):
-    window, _errors = _window(OVERVIEW_PERIODS + ("custom",), "30")
+    window, _errors = period_window(OVERVIEW_PERIODS + ("custom",), "30")
     return send_table(overview_service.export_table(org_id=g.org.id, org_slug=g.org.slug, window=window,
                                                     name=table), fmt)

@@ -267,6 +267,24 @@ def test_exports_hold_the_rows_and_neutralise_formulas(client, login, world):
     assert client.get(f"{base}/everything.csv").status_code == 404
 
 
+def statements_as_shares_grow(client, rec: Recorder, members: list, post, url: str) -> list[int]:
+    """The statements `url` sends with 3 of `members` sharing `post` and with 30 (each an API share read back twice, a
+    share through a share link and a counted click)."""
+    accounts = [rec.account(m, ("x", "bluesky", "linkedin")[n % 3], 100 + n) for n, m in enumerate(members)]
+    counts = []
+    for size in (3, 30):
+        for n in range(len(rec.made) // 2, size):
+            at = utcnow() - timedelta(days=2, minutes=n)
+            rec.api_share(members[n], post, accounts[n], at, readings=2, now=utcnow())
+            rec.intent_share(members[n], post, at, "whatsapp")
+            rec.act.click(members[n], post, at + timedelta(hours=1), network="x")
+        with counted_statements() as seen:
+            html = body(client.get(url))
+        assert stat(html, "shares") == 2 * size
+        counts.append(len(seen))
+    return counts
+
+
 @pytest.mark.parametrize("page", ["post", "campaign"])
 def test_statements_do_not_grow_with_the_shares(client, login, db, make, act, page):
     org = make.org()
@@ -274,21 +292,9 @@ def test_statements_do_not_grow_with_the_shares(client, login, db, make, act, pa
     campaign = make.campaign(org)
     post = make.post(campaign, created_at=utcnow() - timedelta(days=3))
     campaign.created_at = post.created_at
-    rec = Recorder(db, act)
     members = [make.member(org, name=f"Member {n:02}") for n in range(30)]
-    accounts = [rec.account(m, ("x", "bluesky", "linkedin")[n % 3], 100 + n) for n, m in enumerate(members)]
     url = f"/posts/{post.id}/analytics" if page == "post" else f"/campaigns/{campaign.id}/analytics"
     login(curator.user)
-    counts = []
-    for size in (3, 30):
-        for n in range(len(rec.made) // 2, size):
-            at = utcnow() - timedelta(days=2, minutes=n)
-            rec.api_share(members[n], post, accounts[n], at, readings=2, now=utcnow())
-            rec.intent_share(members[n], post, at, "whatsapp")
-            act.click(members[n], post, at + timedelta(hours=1), network="x")
-        with counted_statements() as seen:
-            html = body(client.get(url))
-        assert stat(html, "shares") == 2 * size
-        counts.append(len(seen))
+    counts = statements_as_shares_grow(client, Recorder(db, act), members, post, url)
     assert counts[0] == counts[1], counts
     assert content_stats.TOP_AMBASSADORS < 30

@@ -1,13 +1,15 @@
-"""Exports (services/analytics/exports.py) of a post's or a campaign's analytics tables, for one window.
+"""Exports (services/analytics/exports.py) of a post's, a campaign's or a team's analytics tables, for one window.
 
-The same figures as the page (services/analytics/content_stats.py), every row rather than the top shown:
+The same figures as the page (services/analytics/content_stats.py, team_stats.py), every row rather than the top
+shown:
 
 * per-day — shares, counted clicks and engagement per org-local day (engagement empty when unknown);
 * networks — per network: shares, counted clicks, engagement figures, potential reach and earned media value;
 * ambassadors — every member with shares or counted clicks, with engagement and potential reach;
 * engagement — one row per counted share: who, where, what the network reported (empty: unknown) and its state
   (`read`, `waiting`, `not_reported`, `deleted`, `share_link`, `no_account`), streamed in batches;
-* posts — a campaign's posts with shares and counted clicks.
+* posts — a campaign's posts with shares and counted clicks;
+* campaigns — every campaign a team's members shared, with shares and counted clicks.
 
 An unknown figure is an empty cell, never 0. Every query is scoped to the organization.
 """
@@ -18,15 +20,16 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from ...models import Campaign, Membership, Post, Share, ShareEngagement, ShareMethod, SocialAccount, User
+from ...models import Campaign, Membership, Post, Share, ShareEngagement, ShareMethod, SocialAccount, Team, User
 from ...models.sharing import share_moment
-from . import content_stats, engagement, exports, trends
+from . import content_stats, engagement, exports, team_stats, trends
 from .emv import EmvResult
 from .periods import Window
 from .trends import Scope
 
 POST_TABLES = ("per-day", "networks", "ambassadors", "engagement")
 CAMPAIGN_TABLES = (*POST_TABLES, "posts")
+TEAM_TABLES = (*POST_TABLES, "campaigns")
 FIGURE_HEADER = ("likes", "reposts", "replies", "quotes", "impressions", "engagement")
 SHARE_HEADER = ("shared_at", "ambassador", "post", "network", "state", *FIGURE_HEADER, "potential_reach",
                 "read_at", "deleted_at")
@@ -98,14 +101,23 @@ def shares_query(scope: Scope, window: Window) -> sa.Select:
             .where(*trends.share_conditions(scope, window)).order_by(moment, Share.id))
 
 
-def export_table(*, subject: Post | Campaign, org_slug: str, window: Window, name: str,
+def _subject(subject: Post | Campaign | Team) -> tuple[str, tuple[str, ...], Scope]:
+    """(kind, its tables, its scope)."""
+    if isinstance(subject, Post):
+        return "post", POST_TABLES, content_stats.post_scope(subject)
+    if isinstance(subject, Campaign):
+        return "campaign", CAMPAIGN_TABLES, content_stats.campaign_scope(subject)
+    return "team", TEAM_TABLES, team_stats.team_scope(subject)
+
+
+def export_table(*, subject: Post | Campaign | Team, org_slug: str, window: Window, name: str,
                  network_labels: Mapping[str, str]) -> exports.Table:
-    """One of POST_TABLES (a post) or CAMPAIGN_TABLES (a campaign) for `window`, its rows read lazily."""
-    is_post = isinstance(subject, Post)
-    if name not in (POST_TABLES if is_post else CAMPAIGN_TABLES):
+    """One of POST_TABLES (a post), CAMPAIGN_TABLES (a campaign) or TEAM_TABLES (a team) for `window`, its rows
+    read lazily."""
+    kind, tables, scope = _subject(subject)
+    if name not in tables:
         raise ValueError(f"unknown analytics table {name!r}")
-    scope = content_stats.post_scope(subject) if isinstance(subject, Post) else content_stats.campaign_scope(subject)
-    stem = f"{name}-{'post' if is_post else 'campaign'}-{subject.id}-{org_slug}-{window.key}"
+    stem = f"{name}-{kind}-{subject.id}-{org_slug}-{window.key}"
     if name == "per-day":
         table = _per_day(scope, window)
     elif name == "networks":
@@ -120,6 +132,10 @@ def export_table(*, subject: Post | Campaign, org_slug: str, window: Window, nam
     elif name == "engagement":
         table = exports.Table(name=name, header=SHARE_HEADER,
                               rows=exports.query_rows(shares_query(scope, window), convert=_share_row))
+    elif name == "campaigns":
+        table = exports.Table(name=name, header=("campaign", "shares", "clicks"),
+                              rows=((c.label, c.shares, c.clicks)
+                                    for c in trends.by_campaign(scope=scope, window=window, limit=None)))
     else:
         table = exports.Table(name=name, header=("post", "shares", "clicks"),
                               rows=((p.label, p.shares, p.clicks) for p in content_stats.by_post(scope=scope,

@@ -53,6 +53,7 @@ class ContentStats:
     ambassadors: list[AmbassadorStat] = field(default_factory=list)
     series: list[DayStat] = field(default_factory=list)
     posts: list[Slice] = field(default_factory=list)  # a campaign's posts (empty for a post)
+    campaigns: list[Slice] = field(default_factory=list)  # a team's campaigns, the top ones (team_stats.py)
     reach: list[NetworkEngagement] = field(default_factory=list)  # engagement and potential reach per network
     reach_total: ReachFigures = field(default_factory=ReachFigures)
     engagement: DailyEngagement | None = None  # engagement per day of the window
@@ -115,7 +116,8 @@ def network_stats(*, scope: Scope, window: Window, network_labels: dict[str, str
                                   impressions=valued.impressions, engagements=valued.engagements))
 
 
-def _stats(*, scope: Scope, window: Window, network_labels: dict[str, str]) -> ContentStats:
+def subject_stats(*, scope: Scope, window: Window, network_labels: dict[str, str]) -> ContentStats:
+    """Everything a post's, a campaign's or a team's page shows but their breakdown (posts, campaigns)."""
     stats = network_stats(scope=scope, window=window, network_labels=network_labels)
     stats.series = trends.daily(scope=scope, window=window)
     stats.shares, stats.clicks = sum(d.shares for d in stats.series), sum(d.clicks for d in stats.series)
@@ -133,11 +135,11 @@ def campaign_scope(campaign: Campaign) -> Scope:
 
 
 def post_stats(*, post: Post, window: Window, network_labels: dict[str, str]) -> ContentStats:
-    return _stats(scope=post_scope(post), window=window, network_labels=network_labels)
+    return subject_stats(scope=post_scope(post), window=window, network_labels=network_labels)
 
 
 def campaign_stats(*, campaign: Campaign, window: Window, network_labels: dict[str, str]) -> ContentStats:
     scope = campaign_scope(campaign)
-    stats = _stats(scope=scope, window=window, network_labels=network_labels)
+    stats = subject_stats(scope=scope, window=window, network_labels=network_labels)
     stats.posts = by_post(scope=scope, window=window)
     return stats

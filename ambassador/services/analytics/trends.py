@@ -1,5 +1,5 @@
 """Figures behind the charts: shares and counted clicks per day (for the organization, a post, a
-campaign or one member), the same for the previous period, and breakdowns by network, team and
+campaign, a team or one member), the same for the previous period, and breakdowns by network, team and
 campaign.
 
 Definitions (the pages say the same):
@@ -11,7 +11,9 @@ Definitions (the pages say the same):
 * by team: a share or click counts for every team its member belongs to (a member in two teams
   counts in both, so team rows can add up to more than the total); members in no team are one
   row, "No team";
-* by campaign: the campaign of the shared post; the top ``TOP_CAMPAIGNS`` by counted clicks, then shares.
+* by campaign: the campaign of the shared post; the top ``TOP_CAMPAIGNS`` by counted clicks, then shares;
+* a team's figures: what its active members shared and the counted clicks on their links (the by-team rule:
+  who is in the team now, whenever they joined it).
 Every figure is grouped in SQL (one query per table, no query per row) and scoped to the organization.
 """
 from __future__ import annotations
@@ -55,12 +57,13 @@ def counted_clicks(org_id: int, window: Window) -> list:
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose figures: the organization's, narrowed to one post, one campaign and/or one member."""
+    """Whose figures: the organization's, narrowed to one post, one campaign, one team and/or one member."""
 
     org_id: int
     post_id: int | None = None
     campaign_id: int | None = None
     membership_id: int | None = None
+    team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,17 @@ def narrowed(scope: Scope, where: list, *, post, member) -> list:
         where.append(post.in_(_campaign_posts(scope)))
     if scope.membership_id is not None:
         where.append(member == scope.membership_id)
+    if scope.team_id is not None:
+        where.append(member.in_(team_members(scope)))
     return where
+
+
+def team_members(scope: Scope):
+    """The active members of the scope's team, in the scope's organization (the by-team rule)."""
+    return (sa.select(membership_team.c.membership_id)
+            .join(Membership, Membership.id == membership_team.c.membership_id)
+            .where(membership_team.c.team_id == scope.team_id, Membership.org_id == scope.org_id,
+                   Membership.status == MemberStatus.ACTIVE))
 
 
 def _campaign_posts(scope: Scope):
@@ -264,8 +277,8 @@ def _by_team_raw(*, scope: Scope, window: Window) -> tuple[dict, dict]:
     return shares, clicks
 
 
-def by_campaign(*, scope: Scope, window: Window, limit: int = TOP_CAMPAIGNS) -> list[Slice]:
-    """The top campaigns by counted clicks, then shares."""
+def by_campaign(*, scope: Scope, window: Window, limit: int | None = TOP_CAMPAIGNS) -> list[Slice]:
+    """The top campaigns by counted clicks, then shares (every one with `limit` None)."""
     if org_wide(scope):
         shares, clicks = org_rollups.by_campaign(org_id=scope.org_id, window=window)
         labels = names(Campaign.title, Campaign.id, list(set(shares) | set(clicks)), Campaign.org_id == scope.org_id)
