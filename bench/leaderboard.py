@@ -11,10 +11,11 @@ Steps: generate (generate_series on PostgreSQL, a recursive CTE on SQLite; forei
 ledger's indexes are off while PostgreSQL loads, then built once), rebuild the rollups and standings with
 the service `flask ambassador rebuild-rollups` runs (timed), then measure — after warm-up, over several
 rounds — every board variant (window × filter, with movement as the page shows it), "my rank", the naive
-GROUP BY, the overview service and the leaderboard, overview and My activity pages' server time (Flask
-test client). Prints a table, the machine load, and per database the line
-`leaderboard worst p95: X ms; naive/rollup: Y×; overview p95: Z ms`, where the boards are both those kept in
-memory (nothing changed since the last view) and those computed afresh after an event (the stamp moved).
+GROUP BY, the overview service and the pages' server time (Flask test client): leaderboard, overview,
+the analytics of a post, a campaign and a team, the members page and My activity. Prints a table, the
+machine load, and per database the line `leaderboard worst p95: X ms; naive/rollup: Y×; overview p95: Z ms`,
+where the boards are both those kept in memory (nothing changed since the last view) and those computed afresh
+after an event (the stamp moved).
 Targets (issue 9): boards and my rank p95 < 50 ms and ≥ 50× faster than naive; overview and pages < 100 ms.
 """
 from __future__ import annotations
@@ -307,7 +308,7 @@ def measure(call: Callable[[int], object], *, rounds: int, warmup: int, after: C
 def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[int], logins: dict, args) -> dict:
     from ambassador.extensions import db
     from ambassador.infra.database import finish
-    from ambassador.models import Membership, MemberStatus, Organization, PointsEntry
+    from ambassador.models import Membership, MemberStatus, Organization, PointsEntry, Post
     from ambassador.services.analytics import leaderboard, overview, periods, stamps
 
     rng = random.Random(args.seed)
@@ -376,10 +377,18 @@ def run_measurements(app, org_id: int, team_ids: list[int], campaign_ids: list[i
             figures["overview"][wkey] = measure(
                 lambda i, w=windows[wkey]: overview.overview(org_id=org_id, window=w), **kw)
     app.config["WTF_CSRF_ENABLED"] = False  # the bench logs in with a plain form post
+    with app.app_context():
+        post_id = db.session.scalar(sa.select(sa.func.min(Post.id)).where(Post.campaign_id == campaign_ids[2]))
+    # The analytics pages of a post, a campaign and a team (5,000 of the 100,000 members), and the members page;
+    # the bench's content was created today, so "since it was created" would hold one day: 30 and 90 days instead.
     pages = {"manager": ["/leaderboard?period=30", "/leaderboard?period=7", "/leaderboard?period=90",
                          "/leaderboard?period=quarter", "/leaderboard?period=all&network=x",
                          f"/leaderboard?period=30&campaign={campaign_ids[2]}", "/overview?period=30",
-                         "/overview?period=90"],
+                         "/overview?period=90", f"/posts/{post_id}/analytics?period=90",
+                         f"/campaigns/{campaign_ids[2]}/analytics?period=30",
+                         f"/campaigns/{campaign_ids[2]}/analytics?period=90",
+                         f"/overview/teams/{team_ids[3]}?period=30", f"/overview/teams/{team_ids[3]}?period=90",
+                         "/members"],
              "ambassador": ["/leaderboard?period=30", "/me/activity"]}
     for role, paths in pages.items():
         client = app.test_client()
