@@ -174,7 +174,11 @@ class RollupPostDay(Measures, Model):
     series and top posts sum a few hundred rows instead of every member's cells."""
 
     __tablename__ = "rollup_post_day"
-    __table_args__ = (sa.Index("ix_rollup_post_day_org_day", "org_id", "day"),)
+    __table_args__ = (
+        sa.Index("ix_rollup_post_day_org_day", "org_id", "day"),
+        # A campaign's or a post's days (their analytics pages: services/analytics/scope_rollups.py).
+        sa.Index("ix_rollup_post_day_org_campaign_day", "org_id", "campaign_id", "day"),
+    )
 
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)

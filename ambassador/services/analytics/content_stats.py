@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Campaign, Click, Membership, Organization, Post, Share, TrackedLink, User, utcnow
+from ...models import Campaign, Click, Membership, Organization, Post, TrackedLink, User, utcnow
 from ..community.points import local_day
 from . import emv as emv_service
-from . import engagement, trends
+from . import engagement, scope_rollups, trends
 from .boards import display_name
 from .engagement import DailyEngagement, NetworkEngagement, ReachFigures
 from .periods import MAX_CUSTOM_DAYS, Window, days_window, last_days
@@ -72,18 +72,24 @@ def content_window(org: Organization, *, key: str | None, since: datetime, now: 
 
 def ambassadors_query(*, scope: Scope, window: Window) -> sa.Select:
     """Every member with counted shares or clicks in the window, best first, with `engagement.by_member`'s
-    columns (shares, engagement, potential reach …) and `clicks`."""
+    columns (shares, engagement, potential reach …) and `clicks`. Only those members are joined to their names
+    (a full join of the two: a campaign's few thousand, not the organization's 100,000)."""
     figures = engagement.by_member(scope=scope, window=window)
-    clicks = (trends.clicks_query(TrackedLink.membership_id.label("mid"), sa.func.count(Click.id).label("n"))
-              .where(*trends.click_conditions(scope, window)).group_by(TrackedLink.membership_id).subquery())
-    n_shares, n_clicks = sa.func.coalesce(figures.c.shares, 0), sa.func.coalesce(clicks.c.n, 0)
-    return (sa.select(Membership.id, User.name, User.email, n_clicks.label("clicks"),
-                      *[column for column in figures.c if column.name != "membership_id"])
+    clicks = scope_rollups.member_clicks(scope, window)
+    if clicks is None:
+        clicks = (trends.clicks_query(TrackedLink.membership_id.label("mid"), sa.func.count(Click.id).label("n"))
+                  .where(*trends.click_conditions(scope, window)).group_by(TrackedLink.membership_id).subquery())
+    sums = [column for column in figures.c if column.name != "membership_id"]
+    acted = (sa.select(sa.func.coalesce(figures.c.membership_id, clicks.c.mid).label("mid"),
+                       sa.func.coalesce(clicks.c.n, 0).label("clicks"), *sums)
+             .select_from(figures.join(clicks, clicks.c.mid == figures.c.membership_id, full=True)).subquery())
+    return (sa.select(Membership.id, User.name, User.email, *(acted.c[column.name] for column in sums),
+                      acted.c.clicks)
+            .join(acted, acted.c.mid == Membership.id)
             .join(User, User.id == Membership.user_id)
-            .outerjoin(figures, figures.c.membership_id == Membership.id)
-            .outerjoin(clicks, clicks.c.mid == Membership.id)
-            .where(Membership.org_id == scope.org_id, sa.or_(figures.c.shares.is_not(None), clicks.c.n.is_not(None)))
-            .order_by(n_clicks.desc(), n_shares.desc(), sa.func.lower(User.name), Membership.id))
+            .where(Membership.org_id == scope.org_id)
+            .order_by(acted.c.clicks.desc(), sa.func.coalesce(acted.c.shares, 0).desc(), sa.func.lower(User.name),
+                      Membership.id))
 
 
 def ambassador_stat(row) -> AmbassadorStat:
@@ -96,13 +102,10 @@ def top_ambassadors(*, scope: Scope, window: Window, limit: int = TOP_AMBASSADOR
 
 
 def by_post(*, scope: Scope, window: Window) -> list[Slice]:
-    """A campaign's posts with shares or counted clicks in the window."""
-    shares = trends.grouped(sa.select(Share.post_id, sa.func.count(Share.id))
-                            .where(*trends.share_conditions(scope, window)).group_by(Share.post_id))
-    clicks = trends.grouped(trends.clicks_query(TrackedLink.post_id, sa.func.count(Click.id))
-                            .where(*trends.click_conditions(scope, window)).group_by(TrackedLink.post_id))
-    ids = list(set(shares) | set(clicks))
-    return trends.merge(shares, clicks, trends.names(Post.title, Post.id, ids, Post.org_id == scope.org_id))
+    """A campaign's posts with shares or counted clicks in the window (from the post-day totals)."""
+    shares, clicks = scope_rollups.pairs(scope, window, "post_id")
+    return trends.merge(shares, clicks, trends.names(Post.title, Post.id, list(set(shares) | set(clicks)),
+                                                     Post.org_id == scope.org_id))
 
 
 def network_stats(*, scope: Scope, window: Window, network_labels: dict[str, str]) -> ContentStats:

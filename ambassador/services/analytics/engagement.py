@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import EngagementSnapshot, Organization, Share, ShareEngagement, ShareMethod, SocialAccount
 from ...providers import registry
-from . import org_rollups, trends
+from . import org_rollups, scope_rollups, trends
 from .periods import Window
 from .trends import Scope
 
@@ -285,6 +285,10 @@ def daily(*, scope: Scope, window: Window) -> DailyEngagement:
         by_day = org_rollups.engagement_daily(org_id=scope.org_id, window=window)
         return DailyEngagement(window=window, days=[by_day.get(day, 0) for day in window.days],
                                known=_read_by(scope.org_id, window))
+    if scope_rollups.covers(scope):
+        sums = scope_rollups.daily(scope, window)
+        return DailyEngagement(window=window, days=[sums[day][3] if day in sums else 0 for day in window.days],
+                               known=_scope_read_by(scope, window))
     snapshot = EngagementSnapshot
     figures = sum((sa.func.coalesce(getattr(snapshot, name), 0) for name in _ENGAGEMENT), sa.literal(0))
     before = sa.func.lag(figures).over(partition_by=snapshot.share_id, order_by=(snapshot.taken_at, snapshot.id))
@@ -300,6 +304,15 @@ def daily(*, scope: Scope, window: Window) -> DailyEngagement:
     rows = db.session.execute(sa.select(indexed.c.day, sa.func.sum(indexed.c.gain)).group_by(indexed.c.day)).all()
     gains = {int(day): int(gain or 0) for day, gain in rows if day is not None}
     return DailyEngagement(window=window, days=[gains.get(i, 0) for i in range(len(window.days))], known=bool(rows))
+
+
+def _scope_read_by(scope: Scope, window: Window) -> bool:
+    """Had any share of the scope been read back by the window's last day? (Stops at the first reading.)"""
+    read = (sa.select(EngagementSnapshot.id).join(Share, Share.id == EngagementSnapshot.share_id)
+            .where(EngagementSnapshot.org_id == scope.org_id, EngagementSnapshot.taken_at < window.end,
+                   *trends.narrowed(scope, [Share.org_id == scope.org_id], post=Share.post_id,
+                                    member=Share.membership_id)))
+    return db.session.scalar(sa.select(read.exists())) or False
 
 
 def _read_by(org_id: int, window: Window) -> bool:

@@ -39,8 +39,9 @@ from ...models import (
 from ...models.organization import membership_team
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
-from . import org_rollups, periods
+from . import org_rollups, periods, scope_rollups
 from .periods import Window
+from .scopes import Scope, team_members
 
 TOP_CAMPAIGNS = 10
 
@@ -53,17 +54,6 @@ def counted_shares(org_id: int, window: Window) -> list:
 def counted_clicks(org_id: int, window: Window) -> list:
     """Conditions for clicks (joined to their TrackedLink) of the organization inside `window`."""
     return [Click.org_id == org_id, TrackedLink.org_id == org_id, *window.contains(Click.created_at)]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose figures: the organization's, narrowed to one post, one campaign, one team and/or one member."""
-
-    org_id: int
-    post_id: int | None = None
-    campaign_id: int | None = None
-    membership_id: int | None = None
-    team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,14 +130,6 @@ def narrowed(scope: Scope, where: list, *, post, member) -> list:
     return where
 
 
-def team_members(scope: Scope):
-    """The active members of the scope's team, in the scope's organization (the by-team rule)."""
-    return (sa.select(membership_team.c.membership_id)
-            .join(Membership, Membership.id == membership_team.c.membership_id)
-            .where(membership_team.c.team_id == scope.team_id, Membership.org_id == scope.org_id,
-                   Membership.status == MemberStatus.ACTIVE))
-
-
 def _campaign_posts(scope: Scope):
     return sa.select(Post.id).where(Post.org_id == scope.org_id, Post.campaign_id == scope.campaign_id)
 
@@ -172,6 +154,10 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
         return []
     if org_wide(scope):
         return _org_daily(org_id=scope.org_id, window=window)
+    if scope_rollups.covers(scope):
+        by_day = scope_rollups.daily(scope, window)
+        return [DayStat(day, shares, clicks, points if with_points else 0)
+                for day, (shares, clicks, points, _gained) in ((d, by_day.get(d, (0, 0, 0, 0))) for d in window.days)]
     shares = _per_day(sa.select(share_moment().label("at")).where(*share_conditions(scope, window)), window)
     clicks = _per_day(clicks_query(Click.created_at.label("at")).where(*click_conditions(scope, window)), window)
     points: dict[int, int] = {}
@@ -241,6 +227,8 @@ def by_network(*, scope: Scope, window: Window, labels: dict[str, str]) -> list[
     """Counted shares and clicks per network (`labels`: network code → name)."""
     if org_wide(scope):
         return merge(*org_rollups.by_network(org_id=scope.org_id, window=window), labels)
+    if scope_rollups.covers(scope):
+        return merge(*scope_rollups.pairs(scope, window, "network"), labels)
     shares = grouped(sa.select(Share.network, sa.func.count(Share.id)).where(*share_conditions(scope, window))
                       .group_by(Share.network))
     clicks = grouped(clicks_query(TrackedLink.network, sa.func.count(Click.id))
@@ -281,14 +269,15 @@ def by_campaign(*, scope: Scope, window: Window, limit: int | None = TOP_CAMPAIG
     """The top campaigns by counted clicks, then shares (every one with `limit` None)."""
     if org_wide(scope):
         shares, clicks = org_rollups.by_campaign(org_id=scope.org_id, window=window)
-        labels = names(Campaign.title, Campaign.id, list(set(shares) | set(clicks)), Campaign.org_id == scope.org_id)
-        return merge(shares, clicks, labels)[:limit]
-    shares = grouped(sa.select(Post.campaign_id, sa.func.count(Share.id)).join(Post, Post.id == Share.post_id)
-                      .where(*share_conditions(scope, window)).group_by(Post.campaign_id))
-    clicks = grouped(clicks_query(Post.campaign_id, sa.func.count(Click.id)).join(Post, Post.id == TrackedLink.post_id)
-                      .where(*click_conditions(scope, window)).group_by(Post.campaign_id))
-    ids = list(set(shares) | set(clicks))
-    labels = names(Campaign.title, Campaign.id, ids, Campaign.org_id == scope.org_id)
+    elif scope_rollups.covers(scope):
+        shares, clicks = scope_rollups.pairs(scope, window, "campaign_id")
+    else:
+        shares = grouped(sa.select(Post.campaign_id, sa.func.count(Share.id)).join(Post, Post.id == Share.post_id)
+                          .where(*share_conditions(scope, window)).group_by(Post.campaign_id))
+        clicks = grouped(clicks_query(Post.campaign_id, sa.func.count(Click.id))
+                          .join(Post, Post.id == TrackedLink.post_id)
+                          .where(*click_conditions(scope, window)).group_by(Post.campaign_id))
+    labels = names(Campaign.title, Campaign.id, list(set(shares) | set(clicks)), Campaign.org_id == scope.org_id)
     return merge(shares, clicks, labels)[:limit]
 
 

@@ -1,0 +1,85 @@
+"""A post's or a campaign's figures read from the post-day totals (services/analytics/rollups.py: per org-local day
+× post × network; index on (org, campaign, day)), so that their pages cost what the days and posts hold, not what
+the clicks do: counted shares, counted clicks, points and engagement gained per day (readings taken that day) as
+the raw rows give them (trends.py and engagement.py define them; the rollups are kept in the events' transactions
+or by the worker within seconds, and the pages' tests compare every figure with the raw rows). Members who left
+are included, as on the content pages. Each figure is one grouped query.
+
+Not read here: a member's own figures (My activity: one member's rows are few) and a team's. A team's rows are
+its members' cells, and at 5,000 members × 90 days summing them (about 120,000 cells, each query) cost more than
+the raw shares and clicks (measured on the 100,000-member bench database, 2026-12-07).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Post, RollupCell, RollupPostDay
+from .periods import Window
+from .scopes import Scope
+
+Sums = tuple[int, int, int, int]  # counted shares, counted clicks, points, engagement gained
+
+
+def covers(scope: Scope) -> bool:
+    """Are this scope's figures read here? A post's or a campaign's, not narrowed to a member or a team."""
+    return scope.membership_id is None and scope.team_id is None and (
+        scope.post_id is not None or scope.campaign_id is not None)
+
+
+def conditions(scope: Scope, window: Window, table: type[RollupCell] | type[RollupPostDay] = RollupPostDay) -> list:
+    """The rows of `table` in the scope and the window's days."""
+    where = [table.org_id == scope.org_id]
+    if window.bounded:
+        where += [table.day >= window.first_day, table.day <= window.last_day]
+    if scope.post_id is not None:
+        # The post's campaign too: the rows are found by (org, campaign, day); a post stays in its campaign.
+        campaign = sa.select(Post.campaign_id).where(Post.id == scope.post_id, Post.org_id == scope.org_id)
+        where += [table.post_id == scope.post_id, table.campaign_id == campaign.scalar_subquery()]
+    if scope.campaign_id is not None:
+        where.append(table.campaign_id == scope.campaign_id)
+    return where
+
+
+def _sums(table: type[RollupPostDay]) -> list:
+    return [sa.func.sum(table.shares), sa.func.sum(table.clicks), sa.func.sum(table.points),
+            sa.func.sum(table.engagement)]
+
+
+def by(scope: Scope, window: Window, key: str) -> dict:
+    """{key value: (shares, clicks, points, engagement)} per "day", "network", "campaign_id" or "post_id", for the
+    values with any row."""
+    table = RollupPostDay
+    column = getattr(table, key)
+    rows = db.session.execute(sa.select(column, *_sums(table)).where(*conditions(scope, window))
+                              .group_by(column))
+    return {value: (int(s or 0), int(c or 0), int(p or 0), int(e or 0)) for value, s, c, p, e in rows}
+
+
+def daily(scope: Scope, window: Window) -> dict[date, Sums]:
+    return by(scope, window, "day")
+
+
+def pairs(scope: Scope, window: Window, key: str) -> tuple[dict, dict]:
+    """({value: counted shares}, {value: counted clicks}) per `key`, without the zeros (trends.merge's input)."""
+    shares: dict = {}
+    clicks: dict = {}
+    for value, (n_shares, n_clicks, _points, _gained) in by(scope, window, key).items():
+        if n_shares:
+            shares[value] = n_shares
+        if n_clicks:
+            clicks[value] = n_clicks
+    return shares, clicks
+
+
+def member_clicks(scope: Scope, window: Window) -> sa.Subquery | None:
+    """A campaign's counted clicks per member (`mid`, `n`) in the window, from the member cells (the post-day
+    totals have no member; a campaign's cells by (org, campaign, day)): a subquery to join to the members. None for
+    a post: its few tracked links' clicks, found by post, cost less than its campaign's cells."""
+    if scope.post_id is not None or not covers(scope):
+        return None
+    return (sa.select(RollupCell.membership_id.label("mid"), sa.func.sum(RollupCell.clicks).label("n"))
+            .where(*conditions(scope, window, RollupCell), RollupCell.clicks != 0)
+            .group_by(RollupCell.membership_id).subquery())
