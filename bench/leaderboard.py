@@ -434,7 +434,7 @@ def report(name: str, figures: dict, build_seconds: float, generate_seconds: flo
     print(f"boards computed afresh (after an event) worst p95: {max(figures['afresh'].values()):.1f} ms")
     print(f"kept boards (nothing changed since the last view) worst p95: {max(kept.values()):.1f} ms; "
           f"naive/kept: {min(kept_ratios.values()):.0f}×")
-    print(f"overview page p95: {max(v for k, v in figures['page'].items() if '/overview' in k):.1f} ms")
+    print(f"overview page p95: {max(v for k, v in figures['page'].items() if '/overview?' in k):.1f} ms")
     print(f"leaderboard worst p95: {max(max(kept.values()), max(afresh.values())):.1f} ms; "
           f"naive/rollup: {min(ratios.values()):.0f}×; overview p95: {max(figures['overview'].values()):.1f} ms")
 
