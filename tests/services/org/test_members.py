@@ -81,12 +81,16 @@ def test_member_query_filters_and_is_scoped(make, db):
     make.member(other, name="Ann Elsewhere", email="ann@b.test")
 
     def names(**filters):
-        return [m.user.name for m in db.session.scalars(members.member_query(org=org, **filters))]
+        found = [m.user.name for m in db.session.scalars(members.member_query(org=org, **filters))]
+        assert members.member_count(org=org, **filters) == len(found), filters  # the page's "N members"
+        return found
 
     assert names(q="ann") == ["Ann Peeters"]
     assert names(q="A.TEST") == ["Ann Peeters", "Bob"]
     assert names(role="curator") == names(kind="external") == names(team_id=team.id) == ["Ann Peeters"]
     assert names(q="100%") == []
+    assert names() == ["Ann Peeters", "Bob"] and names(status="pending") == []
+    assert names(q="ann", role="curator", kind="external", team_id=team.id, status="active") == ["Ann Peeters"]
     assert ann in db.session.scalars(members.member_query(org=org, status="active")).all()
 
 
