@@ -128,7 +128,8 @@ def teams_page():
         if call.ok:
             flash(_("Team %(name)s created.", name=team.name), "success")
             return redirect(url_for("org.teams_page"))
-    return render_template("org/teams.html", form=form, teams=teams.teams_of(g.org), join_link=join_link)
+    return render_template("org/teams.html", form=form, teams=teams.teams_of(g.org),
+                           member_counts=teams.member_counts(g.org), join_link=join_link)
 
 
 @bp.route("/teams/<int:team_id>/rename", methods=["POST"])

@@ -145,3 +145,32 @@ def test_the_employee_pulse_threshold_is_set_here_and_never_below_three(client, 
     db.session.refresh(org)
     assert org.enps_min_group == 7
     assert 'href="/settings#employee-pulses"' in client.get("/pulses").get_data(as_text=True)
+
+
+def test_teams_page_counts_each_teams_members_without_loading_them(client, admin, make, db):
+    org = admin.organization
+    north, south, empty = make.team(org, "North"), make.team(org, "South"), make.team(org, "Empty")
+    make.member(org, teams=[north, south])
+    make.member(org, teams=[north], status="pending")
+    make.member(org, teams=[north], status="deactivated")
+    make.member(make.org(), teams=[])  # another organization's member
+    for _ in range(6):
+        make.member(org, teams=[north, south, empty])
+    db.session.expunge_all()
+    loaded = []
+
+    def count_load(target, context):
+        loaded.append(target.id)
+
+    sa.event.listen(Membership, "load", count_load)
+    try:
+        html = client.get("/teams").get_data(as_text=True)
+    finally:
+        sa.event.remove(Membership, "load", count_load)
+
+    def count(team):
+        section = html.split(f'id="team-{team.id}"', 1)[1].split("</section>", 1)[0]
+        return section.split(f'href="/members?team={team.id}">', 1)[1].split("</a>", 1)[0]
+
+    assert (count(north), count(south), count(empty)) == ("9 members", "7 members", "6 members")
+    assert loaded == [admin.id]  # the viewer's own membership; the counts are one grouped query

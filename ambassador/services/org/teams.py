@@ -9,6 +9,7 @@ from ...errors import ServiceError
 from ...extensions import db
 from ...infra.tokens import new_token
 from ...models import Organization, Team
+from ...models.organization import membership_team
 
 MAX_TEAM_NAME = 80
 
@@ -80,6 +81,15 @@ def regenerate_team_join_token(*, team: Team) -> Team:
 
 def teams_of(org: Organization) -> list[Team]:
     return list(db.session.scalars(sa.select(Team).where(Team.org_id == org.id).order_by(Team.name)))
+
+
+def member_counts(org: Organization) -> dict[int, int]:
+    """{team id: its members, whatever their status} for the organization's teams with any, in one grouped query
+    (not every membership of every team loaded to count them)."""
+    rows = db.session.execute(sa.select(membership_team.c.team_id, sa.func.count())
+                              .join(Team, Team.id == membership_team.c.team_id)
+                              .where(Team.org_id == org.id).group_by(membership_team.c.team_id))
+    return {team_id: int(n) for team_id, n in rows}
 
 
 def teams_by_ids(*, org: Organization, ids) -> list[Team]:
