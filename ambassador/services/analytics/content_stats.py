@@ -25,7 +25,7 @@ from ...extensions import db
 from ...models import Campaign, Click, Membership, Organization, Post, TrackedLink, User, utcnow
 from ..community.points import local_day
 from . import emv as emv_service
-from . import engagement, scope_rollups, trends
+from . import engagement, scope_rollups, scopes, trends
 from .boards import display_name
 from .engagement import DailyEngagement, NetworkEngagement, ReachFigures
 from .periods import MAX_CUSTOM_DAYS, Window, days_window, last_days
@@ -134,7 +134,7 @@ def post_scope(post: Post) -> Scope:
 
 
 def campaign_scope(campaign: Campaign) -> Scope:
-    return Scope(org_id=campaign.org_id, campaign_id=campaign.id)
+    return scopes.campaign_scope(org_id=campaign.org_id, campaign_id=campaign.id)
 
 
 def post_stats(*, post: Post, window: Window, network_labels: dict[str, str]) -> ContentStats:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Post, RollupCell, RollupPostDay
+from . import org_rollups
 from .periods import Window
 from .scopes import Scope
 
@@ -29,33 +30,36 @@ def covers(scope: Scope) -> bool:
         scope.post_id is not None or scope.campaign_id is not None)
 
 
-def conditions(scope: Scope, window: Window, table: type[RollupCell] | type[RollupPostDay] = RollupPostDay) -> list:
-    """The rows of `table` in the scope and the window's days."""
-    where = [table.org_id == scope.org_id]
+def _where(table: type[RollupCell] | type[RollupPostDay], *, org_id: int, window: Window, post_id: int | None,
+           campaign_id: int | None) -> list:
+    """The rows of `table` of the post or campaign in the window's days."""
+    where = [table.org_id == org_id]
     if window.bounded:
         where += [table.day >= window.first_day, table.day <= window.last_day]
-    if scope.post_id is not None:
+    if post_id is not None:
         # The post's campaign too: the rows are found by (org, campaign, day); a post stays in its campaign.
-        campaign = sa.select(Post.campaign_id).where(Post.id == scope.post_id, Post.org_id == scope.org_id)
-        where += [table.post_id == scope.post_id, table.campaign_id == campaign.scalar_subquery()]
-    if scope.campaign_id is not None:
-        where.append(table.campaign_id == scope.campaign_id)
+        campaign = sa.select(Post.campaign_id).where(Post.id == post_id, Post.org_id == org_id)
+        where += [table.post_id == post_id, table.campaign_id == campaign.scalar_subquery()]
+    if campaign_id is not None:
+        where.append(table.campaign_id == campaign_id)
     return where
 
 
-def _sums(table: type[RollupPostDay]) -> list:
-    return [sa.func.sum(table.shares), sa.func.sum(table.clicks), sa.func.sum(table.points),
-            sa.func.sum(table.engagement)]
+@org_rollups.kept  # under the organization's rollup stamp: the page's day series and engagement read it once
+def _by(*, org_id: int, window: Window, key: str, post_id: int | None, campaign_id: int | None) -> dict:
+    column = getattr(RollupPostDay, key)
+    rows = db.session.execute(
+        sa.select(column, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks),
+                  sa.func.sum(RollupPostDay.points), sa.func.sum(RollupPostDay.engagement))
+        .where(*_where(RollupPostDay, org_id=org_id, window=window, post_id=post_id, campaign_id=campaign_id))
+        .group_by(column))
+    return {value: (int(s or 0), int(c or 0), int(p or 0), int(e or 0)) for value, s, c, p, e in rows}
 
 
 def by(scope: Scope, window: Window, key: str) -> dict:
     """{key value: (shares, clicks, points, engagement)} per "day", "network", "campaign_id" or "post_id", for the
-    values with any row."""
-    table = RollupPostDay
-    column = getattr(table, key)
-    rows = db.session.execute(sa.select(column, *_sums(table)).where(*conditions(scope, window))
-                              .group_by(column))
-    return {value: (int(s or 0), int(c or 0), int(p or 0), int(e or 0)) for value, s, c, p, e in rows}
+    values with any row. Readers must not change it (it is kept: org_rollups.kept)."""
+    return _by(org_id=scope.org_id, window=window, key=key, post_id=scope.post_id, campaign_id=scope.campaign_id)
 
 
 def daily(scope: Scope, window: Window) -> dict[date, Sums]:
@@ -81,5 +85,6 @@ def member_clicks(scope: Scope, window: Window) -> sa.Subquery | None:
     if scope.post_id is not None or not covers(scope):
         return None
     return (sa.select(RollupCell.membership_id.label("mid"), sa.func.sum(RollupCell.clicks).label("n"))
-            .where(*conditions(scope, window, RollupCell), RollupCell.clicks != 0)
+            .where(*_where(RollupCell, org_id=scope.org_id, window=window, post_id=None, campaign_id=scope.campaign_id),
+                   RollupCell.clicks != 0)
             .group_by(RollupCell.membership_id).subquery())

@@ -122,19 +122,12 @@ def narrowed(scope: Scope, where: list, *, post, member) -> list:
     if scope.post_id is not None:
         where.append(post == scope.post_id)
     if scope.campaign_id is not None:
-        where.append(post.in_(_campaign_posts(scope)))
+        where.append(post.in_(scope.campaign_posts or ()))
     if scope.membership_id is not None:
         where.append(member == scope.membership_id)
     if scope.team_id is not None:
         where.append(member.in_(team_members(scope)))
     return where
-
-
-def _campaign_posts(scope: Scope) -> list[int]:
-    """The campaign's post ids, as values: PostgreSQL then finds the campaign's shares through the post index
-    (a subquery's rows it cannot count ahead, so it read the window's every share instead)."""
-    return list(db.session.scalars(sa.select(Post.id).where(Post.org_id == scope.org_id,
-                                                            Post.campaign_id == scope.campaign_id)))
 
 
 def clicks_query(*columns):
@@ -158,9 +151,7 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
     if org_wide(scope):
         return _org_daily(org_id=scope.org_id, window=window)
     if scope_rollups.covers(scope):
-        by_day = scope_rollups.daily(scope, window)
-        return [DayStat(day, shares, clicks, points if with_points else 0)
-                for day, (shares, clicks, points, _gained) in ((d, by_day.get(d, (0, 0, 0, 0))) for d in window.days)]
+        return _scope_daily(scope=scope, window=window, with_points=with_points)
     shares = _per_day(sa.select(share_moment().label("at")).where(*share_conditions(scope, window)), window)
     clicks = _per_day(clicks_query(Click.created_at.label("at")).where(*click_conditions(scope, window)), window)
     points: dict[int, int] = {}
@@ -183,6 +174,16 @@ def daily(*, scope: Scope, window: Window, with_points: bool = False) -> list[Da
 def _org_daily(*, org_id: int, window: Window) -> list[DayStat]:
     by_day = org_rollups.daily(org_id=org_id, window=window)
     return [DayStat(day, *by_day.get(day, (0, 0, 0))) for day in window.days]
+
+
+def _scope_daily(*, scope: Scope, window: Window, with_points: bool) -> list[DayStat]:
+    """A post's or a campaign's days, from the post-day totals (scope_rollups.py)."""
+    by_day = scope_rollups.daily(scope, window)
+    days = []
+    for day in window.days:
+        shares, clicks, points, _gained = by_day.get(day, (0, 0, 0, 0))
+        days.append(DayStat(day, shares, clicks, points if with_points else 0))
+    return days
 
 
 def previous_window(org: Organization, window: Window) -> Window:

@@ -4,7 +4,7 @@ from datetime import date, datetime
 import pytest
 
 from ambassador.services.analytics import content_stats, periods
-from ambassador.services.analytics.trends import Scope
+from ambassador.services.analytics.scopes import campaign_scope
 
 LABELS = {"linkedin": "LinkedIn", "x": "X", "bluesky": "Bluesky"}
 
@@ -61,7 +61,7 @@ def test_campaign_figures(world):
 
 
 def test_top_ambassadors_are_limited(world):
-    rows = content_stats.top_ambassadors(scope=Scope(org_id=world["org"].id, campaign_id=world["campaign"].id),
+    rows = content_stats.top_ambassadors(scope=campaign_scope(org_id=world["org"].id, campaign_id=world["campaign"].id),
                                          window=world["window"], limit=2)
     assert [a.name for a in rows] == ["Bob", "Ann"]
 

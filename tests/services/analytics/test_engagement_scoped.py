@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ambassador.models import Membership, User
 from ambassador.services.analytics import engagement, periods
-from ambassador.services.analytics.trends import Scope
+from ambassador.services.analytics.scopes import Scope, campaign_scope
 
 from .engagement_data import Recorder
 
@@ -69,7 +69,7 @@ def test_engagement_per_day_is_what_that_days_readings_added(week):
     scoped = {
         "post": Scope(org_id=org.id, post_id=post.id),
         "other post": Scope(org_id=org.id, post_id=other_post.id),
-        "campaign": Scope(org_id=org.id, campaign_id=week["campaign"].id),
+        "campaign": campaign_scope(org_id=org.id, campaign_id=week["campaign"].id),
         "Ann": Scope(org_id=org.id, membership_id=week["ann"].id),
         "Bob": Scope(org_id=org.id, membership_id=week["bob"].id),
     }
@@ -117,7 +117,7 @@ def test_per_network_counts_what_is_known_and_says_what_is_not(week):
 
 
 def test_per_member_for_a_campaign(week, db):
-    scope = Scope(org_id=week["org"].id, campaign_id=week["campaign"].id)
+    scope = campaign_scope(org_id=week["org"].id, campaign_id=week["campaign"].id)
     figures_ = engagement.by_member(scope=scope, window=week["window"])
     rows = db.session.execute(sa.select(User.name, figures_).join(Membership, Membership.user_id == User.id)
                               .join(figures_, figures_.c.membership_id == Membership.id).order_by(User.name))

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from ambassador.services.analytics import periods, stamps, trends
-from ambassador.services.analytics.trends import Scope
+from ambassador.services.analytics.scopes import Scope, campaign_scope
 
 LABELS = {"linkedin": "LinkedIn", "x": "X"}
 
@@ -80,7 +80,7 @@ def test_scopes_narrow_to_a_post_a_campaign_or_a_member(world):
     org, window = world["org"], world["window"]
     post = trends.daily(scope=Scope(org_id=org.id, post_id=world["p1"].id), window=window)
     assert [(d.shares, d.clicks) for d in post if d.shares or d.clicks] == [(1, 3)]
-    campaign = trends.daily(scope=Scope(org_id=org.id, campaign_id=world["c1"].id), window=window)
+    campaign = trends.daily(scope=campaign_scope(org_id=org.id, campaign_id=world["c1"].id), window=window)
     assert sum(d.shares for d in campaign) == 2 and sum(d.clicks for d in campaign) == 4
     bob = trends.daily(scope=Scope(org_id=org.id, membership_id=world["bob"].id), window=window, with_points=True)
     assert [(d.day.day, d.shares, d.clicks, d.points) for d in bob if d.shares or d.clicks or d.points] == [
