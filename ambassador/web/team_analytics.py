@@ -23,15 +23,16 @@ def team_analytics(team_id: int):
     stats = team_stats.team_stats(team=team, window=window, network_labels=charts.network_labels())
     specs = {"series": charts.daily(stats.series, engagement=stats.engagement),
              "networks": charts.breakdown(stats.networks), "campaigns": charts.breakdown(stats.campaigns)}
-    dates = ({"from": window.first_day.isoformat(), "to": window.last_day.isoformat()}
-             if window.key == "custom" and window.first_day and window.last_day else {})
+    # The period shown, for the links to the overview, the team's leaderboard and the downloads.
+    period = {"period": window.key}
+    if window.key == "custom" and window.first_day and window.last_day:
+        period.update({"from": window.first_day.isoformat(), "to": window.last_day.isoformat()})
 
     def export_url(table: str, fmt: str) -> str:
-        return url_for("leaderboard.team_analytics_export", team_id=team.id, table=table, fmt=fmt, period=window.key,
-                       **dates)
+        return url_for("leaderboard.team_analytics_export", team_id=team.id, table=table, fmt=fmt, **period)
 
     return render_template("leaderboard/team.html", team=team, stats=stats, specs=specs, window=window,
-                           errors=errors, periods=OVERVIEW_PERIODS, export_url=export_url,
+                           errors=errors, periods=OVERVIEW_PERIODS, export_url=export_url, period=period,
                            top_campaigns=trends.TOP_CAMPAIGNS)
 
 

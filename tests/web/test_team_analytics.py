@@ -136,6 +136,9 @@ def test_another_team_and_a_custom_range(client, login, teams_world):
     html = body(client.get(f"/overview/teams/{world['north'].id}?period=custom&from={first}&to={day}"))
     assert stat(html, "shares") == 6  # the share of 45 days ago too
     assert f"/overview/teams/{world['north'].id}/engagement.csv?period=custom&amp;from={first}&amp;to={day}" in html
+    # The overview and the team's leaderboard are linked for the same dates.
+    assert f'href="/overview?period=custom&amp;from={first}&amp;to={day}"' in html
+    assert f'href="/leaderboard?team={world["north"].id}&amp;period=custom&amp;from={first}&amp;to={day}"' in html
 
 
 def test_exports_hold_every_row(client, login, teams_world):
