@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -179,4 +179,44 @@ def test_digest_columns_are_added_to_members_without_losing_rows(empty_database_
                 conn.execute(sa.text("UPDATE membership SET digest_frequency = 'hourly' WHERE id = 1"))
         downgrade(directory=MIGRATIONS, revision="h11nps000001")
         assert _counts(engine) == before
+        engine.dispose()
+
+
+def test_team_totals_are_filled_from_the_cells_of_active_team_members(empty_database_url):
+    """i18teamday0001 fills the team totals from the cells: each active member's cells summed per day × campaign ×
+    network into each team they are in (a deactivated member's and a member in no team's left out)."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        engine = _seeded_at("i17pdcamp0001")
+        extra = [
+            ("user", {"id": 3, "email": "c@example.com"}),
+            ("membership", {"id": 3, "org_id": 1, "user_id": 3, "role": "ambassador", "kind": "internal",
+                            "status": "deactivated"}),
+            ("membership_team", {"membership_id": 3, "team_id": 1}),
+            ("team", {"id": 2, "org_id": 1, "name": "Lille", "join_token": "t3"}),
+            ("membership_team", {"membership_id": 2, "team_id": 2}),
+        ]
+        cell = {"org_id": 1, "network": "x", "campaign_id": 1, "points": 0, "shares": 0, "clicks": 0, "engagement": 0}
+        cells = [  # (day, member, post): member 2 in teams 1 and 2, member 3 deactivated, member 1 in no team
+            {**cell, "day": date(2026, 11, 2), "membership_id": 2, "post_id": 1, "shares": 1, "points": 10},
+            {**cell, "day": date(2026, 11, 2), "membership_id": 2, "post_id": 2, "clicks": 3, "engagement": 4},
+            {**cell, "day": date(2026, 11, 3), "membership_id": 2, "post_id": 1, "clicks": 1},
+            {**cell, "day": date(2026, 11, 2), "membership_id": 3, "post_id": 1, "shares": 5},
+            {**cell, "day": date(2026, 11, 2), "membership_id": 1, "post_id": 1, "shares": 7},
+        ]
+        tables = sa.MetaData()
+        tables.reflect(engine)
+        with engine.begin() as conn:
+            for name, given in extra:
+                conn.execute(tables.tables[name].insert().values(_fill(tables.tables[name], given)))
+            conn.execute(tables.tables["rollup_cell"].insert(), cells)
+        upgrade(directory=MIGRATIONS, revision="i18teamday0001")
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT team_id, day, campaign_id, network, points, shares, clicks, engagement "
+                                        "FROM rollup_team_day ORDER BY team_id, day")).all()
+        assert [(r[0], str(r[1]), *r[2:]) for r in rows] == [  # SQLite hands dates back as text here
+            (team, str(day), 1, "x", *sums) for team in (1, 2)
+            for day, sums in ((date(2026, 11, 2), (10, 1, 3, 4)), (date(2026, 11, 3), (0, 0, 1, 0)))]
+        downgrade(directory=MIGRATIONS, revision="i17pdcamp0001")
+        assert "rollup_team_day" not in sa.inspect(engine).get_table_names()
         engine.dispose()

@@ -186,6 +186,26 @@ class RollupPostDay(Measures, Model):
     network: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
 
 
+class RollupTeamDay(Model):
+    """The same activity per org-local day × team × campaign × network, for the team's members as they are now
+    (the by-team rule: an active member's activity, whenever it happened, counts in each team they are in now):
+    a team's analytics page sums a few hundred rows instead of its members' shares and clicks. Moved with the
+    member when their teams or status change (services/analytics/team_rollups.py)."""
+
+    __tablename__ = "rollup_team_day"
+
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign key (as the cells): a deleted team's rows are deleted with it (services/analytics/team_rollups.py).
+    team_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)  # NO_ID when not about a post
+    network: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # NO_NETWORK when not about one
+    points: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    shares: Mapped[int] = mapped_column(default=0)
+    clicks: Mapped[int] = mapped_column(default=0)
+    engagement: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class RollupRebuild(Model):
     """An organization whose rollups must be summed again from the raw rows (its activity predates them, or an
     operator asked): the worker's `roll_standings` job does it, batch by batch, resuming from `next_day`.

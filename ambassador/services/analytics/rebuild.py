@@ -1,6 +1,6 @@
 """Rebuild the rollups of one organization from the raw rows (`flask ambassador rebuild-rollups`).
 
-Batched by runs of org-local days: each batch deletes the cells and post-day totals of its days and
+Batched by runs of org-local days: each batch deletes the cells, post-day and team totals of its days and
 sums them again from the ledger, the counted shares, the counted clicks and the engagement snapshots — so a
 batch is safe to redo, and a rebuild stopped half-way resumes with `--since` the first unfinished day (or
 simply runs again). The caller commits after each batch. Then every standings window is rebuilt from the cells.
@@ -42,7 +42,7 @@ from ...models import (
 from ...models.points import SPENDING_REASONS
 from ...models.sharing import COUNTED_SHARE_STATUSES, share_moment
 from ..community.points import local_day
-from . import stamps, standing_additions, standings
+from . import stamps, standing_additions, standings, team_rollups
 from .periods import days_window
 from .rollups import CELL as _CELL
 from .rollups import POST_DAY as _POST_DAY
@@ -186,7 +186,7 @@ def rebuild_batch(*, org: Organization, batch: Batch) -> int:
     conn = db.session.connection()
     stamps.changed({org.id})
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("LOCK TABLE rollup_cell, rollup_post_day IN SHARE ROW EXCLUSIVE MODE")
+        conn.exec_driver_sql("LOCK TABLE rollup_cell, rollup_post_day, rollup_team_day IN SHARE ROW EXCLUSIVE MODE")
     in_batch = [_CELL.c.org_id == org.id, _CELL.c.day >= batch.first, _CELL.c.day <= batch.last]
     conn.execute(sa.delete(_CELL).where(*in_batch))
     conn.execute(sa.delete(_POST_DAY).where(_POST_DAY.c.org_id == org.id, _POST_DAY.c.day >= batch.first,
@@ -201,6 +201,7 @@ def rebuild_batch(*, org: Organization, batch: Batch) -> int:
         sa.select(_CELL.c.org_id, _CELL.c.day, _CELL.c.post_id, _CELL.c.network, sa.func.max(_CELL.c.campaign_id),
                   *sums, reach).where(*in_batch)
         .group_by(_CELL.c.org_id, _CELL.c.day, _CELL.c.post_id, _CELL.c.network)))
+    team_rollups.rebuild_days(conn, org_id=org.id, first=batch.first, last=batch.last)
     return int(db.session.scalar(sa.select(sa.func.count()).select_from(_CELL).where(*in_batch)) or 0)
 
 

@@ -3,10 +3,12 @@ why they follow events in the event's own transaction): session listeners, insta
 
 * rows written through the session (points awards, shares, status changes) — `after_flush` turns each inserted
   PointsEntry / Click, each Share that starts counting and each counted Share that stops counting or moves day
-  into deltas; member status, kind, team and name changes refresh that member's standings;
+  into deltas; member status, kind, team and name changes refresh that member's standings, and status and team
+  changes move its history between the team totals;
 * ledger entries bulk-inserted through the ORM (`points.award_clicks`) — `do_orm_execute`;
-* a deleted membership's cells leave the post-day totals, then go with its standings; a deleted team's standings
-  go, and its members left in no team join the "no team" scope — `before_flush` / `after_flush`.
+* a deleted membership's cells leave the post-day and team totals, then go with its standings; a deleted team's
+  standings and totals go, and its members left in no team join the "no team" scope — `before_flush` /
+  `after_flush`.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from ...models import (
     Campaign,
     Click,
     Membership,
+    MemberStatus,
     Organization,
     PointsEntry,
     Post,
@@ -30,7 +33,7 @@ from ...models import (
 )
 from ...models.organization import membership_team
 from ...models.sharing import COUNTED_SHARE_STATUSES
-from . import stamps, standings
+from . import stamps, standings, team_rollups
 from .rollups import (
     CELL,
     POST_DAY,
@@ -136,9 +139,24 @@ def _after_flush(session: Session, _context: Any) -> None:
     deltas = [*points_deltas(conn, points), *click_deltas(conn, clicks), *share_deltas(conn, shares)]
     if members:  # rebuilt below under their locks: every member of this flush locked at once, in id order
         lock_members(conn, {d.membership_id for d in deltas} | {member.id for member in members})
+        for member in members:  # before the deltas: their history moves without this flush's events
+            _move_teams(conn, member)
     apply(deltas, conn=conn)
     for member in members:
         standings.refresh_member(conn, org_id=member.org_id, membership_id=member.id)
+
+
+def _move_teams(conn: sa.Connection, member: Membership) -> None:
+    """The member's history leaves the teams it counted in before this flush and joins those it counts in now
+    (services/analytics/team_rollups.py): only an active member counts in its teams."""
+    attrs = sa.inspect(member).attrs
+    status, teams = attrs.status.history, attrs.teams.history
+    was_active = (status.deleted[0] if status.deleted else member.status) == MemberStatus.ACTIVE
+    now = set(conn.execute(sa.select(membership_team.c.team_id)
+                           .where(membership_team.c.membership_id == member.id)).scalars())
+    before = (now - {t.id for t in teams.added}) | {t.id for t in teams.deleted}
+    team_rollups.move_member(conn, membership_id=member.id, out_of=before if was_active else (),
+                             into=now if member.status == MemberStatus.ACTIVE else ())
 
 
 def _member_leaves(conn: sa.Connection, membership_id: int) -> None:
@@ -149,6 +167,7 @@ def _member_leaves(conn: sa.Connection, membership_id: int) -> None:
     upsert(conn, POST_DAY, [{"org_id": r[0], "day": r[1], "post_id": r[2], "network": r[3], "campaign_id": r[4],
                              **dict(zip(SUMS, r[5:], strict=True)), "reach": None} for r in rows],
            keys=("org_id", "day", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
+    team_rollups.member_leaves(conn, membership_id)
     conn.execute(sa.delete(CELL).where(CELL.c.membership_id == membership_id))
     standings.forget_member(conn, membership_id)
 
@@ -163,6 +182,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         _member_leaves(conn, membership_id)
     if teams:
         standings.forget_teams(conn, teams)
+        team_rollups.forget_teams(conn, teams)
         session.info.setdefault("rollups_team_members", set()).update(conn.execute(
             sa.select(membership_team.c.membership_id).where(membership_team.c.team_id.in_(teams))).scalars())
 

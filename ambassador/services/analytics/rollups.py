@@ -70,7 +70,7 @@ from ...models import (
 )
 from ...models.points import SPENDING_REASONS
 from ..community.points import lock_member_rows, zone_day
-from . import stamps, standing_additions
+from . import stamps, standing_additions, team_rollups
 from .standing_queue import Addition
 
 CELL = cast(sa.Table, RollupCell.__table__)
@@ -152,7 +152,8 @@ def lock_members(conn: sa.Connection, ids: set[int]) -> None:
 
 
 def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None, members_locked: bool = False) -> None:
-    """Add `deltas` to the cells, the post-day totals and the standings (in the caller's transaction).
+    """Add `deltas` to the cells, the standings, the team totals and the post-day totals (in the caller's
+    transaction).
     `members_locked`: the caller holds the deltas' members' locks already (lock_members)."""
     deltas = [d for d in deltas if d.points or d.shares or d.clicks or d.engagement or d.reach]
     if not deltas:
@@ -167,11 +168,12 @@ def apply(deltas: Iterable[Delta], *, conn: sa.Connection | None = None, members
     upsert(conn, CELL, [{"org_id": k[0], "day": k[1], "membership_id": k[2], "post_id": k[3], "network": k[4], **v}
                          for k, v in cells.items()],
            keys=("org_id", "day", "membership_id", "post_id", "network"), adds=SUMS, nullable_adds=("reach",))
-    # The rows many writers share last (standing counts, then post-day totals): each writer holds their locks
-    # only from here to its commit, and the others queue on them for that long, not for the whole batch.
+    # The rows many writers share last (standing counts, team totals, then post-day totals): each writer holds
+    # their locks only from here to its commit, and the others queue on them for that long, not for the batch.
     standing_additions.add(conn, [
         (d.day, Addition(d.org_id, "", d.membership_id, d.campaign_id, d.network, d.points, d.shares, d.clicks))
         for d in deltas if d.points or d.shares or d.clicks])
+    team_rollups.add(conn, deltas)
     posts = _merged(deltas, lambda d: (d.org_id, d.day, d.post_id, d.network))
     upsert(conn, POST_DAY, [{"org_id": k[0], "day": k[1], "post_id": k[2], "network": k[3], **v}
                              for k, v in posts.items()],

@@ -1,13 +1,14 @@
-"""A post's or a campaign's figures read from the post-day totals (services/analytics/rollups.py: per org-local day
-× post × network; index on (org, campaign, day)), so that their pages cost what the days and posts hold, not what
-the clicks do: counted shares, counted clicks, points and engagement gained per day (readings taken that day) as
-the raw rows give them (trends.py and engagement.py define them; the rollups are kept in the events' transactions
-or by the worker within seconds, and the pages' tests compare every figure with the raw rows). Members who left
-are included, as on the content pages. Each figure is one grouped query.
+"""A post's, a campaign's or a team's figures read from the rollups, so that their pages cost what the days and
+posts hold, not what the shares and clicks do: a post's and a campaign's from the post-day totals
+(services/analytics/rollups.py: per org-local day × post × network; index on (org, campaign, day)), a team's from
+the team totals (team_rollups.py: per org-local day × team × campaign × network, for the members in the team now).
+Counted shares, counted clicks, points and engagement gained per day (readings taken that day) as the raw rows give
+them (trends.py and engagement.py define them; the rollups are kept in the events' transactions or by the worker
+within seconds, and the pages' tests compare every figure with the raw rows). A post's and a campaign's include
+members who left, as on the content pages; a team's its active members, as on the overview's "By team". Each figure
+is one grouped query.
 
-Not read here: a member's own figures (My activity: one member's rows are few) and a team's. A team's rows are
-its members' cells, and at 5,000 members × 90 days summing them (about 120,000 cells, each query) cost more than
-the raw shares and clicks (measured on the 100,000-member bench database, 2026-12-07).
+Not read here: a member's own figures (My activity: one member's rows are few).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Post, RollupCell, RollupPostDay
+from ...models import Post, RollupCell, RollupPostDay, RollupTeamDay
 from . import org_rollups
 from .periods import Window
 from .scopes import Scope
@@ -25,17 +26,18 @@ Sums = tuple[int, int, int, int]  # counted shares, counted clicks, points, enga
 
 
 def covers(scope: Scope) -> bool:
-    """Are this scope's figures read here? A post's or a campaign's, not narrowed to a member or a team."""
-    return scope.membership_id is None and scope.team_id is None and (
-        scope.post_id is not None or scope.campaign_id is not None)
+    """Are this scope's figures read here? A post's or a campaign's, or a team's, not narrowed further."""
+    if scope.membership_id is not None:
+        return False
+    if scope.team_id is not None:
+        return scope.post_id is None and scope.campaign_id is None
+    return scope.post_id is not None or scope.campaign_id is not None
 
 
 def _where(table: type[RollupCell] | type[RollupPostDay], *, org_id: int, window: Window, post_id: int | None,
            campaign_id: int | None) -> list:
     """The rows of `table` of the post or campaign in the window's days."""
-    where = [table.org_id == org_id]
-    if window.bounded:
-        where += [table.day >= window.first_day, table.day <= window.last_day]
+    where = [table.org_id == org_id, *_days(table, window)]
     if post_id is not None:
         # The post's campaign too: the rows are found by (org, campaign, day); a post stays in its campaign.
         campaign = sa.select(Post.campaign_id).where(Post.id == post_id, Post.org_id == org_id)
@@ -45,21 +47,36 @@ def _where(table: type[RollupCell] | type[RollupPostDay], *, org_id: int, window
     return where
 
 
+def _days(table: type[RollupCell] | type[RollupPostDay] | type[RollupTeamDay], window: Window) -> list:
+    return [table.day >= window.first_day, table.day <= window.last_day] if window.bounded else []
+
+
+def _sums(table: type[RollupPostDay] | type[RollupTeamDay]) -> list:
+    return [sa.func.sum(getattr(table, name)) for name in ("shares", "clicks", "points", "engagement")]
+
+
 @org_rollups.kept  # under the organization's rollup stamp: the page's day series and engagement read it once
-def _by(*, org_id: int, window: Window, key: str, post_id: int | None, campaign_id: int | None) -> dict:
-    column = getattr(RollupPostDay, key)
-    rows = db.session.execute(
-        sa.select(column, sa.func.sum(RollupPostDay.shares), sa.func.sum(RollupPostDay.clicks),
-                  sa.func.sum(RollupPostDay.points), sa.func.sum(RollupPostDay.engagement))
-        .where(*_where(RollupPostDay, org_id=org_id, window=window, post_id=post_id, campaign_id=campaign_id))
-        .group_by(column))
+def _by(*, org_id: int, window: Window, key: str, post_id: int | None, campaign_id: int | None,
+        team_id: int | None) -> dict:
+    if team_id is not None:
+        column = getattr(RollupTeamDay, key)
+        query = (sa.select(column, *_sums(RollupTeamDay))
+                 .where(RollupTeamDay.org_id == org_id, RollupTeamDay.team_id == team_id,
+                        *_days(RollupTeamDay, window)))
+    else:
+        column = getattr(RollupPostDay, key)
+        query = (sa.select(column, *_sums(RollupPostDay))
+                 .where(*_where(RollupPostDay, org_id=org_id, window=window, post_id=post_id,
+                                campaign_id=campaign_id)))
+    rows = db.session.execute(query.group_by(column))
     return {value: (int(s or 0), int(c or 0), int(p or 0), int(e or 0)) for value, s, c, p, e in rows}
 
 
 def by(scope: Scope, window: Window, key: str) -> dict:
-    """{key value: (shares, clicks, points, engagement)} per "day", "network", "campaign_id" or "post_id", for the
-    values with any row. Readers must not change it (it is kept: org_rollups.kept)."""
-    return _by(org_id=scope.org_id, window=window, key=key, post_id=scope.post_id, campaign_id=scope.campaign_id)
+    """{key value: (shares, clicks, points, engagement)} per "day", "network", "campaign_id" or (not for a team)
+    "post_id", for the values with any row. Readers must not change it (it is kept: org_rollups.kept)."""
+    return _by(org_id=scope.org_id, window=window, key=key, post_id=scope.post_id, campaign_id=scope.campaign_id,
+               team_id=scope.team_id)
 
 
 def daily(scope: Scope, window: Window) -> dict[date, Sums]:
@@ -82,7 +99,7 @@ def member_clicks(scope: Scope, window: Window) -> sa.Subquery | None:
     """A campaign's counted clicks per member (`mid`, `n`) in the window, from the member cells (the post-day
     totals have no member; a campaign's cells by (org, campaign, day)): a subquery to join to the members. None for
     a post: its few tracked links' clicks, found by post, cost less than its campaign's cells."""
-    if scope.post_id is not None or not covers(scope):
+    if scope.post_id is not None or scope.team_id is not None or not covers(scope):
         return None
     return (sa.select(RollupCell.membership_id.label("mid"), sa.func.sum(RollupCell.clicks).label("n"))
             .where(*_where(RollupCell, org_id=scope.org_id, window=window, post_id=None, campaign_id=scope.campaign_id),

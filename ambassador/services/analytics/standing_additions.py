@@ -4,7 +4,6 @@ the publishing worker records, queued (standing_queue.py) and added by the worke
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import cast
@@ -13,8 +12,7 @@ import sqlalchemy as sa
 
 from ...infra.upsert import upsert
 from ...models import NO_ID, NO_NETWORK, Membership, MemberStatus, Standing, User
-from ...models.organization import membership_team
-from . import stamps, standing_counts, standing_events, standing_queue
+from . import stamps, standing_counts, standing_events, standing_queue, team_rollups
 from .boards import sort_name
 from .standing_events import NO_TEAM
 from .standings import built_windows
@@ -34,11 +32,7 @@ def _members(conn: sa.Connection, ids: set[int]) -> tuple[dict[int, tuple[str, s
     kinds = {mid: (kind, name) for mid, kind, name in conn.execute(
         sa.select(Membership.id, Membership.kind, sort_name()).join(User, User.id == Membership.user_id)
         .where(Membership.id.in_(sorted(ids)), Membership.status == MemberStatus.ACTIVE))}
-    teams: dict[int, list[int]] = defaultdict(list)
-    for mid, tid in conn.execute(sa.select(membership_team.c.membership_id, membership_team.c.team_id)
-                                 .where(membership_team.c.membership_id.in_(sorted(kinds)))):
-        teams[mid].append(tid)
-    return kinds, teams
+    return kinds, team_rollups.active_teams(conn, kinds)
 
 
 def add(conn: sa.Connection, events: Sequence[tuple[date, standing_queue.Addition]]) -> None:

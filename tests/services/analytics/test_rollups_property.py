@@ -32,6 +32,7 @@ from ambassador.models import (
     MemberStatus,
     RollupCell,
     RollupPostDay,
+    RollupTeamDay,
     Share,
     ShareEngagement,
     ShareStatus,
@@ -41,7 +42,16 @@ from ambassador.models import (
     utcnow,
 )
 from ambassador.providers.base import Engagement, MetricsResult
-from ambassador.services.analytics import engagement, leaderboard, overview, periods, rebuild, standing_queue
+from ambassador.services.analytics import (
+    engagement,
+    leaderboard,
+    overview,
+    periods,
+    rebuild,
+    scope_rollups,
+    standing_queue,
+    trends,
+)
 from ambassador.services.analytics.trends import Scope
 from ambassador.services.publishing import clicks as click_writer
 from ambassador.services.publishing import metrics
@@ -251,6 +261,24 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
             _check_board(db, org, evts, window, me=rng.choice(members), limit=rng.choice([1, 3, 20]), **scope)
         if window.key != "all":
             _check_overview(db, org, evts, window, readings)
+        _check_teams(org, teams, window, monkeypatch)
+
+
+def _team_figures(scope: Scope, window: periods.Window) -> tuple:
+    return (trends.daily(scope=scope, window=window), trends.by_network(scope=scope, window=window, labels={}),
+            trends.by_campaign(scope=scope, window=window, limit=None), engagement.daily(scope=scope, window=window))
+
+
+def _check_teams(org, teams, window: periods.Window, monkeypatch) -> None:
+    """A team's days, networks, campaigns and engagement per day read from the team totals equal the same figures
+    read from its active members' raw shares, clicks and readings (after members moved between teams, were
+    deactivated or left, and a team was deleted)."""
+    for team in teams:
+        scope = Scope(org_id=org.id, team_id=team.id)
+        kept = _team_figures(scope, window)
+        with monkeypatch.context() as raw_rows:
+            raw_rows.setattr(scope_rollups, "covers", lambda _scope: False)
+            assert kept == _team_figures(scope, window), (window.key, team.id)
 
 
 def _counts(db, org) -> tuple[dict, dict]:
@@ -303,6 +331,8 @@ def _snapshot(db, org) -> dict:
                       ("points", "shares", "clicks", "engagement", "reach")),
         "post_days": rows(RollupPostDay, ("day", "post_id", "network"),
                           ("points", "shares", "clicks", "engagement", "reach")),
+        "team_days": rows(RollupTeamDay, ("day", "team_id", "campaign_id", "network"),
+                          ("points", "shares", "clicks", "engagement")),
         "standings": rows(Standing, ("window", "campaign_id", "network", "team_id", "membership_id", "kind"),
                           ("points", "shares", "clicks")),
         # At 0 points: standings whose sums came back to 0 stay until a rebuild (left out above too).
@@ -320,6 +350,7 @@ def test_rebuild_equals_incremental(seed, db, make, act, monkeypatch):
     _activity(rng, db, act, members, posts, 60, readings)
     incremental = _snapshot(db, org)
     assert incremental["cells"] and incremental["standings"] and incremental["counts"] and readings
+    assert incremental["team_days"]
     _check_counts(db, org)
     # What the engagement job added is each reading's increase on its day (computed from the test's readings);
     # potential reach is not kept in the rollups (unknown, never 0).
@@ -329,7 +360,7 @@ def test_rebuild_equals_incremental(seed, db, make, act, monkeypatch):
                              .where(EngagementSnapshot.org_id == org.id)) <= len(readings)
     # Rollups lost (or from before the engagement job fed them): the rebuild sums everything again, engagement
     # from the snapshots.
-    for model in (RollupCell, RollupPostDay):
+    for model in (RollupCell, RollupPostDay, RollupTeamDay):
         db.session.execute(sa.delete(model).where(model.org_id == org.id))
     for batch in rebuild.batches(org, days=rng.choice([1, 7, 31])):
         rebuild.rebuild_batch(org=org, batch=batch)
