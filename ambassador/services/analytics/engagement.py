@@ -23,7 +23,7 @@ For a window's counted shares (the organization's, a post's, a campaign's — tr
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from ...models import EngagementSnapshot, Organization, Share, ShareEngagement, 
 from ...providers import registry
 from . import org_rollups, scope_rollups, trends
 from .periods import Window
+from .scopes import team_members
 from .trends import Scope
 
 
@@ -212,10 +213,13 @@ def by_network(*, scope: Scope, window: Window, labels: Mapping[str, str] | None
     return sorted(rows.values(), key=lambda n: (-n.shares, n.label.lower()))
 
 
-def by_member(*, scope: Scope, window: Window) -> sa.Subquery:
-    """A subquery of ReachFigures' columns per member (`membership_id`) for joining to a list of members."""
-    return (_counted(scope, window, Share.membership_id.label("membership_id"), *_aggregates())
-            .group_by(Share.membership_id).subquery())
+def by_member(*, scope: Scope, window: Window, members: Sequence[int] | None = None) -> sa.Subquery:
+    """A subquery of ReachFigures' columns per member (`membership_id`) for joining to a list of members (only
+    `members`' shares when given)."""
+    query = _counted(scope, window, Share.membership_id.label("membership_id"), *_aggregates())
+    if members is not None:
+        query = query.where(Share.membership_id.in_(list(members)))
+    return query.group_by(Share.membership_id).subquery()
 
 
 def member_figures(row) -> ReachFigures:
@@ -308,10 +312,20 @@ def daily(*, scope: Scope, window: Window) -> DailyEngagement:
 
 def _scope_read_by(scope: Scope, window: Window) -> bool:
     """Had any share of the scope been read back by the window's last day? (Stops at the first reading.)"""
-    read = (sa.select(EngagementSnapshot.id).join(Share, Share.id == EngagementSnapshot.share_id)
-            .where(EngagementSnapshot.org_id == scope.org_id, EngagementSnapshot.taken_at < window.end,
-                   *trends.narrowed(scope, [Share.org_id == scope.org_id], post=Share.post_id,
-                                    member=Share.membership_id)))
+    read = sa.select(EngagementSnapshot.id)
+    if scope.team_id is not None:
+        # From the team's members to their shares to their readings, each an index lookup, stopping at the first
+        # reading: with "member IN (the team)" PostgreSQL hashed every share of the organization first (23 ms →
+        # 0.1 ms on the bench's 5,000-member team).
+        members = team_members(scope).subquery()
+        read = (read.select_from(members).join(Share, Share.membership_id == members.c.membership_id)
+                .join(EngagementSnapshot, EngagementSnapshot.share_id == Share.id))
+        scope = replace(scope, team_id=None)
+    else:
+        read = read.join(Share, Share.id == EngagementSnapshot.share_id)
+    read = read.where(EngagementSnapshot.org_id == scope.org_id, EngagementSnapshot.taken_at < window.end,
+                      *trends.narrowed(scope, [Share.org_id == scope.org_id], post=Share.post_id,
+                                       member=Share.membership_id))
     return db.session.scalar(sa.select(read.exists())) or False
 
 

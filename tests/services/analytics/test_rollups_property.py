@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from ambassador.extensions import db as app_db
 from ambassador.models import (
     EngagementSnapshot,
     MemberKind,
@@ -43,13 +44,16 @@ from ambassador.models import (
 )
 from ambassador.providers.base import Engagement, MetricsResult
 from ambassador.services.analytics import (
+    content_stats,
     engagement,
     leaderboard,
     overview,
     periods,
     rebuild,
     scope_rollups,
+    scopes,
     standing_queue,
+    team_stats,
     trends,
 )
 from ambassador.services.analytics.trends import Scope
@@ -262,6 +266,7 @@ def test_boards_from_rollups_equal_boards_from_raw_rows(seed, db, make, act, mon
         if window.key != "all":
             _check_overview(db, org, evts, window, readings)
         _check_teams(org, teams, window, monkeypatch)
+        _check_top_ambassadors(org, posts, campaigns, window)
 
 
 def _team_figures(scope: Scope, window: periods.Window) -> tuple:
@@ -272,13 +277,33 @@ def _team_figures(scope: Scope, window: periods.Window) -> tuple:
 def _check_teams(org, teams, window: periods.Window, monkeypatch) -> None:
     """A team's days, networks, campaigns and engagement per day read from the team totals equal the same figures
     read from its active members' raw shares, clicks and readings (after members moved between teams, were
-    deactivated or left, and a team was deleted)."""
+    deactivated or left, and a team was deleted); its top ambassadors read from its standings (when the window is
+    kept) equal those ranked from the raw rows."""
     for team in teams:
         scope = Scope(org_id=org.id, team_id=team.id)
         kept = _team_figures(scope, window)
         with monkeypatch.context() as raw_rows:
             raw_rows.setattr(scope_rollups, "covers", lambda _scope: False)
             assert kept == _team_figures(scope, window), (window.key, team.id)
+        for limit in (1, 3, 20):
+            assert team_stats.top_ambassadors(scope=scope, window=window, limit=limit) == _all_ambassadors(
+                scope, window)[:limit], (window.key, team.id, limit)
+
+
+def _all_ambassadors(scope: Scope, window: periods.Window) -> list:
+    return [content_stats.ambassador_stat(row)
+            for row in app_db.session.execute(content_stats.ambassadors_query(scope=scope, window=window))]
+
+
+def _check_top_ambassadors(org, posts, campaigns, window: periods.Window) -> None:
+    """A page's top ambassadors (those placed within the first N by clicks and shares, then ordered by name) are
+    the first N of every ambassador in order (ties on clicks and shares included: members share names here)."""
+    for scope in (Scope(org_id=org.id, post_id=posts[0].id),
+                  scopes.campaign_scope(org_id=org.id, campaign_id=campaigns[0].id)):
+        every = _all_ambassadors(scope, window)
+        for limit in (1, 2, 3, 20):
+            assert content_stats.top_ambassadors(scope=scope, window=window, limit=limit) == every[:limit], (
+                window.key, scope, limit)
 
 
 def _counts(db, org) -> tuple[dict, dict]:
