@@ -68,3 +68,12 @@ def test_generic_plans_last_until_the_transaction_ends():
     assert _show("plan_cache_mode") == "force_generic_plan"
     db.session.commit()
     assert _show("plan_cache_mode") == before
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_custom_plans_last_until_the_transaction_ends():
+    before = _show("plan_cache_mode")
+    database.custom_plans()
+    assert _show("plan_cache_mode") == "force_custom_plan"
+    db.session.commit()
+    assert _show("plan_cache_mode") == before

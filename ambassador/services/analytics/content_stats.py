@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ...extensions import db
+from ...infra import database
 from ...models import Campaign, Click, Membership, Organization, Post, TrackedLink, User, utcnow
 from ..community.points import local_day
 from . import emv as emv_service
@@ -149,6 +150,7 @@ def subject_stats(*, scope: Scope, window: Window, network_labels: dict[str, str
                   ambassadors: Callable[..., list[AmbassadorStat]] | None = None) -> ContentStats:
     """Everything a post's, a campaign's or a team's page shows but their breakdown (posts, campaigns);
     `ambassadors` lists the top ambassadors (default: top_ambassadors)."""
+    database.custom_plans()  # the window's dates and the scope decide these statements' best plans
     stats = network_stats(scope=scope, window=window, network_labels=network_labels)
     stats.series = trends.daily(scope=scope, window=window)
     stats.shares, stats.clicks = sum(d.shares for d in stats.series), sum(d.clicks for d in stats.series)
