@@ -15,13 +15,16 @@ Locks: the rows are shared by a team's members, like the post-day totals; writer
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Protocol, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
+from ...infra import compiled
 from ...infra.upsert import upsert
 from ...models import Membership, MemberStatus, RollupCell, RollupTeamDay, Team
 from ...models.organization import membership_team
@@ -74,7 +77,15 @@ def _upsert(conn: sa.Connection, rows: dict[tuple, list[int]]) -> None:
 
 
 def add(conn: sa.Connection, events: Sequence[Event]) -> None:
-    """Add events to the teams their members are in (the caller holds the members' locks)."""
+    """Add events to the teams their members are in (the caller holds the members' locks). On PostgreSQL one
+    statement (the events as arrays, joined to the members' teams by the database); elsewhere the teams are read
+    first."""
+    if not events:
+        return
+    if conn.dialect.name == "postgresql":
+        compiled.execute(conn, _statement(), {f"e_{name}": [getattr(e, name) for e in events]
+                                              for name, _type in _EVENT})
+        return
     teams = active_teams(conn, {e.membership_id for e in events})
     if not teams:
         return
@@ -85,6 +96,30 @@ def add(conn: sa.Connection, events: Sequence[Event]) -> None:
             for i, n in enumerate((e.points, e.shares, e.clicks, e.engagement)):
                 sums[i] += n
     _upsert(conn, rows)
+
+
+_EVENT = (("org_id", sa.Integer), ("day", sa.Date), ("membership_id", sa.Integer), ("campaign_id", sa.Integer),
+          ("network", sa.String), ("points", sa.BigInteger), ("shares", sa.Integer), ("clicks", sa.Integer),
+          ("engagement", sa.BigInteger))
+
+
+@functools.cache
+def _statement() -> sa.Insert:
+    """PostgreSQL: INSERT … SELECT the events (arrays) joined to their active members' teams, summed per key, in
+    key order (the upsert's lock order), ON CONFLICT adding. Built and compiled once."""
+    events = (sa.func.unnest(*(sa.bindparam(f"e_{name}", type_=postgresql.ARRAY(type_)) for name, type_ in _EVENT))
+              .table_valued(*(sa.column(name, type_) for name, type_ in _EVENT)).render_derived(name="ev"))
+    ev = events.c
+    keys = (ev.org_id, membership_team.c.team_id, ev.day, ev.campaign_id, ev.network)
+    rows = (sa.select(*(key.label(name) for key, name in zip(keys, KEYS, strict=True)),
+                      *(sa.func.sum(ev[name]).label(name) for name in SUMS))
+            .select_from(events)
+            .join(Membership, sa.and_(Membership.id == ev.membership_id, Membership.status == MemberStatus.ACTIVE))
+            .join(membership_team, membership_team.c.membership_id == ev.membership_id)
+            .group_by(*keys).order_by(*keys))
+    insert = postgresql.insert(TEAM_DAY).from_select([*KEYS, *SUMS], rows)
+    return insert.on_conflict_do_update(index_elements=list(KEYS),
+                                        set_={name: TEAM_DAY.c[name] + insert.excluded[name] for name in SUMS})
 
 
 def move_member(conn: sa.Connection, *, membership_id: int, out_of: Collection[int], into: Collection[int]) -> None:
