@@ -82,6 +82,8 @@ def erased_label() -> str:
 
 # Boards list members at equal points by name (services/analytics/boards.py sort_name): in this order.
 sa.Index("ix_user_sort_name", sa.func.lower(sa.func.coalesce(User.name, "")))
+# The members page lists members by name, then email (services/org/members.py member_page): in this order.
+sa.Index("ix_user_name_email", sa.func.lower(User.name), User.email)
 
 class UserSession(Model):
     """One signed-in browser: revocable server-side (logout, password change, reset) and expiring.

@@ -60,9 +60,7 @@ def index():
     form.validate()
     filters = {"q": form.q.data or "", "role": form.role.data or "", "kind": form.kind.data or "",
                "team_id": request.args.get("team", type=int), "status": form.status.data or ""}
-    page = db.paginate(members.member_query(org=g.org, **filters), page=_page_number(), per_page=PER_PAGE,
-                       error_out=False, count=False)
-    page.total = members.member_count(org=g.org, **filters)  # without counting the joined, ordered rows
+    page = members.MemberPagination(page=_page_number(), per_page=PER_PAGE, error_out=False, org=g.org, **filters)
     return render_template("members/index.html", form=form, page=page, pending=members.count_pending(org=g.org),
                            can_manage=members.can_manage)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ...errors import ServiceError
@@ -109,12 +110,53 @@ def member_query(*, org: Organization, q: str = "", role: str = "", kind: str = 
             .order_by(pending_first, sa.func.lower(User.name), User.email))
 
 
+def member_page(*, org: Organization, offset: int, limit: int, q: str = "", role: str = "", kind: str = "",
+                team_id: int | None = None, status: str = "") -> list[Membership]:
+    """member_query's rows `offset` to `offset + limit`, in its order, found in two parts: the pending members
+    matching the filters (counted first: a few), then the others. Each part is ordered by name, then email, which
+    the people's (lower(name), email) index holds, so the database walks it and stops after the page instead of
+    sorting every joined member for each page (100,000 members: about 57 ms a page before). Then those members
+    with their person and teams, in a constant number of statements."""
+    where, reads_user = _member_filters(org=org, q=q, role=role, kind=kind, team_id=team_id, status=status)
+    pending = Membership.status == MemberStatus.PENDING
+
+    def part(condition, start: int, count: int) -> list[int]:
+        return list(db.session.scalars(
+            sa.select(Membership.id).join(User, Membership.user_id == User.id).where(*where, condition)
+            .order_by(sa.func.lower(User.name), User.email).offset(start).limit(count)))
+
+    first = _count([*where, pending], reads_user=reads_user)
+    ids = part(pending, offset, limit) if offset < first else []
+    if len(ids) < limit:
+        ids += part(~pending, max(offset - first, 0), limit - len(ids))
+    if not ids:
+        return []
+    found = {m.id: m for m in db.session.scalars(
+        sa.select(Membership).join(User, Membership.user_id == User.id).where(Membership.id.in_(ids))
+        .options(contains_eager(Membership.user), selectinload(Membership.teams)))}
+    return [found[mid] for mid in ids]
+
+
+class MemberPagination(Pagination):
+    """A page of members for the members page: member_page's rows, member_count's total."""
+
+    def _query_items(self) -> list[Membership]:
+        return member_page(offset=self._query_offset, limit=self.per_page, **self._query_args)
+
+    def _query_count(self) -> int:
+        return member_count(**self._query_args)
+
+
 def member_count(*, org: Organization, q: str = "", role: str = "", kind: str = "", team_id: int | None = None,
                  status: str = "") -> int:
     """How many members member_query finds with the same filters: the memberships alone unless searching by
     name or email (every membership has its user), not a count over the joined, ordered rows — at 100,000
     members 25 ms against a few."""
     where, reads_user = _member_filters(org=org, q=q, role=role, kind=kind, team_id=team_id, status=status)
+    return _count(where, reads_user=reads_user)
+
+
+def _count(where: list, *, reads_user: bool) -> int:
     query = sa.select(sa.func.count(Membership.id)).where(*where)
     if reads_user:
         query = query.join(User, Membership.user_id == User.id)

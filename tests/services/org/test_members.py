@@ -94,6 +94,27 @@ def test_member_query_filters_and_is_scoped(make, db):
     assert ann in db.session.scalars(members.member_query(org=org, status="active")).all()
 
 
+def test_member_pages_are_member_query_in_slices(make, db):
+    """Each page of the members page (pending first, then by name and email) is member_query's rows in that slice,
+    with and without filters, across the pending/other boundary, with names missing, equal or in other cases."""
+    org, other = make.org(), make.org()
+    team = make.team(org)
+    people = [("Bob", "active"), ("ann", "pending"), ("Ann", "active"), (None, "active"), ("Cas", "pending"),
+              ("Ann", "deactivated"), (None, "pending"), ("Dee", "active"), ("bob", "active")]
+    for i, (name, status) in enumerate(people):
+        make.member(org, name=name, email=f"m{9 - i}@a.test", status=status, teams=[team] if i % 2 else [])
+    make.member(other, name="Ann", email="ann@b.test")
+    for filters in ({}, {"q": "ann"}, {"team_id": team.id}, {"status": "pending"}, {"status": "active"},
+                    {"q": "zzz"}):
+        every = db.session.scalars(members.member_query(org=org, **filters)).all()
+        for limit in (1, 2, 3, 4, 25):
+            for offset in range(0, len(every) + 2):
+                page = members.member_page(org=org, offset=offset, limit=limit, **filters)
+                assert page == every[offset:offset + limit], (filters, offset, limit)
+    page = members.MemberPagination(page=2, per_page=4, error_out=False, org=org)
+    assert (page.total, page.items) == (9, db.session.scalars(members.member_query(org=org)).all()[4:8])
+
+
 def test_join_link_creates_external_ambassador_and_respects_approval(make):
     org = make.org(join_requires_approval=True)
     team = make.team(org)
