@@ -181,8 +181,7 @@ def generic_plans() -> None:
     two subqueries over an array of ids, took 3-5 ms to plan and under 1 ms to run, on every batch. Not for a
     statement whose best plan does depend on its values (the claim's queue head, whose generic plan ran 20x
     slower). Nothing to do on SQLite."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    _plan_cache_mode("force_generic_plan")
 
 
 def custom_plans() -> None:
@@ -193,8 +192,13 @@ def custom_plans() -> None:
     For statements whose best plan depends on their values: a page's top ambassadors (a window's dates, the ranks
     kept) ran in 24 ms with their own plan and 62 ms with the generic one, on every view from the 11th on a
     connection (the bench's 100,000-member post page). Nothing to do on SQLite."""
+    _plan_cache_mode("force_custom_plan")
+
+
+def _plan_cache_mode(mode: str) -> None:
+    """SET LOCAL plan_cache_mode (PostgreSQL; SQLite plans every statement anew and has no such setting)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        db.session.execute(sa.text(f"SET LOCAL plan_cache_mode = {mode}"))
 
 
 WORK_MEMORY = "32MB"

@@ -62,18 +62,11 @@ def test_work_memory_after_an_error_goes_back_with_the_rollback():
 
 
 @pytest.mark.usefixtures("postgresql")
-def test_generic_plans_last_until_the_transaction_ends():
+@pytest.mark.parametrize(("turn_on", "mode"), [(database.generic_plans, "force_generic_plan"),
+                                               (database.custom_plans, "force_custom_plan")])
+def test_plan_modes_last_until_the_transaction_ends(turn_on, mode):
     before = _show("plan_cache_mode")
-    database.generic_plans()
-    assert _show("plan_cache_mode") == "force_generic_plan"
-    db.session.commit()
-    assert _show("plan_cache_mode") == before
-
-
-@pytest.mark.usefixtures("postgresql")
-def test_custom_plans_last_until_the_transaction_ends():
-    before = _show("plan_cache_mode")
-    database.custom_plans()
-    assert _show("plan_cache_mode") == "force_custom_plan"
+    turn_on()
+    assert _show("plan_cache_mode") == mode
     db.session.commit()
     assert _show("plan_cache_mode") == before

@@ -96,6 +96,10 @@ def _member_filters(*, org: Organization, q: str, role: str, kind: str, team_id:
     return where, bool(q)
 
 
+# Members by name, then email (the people's index ix_user_name_email holds this order).
+_BY_NAME = (sa.func.lower(User.name), User.email)
+
+
 def member_query(*, org: Organization, q: str = "", role: str = "", kind: str = "", team_id: int | None = None,
                  status: str = "") -> sa.Select:
     """Members of `org` matching the filters (name or email contains `q`), pending first, then by name.
@@ -107,7 +111,7 @@ def member_query(*, org: Organization, q: str = "", role: str = "", kind: str = 
     pending_first = sa.case((Membership.status == MemberStatus.PENDING, 0), else_=1)
     return (sa.select(Membership).join(User, Membership.user_id == User.id).where(*where)
             .options(contains_eager(Membership.user), selectinload(Membership.teams))
-            .order_by(pending_first, sa.func.lower(User.name), User.email))
+            .order_by(pending_first, *_BY_NAME))
 
 
 def member_page(*, org: Organization, offset: int, limit: int, q: str = "", role: str = "", kind: str = "",
@@ -123,7 +127,7 @@ def member_page(*, org: Organization, offset: int, limit: int, q: str = "", role
     def part(condition, start: int, count: int) -> list[int]:
         return list(db.session.scalars(
             sa.select(Membership.id).join(User, Membership.user_id == User.id).where(*where, condition)
-            .order_by(sa.func.lower(User.name), User.email).offset(start).limit(count)))
+            .order_by(*_BY_NAME).offset(start).limit(count)))
 
     first = _count([*where, pending], reads_user=reads_user)
     ids = part(pending, offset, limit) if offset < first else []
