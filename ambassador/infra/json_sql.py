@@ -23,7 +23,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 class json_row(FunctionElement[Any]):
@@ -61,9 +63,13 @@ def _list_sqlite(element, compiler, **kw) -> str:
 class in_json_ids(sa.ColumnElement[bool]):
     type = sa.Boolean()
     inherit_cache = True
+    # Its parts, for SQLAlchemy's statement cache key: without them a statement using it had no cache key and was
+    # compiled again on every execution.
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("ids", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, column: Any, name: str) -> None:  # a column or a mapped attribute
-        self.column = column
+        self.column = coercions.expect(roles.ExpressionElementRole, column)
         self.ids = sa.bindparam(name, type_=sa.String)
 
 

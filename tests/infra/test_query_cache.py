@@ -62,3 +62,28 @@ def test_a_statement_given_small_and_large_ids_is_prepared_once(db):
     prepared = db.session.execute(sa.text(
         "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%/* prepared once? */%'")).scalar_one()
     assert prepared == 1  # psycopg's own dumper: none (three runs of each variant)
+
+
+def test_a_statement_over_a_json_array_of_ids_is_compiled_once(db, make):
+    """SQLAlchemy compiles a statement once per shape and keeps it, when the statement has a cache key: one with
+    `in_json_ids` had none (its parts were not declared), so the publishing worker compiled its share locks,
+    member locks and organization rules again on every batch."""
+    from ambassador.infra.json_sql import in_json_ids, json_ids
+    from ambassador.models import Membership
+
+    org = make.org()
+    members = [make.member(org) for _ in range(3)]
+    by_id = sa.select(Membership.id).where(in_json_ids(Membership.id, "ids")).order_by(Membership.id)
+    assert by_id._generate_cache_key() is not None
+    assert by_id._generate_cache_key() != sa.select(Membership.id).where(
+        in_json_ids(Membership.user_id, "ids"))._generate_cache_key()
+    assert by_id._generate_cache_key() != sa.select(Membership.id).where(
+        in_json_ids(Membership.id, "other"))._generate_cache_key()
+
+    conn = db.session.connection()
+    wanted = sorted(m.id for m in members[:2])
+    first = conn.execute(by_id, {"ids": json_ids(wanted)})
+    again = conn.execute(sa.select(Membership.id).where(in_json_ids(Membership.id, "ids")).order_by(Membership.id),
+                         {"ids": json_ids([members[2].id])})
+    assert first.scalars().all() == wanted and again.scalars().all() == [members[2].id]
+    assert again.context.cache_hit == again.context.cache_hit.CACHE_HIT  # the same statement built again: not compiled
