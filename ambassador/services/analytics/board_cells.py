@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...infra.database import work_memory
+from ...infra.sums import big_sum
 from ...models import Membership, MemberStatus, RollupCell, Team, User
 from ...models.organization import membership_team
 from .boards import Board, BoardRow, Scope, display_name, sort_name, team_names
@@ -26,21 +27,30 @@ def _totals(*, org_id: int, first: date | None, last: date | None, scope: Scope,
     cell = RollupCell
     query = sa.select(cell.membership_id.label("mid")).where(cell.org_id == org_id).group_by(cell.membership_id)
     if before is None:
-        query = query.add_columns(*(sa.func.sum(cell.__table__.c[name]).label(name) for name in _SUMS))
+        query = query.add_columns(*(_sum(name).label(name) for name in _SUMS))
         if first is not None and last is not None:
             query = query.where(cell.day >= first, cell.day <= last)
     else:
         assert first is not None and last is not None
         now, then = cell.day.between(first, last), cell.day.between(*before)
         query = query.add_columns(
-            *(sa.func.sum(cell.__table__.c[name]).filter(now).label(name) for name in _SUMS),
-            *(sa.func.sum(cell.__table__.c[name]).filter(then).label(f"b_{name}") for name in _SUMS),
+            *(_sum(name, now).label(name) for name in _SUMS),
+            *(_sum(name, then).label(f"b_{name}") for name in _SUMS),
         ).where(cell.day >= min(first, before[0]), cell.day <= max(last, before[1]))  # (days between: 0, 0)
     if scope.campaign_id is not None:
         query = query.where(cell.campaign_id == scope.campaign_id)
     if scope.network:
         query = query.where(cell.network == scope.network)
     return query.subquery()
+
+
+def _sum(name: str, where: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement:
+    """A cell column summed (with `where`: over those cells only); points are BIGINT (infra/sums.py)."""
+    column = RollupCell.__table__.c[name]
+    if name == "points":
+        return big_sum(column, where)
+    total = sa.func.sum(column)
+    return total if where is None else total.filter(where)
 
 
 def ranked(*, org_id: int, first: date | None, last: date | None, scope: Scope):
