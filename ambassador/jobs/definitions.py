@@ -31,7 +31,7 @@ JOBS: list[Job] = [
     Job("advance_challenges", tasks.advance_challenges, 5 * 60),
     Job("roll_standings", tasks.roll_standings, 2 * 60),
     # Every few seconds: a custom date range someone looks at is summed from the cells until it is built.
-    Job("build_asked_ranges", tasks.build_asked_ranges, 10),
+    Job("build_asked_ranges", tasks.build_asked_ranges, 2),
     # Every few seconds: what a publishing worker queued for the standings and left (it adds its own).
     Job("add_queued_standings", tasks.add_queued_standings, 5),
     Job("open_detractor_followups", tasks.open_detractor_followups, 10 * 60),

@@ -202,12 +202,18 @@ def roll_standings(now: datetime | None = None) -> dict[str, int]:
 
 def build_asked_ranges(now: datetime | None = None) -> dict[str, int]:
     """Build the custom date ranges someone has just looked at (until built, their boards are summed from the
-    cells: about a second at 100,000 members), one organization per transaction; roll_standings would only
-    get to them within 2 minutes."""
+    cells: about 0.3 s at 100,000 members), one window per transaction, the last asked for first: a range is
+    in use (with the movement since the period before still summed from the cells) before the period before it
+    is built. roll_standings would only get to them within 2 minutes."""
     built = 0
     for org_id in rollup_rebuild.asked_org_ids():
-        database.begin_write()  # commits the previous organization's windows; SQLite: write lock first
-        built += rollup_rebuild.roll_standings(org=organizations.get(org_id), now=now)
+        org = organizations.get(org_id)
+        while True:
+            database.begin_write()  # commits the window built before; SQLite: write lock first
+            step = rollup_rebuild.roll_standings(org=org, now=now, custom_limit=1)
+            built += step
+            if not step:
+                break
     if built:
         database.begin_write()  # commit the last organization's windows, then
         database.vacuum("standing")  # boards read the new rows from the indexes alone (PostgreSQL)

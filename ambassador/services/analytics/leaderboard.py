@@ -44,7 +44,8 @@ def remember_range(*, org_id: int, window: Window) -> None:
         return
     org = db.session.get_one(Organization, org_id)
     conn = db.session.connection()
-    for days in (window, periods.previous(org, window)):
+    # The period before asked first: the worker builds the last asked for first, the range itself.
+    for days in (periods.previous(org, window), window):
         if days is None or days.first_day is None or days.last_day is None:
             continue
         key = standing_key(org_id=org_id, window=days)

@@ -217,9 +217,11 @@ def rebuild_standings(*, org: Organization, today: date | None = None) -> list[s
     return list(standings.ALL_WINDOWS)
 
 
-def roll_standings(*, org: Organization, now=None) -> int:
-    """The worker's step for one organization: rebuild the standings windows whose days moved on."""
-    return standings.roll(db.session.connection(), org_id=org.id, today=local_day(org, now or utcnow()))
+def roll_standings(*, org: Organization, now=None, custom_limit: int | None = None) -> int:
+    """The worker's step for one organization: rebuild the standings windows whose days moved on (and build up to
+    `custom_limit` of the custom ranges asked for, all when None)."""
+    return standings.roll(db.session.connection(), org_id=org.id, today=local_day(org, now or utcnow()),
+                          custom_limit=custom_limit)
 
 
 QUEUE_BATCH = standing_additions.QUEUE_BATCH

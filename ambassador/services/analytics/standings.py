@@ -215,12 +215,13 @@ def forget_custom(conn: sa.Connection, *, org_id: int) -> None:
     conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.like("d:%")))
 
 
-def _custom(conn: sa.Connection, *, org_id: int) -> int:
-    """Build the custom windows asked for, drop those nobody asked for lately (and the oldest beyond the cap)."""
+def _custom(conn: sa.Connection, *, org_id: int, limit: int | None = None) -> int:
+    """Build the custom windows asked for (at most `limit`: the last asked for first, so a range before the period
+    before it), drop those nobody asked for lately (and the oldest beyond the cap)."""
     rows = list(conn.execute(sa.select(_WINDOW.c.window, _WINDOW.c.first_day, _WINDOW.c.last_day, _WINDOW.c.built_at,
                                        _WINDOW.c.asked_at)
                              .where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.like("d:%"))
-                             .order_by(_WINDOW.c.asked_at.desc())))
+                             .order_by(_WINDOW.c.asked_at.desc(), _WINDOW.c.last_day.desc())))
     drop = [r.window for i, r in enumerate(rows) if i >= CUSTOM_MAX or r.asked_at < utcnow() - CUSTOM_KEPT]
     if drop:
         stamps.changed({org_id})
@@ -229,7 +230,7 @@ def _custom(conn: sa.Connection, *, org_id: int) -> int:
         conn.execute(sa.delete(_WINDOW).where(_WINDOW.c.org_id == org_id, _WINDOW.c.window.in_(drop)))
     built = 0
     for r in rows:
-        if r.window not in drop and r.built_at is None:
+        if r.window not in drop and r.built_at is None and (limit is None or built < limit):
             build_window(conn, org_id=org_id, key=r.window, first=r.first_day, last=r.last_day)
             built += 1
     return built
@@ -260,15 +261,16 @@ def _custom_due(conn: sa.Connection, *, org_id: int) -> bool:
     return len(rows) > CUSTOM_MAX or any(r.built_at is None or r.asked_at < utcnow() - CUSTOM_KEPT for r in rows)
 
 
-def roll(conn: sa.Connection, *, org_id: int, today: date) -> int:
-    """Rebuild the windows whose days moved on and build the custom ranges asked for; returns how many."""
+def roll(conn: sa.Connection, *, org_id: int, today: date, custom_limit: int | None = None) -> int:
+    """Rebuild the windows whose days moved on and build the custom ranges asked for (at most `custom_limit` of
+    them, the last asked for first); returns how many."""
     if not stale_windows(conn, org_id=org_id, today=today) and not _custom_due(conn, org_id=org_id):
         return 0  # the usual case: nothing to lock
     lock_windows(conn, org_id=org_id)
     stale = stale_windows(conn, org_id=org_id, today=today)
     for key, first, last in stale:
         build_window(conn, org_id=org_id, key=key, first=first, last=last)
-    return len(stale) + _custom(conn, org_id=org_id)
+    return len(stale) + _custom(conn, org_id=org_id, limit=custom_limit)
 
 
 def key_for(conn: sa.Connection, *, org_id: int, first: date | None, last: date | None) -> str | None:
