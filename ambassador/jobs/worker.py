@@ -54,8 +54,22 @@ def _scheduled_run(app: Flask, job: Job) -> None:
     log.info("job %s: %s", job.name, result)
 
 
+class _SkippedRuns(logging.Filter):
+    """A job still running when its next interval comes is skipped (one instance at a time, by design): APScheduler
+    says so as a WARNING each time — several per build of a custom range, whose job looks every 2 s. Kept only when
+    its logger is set to DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "maximum number of running instances reached" in record.getMessage():
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask, jobs: Iterable[Job] = JOBS) -> None:
     """Every job at its interval: one instance at a time, missed runs coalesced into one."""
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _SkippedRuns) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_SkippedRuns())
     for job in jobs:
         seconds = job.interval(app.config)
         scheduler.add_job(_scheduled_run, "interval", seconds=seconds, args=(app, job), id=job.name, name=job.name,

@@ -50,6 +50,34 @@ def test_every_job_is_scheduled_once_at_a_time_and_coalesced(app):
     assert jobs["dispatch_due_shares"].trigger.interval.total_seconds() == app.config["DISPATCH_INTERVAL_SECONDS"]
 
 
+def test_a_run_skipped_while_the_last_one_still_runs_is_not_a_warning(app, caplog):
+    """One instance at a time is the design: a job still running at its next interval (a custom range's build, ~10 s
+    at 100,000 members, looked for every 2 s) skips that run, which APScheduler logs as a WARNING each time. The
+    worker keeps it only with the scheduler's logger at DEBUG; the job still runs and other warnings still show."""
+    import time
+
+    from ambassador.jobs.definitions import Job
+
+    runs = []
+    slow = Job("slow", lambda: (runs.append(1), time.sleep(0.9)), 0.2)
+    scheduler = BackgroundScheduler(timezone=UTC)
+    worker.add_jobs(scheduler, app, [slow])
+    worker.add_jobs(BackgroundScheduler(timezone=UTC), app, [])  # added again: still one filter
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    assert sum(isinstance(f, worker._SkippedRuns) for f in scheduler_log.filters) == 1
+    skipped = "maximum number of running instances reached"
+    with caplog.at_level(logging.INFO, logger="apscheduler"):
+        scheduler.start()
+        time.sleep(1.5)
+        scheduler.shutdown(wait=True)
+        scheduler_log.warning("another warning")
+    assert runs and not [r for r in caplog.records if skipped in r.getMessage()]
+    assert "another warning" in caplog.messages
+    with caplog.at_level(logging.DEBUG, logger="apscheduler.scheduler"):
+        scheduler_log.warning('Execution of job "slow" skipped: %s (1)', skipped)
+    assert [r for r in caplog.records if skipped in r.getMessage()]
+
+
 class FakeScheduler:
     def __init__(self, *args, **kwargs):
         self.running = True
