@@ -207,13 +207,8 @@ def build_asked_ranges(now: datetime | None = None) -> dict[str, int]:
     is built. roll_standings would only get to them within 2 minutes."""
     built = 0
     for org_id in rollup_rebuild.asked_org_ids():
-        org = organizations.get(org_id)
-        while True:
-            database.begin_write()  # commits the window built before; SQLite: write lock first
-            step = rollup_rebuild.roll_standings(org=org, now=now, custom_limit=1)
-            built += step
-            if not step:
-                break
+        # Before each window: commit the one built before; SQLite: write lock first.
+        built += rollup_rebuild.build_asked(org=organizations.get(org_id), now=now, step=database.begin_write)
     if built:
         database.begin_write()  # commit the last organization's windows, then
         database.vacuum("standing")  # boards read the new rows from the indexes alone (PostgreSQL)

@@ -45,9 +45,10 @@ def _totals(*, org_id: int, first: date | None, last: date | None, scope: Scope,
 
 
 def _sum(name: str, where: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement:
-    """A cell column summed (with `where`: over those cells only); points are BIGINT (infra/sums.py)."""
+    """A cell column summed (with `where`: over those cells only); a BIGINT one (points) in double precision
+    (infra/sums.py)."""
     column = RollupCell.__table__.c[name]
-    if name == "points":
+    if isinstance(column.type, sa.BigInteger):
         return big_sum(column, where)
     total = sa.func.sum(column)
     return total if where is None else total.filter(where)

@@ -224,6 +224,19 @@ def roll_standings(*, org: Organization, now=None, custom_limit: int | None = No
                           custom_limit=custom_limit)
 
 
+def build_asked(*, org: Organization, now=None, step: Callable[[], None]) -> int:
+    """Build the custom ranges asked for in the organization, one window at a time, the last asked for first (a
+    range before the period before it): `step()` runs before each, and ends the transaction (the window built
+    before it is then in use). Returns how many windows were built (and stale ones rolled on the way)."""
+    built = 0
+    while True:
+        step()
+        count = roll_standings(org=org, now=now, custom_limit=1)
+        if not count:
+            return built
+        built += count
+
+
 QUEUE_BATCH = standing_additions.QUEUE_BATCH
 
 

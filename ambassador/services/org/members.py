@@ -109,9 +109,13 @@ def member_query(*, org: Organization, q: str = "", role: str = "", kind: str = 
     """
     where, _reads_user = _member_filters(org=org, q=q, role=role, kind=kind, team_id=team_id, status=status)
     pending_first = sa.case((Membership.status == MemberStatus.PENDING, 0), else_=1)
-    return (sa.select(Membership).join(User, Membership.user_id == User.id).where(*where)
-            .options(contains_eager(Membership.user), selectinload(Membership.teams))
-            .order_by(pending_first, *_BY_NAME))
+    return _with_person_and_teams().where(*where).order_by(pending_first, *_BY_NAME)
+
+
+def _with_person_and_teams() -> sa.Select:
+    """Memberships with their person (joined: filters and order read it) and their teams (one more statement)."""
+    return (sa.select(Membership).join(User, Membership.user_id == User.id)
+            .options(contains_eager(Membership.user), selectinload(Membership.teams)))
 
 
 def member_page(*, org: Organization, offset: int, limit: int, q: str = "", role: str = "", kind: str = "",
@@ -135,9 +139,7 @@ def member_page(*, org: Organization, offset: int, limit: int, q: str = "", role
         ids += part(~pending, max(offset - first, 0), limit - len(ids))
     if not ids:
         return []
-    found = {m.id: m for m in db.session.scalars(
-        sa.select(Membership).join(User, Membership.user_id == User.id).where(Membership.id.in_(ids))
-        .options(contains_eager(Membership.user), selectinload(Membership.teams)))}
+    found = {m.id: m for m in db.session.scalars(_with_person_and_teams().where(Membership.id.in_(ids)))}
     return [found[mid] for mid in ids]
 
 
